@@ -1,0 +1,1 @@
+"""Seed & Soil desktop window (PySide6 + pyqtgraph); imports only ``sim_core``'s public API."""

@@ -1,0 +1,246 @@
+"""The anatomic body graph as compact arrays: compartments, vessels (CSR by source) and id maps.
+
+Built from ``assets/body_graph.toml``. First-pass anatomy (gut -> portal vein -> liver; other veins
+-> right heart -> lungs; lymph -> nodes -> thoracic duct -> blood) is a property of this graph, not
+of the engine: the engine only follows vessels.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .assets import assets_dir
+from .errors import InputError
+
+COMPARTMENT_KINDS = ("primary", "organ", "node", "hub", "cavity")
+KIND_PRIMARY, KIND_ORGAN, KIND_NODE, KIND_HUB, KIND_CAVITY = range(5)
+
+VESSEL_KINDS = ("artery", "vein", "portal", "lymph", "cavity", "plexus")
+V_ARTERY, V_VEIN, V_PORTAL, V_LYMPH, V_CAVITY, V_PLEXUS = range(6)
+#: Flow class of each vessel kind: 0 blood, 1 lymph, 2 body cavity. Cells that pass a compartment
+#: leave on a vessel of the class they came in on when there is one.
+VESSEL_CLASS = np.array([0, 0, 0, 1, 2, 0], dtype=np.int8)
+CLASS_BLOOD, CLASS_LYMPH, CLASS_CAVITY = 0, 1, 2
+
+ARREST_CLASSES = ("none", "lung", "liver", "bed", "node")
+ARREST_NONE, ARREST_LUNG, ARREST_LIVER, ARREST_BED, ARREST_NODE = range(5)
+
+#: Site categories of the DiSibio & French 2008 autopsy table (science §5a). Lymph nodes are
+#: "regional" or "distant" relative to the primary (``regional_nodes`` of each primary).
+CATEGORIES = ("lymph_regional", "lymph_distant", "liver", "lung", "bone", "brain", "adrenal",
+              "pleura", "peritoneum", "kidney", "spleen", "pancreas", "other")
+
+
+@dataclass(frozen=True)
+class BodyGraph:
+    """Read-only arrays describing the body. Index order is the file's order."""
+
+    source: str
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    kind: np.ndarray          # int8 [n]
+    xy: np.ndarray            # float64 [n, 2]
+    arrest_class: np.ndarray  # int8 [n]
+    category: tuple[str, ...]  # per compartment ("" for hubs, primaries, cavities)
+    implants_into: np.ndarray  # int32 [n]: for a cavity, the organ its cells implant on; else -1
+    regional_nodes: dict[str, tuple[str, ...]]
+    v_ids: tuple[str, ...]
+    v_src: np.ndarray         # int32 [m]
+    v_dst: np.ndarray         # int32 [m]
+    v_kind: np.ndarray        # int8 [m]
+    v_share: np.ndarray       # float64 [m], normalised within (source, flow class)
+    v_transit_h: np.ndarray   # float64 [m]
+    path_ptr: np.ndarray      # int32 [m+1] into path_xy
+    path_xy: np.ndarray       # float64 [k, 2]
+    out_ptr: np.ndarray       # int32 [n+1]: vessels leaving compartment c are out_idx[out_ptr[c]:out_ptr[c+1]]
+    out_idx: np.ndarray       # int32 [m]
+    index: dict[str, int] = field(repr=False)
+    v_index: dict[str, int] = field(repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @property
+    def m(self) -> int:
+        return len(self.v_ids)
+
+    def out_vessels(self, comp: str | int) -> list[int]:
+        c = self.index[comp] if isinstance(comp, str) else comp
+        return [int(v) for v in self.out_idx[self.out_ptr[c]:self.out_ptr[c + 1]]]
+
+    def path(self, v: int) -> np.ndarray:
+        return self.path_xy[self.path_ptr[v]:self.path_ptr[v + 1]]
+
+    def primaries(self) -> list[str]:
+        return [i for i, k in zip(self.ids, self.kind) if k == KIND_PRIMARY]
+
+    def site_category(self, comp: int, primary: str | None) -> str:
+        """DiSibio column of a compartment for a given primary ('' if it cannot hold a metastasis)."""
+        cat = self.category[comp]
+        if cat == "lymph_node":
+            regional = self.regional_nodes.get(primary or "", ())
+            return "lymph_regional" if self.ids[comp] in regional else "lymph_distant"
+        return cat
+
+    def first_bed(self, vessel: str | int) -> int:
+        """The capillary bed or node a cell entering ``vessel`` meets first on the largest-flow path."""
+        v = self.v_index[vessel] if isinstance(vessel, str) else vessel
+        for _ in range(100):
+            c = int(self.v_dst[v])
+            if self.arrest_class[c] != ARREST_NONE:
+                return c
+            outs = self.out_vessels(c)
+            if not outs:
+                return c
+            same = [o for o in outs if VESSEL_CLASS[self.v_kind[o]] == VESSEL_CLASS[self.v_kind[v]]]
+            pick = same or outs
+            v = max(pick, key=lambda o: self.v_share[o])
+        raise InputError(self.source, f"vessel {self.v_ids[v]}", "no capillary bed downstream")
+
+
+def _req(d: dict, key: str, typ, src: str, where: str):
+    if key not in d:
+        raise InputError(src, f"{where}.{key}", "missing")
+    val = d[key]
+    if typ is float and isinstance(val, int) and not isinstance(val, bool):
+        val = float(val)
+    if not isinstance(val, typ) or isinstance(val, bool):
+        raise InputError(src, f"{where}.{key}", f"expected {typ.__name__}, got {type(val).__name__}")
+    if typ is float and not math.isfinite(val):
+        raise InputError(src, f"{where}.{key}", "must be a finite number")
+    return val
+
+
+_COMP_KEYS = {"id", "name", "kind", "x", "y", "arrest", "category", "implants", "regional_nodes"}
+_VESSEL_KEYS = {"id", "from", "to", "kind", "share", "transit_s", "path"}
+
+
+def load_body_graph(path: str | Path | None = None) -> BodyGraph:
+    """Parse and check the body graph; every problem raises ``InputError`` naming file and field."""
+    p = Path(path) if path else assets_dir() / "body_graph.toml"
+    src = str(p)
+    try:
+        with open(p, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputError(src, "", "file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(src, "", f"not valid TOML ({exc})") from None
+    comps = data.get("compartment", [])
+    vessels = data.get("vessel", [])
+    if not comps or not vessels:
+        raise InputError(src, "compartment/vessel", "the graph needs both tables")
+
+    ids, names, kinds, xy, arrest, cats, implants_s, regional = [], [], [], [], [], [], [], {}
+    for i, c in enumerate(comps):
+        where = f"compartment[{i}]"
+        unknown = set(c) - _COMP_KEYS
+        if unknown:
+            raise InputError(src, f"{where}.{sorted(unknown)[0]}", "unknown key")
+        cid = _req(c, "id", str, src, where)
+        where = f"compartment {cid}"
+        if cid in ids:
+            raise InputError(src, where, "duplicate id")
+        kind = _req(c, "kind", str, src, where)
+        if kind not in COMPARTMENT_KINDS:
+            raise InputError(src, f"{where}.kind", f"must be one of {', '.join(COMPARTMENT_KINDS)}")
+        ids.append(cid)
+        names.append(_req(c, "name", str, src, where))
+        kinds.append(COMPARTMENT_KINDS.index(kind))
+        xy.append((_req(c, "x", float, src, where), _req(c, "y", float, src, where)))
+        ac = c.get("arrest", "bed" if kind == "organ" else ("node" if kind == "node" else "none"))
+        if ac not in ARREST_CLASSES:
+            raise InputError(src, f"{where}.arrest", f"must be one of {', '.join(ARREST_CLASSES)}")
+        arrest.append(ARREST_CLASSES.index(ac))
+        cat = c.get("category", "")
+        if kind in ("organ", "node") and cat not in CATEGORIES + ("lymph_node",):
+            raise InputError(src, f"{where}.category", f"must be one of {', '.join(CATEGORIES)}")
+        cats.append(cat)
+        implants_s.append(c.get("implants", ""))
+        if "regional_nodes" in c:
+            regional[cid] = tuple(c["regional_nodes"])
+    index = {cid: i for i, cid in enumerate(ids)}
+    implants = np.full(len(ids), -1, np.int32)
+    for i, target in enumerate(implants_s):
+        if target:
+            if target not in index:
+                raise InputError(src, f"compartment {ids[i]}.implants", f"unknown compartment {target!r}")
+            implants[i] = index[target]
+        elif kinds[i] == KIND_CAVITY:
+            raise InputError(src, f"compartment {ids[i]}.implants", "a cavity must name the organ its cells implant on")
+    for prim, nodes in regional.items():
+        for n in nodes:
+            if n not in index or kinds[index[n]] != KIND_NODE:
+                raise InputError(src, f"compartment {prim}.regional_nodes", f"{n!r} is not a lymph-node compartment")
+
+    v_ids, v_src, v_dst, v_kind, v_share, v_tr, paths = [], [], [], [], [], [], []
+    for j, v in enumerate(vessels):
+        where = f"vessel[{j}]"
+        unknown = set(v) - _VESSEL_KEYS
+        if unknown:
+            raise InputError(src, f"{where}.{sorted(unknown)[0]}", "unknown key")
+        vid = _req(v, "id", str, src, where)
+        where = f"vessel {vid}"
+        if vid in v_ids:
+            raise InputError(src, where, "duplicate id")
+        a, b = _req(v, "from", str, src, where), _req(v, "to", str, src, where)
+        for key, cid in (("from", a), ("to", b)):
+            if cid not in index:
+                raise InputError(src, f"{where}.{key}", f"unknown compartment {cid!r}")
+        kind = _req(v, "kind", str, src, where)
+        if kind not in VESSEL_KINDS:
+            raise InputError(src, f"{where}.kind", f"must be one of {', '.join(VESSEL_KINDS)}")
+        share = _req(v, "share", float, src, where)
+        transit = _req(v, "transit_s", float, src, where)
+        if share <= 0 or transit <= 0:
+            raise InputError(src, f"{where}.share/transit_s", "must be > 0")
+        pts = v.get("path")
+        try:
+            arr = np.asarray(pts, dtype=np.float64)
+        except (TypeError, ValueError):
+            arr = np.zeros((0, 2))
+        if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] < 2 or not np.isfinite(arr).all():
+            raise InputError(src, f"{where}.path", "needs at least two [x, y] points")
+        v_ids.append(vid)
+        v_src.append(index[a])
+        v_dst.append(index[b])
+        v_kind.append(VESSEL_KINDS.index(kind))
+        v_share.append(share)
+        v_tr.append(transit / 3600.0)
+        paths.append(arr)
+
+    v_src_a = np.array(v_src, np.int32)
+    v_kind_a = np.array(v_kind, np.int8)
+    share = np.array(v_share, np.float64)
+    cls = VESSEL_CLASS[v_kind_a]
+    for c in range(len(ids)):
+        for k in range(3):
+            sel = (v_src_a == c) & (cls == k)
+            if sel.any():
+                share[sel] /= share[sel].sum()
+    order = np.lexsort((np.arange(len(v_src)), v_src_a))
+    counts = np.bincount(v_src_a, minlength=len(ids))
+    out_ptr = np.zeros(len(ids) + 1, np.int32)
+    out_ptr[1:] = np.cumsum(counts)
+    for i, cid in enumerate(ids):
+        if kinds[i] in (KIND_ORGAN, KIND_NODE, KIND_HUB) and counts[i] == 0 and arrest[i] != ARREST_NONE:
+            pass  # a bed with no outflow keeps every cell: allowed only if it never lets cells pass
+        if kinds[i] == KIND_HUB and counts[i] == 0:
+            raise InputError(src, f"compartment {cid}", "a hub needs at least one outgoing vessel")
+    path_ptr = np.zeros(len(paths) + 1, np.int32)
+    path_ptr[1:] = np.cumsum([len(p) for p in paths])
+    return BodyGraph(
+        source=src, ids=tuple(ids), names=tuple(names), kind=np.array(kinds, np.int8),
+        xy=np.array(xy, np.float64), arrest_class=np.array(arrest, np.int8), category=tuple(cats),
+        implants_into=implants, regional_nodes=regional, v_ids=tuple(v_ids), v_src=v_src_a,
+        v_dst=np.array(v_dst, np.int32), v_kind=v_kind_a, v_share=share,
+        v_transit_h=np.array(v_tr, np.float64), path_ptr=path_ptr,
+        path_xy=np.concatenate(paths).astype(np.float64), out_ptr=out_ptr,
+        out_idx=order.astype(np.int32), index=index, v_index={v: i for i, v in enumerate(v_ids)},
+    )

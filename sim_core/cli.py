@@ -1,0 +1,251 @@
+"""``seedsoil-sim``: the headless command line (scenarios, params, run, inject, cohort, validate).
+
+Other tools call it, so its JSON is a contract. Bad input exits with status 2 and one line naming
+the file and the field; nothing prints a traceback for a user's mistake.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+
+from . import __version__
+from .errors import InputError
+from .params import SPECS
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, status 2
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def _progress(label: str, enabled: bool):
+    if not enabled:
+        return None
+    start = time.monotonic()
+
+    def show(frac: float) -> None:
+        bar = "#" * int(30 * frac)
+        sys.stderr.write(f"\r{label} [{bar:<30}] {100 * frac:5.1f}% {time.monotonic() - start:6.1f}s")
+        if frac >= 1.0:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _scenario(arg: str):
+    from .engine import default_graph
+    from .scenario import load_scenario
+
+    return load_scenario(arg, tuple(default_graph().primaries()))
+
+
+def _finite(kind):
+    def parse(s: str):
+        try:
+            v = kind(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a valid {kind.__name__}: {s!r}") from None
+        if isinstance(v, float) and not math.isfinite(v):
+            raise argparse.ArgumentTypeError(f"must be finite: {s!r}")
+        return v
+    return parse
+
+
+def cmd_scenarios(a) -> int:
+    from .scenario import list_presets
+
+    for name in list_presets():
+        sc = _scenario(name)
+        print(f"{name}\t{sc.primary}\t{sc.title}")
+    return 0
+
+
+def cmd_params(a) -> int:
+    if a.json:
+        print(json.dumps([{"path": s.path, "unit": s.unit, "min": s.lo, "max": s.hi, "default": s.default,
+                           "source": s.source, "doc": s.doc} for s in SPECS], indent=1))
+        return 0
+    for s in SPECS:
+        print(f"{s.path}\t{s.unit}\t[{s.lo:g}, {s.hi:g}]\tdefault {s.default:g}\t{s.source}")
+    return 0
+
+
+def cmd_vessels(a) -> int:
+    from .body_graph import VESSEL_KINDS
+    from .engine import default_graph
+
+    g = default_graph()
+    for v, vid in enumerate(g.v_ids):
+        print(f"{vid}\t{VESSEL_KINDS[g.v_kind[v]]}\tfirst bed: {g.ids[g.first_bed(v)]}")
+    return 0
+
+
+def cmd_run(a) -> int:
+    from .experiments import run_patient
+    from .export import export_timeseries
+
+    if not 0 < a.days <= 36500:
+        raise InputError("run", "--days", "must be in (0, 36500]")
+    sc = _scenario(a.scenario)
+    seed = sc.seed if a.seed is None else a.seed
+    eng = run_patient(sc, a.days, seed, progress=_progress("run", a.days > 365 and sys.stderr.isatty()))
+    if a.out:
+        export_timeseries(eng, a.out)
+    f = eng.funnel()
+    out = {
+        "scenario": sc.name, "seed": seed, "days": a.days, "version": __version__,
+        "primary_cells": eng.primary_cells,
+        "funnel": {
+            "shed": f["shed"], "died_in_transit": f["died_in_transit"],
+            "died_in_transit_by_cause": {"anoikis": f["died_anoikis"], "shear": f["died_shear"],
+                                         "immune": f["died_immune"]},
+            "arrested": f["arrested"], "died_arrested": f["died_arrested"],
+            "extravasated": f["extravasated"], "died_in_tissue": f["died_in_tissue"],
+            "dormant": f["dormant_now"], "entered_dormancy": f["entered_dormancy"],
+            "micrometastases": f["micrometastases_now"], "macrometastases": f["macrometastases_now"],
+            "micrometastases_founded": f["micrometastases_founded"],
+            "angiogenic_switches": f["angiogenic_switches"],
+            "entered_cavity": f["entered_cavity"], "implanted": f["implanted"],
+        },
+        "sites": eng.site_table(),
+    }
+    if a.json:
+        print(json.dumps(out, indent=1))
+    else:
+        fu = out["funnel"]
+        print(f"{sc.title}, {a.days:g} days, seed {seed}")
+        print(f"  shed {fu['shed']:.3g} cells; died in transit {fu['died_in_transit']:.3g}; "
+              f"arrested {fu['arrested']:.3g}; extravasated {fu['extravasated']:.3g}")
+        print(f"  dormant now {fu['dormant']:.3g}; micrometastases {fu['micrometastases']}; "
+              f"macrometastases {fu['macrometastases']}")
+        for cid, s in out["sites"].items():
+            if s["micrometastases"] or s["macrometastases"]:
+                print(f"  {cid}: {s['macrometastases']} macro, {s['micrometastases']} micro, "
+                      f"largest {s['largest_lesion_cells']:.3g} cells, {s['dormant_cells']} dormant")
+    return 0
+
+
+def cmd_inject(a) -> int:
+    from .experiments import inject_experiment
+
+    sc = _scenario(a.scenario)
+    r = inject_experiment(sc, a.vessel, a.cells, a.days, sc.seed if a.seed is None else a.seed,
+                          organ=a.organ)
+    r["version"] = __version__
+    if a.json:
+        print(json.dumps(r, indent=1))
+    else:
+        print(f"{a.cells} cells into {a.vessel}; counted in {r['organ']}")
+        for row in r["timeline"]:
+            print("  " + "  ".join(f"{k}={v:.4g}" for k, v in row.items()))
+    return 0
+
+
+def cmd_cohort(a) -> int:
+    from .experiments import run_cohort
+
+    sc = _scenario(a.scenario)
+    seed = sc.seed if a.seed is None else a.seed
+    r = run_cohort(sc, a.patients, a.years, seed, workers=a.workers,
+                   progress=_progress("cohort", sys.stderr.isatty()))
+    r["version"] = __version__
+    if a.json:
+        print(json.dumps(r, indent=1))
+    else:
+        print(f"{sc.title}: {a.patients} patients, {a.years:g} years, seed {seed}; "
+              f"{r['metastases_per_patient']:.2f} metastatic sites per patient")
+        for cat, v in r["categories"].items():
+            print(f"  {cat:<15} {v['pct_patients']:5.1f}% of patients  {v['pct_metastases']:5.1f}% of metastases")
+    return 0
+
+
+def cmd_validate(a) -> int:
+    from . import validation
+
+    results = validation.all_targets(workers=a.workers, progress=None if a.json else
+                                     (lambda p: print(f"cohort {p} ...", file=sys.stderr)))
+    if a.json:
+        print(json.dumps([r.row() for r in results], indent=1))
+    else:
+        print(validation.format_table(results))
+    return 0 if all(r.passed for r in results) else 1
+
+
+def cmd_calibrate(a) -> int:
+    from .calibration import fit_preset, fitted_lines
+
+    sc = _scenario(a.scenario)
+    out = fit_preset(sc, a.scenario, patients=a.patients, iterations=a.iterations,
+                     soils=not a.rate_only, workers=a.workers, log=lambda m: print(m, file=sys.stderr))
+    print(fitted_lines(out))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="seedsoil-sim", description="Seed & Soil headless simulator")
+    p.add_argument("--version", action="version", version=f"seedsoil-sim {__version__}")
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+    sub.add_parser("scenarios", help="list the presets, one per line, name first").set_defaults(fn=cmd_scenarios)
+    sp = sub.add_parser("params", help="every parameter with unit, range, default and source")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_params)
+    sub.add_parser("vessels", help="vessel ids (for inject) and the first bed after each").set_defaults(fn=cmd_vessels)
+    sp = sub.add_parser("run", help="a patient run")
+    sp.add_argument("--scenario", required=True)
+    sp.add_argument("--days", type=_finite(float), required=True)
+    sp.add_argument("--seed", type=_finite(int))
+    sp.add_argument("--out")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_run)
+    sp = sub.add_parser("inject", help="an injection experiment")
+    sp.add_argument("--vessel", required=True)
+    sp.add_argument("--cells", type=_finite(int), required=True)
+    sp.add_argument("--days", type=_finite(float), required=True)
+    sp.add_argument("--seed", type=_finite(int))
+    sp.add_argument("--scenario", default="melanoma")
+    sp.add_argument("--organ", help="compartment to count in (default: first bed downstream)")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_inject)
+    sp = sub.add_parser("cohort", help="a virtual cohort")
+    sp.add_argument("--scenario", required=True)
+    sp.add_argument("--patients", type=_finite(int), required=True)
+    sp.add_argument("--years", type=_finite(float), required=True)
+    sp.add_argument("--seed", type=_finite(int))
+    sp.add_argument("--workers", type=_finite(int), help="processes (default: CPU count); results do not depend on it")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_cohort)
+    sp = sub.add_parser("validate", help="run every validation target; exit 0 only if all pass")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--workers", type=_finite(int))
+    sp.set_defaults(fn=cmd_validate)
+    sp = sub.add_parser("calibrate", help="fit a preset's soil factors and shedding to DiSibio 2008")
+    sp.add_argument("--scenario", required=True)
+    sp.add_argument("--patients", type=_finite(int), default=200)
+    sp.add_argument("--iterations", type=_finite(int), default=6)
+    sp.add_argument("--rate-only", action="store_true")
+    sp.add_argument("--workers", type=_finite(int))
+    sp.set_defaults(fn=cmd_calibrate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except InputError as exc:
+        print(f"seedsoil-sim: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("seedsoil-sim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

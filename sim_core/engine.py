@@ -1,0 +1,349 @@
+"""Engine: the one stateful class. ``reset()``, ``step(dt_s)``, ``set_param()``, ``snapshot()``.
+
+One step sheds cells from the tumours, moves packets (event-driven, exact hazards), updates cells
+held in organs and nodes, founds and grows lesions and grows the primary. Transport is resolved
+inside the step whatever its length, so the window can step by seconds and a cohort by days with
+the same rules. Results depend only on (scenario, seed, sequence of steps).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from . import kernels  # noqa: F401  (package docstring)
+from .body_graph import KIND_ORGAN, KIND_NODE, VESSEL_CLASS, BodyGraph, load_body_graph
+from .errors import InputError
+from .kernels import layout as L
+from .kernels.beds import update_beds
+from .kernels.lesions import MACRO, MICRO, grow_lesions, spawn_lesions
+from .kernels.transport import advance_packets, packet_positions, shed_into_vessels
+from .params import Params
+from .recorder import Recorder
+from .scenario import Scenario
+from .state import LesionTable, OrganPools, PacketTable
+
+DAYS_PER_MONTH = 30.44
+
+#: Names of the funnel counters, in ``kernels.layout`` order.
+COUNTER_NAMES = (
+    "shed", "injected", "died_anoikis", "died_shear", "died_immune", "arrested", "died_arrested",
+    "extravasated", "died_in_tissue", "entered_dormancy", "woke", "micrometastases_founded",
+    "angiogenic_switches", "micrometastases_regressed", "died_in_regressing_lesions",
+    "born_in_lesions", "entered_cavity", "died_in_cavity", "implanted", "clusters_shed",
+    "founder_cells",
+)
+
+
+@lru_cache(maxsize=4)
+def default_graph() -> BodyGraph:
+    return load_body_graph()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Read-only copies of what a view needs to draw one frame."""
+
+    t_days: float
+    step: int
+    packet_xy: np.ndarray      # [k, 2] body-map coordinates
+    packet_cells: np.ndarray   # [k]
+    packet_nclu: np.ndarray    # [k] 0 = single cells
+    packet_kind: np.ndarray    # [k] vessel kind
+    packet_id: np.ndarray      # [k]
+    lesion_comp: np.ndarray
+    lesion_cells: np.ndarray
+    lesion_state: np.ndarray
+    lesion_route: np.ndarray
+    lesion_id: np.ndarray
+    held_cells: np.ndarray     # [n] cells held per compartment (not in lesions)
+    dormant_cells: np.ndarray  # [n]
+    primary_cells: float
+    counters: np.ndarray
+
+
+class Engine:
+    """A simulated body with one primary site (patient mode) or none (injection experiments)."""
+
+    def __init__(self, scenario: Scenario, graph: BodyGraph | None = None, *, shedding: bool = True,
+                 record_every_days: float = 1.0):
+        self.graph = graph or default_graph()
+        if scenario.primary not in self.graph.index:
+            raise InputError(scenario.source, "primary", f"unknown primary site {scenario.primary!r}")
+        self.scenario = scenario.copy()
+        self.shedding = shedding
+        self.record_every_days = record_every_days
+        g = self.graph
+        self._v_class = VESSEL_CLASS[g.v_kind].astype(np.int8)
+        self._primary = g.index[scenario.primary]
+        self.reset()
+
+    # --- parameters ---------------------------------------------------------------------------
+    @property
+    def params(self) -> Params:
+        return self.scenario.params
+
+    @property
+    def seed(self) -> int:
+        return self.scenario.seed
+
+    def set_param(self, path: str, value: float) -> None:
+        """Change one parameter mid-run (validated; takes effect at the next step)."""
+        self.scenario.params.set(path, value)
+        self._soil = self._soil_vector()
+
+    def _soil_vector(self) -> np.ndarray:
+        g, p = self.graph, self.params
+        soil = np.zeros(g.n)
+        for c in range(g.n):
+            if g.kind[c] in (KIND_ORGAN, KIND_NODE):
+                soil[c] = p[f"soil.{g.site_category(c, self.scenario.primary)}"]
+        return soil
+
+    def antiangio_multiplier(self, t_days: float) -> float:
+        """Factor on the angiogenic switch and vascular growth rates at time ``t_days``."""
+        p = self.params
+        s = p["antiangio.strength"]
+        if s <= 0.0 or t_days < p["antiangio.start_day"]:
+            return 1.0
+        waning = math.exp(-(t_days - p["antiangio.start_day"]) / (p["antiangio.resistance_months"] * DAYS_PER_MONTH))
+        return 1.0 - s * (1.0 - p["antiangio.hazard_ratio"]) * waning
+
+    def rates(self, t_days: float | None = None) -> np.ndarray:
+        """The rate vector the kernels read (see ``kernels.layout``)."""
+        p = self.params
+        t = self.t_days if t_days is None else t_days
+        att = p["transit.attrition"]
+        imm = p["immune.surveillance"]
+        chemo = p["chemo.lung_factor"]
+        aa = self.antiangio_multiplier(t)
+        r = np.zeros(L.N_RATES)
+        r[L.R_ANOIKIS] = p["transit.anoikis_per_h"] * att
+        r[L.R_SHEAR] = p["transit.shear_per_h"] * att
+        r[L.R_IMMUNE] = p["transit.immune_per_h"] * att * imm
+        r[L.R_CLUSTER_PROT] = p["transit.cluster_protection"]
+        r[L.R_ARREST_LUNG] = 1.0 - (1.0 - p["arrest.lung"]) / chemo
+        r[L.R_ARREST_LIVER] = p["arrest.liver"]
+        r[L.R_ARREST_BED] = p["arrest.bed"]
+        r[L.R_ARREST_NODE] = p["arrest.node"]
+        r[L.R_KILL_LUNG] = p["bed.kill_lung_per_h"] * att / chemo
+        r[L.R_KILL_LIVER] = p["bed.kill_liver_per_h"] * att
+        r[L.R_KILL_BED] = p["bed.kill_per_h"] * att
+        r[L.R_KILL_NODE] = p["bed.kill_node_per_h"] * att * imm
+        r[L.R_EX] = p["bed.extravasation_per_h"]
+        r[L.R_EX_LUNG] = p["bed.extravasation_lung_per_h"]
+        r[L.R_W_PROLIF] = p["fate.proliferate"] * (1.0 - p["suppressor.strength"])
+        r[L.R_W_DORMANT] = p["fate.dormant"] * p["dormancy.entry"]
+        r[L.R_W_DIE] = p["fate.die"]
+        r[L.R_DOOMED_DEATH] = p["fate.death_per_day"]
+        r[L.R_WAKE] = p["dormancy.wake_per_year"] / 365.25
+        r[L.R_IMPLANT] = p["cavity.implant_per_day"]
+        r[L.R_CAVITY_DEATH] = p["cavity.death_per_day"] * att
+        r[L.R_REGRESS] = p["micro.regress_per_day"]
+        r[L.R_SWITCH] = p["micro.switch_per_day"] * aa
+        r[L.R_CAP] = p["micro.cap_cells"]
+        r[L.R_GROWTH] = math.log(2.0) / p["primary.doubling_days"]
+        r[L.R_VASC_GROWTH] = r[L.R_GROWTH] * aa
+        r[L.R_MAX_CELLS] = p["primary.max_cells"]
+        r[L.R_SHED_PER_CELL] = p["shedding.rate_per_g_day"] / p["primary.cells_per_g"]
+        r[L.R_VIABLE] = p["shedding.viable_fraction"]
+        r[L.R_LYMPH_FRAC] = p["shedding.lymph_fraction"]
+        r[L.R_CAVITY_FRAC] = p["shedding.cavity_fraction"]
+        r[L.R_CLUSTER_FRAC] = p["shedding.cluster_fraction"]
+        r[L.R_CLUSTER_CELLS] = p["shedding.cluster_cells"]
+        r[L.R_FROM_METS] = p["shedding.from_metastases"]
+        return r
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def reset(self, seed: int | None = None) -> None:
+        """Back to time zero with the current parameters (and optionally a new seed)."""
+        if seed is not None:
+            self.scenario.seed = int(seed)
+        n = self.graph.n
+        self.t_days = 0.0
+        self.step_index = 0
+        self.packets = PacketTable(4096)
+        self.lesions = LesionTable(1024)
+        self.pools = OrganPools(n)
+        self.counters = np.zeros(L.N_COUNTERS)
+        self._ctr = np.zeros(1, np.int64)
+        self._soil = self._soil_vector()
+        self.primary_cells = self.params["primary.initial_cells"] if self.shedding else 0.0
+        self.recorder = Recorder(n)
+        self._next_record = 0.0
+        self._record()
+
+    def inject(self, vessel: str, cells: int, cluster_cells: int = 1) -> None:
+        """Put ``cells`` cells at the start of ``vessel`` (as clusters of ``cluster_cells`` if > 1)."""
+        g = self.graph
+        if vessel not in g.v_index:
+            raise InputError("inject", "vessel", f"unknown vessel {vessel!r}")
+        if cells < 1:
+            raise InputError("inject", "cells", "must be at least 1")
+        pk = self.packets
+        if pk.n_free[0] < 1:
+            pk.grow()
+        i = int(pk.free_stack[pk.n_free[0] - 1])
+        pk.n_free[0] -= 1
+        v = g.v_index[vessel]
+        pk.active[i] = 1
+        pk.cells[i] = cells
+        pk.nclu[i] = cells // cluster_cells if cluster_cells > 1 else 0
+        pk.vessel[i] = v
+        pk.pos_h[i] = 0.0
+        pk.clock_h[i] = 0.0
+        pk.route[i] = 1 << int(g.v_kind[v])
+        pk.pid[i] = pk.next_id[0]
+        pk.next_id[0] += 1
+        self.counters[L.C_INJECTED] += cells
+
+    def step(self, dt_s: float) -> None:
+        """Advance the body by ``dt_s`` seconds."""
+        if not (dt_s > 0 and math.isfinite(dt_s)):
+            raise InputError("step", "dt_s", "must be a positive number of seconds")
+        g, pk, po, les = self.graph, self.packets, self.pools, self.lesions
+        dt_h = dt_s / 3600.0
+        dt_d = dt_h / 24.0
+        rates = self.rates(self.t_days + 0.5 * dt_d)
+        seed, step = self.seed, self.step_index
+        pk.clock_h[:] = 0.0
+        self._ctr[0] = 0
+        if self.shedding:
+            src, cells = self._shedding_sources()
+            per_h = np.full(src.shape[0], rates[L.R_SHED_PER_CELL] / 24.0)
+            per_h[1:] *= rates[L.R_FROM_METS]
+            while shed_into_vessels(dt_h, src, cells, g.out_ptr, g.out_idx, g.v_kind, self._v_class,
+                                    g.v_share, pk.cells, pk.nclu, pk.vessel, pk.pos_h, pk.clock_h,
+                                    pk.route, pk.pid, pk.active, pk.free_stack, pk.n_free,
+                                    pk.next_id, self.counters, rates, per_h, seed, step,
+                                    self._ctr) == L.NEED_PACKETS:
+                pk.grow(4 * g.m * src.shape[0] + 16)
+        while advance_packets(dt_h, g.v_dst, g.v_kind, self._v_class, g.v_share, g.v_transit_h,
+                              g.out_ptr, g.out_idx, g.arrest_class, g.kind, pk.cells, pk.nclu,
+                              pk.vessel, pk.pos_h, pk.clock_h, pk.route, pk.pid, pk.active,
+                              pk.free_stack, pk.n_free, pk.next_id, po.pool_s, po.pool_cc,
+                              po.pool_ck, po.pool_t, po.pool_route, po.arr_s, po.arr_c,
+                              po.floating, po.arrested_cum, self.counters, rates, seed, step,
+                              self._ctr) == L.NEED_PACKETS:
+            pk.grow(2 * L.N_ROUTES * g.m)
+        self._ctr[0] = 0
+        update_beds(dt_h, g.kind, g.arrest_class, g.implants_into, self._soil, po.arr_s, po.arr_c,
+                    po.doomed, po.dormant, po.floating, po.extravasated_cum, po.spawn,
+                    self.counters, rates, seed, step, self._ctr)
+        self._ctr[0] = 0
+        while spawn_lesions(po.spawn, self.t_days, dt_d, les.state, les.comp, les.route, les.cells,
+                            les.born_day, les.switch_day, les.lid, les.free_stack, les.n_free,
+                            les.next_id, self.counters, seed, step, self._ctr) == L.NEED_LESIONS:
+            les.grow(int(po.spawn.sum()))
+        grow_lesions(dt_d, self.t_days, les.state, les.cells, les.switch_day, les.lid,
+                     les.free_stack, les.n_free, self.counters, rates, seed, step)
+        if self.primary_cells > 0:
+            self.primary_cells = _gompertz(self.primary_cells, rates[L.R_VASC_GROWTH],
+                                           self.params["primary.initial_cells"],
+                                           rates[L.R_MAX_CELLS], dt_d)
+        self.t_days += dt_d
+        self.step_index += 1
+        if self.t_days >= self._next_record - 1e-9:
+            self._record()
+
+    def advance(self, days: float, dt_days: float) -> None:
+        """Step with ``dt_days`` until ``days`` more days have passed (the last step may be shorter)."""
+        end = self.t_days + days
+        while self.t_days < end - 1e-9:
+            self.step(min(dt_days, end - self.t_days) * 86400.0)
+
+    def _shedding_sources(self) -> tuple[np.ndarray, np.ndarray]:
+        src = [self._primary]
+        cells = [self.primary_cells]
+        if self.params["shedding.from_metastases"] > 0.0:
+            les = self.lesions
+            macro = les.state == MACRO
+            if macro.any():
+                per = np.bincount(les.comp[macro], weights=les.cells[macro], minlength=self.graph.n)
+                for c in np.nonzero(per)[0]:
+                    src.append(int(c))
+                    cells.append(float(per[c]))
+        return np.array(src, np.int32), np.array(cells, np.float64)
+
+    def _record(self) -> None:
+        self.recorder.record(self.t_days, self.counters, self.cells_per_compartment(), self.primary_cells)
+        self._next_record = self.t_days + self.record_every_days
+
+    # --- read-outs ----------------------------------------------------------------------------
+    def cells_per_compartment(self) -> np.ndarray:
+        """Living disseminated cells per compartment: held cells plus lesion cells."""
+        les = self.lesions
+        used = les.state > 0
+        per = np.bincount(les.comp[used], weights=les.cells[used], minlength=self.graph.n)
+        return self.pools.alive() + per
+
+    def alive_in_transit(self) -> int:
+        pk = self.packets
+        return int(pk.cells[pk.active == 1].sum())
+
+    def accounting(self) -> dict[str, float]:
+        """Every disseminated cell, alive somewhere or dead by one cause (the conservation check)."""
+        c = self.counters
+        les = self.lesions
+        alive = (self.alive_in_transit() + float(self.pools.alive().sum())
+                 + float(les.cells[les.state > 0].sum()))
+        dead = (c[L.C_DIED_ANOIKIS] + c[L.C_DIED_SHEAR] + c[L.C_DIED_IMMUNE] + c[L.C_DIED_ARRESTED]
+                + c[L.C_DIED_TISSUE] + c[L.C_DIED_LESION] + c[L.C_DIED_CAVITY])
+        came = c[L.C_SHED] + c[L.C_INJECTED] + c[L.C_BORN]
+        return {"came": float(came), "alive": float(alive), "dead": float(dead)}
+
+    def funnel(self) -> dict[str, float]:
+        c = self.counters
+        les = self.lesions
+        out = {name: float(c[i]) for i, name in enumerate(COUNTER_NAMES)}
+        out["died_in_transit"] = float(c[L.C_DIED_ANOIKIS] + c[L.C_DIED_SHEAR] + c[L.C_DIED_IMMUNE])
+        out["dormant_now"] = float(self.pools.dormant.sum())
+        out["micrometastases_now"] = int((les.state == MICRO).sum())
+        out["macrometastases_now"] = int((les.state == MACRO).sum())
+        out["in_transit_now"] = self.alive_in_transit()
+        return out
+
+    def site_table(self) -> dict[str, dict[str, float]]:
+        """Per organ or node: dormant cells, lesion counts and the largest lesion."""
+        g, les, po = self.graph, self.lesions, self.pools
+        dormant = po.dormant.sum(axis=1)
+        micro = np.bincount(les.comp[les.state == MICRO], minlength=g.n)
+        macro = np.bincount(les.comp[les.state == MACRO], minlength=g.n)
+        largest = np.zeros(g.n)
+        used = les.state > 0
+        np.maximum.at(largest, les.comp[used], les.cells[used])
+        out = {}
+        for c in range(g.n):
+            if g.kind[c] not in (KIND_ORGAN, KIND_NODE):
+                continue
+            out[g.ids[c]] = {"dormant_cells": int(dormant[c]), "micrometastases": int(micro[c]),
+                             "macrometastases": int(macro[c]), "largest_lesion_cells": float(largest[c])}
+        return out
+
+    def snapshot(self) -> Snapshot:
+        g, pk, les = self.graph, self.packets, self.lesions
+        xy = np.empty((pk.capacity, 2))
+        packet_positions(pk.active, pk.vessel, pk.pos_h, g.v_transit_h, g.path_ptr, g.path_xy, xy)
+        on = pk.active == 1
+        used = les.state > 0
+        return Snapshot(
+            t_days=self.t_days, step=self.step_index, packet_xy=xy[on], packet_cells=pk.cells[on].copy(),
+            packet_nclu=pk.nclu[on].copy(), packet_kind=g.v_kind[pk.vessel[on]].copy(),
+            packet_id=pk.pid[on].copy(), lesion_comp=les.comp[used].copy(),
+            lesion_cells=les.cells[used].copy(), lesion_state=les.state[used].copy(),
+            lesion_route=les.route[used].copy(), lesion_id=les.lid[used].copy(),
+            held_cells=self.pools.alive().astype(np.float64), dormant_cells=self.pools.dormant.sum(axis=1).astype(np.float64),
+            primary_cells=float(self.primary_cells), counters=self.counters.copy(),
+        )
+
+
+def _gompertz(cells: float, rate_ref: float, n_ref: float, n_max: float, dt: float) -> float:
+    if cells >= n_max or rate_ref <= 0.0:
+        return cells
+    n_ref = min(n_ref, 0.5 * n_max)
+    alpha = rate_ref / math.log(n_max / n_ref)
+    ln_k = math.log(n_max)
+    return math.exp(ln_k - (ln_k - math.log(cells)) * math.exp(-alpha * dt))

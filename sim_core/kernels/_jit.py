@@ -1,0 +1,7 @@
+"""The one place that sets numba flags for every kernel (cache on disk, release the GIL)."""
+
+import numba
+
+#: Decorator for all kernels. ``parallel``/``fastmath`` are added per kernel only where a
+#: benchmark shows a gain (none yet: the kernels are serial and short).
+jit = numba.njit(cache=True, nogil=True)

@@ -1,0 +1,77 @@
+"""Index constants shared by the engine and the kernels: the rate vector, counters and route kinds.
+
+The engine fills one float64 ``rates`` vector from the parameters (and the treatment clock); kernels
+read it by these indices. Counters are one float64 vector of cumulative cell (and lesion) counts.
+"""
+
+# --- rates ---------------------------------------------------------------------------------------
+R_ANOIKIS = 0          # 1/h, single cell in a vessel, times attrition
+R_SHEAR = 1            # 1/h, blood only, times attrition
+R_IMMUNE = 2           # 1/h, times attrition and immune surveillance
+R_CLUSTER_PROT = 3     # multiplier on anoikis and immune hazards (and bed death) for cluster cells
+R_ARREST_LUNG = 4
+R_ARREST_LIVER = 5
+R_ARREST_BED = 6
+R_ARREST_NODE = 7
+R_KILL_LUNG = 8        # 1/h, arrested cells, times attrition, divided by chemo factor
+R_KILL_LIVER = 9
+R_KILL_BED = 10
+R_KILL_NODE = 11
+R_EX = 12              # 1/h extravasation
+R_EX_LUNG = 13
+R_W_PROLIF = 14        # fate weights after extravasation (soil applied per compartment)
+R_W_DORMANT = 15
+R_W_DIE = 16
+R_DOOMED_DEATH = 17    # 1/day
+R_WAKE = 18            # 1/day
+R_IMPLANT = 19         # 1/day
+R_CAVITY_DEATH = 20    # 1/day
+R_REGRESS = 21         # 1/day
+R_SWITCH = 22          # 1/day, times the anti-angiogenic multiplier
+R_CAP = 23             # cells
+R_GROWTH = 24          # 1/day (ln 2 / doubling time) of avascular growth below the cap
+R_VASC_GROWTH = 25     # 1/day, vascular growth, times the anti-angiogenic multiplier
+R_MAX_CELLS = 26
+R_SHED_PER_CELL = 27   # cells shed per tumour cell per day
+R_VIABLE = 28
+R_LYMPH_FRAC = 29
+R_CAVITY_FRAC = 30
+R_CLUSTER_FRAC = 31
+R_CLUSTER_CELLS = 32
+R_FROM_METS = 33
+N_RATES = 34
+
+# --- counters (cumulative) ------------------------------------------------------------------------
+C_SHED = 0             # cells shed by the primary (and metastases), viable or not
+C_INJECTED = 1
+C_DIED_ANOIKIS = 2     # in transit (including non-viable cells at shedding)
+C_DIED_SHEAR = 3
+C_DIED_IMMUNE = 4
+C_ARRESTED = 5         # cells held in a capillary bed or lymph node
+C_DIED_ARRESTED = 6    # died while arrested (intravascular)
+C_EXTRAVASATED = 7     # entered tissue (incl. implanted from a cavity)
+C_DIED_TISSUE = 8      # extravasated cells that died
+C_DORMANT = 9          # extravasated cells that fell dormant
+C_WOKE = 10
+C_MICRO = 11           # micrometastases founded (lesions)
+C_MACRO = 12           # angiogenic switches (lesions)
+C_MICRO_REGRESSED = 13  # micrometastases that died out (lesions)
+C_DIED_LESION = 14     # cells lost with regressing micrometastases
+C_BORN = 15            # cells added by division inside lesions
+C_CAVITY = 16          # cells that entered a body cavity
+C_DIED_CAVITY = 17
+C_IMPLANTED = 18
+C_CLUSTERS_SHED = 19   # clusters (not cells)
+C_FOUNDER_CELLS = 20   # cells that started a micrometastasis (each lesion's founder)
+N_COUNTERS = 21
+
+# --- kinds of route by which cells reached a compartment (= vessel kinds) ------------------------
+N_ROUTES = 6
+
+# --- kernel status -------------------------------------------------------------------------------
+OK = 0
+NEED_PACKETS = 1
+NEED_LESIONS = 2
+
+#: Counter values reserved per distribution call in a stream (binomial with n < 40 uses n).
+STRIDE = 64

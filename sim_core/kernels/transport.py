@@ -1,0 +1,382 @@
+"""Moving packets along vessels: attrition on the way, arrest or passage at each compartment.
+
+Event-driven within a step: a packet moves to the end of its vessel or to the end of the step,
+whichever comes first, and dies by exact hazards over that time, so results do not depend on the
+step length. Cells arriving at a compartment are pooled per (compartment, route) and leave again
+as one packet per outgoing vessel: packets split at branches without multiplying without bound.
+"""
+
+import math
+
+import numpy as np
+
+from ._jit import jit
+from .layout import (C_ARRESTED, C_CAVITY, C_CLUSTERS_SHED, C_DIED_ANOIKIS, C_DIED_IMMUNE,
+                     C_DIED_SHEAR, C_SHED, N_ROUTES, NEED_PACKETS, OK, R_ANOIKIS, R_ARREST_BED,
+                     R_ARREST_LIVER, R_ARREST_LUNG, R_ARREST_NODE, R_CAVITY_FRAC, R_CLUSTER_CELLS,
+                     R_CLUSTER_FRAC, R_CLUSTER_PROT, R_IMMUNE, R_LYMPH_FRAC, R_SHEAR, R_VIABLE, STRIDE)
+from .rng import binomial, make_key, poisson, uniform
+
+STREAM_TRANSPORT = 1
+STREAM_SHEDDING = 4
+KIND_CAVITY_COMP = 4
+
+
+@jit
+def arrest_probability(arrest_class, rates):
+    """Chance that one cell (or one cluster) is held on one pass through a compartment."""
+    if arrest_class == 1:
+        return rates[R_ARREST_LUNG]
+    if arrest_class == 2:
+        return rates[R_ARREST_LIVER]
+    if arrest_class == 3:
+        return rates[R_ARREST_BED]
+    if arrest_class == 4:
+        return rates[R_ARREST_NODE]
+    return 0.0
+
+
+@jit
+def kill_in_vessel(cells, nclu, vclass, tau_h, rates, counters, key, ctr):
+    """Cells of one packet that die during ``tau_h`` hours in a vessel of class ``vclass``.
+
+    Deaths are split by cause in proportion to the hazards. Returns the number that died.
+    """
+    ha = rates[R_ANOIKIS]
+    hs = rates[R_SHEAR] if vclass == 0 else 0.0
+    hi = rates[R_IMMUNE] if vclass != 2 else 0.0
+    if nclu > 0:
+        ha *= rates[R_CLUSTER_PROT]
+        hi *= rates[R_CLUSTER_PROT]
+    h = ha + hs + hi
+    if h <= 0.0 or cells <= 0:
+        return 0
+    dead = binomial(cells, -math.expm1(-h * tau_h), key, ctr[0])
+    ctr[0] += STRIDE
+    if dead == 0:
+        return 0
+    da = binomial(dead, ha / h, key, ctr[0])
+    ctr[0] += STRIDE
+    rest = dead - da
+    ds = 0
+    if rest > 0 and hs > 0.0:
+        ds = binomial(rest, hs / (hs + hi), key, ctr[0])
+        ctr[0] += STRIDE
+    counters[C_DIED_ANOIKIS] += da
+    counters[C_DIED_SHEAR] += ds
+    counters[C_DIED_IMMUNE] += rest - ds
+    return dead
+
+
+@jit
+def new_packet(cells, nclu, vessel, clock, route, v_kind, pk_cells, pk_nclu, pk_vessel, pk_pos,
+               pk_clock, pk_route, pk_id, pk_active, free_stack, n_free, next_id):
+    """Take a free slot for a packet at the start of ``vessel``; the caller ensured one is free."""
+    n_free[0] -= 1
+    p = free_stack[n_free[0]]
+    pk_active[p] = 1
+    pk_cells[p] = cells
+    pk_nclu[p] = nclu
+    pk_vessel[p] = vessel
+    pk_pos[p] = 0.0
+    pk_clock[p] = clock
+    pk_route[p] = route | (1 << v_kind[vessel])
+    pk_id[p] = next_id[0]
+    next_id[0] += 1
+    return p
+
+
+@jit
+def emit(cells, nclu, d, vclass, clock, route, v_kind, v_class, v_share, out_ptr, out_idx,
+         pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock, pk_route, pk_id, pk_active, free_stack,
+         n_free, next_id, key, ctr):
+    """Send cells leaving compartment ``d`` down its outgoing vessels, split by flow share.
+
+    Vessels of the class the cells arrived in are preferred (blood stays in blood); where there are
+    none (the venous angle: lymph -> blood) all outgoing vessels are used. Clusters are split as
+    whole clusters, their cells in proportion. Returns the cells that found no way out.
+    """
+    lo = out_ptr[d]
+    hi = out_ptr[d + 1]
+    total = 0.0
+    for j in range(lo, hi):
+        if v_class[out_idx[j]] == vclass:
+            total += v_share[out_idx[j]]
+    same = total > 0.0
+    if not same:
+        for j in range(lo, hi):
+            total += v_share[out_idx[j]]
+    if total <= 0.0:
+        return cells
+    units = nclu if nclu > 0 else cells
+    left_units = units
+    left_cells = cells
+    left_share = total
+    for j in range(lo, hi):
+        e = out_idx[j]
+        if same and v_class[e] != vclass:
+            continue
+        s = v_share[e]
+        if left_units <= 0:
+            break
+        if s >= left_share * (1.0 - 1e-12):
+            u = left_units
+        else:
+            u = binomial(left_units, s / left_share, key, ctr[0])
+            ctr[0] += STRIDE
+        left_share -= s
+        if u == 0:
+            continue
+        if nclu > 0:
+            c = left_cells if u == left_units else int(round(left_cells * u / left_units))
+            if c < u:
+                c = u
+            new_packet(c, u, e, clock, route, v_kind, pk_cells, pk_nclu, pk_vessel, pk_pos,
+                       pk_clock, pk_route, pk_id, pk_active, free_stack, n_free, next_id)
+            left_cells -= c
+        else:
+            new_packet(u, 0, e, clock, route, v_kind, pk_cells, pk_nclu, pk_vessel, pk_pos,
+                       pk_clock, pk_route, pk_id, pk_active, free_stack, n_free, next_id)
+            left_cells -= u
+        left_units -= u
+    return left_cells
+
+
+@jit
+def advance_packets(dt_h, v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr, out_idx,
+                    arrest_class, comp_kind, pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock,
+                    pk_route, pk_id, pk_active, free_stack, n_free, next_id, pool_s, pool_cc,
+                    pool_ck, pool_t, pool_route, arr_s, arr_c, floating, arrested_cum, counters,
+                    rates, seed, step, ctr):
+    """Advance every packet through one step of ``dt_h`` hours.
+
+    Returns ``OK`` when done, or ``NEED_PACKETS`` when fewer free packet slots remain than one round
+    of emissions may need: the caller grows the arrays and calls again (state is kept in the arrays,
+    so the call resumes where it stopped).
+    """
+    key = make_key(seed, STREAM_TRANSPORT, step)
+    n_pk = pk_cells.shape[0]
+    n = comp_kind.shape[0]
+    need = 2 * N_ROUTES * v_dst.shape[0]
+    for _round in range(1000000):
+        # 1. move every packet to the end of its vessel or of the step
+        for p in range(n_pk):
+            if pk_active[p] == 0 or pk_clock[p] >= dt_h:
+                continue
+            v = pk_vessel[p]
+            tau = v_transit_h[v] - pk_pos[p]
+            room = dt_h - pk_clock[p]
+            arrived = tau <= room
+            if not arrived:
+                tau = room
+            if tau > 0.0:
+                dead = kill_in_vessel(pk_cells[p], pk_nclu[p], v_class[v], tau, rates, counters, key, ctr)
+                pk_cells[p] -= dead
+                if pk_nclu[p] > 0 and pk_cells[p] <= pk_nclu[p]:
+                    pk_nclu[p] = 0
+            pk_pos[p] += tau
+            pk_clock[p] += tau
+            if pk_cells[p] <= 0:
+                pk_active[p] = 0
+                free_stack[n_free[0]] = p
+                n_free[0] += 1
+                continue
+            if arrived:
+                d = v_dst[v]
+                k = v_kind[v]
+                if pk_nclu[p] > 0:
+                    pool_cc[d, k] += pk_cells[p]
+                    pool_ck[d, k] += pk_nclu[p]
+                    pool_t[d, k, 1] += pk_cells[p] * pk_clock[p]
+                else:
+                    pool_s[d, k] += pk_cells[p]
+                    pool_t[d, k, 0] += pk_cells[p] * pk_clock[p]
+                pool_route[d] |= pk_route[p]
+                pk_active[p] = 0
+                free_stack[n_free[0]] = p
+                n_free[0] += 1
+        # 2. cells that arrived: arrest, deposit in a cavity, or pass on
+        pending = False
+        for d in range(n):
+            for k in range(N_ROUTES):
+                if pool_s[d, k] > 0 or pool_ck[d, k] > 0:
+                    pending = True
+        if not pending:
+            return OK
+        if n_free[0] < need:
+            return NEED_PACKETS
+        for d in range(n):
+            p_arrest = arrest_probability(arrest_class[d], rates)
+            for k in range(N_ROUTES):
+                vclass = 2 if k == 4 else (1 if k == 3 else 0)
+                for species in range(2):
+                    if species == 0:
+                        cells = pool_s[d, k]
+                        units = cells
+                    else:
+                        cells = pool_cc[d, k]
+                        units = pool_ck[d, k]
+                    if cells <= 0:
+                        continue
+                    clock = pool_t[d, k, species] / cells
+                    if comp_kind[d] == KIND_CAVITY_COMP:
+                        floating[d] += cells
+                        counters[C_CAVITY] += cells
+                        held = cells
+                        left_units = 0
+                    else:
+                        held_units = binomial(units, p_arrest, key, ctr[0])
+                        ctr[0] += STRIDE
+                        if species == 0:
+                            held = held_units
+                        elif held_units == units:
+                            held = cells
+                        else:
+                            held = int(round(cells * held_units / units))
+                            if held < held_units:
+                                held = held_units
+                            if cells - held < units - held_units:
+                                held = cells - (units - held_units)
+                        left_units = units - held_units
+                    passing = cells - held
+                    if passing > 0:
+                        stuck = emit(passing, left_units if species == 1 else 0, d, vclass, clock,
+                                     pool_route[d], v_kind, v_class, v_share, out_ptr, out_idx,
+                                     pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock, pk_route, pk_id,
+                                     pk_active, free_stack, n_free, next_id, key, ctr)
+                        held += stuck
+                    if comp_kind[d] != KIND_CAVITY_COMP and held > 0:
+                        if species == 0:
+                            arr_s[d, k] += held
+                        else:
+                            arr_c[d, k] += held
+                        arrested_cum[d] += held
+                        counters[C_ARRESTED] += held
+                pool_s[d, k] = 0
+                pool_cc[d, k] = 0
+                pool_ck[d, k] = 0
+                pool_t[d, k, 0] = 0.0
+                pool_t[d, k, 1] = 0.0
+            pool_route[d] = 0
+    return OK
+
+
+@jit
+def packet_positions(pk_active, pk_vessel, pk_pos, v_transit_h, path_ptr, path_xy, out_xy):
+    """Body-map coordinates of every packet, interpolated along its vessel's polyline by time."""
+    for p in range(pk_active.shape[0]):
+        if pk_active[p] == 0:
+            out_xy[p, 0] = math.nan
+            out_xy[p, 1] = math.nan
+            continue
+        v = pk_vessel[p]
+        f = pk_pos[p] / v_transit_h[v]
+        if f > 1.0:
+            f = 1.0
+        a = path_ptr[v]
+        b = path_ptr[v + 1]
+        length = 0.0
+        for i in range(a, b - 1):
+            length += math.hypot(path_xy[i + 1, 0] - path_xy[i, 0], path_xy[i + 1, 1] - path_xy[i, 1])
+        target = f * length
+        x = path_xy[b - 1, 0]
+        y = path_xy[b - 1, 1]
+        for i in range(a, b - 1):
+            seg = math.hypot(path_xy[i + 1, 0] - path_xy[i, 0], path_xy[i + 1, 1] - path_xy[i, 1])
+            if target <= seg and seg > 0.0:
+                t = target / seg
+                x = path_xy[i, 0] + t * (path_xy[i + 1, 0] - path_xy[i, 0])
+                y = path_xy[i, 1] + t * (path_xy[i + 1, 1] - path_xy[i, 1])
+                break
+            target -= seg
+        out_xy[p, 0] = x
+        out_xy[p, 1] = y
+
+
+@jit
+def shed_into_vessels(dt_h, src_comp, src_cells, out_ptr, out_idx, v_kind, v_class, v_share,
+                      pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock, pk_route, pk_id, pk_active,
+                      free_stack, n_free, next_id, counters, rates, shed_per_cell_h, seed, step, ctr):
+    """Cells shed by tumours (primary and, optionally, metastases) during one step.
+
+    A Poisson number of cells leaves each source; all but the viable fraction die of anoikis at
+    once; viable cells leave singly or in clusters, by lymph, blood or cavity in the given shares,
+    down each vessel of that class in proportion to its flow share. Each packet starts at a uniform
+    moment within the step. Returns ``NEED_PACKETS`` if slots ran short (nothing shed then).
+    """
+    key = make_key(seed, STREAM_SHEDDING, step)
+    m = v_kind.shape[0]
+    if n_free[0] < 4 * m * src_comp.shape[0] + 16:
+        return NEED_PACKETS
+    for s in range(src_comp.shape[0]):
+        c = src_comp[s]
+        mean = shed_per_cell_h[s] * src_cells[s] * dt_h
+        if mean <= 0.0:
+            continue
+        n_shed = poisson(mean, key, ctr[0])
+        ctr[0] += STRIDE
+        if n_shed <= 0:
+            continue
+        counters[C_SHED] += n_shed
+        viable = binomial(n_shed, rates[R_VIABLE], key, ctr[0])
+        ctr[0] += STRIDE
+        counters[C_DIED_ANOIKIS] += n_shed - viable
+        if viable <= 0:
+            continue
+        in_clusters = binomial(viable, rates[R_CLUSTER_FRAC], key, ctr[0])
+        ctr[0] += STRIDE
+        size = rates[R_CLUSTER_CELLS]
+        nclu = int(round(in_clusters / size)) if in_clusters >= 2 else 0
+        if nclu < 1 and in_clusters >= 2:
+            nclu = 1
+        if nclu == 0:
+            in_clusters = 0
+        singles = viable - in_clusters
+        counters[C_CLUSTERS_SHED] += nclu
+        # class shares, folding a class with no vessel here into blood
+        has = np.zeros(3, np.bool_)
+        for j in range(out_ptr[c], out_ptr[c + 1]):
+            has[v_class[out_idx[j]]] = True
+        frac = np.zeros(3)
+        frac[1] = rates[R_LYMPH_FRAC] if has[1] else 0.0
+        frac[2] = rates[R_CAVITY_FRAC] if has[2] else 0.0
+        frac[0] = 1.0 - frac[1] - frac[2]
+        if frac[0] < 0.0:
+            frac[0] = 0.0
+        if not has[0]:
+            frac[0] = 0.0
+        tot = frac[0] + frac[1] + frac[2]
+        if tot <= 0.0:
+            counters[C_DIED_ANOIKIS] += viable
+            continue
+        for species in range(2):
+            units = nclu if species == 1 else singles
+            cells_left = in_clusters if species == 1 else singles
+            share_left = tot
+            for k in range(3):
+                if units <= 0 or frac[k] <= 0.0:
+                    share_left -= frac[k]
+                    continue
+                if frac[k] >= share_left * (1.0 - 1e-12):
+                    u = units
+                else:
+                    u = binomial(units, frac[k] / share_left, key, ctr[0])
+                    ctr[0] += STRIDE
+                share_left -= frac[k]
+                if u == 0:
+                    continue
+                if species == 1:
+                    cc = cells_left if u == units else int(round(cells_left * u / units))
+                    if cc < u:
+                        cc = u
+                else:
+                    cc = u
+                clock = uniform(key, ctr[0]) * dt_h
+                ctr[0] += STRIDE
+                stuck = emit(cc, u if species == 1 else 0, c, k, clock, 0, v_kind, v_class, v_share,
+                             out_ptr, out_idx, pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock,
+                             pk_route, pk_id, pk_active, free_stack, n_free, next_id, key, ctr)
+                counters[C_DIED_ANOIKIS] += stuck
+                units -= u
+                cells_left -= cc
+    return OK

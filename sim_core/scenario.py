@@ -1,0 +1,156 @@
+"""Scenario files (TOML): a primary site, a seed and only the parameters that differ from defaults.
+
+Loading is strict: unknown keys, wrong types, NaN/inf and out-of-range values are rejected with an
+``InputError`` naming the file and the field. Nothing a user supplies is pickled or evaluated.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from .assets import assets_dir
+from .errors import InputError
+from .params import BY_PATH, Params
+
+
+class ScenarioFile(msgspec.Struct, forbid_unknown_fields=True):
+    """The schema of a scenario file's top level."""
+
+    name: str
+    primary: str
+    title: str = ""
+    description: str = ""
+    seed: int = 1
+    params: dict[str, Any] = {}
+
+
+class Scenario:
+    """A loaded scenario: where the primary is, its seed and its full parameter set."""
+
+    def __init__(self, name: str, primary: str, params: Params, seed: int = 1, title: str = "",
+                 description: str = "", source: str = "<scenario>"):
+        self.name = name
+        self.primary = primary
+        self.params = params
+        self.seed = int(seed)
+        self.title = title or name
+        self.description = description
+        self.source = source
+
+    def copy(self) -> "Scenario":
+        return Scenario(self.name, self.primary, self.params.copy(), self.seed, self.title,
+                        self.description, self.source)
+
+    def to_toml(self) -> str:
+        """The scenario as a TOML document holding only non-default parameters."""
+        lines = [f"name = {_q(self.name)}", f"title = {_q(self.title)}", f"primary = {_q(self.primary)}",
+                 f"seed = {self.seed}"]
+        if self.description:
+            lines.append(f"description = {_q(self.description)}")
+        groups: dict[str, list[str]] = {}
+        for path, value in sorted(self.params.differences().items()):
+            group, key = path.split(".", 1)
+            groups.setdefault(group, []).append(f"{key} = {value!r}")
+        for group, items in groups.items():
+            lines += ["", f"[params.{group}]", *items]
+        return "\n".join(lines) + "\n"
+
+    def save(self, path: str | Path) -> None:
+        """Write atomically: a temporary file in the same folder, then rename over the target."""
+        write_atomic(Path(path), self.to_toml().encode("utf-8"))
+
+
+def _q(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes to ``path`` so that a reader sees the old file or the new one, never a torn one."""
+    fd, tmp = tempfile.mkstemp(dir=str(path.parent) or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _flatten(d: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
+    for k, v in d.items():
+        key = f"{prefix}.{k}" if prefix else k
+        if isinstance(v, dict):
+            _flatten(v, key, out)
+        else:
+            out[key] = v
+
+
+def presets_dir() -> Path:
+    return assets_dir() / "scenarios"
+
+
+def list_presets() -> list[str]:
+    return sorted(p.stem for p in presets_dir().glob("*.toml"))
+
+
+def parse_scenario(text: bytes | str, source: str, primaries: tuple[str, ...] | None = None) -> Scenario:
+    try:
+        raw = msgspec.toml.decode(text.encode() if isinstance(text, str) else text, type=ScenarioFile)
+    except msgspec.ValidationError as exc:
+        msg = str(exc)
+        field = msg.rsplit("at `$.", 1)[1].rstrip("`") if "at `$." in msg else ""
+        problem = msg.split(" - at ")[0]
+        if "unknown field" in problem.lower():
+            field = problem.split("`")[1] if "`" in problem else field
+            problem = "unknown key"
+        raise InputError(source, field, problem) from None
+    except msgspec.DecodeError as exc:
+        raise InputError(source, "", f"not valid TOML ({exc})") from None
+    flat: dict[str, Any] = {}
+    _flatten(raw.params, "", flat)
+    overrides = {}
+    for k, v in flat.items():
+        if k not in BY_PATH:
+            raise InputError(source, f"params.{k}", "unknown parameter")
+        overrides[k] = v
+    try:
+        params = Params(overrides, source)
+    except InputError as exc:
+        raise InputError(source, f"params.{exc.field}", exc.problem) from None
+    if primaries is not None and raw.primary not in primaries:
+        raise InputError(source, "primary", f"unknown primary site {raw.primary!r}")
+    if not 0 <= raw.seed < 2**63:
+        raise InputError(source, "seed", "must be between 0 and 2^63-1")
+    return Scenario(raw.name, raw.primary, params, raw.seed, raw.title, raw.description, source)
+
+
+def load_scenario(name_or_path: str | Path, primaries: tuple[str, ...] | None = None) -> Scenario:
+    """A preset by name (``breast``) or a scenario file by path."""
+    p = Path(name_or_path)
+    if p.suffix != ".toml" and not p.exists():
+        candidate = presets_dir() / f"{name_or_path}.toml"
+        if not candidate.is_file():
+            raise InputError(str(name_or_path), "", f"no such scenario (presets: {', '.join(list_presets())})")
+        p = candidate
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(str(p), "", "file not found") from None
+    except OSError as exc:
+        raise InputError(str(p), "", f"cannot read ({exc.strerror})") from None
+    return parse_scenario(data, str(p), primaries)
+
+
+def finite(x: float) -> bool:
+    return math.isfinite(x)

@@ -1,0 +1,101 @@
+"""Packet and lesion tables (struct-of-arrays, fixed capacity with a free list) and organ pools."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .kernels.layout import N_ROUTES
+
+
+def _grow(arr: np.ndarray, cap: int, fill=0) -> np.ndarray:
+    out = np.full((cap,) + arr.shape[1:], fill, dtype=arr.dtype)
+    out[: arr.shape[0]] = arr
+    return out
+
+
+class _Table:
+    """Columns of equal length plus a stack of free row indices; rows never move."""
+
+    _columns: tuple[tuple[str, type, object], ...] = ()
+
+    def __init__(self, capacity: int):
+        for name, dtype, fill in self._columns:
+            setattr(self, name, np.full(capacity, fill, dtype=dtype))
+        # popped from the end: lowest free index first, so tables stay dense at the front
+        self.free_stack = np.arange(capacity - 1, -1, -1, dtype=np.int64)
+        self.n_free = np.array([capacity], dtype=np.int64)
+        self.next_id = np.array([0], dtype=np.int64)
+
+    @property
+    def capacity(self) -> int:
+        return self.free_stack.shape[0]
+
+    @property
+    def n_used(self) -> int:
+        return self.capacity - int(self.n_free[0])
+
+    def grow(self, min_free: int = 0) -> None:
+        old = self.capacity
+        new = max(2 * old, old + min_free, 1024)
+        for name, _, fill in self._columns:
+            setattr(self, name, _grow(getattr(self, name), new, fill))
+        nf = int(self.n_free[0])
+        stack = np.empty(new, dtype=np.int64)
+        stack[: new - old] = np.arange(new - 1, old - 1, -1)
+        stack[new - old: new - old + nf] = self.free_stack[:nf]
+        self.free_stack = stack
+        self.n_free[0] = nf + new - old
+
+
+class PacketTable(_Table):
+    """Packets of cells in vessels: single cells (``nclu == 0``) or ``nclu`` clusters."""
+
+    _columns = (
+        ("cells", np.int64, 0),
+        ("nclu", np.int64, 0),
+        ("vessel", np.int32, 0),
+        ("pos_h", np.float64, 0.0),     # hours travelled along the vessel
+        ("clock_h", np.float64, 0.0),   # hours of the current step already used
+        ("route", np.int64, 0),         # bit set of vessel kinds travelled since the last compartment
+        ("pid", np.int64, -1),          # stable id
+        ("active", np.int8, 0),
+    )
+
+
+class LesionTable(_Table):
+    """Micrometastases (state 1) and macrometastases (state 2)."""
+
+    _columns = (
+        ("state", np.int8, 0),
+        ("comp", np.int32, 0),
+        ("route", np.int8, 0),          # vessel kind by which the founder cell arrived
+        ("cells", np.float64, 0.0),
+        ("born_day", np.float64, 0.0),
+        ("switch_day", np.float64, -1.0),
+        ("lid", np.int64, -1),
+    )
+
+
+class OrganPools:
+    """Aggregated cells held in each compartment, by the route kind they arrived on."""
+
+    def __init__(self, n: int):
+        shape = (n, N_ROUTES)
+        self.arr_s = np.zeros(shape, np.int64)       # arrested single cells (intravascular)
+        self.arr_c = np.zeros(shape, np.int64)       # arrested cells that came as clusters
+        self.doomed = np.zeros(shape, np.int64)      # extravasated, will die
+        self.dormant = np.zeros(shape, np.int64)     # extravasated, solitary and asleep
+        self.spawn = np.zeros(shape, np.int64)       # dividing cells waiting for a lesion slot
+        self.floating = np.zeros(n, np.int64)        # cells adrift in a body cavity
+        self.arrested_cum = np.zeros(n, np.float64)
+        self.extravasated_cum = np.zeros(n, np.float64)
+        # arrivals waiting to be processed inside the transport kernel (empty between steps)
+        self.pool_s = np.zeros(shape, np.int64)
+        self.pool_cc = np.zeros(shape, np.int64)
+        self.pool_ck = np.zeros(shape, np.int64)
+        self.pool_t = np.zeros((n, N_ROUTES, 2), np.float64)
+        self.pool_route = np.zeros(n, np.int64)
+
+    def alive(self) -> np.ndarray:
+        """Cells held per compartment (not counting lesions)."""
+        return (self.arr_s + self.arr_c + self.doomed + self.dormant + self.spawn).sum(axis=1) + self.floating

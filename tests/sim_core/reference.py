@@ -1,0 +1,345 @@
+"""Slow, readable twins of the numba kernels, in plain Python.
+
+They follow the same rules and consume the same counter-based random numbers in the same order,
+so on the same inputs they must give identical results. Written for clarity, not speed.
+"""
+
+import math
+
+MASK = (1 << 64) - 1
+STRIDE = 64
+
+
+# --- random numbers ---------------------------------------------------------------------------
+def mix64(x):
+    z = (x + 0x9E3779B97F4A7C15) & MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return z ^ (z >> 31)
+
+
+def make_key(seed, stream, step):
+    return mix64(mix64(mix64(seed & MASK) ^ stream) ^ step)
+
+
+def uniform(key, counter):
+    z = mix64(key ^ mix64(counter & MASK))
+    return ((z >> 11) + 0.5) / 9007199254740992.0
+
+
+def normal(key, counter):
+    return math.sqrt(-2.0 * math.log(uniform(key, counter))) * math.cos(2.0 * math.pi * uniform(key, counter + 1))
+
+
+def poisson(lam, key, counter):
+    if lam <= 0:
+        return 0
+    if lam < 30:
+        u, k, p = uniform(key, counter), 0, math.exp(-lam)
+        cdf = p
+        while u > cdf and k < 1000:
+            k += 1
+            p *= lam / k
+            cdf += p
+        return k
+    return max(0, int(math.floor(lam + math.sqrt(lam) * normal(key, counter) + 0.5)))
+
+
+def binomial(n, p, key, counter):
+    if n <= 0 or p <= 0:
+        return 0
+    if p >= 1:
+        return n
+    q = min(p, 1 - p)
+    if n < 40:
+        k = sum(1 for i in range(n) if uniform(key, counter + i) < q)
+    elif n * q < 25:
+        u, k = uniform(key, counter), 0
+        f = math.exp(n * math.log1p(-q))
+        cdf = f
+        while u > cdf and k < n:
+            f *= q / (1 - q) * (n - k) / (k + 1)
+            k += 1
+            cdf += f
+    else:
+        x = math.floor(n * q + math.sqrt(n * q * (1 - q)) * normal(key, counter) + 0.5)
+        k = int(min(max(x, 0.0), float(n)))
+    return n - k if p > 0.5 else k
+
+
+class Stream:
+    """A key and a running counter, like the kernels' ``ctr`` array."""
+
+    def __init__(self, seed, stream, step, counter=0):
+        self.key = make_key(seed, stream, step)
+        self.counter = counter
+
+    def binomial(self, n, p):
+        k = binomial(n, p, self.key, self.counter)
+        self.counter += STRIDE
+        return k
+
+    def uniform(self):
+        u = uniform(self.key, self.counter)
+        self.counter += STRIDE
+        return u
+
+    def poisson(self, lam):
+        k = poisson(lam, self.key, self.counter)
+        self.counter += STRIDE
+        return k
+
+
+# --- organ beds -------------------------------------------------------------------------------
+def leave_pool(n, h_die, h_out, dt, rs):
+    h = h_die + h_out
+    if n <= 0 or h <= 0:
+        return 0, 0
+    gone = rs.binomial(n, -math.expm1(-h * dt))
+    out = rs.binomial(gone, h_out / h)
+    return gone - out, out
+
+
+def update_beds(dt_h, comp_kind, arrest_class, implants_into, soil, arr_s, arr_c, doomed, dormant,
+                floating, extravasated_cum, spawn, counters, r, seed, step):
+    """Cells held in organs, one step; arrays are lists/ndarrays changed in place."""
+    from sim_core.kernels import layout as L
+
+    rs = Stream(seed, 2, step)
+    n = len(comp_kind)
+    dt_d = dt_h / 24
+    implanted = [0] * n
+    for c in range(n):
+        if floating[c] > 0:
+            died, imp = leave_pool(int(floating[c]), r[L.R_CAVITY_DEATH], r[L.R_IMPLANT], dt_d, rs)
+            floating[c] -= died + imp
+            counters[L.C_DIED_CAVITY] += died
+            counters[L.C_IMPLANTED] += imp
+            if implants_into[c] >= 0:
+                implanted[implants_into[c]] += imp
+    kill_by_class = {1: (L.R_KILL_LUNG, L.R_EX_LUNG), 2: (L.R_KILL_LIVER, L.R_EX),
+                     3: (L.R_KILL_BED, L.R_EX), 4: (L.R_KILL_NODE, L.R_EX)}
+    for c in range(n):
+        if arrest_class[c] == 0:
+            continue
+        ik, ie = kill_by_class[int(arrest_class[c])]
+        h_kill, h_ex = r[ik], r[ie]
+        w_p, w_d, w_x = r[L.R_W_PROLIF] * soil[c], r[L.R_W_DORMANT], r[L.R_W_DIE]
+        for k in range(L.N_ROUTES):
+            if doomed[c, k] > 0:
+                d = rs.binomial(int(doomed[c, k]), -math.expm1(-r[L.R_DOOMED_DEATH] * dt_d))
+                doomed[c, k] -= d
+                counters[L.C_DIED_TISSUE] += d
+            if dormant[c, k] > 0 and r[L.R_WAKE] > 0:
+                w = rs.binomial(int(dormant[c, k]), -math.expm1(-r[L.R_WAKE] * dt_d))
+                dormant[c, k] -= w
+                spawn[c, k] += w
+                counters[L.C_WOKE] += w
+            died_s, ex_s = leave_pool(int(arr_s[c, k]), h_kill, h_ex, dt_h, rs)
+            died_c, ex_c = leave_pool(int(arr_c[c, k]), h_kill * r[L.R_CLUSTER_PROT], h_ex, dt_h, rs)
+            arr_s[c, k] -= died_s + ex_s
+            arr_c[c, k] -= died_c + ex_c
+            counters[L.C_DIED_ARRESTED] += died_s + died_c
+            ex = ex_s + ex_c + (implanted[c] if k == 4 else 0)
+            if ex <= 0:
+                continue
+            extravasated_cum[c] += ex
+            counters[L.C_EXTRAVASATED] += ex
+            total = w_p + w_d + w_x
+            n_p = rs.binomial(ex, w_p / total) if total > 0 else 0
+            rest = ex - n_p
+            n_d = rs.binomial(rest, w_d / (w_d + w_x)) if rest > 0 and w_d + w_x > 0 else 0
+            n_x = rest - n_d
+            spawn[c, k] += n_p
+            counters[L.C_DORMANT] += n_d
+            if n_x > 0:
+                d = rs.binomial(n_x, -math.expm1(-r[L.R_DOOMED_DEATH] * dt_d * 0.5))
+                n_x -= d
+                counters[L.C_DIED_TISSUE] += d
+            dormant[c, k] += n_d
+            doomed[c, k] += n_x
+
+
+# --- lesions ----------------------------------------------------------------------------------
+def gompertz(cells, rate_ref, n_ref, n_max, dt):
+    if cells >= n_max or rate_ref <= 0:
+        return cells
+    if n_ref >= n_max:
+        n_ref = n_max * 0.5
+    alpha = rate_ref / math.log(n_max / n_ref)
+    return math.exp(math.log(n_max) - (math.log(n_max) - math.log(cells)) * math.exp(-alpha * dt))
+
+
+def grow_lesions(dt_days, t_days, state, cells, switch, lid, free, counters, r, seed, step):
+    """Lesions, one step. ``free`` is a Python list used as a stack."""
+    from sim_core.kernels import layout as L
+
+    key = make_key(seed, 5, step)
+    h_r, h_s = r[L.R_REGRESS], r[L.R_SWITCH]
+    h = h_r + h_s
+    for i in range(len(state)):
+        if state[i] == 0:
+            continue
+        before = cells[i]
+        if state[i] == 1:
+            ctr = int(lid[i]) * 4
+            if h > 0 and uniform(key, ctr) < -math.expm1(-h * dt_days):
+                if uniform(key, ctr + 1) * h < h_r:
+                    counters[L.C_DIED_LESION] += before
+                    counters[L.C_MICRO_REGRESSED] += 1
+                    state[i] = 0
+                    cells[i] = 0.0
+                    free.append(i)
+                    continue
+                state[i] = 2
+                switch[i] = t_days + uniform(key, ctr + 2) * dt_days
+                counters[L.C_MACRO] += 1
+        if state[i] == 1:
+            after = before * math.exp(r[L.R_GROWTH] * dt_days)
+            if after > r[L.R_CAP]:
+                after = max(r[L.R_CAP], before)
+        else:
+            after = gompertz(before, r[L.R_VASC_GROWTH], r[L.R_CAP], r[L.R_MAX_CELLS], dt_days)
+        cells[i] = after
+        counters[L.C_BORN] += after - before
+
+
+# --- transport --------------------------------------------------------------------------------
+def transport_step(dt_h, g, v_class, packets, free, rates, counters, seed, step, arrested, floating,
+                   arrested_cum, next_id):
+    """One transport step over a list of packet dicts; returns the new packet list.
+
+    Same rules as ``kernels.transport.advance_packets``: move each packet to the end of its
+    vessel or of the step with exact hazards; pool arrivals per (compartment, route, species);
+    then arrest, deposit (cavity) or pass on, split by flow share. ``arrested`` is a dict
+    (comp, route, species) -> cells. Packets sit in fixed slots (``None`` = free) visited in slot
+    order, and ``free`` is the stack of free slots (last freed, first reused), as in the kernel.
+    """
+    from sim_core.kernels import layout as L
+
+    rs = Stream(seed, 1, step)
+    n = len(g.ids)
+    while True:
+        pools = {}
+        for slot, p in enumerate(packets):
+            if p is None or p["clock"] >= dt_h:
+                continue
+            v = p["vessel"]
+            tau = g.v_transit_h[v] - p["pos"]
+            room = dt_h - p["clock"]
+            arrived = tau <= room
+            if not arrived:
+                tau = room
+            if tau > 0:
+                p["cells"] -= _kill(p, v_class[v], tau, rates, counters, rs)
+                if p["nclu"] > 0 and p["cells"] <= p["nclu"]:
+                    p["nclu"] = 0
+            p["pos"] += tau
+            p["clock"] += tau
+            if p["cells"] <= 0:
+                packets[slot] = None
+                free.append(slot)
+                continue
+            if arrived:
+                key = (int(g.v_dst[v]), int(g.v_kind[v]))
+                pool = pools.setdefault(key, {"s": 0, "cc": 0, "ck": 0, "ts": 0.0, "tc": 0.0})
+                if p["nclu"] > 0:
+                    pool["cc"] += p["cells"]
+                    pool["ck"] += p["nclu"]
+                    pool["tc"] += p["cells"] * p["clock"]
+                else:
+                    pool["s"] += p["cells"]
+                    pool["ts"] += p["cells"] * p["clock"]
+                packets[slot] = None
+                free.append(slot)
+        if not pools:
+            return
+        for d in range(n):
+            ac = int(g.arrest_class[d])
+            p_arrest = {1: rates[L.R_ARREST_LUNG], 2: rates[L.R_ARREST_LIVER], 3: rates[L.R_ARREST_BED],
+                        4: rates[L.R_ARREST_NODE]}.get(ac, 0.0)
+            for k in range(L.N_ROUTES):
+                pool = pools.get((d, k))
+                if pool is None:
+                    continue
+                vclass = 2 if k == 4 else (1 if k == 3 else 0)
+                for species in (0, 1):
+                    cells = pool["s"] if species == 0 else pool["cc"]
+                    units = cells if species == 0 else pool["ck"]
+                    if cells <= 0:
+                        continue
+                    clock = (pool["ts"] if species == 0 else pool["tc"]) / cells
+                    if g.kind[d] == 4:
+                        floating[d] += cells
+                        counters[L.C_CAVITY] += cells
+                        held, left_units = cells, 0
+                    else:
+                        held_units = rs.binomial(units, p_arrest)
+                        if species == 0:
+                            held = held_units
+                        elif held_units == units:
+                            held = cells
+                        else:
+                            held = max(int(round(cells * held_units / units)), held_units)
+                            if cells - held < units - held_units:
+                                held = cells - (units - held_units)
+                        left_units = units - held_units
+                    if cells - held > 0:
+                        held += _emit(cells - held, left_units if species else 0, d, vclass, clock,
+                                      g, v_class, packets, free, rs, next_id)
+                    if g.kind[d] != 4 and held > 0:
+                        arrested[(d, k, species)] = arrested.get((d, k, species), 0) + held
+                        arrested_cum[d] += held
+                        counters[L.C_ARRESTED] += held
+
+
+def _kill(p, vclass, tau, r, counters, rs):
+    from sim_core.kernels import layout as L
+
+    ha = r[L.R_ANOIKIS]
+    hs = r[L.R_SHEAR] if vclass == 0 else 0.0
+    hi = r[L.R_IMMUNE] if vclass != 2 else 0.0
+    if p["nclu"] > 0:
+        ha *= r[L.R_CLUSTER_PROT]
+        hi *= r[L.R_CLUSTER_PROT]
+    h = ha + hs + hi
+    if h <= 0 or p["cells"] <= 0:
+        return 0
+    dead = rs.binomial(p["cells"], -math.expm1(-h * tau))
+    if dead == 0:
+        return 0
+    da = rs.binomial(dead, ha / h)
+    ds = rs.binomial(dead - da, hs / (hs + hi)) if dead - da > 0 and hs > 0 else 0
+    counters[L.C_DIED_ANOIKIS] += da
+    counters[L.C_DIED_SHEAR] += ds
+    counters[L.C_DIED_IMMUNE] += dead - da - ds
+    return dead
+
+
+def _emit(cells, nclu, d, vclass, clock, g, v_class, packets, free, rs, next_id):
+    outs = [int(e) for e in g.out_idx[g.out_ptr[d]:g.out_ptr[d + 1]]]
+    same = [e for e in outs if v_class[e] == vclass]
+    choices = same if sum(g.v_share[e] for e in same) > 0 else outs
+    total = sum(g.v_share[e] for e in choices)
+    if total <= 0:
+        return cells
+    units = nclu if nclu > 0 else cells
+    left_units, left_cells, left_share = units, cells, total
+    for e in choices:
+        if left_units <= 0:
+            break
+        s = g.v_share[e]
+        u = left_units if s >= left_share * (1 - 1e-12) else rs.binomial(left_units, s / left_share)
+        left_share -= s
+        if u == 0:
+            continue
+        if nclu > 0:
+            c = left_cells if u == left_units else max(int(round(left_cells * u / left_units)), u)
+        else:
+            c = u
+        packets[free.pop()] = {"cells": c, "nclu": u if nclu > 0 else 0, "vessel": e, "pos": 0.0,
+                               "clock": clock, "id": next_id[0]}
+        next_id[0] += 1
+        left_cells -= c
+        left_units -= u
+    return left_cells

@@ -1,0 +1,86 @@
+"""Parameter metadata, strict scenario loading, and round-tripping scenarios through TOML."""
+
+import math
+
+import pytest
+
+from sim_core import BY_PATH, SLIDERS, SPECS, InputError, Params, list_presets, load_scenario
+from sim_core.scenario import parse_scenario
+
+REQUIRED_PRESETS = {"breast", "colorectal", "lung", "melanoma", "prostate", "pancreas", "ovary",
+                    "stomach", "sarcoma"}
+
+
+def test_every_parameter_has_unit_range_default_and_source():
+    for s in SPECS:
+        assert s.unit and s.source and s.doc, s.path
+        assert s.lo <= s.default <= s.hi, s.path
+        assert math.isfinite(s.lo) and math.isfinite(s.hi)
+
+
+def test_required_knobs_exist():
+    for path in ["transit.attrition", "dormancy.entry", "dormancy.wake_per_year", "antiangio.strength",
+                 "antiangio.start_day", "antiangio.resistance_months", "chemo.lung_factor",
+                 "suppressor.strength", "immune.surveillance", "shedding.rate_per_g_day",
+                 "shedding.cluster_cells", "shedding.cluster_fraction"]:
+        assert path in BY_PATH
+    assert set(SLIDERS) <= set(BY_PATH)
+
+
+def test_presets_load_and_cover_the_required_cancers():
+    assert REQUIRED_PRESETS <= set(list_presets())
+    for name in list_presets():
+        sc = load_scenario(name)
+        assert sc.name == name and sc.primary.startswith("primary:")
+
+
+@pytest.mark.parametrize("text,field,problem", [
+    ('name="x"\nprimary="primary:breast"\ncolour=1\n', "colour", "unknown key"),
+    ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=nan\n', "params.transit.attrition", "finite"),
+    ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=inf\n', "params.transit.attrition", "finite"),
+    ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=11\n', "params.transit.attrition", "outside"),
+    ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition="x"\n', "params.transit.attrition", "number"),
+    ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=true\n', "params.transit.attrition", "number"),
+    ('name="x"\nprimary="primary:breast"\n[params.transit]\nattriton=1\n', "params.transit.attriton", "unknown"),
+    ('name="x"\nprimary="primary:nose"\n', "primary", "unknown primary"),
+    ('name="x"\nprimary="primary:breast"\nseed=-3\n', "seed", "seed"),
+    ('primary="primary:breast"\n', "name", "name"),
+    ('name="x\n', "", "TOML"),
+])
+def test_bad_scenarios_are_rejected_with_file_and_field(text, field, problem):
+    with pytest.raises(InputError) as err:
+        parse_scenario(text, "my.toml", ("primary:breast",))
+    msg = str(err.value)
+    assert msg.startswith("my.toml: ") and "\n" not in msg
+    assert field in msg and problem.lower() in msg.lower()
+
+
+def test_roundtrip_keeps_only_differences(tmp_path):
+    sc = load_scenario("breast")
+    sc.params.set("transit.attrition", 2.5)
+    sc.seed = 42
+    p = tmp_path / "mine.toml"
+    sc.save(p)
+    back = load_scenario(p)
+    assert back.params.as_dict() == sc.params.as_dict()
+    assert back.seed == 42 and back.primary == "primary:breast"
+    assert "attrition = 2.5" in p.read_text()
+    assert "anoikis" not in p.read_text()  # defaults are not written
+
+
+def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text("old")
+    load_scenario("lung").save(p)
+    assert p.read_text().startswith('name = "lung"')
+    assert [f.name for f in tmp_path.iterdir()] == ["s.toml"]
+
+
+def test_params_reject_out_of_range_mid_run_values():
+    p = Params()
+    with pytest.raises(InputError):
+        p.set("transit.attrition", -1)
+    with pytest.raises(InputError):
+        p.set("no.such", 1)
+    p.set("transit.attrition", 3)
+    assert p["transit.attrition"] == 3.0
