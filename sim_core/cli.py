@@ -65,7 +65,18 @@ def cmd_scenarios(a) -> int:
     return 0
 
 
+def params_markdown() -> str:
+    """The parameter table of ``sim_core/README.md`` (generated, so it never drifts)."""
+    rows = ["| parameter | default | range | unit | source |", "|---|---|---|---|---|"]
+    for s in SPECS:
+        rows.append(f"| `{s.path}` | {s.default:g} | {s.lo:g} – {s.hi:g} | {s.unit} | {s.source} |")
+    return "\n".join(rows)
+
+
 def cmd_params(a) -> int:
+    if a.markdown:
+        print(params_markdown())
+        return 0
     if a.json:
         print(json.dumps([{"path": s.path, "unit": s.unit, "min": s.lo, "max": s.hi, "default": s.default,
                            "source": s.source, "doc": s.doc} for s in SPECS], indent=1))
@@ -193,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("scenarios", help="list the presets, one per line, name first").set_defaults(fn=cmd_scenarios)
     sp = sub.add_parser("params", help="every parameter with unit, range, default and source")
     sp.add_argument("--json", action="store_true")
+    sp.add_argument("--markdown", action="store_true", help="the table in sim_core/README.md")
     sp.set_defaults(fn=cmd_params)
     sub.add_parser("vessels", help="vessel ids (for inject) and the first bed after each").set_defaults(fn=cmd_vessels)
     sp = sub.add_parser("run", help="a patient run")

@@ -122,6 +122,7 @@ class Engine:
         aa = self.antiangio_multiplier(t)
         r = np.zeros(L.N_RATES)
         r[L.R_ANOIKIS] = p["transit.anoikis_per_h"] * att
+        r[L.R_ANOIKIS_NONVIABLE] = p["transit.nonviable_death_per_h"]
         r[L.R_SHEAR] = p["transit.shear_per_h"] * att
         r[L.R_IMMUNE] = p["transit.immune_per_h"] * att * imm
         r[L.R_CLUSTER_PROT] = p["transit.cluster_protection"]
@@ -220,15 +221,15 @@ class Engine:
                                     pk.route, pk.pid, pk.active, pk.free_stack, pk.n_free,
                                     pk.next_id, self.counters, rates, per_h, seed, step,
                                     self._ctr) == L.NEED_PACKETS:
-                pk.grow(4 * g.m * src.shape[0] + 16)
+                pk.grow(6 * g.m * src.shape[0] + 16)
         while advance_packets(dt_h, g.v_dst, g.v_kind, self._v_class, g.v_share, g.v_transit_h,
                               g.out_ptr, g.out_idx, g.arrest_class, g.kind, pk.cells, pk.nclu,
                               pk.vessel, pk.pos_h, pk.clock_h, pk.route, pk.pid, pk.active,
                               pk.free_stack, pk.n_free, pk.next_id, po.pool_s, po.pool_cc,
-                              po.pool_ck, po.pool_t, po.pool_route, po.arr_s, po.arr_c,
+                              po.pool_ck, po.pool_f, po.pool_t, po.pool_route, po.arr_s, po.arr_c,
                               po.floating, po.arrested_cum, self.counters, rates, seed, step,
                               self._ctr) == L.NEED_PACKETS:
-            pk.grow(2 * L.N_ROUTES * g.m)
+            pk.grow(3 * L.N_ROUTES * g.m)
         self._ctr[0] = 0
         update_beds(dt_h, g.kind, g.arrest_class, g.implants_into, self._soil, po.arr_s, po.arr_c,
                     po.doomed, po.dormant, po.floating, po.extravasated_cum, po.spawn,
@@ -238,8 +239,8 @@ class Engine:
                             les.born_day, les.switch_day, les.lid, les.free_stack, les.n_free,
                             les.next_id, self.counters, seed, step, self._ctr) == L.NEED_LESIONS:
             les.grow(int(po.spawn.sum()))
-        grow_lesions(dt_d, self.t_days, les.state, les.cells, les.switch_day, les.lid,
-                     les.free_stack, les.n_free, self.counters, rates, seed, step)
+        grow_lesions(dt_d, self.t_days, les.state, les.comp, les.cells, les.switch_day, les.lid,
+                     les.free_stack, les.n_free, self._soil, self.counters, rates, seed, step)
         if self.primary_cells > 0:
             self.primary_cells = _gompertz(self.primary_cells, rates[L.R_VASC_GROWTH],
                                            self.params["primary.initial_cells"],

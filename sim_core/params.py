@@ -55,7 +55,7 @@ _p("primary.doubling_cv", 0.5, 0.0, 1.5, "1", "science 7.5 (1.7 +/- 0.9 months)"
 _p("shedding.rate_per_g_day", 3.5e6, 1e3, 1e8, "cells/g/day", "science 2.1 (Butler & Gullino 1975, rat)",
    "Cells a gram of tumour sheds into its drainage each day.", log=True, label="shedding")
 _p("shedding.viable_fraction", 7e-5, 1e-8, 1.0, "1", "science A / 1.13 (Coumans 2013 gap, ~7e-5)",
-   "Shed cells still able to survive once detached; the rest die of anoikis as they leave.", log=True,
+   "Shed cells still able to survive once detached; the rest die of anoikis within minutes.", log=True,
    label="viable when shed")
 _p("shedding.lymph_fraction", 0.3, 0.0, 1.0, "1", "assumption (science 6: carcinomas spread by lymph first)",
    "Share of shed cells that enter lymphatics rather than veins.")
@@ -74,6 +74,9 @@ _p("transit.attrition", 1.0, 0.0, 10.0, "x", "slider (science C)",
    label="attrition")
 _p("transit.anoikis_per_h", 0.3, 0.0, 20.0, "1/h", "science 1.6 (Koop 1995: little death in circulation)",
    "Death by detachment (anoikis) of a single cell in blood or lymph.")
+_p("transit.nonviable_death_per_h", 60.0, 1.0, 3600.0, "1/h", "assumption (anoikis within minutes of detachment)",
+   "Death of shed cells that were not viable: they are gone within minutes, mostly before the first capillary bed.",
+   log=True)
 _p("transit.shear_per_h", 0.2, 0.0, 20.0, "1/h", "science 1.6, 1.11",
    "Death by shear and deformation of a single cell in blood.")
 _p("transit.immune_per_h", 0.2, 0.0, 20.0, "1/h", "science 1.6 (assumption within 'virtually no destruction')",
@@ -156,7 +159,8 @@ _p("cavity.death_per_day", 1.0, 0.0, 10.0, "1/day", "assumption (anoikis in asci
 # --- soil: Paget's seed-and-soil multipliers per site -----------------------------------------------
 for _cat in CATEGORIES:
     _p(f"soil.{_cat}", 1.0, 0.0, 1e4, "x", "science I (metastasis share / flow share), fitted per preset to science 5a",
-       f"Multiplies the 'start dividing' weight of extravasated cells in {_cat.replace('_', ' ')} sites.", log=True)
+       f"Multiplies the 'start dividing' weight and the angiogenic switch rate in {_cat.replace('_', ' ')} sites.",
+       log=True)
 
 SPECS: tuple[ParamSpec, ...] = tuple(_S)
 BY_PATH: dict[str, ParamSpec] = {s.path: s for s in SPECS}

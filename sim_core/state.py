@@ -52,7 +52,7 @@ class PacketTable(_Table):
 
     _columns = (
         ("cells", np.int64, 0),
-        ("nclu", np.int64, 0),
+        ("nclu", np.int64, 0),        # clusters in the packet; 0 = viable single cells, -1 = non-viable
         ("vessel", np.int32, 0),
         ("pos_h", np.float64, 0.0),     # hours travelled along the vessel
         ("clock_h", np.float64, 0.0),   # hours of the current step already used
@@ -93,7 +93,8 @@ class OrganPools:
         self.pool_s = np.zeros(shape, np.int64)
         self.pool_cc = np.zeros(shape, np.int64)
         self.pool_ck = np.zeros(shape, np.int64)
-        self.pool_t = np.zeros((n, N_ROUTES, 2), np.float64)
+        self.pool_f = np.zeros(shape, np.int64)       # non-viable cells
+        self.pool_t = np.zeros((n, N_ROUTES, 3), np.float64)
         self.pool_route = np.zeros(n, np.int64)
 
     def alive(self) -> np.ndarray:

@@ -1,5 +1,22 @@
-"""Test set-up: offscreen Qt before any QApplication exists; a numba cache inside the checkout."""
+"""Test set-up: offscreen Qt before any QApplication exists, and the versions in the header."""
 
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def pytest_report_header(config):
+    import numba
+    import numpy
+
+    lines = [f"numba {numba.__version__}, numpy {numpy.__version__}, "
+             f"NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS}"]
+    try:
+        import PySide6
+        import pyqtgraph
+        from PySide6 import QtCore
+
+        lines.append(f"PySide6 {PySide6.__version__}, Qt {QtCore.qVersion()}, pyqtgraph {pyqtgraph.__version__}")
+    except ImportError:
+        lines.append("Qt: not installed (core-only environment)")
+    return lines

@@ -39,7 +39,8 @@ R_CAVITY_FRAC = 30
 R_CLUSTER_FRAC = 31
 R_CLUSTER_CELLS = 32
 R_FROM_METS = 33
-N_RATES = 34
+R_ANOIKIS_NONVIABLE = 34  # 1/h, shed cells that were not viable
+N_RATES = 35
 
 # --- counters (cumulative) ------------------------------------------------------------------------
 C_SHED = 0             # cells shed by the primary (and metastases), viable or not

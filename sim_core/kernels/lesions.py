@@ -63,14 +63,15 @@ def spawn_lesions(spawn, t_days, dt_days, les_state, les_comp, les_route, les_ce
 
 
 @jit
-def grow_lesions(dt_days, t_days, les_state, les_cells, les_switch, les_id, free_stack, n_free,
-                 counters, rates, seed, step):
-    """One step of every lesion: regression or switch of micrometastases, then growth."""
+def grow_lesions(dt_days, t_days, les_state, les_comp, les_cells, les_switch, les_id, free_stack,
+                 n_free, soil, counters, rates, seed, step):
+    """One step of every lesion: regression or switch of micrometastases, then growth.
+
+    The switch hazard is multiplied by the soil of the lesion's organ: a good soil helps a
+    micrometastasis recruit vessels and grow, as it helps a cell start dividing (science 1.9).
+    """
     key = make_key(seed, STREAM_LESIONS, step)
     h_r = rates[R_REGRESS]
-    h_s = rates[R_SWITCH]
-    h = h_r + h_s
-    p_event = -math.expm1(-h * dt_days)
     cap = rates[R_CAP]
     r_avasc = rates[R_GROWTH]
     r_vasc = rates[R_VASC_GROWTH]
@@ -82,7 +83,9 @@ def grow_lesions(dt_days, t_days, les_state, les_cells, les_switch, les_id, free
         before = les_cells[i]
         if s == MICRO:
             ctr = les_id[i] * 4
-            if h > 0.0 and uniform(key, ctr) < p_event:
+            h_s = rates[R_SWITCH] * soil[les_comp[i]]
+            h = h_r + h_s
+            if h > 0.0 and uniform(key, ctr) < -math.expm1(-h * dt_days):
                 if uniform(key, ctr + 1) * h < h_r:
                     counters[C_DIED_LESION] += before
                     counters[C_MICRO_REGRESSED] += 1

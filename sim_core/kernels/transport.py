@@ -12,7 +12,7 @@ import numpy as np
 
 from ._jit import jit
 from .layout import (C_ARRESTED, C_CAVITY, C_CLUSTERS_SHED, C_DIED_ANOIKIS, C_DIED_IMMUNE,
-                     C_DIED_SHEAR, C_SHED, N_ROUTES, NEED_PACKETS, OK, R_ANOIKIS, R_ARREST_BED,
+                     C_DIED_SHEAR, C_SHED, N_ROUTES, NEED_PACKETS, OK, R_ANOIKIS, R_ANOIKIS_NONVIABLE, R_ARREST_BED,
                      R_ARREST_LIVER, R_ARREST_LUNG, R_ARREST_NODE, R_CAVITY_FRAC, R_CLUSTER_CELLS,
                      R_CLUSTER_FRAC, R_CLUSTER_PROT, R_IMMUNE, R_LYMPH_FRAC, R_SHEAR, R_VIABLE, STRIDE)
 from .rng import binomial, make_key, poisson, uniform
@@ -40,12 +40,17 @@ def arrest_probability(arrest_class, rates):
 def kill_in_vessel(cells, nclu, vclass, tau_h, rates, counters, key, ctr):
     """Cells of one packet that die during ``tau_h`` hours in a vessel of class ``vclass``.
 
-    Deaths are split by cause in proportion to the hazards. Returns the number that died.
+    Deaths are split by cause in proportion to the hazards. Non-viable cells (``nclu < 0``) die of
+    anoikis only, at their own fast rate. Returns the number that died.
     """
     ha = rates[R_ANOIKIS]
     hs = rates[R_SHEAR] if vclass == 0 else 0.0
     hi = rates[R_IMMUNE] if vclass != 2 else 0.0
-    if nclu > 0:
+    if nclu < 0:
+        ha = rates[R_ANOIKIS_NONVIABLE]
+        hs = 0.0
+        hi = 0.0
+    elif nclu > 0:
         ha *= rates[R_CLUSTER_PROT]
         hi *= rates[R_CLUSTER_PROT]
     h = ha + hs + hi
@@ -94,7 +99,8 @@ def emit(cells, nclu, d, vclass, clock, route, v_kind, v_class, v_share, out_ptr
 
     Vessels of the class the cells arrived in are preferred (blood stays in blood); where there are
     none (the venous angle: lymph -> blood) all outgoing vessels are used. Clusters are split as
-    whole clusters, their cells in proportion. Returns the cells that found no way out.
+    whole clusters, their cells in proportion; ``nclu`` < 0 marks non-viable single cells, which
+    stay marked. Returns the cells that found no way out.
     """
     lo = out_ptr[d]
     hi = out_ptr[d + 1]
@@ -135,8 +141,8 @@ def emit(cells, nclu, d, vclass, clock, route, v_kind, v_class, v_share, out_ptr
                        pk_clock, pk_route, pk_id, pk_active, free_stack, n_free, next_id)
             left_cells -= c
         else:
-            new_packet(u, 0, e, clock, route, v_kind, pk_cells, pk_nclu, pk_vessel, pk_pos,
-                       pk_clock, pk_route, pk_id, pk_active, free_stack, n_free, next_id)
+            new_packet(u, -1 if nclu < 0 else 0, e, clock, route, v_kind, pk_cells, pk_nclu, pk_vessel,
+                       pk_pos, pk_clock, pk_route, pk_id, pk_active, free_stack, n_free, next_id)
             left_cells -= u
         left_units -= u
     return left_cells
@@ -146,9 +152,12 @@ def emit(cells, nclu, d, vclass, clock, route, v_kind, v_class, v_share, out_ptr
 def advance_packets(dt_h, v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr, out_idx,
                     arrest_class, comp_kind, pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock,
                     pk_route, pk_id, pk_active, free_stack, n_free, next_id, pool_s, pool_cc,
-                    pool_ck, pool_t, pool_route, arr_s, arr_c, floating, arrested_cum, counters,
-                    rates, seed, step, ctr):
+                    pool_ck, pool_f, pool_t, pool_route, arr_s, arr_c, floating, arrested_cum,
+                    counters, rates, seed, step, ctr):
     """Advance every packet through one step of ``dt_h`` hours.
+
+    Non-viable cells pass through junctions like the others but are cleared (counted as anoikis
+    deaths) in the first capillary bed, node or cavity they reach.
 
     Returns ``OK`` when done, or ``NEED_PACKETS`` when fewer free packet slots remain than one round
     of emissions may need: the caller grows the arrays and calls again (state is kept in the arrays,
@@ -157,7 +166,7 @@ def advance_packets(dt_h, v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr,
     key = make_key(seed, STREAM_TRANSPORT, step)
     n_pk = pk_cells.shape[0]
     n = comp_kind.shape[0]
-    need = 2 * N_ROUTES * v_dst.shape[0]
+    need = 3 * N_ROUTES * v_dst.shape[0]
     for _round in range(1000000):
         # 1. move every packet to the end of its vessel or of the step
         for p in range(n_pk):
@@ -188,6 +197,9 @@ def advance_packets(dt_h, v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr,
                     pool_cc[d, k] += pk_cells[p]
                     pool_ck[d, k] += pk_nclu[p]
                     pool_t[d, k, 1] += pk_cells[p] * pk_clock[p]
+                elif pk_nclu[p] < 0:
+                    pool_f[d, k] += pk_cells[p]
+                    pool_t[d, k, 2] += pk_cells[p] * pk_clock[p]
                 else:
                     pool_s[d, k] += pk_cells[p]
                     pool_t[d, k, 0] += pk_cells[p] * pk_clock[p]
@@ -199,7 +211,7 @@ def advance_packets(dt_h, v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr,
         pending = False
         for d in range(n):
             for k in range(N_ROUTES):
-                if pool_s[d, k] > 0 or pool_ck[d, k] > 0:
+                if pool_s[d, k] > 0 or pool_ck[d, k] > 0 or pool_f[d, k] > 0:
                     pending = True
         if not pending:
             return OK
@@ -209,6 +221,16 @@ def advance_packets(dt_h, v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr,
             p_arrest = arrest_probability(arrest_class[d], rates)
             for k in range(N_ROUTES):
                 vclass = 2 if k == 4 else (1 if k == 3 else 0)
+                cells = pool_f[d, k]
+                if cells > 0:
+                    if arrest_class[d] != 0 or comp_kind[d] == KIND_CAVITY_COMP:
+                        counters[C_DIED_ANOIKIS] += cells
+                    else:
+                        stuck = emit(cells, -1, d, vclass, pool_t[d, k, 2] / cells, pool_route[d],
+                                     v_kind, v_class, v_share, out_ptr, out_idx, pk_cells, pk_nclu,
+                                     pk_vessel, pk_pos, pk_clock, pk_route, pk_id, pk_active,
+                                     free_stack, n_free, next_id, key, ctr)
+                        counters[C_DIED_ANOIKIS] += stuck
                 for species in range(2):
                     if species == 0:
                         cells = pool_s[d, k]
@@ -255,8 +277,10 @@ def advance_packets(dt_h, v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr,
                 pool_s[d, k] = 0
                 pool_cc[d, k] = 0
                 pool_ck[d, k] = 0
+                pool_f[d, k] = 0
                 pool_t[d, k, 0] = 0.0
                 pool_t[d, k, 1] = 0.0
+                pool_t[d, k, 2] = 0.0
             pool_route[d] = 0
     return OK
 
@@ -299,14 +323,15 @@ def shed_into_vessels(dt_h, src_comp, src_cells, out_ptr, out_idx, v_kind, v_cla
                       free_stack, n_free, next_id, counters, rates, shed_per_cell_h, seed, step, ctr):
     """Cells shed by tumours (primary and, optionally, metastases) during one step.
 
-    A Poisson number of cells leaves each source; all but the viable fraction die of anoikis at
-    once; viable cells leave singly or in clusters, by lymph, blood or cavity in the given shares,
-    down each vessel of that class in proportion to its flow share. Each packet starts at a uniform
-    moment within the step. Returns ``NEED_PACKETS`` if slots ran short (nothing shed then).
+    A Poisson number of cells leaves each source. All but the viable fraction are non-viable: they
+    travel as marked packets and die of anoikis within minutes. Viable cells leave singly or in
+    clusters. Every kind goes by lymph, blood or cavity in the given shares, down each vessel of
+    that class in proportion to its flow share, starting at a uniform moment within the step.
+    Returns ``NEED_PACKETS`` if slots ran short (nothing shed then).
     """
     key = make_key(seed, STREAM_SHEDDING, step)
     m = v_kind.shape[0]
-    if n_free[0] < 4 * m * src_comp.shape[0] + 16:
+    if n_free[0] < 6 * m * src_comp.shape[0] + 16:
         return NEED_PACKETS
     for s in range(src_comp.shape[0]):
         c = src_comp[s]
@@ -320,9 +345,6 @@ def shed_into_vessels(dt_h, src_comp, src_cells, out_ptr, out_idx, v_kind, v_cla
         counters[C_SHED] += n_shed
         viable = binomial(n_shed, rates[R_VIABLE], key, ctr[0])
         ctr[0] += STRIDE
-        counters[C_DIED_ANOIKIS] += n_shed - viable
-        if viable <= 0:
-            continue
         in_clusters = binomial(viable, rates[R_CLUSTER_FRAC], key, ctr[0])
         ctr[0] += STRIDE
         size = rates[R_CLUSTER_CELLS]
@@ -347,11 +369,18 @@ def shed_into_vessels(dt_h, src_comp, src_cells, out_ptr, out_idx, v_kind, v_cla
             frac[0] = 0.0
         tot = frac[0] + frac[1] + frac[2]
         if tot <= 0.0:
-            counters[C_DIED_ANOIKIS] += viable
+            counters[C_DIED_ANOIKIS] += n_shed
             continue
-        for species in range(2):
-            units = nclu if species == 1 else singles
-            cells_left = in_clusters if species == 1 else singles
+        for species in range(3):  # viable singles, clusters, non-viable singles
+            if species == 0:
+                units = singles
+                cells_left = singles
+            elif species == 1:
+                units = nclu
+                cells_left = in_clusters
+            else:
+                units = n_shed - viable
+                cells_left = units
             share_left = tot
             for k in range(3):
                 if units <= 0 or frac[k] <= 0.0:
@@ -373,7 +402,8 @@ def shed_into_vessels(dt_h, src_comp, src_cells, out_ptr, out_idx, v_kind, v_cla
                     cc = u
                 clock = uniform(key, ctr[0]) * dt_h
                 ctr[0] += STRIDE
-                stuck = emit(cc, u if species == 1 else 0, c, k, clock, 0, v_kind, v_class, v_share,
+                marker = u if species == 1 else (-1 if species == 2 else 0)
+                stuck = emit(cc, marker, c, k, clock, 0, v_kind, v_class, v_share,
                              out_ptr, out_idx, pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock,
                              pk_route, pk_id, pk_active, free_stack, n_free, next_id, key, ctr)
                 counters[C_DIED_ANOIKIS] += stuck

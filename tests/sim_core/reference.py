@@ -170,19 +170,20 @@ def gompertz(cells, rate_ref, n_ref, n_max, dt):
     return math.exp(math.log(n_max) - (math.log(n_max) - math.log(cells)) * math.exp(-alpha * dt))
 
 
-def grow_lesions(dt_days, t_days, state, cells, switch, lid, free, counters, r, seed, step):
+def grow_lesions(dt_days, t_days, state, comp, cells, switch, lid, free, soil, counters, r, seed, step):
     """Lesions, one step. ``free`` is a Python list used as a stack."""
     from sim_core.kernels import layout as L
 
     key = make_key(seed, 5, step)
-    h_r, h_s = r[L.R_REGRESS], r[L.R_SWITCH]
-    h = h_r + h_s
+    h_r = r[L.R_REGRESS]
     for i in range(len(state)):
         if state[i] == 0:
             continue
         before = cells[i]
         if state[i] == 1:
             ctr = int(lid[i]) * 4
+            h_s = r[L.R_SWITCH] * soil[comp[i]]
+            h = h_r + h_s
             if h > 0 and uniform(key, ctr) < -math.expm1(-h * dt_days):
                 if uniform(key, ctr + 1) * h < h_r:
                     counters[L.C_DIED_LESION] += before
@@ -242,8 +243,11 @@ def transport_step(dt_h, g, v_class, packets, free, rates, counters, seed, step,
                 continue
             if arrived:
                 key = (int(g.v_dst[v]), int(g.v_kind[v]))
-                pool = pools.setdefault(key, {"s": 0, "cc": 0, "ck": 0, "ts": 0.0, "tc": 0.0})
-                if p["nclu"] > 0:
+                pool = pools.setdefault(key, {"s": 0, "cc": 0, "ck": 0, "f": 0, "ts": 0.0, "tc": 0.0, "tf": 0.0})
+                if p["nclu"] < 0:
+                    pool["f"] += p["cells"]
+                    pool["tf"] += p["cells"] * p["clock"]
+                elif p["nclu"] > 0:
                     pool["cc"] += p["cells"]
                     pool["ck"] += p["nclu"]
                     pool["tc"] += p["cells"] * p["clock"]
@@ -263,6 +267,12 @@ def transport_step(dt_h, g, v_class, packets, free, rates, counters, seed, step,
                 if pool is None:
                     continue
                 vclass = 2 if k == 4 else (1 if k == 3 else 0)
+                if pool["f"] > 0:  # non-viable cells: cleared in a bed, node or cavity; pass hubs
+                    if ac != 0 or g.kind[d] == 4:
+                        counters[L.C_DIED_ANOIKIS] += pool["f"]
+                    else:
+                        counters[L.C_DIED_ANOIKIS] += _emit(pool["f"], -1, d, vclass, pool["tf"] / pool["f"],
+                                                            g, v_class, packets, free, rs, next_id)
                 for species in (0, 1):
                     cells = pool["s"] if species == 0 else pool["cc"]
                     units = cells if species == 0 else pool["ck"]
@@ -299,7 +309,9 @@ def _kill(p, vclass, tau, r, counters, rs):
     ha = r[L.R_ANOIKIS]
     hs = r[L.R_SHEAR] if vclass == 0 else 0.0
     hi = r[L.R_IMMUNE] if vclass != 2 else 0.0
-    if p["nclu"] > 0:
+    if p["nclu"] < 0:  # non-viable cells: anoikis only, fast
+        ha, hs, hi = r[L.R_ANOIKIS_NONVIABLE], 0.0, 0.0
+    elif p["nclu"] > 0:
         ha *= r[L.R_CLUSTER_PROT]
         hi *= r[L.R_CLUSTER_PROT]
     h = ha + hs + hi
@@ -337,7 +349,7 @@ def _emit(cells, nclu, d, vclass, clock, g, v_class, packets, free, rs, next_id)
             c = left_cells if u == left_units else max(int(round(left_cells * u / left_units)), u)
         else:
             c = u
-        packets[free.pop()] = {"cells": c, "nclu": u if nclu > 0 else 0, "vessel": e, "pos": 0.0,
+        packets[free.pop()] = {"cells": c, "nclu": u if nclu > 0 else min(nclu, 0), "vessel": e, "pos": 0.0,
                                "clock": clock, "id": next_id[0]}
         next_id[0] += 1
         left_cells -= c

@@ -22,7 +22,7 @@ def check_invariants(eng: Engine):
     for a in (po.arr_s, po.arr_c, po.doomed, po.dormant, po.floating, po.spawn, pk.cells, les.cells):
         assert (a >= 0).all()
     assert (eng.counters >= 0).all()
-    assert po.pool_s.sum() == 0 and po.pool_cc.sum() == 0  # nothing left half-processed
+    assert po.pool_s.sum() == po.pool_cc.sum() == po.pool_f.sum() == 0  # nothing half-processed
     assert (pk.cells[pk.active == 1] > 0).all()
 
 

@@ -105,8 +105,10 @@ def test_grow_lesions_matches_reference(trial):
     n_free = np.zeros(1, np.int64)
     cnt_k = np.zeros(L.N_COUNTERS)
     s2, c2, w2, cnt_r, free_r = state.copy(), cells.copy(), switch.copy(), np.zeros(L.N_COUNTERS), []
-    grow_lesions(1.5, 10.0, state, cells, switch, lid, free_k, n_free, cnt_k, rates, 5, trial)
-    ref.grow_lesions(1.5, 10.0, s2, c2, w2, lid, free_r, cnt_r, rates, 5, trial)
+    comp = r.integers(0, 7, m).astype(np.int32)
+    soil = r.uniform(0.1, 3.0, 7)
+    grow_lesions(1.5, 10.0, state, comp, cells, switch, lid, free_k, n_free, soil, cnt_k, rates, 5, trial)
+    ref.grow_lesions(1.5, 10.0, s2, comp, c2, w2, lid, free_r, soil, cnt_r, rates, 5, trial)
     np.testing.assert_array_equal(state, s2)
     np.testing.assert_allclose(cells, c2, rtol=1e-12)
     np.testing.assert_array_equal(switch, w2)
@@ -131,7 +133,7 @@ def test_advance_packets_matches_reference(trial):
     for i in range(n_start):
         v = int(r.integers(0, g.m))
         cells = int(r.choice([1, 7, 45, 5000, 10**7]))
-        nclu = int(r.integers(1, 4)) if (cells >= 7 and r.random() < 0.4) else 0
+        nclu = int(r.integers(1, 4)) if (cells >= 7 and r.random() < 0.4) else int(r.choice([0, 0, -1]))
         pos = float(r.uniform(0, g.v_transit_h[v]))
         k["cells"][i], k["nclu"][i], k["vessel"][i], k["pos"][i], k["active"][i] = cells, nclu, v, pos, 1
         k["id"][i] = i
@@ -142,8 +144,8 @@ def test_advance_packets_matches_reference(trial):
     free = list(range(cap - 1, n_start - 1, -1))
     next_k, next_r = np.array([n_start], np.int64), [n_start]
     n = g.n
-    pool = [np.zeros((n, L.N_ROUTES), np.int64) for _ in range(3)]
-    pool_t, pool_route = np.zeros((n, L.N_ROUTES, 2)), np.zeros(n, np.int64)
+    pool = [np.zeros((n, L.N_ROUTES), np.int64) for _ in range(4)]
+    pool_t, pool_route = np.zeros((n, L.N_ROUTES, 3)), np.zeros(n, np.int64)
     arr_s, arr_c = np.zeros((n, L.N_ROUTES), np.int64), np.zeros((n, L.N_ROUTES), np.int64)
     fl_k, cum_k, cnt_k = np.zeros(n, np.int64), np.zeros(n), np.zeros(L.N_COUNTERS)
     arrested, fl_r, cum_r, cnt_r = {}, np.zeros(n, np.int64), np.zeros(n), np.zeros(L.N_COUNTERS)
@@ -151,7 +153,7 @@ def test_advance_packets_matches_reference(trial):
     status = advance_packets(dt_h, g.v_dst, g.v_kind, v_class, g.v_share, g.v_transit_h, g.out_ptr,
                              g.out_idx, g.arrest_class, g.kind, k["cells"], k["nclu"], k["vessel"],
                              k["pos"], k["clock"], k["route"], k["id"], k["active"], free_stack, n_free,
-                             next_k, pool[0], pool[1], pool[2], pool_t, pool_route, arr_s, arr_c, fl_k,
+                             next_k, pool[0], pool[1], pool[2], pool[3], pool_t, pool_route, arr_s, arr_c, fl_k,
                              cum_k, cnt_k, rates, 9, trial, np.zeros(1, np.int64))
     assert status == L.OK
     ref.transport_step(dt_h, g, v_class, packets, free, rates, cnt_r, 9, trial, arrested, fl_r, cum_r, next_r)

@@ -84,3 +84,13 @@ def test_params_reject_out_of_range_mid_run_values():
         p.set("no.such", 1)
     p.set("transit.attrition", 3)
     assert p["transit.attrition"] == 3.0
+
+
+def test_model_readme_parameter_table_is_generated_from_params():
+    from pathlib import Path
+
+    from sim_core.cli import params_markdown
+
+    text = (Path(__file__).resolve().parents[2] / "sim_core" / "README.md").read_text()
+    table = text.split("<!-- params:begin -->\n")[1].split("\n<!-- params:end -->")[0]
+    assert table == params_markdown(), "regenerate with: seedsoil-sim params --markdown"

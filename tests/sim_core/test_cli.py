@@ -1,0 +1,108 @@
+"""``seedsoil-sim``: the JSON contract, and one-line errors with status 2 for bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sim_core.cli import main
+
+
+def run_cli(*args):
+    p = subprocess.run([sys.executable, "-m", "sim_core.cli", *args], capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_scenarios_lists_presets_name_first(capsys):
+    assert main(["scenarios"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert {ln.split("\t")[0] for ln in lines} >= {"breast", "lung", "ovary", "sarcoma"}
+
+
+def test_params_json_has_unit_range_default_source(capsys):
+    assert main(["params", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {"path", "unit", "min", "max", "default", "source"} <= set(rows[0])
+    assert any(r["path"] == "transit.attrition" for r in rows)
+
+
+def test_run_json_contract(capsys, tmp_path):
+    out = tmp_path / "ts.csv"
+    assert main(["run", "--scenario", "breast", "--days", "60", "--seed", "2", "--json", "--out", str(out)]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert (r["scenario"], r["seed"], r["days"]) == ("breast", 2, 60.0) and r["version"]
+    f = r["funnel"]
+    for key in ("shed", "died_in_transit", "arrested", "extravasated", "dormant", "micrometastases",
+                "macrometastases"):
+        assert key in f
+    assert set(f["died_in_transit_by_cause"]) == {"anoikis", "shear", "immune"}
+    assert f["shed"] > f["arrested"] > f["extravasated"] > 0
+    site = r["sites"]["organ:liver"]
+    assert set(site) == {"dormant_cells", "micrometastases", "macrometastases", "largest_lesion_cells"}
+    text = out.read_text().splitlines()
+    assert text[0].startswith("# seedsoil") and "seed=2" in text[0]
+    assert text[1].startswith("t_days,primary_cells,shed")
+    assert len(text) == 2 + 61
+
+
+def test_inject_json_contract(capsys):
+    assert main(["inject", "--vessel", "vein:portal->organ:liver", "--cells", "20000", "--days", "13",
+                 "--seed", "1", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["injected"] == 20000 and r["organ"] == "organ:liver"
+    times = [row["t_days"] for row in r["timeline"]]
+    assert times == pytest.approx([0.0625, 1, 3, 10, 13])
+    for row in r["timeline"]:
+        assert {"t_days", "alive", "arrested", "extravasated", "dormant", "micrometastases",
+                "macrometastases"} <= set(row)
+
+
+def test_cohort_json_contract(capsys):
+    assert main(["cohort", "--scenario", "ovary", "--patients", "10", "--years", "1", "--seed", "1",
+                 "--json", "--workers", "1"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["metastases_per_patient"] >= 0
+    s = r["sites"]["organ:peritoneum"]
+    assert {"name", "pct_patients", "pct_metastases"} <= set(s)
+    assert sum(v["pct_metastases"] for v in r["sites"].values()) == pytest.approx(100.0, abs=1e-6) or \
+        r["metastases_per_patient"] == 0
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["run", "--scenario", "nosuch", "--days", "3", "--seed", "1"], "nosuch"),
+    (["run", "--scenario", "breast", "--days", "nan"], "--days"),
+    (["run", "--scenario", "breast", "--days", "-4"], "--days"),
+    (["inject", "--vessel", "vein:nowhere", "--cells", "10", "--days", "1", "--seed", "1"], "--vessel"),
+    (["cohort", "--scenario", "breast", "--patients", "0", "--years", "1"], "--patients"),
+    (["run", "--scenario", "breast", "--days", "3", "--out", "/nonexistent/dir/x.csv"], "--out"),
+    (["run", "--scenario", "breast", "--days", "3", "--out", "x.xlsx"], "--out"),
+])
+def test_bad_input_exits_2_with_one_line(args, needle):
+    rc, out, err = run_cli(*args)
+    assert rc == 2
+    assert len(err.strip().splitlines()) == 1 and needle in err
+    assert "Traceback" not in err
+
+
+def test_bad_scenario_file_names_file_and_field(tmp_path):
+    p = tmp_path / "broken.toml"
+    p.write_text('name = "b"\nprimary = "primary:breast"\n[params.dormancy]\nentry = 1e9\n')
+    rc, _, err = run_cli("run", "--scenario", str(p), "--days", "3")
+    assert rc == 2 and str(p) in err and "params.dormancy.entry" in err and len(err.splitlines()) == 1
+
+
+def test_full_disk_on_export_keeps_the_old_file(tmp_path, monkeypatch):
+    import sim_core.scenario as scen
+
+    target = tmp_path / "ts.csv"
+    target.write_text("precious")
+
+    def no_space(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(scen.os, "fsync", no_space)
+    rc = main(["run", "--scenario", "breast", "--days", "2", "--out", str(target)])
+    assert rc == 2
+    assert target.read_text() == "precious"
+    assert [f.name for f in tmp_path.iterdir()] == ["ts.csv"]
