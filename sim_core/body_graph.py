@@ -229,8 +229,6 @@ def load_body_graph(path: str | Path | None = None) -> BodyGraph:
     out_ptr = np.zeros(len(ids) + 1, np.int32)
     out_ptr[1:] = np.cumsum(counts)
     for i, cid in enumerate(ids):
-        if kinds[i] in (KIND_ORGAN, KIND_NODE, KIND_HUB) and counts[i] == 0 and arrest[i] != ARREST_NONE:
-            pass  # a bed with no outflow keeps every cell: allowed only if it never lets cells pass
         if kinds[i] == KIND_HUB and counts[i] == 0:
             raise InputError(src, f"compartment {cid}", "a hub needs at least one outgoing vessel")
     path_ptr = np.zeros(len(paths) + 1, np.int32)

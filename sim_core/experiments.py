@@ -17,6 +17,7 @@ from .body_graph import CATEGORIES, KIND_NODE, KIND_ORGAN
 from .engine import Engine, default_graph
 from .errors import InputError
 from .kernels.lesions import MACRO, MICRO
+from .params import BY_PATH
 from .scenario import Scenario
 
 #: Default observation times of an injection experiment (days): 90 min, 1, 3, 10 and 13 days.
@@ -110,8 +111,8 @@ def patient_scenario(scenario: Scenario, seed: int, index: int) -> Scenario:
     if cv > 0:
         s2 = math.log(1.0 + cv * cv)
         d = mean * math.exp(rng.normal(-0.5 * s2, math.sqrt(s2)))
-        spec_lo, spec_hi = 5.0, 400.0
-        sc.params.set("primary.doubling_days", min(max(d, spec_lo), spec_hi))
+        spec = BY_PATH["primary.doubling_days"]
+        sc.params.set("primary.doubling_days", min(max(d, spec.lo), spec.hi))
     sc.seed = int(rng.integers(0, 2**62))
     return sc
 
@@ -140,7 +141,6 @@ def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, worke
         raise InputError("cohort", "--patients", "must be between 1 and 100000")
     if not 0 < years <= 100:
         raise InputError("cohort", "--years", "must be in (0, 100]")
-    g = default_graph()
     days = years * 365.25
     jobs = [(scenario, seed, i, days) for i in range(patients)]
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)

@@ -6,7 +6,6 @@ Loading is strict: unknown keys, wrong types, NaN/inf and out-of-range values ar
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 from pathlib import Path
@@ -150,7 +149,3 @@ def load_scenario(name_or_path: str | Path, primaries: tuple[str, ...] | None = 
     except OSError as exc:
         raise InputError(str(p), "", f"cannot read ({exc.strerror})") from None
     return parse_scenario(data, str(p), primaries)
-
-
-def finite(x: float) -> bool:
-    return math.isfinite(x)

@@ -1,6 +1,5 @@
 """The body graph: complete, consistent, and first-pass anatomy that follows from its vessels."""
 
-import shutil
 
 import numpy as np
 import pytest
