@@ -19,8 +19,17 @@ from .validation import DISIBIO_METS_PER_PATIENT, DISIBIO_PCT_METASTASES, DISIBI
 CALIBRATION_SEED = 1001
 
 
+#: Largest change of one soil factor per iteration: a site seen in 0 or 1 of a few hundred
+#: patients says little, and an unbounded step would chase that noise.
+MAX_STEP = 3.0
+
+
+def _step(ratio: float, damping: float) -> float:
+    return min(max(ratio ** damping, 1.0 / MAX_STEP), MAX_STEP)
+
+
 def _intensity(p: float, n: int) -> float:
-    lo = 0.5 / n
+    lo = 1.0 / n
     p = min(max(p, lo), 1.0 - lo)
     return -math.log(1.0 - p)
 
@@ -34,6 +43,7 @@ def fit_preset(scenario: Scenario, name: str, patients: int = 200, years: float 
     other_events = DISIBIO_PCT_METASTASES[name][-1] / 100.0 * DISIBIO_METS_PER_PATIENT[name]
     mpp_target = DISIBIO_METS_PER_PATIENT[name]
     for it in range(iterations):
+        damping = 0.9 if it < iterations // 2 else 0.5
         r = run_cohort(sc, patients, years, CALIBRATION_SEED + it, workers=workers)
         mpp = r["metastases_per_patient"]
         log(f"{name} iteration {it}: metastases/patient {mpp:.2f} (target {mpp_target})")
@@ -45,13 +55,13 @@ def fit_preset(scenario: Scenario, name: str, patients: int = 200, years: float 
         logs = []
         for cat in named:
             got = r["categories"][cat]["pct_patients"] / 100.0
-            k = (_intensity(target_p[cat], patients) / _intensity(got, patients)) ** 0.9
+            k = _step(_intensity(target_p[cat], patients) / _intensity(got, patients), damping)
             new = min(max(sc.params[f"soil.{cat}"] * k, 1e-3), 1e4)
             sc.params.set(f"soil.{cat}", new)
             if target_p[cat] > 0.02:
                 logs.append(math.log(new))
         other_got = r["categories"]["other"]["pct_metastases"] / 100.0 * mpp
-        k = (max(other_events, 0.01) / max(other_got, 0.5 / patients)) ** 0.9
+        k = _step(max(other_events, 0.01) / max(other_got, 1.0 / patients), damping)
         sc.params.set("soil.other", min(max(sc.params["soil.other"] * k, 1e-3), 1e4))
         # keep the soils' geometric mean at 1: the common scale belongs to shedding
         g = math.exp(sum(logs) / len(logs))

@@ -106,3 +106,20 @@ def test_full_disk_on_export_keeps_the_old_file(tmp_path, monkeypatch):
     assert rc == 2
     assert target.read_text() == "precious"
     assert [f.name for f in tmp_path.iterdir()] == ["ts.csv"]
+
+
+def test_parquet_export_without_pyarrow_says_how_to_get_it(tmp_path, monkeypatch, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pyarrow(name, *a, **k):
+        if name.startswith("pyarrow"):
+            raise ImportError(name)
+        return real_import(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+    rc = main(["run", "--scenario", "breast", "--days", "2", "--out", str(tmp_path / "x.parquet")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "pyarrow" in err and len(err.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())
