@@ -1,12 +1,152 @@
-"""Entry point of ``seedsoil``, the window. Not built yet: see the issue "The window"."""
+"""Entry point of ``seedsoil``, the window. With no arguments it opens the default scenario and
+starts playing; ``--screenshot`` renders the window offscreen to a PNG after ``--sim-days`` and
+exits; ``--smoke-frames N`` renders N frames and exits non-zero on any error or Qt warning.
+"""
 
+from __future__ import annotations
+
+import argparse
+import os
 import sys
+import traceback
+
+IGNORED_QT_MESSAGES = ("This plugin does not support propagateSizeHints",)
+#: Frames rendered after ``--sim-days`` so a screenshot shows cells in flight.
+SCREENSHOT_SETTLE_FRAMES = 150
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="seedsoil", description="Seed & Soil: watch how cancer spreads.")
+    p.add_argument("--scenario", default="breast", help="preset name (e.g. breast, colorectal) or a scenario file")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
+    p.add_argument("--screenshot", metavar="PATH", help="render the window to this PNG and exit")
+    p.add_argument("--sim-days", type=float, default=0.0, metavar="D",
+                   help="with --screenshot or --smoke-frames: run the model D days first")
+    p.add_argument("--size", default=None, metavar="WxH", help="window size, e.g. 1920x1080")
+    p.add_argument("--smoke-frames", type=int, default=0, metavar="N",
+                   help="render N frames, then exit (non-zero on any error or Qt warning)")
+    p.add_argument("--paused", action="store_true", help="open paused")
+    args = p.parse_args(argv)
+    if args.size:
+        try:
+            w, h = (int(v) for v in args.size.lower().split("x"))
+            if w < 320 or h < 240:
+                raise ValueError
+            args.size = (w, h)
+        except ValueError:
+            p.error("--size must look like 1920x1080 (at least 320x240)")
+    if args.sim_days < 0:
+        p.error("--sim-days must be >= 0")
+    if args.smoke_frames < 0:
+        p.error("--smoke-frames must be >= 0")
+    return args
+
+
+class MessageLog:
+    """Collects Qt warnings and Python exceptions so batch modes can fail loudly."""
+
+    def __init__(self):
+        self.problems: list[str] = []
+
+    def qt_handler(self, mode, context, message):
+        from PySide6.QtCore import QtMsgType
+
+        if any(message.startswith(m) for m in IGNORED_QT_MESSAGES):
+            return
+        if mode in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
+            self.problems.append(f"Qt: {message}")
+        print(message, file=sys.stderr)
+
+    def excepthook(self, etype, value, tb):
+        self.problems.append("".join(traceback.format_exception(etype, value, tb)))
+        sys.__excepthook__(etype, value, tb)
+
+
+def build(args, app):
+    """The controller and the window, sized and styled for the screen."""
+    from PySide6.QtGui import QGuiApplication
+
+    from . import theme
+    from .controller import SimController
+    from .main_window import MainWindow
+
+    theme.load_fonts()
+    if args.size:
+        w, h = args.size
+    else:
+        screen = QGuiApplication.primaryScreen()
+        geo = screen.availableGeometry() if screen else None
+        w, h = (geo.width(), geo.height()) if geo else (1600, 1000)
+        w, h = max(1024, int(w * 0.95)), max(700, int(h * 0.92))
+    sizes = theme.sizes_for_height(h)
+    controller = SimController(args.scenario, seed=args.seed)
+    win = MainWindow(controller, sizes)
+    win.resize(w, h)
+    return controller, win
+
+
+def run_frames(app, controller, n: int) -> None:
+    """Advance and draw ``n`` frames synchronously (1/60 s of screen time each)."""
+    for _ in range(n):
+        controller.runner.tick(1.0 / 60.0)
+        app.processEvents()
 
 
 def main(argv=None) -> int:
-    print("seedsoil: the window is not built yet (issue 'The window'); use seedsoil-sim for now.",
-          file=sys.stderr)
-    return 1
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    batch = bool(args.screenshot or args.smoke_frames)
+    if batch and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import Qt, qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
+    from sim_core import InputError
+
+    log = MessageLog()
+    if batch:
+        qInstallMessageHandler(log.qt_handler)
+        sys.excepthook = log.excepthook
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Seed & Soil")
+    try:
+        controller, win = build(args, app)
+    except InputError as exc:
+        print(f"seedsoil: {exc}", file=sys.stderr)
+        return 2
+    except Exception:
+        traceback.print_exc()
+        return 1
+    if batch:
+        win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        win.show()
+        app.processEvents()
+        try:
+            controller.advance_days(args.sim_days)
+            controller.play()
+            run_frames(app, controller, args.smoke_frames or SCREENSHOT_SETTLE_FRAMES)
+            controller.pause()
+            app.processEvents()
+            if args.screenshot:
+                pix = win.grab()
+                if pix.isNull() or not pix.save(args.screenshot, "PNG"):
+                    log.problems.append(f"could not write {args.screenshot}")
+        except Exception:  # reported and turned into a non-zero exit
+            log.problems.append(traceback.format_exc())
+        win.close()
+        for p in log.problems:
+            print(f"seedsoil: {p}", file=sys.stderr)
+        return 1 if log.problems else 0
+    from .runners import warm_up_in_background
+
+    win.show()
+
+    def _ready():
+        controller.publish()
+        if not args.paused:
+            controller.play()
+
+    warm_up_in_background(_ready, win)
+    return app.exec()
 
 
 if __name__ == "__main__":

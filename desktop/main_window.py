@@ -1,0 +1,226 @@
+"""MainWindow: lays out the top bar (cancer type, clock, staging, scan switch), the body map
+(about two thirds of the width), the control column (playback, sliders, funnel, time series) and
+the caption strip, and wires panels to the controller. Panels never talk to each other.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QScrollArea, QVBoxLayout, QWidget
+
+from . import theme
+from .controller import SimController
+from .frames import FrameData, lesion_diameter_mm
+from .narrator import Caption
+from .panels.caption_strip import CaptionStrip
+from .panels.funnel_panel import FunnelPanel
+from .panels.organ_panel import OrganPanel, organ_report
+from .panels.parameter_panel import ParameterPanel
+from .panels.playback_bar import PlaybackBar
+from .panels.plots_panel import PlotsPanel
+from .panels.top_bar import TopBar
+from .staging import stage
+from .views.body_view import BodyView
+
+#: Wall seconds between refreshes of the slower read-outs (plots, funnel, organ card).
+SLOW_REFRESH_S = 0.25
+PLOT_REFRESH_S = 0.5
+
+
+def _panel(widget: QWidget) -> QWidget:
+    widget.setObjectName("panel")
+    widget.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+    return widget
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller: SimController, sizes: theme.Sizes):
+        super().__init__()
+        self.controller = controller
+        self.sizes = sizes
+        self.setWindowTitle("Seed & Soil — how cancer spreads")
+        self.setStyleSheet(theme.style_sheet(sizes))
+        g = controller.graph
+        self.top = TopBar(sizes)
+        self.body = BodyView(g, sizes)
+        self.card = OrganPanel(sizes)
+        self.body.set_card(self.card)
+        self.playback = _panel(PlaybackBar(sizes))
+        self.params = ParameterPanel(sizes)
+        self.funnel = _panel(FunnelPanel(sizes))
+        self.plots = _panel(PlotsPanel(g, sizes))
+        self.caption = CaptionStrip(sizes)
+        scroll = QScrollArea()
+        scroll.setWidget(self.params)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.params_scroll = _panel(scroll)
+        right = QVBoxLayout()
+        right.setSpacing(round(8 * sizes.scale))
+        right.addWidget(self.playback)
+        right.addWidget(self.params_scroll, 1)
+        self.funnel.setFixedHeight(round(262 * sizes.scale))
+        self.plots.setFixedHeight(round(200 * sizes.scale))
+        right.addWidget(self.funnel)
+        right.addWidget(self.plots)
+        middle = QHBoxLayout()
+        middle.setSpacing(round(8 * sizes.scale))
+        middle.addWidget(self.body, 2)
+        right_w = QWidget()
+        right_w.setLayout(right)
+        right.setContentsMargins(0, 0, 0, 0)
+        middle.addWidget(right_w, 1)
+        root = QVBoxLayout()
+        m = round(8 * sizes.scale)
+        root.setContentsMargins(m, m, m, m)
+        root.setSpacing(m)
+        root.addWidget(self.top)
+        root.addLayout(middle, 1)
+        root.addWidget(self.caption)
+        central = QWidget()
+        central.setLayout(root)
+        self.setCentralWidget(central)
+        self._last_slow = 0.0
+        self._last_plot = 0.0
+        self.frames_shown = 0
+        self._scan_mm: float | None = None
+        self._wire()
+        self._shortcuts()
+        self._on_controller_scenario_changed(controller.scenario)
+        for spec_path in self.params.rows:
+            self.params.set_value(spec_path, controller.params[spec_path])
+        self.playback.set_speed(controller.speed_index)
+
+    # --- wiring -----------------------------------------------------------------------------------
+    def _wire(self) -> None:
+        c = self.controller
+        c.snapshot_ready.connect(self._on_controller_snapshot_ready)
+        c.caption_changed.connect(self._on_controller_caption_changed)
+        c.playing_changed.connect(self.playback.set_playing)
+        c.speed_changed.connect(self.playback.set_speed)
+        c.parameter_changed.connect(self.params.set_value)
+        c.scenario_changed.connect(self._on_controller_scenario_changed)
+        c.follow_changed.connect(self.body.set_follow)
+        c.journey_ready.connect(self.body.play_journey)
+        c.error_occurred.connect(self._on_controller_error_occurred)
+        c.reset_done.connect(self._on_controller_reset_done)
+        pb = self.playback
+        pb.play_toggled.connect(c.toggle_play)
+        pb.step_requested.connect(c.step_once)
+        pb.slower_requested.connect(c.slower)
+        pb.faster_requested.connect(c.faster)
+        pb.fast_forward_requested.connect(c.fast_forward)
+        pb.reset_requested.connect(c.reset_all)
+        pb.cluster_requested.connect(c.release_cluster)
+        self.params.parameter_edited.connect(c.set_parameter)
+        self.params.treatment_toggled.connect(c.set_treatment)
+        self.top.scenario_chosen.connect(c.set_scenario)
+        self.top.scan_toggled.connect(self._on_top_scan_toggled)
+        self.body.organ_clicked.connect(self._on_body_organ_clicked)
+        self.body.lesion_clicked.connect(self._on_body_lesion_clicked)
+        self.body.background_clicked.connect(self._on_body_background_clicked)
+        self.card.replay_requested.connect(self._on_card_replay_requested)
+        self.card.closed.connect(self._on_card_closed)
+
+    def _shortcuts(self) -> None:
+        c = self.controller
+        for key, slot in (("Space", c.toggle_play), ("S", c.step_once), ("[", c.slower), ("]", c.faster),
+                          ("F", c.fast_forward), ("R", c.reset_all), ("C", c.release_cluster),
+                          ("Escape", self._on_body_background_clicked), ("0", self.body.fit)):
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.ShortcutContext.WindowShortcut)
+            sc.activated.connect(slot)
+
+    # --- controller -> views ------------------------------------------------------------------------
+    def _on_controller_snapshot_ready(self, f: FrameData) -> None:
+        c = self.controller
+        self.frames_shown += 1
+        self.body.show_frame(f)
+        self.top.show_time(f.t_days, c.speed, c.runner.actual_rate, c.playing)
+        now = time.perf_counter()
+        if now - self._last_slow >= SLOW_REFRESH_S or not c.playing:
+            self._last_slow = now
+            self._refresh_slow(f)
+        if now - self._last_plot >= PLOT_REFRESH_S or not c.playing:
+            self._last_plot = now
+            self.plots.show_history(*c.history())
+
+    def _refresh_slow(self, f: FrameData) -> None:
+        c = self.controller
+        self.funnel.show_frame(f)
+        s = f.snap
+        d = lesion_diameter_mm(s.lesion_cells, f.cells_per_g)
+        scan = self._scan_mm
+        st = stage(c.graph, c.scenario.primary, s.lesion_comp, s.lesion_state, d, s.dormant_cells,
+                   min_diam_mm=scan or 0.0)
+        self.top.show_stage(st, scan is not None)
+        ex = f.extra
+        self.params.show_treatment(f.t_days, ex.get("antiangio_start_day", 0.0),
+                                   ex.get("antiangio_multiplier", 1.0), ex.get("antiangio_curve"))
+        if self.card.isVisible() and self.card.comp >= 0:
+            self.card.show_report(self._report(self.card.comp, f))
+            self.body.place_overlays()
+
+    def _report(self, comp: int, f: FrameData):
+        c = self.controller
+        g = c.graph
+        cat = g.site_category(comp, c.scenario.primary)
+        soil = c.params[f"soil.{cat}"] if cat else None
+        return organ_report(g, f, comp, c.scenario.primary, soil)
+
+    def _on_controller_caption_changed(self, cap: Caption) -> None:
+        self.caption.show_caption(cap)
+
+    def _on_controller_scenario_changed(self, sc) -> None:
+        self.top.set_scenario(sc.name)
+        self.body.set_primary(sc.primary)
+        self.plots.set_primary(sc.primary)
+        self.card.hide()
+
+    def _on_controller_reset_done(self) -> None:
+        self.body.set_primary(self.controller.scenario.primary)
+        self.plots.set_primary(self.controller.scenario.primary)
+        self.card.hide()
+
+    def _on_controller_error_occurred(self, message: str) -> None:
+        self.caption.show_caption(Caption(f"That did not work: {message}", "shed"))
+
+    # --- views -> controller ----------------------------------------------------------------------
+    def _on_top_scan_toggled(self, on: bool, mm: float) -> None:
+        self._scan_mm = mm if on else None
+        self.body.set_scan(self._scan_mm)
+        if self.controller.last_frame is not None:
+            self._refresh_slow(self.controller.last_frame)
+
+    def _on_body_organ_clicked(self, comp_id: str) -> None:
+        f = self.controller.last_frame
+        if f is None:
+            return
+        comp = self.controller.graph.index[comp_id]
+        self.body.select_organ(comp_id)
+        self.card.show_report(self._report(comp, f))
+        self.card.show()
+        self.body.place_overlays()
+
+    def _on_body_lesion_clicked(self, lesion_id: int) -> None:
+        f = self.controller.last_frame
+        if f is not None:
+            hit = (f.snap.lesion_id == lesion_id).nonzero()[0]
+            if hit.size:
+                self._on_body_organ_clicked(self.controller.graph.ids[int(f.snap.lesion_comp[hit[0]])])
+        self.body.lesions.selected_lesion = lesion_id
+        self.controller.replay_lesion(lesion_id)
+
+    def _on_card_replay_requested(self, lesion_id: int) -> None:
+        self.body.lesions.selected_lesion = lesion_id
+        self.controller.replay_lesion(lesion_id)
+
+    def _on_body_background_clicked(self) -> None:
+        self.card.hide()
+        self._on_card_closed()
+
+    def _on_card_closed(self) -> None:
+        self.body.select_organ("")

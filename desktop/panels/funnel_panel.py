@@ -1,0 +1,100 @@
+"""FunnelPanel: the inefficiency of metastasis on a log scale. Millions of cells leave the
+tumour, almost all die (by cause), a handful arrest, escape, sleep or grow, and a few are enough.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from .. import theme
+from ..frames import FrameData, counter
+from ..narrator import count_text
+
+#: (label, how to compute from the counters, colour); the first seven form the funnel.
+ROWS = (
+    ("shed", lambda c: counter(c, "shed") + counter(c, "injected"), theme.SKY),
+    ("survived transit", lambda c: counter(c, "arrested") + counter(c, "entered_cavity"), theme.SKY),
+    ("arrested", lambda c: counter(c, "arrested"), theme.ARREST),
+    ("escaped into tissue", lambda c: counter(c, "extravasated"), theme.SKY),
+    ("fell dormant", lambda c: counter(c, "entered_dormancy"), theme.DORMANT),
+    ("micrometastases", lambda c: counter(c, "micrometastases_founded"), theme.MICRO),
+    ("macrometastases", lambda c: counter(c, "angiogenic_switches"), theme.MACRO),
+    ("died: anoikis", lambda c: counter(c, "died_anoikis"), theme.DEATH_ANOIKIS),
+    ("died: shear", lambda c: counter(c, "died_shear"), theme.DEATH_SHEAR),
+    ("died: immune attack", lambda c: counter(c, "died_immune"), theme.DEATH_IMMUNE),
+    ("died: in capillaries", lambda c: counter(c, "died_arrested"), theme.GREY),
+    ("died: in tissue", lambda c: counter(c, "died_in_tissue") + counter(c, "died_in_cavity")
+     + counter(c, "died_in_regressing_lesions"), theme.GREY),
+)
+N_FUNNEL = 7
+
+
+def funnel_values(counters: np.ndarray) -> np.ndarray:
+    return np.array([f(counters) for _, f, _ in ROWS])
+
+
+class FunnelPanel(QWidget):
+    def __init__(self, sizes: theme.Sizes, parent=None):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        title = QLabel("Where the shed cells went")
+        title.setObjectName("heading")
+        lay.addWidget(title)
+        self.note = QLabel("")
+        self.note.setObjectName("dim")
+        self.note.setWordWrap(True)
+        self.plot = pg.PlotWidget(background=theme.PANEL)
+        self.plot.setAccessibleName("Inefficiency funnel")
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.invertY(True)
+        ax = self.plot.getAxis("left")
+        ax.setTicks([[(i, label) for i, (label, _, _) in enumerate(ROWS)]])
+        ax.setWidth(round(150 * sizes.scale))
+        bottom = self.plot.getAxis("bottom")
+        bottom.setTicks([[(k, f"1e{k}") for k in range(0, 14, 2)]])
+        for a in (ax, bottom):
+            a.setTextPen(theme.TEXT_DIM)
+            a.setPen(theme.BORDER)
+            a.setStyle(tickFont=theme.font(round(sizes.small * 0.9)))
+        self.bars = pg.BarGraphItem(x0=np.zeros(len(ROWS)), y=np.arange(len(ROWS)), height=0.72,
+                                    width=np.zeros(len(ROWS)),
+                                    brushes=[pg.mkBrush(theme.qcolor(c, 0.85)) for _, _, c in ROWS],
+                                    pens=[pg.mkPen(None)] * len(ROWS))
+        self.plot.addItem(self.bars)
+        self.texts = []
+        for i in range(len(ROWS)):
+            t = pg.TextItem("", color=theme.TEXT, anchor=(0, 0.5))
+            t.setFont(theme.font(round(sizes.small * 0.9)))
+            t.setPos(0, i)
+            self.plot.addItem(t)
+            self.texts.append(t)
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.note)
+        self.values = np.zeros(len(ROWS))
+
+    def show_frame(self, f: FrameData) -> None:
+        v = funnel_values(f.snap.counters)
+        if np.array_equal(v, self.values) and self.values.any():
+            return
+        self.values = v
+        w = np.log10(np.maximum(v, 1.0))
+        w = np.where(v > 0, np.maximum(w, 0.08), 0.0)
+        self.bars.setOpts(width=w)
+        shed = v[0]
+        xmax = max(float(w.max()), 2.0)
+        for i, (t, val) in enumerate(zip(self.texts, v)):
+            pct = f"  ({100 * val / shed:.2g} %)" if shed > 0 and 0 < i < N_FUNNEL and val > 0 else ""
+            t.setText(count_text(val) + pct)
+            t.setPos(float(w[i]) + 0.15, i)
+        self.plot.setXRange(0, xmax * 1.45, padding=0)
+        self.plot.setYRange(-0.6, len(ROWS) - 0.4, padding=0)
+        lesions = int(v[5])
+        if shed > 0:
+            self.note.setText(f"Of {count_text(shed)} cells shed, {count_text(v[1])} survived the trip "
+                              f"and {lesions:,} started a colony. Micro- and macrometastases are counted as lesions.")
+        else:
+            self.note.setText("No cells shed yet.")

@@ -1,0 +1,119 @@
+"""PlotsPanel: living cancer cells per site over time (log scale), one line per group of
+compartments, each labelled at its end (colour is never the only cue).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from sim_core import BodyGraph
+
+from .. import theme
+
+GROUP_COLORS = {"primary": theme.PRIMARY, "regional nodes": theme.GREEN, "distant nodes": "#7fe3c9",
+                "lungs": theme.SKY, "liver": theme.ORANGE, "bone": theme.YELLOW, "brain": theme.PURPLE,
+                "other organs": theme.GREY}
+
+
+def compartment_groups(graph: BodyGraph, primary: str) -> dict[str, np.ndarray]:
+    """Compartment indices of each plotted group (the primary is plotted from its own series)."""
+    regional = set(graph.regional_nodes.get(primary, ()))
+    groups: dict[str, list[int]] = {k: [] for k in GROUP_COLORS if k != "primary"}
+    for c, cid in enumerate(graph.ids):
+        k = int(graph.kind[c])
+        if k == 2:
+            groups["regional nodes" if cid in regional else "distant nodes"].append(c)
+        elif k in (1, 4):
+            cat = graph.category[c]
+            if cid == "organ:lungs":
+                groups["lungs"].append(c)
+            elif cid == "organ:liver":
+                groups["liver"].append(c)
+            elif cat == "bone":
+                groups["bone"].append(c)
+            elif cid == "organ:brain":
+                groups["brain"].append(c)
+            else:
+                groups["other organs"].append(c)
+    return {k: np.array(v, np.int64) for k, v in groups.items()}
+
+
+class PlotsPanel(QWidget):
+    def __init__(self, graph: BodyGraph, sizes: theme.Sizes, parent=None):
+        super().__init__(parent)
+        self.graph = graph
+        self.sizes = sizes
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        title = QLabel("Living cancer cells, by site")
+        title.setObjectName("heading")
+        lay.addWidget(title)
+        self.plot = pg.PlotWidget(background=theme.PANEL)
+        self.plot.setAccessibleName("Cells per site over time")
+        self.plot.setLogMode(x=False, y=True)
+        self.plot.showGrid(x=False, y=True, alpha=0.15)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.setLabel("bottom", "days")
+        for ax in ("left", "bottom"):
+            self.plot.getAxis(ax).setTextPen(theme.TEXT_DIM)
+            self.plot.getAxis(ax).setPen(theme.BORDER)
+        self.plot.getAxis("left").setWidth(round(46 * sizes.scale))
+        lay.addWidget(self.plot, 1)
+        self.curves = {}
+        self.labels = {}
+        for name, color in GROUP_COLORS.items():
+            self.curves[name] = self.plot.plot(pen=pg.mkPen(color, width=2.2), connect="finite")
+            t = pg.TextItem(name, color=color, anchor=(0, 0.5))
+            t.setFont(theme.font(round(sizes.small * 0.9)))
+            self.plot.addItem(t)
+            self.labels[name] = t
+        self.groups: dict[str, np.ndarray] = {}
+
+    def set_primary(self, primary: str) -> None:
+        self.groups = compartment_groups(self.graph, primary)
+        for c in self.curves.values():
+            c.setData([], [])
+        for t in self.labels.values():
+            t.setVisible(False)
+
+    def show_history(self, t_days: np.ndarray, cells: np.ndarray, primary: np.ndarray) -> None:
+        """``cells`` is [rows, n compartments]; a live row may be appended by the caller."""
+        if t_days.size == 0:
+            return
+        series = {"primary": primary}
+        for name, idx in self.groups.items():
+            series[name] = cells[:, idx].sum(axis=1) if idx.size else np.zeros(t_days.size)
+        xmax = max(float(t_days[-1]), 1.0)
+        top = 1.0
+        ends = {}
+        for name, y in series.items():
+            y = np.where(y >= 1.0, y, np.nan)
+            self.curves[name].setData(t_days, y)
+            last = y[-1]
+            if np.isfinite(last):
+                ends[name] = float(np.log10(last))
+                top = max(top, float(np.nanmax(y)))
+            else:
+                self.labels[name].setVisible(False)
+        ytop = max(2.0, np.log10(top) * 1.08)
+        for name, ly in spread_labels(ends, 0.11 * ytop).items():
+            lab = self.labels[name]
+            lab.setVisible(True)
+            lab.setPos(float(t_days[-1]), ly)
+        self.plot.setXRange(0, xmax * 1.3, padding=0)
+        self.plot.setYRange(0, ytop, padding=0)
+
+
+def spread_labels(ends: dict[str, float], gap: float) -> dict[str, float]:
+    """Move end-of-line labels apart (keeping their order) so none overlap."""
+    items = sorted(ends.items(), key=lambda kv: kv[1])
+    out: dict[str, float] = {}
+    prev = -np.inf
+    for name, y in items:
+        y = max(y, prev + gap)
+        out[name] = y
+        prev = y
+    return out

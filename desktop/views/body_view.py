@@ -1,0 +1,305 @@
+"""BodyView: the animated anatomic map. A pyqtgraph ViewBox (pan and zoom) holding the SVG body,
+the vessels, the organ glyphs and the batched packet item, with overlays for the legend, the
+organ card and the scan banner. Clicks become intents (organ or lesion), nothing more.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QPen
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem, QLabel, QPushButton
+
+from sim_core import BodyGraph
+
+from .. import theme
+from ..frames import FrameData, lesion_diameter_mm
+from ..journey import Journey
+from .body_art import BodyArt
+from .legend import LegendWidget
+from .lesion_item import PRIMARY_KEY, LesionItem
+from .packet_item import PacketItem
+from .vessel_item import VesselItem, rounded_path
+
+BODY_RECT = QRectF(0, 0, 600, 1000)
+REPLAY_UNITS_PER_S = 170.0
+
+
+class BodyView(pg.GraphicsView):
+    organ_clicked = Signal(str)
+    lesion_clicked = Signal(int)
+    background_clicked = Signal()
+
+    def __init__(self, graph: BodyGraph, sizes: theme.Sizes, parent=None):
+        super().__init__(parent, background=theme.BG)
+        self.graph = graph
+        self.sizes = sizes
+        self.setAccessibleName("Body map")
+        self.setAccessibleDescription("Cancer cells travelling through the body; click an organ for details.")
+        self.vb = pg.ViewBox(invertY=True, lockAspect=True, enableMenu=False)
+        self.vb.setMouseEnabled(True, True)
+        self.vb.setLimits(minXRange=40, maxXRange=5000, minYRange=40, maxYRange=1600)
+        self.setCentralItem(self.vb)
+        self.art = BodyArt(graph)
+        self.vessels = VesselItem(graph)
+        self.lesions = LesionItem(BODY_RECT, graph.n)
+        self.lesions.set_slots(self.art.slots, graph.xy)
+        self.packets = PacketItem(BODY_RECT)
+        for z, item in enumerate((self.art.item, self.art.highlight, self.vessels, self.lesions, self.packets)):
+            item.setZValue(z)
+            self.vb.addItem(item, ignoreBounds=True)
+        self.packets.size_scale = 1.7 * sizes.scale
+        self.lesions.size_scale = 1.45 * sizes.scale
+        self.vessels.width_scale = max(0.8, sizes.scale)
+        self._build_replay_items()
+        self._build_labels()
+        self.legend = LegendWidget(sizes, self)
+        self.banner = QLabel(self)
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(f"background: rgba(17,30,53,225); border: 2px solid {theme.ACCENT};"
+                                  f"border-radius: 8px; padding: 8px; font-size: {sizes.medium}px;")
+        self.banner.hide()
+        self.fit_button = QPushButton("Fit", self)
+        self.fit_button.setAccessibleName("Fit the whole body in view")
+        self.fit_button.clicked.connect(self.fit)
+        self.card = None  # organ card, placed by set_card
+        self.scan_mm: float | None = None
+        self.primary = ""
+        self.frame: FrameData | None = None
+        self._anim = QTimer(self)
+        self._anim.setInterval(16)
+        self._anim.timeout.connect(self._on_anim_timeout)
+        self._replay: Journey | None = None
+        self._replay_t0 = 0.0
+        self._fitted = True
+        self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self.vb.sigRangeChangedManually.connect(self._on_vb_range_changed_manually)
+        self.fit()
+
+    # --- set-up ---------------------------------------------------------------------------------
+    def _build_replay_items(self) -> None:
+        self.replay_path = QGraphicsPathItem()
+        pen = QPen(theme.qcolor(theme.ACCENT, 0.9), 3.0 * self.sizes.scale)
+        pen.setCosmetic(True)
+        pen.setDashPattern([2.0, 2.0])
+        self.replay_path.setPen(pen)
+        self.replay_path.setZValue(6)
+        self.replay_path.setVisible(False)
+        r = 9.0 * self.sizes.scale
+        self.replay_dot = QGraphicsEllipseItem(-r, -r, 2 * r, 2 * r)
+        self.replay_dot.setBrush(theme.qcolor(theme.ACCENT))
+        self.replay_dot.setPen(QPen(theme.qcolor("#ffffff"), 2.0))
+        self.replay_dot.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        self.replay_dot.setZValue(7)
+        self.replay_dot.setVisible(False)
+        self.vb.addItem(self.replay_path, ignoreBounds=True)
+        self.vb.addItem(self.replay_dot, ignoreBounds=True)
+
+    def _build_labels(self) -> None:
+        fill = theme.qcolor(theme.BG, 0.72)
+        self.primary_label = pg.TextItem("", color=theme.TEXT, fill=fill, anchor=(0, 0.5))
+        self.primary_label.setFont(theme.font(self.sizes.medium, bold=True))
+        self.organ_label = pg.TextItem("", color=theme.ACCENT, fill=fill, anchor=(0, 1))
+        self.organ_label.setFont(theme.font(self.sizes.medium, bold=True))
+        self.organ_label.setVisible(False)
+        for it in (self.primary_label, self.organ_label):
+            it.setZValue(8)
+            self.vb.addItem(it, ignoreBounds=True)
+
+    def set_card(self, card) -> None:
+        self.card = card
+        card.setParent(self)
+        card.hide()
+        self.place_overlays()
+
+    # --- state ----------------------------------------------------------------------------------
+    def set_primary(self, primary: str) -> None:
+        self.primary = primary
+        self.art.set_primary(primary)
+        self.vessels.set_primary(primary)
+        self.packets.clear()
+        self.lesions.clear()
+        self.stop_replay()
+        self.select_organ("")
+        self.frame = None
+
+    def set_scan(self, mm: float | None) -> None:
+        self.scan_mm = mm
+        self.lesions.scan_mm = mm
+        self.packets.setVisible(mm is None)
+        self.vessels.setOpacity(0.35 if mm is not None else 1.0)
+        self.banner.setVisible(mm is not None)
+        if self.frame is not None:
+            self.show_frame(self.frame)
+
+    def set_follow(self, pid: int) -> None:
+        self.packets.follow_pid = pid
+
+    def select_organ(self, comp_id: str) -> None:
+        self.art.select(comp_id)
+        if comp_id and comp_id in self.graph.index:
+            c = self.graph.index[comp_id]
+            self.organ_label.setText(self.graph.names[c])
+            x, y = self.graph.xy[c]
+            self.organ_label.setPos(QPointF(x + 10, y - 10))
+            self.organ_label.setVisible(True)
+        else:
+            self.organ_label.setVisible(False)
+            self.lesions.selected_lesion = -1
+
+    def fit(self) -> None:
+        self._fitted = True
+        self.vb.setRange(QRectF(20, 10, 560, 990), padding=0.01)
+
+    # --- frames ---------------------------------------------------------------------------------
+    def show_frame(self, f: FrameData) -> None:
+        self.frame = f
+        now = time.perf_counter()
+        if self.scan_mm is None:
+            self.packets.show_frame(f, now)
+        self.lesions.show_frame(f, now)
+        self.legend.set_sample(self.packets.shown, self.packets.total, self.scan_mm is not None)
+        self._update_primary_label(f)
+        if self.scan_mm is not None:
+            self.banner.setText(self.scan_text(f))
+            self.banner.adjustSize()
+            self.place_overlays()
+        self._maybe_animate()
+
+    def scan_text(self, f: FrameData) -> str:
+        s = f.snap
+        d = lesion_diameter_mm(s.lesion_cells, f.cells_per_g)
+        seen = int((d >= self.scan_mm).sum())
+        pd = float(lesion_diameter_mm(s.primary_cells, f.cells_per_g)) if s.primary_cells > 0 else 0.0
+        seen_primary = pd >= self.scan_mm
+        hidden = int(d.shape[0] - seen)
+        dorm = float(s.dormant_cells.sum())
+        moving = float(s.packet_cells[s.packet_nclu >= 0].sum())
+        what = "the primary tumour" if seen_primary else "not even the primary tumour"
+        more = f" and {seen} metastases" if seen else ""
+        return (f"What a scan would see (lesions of {self.scan_mm:g} mm or more): {what}{more}.\n"
+                f"Invisible to it: {hidden:,} smaller lesions, {dorm:,.0f} dormant cells, "
+                f"{moving:,.0f} living cells in transit.")
+
+    def _update_primary_label(self, f: FrameData) -> None:
+        s = f.snap
+        if s.primary_cells <= 0:
+            self.primary_label.setVisible(False)
+            return
+        d = float(lesion_diameter_mm(s.primary_cells, f.cells_per_g))
+        size = f"{d / 10:.1f} cm" if d >= 10 else f"{d:.0f} mm"
+        self.primary_label.setText(f"Primary tumour · {size}")
+        x, y = self.graph.xy[f.primary]
+        self.primary_label.setPos(QPointF(x + 24, y))
+        self.primary_label.setVisible(self.scan_mm is None or d >= self.scan_mm)
+
+    # --- replay of a founder's journey --------------------------------------------------------------
+    def play_journey(self, j: Journey) -> None:
+        self._replay = j
+        self._replay_t0 = time.perf_counter()
+        self.replay_path.setPath(rounded_path(j.points, 4.0))
+        self.replay_path.setVisible(True)
+        x, y, _ = j.position(0.0)
+        self.replay_dot.setPos(QPointF(x, y))
+        self.replay_dot.setVisible(True)
+        self._maybe_animate()
+
+    def stop_replay(self) -> None:
+        self._replay = None
+        self.replay_path.setVisible(False)
+        self.replay_dot.setVisible(False)
+
+    @property
+    def replaying(self) -> bool:
+        return self._replay is not None
+
+    def _replay_step(self, now: float) -> None:
+        j = self._replay
+        dur = min(max(j.length / REPLAY_UNITS_PER_S, 2.5), 9.0)
+        u = (now - self._replay_t0) / dur
+        if u >= 1.6:  # linger at the organ, then clear
+            self.stop_replay()
+            return
+        u = min(u, 1.0)
+        ease = u * u * (3 - 2 * u)
+        x, y, _ = j.position(ease * j.length)
+        self.replay_dot.setPos(QPointF(x, y))
+
+    # --- animation --------------------------------------------------------------------------------
+    def _maybe_animate(self) -> None:
+        busy = self.packets.animating or self.lesions.animating or self.replaying
+        if busy and not self._anim.isActive():
+            self._anim.start()
+
+    def _on_anim_timeout(self) -> None:
+        now = time.perf_counter()
+        if self.replaying:
+            self._replay_step(now)
+        if self.packets.animating:
+            self.packets.animate(now)
+        if self.lesions.animating:
+            self.lesions.animate(now)
+        if not (self.packets.animating or self.lesions.animating or self.replaying):
+            self.packets.animate(now)
+            self.lesions.animate(now)
+            self._anim.stop()
+
+    # --- input ----------------------------------------------------------------------------------
+    def _on_scene_clicked(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return
+        pos = self.vb.mapSceneToView(ev.scenePos())
+        self.click_at(pos)
+
+    def click_at(self, pos: QPointF) -> None:
+        """Handle a tap at ``pos`` (body units): a lesion first, else an organ, else background."""
+        keys = self.lesions.sprites()["key"]
+        key = self.lesions.pick(pos, tol_px=5.0, mask=keys != -1)
+        if key is not None and int(key) >= 0:
+            self.lesions.selected_lesion = int(key)
+            self.lesion_clicked.emit(int(key))
+            return
+        cid = self.art.organ_at(pos)
+        if key is not None and int(key) == PRIMARY_KEY:
+            cid = self.primary
+        if cid:
+            self.organ_clicked.emit(cid)
+        else:
+            self.background_clicked.emit()
+
+    def _on_vb_range_changed_manually(self, *args) -> None:
+        self._fitted = False  # the visitor zoomed or panned: keep their view on resize
+
+    # --- layout -----------------------------------------------------------------------------------
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        if not hasattr(self, "legend"):  # pyqtgraph resizes during its own __init__
+            return
+        self.place_overlays()
+        self._update_zoom_ref()
+        if self._fitted:
+            self.fit()
+
+    def _update_zoom_ref(self) -> None:
+        w, h = max(self.width(), 1), max(self.height(), 1)
+        ref = min(w / 560.0, h / 990.0)
+        for it in (self.lesions, self.packets):
+            it.zoom_ref = ref
+
+    def place_overlays(self) -> None:
+        m = round(12 * self.sizes.scale)
+        self.legend.move(m, self.height() - self.legend.height() - m)
+        self.fit_button.adjustSize()
+        self.fit_button.move(self.width() - self.fit_button.width() - m, self.height() - self.fit_button.height() - m)
+        if self.banner.isVisible():
+            bw = min(self.width() - 2 * m, round(760 * self.sizes.scale))
+            self.banner.setFixedWidth(bw)
+            self.banner.adjustSize()
+            self.banner.move((self.width() - bw) // 2, m)
+        if self.card is not None:
+            self.card.setFixedWidth(min(round(380 * self.sizes.scale), self.width() // 2))
+            self.card.adjustSize()
+            self.card.move(self.width() - self.card.width() - m, m)

@@ -1,0 +1,125 @@
+"""SpriteItem: one QGraphicsObject that draws many sprites as a single numba-filled ARGB32 image.
+
+It rasterises at device resolution inside ``paint()`` (so zoom, resize and HiDPI come for free:
+the buffer is the exposed area in device pixels) and answers hit tests itself with a vectorised
+nearest-sprite query, because an image has no per-sprite items.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject
+
+from .raster import draw_sprites
+
+_MAX_SIDE = 8192
+
+
+def _f32(a) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+class SpriteItem(QGraphicsObject):
+    """Sprites given in item (body-map) units; radii in logical pixels at the reference zoom."""
+
+    def __init__(self, bounds: QRectF, parent=None):
+        super().__init__(parent)
+        self._bounds = QRectF(bounds)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self._buf = np.zeros((1, 1), np.uint32)
+        self._img = None
+        self.zoom_ref = 1.0          # logical px per unit at which radii are used as given
+        self.size_scale = 1.0        # UI scale (from the window size)
+        self.px_per_unit = 1.0       # logical px per unit seen at the last paint
+        self.paint_count = 0
+        self.last_drawn = 0
+        self.set_sprites(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, np.uint32),
+                         np.zeros(0), np.zeros(0, np.int8))
+
+    # --- data -----------------------------------------------------------------------------------
+    def set_sprites(self, x, y, r, color, alpha, shape, fill=None, key=None) -> None:
+        """Replace all sprites (arrays of equal length); ``key`` is returned by ``pick``."""
+        n = len(x)
+        self._x = _f32(x)
+        self._y = _f32(y)
+        self._r = _f32(r)
+        self._color = np.ascontiguousarray(color, dtype=np.uint32)
+        self._alpha = _f32(alpha)
+        self._shape = np.ascontiguousarray(shape, dtype=np.int8)
+        self._fill = _f32(fill) if fill is not None else np.ones(n, np.float32)
+        self._key = np.asarray(key) if key is not None else np.arange(n)
+        self.update()
+
+    @property
+    def count(self) -> int:
+        return int(self._x.shape[0])
+
+    def sprites(self) -> dict[str, np.ndarray]:
+        return {"x": self._x, "y": self._y, "r": self._r, "color": self._color, "alpha": self._alpha,
+                "shape": self._shape, "fill": self._fill, "key": self._key}
+
+    def zoom_factor(self) -> float:
+        z = math.sqrt(max(self.px_per_unit, 1e-6) / max(self.zoom_ref, 1e-6))
+        return min(max(z, 0.75), 2.5) * self.size_scale
+
+    # --- hit testing ----------------------------------------------------------------------------
+    def pick(self, pos: QPointF, tol_px: float = 4.0, mask: np.ndarray | None = None):
+        """The key of the topmost sprite under ``pos`` (item units) within ``tol_px``, else None."""
+        if self._x.shape[0] == 0:
+            return None
+        ppu = max(self.px_per_unit, 1e-6)
+        d_px = np.hypot(self._x - pos.x(), self._y - pos.y()) * ppu
+        reach = self._r * self.zoom_factor() + tol_px
+        hit = (d_px <= reach) & (self._alpha > 0.05)
+        if mask is not None:
+            hit &= mask
+        idx = np.flatnonzero(hit)
+        if idx.size == 0:
+            return None
+        best = idx[np.argmin(d_px[idx] - 0.01 * idx)]  # nearest; ties go to the one drawn on top
+        return self._key[best]
+
+    # --- QGraphicsItem --------------------------------------------------------------------------
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        self.paint_count += 1
+        t = painter.transform()
+        d = painter.deviceTransform()
+        if t.m12() != 0.0 or t.m21() != 0.0 or t.m11() == 0.0:
+            return  # rotation is not used by the body view
+        dpr = abs(d.m11() / t.m11())
+        self.px_per_unit = abs(t.m11())
+        exposed = option.exposedRect.intersected(self._bounds)
+        if exposed.isEmpty():
+            return
+        dev = d.mapRect(exposed)
+        x0 = int(math.floor(dev.left()))
+        y0 = int(math.floor(dev.top()))
+        w = min(int(math.ceil(dev.right())) - x0, _MAX_SIDE)
+        h = min(int(math.ceil(dev.bottom())) - y0, _MAX_SIDE)
+        if w <= 0 or h <= 0:
+            return
+        if self._buf.shape != (h, w):
+            self._buf = np.zeros((h, w), np.uint32)
+        else:
+            self._buf.fill(0)
+        if self._x.shape[0]:
+            px = (d.m11() * self._x + d.dx() - x0).astype(np.float32)
+            py = (d.m22() * self._y + d.dy() - y0).astype(np.float32)
+            rr = (self._r * (self.zoom_factor() * dpr)).astype(np.float32)
+            self.last_drawn = int(draw_sprites(self._buf, px, py, rr, self._color, self._alpha,
+                                               self._shape, self._fill))
+        else:
+            self.last_drawn = 0
+        self._img = QImage(self._buf.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(QRectF(x0 / dpr, y0 / dpr, w / dpr, h / dpr), self._img)
+        painter.restore()
