@@ -99,8 +99,8 @@ class MainWindow(QMainWindow):
         c = self.controller
         c.snapshot_ready.connect(self._on_controller_snapshot_ready)
         c.caption_changed.connect(self._on_controller_caption_changed)
-        c.playing_changed.connect(self.playback.set_playing)
-        c.speed_changed.connect(self.playback.set_speed)
+        c.playing_changed.connect(self._on_controller_playing_changed)
+        c.speed_changed.connect(self._on_controller_speed_changed)
         c.parameter_changed.connect(self.params.set_value)
         c.scenario_changed.connect(self._on_controller_scenario_changed)
         c.follow_changed.connect(self.body.set_follow)
@@ -139,7 +139,7 @@ class MainWindow(QMainWindow):
         c = self.controller
         self.frames_shown += 1
         self.body.show_frame(f)
-        self.top.show_time(f.t_days, c.speed, c.runner.actual_rate, c.playing)
+        self._show_time()
         now = time.perf_counter()
         if now - self._last_slow >= SLOW_REFRESH_S or not c.playing:
             self._last_slow = now
@@ -170,6 +170,18 @@ class MainWindow(QMainWindow):
         cat = g.site_category(comp, c.scenario.primary)
         soil = c.params[f"soil.{cat}"] if cat else None
         return organ_report(g, f, comp, c.scenario.primary, soil)
+
+    def _on_controller_playing_changed(self, playing: bool) -> None:
+        self.playback.set_playing(playing)
+        self._show_time()
+
+    def _on_controller_speed_changed(self, index: int) -> None:
+        self.playback.set_speed(index)
+        self._show_time()
+
+    def _show_time(self) -> None:
+        c = self.controller
+        self.top.show_time(c.engine.t_days, c.speed, c.runner.actual_rate, c.playing)
 
     def _on_controller_caption_changed(self, cap: Caption) -> None:
         self.caption.show_caption(cap)

@@ -39,6 +39,8 @@ class TopBar(QWidget):
                 label = name
             self.scenario.addItem(label, name)
         self.scenario.activated.connect(self._on_scenario_activated)
+        self.scenario.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.scenario.setMinimumContentsLength(14)
         lay.addWidget(self.scenario)
         clock_box = QVBoxLayout()
         clock_box.setSpacing(0)
@@ -47,6 +49,7 @@ class TopBar(QWidget):
         self.clock.setAccessibleName("Clock")
         self.scale = QLabel("")
         self.scale.setObjectName("dim")
+        self.scale.setWordWrap(True)
         clock_box.addWidget(self.clock)
         clock_box.addWidget(self.scale)
         lay.addLayout(clock_box, 1)
