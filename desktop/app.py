@@ -124,12 +124,13 @@ def main(argv=None) -> int:
             controller.advance_days(args.sim_days)
             controller.play()
             run_frames(app, controller, args.smoke_frames or SCREENSHOT_SETTLE_FRAMES)
-            controller.pause()
+            win.refresh_all()
             app.processEvents()
             if args.screenshot:
                 pix = win.grab()
                 if pix.isNull() or not pix.save(args.screenshot, "PNG"):
                     log.problems.append(f"could not write {args.screenshot}")
+            controller.pause()
         except Exception:  # reported and turned into a non-zero exit
             log.problems.append(traceback.format_exc())
         win.close()

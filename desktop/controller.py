@@ -249,11 +249,15 @@ class SimController(QObject):
             self._say(Caption(f"This lesion's founder came {ROUTE_WORDS[route]}; its path cannot be traced "
                               "from the primary.", "micro", 4))
             return None
-        via = [n for n in j.via if n]
-        hops = len(via)
+        first = ROUTE_WORDS[int(g.v_kind[j.vessels[0]])]
         trip = duration_text(j.transit_s)
-        text = (f"Replay: its founder left the {self.narrator.primary_name} tumour {ROUTE_WORDS[int(g.v_kind[j.vessels[0]])]}"
-                f" and ended in {place_phrase(g, comp)} after {hops} junctions. The real trip took about {trip}.")
+        if len(j.vessels) == 1:
+            text = (f"Replay: its founder went from the {self.narrator.primary_name} tumour straight to "
+                    f"{place_phrase(g, comp)} {first}. The real trip took about {trip}.")
+        else:
+            text = (f"Replay: its founder left the {self.narrator.primary_name} tumour {first}, passed "
+                    f"{len(j.vessels) - 1} junctions and stopped in {place_phrase(g, comp)}. "
+                    f"The real trip took about {trip}.")
         self._say(Caption(text, "transit", 4))
         self.journey_ready.emit(j)
         return j

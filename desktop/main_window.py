@@ -148,6 +148,13 @@ class MainWindow(QMainWindow):
             self._last_plot = now
             self.plots.show_history(*c.history())
 
+    def refresh_all(self) -> None:
+        """Bring every read-out up to date now (before a screenshot)."""
+        f = self.controller.last_frame
+        if f is not None:
+            self._refresh_slow(f)
+            self.plots.show_history(*self.controller.history())
+
     def _refresh_slow(self, f: FrameData) -> None:
         c = self.controller
         self.funnel.show_frame(f)

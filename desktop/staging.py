@@ -47,7 +47,7 @@ class Stage:
             if self.dormant_sites:
                 return f"no distant lesion; dormant cells in {self.dormant_sites} sites"
             return "no distant metastasis"
-        shown = ", ".join(self.distant_sites[:3]) + (" …" if len(self.distant_sites) > 3 else "")
+        shown = ", ".join(self.distant_sites[:3]) + (" and more" if len(self.distant_sites) > 3 else "")
         return f"distant lesions in {len(self.distant_sites)} sites: {shown}"
 
 

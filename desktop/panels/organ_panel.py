@@ -75,7 +75,8 @@ def organ_report(graph: BodyGraph, f: FrameData, comp: int, primary: str, soil: 
         routes = "Founder cells of its lesions came " + ", ".join(parts) + "."
     elif dormant.sum() > 0:
         tot = dormant.sum()
-        parts = [f"{100 * dormant[k] / tot:.0f} % {words[k]}" for k in np.argsort(-dormant) if dormant[k] > 0]
+        parts = [f"{100 * dormant[k] / tot:.0f} % {words[k]}" for k in np.argsort(-dormant)
+                 if dormant[k] / tot >= 0.005]
         routes = "Its dormant cells came " + ", ".join(parts) + "."
     else:
         routes = "No cancer cell has settled here yet."

@@ -99,7 +99,7 @@ class PlotsPanel(QWidget):
             else:
                 self.labels[name].setVisible(False)
         ytop = max(2.0, np.log10(top) * 1.08)
-        for name, ly in spread_labels(ends, 0.11 * ytop).items():
+        for name, ly in spread_labels(ends, 0.11 * ytop, ytop).items():
             lab = self.labels[name]
             lab.setVisible(True)
             lab.setPos(float(t_days[-1]), ly)
@@ -107,13 +107,14 @@ class PlotsPanel(QWidget):
         self.plot.setYRange(0, ytop, padding=0)
 
 
-def spread_labels(ends: dict[str, float], gap: float) -> dict[str, float]:
-    """Move end-of-line labels apart (keeping their order) so none overlap."""
+def spread_labels(ends: dict[str, float], gap: float, top: float) -> dict[str, float]:
+    """Move end-of-line labels apart (keeping their order) so none overlap or leave the plot."""
     items = sorted(ends.items(), key=lambda kv: kv[1])
-    out: dict[str, float] = {}
-    prev = -np.inf
-    for name, y in items:
-        y = max(y, prev + gap)
-        out[name] = y
-        prev = y
-    return out
+    ys = []
+    for _, y in items:
+        ys.append(max(y, ys[-1] + gap) if ys else y)
+    ceiling = top - 0.5 * gap
+    for i in range(len(ys) - 1, -1, -1):   # then push down from the top where they overflow
+        ys[i] = min(ys[i], ceiling)
+        ceiling = ys[i] - gap
+    return {name: y for (name, _), y in zip(items, ys)}

@@ -294,12 +294,14 @@ class BodyView(pg.GraphicsView):
         self.legend.move(m, self.height() - self.legend.height() - m)
         self.fit_button.adjustSize()
         self.fit_button.move(self.width() - self.fit_button.width() - m, self.height() - self.fit_button.height() - m)
-        if self.banner.isVisible():
-            bw = min(self.width() - 2 * m, round(760 * self.sizes.scale))
-            self.banner.setFixedWidth(bw)
-            self.banner.adjustSize()
-            self.banner.move((self.width() - bw) // 2, m)
+        card_w = 0
         if self.card is not None:
             self.card.setFixedWidth(min(round(380 * self.sizes.scale), self.width() // 2))
             self.card.adjustSize()
             self.card.move(self.width() - self.card.width() - m, m)
+            card_w = self.card.width() + m if self.card.isVisible() else 0
+        if self.banner.isVisible():
+            bw = max(200, min(self.width() - 2 * m - card_w, round(700 * self.sizes.scale)))
+            self.banner.setFixedWidth(bw)
+            self.banner.adjustSize()
+            self.banner.move(m, m)

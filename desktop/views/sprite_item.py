@@ -90,29 +90,33 @@ class SpriteItem(QGraphicsObject):
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         self.paint_count += 1
+        # World transform to the widget's logical pixels, times the device pixel ratio. (Not
+        # deviceTransform(): that includes the backing store's offset of this widget in its window,
+        # which resetTransform() below does not undo.)
         t = painter.transform()
-        d = painter.deviceTransform()
         if t.m12() != 0.0 or t.m21() != 0.0 or t.m11() == 0.0:
             return  # rotation is not used by the body view
-        dpr = abs(d.m11() / t.m11())
+        dev = painter.device()
+        dpr = float(dev.devicePixelRatioF()) if dev is not None else 1.0
         self.px_per_unit = abs(t.m11())
         exposed = option.exposedRect.intersected(self._bounds)
         if exposed.isEmpty():
             return
-        dev = d.mapRect(exposed)
-        x0 = int(math.floor(dev.left()))
-        y0 = int(math.floor(dev.top()))
-        w = min(int(math.ceil(dev.right())) - x0, _MAX_SIDE)
-        h = min(int(math.ceil(dev.bottom())) - y0, _MAX_SIDE)
+        lrect = t.mapRect(exposed)
+        x0 = int(math.floor(lrect.left() * dpr))
+        y0 = int(math.floor(lrect.top() * dpr))
+        w = min(int(math.ceil(lrect.right() * dpr)) - x0, _MAX_SIDE)
+        h = min(int(math.ceil(lrect.bottom() * dpr)) - y0, _MAX_SIDE)
         if w <= 0 or h <= 0:
             return
+        m11, m22, dx, dy = t.m11() * dpr, t.m22() * dpr, t.dx() * dpr, t.dy() * dpr
         if self._buf.shape != (h, w):
             self._buf = np.zeros((h, w), np.uint32)
         else:
             self._buf.fill(0)
         if self._x.shape[0]:
-            px = (d.m11() * self._x + d.dx() - x0).astype(np.float32)
-            py = (d.m22() * self._y + d.dy() - y0).astype(np.float32)
+            px = (m11 * self._x + dx - x0).astype(np.float32)
+            py = (m22 * self._y + dy - y0).astype(np.float32)
             rr = (self._r * (self.zoom_factor() * dpr)).astype(np.float32)
             self.last_drawn = int(draw_sprites(self._buf, px, py, rr, self._color, self._alpha,
                                                self._shape, self._fill))

@@ -146,3 +146,22 @@ def test_staging_counts_regional_nodes_and_distant_sites():
     assert (scan.n_label, scan.m_label) == ("N1", "M0")
     none = stage(g, "primary:breast", comp[:0], state[:0], d[:0], np.ones(g.n))
     assert (none.n_label, none.m_label) == ("N0", "M0") and "dormant" in none.m_text
+
+
+def test_glyphs_land_on_their_organs_in_a_whole_window_grab(qapp, window, controller):
+    """The raster item must place sprites right in the window's backing store, not only alone."""
+    from PySide6.QtGui import QColor
+
+    from desktop import theme
+
+    controller.advance_days(200)
+    qapp.processEvents()
+    img = window.grab().toImage()
+    dpr = img.devicePixelRatio()
+    g = controller.graph
+    body = window.body
+    x, y = g.xy[g.index[controller.scenario.primary]]
+    p = body.viewport().mapTo(window, body.mapFromScene(body.vb.mapViewToScene(QPointF(x, y))))
+    got = img.pixelColor(int(p.x() * dpr), int(p.y() * dpr))
+    want = QColor(theme.PRIMARY)
+    assert abs(got.red() - want.red()) + abs(got.green() - want.green()) + abs(got.blue() - want.blue()) < 40
