@@ -1,5 +1,5 @@
-"""Entry point of ``seedsoil``, the window. With no arguments it opens the default scenario and
-starts playing; ``--screenshot`` renders the window offscreen to a PNG after ``--sim-days`` and
+"""Entry point of ``seedsoil``, the window. With no arguments it opens the default scenario, starts
+playing and releases a cluster of cells to follow (so cells are on the move at once); ``--screenshot`` renders the window offscreen to a PNG after ``--sim-days`` and
 exits; ``--smoke-frames N`` renders N frames and exits non-zero on any error or Qt warning.
 """
 
@@ -13,6 +13,7 @@ import traceback
 IGNORED_QT_MESSAGES = ("This plugin does not support propagateSizeHints",)
 #: Frames rendered after ``--sim-days`` so a screenshot shows cells in flight.
 SCREENSHOT_SETTLE_FRAMES = 150
+SCREENSHOT_TOUR_FRAMES = 240
 
 
 def parse_args(argv):
@@ -26,6 +27,8 @@ def parse_args(argv):
     p.add_argument("--smoke-frames", type=int, default=0, metavar="N",
                    help="render N frames, then exit (non-zero on any error or Qt warning)")
     p.add_argument("--paused", action="store_true", help="open paused")
+    p.add_argument("--no-tour", action="store_true",
+                   help="do not open by releasing a cluster of cells to follow through the body")
     args = p.parse_args(argv)
     if args.size:
         try:
@@ -124,6 +127,9 @@ def main(argv=None) -> int:
             controller.advance_days(args.sim_days)
             controller.play()
             run_frames(app, controller, args.smoke_frames or SCREENSHOT_SETTLE_FRAMES)
+            if args.screenshot and not args.no_tour:
+                controller.release_cluster()   # as on opening: one journey on screen
+                run_frames(app, controller, SCREENSHOT_TOUR_FRAMES)
             win.refresh_all()
             app.processEvents()
             if args.screenshot:
@@ -145,6 +151,8 @@ def main(argv=None) -> int:
         controller.publish()
         if not args.paused:
             controller.play()
+            if not args.no_tour:
+                controller.release_cluster()
 
     warm_up_in_background(_ready, win)
     return app.exec()

@@ -18,7 +18,8 @@ from .journey import founder_journey
 from .narrator import Caption, Narrator, place_phrase, short_name
 from .speeds import duration_text
 from .runners import TickRunner
-from .speeds import DEFAULT_SPEED, FAST_FORWARD, SPEEDS, STEP_FRAMES_PER_S
+from .speeds import (AFTER_FOLLOW_SPEED, DEFAULT_SPEED, FAST_FORWARD, FOLLOW_SPEED, SPEEDS,
+                     STEP_FRAMES_PER_S, WATCH_SPEED)
 from .theme import ROUTE_WORDS
 
 DEFAULT_SCENARIO = "breast"
@@ -57,7 +58,8 @@ class SimController(QObject):
         self.differ = FrameDiffer(self.graph, sc.primary)
         name = short_name(self.graph, self.graph.index[sc.primary])
         self.narrator = Narrator(self.graph, sc.primary, name)
-        self.follow = FollowTracker(self.graph, travel_speed=0, watch_speed=4, after_speed=7)
+        self.follow = FollowTracker(self.graph, travel_speed=FOLLOW_SPEED, watch_speed=WATCH_SPEED,
+                                     after_speed=AFTER_FOLLOW_SPEED)
         self.last_frame = None
 
     @property

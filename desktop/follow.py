@@ -61,8 +61,8 @@ class FollowTracker:
         self._max_id = int(pid)
         self._passed = []
         self.organ = -1
-        text = (f"A cluster of {cells} cells breaks away from the {source_name} tumour into a vein. "
-                "Shown in real time.")
+        text = (f"Watch one cluster of {cells} cells break away from the {source_name} tumour into a vein, "
+                "shown at three times real speed.")
         return FollowUpdate(Caption(text, "shed", 5), self.travel_speed)
 
     def stop(self) -> None:

@@ -132,6 +132,7 @@ class FrameDiffer:
         self.graph = graph
         self.primary = graph.index[primary]
         self._prev: FrameData | None = None
+        self._ids = _IdTable()
         beds = (graph.arrest_class != 0) | (graph.kind == 4)
         self._clears = beds  # non-viable cells are cleared where they arrive at these
 
@@ -157,19 +158,7 @@ class FrameDiffer:
             new_arr = np.maximum(pools.arrested_cum - prev.pools.arrested_cum, 0.0)
             new_ex = np.maximum(pools.extravasated_cum - prev.pools.extravasated_cum, 0.0)
             dctr = snap.counters - ps.counters
-            known = np.isin(snap.lesion_id, ps.lesion_id, assume_unique=True)
-            new_les = ~known
-            # lesions that were micro before and are macro now
-            order = np.argsort(ps.lesion_id)
-            pos = np.searchsorted(ps.lesion_id[order], snap.lesion_id)
-            pos = np.clip(pos, 0, max(len(order) - 1, 0))
-            if len(order):
-                before = ps.lesion_state[order][pos]
-                switched = known & (before == 1) & (snap.lesion_state == 2)
-            else:
-                switched = np.zeros(snap.lesion_id.shape[0], bool)
-            gone = ~np.isin(ps.lesion_id, snap.lesion_id, assume_unique=True)
-            regressed = ps.lesion_comp[gone & (ps.lesion_state == 1)].astype(np.int64)
+            new_les, switched, regressed = self._ids.changes(ps, snap)
         cells_per_g = float(params["primary.cells_per_g"])
         fd = FrameData(snap=snap, pools=pools, dt_s=dt_s, deaths=deaths, new_arrests=new_arr,
                        new_extravasations=new_ex, counters_delta=dctr, new_lesions=new_les,
@@ -195,6 +184,30 @@ class FrameDiffer:
         return Deaths(xy=xy[died], cells=ps.packet_cells[gone][died].astype(np.float64),
                       cause=death_causes(ids, kind[died], nclu[died], params),
                       viable=nclu[died] >= 0, kind=kind[died])
+
+
+class _IdTable:
+    """A reusable lookup table indexed by stable lesion id (small consecutive integers), so the
+    frame-to-frame lesion diff is linear in the number of lesions, without sorting."""
+
+    def __init__(self):
+        self.lut = np.zeros(1024, np.int8)
+
+    def changes(self, ps: Snapshot, snap: Snapshot):
+        """New, switched (micro -> macro) and regressed lesions between two snapshots."""
+        top = 1 + int(max(ps.lesion_id.max(initial=-1), snap.lesion_id.max(initial=-1)))
+        if top > self.lut.shape[0]:
+            self.lut = np.zeros(2 * top, np.int8)
+        lut = self.lut
+        lut[ps.lesion_id] = ps.lesion_state
+        was = lut[snap.lesion_id]
+        lut[ps.lesion_id] = 0
+        lut[snap.lesion_id] = snap.lesion_state
+        gone = (lut[ps.lesion_id] == 0) & (ps.lesion_state == 1)
+        lut[snap.lesion_id] = 0
+        new = was == 0
+        switched = (was == 1) & (snap.lesion_state == 2)
+        return new, switched, ps.lesion_comp[gone].astype(np.int64)
 
 
 def lesion_diameter_mm(cells: np.ndarray | float, cells_per_g: float) -> np.ndarray:

@@ -32,6 +32,7 @@ class Speed:
 
 SPEEDS: tuple[Speed, ...] = (
     Speed("1 s", 1.0, 1.0, False),
+    Speed("3 s", 3.0, 3.0, False),
     Speed("10 s", 10.0, 10.0, False),
     Speed("1 min", MINUTE_S, MINUTE_S, False),
     Speed("10 min", 10 * MINUTE_S, 10 * MINUTE_S, False),
@@ -41,8 +42,20 @@ SPEEDS: tuple[Speed, ...] = (
     Speed("1 month", MONTH_D * DAY_S, DAY_S, True),
     Speed("1 year", YEAR_D * DAY_S, 2 * DAY_S, True),
 )
+
+
+def speed_named(label: str) -> int:
+    return next(i for i, s in enumerate(SPEEDS) if s.label == label)
+
+
 #: Where a run starts: blood-borne packets cross a vessel in about a second.
-DEFAULT_SPEED = 1
+DEFAULT_SPEED = speed_named("10 s")
+#: Following a released cluster: slow enough to read the captions as it travels.
+FOLLOW_SPEED = speed_named("3 s")
+#: Watching an arrested cluster: hours per second, so extravasation and deaths show.
+WATCH_SPEED = speed_named("1 hour")
+#: After a followed cluster has settled: months per second, so lesions grow.
+AFTER_FOLLOW_SPEED = speed_named("1 month")
 #: The fast-forward button's speed.
 FAST_FORWARD = len(SPEEDS) - 1
 #: The slowest growth speed (used after a followed cluster has settled).

@@ -133,7 +133,7 @@ class BodyView(pg.GraphicsView):
         self.vessels.setOpacity(0.35 if mm is not None else 1.0)
         self.banner.setVisible(mm is not None)
         if self.frame is not None:
-            self.show_frame(self.frame)
+            self.show_frame(self.frame, force=True)
 
     def set_follow(self, pid: int) -> None:
         self.packets.follow_pid = pid
@@ -155,12 +155,12 @@ class BodyView(pg.GraphicsView):
         self.vb.setRange(QRectF(20, 10, 560, 990), padding=0.01)
 
     # --- frames ---------------------------------------------------------------------------------
-    def show_frame(self, f: FrameData) -> None:
+    def show_frame(self, f: FrameData, force: bool = False) -> None:
         self.frame = f
         now = time.perf_counter()
         if self.scan_mm is None:
             self.packets.show_frame(f, now)
-        self.lesions.show_frame(f, now)
+        self.lesions.show_frame(f, now, force)
         self.legend.set_sample(self.packets.shown, self.packets.total, self.scan_mm is not None)
         self._update_primary_label(f)
         if self.scan_mm is not None:

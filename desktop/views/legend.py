@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QImage, QPainter, QPen
+from PySide6.QtGui import QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from .. import theme
@@ -82,8 +82,26 @@ class LegendWidget(QWidget):
             return f"Drawing a stable sample: {self.shown:,} of {self.total:,} packets."
         return f"All {self.total:,} packets in transit are drawn."
 
+    def update(self) -> None:
+        self._cache = None
+        super().update()
+
     def paintEvent(self, event) -> None:
+        # drawn once into a pixmap; the map repaints under it every frame
+        dpr = self.devicePixelRatioF()
+        cache = getattr(self, "_cache", None)
+        if cache is None or cache.size() != self.size() * dpr:
+            cache = QPixmap(self.size() * dpr)
+            cache.setDevicePixelRatio(dpr)
+            cache.fill(Qt.GlobalColor.transparent)
+            self._paint_into(cache)
+            self._cache = cache
         p = QPainter(self)
+        p.drawPixmap(0, 0, cache)
+        p.end()
+
+    def _paint_into(self, device) -> None:
+        p = QPainter(device)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         s = self.sizes.scale
         p.setPen(Qt.PenStyle.NoPen)

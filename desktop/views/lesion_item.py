@@ -20,6 +20,10 @@ from .sprite_item import SpriteItem
 A = theme.argb
 PER_ORGAN = 40
 PRIMARY_KEY = -2
+#: With more lesions than this, the glyphs are rebuilt at most every ``THROTTLE_S`` (pulses
+#: still animate every frame), so a late-stage run keeps its frame rate.
+MANY_LESIONS = 5000
+THROTTLE_S = 0.12
 
 
 def lesion_radius(d_mm: np.ndarray) -> np.ndarray:
@@ -53,6 +57,7 @@ class LesionItem(SpriteItem):
         self.selected_lesion = -1
         self.effects = EffectBuffer()
         self._base = None
+        self._built_at = -1e9
         self.hidden_lesions = 0   # lesions not drawn (below the scan size or beyond per_organ)
         self.visible_lesions = 0
 
@@ -69,8 +74,15 @@ class LesionItem(SpriteItem):
         j = np.minimum((u * self.slot_n[comp]).astype(np.int64), self.slot_n[comp] - 1)
         return self.slot_xy[comp, j]
 
-    def show_frame(self, f: FrameData, now: float) -> None:
+    def show_frame(self, f: FrameData, now: float, force: bool = False) -> None:
         s = f.snap
+        if (not force and s.lesion_id.shape[0] > MANY_LESIONS and now - self._built_at < THROTTLE_S
+                and self._base is not None):
+            if self.scan_mm is None and f.dt_s <= 6 * 3600:
+                self._add_events(f, now)
+            self.animate(now)
+            return
+        self._built_at = now
         scan = self.scan_mm
         parts = []  # (x, y, r, color, alpha, shape, fill, key)
 

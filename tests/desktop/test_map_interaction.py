@@ -7,6 +7,7 @@ from PySide6.QtCore import QPointF
 
 from desktop.frames import lesion_diameter_mm
 from desktop.journey import founder_journey
+from desktop.speeds import FOLLOW_SPEED, SPEEDS
 from desktop.staging import stage
 from sim_core import default_graph, load_scenario
 
@@ -121,7 +122,8 @@ def test_a_released_cluster_is_followed_to_its_arrest(qtbot, qapp, window, contr
     controller.caption_changed.connect(lambda c: caps.append(c))
     pid = controller.release_cluster()
     assert pid >= 0 and window.body.packets.follow_pid == pid
-    assert controller.speed_index == 0 and controller.playing
+    assert controller.speed_index == FOLLOW_SPEED and controller.playing
+    assert not SPEEDS[FOLLOW_SPEED].growth
     for _ in range(40):
         run_frames(qapp, controller, 30)
         if controller.follow.state != "travelling":
@@ -130,7 +132,7 @@ def test_a_released_cluster_is_followed_to_its_arrest(qtbot, qapp, window, contr
     steps = [c.step for c in caps]
     assert "shed" in steps and ("arrest" in steps or "transit" in steps)
     assert any("cluster" in c.text.lower() for c in caps)
-    assert controller.speed_index != 0   # it sped up to show what happens next
+    assert controller.speed_index > FOLLOW_SPEED   # it sped up to show what happens next
 
 
 def test_staging_counts_regional_nodes_and_distant_sites():
