@@ -43,6 +43,7 @@ class SimController(QObject):
         self.graph = default_graph()
         self.runner = TickRunner(self.advance, self.publish, self)
         self.speed_index = DEFAULT_SPEED
+        self._debt_s = 0.0
         self.runner.body_s_per_s = SPEEDS[self.speed_index].body_s_per_s
         self.last_frame: FrameData | None = None
         self._seed_override = seed
@@ -55,6 +56,7 @@ class SimController(QObject):
             sc.seed = int(self._seed_override)
         self.scenario = sc
         self.engine = Engine(sc)
+        self._debt_s = 0.0
         self.differ = FrameDiffer(self.graph, sc.primary)
         name = short_name(self.graph, self.graph.index[sc.primary])
         self.narrator = Narrator(self.graph, sc.primary, name)
@@ -135,6 +137,7 @@ class SimController(QObject):
     def set_speed(self, index: int) -> None:
         index = min(max(int(index), 0), len(SPEEDS) - 1)
         self.speed_index = index
+        self._debt_s = 0.0
         self.runner.body_s_per_s = SPEEDS[index].body_s_per_s
         self.runner.actual_rate = 0.0
         self.speed_changed.emit(index)
@@ -152,19 +155,36 @@ class SimController(QObject):
     def step_once(self) -> None:
         """Pause and advance by one frame's worth of body time at the current speed."""
         self.pause()
+        self._debt_s = 0.0
         self.advance(self.speed.body_s_per_s / STEP_FRAMES_PER_S, budget_s=10.0)
+        self._debt_s = 0.0
         self.publish()
 
+    @property
+    def step_s(self) -> float:
+        """The fixed engine step at this speed: one 60th of a second's worth, at most ``max_step_s``.
+
+        Fixed steps make a run depend only on (scenario, seed, speed), not on the frame rate.
+        """
+        sp = self.speed
+        return min(sp.max_step_s, sp.body_s_per_s / STEP_FRAMES_PER_S)
+
     def advance(self, body_s: float, budget_s: float) -> float:
-        """Step the engine by ``body_s`` seconds in chunks, within ``budget_s`` of wall time."""
+        """Owe the body ``body_s`` more seconds and pay in fixed steps, within ``budget_s`` of wall time.
+
+        What the budget cannot pay is dropped (the clock then shows the rate actually reached)
+        rather than carried, so a heavy run slows down instead of freezing.
+        """
         t0 = time.perf_counter()
+        step = self.step_s
+        self._debt_s += body_s
         done = 0.0
-        max_step = self.speed.max_step_s
-        while done < body_s - 1e-9:
-            dt = min(max_step, body_s - done)
-            self.engine.step(dt)
-            done += dt
+        while self._debt_s >= step * (1.0 - 1e-9):
+            self.engine.step(step)
+            self._debt_s -= step
+            done += step
             if time.perf_counter() - t0 > budget_s:
+                self._debt_s = min(self._debt_s, step)
                 break
         return done
 

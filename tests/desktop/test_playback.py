@@ -98,3 +98,17 @@ def test_reset_all_restores_the_initial_state(qtbot, qapp, window, controller):
     for _ in range(20):
         fresh.step(SPEEDS[DEFAULT_SPEED].body_s_per_s / 60)
     assert _state(controller.engine) == _state(fresh)
+
+
+def test_a_run_does_not_depend_on_the_frame_rate(qapp):
+    from desktop.controller import SimController
+
+    a, b = SimController("breast"), SimController("breast")
+    for c in (a, b):
+        c.set_speed(FAST_FORWARD)
+    for _ in range(60):
+        a.runner.tick(1 / 60)
+    for _ in range(20):
+        b.runner.tick(1 / 20)
+    assert _state(a.engine) == _state(b.engine)
+    assert a.engine.t_days > 300
