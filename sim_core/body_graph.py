@@ -117,6 +117,19 @@ def _req(d: dict, key: str, typ, src: str, where: str):
     return val
 
 
+def _entry_id(entry, position: str, table: str, allowed: set, seen: list, src: str) -> tuple[str, str]:
+    """Check a table entry's keys and id; return the id and how to name the entry in errors."""
+    if not isinstance(entry, dict):
+        raise InputError(src, position, "must be a table")
+    unknown = set(entry) - allowed
+    if unknown:
+        raise InputError(src, f"{position}.{sorted(unknown)[0]}", "unknown key")
+    eid = _req(entry, "id", str, src, position)
+    if eid in seen:
+        raise InputError(src, f"{table} {eid}", "duplicate id")
+    return eid, f"{table} {eid}"
+
+
 _COMP_KEYS = {"id", "name", "kind", "x", "y", "arrest", "category", "implants", "regional_nodes"}
 _VESSEL_KEYS = {"id", "from", "to", "kind", "share", "transit_s", "path"}
 
@@ -139,14 +152,7 @@ def load_body_graph(path: str | Path | None = None) -> BodyGraph:
 
     ids, names, kinds, xy, arrest, cats, implants_s, regional = [], [], [], [], [], [], [], {}
     for i, c in enumerate(comps):
-        where = f"compartment[{i}]"
-        unknown = set(c) - _COMP_KEYS
-        if unknown:
-            raise InputError(src, f"{where}.{sorted(unknown)[0]}", "unknown key")
-        cid = _req(c, "id", str, src, where)
-        where = f"compartment {cid}"
-        if cid in ids:
-            raise InputError(src, where, "duplicate id")
+        cid, where = _entry_id(c, f"compartment[{i}]", "compartment", _COMP_KEYS, ids, src)
         kind = _req(c, "kind", str, src, where)
         if kind not in COMPARTMENT_KINDS:
             raise InputError(src, f"{where}.kind", f"must be one of {', '.join(COMPARTMENT_KINDS)}")
@@ -181,14 +187,7 @@ def load_body_graph(path: str | Path | None = None) -> BodyGraph:
 
     v_ids, v_src, v_dst, v_kind, v_share, v_tr, paths = [], [], [], [], [], [], []
     for j, v in enumerate(vessels):
-        where = f"vessel[{j}]"
-        unknown = set(v) - _VESSEL_KEYS
-        if unknown:
-            raise InputError(src, f"{where}.{sorted(unknown)[0]}", "unknown key")
-        vid = _req(v, "id", str, src, where)
-        where = f"vessel {vid}"
-        if vid in v_ids:
-            raise InputError(src, where, "duplicate id")
+        vid, where = _entry_id(v, f"vessel[{j}]", "vessel", _VESSEL_KEYS, v_ids, src)
         a, b = _req(v, "from", str, src, where), _req(v, "to", str, src, where)
         for key, cid in (("from", a), ("to", b)):
             if cid not in index:

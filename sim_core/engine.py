@@ -212,8 +212,12 @@ class Engine:
         seed, step = self.seed, self.step_index
         pk.clock_h[:] = 0.0
         self._ctr[0] = 0
+        primary_next = self.primary_cells
+        if self.primary_cells > 0:
+            primary_next = _gompertz(self.primary_cells, rates[L.R_VASC_GROWTH],
+                                     self.params["primary.initial_cells"], rates[L.R_MAX_CELLS], dt_d)
         if self.shedding:
-            src, cells = self._shedding_sources()
+            src, cells = self._shedding_sources(_log_mean(self.primary_cells, primary_next))
             per_h = np.full(src.shape[0], rates[L.R_SHED_PER_CELL] / 24.0)
             per_h[1:] *= rates[L.R_FROM_METS]
             while shed_into_vessels(dt_h, src, cells, g.out_ptr, g.out_idx, g.v_kind, self._v_class,
@@ -241,10 +245,7 @@ class Engine:
             les.grow(int(po.spawn.sum()))
         grow_lesions(dt_d, self.t_days, les.state, les.comp, les.cells, les.switch_day, les.lid,
                      les.free_stack, les.n_free, self._soil, self.counters, rates, seed, step)
-        if self.primary_cells > 0:
-            self.primary_cells = _gompertz(self.primary_cells, rates[L.R_VASC_GROWTH],
-                                           self.params["primary.initial_cells"],
-                                           rates[L.R_MAX_CELLS], dt_d)
+        self.primary_cells = primary_next
         self.t_days += dt_d
         self.step_index += 1
         if self.t_days >= self._next_record - 1e-9:
@@ -256,9 +257,11 @@ class Engine:
         while self.t_days < end - 1e-9:
             self.step(min(dt_days, end - self.t_days) * 86400.0)
 
-    def _shedding_sources(self) -> tuple[np.ndarray, np.ndarray]:
+    def _shedding_sources(self, primary_cells: float) -> tuple[np.ndarray, np.ndarray]:
+        """Shedding tumours and their sizes: the primary at its mean size over the step (so the
+        amount shed does not depend on the step length), then metastases if they shed."""
         src = [self._primary]
-        cells = [self.primary_cells]
+        cells = [primary_cells]
         if self.params["shedding.from_metastases"] > 0.0:
             les = self.lesions
             macro = les.state == MACRO
@@ -339,6 +342,13 @@ class Engine:
             held_cells=self.pools.alive().astype(np.float64), dormant_cells=self.pools.dormant.sum(axis=1).astype(np.float64),
             primary_cells=float(self.primary_cells), counters=self.counters.copy(),
         )
+
+
+def _log_mean(a: float, b: float) -> float:
+    """Mean of an exponentially changing quantity going from a to b: (b - a) / ln(b / a)."""
+    if a <= 0.0 or b <= 0.0 or abs(b - a) <= 1e-12 * a:
+        return 0.5 * (a + b)
+    return (b - a) / math.log(b / a)
 
 
 def _gompertz(cells: float, rate_ref: float, n_ref: float, n_max: float, dt: float) -> float:

@@ -113,13 +113,17 @@ def test_injection_results_do_not_depend_on_the_step_length():
 
 
 def test_patient_results_do_not_depend_on_the_step_length():
-    """Daily and 6-hourly steps give the same shedding and arrest within 3 % after 90 days."""
+    """Daily and 6-hourly steps agree within sampling noise (4 sigma of a Poisson count) after 60 days."""
     sc = load_scenario("colorectal")
-    a = run_patient(sc, 90, seed=1, dt_days=1.0)
-    b = run_patient(sc, 90, seed=2, dt_days=0.25)
-    for i in (L.C_SHED, L.C_ARRESTED, L.C_EXTRAVASATED, L.C_DORMANT):
-        print(i, a.counters[i], b.counters[i])
-        assert a.counters[i] == pytest.approx(b.counters[i], rel=0.03)
+    sc.params.set("shedding.viable_fraction", 0.05)  # enough cells for a sharp comparison
+    sc.params.set("primary.initial_cells", 1e9)
+    a = run_patient(sc, 60, seed=1, dt_days=1.0)
+    b = run_patient(sc, 60, seed=2, dt_days=0.25)
+    for i in (L.C_SHED, L.C_ARRESTED, L.C_EXTRAVASATED, L.C_DORMANT, L.C_MICRO):
+        x, y = a.counters[i], b.counters[i]
+        print(i, x, y)
+        assert y > 100
+        assert abs(x - y) < 4 * (x + y) ** 0.5 + 0.001 * (x + y)
     assert a.primary_cells == pytest.approx(b.primary_cells, rel=1e-6)
 
 
