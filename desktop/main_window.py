@@ -9,7 +9,7 @@ import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from . import theme
 from .controller import SimController
@@ -28,6 +28,8 @@ from .views.body_view import BodyView
 #: Wall seconds between refreshes of the slower read-outs (plots, funnel, organ card).
 SLOW_REFRESH_S = 0.25
 PLOT_REFRESH_S = 0.5
+#: Below this UI scale (a window under ~970 px high) the funnel and the time series become tabs.
+COMPACT_BELOW_SCALE = 0.9
 
 
 def _panel(widget: QWidget) -> QWidget:
@@ -62,10 +64,17 @@ class MainWindow(QMainWindow):
         right.setSpacing(round(8 * sizes.scale))
         right.addWidget(self.playback)
         right.addWidget(self.params_scroll, 1)
-        self.funnel.setFixedHeight(round(262 * sizes.scale))
-        self.plots.setFixedHeight(round(200 * sizes.scale))
-        right.addWidget(self.funnel)
-        right.addWidget(self.plots)
+        if sizes.scale >= COMPACT_BELOW_SCALE:
+            self.funnel.setFixedHeight(round(262 * sizes.scale))
+            self.plots.setFixedHeight(round(200 * sizes.scale))
+            right.addWidget(self.funnel)
+            right.addWidget(self.plots)
+        else:  # small screens: the two read-outs share one taller place, as tabs
+            self.readouts = QTabWidget()
+            self.readouts.addTab(self.funnel, "Where the cells went")
+            self.readouts.addTab(self.plots, "Cells by site")
+            self.readouts.setFixedHeight(round(480 * sizes.scale))
+            right.addWidget(self.readouts)
         middle = QHBoxLayout()
         middle.setSpacing(round(8 * sizes.scale))
         middle.addWidget(self.body, 2)

@@ -112,7 +112,7 @@ def spread_labels(ends: dict[str, float], gap: float, top: float) -> dict[str, f
     items = sorted(ends.items(), key=lambda kv: kv[1])
     ys = []
     for _, y in items:
-        ys.append(max(y, ys[-1] + gap) if ys else y)
+        ys.append(max(y, ys[-1] + gap) if ys else max(y, 0.5 * gap))
     ceiling = top - 0.5 * gap
     for i in range(len(ys) - 1, -1, -1):   # then push down from the top where they overflow
         ys[i] = min(ys[i], ceiling)

@@ -34,6 +34,14 @@ def packet_radius(cells: np.ndarray, nclu: np.ndarray) -> np.ndarray:
     return np.where(nclu < 0, np.minimum(1.5 + 0.35 * lc, 3.2), r).astype(np.float32)
 
 
+def sample_fraction(n: int, budget: int) -> float:
+    """Share of packets to draw, in steps of 2^(1/4): between steps the same packets (by id) stay
+    drawn from frame to frame, so the sample does not flicker as the count changes."""
+    if n <= budget:
+        return 1.0
+    return float(2.0 ** (np.floor(4.0 * np.log2(budget / n)) / 4.0))
+
+
 class PacketItem(SpriteItem):
     def __init__(self, bounds: QRectF, parent=None):
         super().__init__(bounds, parent)
@@ -54,7 +62,7 @@ class PacketItem(SpriteItem):
         self.total = n
         keep = np.ones(n, bool)
         if n > self.max_packets:
-            keep = hash01(s.packet_id) < self.max_packets / n
+            keep = hash01(s.packet_id) < sample_fraction(n, self.max_packets)
         # draw order: dying cells under living ones, clusters on top
         order = np.flatnonzero(keep)
         order = order[np.argsort(s.packet_nclu[order], kind="stable")]

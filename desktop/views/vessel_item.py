@@ -87,14 +87,14 @@ class VesselItem(QGraphicsItem):
             if path.isEmpty():
                 continue
             color = VESSEL_COLORS[k]
-            glow = QPen(qcolor(color, 0.16), 6.0 * s)
+            glow = QPen(qcolor(color, 0.13), 7.0 * s)
             glow.setCosmetic(True)
             glow.setCapStyle(Qt.PenCapStyle.RoundCap)
             glow.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
             painter.setPen(glow)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPath(path)
-            core = QPen(qcolor(color, 0.85), 1.7 * s)
+            core = QPen(qcolor(color, 0.72), 1.6 * s)
             core.setCosmetic(True)
             core.setCapStyle(Qt.PenCapStyle.RoundCap)
             core.setJoinStyle(Qt.PenJoinStyle.RoundJoin)

@@ -167,3 +167,22 @@ def test_glyphs_land_on_their_organs_in_a_whole_window_grab(qapp, window, contro
     got = img.pixelColor(int(p.x() * dpr), int(p.y() * dpr))
     want = QColor(theme.PRIMARY)
     assert abs(got.red() - want.red()) + abs(got.green() - want.green()) + abs(got.blue() - want.blue()) < 40
+
+
+def test_more_packets_than_the_budget_draws_a_stable_sample_and_says_so(qapp, window, controller):
+    controller.set_parameter("shedding.rate_per_g_day", 1e8)
+    controller.set_parameter("shedding.viable_fraction", 0.05)
+    controller.set_speed(3)
+    packets = window.body.packets
+    packets.max_packets = 40
+    run_frames(qapp, controller, 40)
+    assert packets.total > 40
+    assert packets.sampled and packets.shown < packets.total
+    assert "stable sample" in window.body.legend.sample_text()
+    assert f"{packets.shown:,} of {packets.total:,}" in window.body.legend.sample_text()
+    # stable: a packet drawn in one frame is still drawn in the next while it lives
+    keys = lambda: set(int(k) for k in packets.sprites()["key"] if k >= 0)  # noqa: E731
+    before = keys()
+    run_frames(qapp, controller, 1)
+    alive = set(controller.last_frame.snap.packet_id.tolist())
+    assert (before & alive) <= keys()
