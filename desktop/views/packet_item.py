@@ -29,9 +29,10 @@ MAX_PACKETS = 4000
 
 
 def packet_radius(cells: np.ndarray, nclu: np.ndarray) -> np.ndarray:
+    """Radius in logical px (at the reference zoom) grows slowly with the cells a packet carries."""
     lc = np.log2(np.maximum(cells, 1).astype(np.float64))
-    r = np.where(nclu > 0, np.minimum(3.4 + 0.9 * lc, 9.5), np.minimum(2.3 + 0.8 * lc, 7.0))
-    return np.where(nclu < 0, np.minimum(1.5 + 0.35 * lc, 3.2), r).astype(np.float32)
+    r = np.where(nclu > 0, np.minimum(3.2 + 0.6 * lc, 6.5), np.minimum(2.0 + 0.5 * lc, 4.5))
+    return np.where(nclu < 0, np.minimum(0.9 + 0.15 * lc, 1.6), r).astype(np.float32)
 
 
 def sample_fraction(n: int, budget: int) -> float:
@@ -72,7 +73,7 @@ class PacketItem(SpriteItem):
         color = KIND_ARGB[s.packet_kind[order].astype(np.int64)]
         color = np.where(nclu < 0, NONVIABLE_ARGB, color).astype(np.uint32)
         shape = np.where(nclu > 0, raster.ROSETTE, np.where(nclu < 0, raster.DOT, raster.GLOW)).astype(np.int8)
-        alpha = np.where(nclu < 0, 0.6, 1.0).astype(np.float32)
+        alpha = np.where(nclu < 0, 0.4, 1.0).astype(np.float32)
         xy = s.packet_xy[order]
         r = packet_radius(cells, nclu)
         ids = s.packet_id[order]
@@ -89,12 +90,18 @@ class PacketItem(SpriteItem):
         self._base = (xy[:, 0], xy[:, 1], r, color, alpha, shape, ids)
         d = f.deaths
         if d.xy.shape[0]:
-            bright = np.where(d.viable, 1.0, 0.45).astype(np.float32)
-            r0 = np.where(d.viable, 5.0, 3.0).astype(np.float32)
-            cause = d.cause.astype(np.int64)
-            r1 = np.where(cause == IMMUNE, 1.5, np.where(cause == SHEAR, r0 * 1.6, 0.5)).astype(np.float32)
+            # Non-viable cells die by the thousand: a faint, short, thinned-out fade, so their
+            # stream reads as 'dying' without hiding the living cells' deaths.
+            show = d.viable | (hash01(np.arange(d.xy.shape[0]) + int(s.step) * 7919) < 0.35)
+            viable = d.viable[show]
+            cause = d.cause[show].astype(np.int64)
+            bright = np.where(viable, 1.0, 0.3).astype(np.float32)
+            r0 = np.where(viable, 5.0, 2.2).astype(np.float32)
+            r1 = np.where(cause == IMMUNE, 1.5, np.where(cause == SHEAR, r0 * 1.6, 0.4)).astype(np.float32)
             r0 = np.where(cause == IMMUNE, r0 * 1.8, r0).astype(np.float32)
-            self.effects.add(d.xy[:, 0], d.xy[:, 1], now, FADE_S, r0, r1, bright, CAUSE_ARGB[cause],
+            life = np.where(viable, FADE_S, 0.6 * FADE_S).astype(np.float32)
+            xy = d.xy[show]
+            self.effects.add(xy[:, 0], xy[:, 1], now, life, r0, r1, bright, CAUSE_ARGB[cause],
                              CAUSE_SHAPE[cause])
         self.animate(now)
 
