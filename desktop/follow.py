@@ -46,7 +46,7 @@ class FollowTracker:
         self._max_id = -1
         self._watch_t0 = 0.0
         self._escaped = 0.0
-        self._arrested0 = 0.0
+        self._arrested_last = 0.0
         self._passed: list[int] = []
 
     @property
@@ -110,7 +110,7 @@ class FollowTracker:
             self.state = ARRESTED
             self.organ = c
             self._watch_t0 = now_s
-            self._arrested0 = float(f.pools.cluster_arrested_now[c])
+            self._arrested_last = float(f.pools.cluster_arrested_now[c])
             self._escaped = 0.0
             stuck = "is held in" if g.kind[c] == 2 else "is stuck in"
             text = (f"The cluster {stuck} {place_phrase(g, c)}: arrest. "
@@ -123,17 +123,24 @@ class FollowTracker:
     def _watch(self, f: FrameData, now_s: float) -> FollowUpdate:
         c = self.organ
         g = self.graph
-        self._escaped += float(f.new_extravasations[c])
         left = float(f.pools.cluster_arrested_now[c])
+        # cells of arrested clusters that left the capillary this frame, of which at most the
+        # organ's new extravasations escaped (the rest died): the cluster's own escapees
+        drop = max(self._arrested_last - left, 0.0)
+        self._arrested_last = left
+        self._escaped = min(self._escaped + min(float(f.new_extravasations[c]), drop), self.start_cells)
         if f.new_extravasations[c] > 0:
             return FollowUpdate(Caption(f"Cells are squeezing out of the capillary into the "
                                         f"{short_name(g, c)} tissue: extravasation.", "extravasate", 5))
         if left <= 0.5 or now_s - self._watch_t0 > WATCH_WALL_S:
             self.state = DONE
             esc = int(round(self._escaped))
-            if esc:
-                text = (f"{esc} of its {self.start_cells} cells escaped into the {short_name(g, c)}; the rest died. "
-                        "Now months pass every second.")
+            organ = short_name(g, c)
+            if esc >= self.start_cells:
+                text = f"All {esc} of its cells escaped into the {organ}. Now months pass every second."
+            elif esc:
+                text = (f"{esc} of its {self.start_cells} cells escaped into the {organ}; the others died "
+                        "or are still stuck. Now months pass every second.")
             else:
                 text = (f"None of its {self.start_cells} cells escaped yet. "
                         "Now months pass every second: watch what grows.")
