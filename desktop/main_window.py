@@ -65,8 +65,8 @@ class MainWindow(QMainWindow):
         right.addWidget(self.playback)
         right.addWidget(self.params_scroll, 1)
         if sizes.scale >= COMPACT_BELOW_SCALE:
-            self.funnel.setFixedHeight(round(262 * sizes.scale))
-            self.plots.setFixedHeight(round(200 * sizes.scale))
+            self.funnel.setFixedHeight(round(300 * sizes.scale))
+            self.plots.setFixedHeight(round(190 * sizes.scale))
             right.addWidget(self.funnel)
             right.addWidget(self.plots)
         else:  # small screens: the two read-outs share one taller place, as tabs

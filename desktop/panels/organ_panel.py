@@ -18,6 +18,10 @@ from ..frames import FrameData, lesion_diameter_mm
 from ..narrator import count_text
 
 
+def cells_text(n: float) -> str:
+    return "1 cell" if round(n) == 1 else f"{count_text(n)} cells"
+
+
 def size_text(d_mm: float) -> str:
     if d_mm >= 10:
         return f"{d_mm / 10:.1f} cm"
@@ -42,16 +46,16 @@ def organ_report(graph: BodyGraph, f: FrameData, comp: int, primary: str, soil: 
     lines = []
     if comp == f.primary:
         d = float(lesion_diameter_mm(s.primary_cells, f.cells_per_g)) if s.primary_cells > 0 else 0.0
-        lines.append(f"Primary tumour: {count_text(s.primary_cells)} cells, about {size_text(d)} across.")
+        lines.append(f"Primary tumour: {cells_text(s.primary_cells)}, about {size_text(d)} across.")
     if kind in (1, 2):
         if soil is not None:
             word = "fertile" if soil > 1.5 else ("poor" if soil < 0.67 else "average")
             lines.append(f"Soil for this cancer: ×{soil:.2g} ({word}).")
-        lines.append(f"Stuck in capillaries now: {count_text(po.arrested_now[comp])} cells.")
-        lines.append(f"Escaped but doomed: {count_text(po.doomed_now[comp])} cells.")
-        lines.append(f"Dormant (asleep): {count_text(s.dormant_cells[comp])} cells.")
+        lines.append(f"Stuck in capillaries now: {cells_text(po.arrested_now[comp])}.")
+        lines.append(f"Escaped but doomed: {cells_text(po.doomed_now[comp])}.")
+        lines.append(f"Dormant (asleep): {cells_text(s.dormant_cells[comp])}.")
     if kind == 4:
-        lines.append(f"Floating in the cavity: {count_text(po.floating_now[comp])} cells.")
+        lines.append(f"Floating in the cavity: {cells_text(po.floating_now[comp])}.")
     here = s.lesion_comp == comp
     largest = -1
     for state, word in ((1, "Micrometastases"), (2, "Macrometastases")):
@@ -60,7 +64,8 @@ def organ_report(graph: BodyGraph, f: FrameData, comp: int, primary: str, soil: 
         if n:
             cells = s.lesion_cells[sel]
             d = lesion_diameter_mm(cells.max(), f.cells_per_g)
-            lines.append(f"{word}: {n:,}; largest {count_text(cells.max())} cells, {size_text(float(d))}.")
+            big = "largest" if n > 1 else "size"
+            lines.append(f"{word}: {n:,}; {big} {cells_text(cells.max())}, {size_text(float(d))}.")
         else:
             lines.append(f"{word}: none.")
     if here.any():
@@ -71,8 +76,8 @@ def organ_report(graph: BodyGraph, f: FrameData, comp: int, primary: str, soil: 
     counts = np.bincount(s.lesion_route[here].astype(np.int64), minlength=6).astype(float)
     dormant = po.dormant_by_route[comp]
     if counts.sum() > 0:
-        parts = [f"{int(counts[k]):,} {words[k]}" for k in np.argsort(-counts) if counts[k] > 0]
-        routes = "Founder cells of its lesions came " + ", ".join(parts) + "."
+        parts = [f"{words[k]} ({int(counts[k]):,})" for k in np.argsort(-counts) if counts[k] > 0]
+        routes = "How the founder cells of its lesions arrived: " + ", ".join(parts) + "."
     elif dormant.sum() > 0:
         tot = dormant.sum()
         parts = [f"{100 * dormant[k] / tot:.0f} % {words[k]}" for k in np.argsort(-dormant)
