@@ -34,7 +34,7 @@ GREY = "#9aa6b8"
 #: Vessel kinds in ``sim_core.body_graph.VESSEL_KINDS`` order (artery, vein, portal, lymph,
 #: cavity, plexus): warm red, blue, violet, teal, amber (dashed), pink.
 VESSEL_COLORS = ("#ff6b6b", "#5b9cff", "#b48cff", "#3ad6c5", "#f5b83d", "#ff8fd0")
-VESSEL_LABELS = ("arteries", "veins", "portal veins", "lymphatics", "body-cavity spread",
+VESSEL_LABELS = ("arteries", "veins", "portal veins", "lymphatics", "cavity spread",
                  "vertebral plexus")
 ROUTE_WORDS = ("by artery", "by vein", "by the portal vein", "by lymph", "across a body cavity",
                "by the vertebral plexus")

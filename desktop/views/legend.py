@@ -46,6 +46,8 @@ class LegendWidget(QWidget):
             ("In the organs", None),
             ((raster.DIAMOND, theme.DORMANT, 4.0), "dormant (sleeping) cells"),
             ((raster.DOT, theme.ARREST, 3.0), "cells stuck in capillaries"),
+            ((raster.RING, theme.ARREST, 7.0, 0.8), "arrest (a pulse)"),
+            ((raster.RING, theme.SKY, 4.0, 0.9), "escape into the tissue (a pulse)"),
             ((raster.RING, theme.MICRO, 5.0), "micrometastasis (tiny colony)"),
             ((raster.DISC, theme.MACRO, 6.0), "macrometastasis (own blood supply)"),
             ((raster.DISC, theme.PRIMARY, 8.0), "primary tumour"),

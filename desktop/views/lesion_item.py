@@ -148,7 +148,7 @@ class LesionItem(SpriteItem):
         c = np.flatnonzero(f.new_extravasations > 0)
         if c.size:
             xy = self.slot_xy[c, np.minimum(2, self.slot_n[c] - 1)]
-            self.effects.add(xy[:, 0], xy[:, 1], now, 1.0, 5.0, 2.0, 1.0, A(theme.SKY), raster.DIAMOND)
+            self.effects.add(xy[:, 0], xy[:, 1], now, 1.0, 7.0, 2.0, 1.0, A(theme.SKY), raster.RING)
         for mask, color, r0, r1 in ((f.new_lesions, theme.MICRO, 2.0, 12.0), (f.switched_lesions, theme.MACRO, 3.0, 16.0)):
             if mask.any():
                 idx = np.flatnonzero(mask)[:50]
