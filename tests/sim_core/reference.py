@@ -355,3 +355,70 @@ def _emit(cells, nclu, d, vclass, clock, g, v_class, packets, free, rs, next_id)
         left_cells -= c
         left_units -= u
     return left_cells
+
+
+# --- shedding and founding lesions --------------------------------------------------------------
+def shed(dt_h, g, v_class, sources, rates, counters, seed, step, packets, free, next_id):
+    """Cells shed by each (compartment, cells, shed per cell per hour) source during one step.
+
+    Non-viable cells travel marked (nclu = -1); viable ones go singly or as clusters; each kind is
+    split between blood, lymph and cavity, then between the vessels of that class.
+    """
+    from sim_core.kernels import layout as L
+
+    rs = Stream(seed, 4, step)
+    for c, cells, per_h in sources:
+        mean = per_h * cells * dt_h
+        if mean <= 0:
+            continue
+        n_shed = rs.poisson(mean)
+        if n_shed <= 0:
+            continue
+        counters[L.C_SHED] += n_shed
+        viable = rs.binomial(n_shed, rates[L.R_VIABLE])
+        in_clusters = rs.binomial(viable, rates[L.R_CLUSTER_FRAC])
+        nclu = max(1, int(round(in_clusters / rates[L.R_CLUSTER_CELLS]))) if in_clusters >= 2 else 0
+        if nclu == 0:
+            in_clusters = 0
+        counters[L.C_CLUSTERS_SHED] += nclu
+        outs = [int(e) for e in g.out_idx[g.out_ptr[c]:g.out_ptr[c + 1]]]
+        has = [any(v_class[e] == k for e in outs) for k in range(3)]
+        frac = [0.0, rates[L.R_LYMPH_FRAC] if has[1] else 0.0, rates[L.R_CAVITY_FRAC] if has[2] else 0.0]
+        frac[0] = max(1.0 - frac[1] - frac[2], 0.0) if has[0] else 0.0
+        tot = sum(frac)
+        if tot <= 0:
+            counters[L.C_DIED_ANOIKIS] += n_shed
+            continue
+        kinds = [(viable - in_clusters, viable - in_clusters, 0), (nclu, in_clusters, 1),
+                 (n_shed - viable, n_shed - viable, -1)]
+        for units, cells_left, marker in kinds:
+            share_left = tot
+            for k in range(3):
+                if units <= 0 or frac[k] <= 0:
+                    share_left -= frac[k]
+                    continue
+                u = units if frac[k] >= share_left * (1 - 1e-12) else rs.binomial(units, frac[k] / share_left)
+                share_left -= frac[k]
+                if u == 0:
+                    continue
+                cc = max(cells_left if u == units else int(round(cells_left * u / units)), u) if marker == 1 else u
+                clock = rs.uniform() * dt_h
+                counters[L.C_DIED_ANOIKIS] += _emit(cc, u if marker == 1 else marker, c, k, clock, g, v_class,
+                                                    packets, free, rs, next_id)
+                units -= u
+                cells_left -= cc
+
+
+def spawn_lesions(spawn, t_days, dt_days, free, next_id, seed, step):
+    """One micrometastasis per dividing cell: returns the new lesions as (slot, comp, route, born, id)."""
+    key = make_key(seed, 3, step)
+    counter = 0
+    made = []
+    for c in range(spawn.shape[0]):
+        for k in range(spawn.shape[1]):
+            for _ in range(int(spawn[c, k])):
+                made.append((free.pop(), c, k, t_days + uniform(key, counter) * dt_days, next_id[0]))
+                counter += 1
+                next_id[0] += 1
+            spawn[c, k] = 0
+    return made

@@ -186,3 +186,76 @@ def test_packet_positions_follow_the_polyline():
         before = np.concatenate([[0.0], np.cumsum(seg)])[i]
         expect = path[i] + (target - before) / seg[i] * (path[i + 1] - path[i])
         np.testing.assert_allclose(out[0], expect, atol=1e-9)
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_shed_into_vessels_matches_reference(trial):
+    from sim_core.kernels.transport import shed_into_vessels
+
+    g = default_graph()
+    v_class = VESSEL_CLASS[g.v_kind].astype(np.int8)
+    r = np.random.default_rng(300 + trial)
+    rates = random_rates(r)
+    rates[L.R_VIABLE] = r.choice([1e-4, 0.3])
+    rates[L.R_LYMPH_FRAC], rates[L.R_CAVITY_FRAC] = r.uniform(0, 0.5), r.uniform(0, 0.4)
+    rates[L.R_CLUSTER_CELLS] = 5.0
+    primaries = [c for c in range(g.n) if g.kind[c] == 0]
+    src = np.array(r.choice(primaries, 3, replace=False), np.int32)
+    cells = np.array([1e3, 5e7, 2e9])[: len(src)]
+    per_h = np.full(len(src), 1e-3)
+    cap = 8192
+    cols = [np.zeros(cap, np.int64), np.zeros(cap, np.int64), np.zeros(cap, np.int32), np.zeros(cap),
+            np.zeros(cap), np.zeros(cap, np.int64), np.full(cap, -1, np.int64), np.zeros(cap, np.int8)]
+    free_stack = np.arange(cap - 1, -1, -1).astype(np.int64)
+    n_free, next_k = np.array([cap], np.int64), np.array([0], np.int64)
+    cnt_k = np.zeros(L.N_COUNTERS)
+    status = shed_into_vessels(2.0, src, cells, g.out_ptr, g.out_idx, g.v_kind, v_class, g.v_share, *cols,
+                               free_stack, n_free, next_k, cnt_k, rates, per_h, 4, trial, np.zeros(1, np.int64))
+    assert status == L.OK
+    packets, free, next_r, cnt_r = [None] * cap, list(range(cap - 1, -1, -1)), [0], np.zeros(L.N_COUNTERS)
+    ref.shed(2.0, g, v_class, list(zip(src, cells, per_h)), rates, cnt_r, 4, trial, packets, free, next_r)
+    np.testing.assert_array_equal(cnt_k, cnt_r)
+    alive = [i for i in range(cap) if cols[7][i]]
+    assert alive == [i for i, p in enumerate(packets) if p is not None] and alive
+    for i in alive:
+        p = packets[i]
+        assert (cols[0][i], cols[1][i], cols[2][i]) == (p["cells"], p["nclu"], p["vessel"])
+        assert cols[4][i] == p["clock"]
+    shed_cells = cnt_k[L.C_SHED]
+    assert sum(p["cells"] for p in packets if p) + cnt_k[L.C_DIED_ANOIKIS] == shed_cells
+
+
+def test_spawn_lesions_matches_reference():
+    from sim_core.kernels.lesions import spawn_lesions
+
+    spawn = np.zeros((5, L.N_ROUTES), np.int64)
+    spawn[1, 0], spawn[3, 4], spawn[4, 3] = 3, 1, 2
+    m = 16
+    cols = dict(state=np.zeros(m, np.int8), comp=np.zeros(m, np.int32), route=np.zeros(m, np.int8),
+                cells=np.zeros(m), born=np.zeros(m), switch=np.zeros(m), lid=np.full(m, -1, np.int64))
+    free_stack = np.arange(m - 1, -1, -1).astype(np.int64)
+    n_free, next_id, cnt = np.array([m], np.int64), np.array([7], np.int64), np.zeros(L.N_COUNTERS)
+    s2 = spawn.copy()
+    assert spawn_lesions(spawn, 2.0, 0.5, cols["state"], cols["comp"], cols["route"], cols["cells"],
+                         cols["born"], cols["switch"], cols["lid"], free_stack, n_free, next_id, cnt, 9, 3,
+                         np.zeros(1, np.int64)) == L.OK
+    made = ref.spawn_lesions(s2, 2.0, 0.5, list(range(m - 1, -1, -1)), [7], 9, 3)
+    assert spawn.sum() == 0 and s2.sum() == 0 and len(made) == 6 == cnt[L.C_MICRO]
+    for slot, c, k, born, lid in made:
+        assert (cols["state"][slot], cols["comp"][slot], cols["route"][slot], cols["lid"][slot]) == (1, c, k, lid)
+        assert cols["born"][slot] == born and 2.0 <= born <= 2.5
+
+
+def test_spawn_lesions_asks_for_room_and_resumes():
+    from sim_core.kernels.lesions import spawn_lesions
+
+    spawn = np.zeros((2, L.N_ROUTES), np.int64)
+    spawn[1, 1] = 5
+    m = 3
+    arrays = [np.zeros(m, np.int8), np.zeros(m, np.int32), np.zeros(m, np.int8), np.zeros(m), np.zeros(m),
+              np.zeros(m), np.full(m, -1, np.int64)]
+    free_stack = np.arange(m - 1, -1, -1).astype(np.int64)
+    n_free = np.array([m], np.int64)
+    status = spawn_lesions(spawn, 0.0, 1.0, *arrays, free_stack, n_free, np.array([0], np.int64),
+                           np.zeros(L.N_COUNTERS), 1, 1, np.zeros(1, np.int64))
+    assert status == L.NEED_LESIONS and spawn[1, 1] == 2 and n_free[0] == 0
