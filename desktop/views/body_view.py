@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPen
@@ -24,6 +25,8 @@ from .packet_item import PacketItem
 from .vessel_item import VesselItem, rounded_path
 
 BODY_RECT = QRectF(0, 0, 600, 1000)
+#: Organs holding the largest visible macrometastases get a name label (at most this many).
+MAX_SITE_LABELS = 6
 REPLAY_UNITS_PER_S = 170.0
 
 
@@ -108,6 +111,14 @@ class BodyView(pg.GraphicsView):
         for it in (self.primary_label, self.organ_label):
             it.setZValue(8)
             self.vb.addItem(it, ignoreBounds=True)
+        self.site_labels = []
+        for _ in range(MAX_SITE_LABELS):
+            t = pg.TextItem("", color=theme.TEXT_DIM, fill=theme.qcolor(theme.BG, 0.6))
+            t.setFont(theme.font(self.sizes.small))
+            t.setZValue(8)
+            t.setVisible(False)
+            self.vb.addItem(t, ignoreBounds=True)
+            self.site_labels.append(t)
 
     def set_card(self, card) -> None:
         self.card = card
@@ -163,6 +174,7 @@ class BodyView(pg.GraphicsView):
         self.lesions.show_frame(f, now, force)
         self.legend.set_sample(self.packets.shown, self.packets.total, self.scan_mm is not None)
         self._update_primary_label(f)
+        self._update_site_labels(f)
         if self.scan_mm is not None:
             self.banner.setText(self.scan_text(f))
             self.banner.adjustSize()
@@ -195,6 +207,29 @@ class BodyView(pg.GraphicsView):
         x, y = self.graph.xy[f.primary]
         self.primary_label.setPos(QPointF(x + 24, y))
         self.primary_label.setVisible(self.scan_mm is None or d >= self.scan_mm)
+
+    def _update_site_labels(self, f: FrameData) -> None:
+        """Name the organs with the biggest macrometastases, left or right of the figure."""
+        s = f.snap
+        macro = s.lesion_state == 2
+        if self.scan_mm is not None:
+            macro &= lesion_diameter_mm(s.lesion_cells, f.cells_per_g) >= self.scan_mm
+        comps = []
+        if macro.any():
+            biggest = np.zeros(self.graph.n)
+            np.maximum.at(biggest, s.lesion_comp[macro], s.lesion_cells[macro])
+            comps = [int(c) for c in np.argsort(-biggest)[:MAX_SITE_LABELS] if biggest[c] > 0]
+        for i, lab in enumerate(self.site_labels):
+            if i < len(comps):
+                c = comps[i]
+                x, y = self.graph.xy[c]
+                left = x < 300
+                lab.setAnchor((1, 0.5) if left else (0, 0.5))
+                lab.setText(self.graph.names[c].split(" (")[0])
+                lab.setPos(QPointF(x - 14 if left else x + 14, y))
+                lab.setVisible(True)
+            else:
+                lab.setVisible(False)
 
     # --- replay of a founder's journey --------------------------------------------------------------
     def play_journey(self, j: Journey) -> None:
