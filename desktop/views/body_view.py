@@ -30,6 +30,10 @@ MAX_SITE_LABELS = 6
 REPLAY_UNITS_PER_S = 170.0
 
 
+def _n(count: float, noun: str) -> str:
+    return f"{count:,.0f} {noun}" + ("" if round(count) == 1 else "s")
+
+
 class BodyView(pg.GraphicsView):
     organ_clicked = Signal(str)
     lesion_clicked = Signal(int)
@@ -155,7 +159,9 @@ class BodyView(pg.GraphicsView):
             c = self.graph.index[comp_id]
             self.organ_label.setText(self.graph.names[c])
             x, y = self.graph.xy[c]
-            self.organ_label.setPos(QPointF(x + 10, y - 10))
+            right_side = x > 300  # the organ card sits top right: label towards the middle
+            self.organ_label.setAnchor((1, 1) if right_side else (0, 1))
+            self.organ_label.setPos(QPointF(x - 10 if right_side else x + 10, y - 10))
             self.organ_label.setVisible(True)
         else:
             self.organ_label.setVisible(False)
@@ -191,10 +197,10 @@ class BodyView(pg.GraphicsView):
         dorm = float(s.dormant_cells.sum())
         moving = float(s.packet_cells[s.packet_nclu >= 0].sum())
         what = "the primary tumour" if seen_primary else "not even the primary tumour"
-        more = f" and {seen} metastases" if seen else ""
+        more = "" if not seen else (" and 1 metastasis" if seen == 1 else f" and {seen:,} metastases")
         return (f"What a scan would see (lesions of {self.scan_mm:g} mm or more): {what}{more}.\n"
-                f"Invisible to it: {hidden:,} smaller lesions, {dorm:,.0f} dormant cells, "
-                f"{moving:,.0f} living cells in transit.")
+                f"Invisible to it: {_n(hidden, 'smaller lesion')}, {_n(dorm, 'dormant cell')}, "
+                f"{_n(moving, 'living cell')} in transit.")
 
     def _update_primary_label(self, f: FrameData) -> None:
         s = f.snap
@@ -336,7 +342,10 @@ class BodyView(pg.GraphicsView):
             self.card.move(self.width() - self.card.width() - m, m)
             card_w = self.card.width() + m if self.card.isVisible() else 0
         if self.banner.isVisible():
-            bw = max(200, min(self.width() - 2 * m - card_w, round(700 * self.sizes.scale)))
+            # along the bottom, between the legend and the Fit button: the legs matter least
+            left = self.legend.x() + self.legend.width() + m
+            right = self.fit_button.x() - m
+            bw = max(200, min(right - left, round(760 * self.sizes.scale)))
             self.banner.setFixedWidth(bw)
             self.banner.adjustSize()
-            self.banner.move(m, m)
+            self.banner.move(left + max(0, (right - left - bw) // 2), self.height() - self.banner.height() - m)
