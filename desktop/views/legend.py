@@ -82,6 +82,8 @@ class LegendWidget(QWidget):
             return "Scan view: cells and small lesions are hidden."
         if self.total > self.shown:
             return f"Drawing a stable sample: {self.shown:,} of {self.total:,} packets."
+        if self.total == 1:
+            return "The one packet in transit is drawn."
         return f"All {self.total:,} packets in transit are drawn."
 
     def update(self) -> None:
