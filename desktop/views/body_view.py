@@ -335,12 +335,10 @@ class BodyView(pg.GraphicsView):
         self.legend.move(m, self.height() - self.legend.height() - m)
         self.fit_button.adjustSize()
         self.fit_button.move(self.width() - self.fit_button.width() - m, self.height() - self.fit_button.height() - m)
-        card_w = 0
         if self.card is not None:
             self.card.setFixedWidth(min(round(380 * self.sizes.scale), self.width() // 2))
             self.card.adjustSize()
             self.card.move(self.width() - self.card.width() - m, m)
-            card_w = self.card.width() + m if self.card.isVisible() else 0
         if self.banner.isVisible():
             # along the bottom, between the legend and the Fit button: the legs matter least
             left = self.legend.x() + self.legend.width() + m
