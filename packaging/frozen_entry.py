@@ -1,0 +1,327 @@
+"""The program's entry point inside the frozen bundle (PyInstaller); nothing in the project imports it.
+
+Before anything imports numba it points the JIT cache at a per-user directory, because a frozen
+numba otherwise ignores ``NUMBA_CACHE_DIR`` and keys its cache on the current directory
+(engineering-findings section 6): the kernels' code objects carry *relative* file names
+(``sim_core/kernels/transport.py``), so numba's own locators resolve them against the cwd. Here a
+locator resolves them against the bundle folder instead, for every ``cache=True`` kernel wherever
+it lives. When no per-user directory is writable, caching is switched off (``cache=False``) and the
+program still starts; there is deliberately no shared /tmp fallback, since another user could plant
+machine code there.
+
+Then:
+
+- ``--smoke-test [REPORT]`` compiles (or loads) every kernel the window uses, renders one frame
+  offscreen through the window code, prints one line of diagnostics (also written to REPORT if
+  given, for windowed Windows builds that have no stdout) and exits 0 only if all went well;
+- ``--kiosk`` is passed on to the window if it knows the option, else the window is shown full
+  screen (the Windows installer's "start in kiosk mode at login" uses it);
+- anything else starts the window (``desktop.app.main``), behind a splash that shows the kernels
+  compiling on the first start and loading from the cache on later ones.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+APP_ID = "seedsoil"
+SPLASH_SIZE = (560, 300)
+SMOKE_SIZE = "1024x700"
+
+
+# --- where the JIT cache goes (pure functions, unit-tested in isolation) ----------------------------
+
+def user_cache_root(platform: str = sys.platform, env=os.environ, home: str | None = None) -> Path:
+    """The per-user cache folder of the program: XDG on Linux, %LOCALAPPDATA% on Windows,
+    ~/Library/Caches on macOS. Never the install folder (read-only for users)."""
+    home_dir = Path(home if home is not None else os.path.expanduser("~"))
+    if platform.startswith("win"):
+        base = env.get("LOCALAPPDATA", "")
+        root = Path(base) if base and os.path.isabs(base) else home_dir / "AppData" / "Local"
+        return root / "SeedSoil" / "Cache"
+    if platform == "darwin":
+        return home_dir / "Library" / "Caches" / "SeedSoil"
+    xdg = env.get("XDG_CACHE_HOME", "")
+    root = Path(xdg) if xdg and os.path.isabs(xdg) else home_dir / ".cache"
+    return root / APP_ID
+
+
+def numba_cache_dir(platform: str = sys.platform, env=os.environ, home: str | None = None) -> Path:
+    """``$NUMBA_CACHE_DIR`` if the user set one (it then works frozen too), else ours."""
+    given = env.get("NUMBA_CACHE_DIR", "")
+    if given:
+        return Path(given)
+    return user_cache_root(platform, env, home) / "numba"
+
+
+def is_writable_dir(path: Path) -> bool:
+    """Create ``path`` if needed and prove a file can be written in it (as numba itself checks)."""
+    try:
+        os.makedirs(path, exist_ok=True)
+        tempfile.TemporaryFile(dir=path).close()
+        return True
+    except OSError:
+        return False
+
+
+def choose_cache_dir(candidate: Path, writable=is_writable_dir) -> Path | None:
+    """The cache folder to use, or None: then the kernels run with ``cache=False``."""
+    return candidate if writable(candidate) else None
+
+
+# --- numba set-up (before any kernel module is imported) ---------------------------------------------
+
+def bundle_dir() -> Path:
+    """The folder holding the bundled modules and data (PyInstaller's ``_MEIPASS``), or the repo."""
+    return Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parent.parent))
+
+
+def configure_numba_cache(frozen: bool | None = None) -> str:
+    """Point the numba cache at a writable per-user folder, or turn caching off. Returns a word for
+    the diagnostics: the folder, or ``off (...)``. Must run before numba compiles anything."""
+    frozen = getattr(sys, "frozen", False) if frozen is None else frozen
+    chosen = choose_cache_dir(numba_cache_dir())
+    if chosen is None:
+        import numba.core.dispatcher
+
+        # What cache=True does is one call, Dispatcher.enable_caching; skipping it is cache=False.
+        numba.core.dispatcher.Dispatcher.enable_caching = lambda self: None
+        return f"off ({numba_cache_dir()} is not writable)"
+    os.environ["NUMBA_CACHE_DIR"] = str(chosen)
+    if frozen:
+        os.environ["NUMBA_CACHE_LOCATOR_CLASSES"] = f"{__name__}.BundleCacheLocator"
+        _define_bundle_locator()
+    import numba.core.config
+
+    numba.core.config.reload_config()   # in case numba was imported before the variables were set
+    return str(chosen)
+
+
+def _define_bundle_locator() -> None:
+    """Define ``BundleCacheLocator`` (numba imports it by the name set in the environment)."""
+    from numba.core.caching import UserProvidedCacheLocator
+
+    class BundleCacheLocator(UserProvidedCacheLocator):
+        """``$NUMBA_CACHE_DIR`` for kernels whose source path is relative to the bundle folder.
+
+        The source stamp stays numba's: frozen, it is a hash of the executable, which embeds the
+        compiled modules, so a rebuilt program never loads stale machine code."""
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            if not os.path.isabs(py_file):
+                py_file = str(bundle_dir() / py_file)
+            return super().from_function(py_func, py_file)
+
+    globals()["BundleCacheLocator"] = BundleCacheLocator
+
+
+def kernel_dispatchers() -> list:
+    """Every numba kernel defined in the project's loaded modules."""
+    from numba.core.dispatcher import Dispatcher
+
+    found = {}
+    for name, mod in list(sys.modules.items()):
+        if mod is None or name.split(".")[0] not in ("sim_core", "desktop"):
+            continue
+        for obj in list(vars(mod).values()):
+            if isinstance(obj, Dispatcher) and obj.py_func.__module__ == name:
+                found[id(obj)] = obj
+    return list(found.values())
+
+
+def cache_counts() -> tuple[int, int]:
+    """(hits, misses) of the on-disk cache over all kernels so far."""
+    hits = misses = 0
+    for d in kernel_dispatchers():
+        hits += sum(d.stats.cache_hits.values())
+        misses += sum(d.stats.cache_misses.values())
+    return hits, misses
+
+
+def threading_layer() -> str:
+    """The threading layer a parallel kernel gets in this build (omp, tbb or workqueue)."""
+    import numba
+    import numpy as np
+
+    @numba.njit(parallel=True, cache=False)
+    def _probe(a):
+        s = 0.0
+        for i in numba.prange(a.size):
+            s += a[i]
+        return s
+
+    _probe(np.ones(64))
+    return numba.threading_layer()
+
+
+# --- modes -------------------------------------------------------------------------------------------
+
+def smoke_test(cache: str, report: str | None) -> int:
+    """Run the JIT kernels, render one frame offscreen, print diagnostics; 0 when all went well."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    t0 = time.perf_counter()
+    problems: list[str] = []
+    fields: dict[str, object] = {"frozen": bool(getattr(sys, "frozen", False)), "platform": sys.platform}
+    try:
+        import numba
+
+        from desktop.runners import warm_up
+
+        fields["numba"] = numba.__version__
+        warm_up()   # the engine's kernels (a real scenario stepped a day) and the rasteriser
+        fields["jit_s"] = round(time.perf_counter() - t0, 2)
+        hits, misses = cache_counts()
+        fields.update(cache=cache, cache_hits=hits, cache_misses=misses, kernels=len(kernel_dispatchers()))
+        t1 = time.perf_counter()
+        from desktop import app as desktop_app
+        from desktop import theme
+
+        rc = desktop_app.main(["--smoke-frames", "1", "--size", SMOKE_SIZE, "--no-tour"])
+        fields["frame_s"] = round(time.perf_counter() - t1, 2)
+        if rc != 0:
+            problems.append(f"rendering a frame exited {rc}")
+        fields["font"] = theme.FONT_FAMILY
+        if theme.FONT_FAMILY == "DejaVu Sans":
+            problems.append("the bundled font was not found (text would depend on system fonts)")
+        fields["threads"] = numba.config.NUMBA_NUM_THREADS
+        fields["layer"] = threading_layer()
+    except Exception as exc:  # reported, and the exit code says so
+        import traceback
+
+        traceback.print_exc()
+        problems.append(f"{type(exc).__name__}: {exc}")
+    fields["total_s"] = round(time.perf_counter() - t0, 2)
+    fields["ok"] = not problems
+    line = "smoke: " + " ".join(f'{k}="{v}"' if " " in str(v) else f"{k}={v}" for k, v in fields.items())
+    if problems:
+        line += "\nsmoke: FAILED: " + "; ".join(problems)
+    if sys.stdout is not None:
+        print(line, flush=True)
+    if report:
+        Path(report).write_text(line + "\n", encoding="utf-8")
+    return 0 if not problems else 1
+
+
+def warm_up_behind_splash(app) -> None:
+    """Compile (first start) or load (later starts) the kernels in a thread while a splash shows
+    how many are ready. Errors are left for the window to meet and report."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
+    from PySide6.QtWidgets import QSplashScreen
+
+    from desktop import theme
+
+    family = theme.load_fonts()
+    pix = QPixmap(*SPLASH_SIZE)
+    pix.fill(QColor(theme.BG))
+    with_painter = QPainter(pix)
+    with_painter.setPen(QColor(theme.TEXT))
+    with_painter.setFont(QFont(family, 30, QFont.Weight.DemiBold))
+    with_painter.drawText(pix.rect().adjusted(0, 70, 0, 0), Qt.AlignmentFlag.AlignHCenter, "Seed & Soil")
+    with_painter.setPen(QColor(theme.TEXT_DIM))
+    with_painter.setFont(QFont(family, 13))
+    with_painter.drawText(pix.rect().adjusted(0, 135, 0, 0), Qt.AlignmentFlag.AlignHCenter,
+                          "how cancer spreads")
+    with_painter.end()
+    splash = QSplashScreen(pix)
+    font = QFont(family, 11)
+    splash.setFont(font)
+    splash.show()
+
+    def say(text: str) -> None:
+        splash.showMessage(text, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
+                           QColor(theme.ACCENT))
+        app.processEvents()
+
+    say("Loading the model…")
+    import sim_core  # noqa: F401  (imports the kernel modules, so they can be counted)
+    from desktop.runners import warm_up
+    from desktop.views import raster  # noqa: F401
+
+    total = len(kernel_dispatchers())
+    worker = threading.Thread(target=_quietly, args=(warm_up,), name="seedsoil-warm-up", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        ready = sum(1 for d in kernel_dispatchers() if d.overloads)
+        _, misses = cache_counts()
+        verb = "Preparing the simulation for first use" if misses else "Loading the simulation"
+        say(f"{verb}: {ready} of {total} parts ready")
+        worker.join(0.05)
+    splash.close()
+
+
+def _quietly(fn) -> None:
+    try:
+        fn()
+    except Exception:   # the window's own warm-up meets the same error and reports it
+        pass
+
+
+def kiosk_argv(argv: list[str]) -> tuple[list[str], bool]:
+    """Pass ``--kiosk`` on if the window understands it; else drop it and ask for full screen."""
+    if "--kiosk" not in argv:
+        return argv, False
+    from desktop import app as desktop_app
+
+    try:
+        import contextlib
+        import io
+
+        with contextlib.redirect_stderr(io.StringIO()):
+            desktop_app.parse_args(["--kiosk"])
+        return argv, False
+    except SystemExit:
+        return [a for a in argv if a != "--kiosk"], True
+
+
+def run_window(argv: list[str]) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop import app as desktop_app
+
+    batch = any(a.startswith(("--screenshot", "--smoke-frames", "-h", "--help")) for a in argv)
+    argv, full_screen = kiosk_argv(argv)
+    if batch:
+        return desktop_app.main(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    warm_up_behind_splash(app)
+    if full_screen:
+        QTimer.singleShot(0, lambda: [w.showFullScreen() for w in app.topLevelWidgets() if w.isVisible()])
+    return desktop_app.main(argv)
+
+
+def utf8_ctype(platform: str = sys.platform, env=os.environ) -> str | None:
+    """The LC_CTYPE to set so Qt finds a UTF-8 locale, or None. A kiosk session often has no LANG;
+    Qt then switches to C.UTF-8 itself but warns, and batch modes treat warnings as failures.
+    (The bootloader skips Python's own C-locale coercion.)"""
+    if platform != "linux" or env.get("LC_ALL"):
+        return None
+    current = (env.get("LC_CTYPE") or env.get("LANG") or "").lower().replace("-", "")
+    return None if "utf8" in current else "C.UTF-8"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    os.environ.setdefault("SEEDSOIL_ASSETS", str(bundle_dir() / "assets"))
+    ctype = utf8_ctype()
+    if ctype:
+        os.environ["LC_CTYPE"] = ctype
+    cache = configure_numba_cache()
+    if "--smoke-test" in argv:
+        rest = argv[argv.index("--smoke-test") + 1:]
+        if len(argv) != len(rest) + 1 or len(rest) > 1:
+            print("usage: seedsoil --smoke-test [REPORT]", file=sys.stderr)
+            return 2
+        return smoke_test(cache, rest[0] if rest else None)
+    return run_window(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
