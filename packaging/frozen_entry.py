@@ -176,8 +176,9 @@ def smoke_test(cache: str, report: str | None) -> int:
         fields["numba"] = numba.__version__
         warm_up()   # the engine's kernels (a real scenario stepped a day) and the rasteriser
         fields["jit_s"] = round(time.perf_counter() - t0, 2)
-        hits, misses = cache_counts()
-        fields.update(cache=cache, cache_hits=hits, cache_misses=misses, kernels=len(kernel_dispatchers()))
+        fields.update(cache=cache, kernels=len(kernel_dispatchers()))
+        if not cache.startswith("off"):
+            fields["cache_hits"], fields["cache_misses"] = cache_counts()
         t1 = time.perf_counter()
         from desktop import app as desktop_app
         from desktop import theme
@@ -280,8 +281,23 @@ def kiosk_argv(argv: list[str]) -> tuple[list[str], bool]:
         return [a for a in argv if a != "--kiosk"], True
 
 
+def _full_screen_when_shown(app):
+    """An event filter that shows the main window full screen the first time it is shown, then
+    removes itself (an application-wide filter sees every event)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QMainWindow
+
+    class FullScreenWhenShown(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Show and isinstance(obj, QMainWindow):
+                app.removeEventFilter(self)
+                QTimer.singleShot(0, obj.showFullScreen)
+            return False
+
+    return FullScreenWhenShown(app)
+
+
 def run_window(argv: list[str]) -> int:
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from desktop import app as desktop_app
@@ -293,7 +309,7 @@ def run_window(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     warm_up_behind_splash(app)
     if full_screen:
-        QTimer.singleShot(0, lambda: [w.showFullScreen() for w in app.topLevelWidgets() if w.isVisible()])
+        app.installEventFilter(_full_screen_when_shown(app))
     return desktop_app.main(argv)
 
 
