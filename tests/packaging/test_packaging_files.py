@@ -19,14 +19,14 @@ KNOWN_BAD = {"pyside6-essentials": {"6.5.0", "6.12.0"}, "pyside6": {"6.5.0", "6.
 
 def pins(path: Path) -> dict[str, str]:
     text = path.read_text()
-    return {m.group(1).lower(): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==([^\s\\;]+)", text, re.M)}
+    return {m.group(1).lower(): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==([^\s\\;]+)", text, re.MULTILINE)}
 
 
 @pytest.mark.parametrize("plat", PLATFORMS)
 def test_lock_is_fully_pinned_with_hashes(plat):
     text = (LOCKS / f"{plat}.txt").read_text()
-    entries = re.findall(r"^[A-Za-z0-9_.-]+==\S+((?:\s*\\\n\s+--hash=sha256:[0-9a-f]{64})+)", text, re.M)
-    requirement_lines = re.findall(r"^[A-Za-z0-9_.-]+", text, re.M)
+    entries = re.findall(r"^[A-Za-z0-9_.-]+==\S+((?:\s*\\\n\s+--hash=sha256:[0-9a-f]{64})+)", text, re.MULTILINE)
+    requirement_lines = re.findall(r"^[A-Za-z0-9_.-]+", text, re.MULTILINE)
     assert len(entries) == len(requirement_lines) > 10   # every requirement is pinned and hashed
 
 
@@ -58,17 +58,17 @@ def test_project_dependencies_allow_the_locked_versions():
 
 def test_deb_control_declares_the_system_libraries_qt_loads():
     control = (PACKAGING / "linux" / "control.in").read_text()
-    depends = re.search(r"^Depends:(.*(?:\n .*)*)", control, re.M).group(1)
+    depends = re.search(r"^Depends:(.*(?:\n .*)*)", control, re.MULTILINE).group(1)
     names = {d.strip().split(" ")[0] for d in depends.replace("\n", " ").split(",")}
     for lib in ("libgl1", "libegl1", "libxkbcommon0", "libxkbcommon-x11-0", "libfontconfig1",
                 "libdbus-1-3", "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-shape0"):
         assert lib in names
-    fields = dict(version="1.2.3", arch="amd64", maintainer="m <m@x.invalid>", installed_kib=1,
-                  homepage="https://x.invalid", glibc="2.36")
+    fields = {"version": "1.2.3", "arch": "amd64", "maintainer": "m <m@x.invalid>", "installed_kib": 1,
+              "homepage": "https://x.invalid", "glibc": "2.36"}
     rendered = control.format(**fields)
     assert "{" not in rendered and "libc6 (>= 2.36)" in rendered
     for field in ("Package", "Version", "Architecture", "Maintainer", "Description"):
-        assert re.search(rf"^{field}: \S", rendered, re.M)
+        assert re.search(rf"^{field}: \S", rendered, re.MULTILINE)
 
 
 def test_desktop_launcher():
@@ -96,9 +96,9 @@ def test_macos_entitlements_allow_the_jit():
 
 def test_inno_setup_script_has_start_menu_uninstaller_and_kiosk_task():
     iss = (PACKAGING / "windows" / "seedsoil.iss").read_text()
-    assert re.search(r"^Name: \"\{autoprograms\}\\Seed & Soil\"", iss, re.M)        # Start menu
-    assert re.search(r'^Name: "kiosk";.*Flags: unchecked', iss, re.M)                 # optional
-    assert re.search(r'^Name: "\{autostartup\}.*Parameters: "--kiosk".*Tasks: kiosk', iss, re.M)
+    assert re.search(r"^Name: \"\{autoprograms\}\\Seed & Soil\"", iss, re.MULTILINE)        # Start menu
+    assert re.search(r'^Name: "kiosk";.*Flags: unchecked', iss, re.MULTILINE)                 # optional
+    assert re.search(r'^Name: "\{autostartup\}.*Parameters: "--kiosk".*Tasks: kiosk', iss, re.MULTILINE)
     assert "Uninstallable=no" not in iss and "[UninstallDelete]" in iss
 
 
