@@ -153,9 +153,9 @@ def relock() -> None:
     if not uv:
         raise BuildError("--relock needs uv on PATH (pip install uv)")
     for plat, target in LOCK_TARGETS.items():
-        run([uv, "pip", "compile", LOCKS / "requirements.in", "--generate-hashes", "--quiet",
-             "--no-header", "--python-version", ".".join(map(str, PYTHON)), "--python-platform",
-             target, "-o", LOCKS / f"{plat}.txt"])
+        run([uv, "pip", "compile", "requirements.in", "--generate-hashes", "--quiet", "--no-header",
+             "--python-version", ".".join(map(str, PYTHON)), "--python-platform", target,
+             "-o", f"{plat}.txt"], cwd=LOCKS)   # relative names: the files do not depend on the cwd
 
 
 # --- icons (runs inside the build venv, which has PySide6 and Pillow) ---------------------------------
@@ -222,7 +222,7 @@ def clean_env(plat: str, cache_home: Path) -> dict:
 
 def smoke_test(exe: Path, plat: str, cwd: Path, env: dict) -> dict:
     """Run ``--smoke-test`` once; return its diagnostics and the wall time of the process."""
-    report = Path(tempfile.mkdtemp()) / "smoke.txt"
+    report = cwd / "smoke-report.txt"
     t0 = time.perf_counter()
     done = subprocess.run([str(exe), "--smoke-test", str(report)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=600)
@@ -359,8 +359,8 @@ def installers_macos(app: Path, work: Path, out: Path, version: str, report: Rep
              "--entitlements", entitlements, "--sign", identity, app])
         run(["codesign", "--verify", "--deep", "--strict", "--verbose=2", app])
         # Notarisation does not run the program: prove the signed, hardened app still JITs.
-        smoke_test(bundle_executable(app, "macos"), "macos", work,
-                   clean_env("macos", Path(tempfile.mkdtemp())))
+        with tempfile.TemporaryDirectory() as tmp:
+            smoke_test(bundle_executable(app, "macos"), "macos", Path(tmp), clean_env("macos", Path(tmp)))
     else:
         report.skip("codesign", "APPLE_CODESIGN_IDENTITY is not set; the .app keeps PyInstaller's "
                     "ad-hoc signature (Gatekeeper will ask users to confirm the first start)")
@@ -403,7 +403,7 @@ def build(plat: str, python: str, venv: Path | None, out: Path) -> Report:
     py = ensure_venv(plat, venv or HERE / "build" / f"venv-{plat}", python)
     report.facts["build venv time (s)"] = round(time.perf_counter() - t0, 1)
     icons = work / "icons"
-    run([py, __file__, "--render-icons", icons], env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    run([py, HERE / "build.py", "--render-icons", icons], env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
     t0 = time.perf_counter()
     bundle = freeze(py, plat, work, icons, version)
     report.facts["PyInstaller time (s)"] = round(time.perf_counter() - t0, 1)

@@ -22,6 +22,8 @@ Then:
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
 import tempfile
@@ -221,18 +223,16 @@ def warm_up_behind_splash(app) -> None:
     family = theme.load_fonts()
     pix = QPixmap(*SPLASH_SIZE)
     pix.fill(QColor(theme.BG))
-    with_painter = QPainter(pix)
-    with_painter.setPen(QColor(theme.TEXT))
-    with_painter.setFont(QFont(family, 30, QFont.Weight.DemiBold))
-    with_painter.drawText(pix.rect().adjusted(0, 70, 0, 0), Qt.AlignmentFlag.AlignHCenter, "Seed & Soil")
-    with_painter.setPen(QColor(theme.TEXT_DIM))
-    with_painter.setFont(QFont(family, 13))
-    with_painter.drawText(pix.rect().adjusted(0, 135, 0, 0), Qt.AlignmentFlag.AlignHCenter,
-                          "how cancer spreads")
-    with_painter.end()
+    p = QPainter(pix)
+    p.setPen(QColor(theme.TEXT))
+    p.setFont(QFont(family, 30, QFont.Weight.DemiBold))
+    p.drawText(pix.rect().adjusted(0, 70, 0, 0), Qt.AlignmentFlag.AlignHCenter, "Seed & Soil")
+    p.setPen(QColor(theme.TEXT_DIM))
+    p.setFont(QFont(family, 13))
+    p.drawText(pix.rect().adjusted(0, 135, 0, 0), Qt.AlignmentFlag.AlignHCenter, "how cancer spreads")
+    p.end()
     splash = QSplashScreen(pix)
-    font = QFont(family, 11)
-    splash.setFont(font)
+    splash.setFont(QFont(family, 11))
     splash.show()
 
     def say(text: str) -> None:
@@ -271,9 +271,6 @@ def kiosk_argv(argv: list[str]) -> tuple[list[str], bool]:
     from desktop import app as desktop_app
 
     try:
-        import contextlib
-        import io
-
         with contextlib.redirect_stderr(io.StringIO()):
             desktop_app.parse_args(["--kiosk"])
         return argv, False
