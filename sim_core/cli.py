@@ -100,16 +100,30 @@ def cmd_run(a) -> int:
     from .experiments import run_patient
     from .export import export_timeseries
 
+    from .checkpoint import load_checkpoint, save_checkpoint
+
     if not 0 < a.days <= 36500:
         raise InputError("run", "--days", "must be in (0, 36500]")
-    sc = _scenario(a.scenario)
-    seed = sc.seed if a.seed is None else a.seed
-    eng = run_patient(sc, a.days, seed, progress=_progress("run", a.days > 365 and sys.stderr.isatty()))
+    show = _progress("run", a.days > 365 and sys.stderr.isatty())
+    if a.resume:
+        if a.scenario or a.seed is not None:
+            raise InputError("run", "--resume", "the checkpoint carries its scenario and seed; drop --scenario/--seed")
+        eng = load_checkpoint(a.resume)
+        sc, seed = eng.scenario, eng.seed
+        eng.advance(a.days, 1.0)
+    else:
+        if not a.scenario:
+            raise InputError("run", "--scenario", "required (or --resume CHECKPOINT)")
+        sc = _scenario(a.scenario)
+        seed = sc.seed if a.seed is None else a.seed
+        eng = run_patient(sc, a.days, seed, progress=show)
     if a.out:
         export_timeseries(eng, a.out)
+    if a.checkpoint:
+        save_checkpoint(eng, a.checkpoint)
     f = eng.funnel()
     out = {
-        "scenario": sc.name, "seed": seed, "days": a.days, "version": __version__,
+        "scenario": sc.name, "seed": seed, "days": a.days, "t_days": eng.t_days, "version": __version__,
         "primary_cells": eng.primary_cells,
         "funnel": {
             "shed": f["shed"], "died_in_transit": f["died_in_transit"],
@@ -138,6 +152,30 @@ def cmd_run(a) -> int:
             if s["micrometastases"] or s["macrometastases"]:
                 print(f"  {cid}: {s['macrometastases']} macro, {s['micrometastases']} micro, "
                       f"largest {s['largest_lesion_cells']:.3g} cells, {s['dormant_cells']} dormant")
+    return 0
+
+
+def cmd_info(a) -> int:
+    import platform
+
+    import numba
+    import numpy
+
+    info = {
+        "seedsoil": __version__, "python": platform.python_version(), "platform": platform.platform(),
+        "numpy": numpy.__version__, "numba": numba.__version__,
+        "numba_threads": numba.config.NUMBA_NUM_THREADS, "numba_cache_dir": numba.config.CACHE_DIR or "(next to the sources)",
+        "cpu_count": __import__("os").cpu_count(),
+    }
+    try:
+        info["threading_layer"] = numba.threading_layer()
+    except ValueError:
+        info["threading_layer"] = "(not yet chosen: no parallel kernel has run)"
+    if a.json:
+        print(json.dumps(info, indent=1))
+    else:
+        for k, v in info.items():
+            print(f"{k}: {v}")
     return 0
 
 
@@ -206,12 +244,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--markdown", action="store_true", help="the table in sim_core/README.md")
     sp.set_defaults(fn=cmd_params)
+    sp = sub.add_parser("info", help="versions, threads and JIT cache (for bug reports)")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_info)
     sub.add_parser("vessels", help="vessel ids (for inject) and the first bed after each").set_defaults(fn=cmd_vessels)
     sp = sub.add_parser("run", help="a patient run")
-    sp.add_argument("--scenario", required=True)
-    sp.add_argument("--days", type=_finite(float), required=True)
+    sp.add_argument("--scenario")
+    sp.add_argument("--days", type=_finite(float), required=True, help="days to run (more days, with --resume)")
     sp.add_argument("--seed", type=_finite(int))
     sp.add_argument("--out")
+    sp.add_argument("--checkpoint", help="save the whole state at the end (.npz)")
+    sp.add_argument("--resume", help="continue from a checkpoint (.npz)")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(fn=cmd_run)
     sp = sub.add_parser("inject", help="an injection experiment")

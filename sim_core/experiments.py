@@ -36,7 +36,8 @@ def run_patient(scenario: Scenario, days: float, seed: int | None = None,
         sc.seed = int(seed)
     eng = Engine(sc)
     end = float(days)
-    chunk = max(dt_days, end / 100.0)
+    # progress is reported every whole number of steps, so chunking never changes the steps taken
+    chunk = max(1, round(end / dt_days / 100)) * dt_days
     while eng.t_days < end - 1e-9:
         eng.advance(min(chunk, end - eng.t_days), dt_days)
         if progress:
