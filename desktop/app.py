@@ -29,6 +29,12 @@ def parse_args(argv):
     p.add_argument("--paused", action="store_true", help="open paused")
     p.add_argument("--no-tour", action="store_true",
                    help="do not open by releasing a cluster of cells to follow through the body")
+    p.add_argument("--kiosk", action="store_true",
+                   help="museum/classroom mode: full screen, locked down, attract loop, idle reset, quiz")
+    p.add_argument("--kiosk-config", metavar="PATH", default=None,
+                   help="kiosk config TOML (default: assets/kiosk.toml or $SEEDSOIL_KIOSK_CONFIG)")
+    p.add_argument("--kiosk-view", default="attract", choices=("attract", "explore", "countdown", "quiz"),
+                   help="with --kiosk --screenshot: which kiosk screen to render")
     args = p.parse_args(argv)
     if args.size:
         try:
@@ -82,6 +88,8 @@ def build(args, app):
         w, h = (geo.width(), geo.height()) if geo else (1600, 1000)
         w, h = max(1024, int(w * 0.95)), max(700, int(h * 0.92))
     sizes = theme.sizes_for_height(h)
+    if getattr(args, "kiosk_cfg", None) is not None:
+        args.scenario, args.seed = args.kiosk_cfg.scenario, args.kiosk_cfg.seed
     controller = SimController(args.scenario, seed=args.seed)
     win = MainWindow(controller, sizes)
     win.resize(w, h)
@@ -111,7 +119,12 @@ def main(argv=None) -> int:
         sys.excepthook = log.excepthook
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Seed & Soil")
+    args.kiosk_cfg = None
     try:
+        if args.kiosk:
+            from .kiosk.config import load_kiosk_config
+
+            args.kiosk_cfg = load_kiosk_config(args.kiosk_config)
         controller, win = build(args, app)
     except InputError as exc:
         print(f"seedsoil: {exc}", file=sys.stderr)
@@ -119,6 +132,10 @@ def main(argv=None) -> int:
     except Exception:
         traceback.print_exc()
         return 1
+    if args.kiosk:
+        from .kiosk.runner import run_kiosk
+
+        return run_kiosk(app, controller, win, args, log)
     if batch:
         win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         win.show()

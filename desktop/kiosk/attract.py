@@ -1,0 +1,75 @@
+"""The attract loop: with nobody there, the live model follows one cluster from the primary while
+captions tell that journey step by step, then invite a touch. The captions are timed to the story
+(the model's own follow camera shows the cells); with reduce-motion the model stays still.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, Signal
+
+from .i18n import tr
+
+#: (caption, seconds on screen). Each stays >= 6 s: readable, and nothing changes > 3 times a second.
+STORY = (
+    ("A tumour grows. Its cells make MMPs, enzymes that cut the basement membrane "
+     "around it.", 8.0),
+    ("One cell crawls out through the gap and squeezes into a small blood vessel.", 7.0),
+    ("The blood is a hard place: most cells are torn apart or found by immune cells and die.", 7.0),
+    ("One cell survives the trip and gets stuck in a narrow vessel of another organ.", 7.0),
+    ("It squeezes out of the vessel into the organ: extravasation.", 7.0),
+    ("There it sleeps. Dormant cells can wait for months or years.", 7.0),
+    ("One day it wakes, divides, and calls new blood vessels to feed it.", 7.0),
+    ("Now it grows into a new tumour: a metastasis.", 7.0),
+)
+INVITE_S = 6.0
+
+
+class AttractLoop(QObject):
+    """Steps through ``STORY`` on its clock; ``tick()`` is called a few times a second."""
+
+    step_changed = Signal(int, int, str)   # index, total, caption (translated)
+    restarted = Signal()                   # a new journey begins (release a new cluster)
+
+    def __init__(self, clock=time.monotonic, parent=None):
+        super().__init__(parent)
+        self.clock = clock
+        self.running = False
+        self.index = -1
+        self._started = 0.0
+
+    def start(self) -> None:
+        self.running = True
+        self.index = -1
+        self._started = self.clock()
+        self.restarted.emit()
+        self.tick()
+
+    def stop(self) -> None:
+        self.running = False
+
+    def current_text(self) -> str:
+        return tr(STORY[self.index][0]) if 0 <= self.index < len(STORY) else tr("Touch to explore")
+
+    def tick(self) -> None:
+        if not self.running:
+            return
+        t = self.clock() - self._started
+        total = sum(d for _, d in STORY) + INVITE_S
+        if t >= total:
+            self.start()
+            return
+        acc, idx = 0.0, len(STORY)
+        for i, (_, d) in enumerate(STORY):
+            if t < acc + d:
+                idx = i
+                break
+            acc += d
+        if idx != self.index:
+            self.index = idx
+            self.step_changed.emit(idx, len(STORY), self.current_text())
+
+    def retranslate(self) -> None:
+        if self.running:
+            self.step_changed.emit(self.index, len(STORY), self.current_text())

@@ -1,0 +1,47 @@
+"""Languages for the kiosk: one ``tr()`` that every visible kiosk string goes through, backed by a
+table per language (``assets/i18n/<lang>.toml``, keyed by the English source string).
+
+Why not Qt's QTranslator: ``lrelease`` is present, but .qm files are compiled binaries that
+curators and volunteer translators cannot edit or review in a pull request, and switching language
+at run time still needs every widget to re-set its text; a TOML table (parsed strictly, never
+evaluated) plus a ``retranslate()`` per screen does the same with no build step. A missing entry
+falls back to English, and tests check every kiosk string has a Spanish entry.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from ..theme import asset_path
+
+LANGUAGES = {"en": "English", "es": "Español"}
+_tables: dict[str, dict[str, str]] = {}
+_current = "en"
+
+
+def table(lang: str) -> dict[str, str]:
+    if lang == "en":
+        return {}
+    if lang not in _tables:
+        path = asset_path(f"i18n/{lang}.toml")
+        try:
+            raw = msgspec.toml.decode(path.read_bytes(), type=dict[str, str])
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+            raw = {}  # a broken table shows English rather than stopping the exhibit
+        _tables[lang] = raw
+    return _tables[lang]
+
+
+def set_language(lang: str) -> None:
+    global _current
+    _current = lang if lang in LANGUAGES else "en"
+
+
+def language() -> str:
+    return _current
+
+
+def tr(source: str, **fields) -> str:
+    """``source`` in the current language, with ``{name}`` fields filled in after translating."""
+    out = table(_current).get(source, source)
+    return out.format(**fields) if fields else out

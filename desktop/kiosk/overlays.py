@@ -1,0 +1,215 @@
+"""Full-window overlays: 'Are you still there?' countdown, the attract caption card, the shortcuts
+list and the staff PIN pad. Each covers its parent and dims what is behind it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from .. import theme
+from .i18n import tr
+
+
+class Overlay(QWidget):
+    """Covers the parent widget and follows its size."""
+
+    def __init__(self, parent: QWidget, dim: float = 0.82):
+        super().__init__(parent)
+        self._dim = dim
+        parent.installEventFilter(self)
+        self.setGeometry(parent.rect())
+        self.hide()
+
+    def eventFilter(self, obj, ev):
+        if obj is self.parent() and ev.type() == QEvent.Type.Resize:
+            self.setGeometry(self.parent().rect())
+        return False
+
+    def paintEvent(self, ev):
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(11, 20, 38, round(255 * self._dim)))
+
+    def popup(self) -> None:
+        self.setGeometry(self.parent().rect())
+        self.show()
+        self.raise_()
+
+
+def _card(sizes: theme.Sizes) -> tuple[QWidget, QVBoxLayout]:
+    card = QWidget()
+    card.setObjectName("panel")
+    card.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+    lay = QVBoxLayout(card)
+    m = round(36 * sizes.scale)
+    lay.setContentsMargins(m, m, m, m)
+    lay.setSpacing(round(18 * sizes.scale))
+    card.setFixedWidth(round(1000 * sizes.scale))
+    return card, lay
+
+
+def _centre(overlay: QWidget, card: QWidget) -> None:
+    outer = QVBoxLayout(overlay)
+    outer.addStretch(1)
+    outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+    outer.addStretch(1)
+
+
+class CountdownOverlay(Overlay):
+    """'Are you still there?' with the seconds left; any touch (or the button) extends."""
+
+    extend_clicked = Signal()
+
+    def __init__(self, parent: QWidget, sizes: theme.Sizes):
+        super().__init__(parent)
+        card, lay = _card(sizes)
+        self.title = QLabel()
+        self.title.setObjectName("clock")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.seconds = QLabel()
+        self.seconds.setObjectName("caption")
+        self.seconds.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.seconds.setWordWrap(True)
+        self.seconds.setAccessibleName("Seconds left before the exhibit starts over")
+        self.button = QPushButton()
+        self.button.setObjectName("big")
+        self.button.clicked.connect(self.extend_clicked.emit)
+        for w in (self.title, self.seconds, self.button):
+            lay.addWidget(w)
+        _centre(self, card)
+        self.left = 0
+        self.retranslate()
+
+    def show_seconds(self, left: int) -> None:
+        self.left = left
+        self.seconds.setText(tr("Everything starts over in {n} s. Touch anywhere to keep exploring.", n=left))
+
+    def retranslate(self) -> None:
+        self.title.setText(tr("Are you still there?"))
+        self.button.setText(tr("I'm still here"))
+        self.button.setAccessibleName(tr("Keep exploring"))
+        self.show_seconds(self.left)
+
+
+class AttractOverlay(Overlay):
+    """A caption card low on the screen over the live model, and 'Touch to explore'."""
+
+    def __init__(self, parent: QWidget, sizes: theme.Sizes):
+        super().__init__(parent, dim=0.0)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, False)
+        card, lay = _card(sizes)
+        card.setMaximumWidth(16777215)
+        card.setFixedWidth(round(1300 * sizes.scale))
+        self.step = QLabel()
+        self.step.setObjectName("dim")
+        self.step.setStyleSheet(f"font-size: {sizes.medium}px;")
+        self.caption = QLabel()
+        self.caption.setObjectName("caption")
+        self.caption.setWordWrap(True)
+        self.caption.setAccessibleName("Story caption")
+        self.invite = QLabel()
+        self.invite.setObjectName("clock")
+        self.invite.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        for w in (self.step, self.caption, self.invite):
+            lay.addWidget(w)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.setContentsMargins(0, 0, 0, round(24 * sizes.scale))
+        self.retranslate()
+
+    def show_step(self, index: int, total: int, text: str) -> None:
+        self.step.setText(tr("The journey of one cell · {i} of {n}", i=index + 1, n=total))
+        self.caption.setText(text)
+
+    def retranslate(self) -> None:
+        self.invite.setText(tr("Touch to explore"))
+
+
+class ShortcutsOverlay(Overlay):
+    closed = Signal()
+
+    KEYS = (("Space", "Play or pause"), ("R", "Reset all"), ("Tab / Shift+Tab", "Move between controls"),
+            ("← →", "Change the focused slider"), ("Q", "Know the Flow quiz"), ("E", "Back to exploring"),
+            ("L", "Change language"), ("M", "Reduce motion on or off"), ("?", "Show or hide these keys"))
+
+    def __init__(self, parent: QWidget, sizes: theme.Sizes):
+        super().__init__(parent)
+        card, lay = _card(sizes)
+        self.title = QLabel()
+        self.title.setObjectName("clock")
+        self.grid = QGridLayout()
+        self.labels = []
+        for row, (key, what) in enumerate(self.KEYS):
+            k, w = QLabel(key), QLabel()
+            k.setObjectName("heading")
+            self.grid.addWidget(k, row, 0)
+            self.grid.addWidget(w, row, 1)
+            self.labels.append((w, what))
+        self.button = QPushButton()
+        self.button.setObjectName("big")
+        self.button.clicked.connect(self._close)
+        lay.addWidget(self.title)
+        lay.addLayout(self.grid)
+        lay.addWidget(self.button)
+        _centre(self, card)
+        self.retranslate()
+
+    def _close(self) -> None:
+        self.hide()
+        self.closed.emit()
+
+    def retranslate(self) -> None:
+        self.title.setText(tr("Keys"))
+        for w, what in self.labels:
+            w.setText(tr(what))
+        self.button.setText(tr("Close"))
+        self.button.setAccessibleName(tr("Close the list of keys"))
+
+
+class PinPad(Overlay):
+    """Digits, OK and Cancel for staff; never shows the PIN itself."""
+
+    entered = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, parent: QWidget, sizes: theme.Sizes):
+        super().__init__(parent, dim=0.92)
+        card, lay = _card(sizes)
+        self.title = QLabel()
+        self.title.setObjectName("heading")
+        self.dots = QLabel()
+        self.dots.setObjectName("clock")
+        self.dots.setAccessibleName("Digits entered")
+        grid = QGridLayout()
+        self.pin = ""
+        self.keys = []
+        for i, label in enumerate("123456789C0✓"):
+            b = QPushButton(label)
+            b.setObjectName("big")
+            b.setAccessibleName({"C": "Cancel", "✓": "OK"}.get(label, f"Digit {label}"))
+            b.clicked.connect(self._on_key_clicked)
+            grid.addWidget(b, i // 3, i % 3)
+            self.keys.append(b)
+        lay.addWidget(self.title)
+        lay.addWidget(self.dots)
+        lay.addLayout(grid)
+        _centre(self, card)
+        self.set_message(tr("Staff PIN"))
+
+    def set_message(self, text: str) -> None:
+        self.title.setText(text)
+
+    def _on_key_clicked(self) -> None:
+        k = self.sender().text()
+        if k == "C":
+            self.pin = ""
+            self.hide()
+            self.cancelled.emit()
+        elif k == "✓":
+            pin, self.pin = self.pin, ""
+            self.entered.emit(pin)
+        elif len(self.pin) < 12:
+            self.pin += k
+        self.dots.setText("•" * len(self.pin))

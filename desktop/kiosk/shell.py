@@ -1,0 +1,313 @@
+"""KioskShell: turns an ordinary MainWindow into the exhibit — a top bar (Explore, the quiz,
+language, reduce motion, keys), the quiz as a second screen, the Intro/Lab level, lock-down, the
+idle countdown and reset, the attract loop, and the staff exit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+
+from sim_core import BY_PATH
+
+from .. import theme
+from ..main_window import MainWindow
+from . import a11y, i18n
+from .attract import AttractLoop
+from .config import CONTROLS, KioskConfig
+from .i18n import tr
+from .idle import ATTRACT, IdleMonitor
+from .lockdown import LockdownFilter, disable_menus
+from .overlays import AttractOverlay, CountdownOverlay, PinPad, ShortcutsOverlay
+from .pin import CornerGesture, PinGuard
+from .quiz_screen import QuizScreen
+
+TICK_MS = 250
+EXPLORE, QUIZ = 0, 1
+
+
+class KioskShell(QObject):
+    reset_done = Signal()      # back at the start state (attract loop running)
+    exited = Signal()          # staff PIN accepted
+
+    def __init__(self, win: MainWindow, config: KioskConfig, clock=time.monotonic, app=None):
+        super().__init__(win)
+        self.win, self.controller, self.config, self.clock = win, win.controller, config, clock
+        self.app = app or QApplication.instance()
+        self.reduce_motion = config.reduce_motion
+        self._pending_journey = False
+        self.lockdown = LockdownFilter(self)
+        self.idle = IdleMonitor(config.idle_timeout_s, config.countdown_s, clock, self)
+        self.attract = AttractLoop(clock, self)
+        self.gesture = CornerGesture(clock)
+        self.guard = PinGuard(config.pin_hash, clock)
+        self._build()
+        self._wire()
+        self.app.installEventFilter(self.lockdown)
+        self.app.installEventFilter(self.idle)
+        self.app.installEventFilter(self)
+        self.app.setQuitOnLastWindowClosed(False)
+        if config.touch:
+            self.app.setOverrideCursor(Qt.CursorShape.BlankCursor)
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        self.reset_to_start()
+
+    # --- building ---------------------------------------------------------------------------------
+    def _build(self) -> None:
+        win, sz = self.win, self.win.sizes
+        win.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        central = win.takeCentralWidget()
+        self.nav = QWidget()
+        nav = QHBoxLayout(self.nav)
+        nav.setContentsMargins(round(8 * sz.scale), 0, round(8 * sz.scale), 0)
+        self.explore_button = self._nav_button(nav, self.show_explore, checkable=True)
+        self.quiz_button = self._nav_button(nav, self.show_quiz, checkable=True)
+        nav.addStretch(1)
+        self.motion_button = self._nav_button(nav, self._on_motion_clicked, checkable=True)
+        self.lang_button = self._nav_button(nav, self.next_language)
+        self.keys_button = self._nav_button(nav, self.toggle_keys)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(central)
+        self.quiz = QuizScreen(sz)
+        self.stack.addWidget(self.quiz)
+        self.container = QWidget()
+        lay = QVBoxLayout(self.container)
+        lay.setContentsMargins(0, round(6 * sz.scale), 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.nav)
+        lay.addWidget(self.stack, 1)
+        win.setCentralWidget(self.container)
+        self.attract_overlay = AttractOverlay(self.container, sz)
+        self.countdown = CountdownOverlay(self.container, sz)
+        self.keys = ShortcutsOverlay(self.container, sz)
+        self.pinpad = PinPad(self.container, sz)
+        screen = win.screen()
+        self.target_px = a11y.min_target_px(
+            self.config.min_target_px, self.config.min_target_mm,
+            screen.geometry().width() if screen else 0, self.config.screen_width_mm,
+            screen.physicalDotsPerInch() if screen else 96.0)
+        # Only the scenarios the curator listed.
+        combo = win.top.scenario
+        for i in reversed(range(combo.count())):
+            if combo.itemData(i) not in self.config.scenarios:
+                combo.removeItem(i)
+        for key, slot in (("Q", self.show_quiz), ("E", self.show_explore), ("L", self.next_language),
+                          ("M", self._on_motion_clicked), ("?", self.toggle_keys)):
+            sc = QShortcut(QKeySequence(key), win)
+            sc.activated.connect(slot)
+        win.setStyleSheet(theme.style_sheet(sz) + a11y.kiosk_style(self.target_px, sz,
+                                                                    self.config.level == "intro"))
+        for row in win.params.rows.values():   # room for values with units beside bigger buttons
+            row.value_label.setFixedWidth(round(200 * sz.scale))
+        disable_menus(win)
+        a11y.enforce_targets(win, self.target_px)
+
+    def _nav_button(self, lay, slot, checkable=False) -> QPushButton:
+        b = QPushButton()
+        b.setObjectName("big")
+        b.setCheckable(checkable)
+        b.clicked.connect(slot)
+        lay.addWidget(b)
+        return b
+
+    def _wire(self) -> None:
+        i = self.idle
+        i.warned.connect(self._on_idle_warned)
+        i.countdown_ticked.connect(self.countdown.show_seconds)
+        i.extended.connect(self.countdown.hide)
+        i.timed_out.connect(self.reset_to_start)
+        i.woke.connect(self._on_idle_woke)
+        self.countdown.extend_clicked.connect(self.idle.poke)
+        self.attract.step_changed.connect(self.attract_overlay.show_step)
+        self.attract.restarted.connect(self._on_attract_restarted)
+        self.pinpad.entered.connect(self._on_pinpad_entered)
+
+    # --- the loop ---------------------------------------------------------------------------------
+    def tick(self) -> None:
+        self.idle.check()
+        self.attract.tick()
+        if self._pending_journey and self.idle.state == ATTRACT:
+            self._pending_journey = False
+            if not self.reduce_motion:
+                c = self.controller
+                c.reset_all()
+                c.play()
+                c.release_cluster()
+
+    def _on_attract_restarted(self) -> None:
+        self._pending_journey = True   # on the next tick, so a reset is the start state until then
+
+    def _on_idle_warned(self) -> None:
+        self.countdown.show_seconds(self.idle.seconds_left())
+        self.countdown.popup()
+
+    def _on_idle_woke(self) -> None:
+        self.attract.stop()
+        self.attract_overlay.hide()
+        self.win.caption.show()
+        self._pending_journey = False
+        self.controller.reset_all()
+        if not self.reduce_motion:
+            self.controller.play()
+
+    def reset_to_start(self) -> None:
+        """The canonical start: scenario, seed, sliders, speed, language, level, screen, overlays."""
+        c, cfg = self.controller, self.config
+        for o in (self.countdown, self.keys, self.pinpad):
+            o.hide()
+        self.quiz.reset()
+        self.stack.setCurrentIndex(EXPLORE)
+        i18n.set_language(cfg.language)
+        self.reduce_motion = cfg.reduce_motion
+        c.pause()
+        c._seed_override = cfg.seed
+        if c.scenario.name != cfg.scenario:
+            c.set_scenario(cfg.scenario)
+        c.reset_all()
+        c.pause()
+        self.win.top.scan.setChecked(False)
+        self.win._on_body_background_clicked()
+        self.apply_level()
+        self.retranslate()
+        self.idle.enter_attract()
+        self.win.caption.hide()          # the story card speaks instead of the live narrator
+        self.attract_overlay.popup()
+        self.attract.start()
+        self.reset_done.emit()
+
+    # --- screens, level, language -----------------------------------------------------------------
+    def show_explore(self) -> None:
+        self.stack.setCurrentIndex(EXPLORE)
+        self._sync_nav()
+
+    def show_quiz(self) -> None:
+        if "quiz" in self.visible_controls():
+            self.controller.pause()
+            self.stack.setCurrentIndex(QUIZ)
+        self._sync_nav()
+
+    def visible_controls(self) -> set[str]:
+        return set(CONTROLS) if self.config.level == "lab" else set(self.config.controls)
+
+    def apply_level(self) -> None:
+        v, w, cfg = self.visible_controls(), self.win, self.config
+        w.top.scenario.setVisible("scenario" in v)
+        w.top.scan.setVisible("scan" in v)
+        w.top.size.setVisible("scan" in v)
+        for path, row in w.params.rows.items():
+            row.setVisible("sliders" in v and (cfg.level == "lab" or path in cfg.intro_sliders))
+        w.params.treatment.setVisible("treatment" in v)
+        w.params.effect.setVisible("treatment" in v)
+        pb = w.playback
+        for key, widgets in (("play", [pb.play]), ("reset", [pb.reset]), ("step", [pb.step]),
+                             ("speed", [pb.slower, pb.faster, pb.speed]), ("fast_forward", [pb.ff]),
+                             ("cluster", [pb.cluster])):
+            for x in widgets:
+                x.setVisible(key in v)
+        if hasattr(w, "readouts"):
+            w.readouts.setVisible("funnel" in v or "plots" in v)
+        else:
+            w.funnel.setVisible("funnel" in v)
+            w.plots.setVisible("plots" in v)
+        self.quiz_button.setVisible("quiz" in v)
+        self.explore_button.setVisible("quiz" in v)
+        self.lang_button.setVisible("language" in v)
+        self.motion_button.setVisible("reduce_motion" in v)
+
+    def next_language(self) -> None:
+        langs = list(i18n.LANGUAGES)
+        self.set_language(langs[(langs.index(i18n.language()) + 1) % len(langs)])
+
+    def set_language(self, lang: str) -> None:
+        i18n.set_language(lang)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.explore_button.setText(tr("Explore"))
+        self.explore_button.setAccessibleName(tr("Explore the body"))
+        self.quiz_button.setText(tr("Know the Flow quiz"))
+        self.quiz_button.setAccessibleName(tr("Open the Know the Flow quiz"))
+        other = [k for k in i18n.LANGUAGES if k != i18n.language()][0]
+        self.lang_button.setText(i18n.LANGUAGES[other])
+        self.lang_button.setAccessibleName(tr("Change language to {name}", name=i18n.LANGUAGES[other]))
+        self.motion_button.setText(tr("Reduce motion"))
+        self.motion_button.setAccessibleName(tr("Reduce motion on or off"))
+        self.motion_button.setChecked(self.reduce_motion)
+        self.keys_button.setText("?")
+        self.keys_button.setAccessibleName(tr("Show the keyboard keys"))
+        for x in (self.quiz, self.countdown, self.attract_overlay, self.keys):
+            x.retranslate()
+        self.pinpad.set_message(tr("Staff PIN"))
+        self.attract.retranslate()
+        self._sync_nav()
+
+    def _sync_nav(self) -> None:
+        self.explore_button.setChecked(self.stack.currentIndex() == EXPLORE)
+        self.quiz_button.setChecked(self.stack.currentIndex() == QUIZ)
+
+    def _on_motion_clicked(self) -> None:
+        self.reduce_motion = not self.reduce_motion
+        self.motion_button.setChecked(self.reduce_motion)
+        if self.reduce_motion:
+            self.controller.pause()
+
+    def toggle_keys(self) -> None:
+        if self.keys.isVisible():
+            self.keys.hide()
+        else:
+            self.keys.popup()
+
+    # --- staff exit -------------------------------------------------------------------------------
+    def eventFilter(self, obj, ev) -> bool:
+        if ev.type() == QEvent.Type.MouseButtonPress and obj is self.win.windowHandle():
+            p = ev.position()
+            if self.gesture.tap(p.x(), p.y()):
+                self.open_pinpad()
+        return False
+
+    def open_pinpad(self) -> None:
+        self.pinpad.set_message(tr("Staff PIN"))
+        self.pinpad.popup()
+
+    def _on_pinpad_entered(self, pin: str) -> None:
+        if self.guard.locked_for_s() > 0:
+            self.pinpad.set_message(tr("Locked. Try again in {n} s.", n=round(self.guard.locked_for_s())))
+        elif self.guard.try_pin(pin):
+            self.exit_kiosk()
+        elif self.guard.locked_for_s() > 0:
+            self.pinpad.set_message(tr("Locked. Try again in {n} s.", n=round(self.guard.locked_for_s())))
+        else:
+            self.pinpad.set_message(tr("Wrong PIN"))
+
+    def exit_kiosk(self) -> None:
+        self.lockdown.allow_close = True
+        self.timer.stop()
+        self.app.restoreOverrideCursor()
+        self.exited.emit()
+        self.win.close()
+        self.app.quit()
+
+    # --- state ------------------------------------------------------------------------------------
+    def state(self) -> dict:
+        c, e, w = self.controller, self.controller.engine, self.win
+        return {
+            "scenario": c.scenario.name, "seed": int(e.seed), "speed": c.speed_index,
+            "params": {p: float(c.params[p]) for p in sorted(BY_PATH)},
+            "language": i18n.language(), "level": self.config.level, "screen": self.stack.currentIndex(),
+            "reduce_motion": self.reduce_motion,
+            "visible": sorted(type(x).__name__ + ":" + x.accessibleName()
+                              for x in a11y.interactive_widgets(w)),
+            "t_days": float(e.t_days), "steps": int(e.step_index),
+            "counters": [float(x) for x in e.counters], "quiz": list(self.quiz.model.slots),
+        }
+
+    def state_hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.state(), sort_keys=True).encode()).hexdigest()
