@@ -225,6 +225,21 @@ def cmd_validate(a) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
+def cmd_sweep(a) -> int:
+    from .sweep import parse_axis, run_sweep
+
+    if not a.param:
+        raise InputError("sweep", "--param", "give at least one PATH=START:STOP:COUNT")
+    axes = [parse_axis(t) for t in a.param]
+    sc = _scenario(a.scenario)
+    t0 = time.monotonic()
+    r = run_sweep(sc, axes, a.replicates, a.days, a.out, base_seed=a.seed, scheduler=a.scheduler,
+                  workers=a.workers, progress=_progress("sweep", sys.stderr.isatty()))
+    r["seconds"] = round(time.monotonic() - t0, 2)
+    print(json.dumps(r))
+    return 0
+
+
 def cmd_calibrate(a) -> int:
     from .calibration import fit_preset, fitted_lines
 
@@ -278,6 +293,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--workers", type=_finite(int))
     sp.set_defaults(fn=cmd_validate)
+    sp = sub.add_parser("sweep", help="a parameter grid x replicates on Dask, resumable, to Parquet")
+    sp.add_argument("--scenario", required=True)
+    sp.add_argument("--param", action="append", help="PATH=START:STOP:COUNT (repeatable)")
+    sp.add_argument("--replicates", type=_finite(int), default=1)
+    sp.add_argument("--days", type=_finite(float), required=True)
+    sp.add_argument("--out", required=True)
+    sp.add_argument("--seed", type=_finite(int), help="base seed (default: the scenario's)")
+    sp.add_argument("--scheduler", help="address of an existing Dask scheduler (default: a local cluster)")
+    sp.add_argument("--workers", type=_finite(int), help="worker processes of the local cluster (default 2)")
+    sp.set_defaults(fn=cmd_sweep)
     sp = sub.add_parser("calibrate", help="fit a preset's soil factors and shedding to DiSibio 2008")
     sp.add_argument("--scenario", required=True)
     sp.add_argument("--patients", type=_finite(int), default=200)
