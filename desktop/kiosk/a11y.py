@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox,
+from PySide6.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QTabBar,
                                QWidget)
 
 from .. import theme
 
-INTERACTIVE = (QAbstractButton, QAbstractSlider, QComboBox, QAbstractSpinBox)
+INTERACTIVE = (QAbstractButton, QAbstractSlider, QComboBox, QAbstractSpinBox, QTabBar)
 BODY_TEXT_MIN = 7.0      # kiosk body text (WCAG 1.4.6 AAA)
 TEXT_MIN = 4.5           # any text (WCAG 1.4.3)
 GRAPHICS_MIN = 3.0       # markers, outlines, focus ring (WCAG 1.4.11)
@@ -79,11 +79,14 @@ def kiosk_style(px: int, sz: theme.Sizes, intro: bool) -> str:
     pad = max(3, round(6 * sz.scale))
     font = sz.medium if intro else sz.small
     return f"""
-    QPushButton, QToolButton {{ min-height: {px - 2 * pad - 6}px; min-width: {px - 4 * pad - 6}px;
+    QPushButton, QToolButton {{ min-height: {px - 2 * pad - 2}px; min-width: {px - 4 * pad - 2}px;
         font-size: {font}px; }}
-    QComboBox, QSpinBox {{ min-height: {px - 2 * pad - 6}px; }}
+    QComboBox, QSpinBox {{ min-height: {px - 2 * pad - 2}px; }}
     QCheckBox, QSlider {{ min-height: {px}px; }}
     QCheckBox {{ font-size: {font}px; }}
+    QScrollBar:vertical {{ width: {px}px; }}
+    QScrollBar::handle:vertical {{ min-height: {px}px; }}
+    QTabBar::tab {{ min-height: {px - 2 * pad}px; min-width: {px}px; }}
     QPushButton:focus, QToolButton:focus, QSlider:focus, QComboBox:focus, QCheckBox:focus {{
         border: 3px solid {theme.ACCENT}; }}
     QCheckBox::indicator {{ width: {round(px * 0.6)}px; height: {round(px * 0.6)}px; }}

@@ -17,6 +17,8 @@ from ..theme import asset_path
 LANGUAGES = {"en": "English", "es": "Español"}
 _tables: dict[str, dict[str, str]] = {}
 _current = "en"
+#: Every source string asked for since start (tests check each has a translation).
+seen: set[str] = set()
 
 
 def table(lang: str) -> dict[str, str]:
@@ -43,5 +45,6 @@ def language() -> str:
 
 def tr(source: str, **fields) -> str:
     """``source`` in the current language, with ``{name}`` fields filled in after translating."""
+    seen.add(source)
     out = table(_current).get(source, source)
     return out.format(**fields) if fields else out

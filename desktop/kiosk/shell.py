@@ -11,7 +11,8 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QPushButton, QScrollBar, QStackedWidget, QTabBar,
+                               QVBoxLayout, QWidget)
 
 from sim_core import BY_PATH
 
@@ -41,6 +42,7 @@ class KioskShell(QObject):
         self.app = app or QApplication.instance()
         self.reduce_motion = config.reduce_motion
         self._pending_journey = False
+        self._last_press = None
         self.lockdown = LockdownFilter(self)
         self.idle = IdleMonitor(config.idle_timeout_s, config.countdown_s, clock, self)
         self.attract = AttractLoop(clock, self)
@@ -107,6 +109,10 @@ class KioskShell(QObject):
                                                                     self.config.level == "intro"))
         for row in win.params.rows.values():   # room for values with units beside bigger buttons
             row.value_label.setFixedWidth(round(200 * sz.scale))
+        for bar in win.findChildren(QScrollBar):
+            bar.setAccessibleName(tr("Scroll"))
+        for tabs in win.findChildren(QTabBar):
+            tabs.setAccessibleName(tr("Read-outs"))
         disable_menus(win)
         a11y.enforce_targets(win, self.target_px)
 
@@ -132,15 +138,15 @@ class KioskShell(QObject):
 
     # --- the loop ---------------------------------------------------------------------------------
     def tick(self) -> None:
-        self.idle.check()
-        self.attract.tick()
-        if self._pending_journey and self.idle.state == ATTRACT:
+        if self._pending_journey and self.idle.state == ATTRACT:   # asked for on an earlier tick
             self._pending_journey = False
             if not self.reduce_motion:
                 c = self.controller
                 c.reset_all()
                 c.play()
                 c.release_cluster()
+        self.idle.check()
+        self.attract.tick()
 
     def _on_attract_restarted(self) -> None:
         self._pending_journey = True   # on the next tick, so a reset is the start state until then
@@ -267,10 +273,14 @@ class KioskShell(QObject):
 
     # --- staff exit -------------------------------------------------------------------------------
     def eventFilter(self, obj, ev) -> bool:
-        if ev.type() == QEvent.Type.MouseButtonPress and obj is self.win.windowHandle():
-            p = ev.position()
-            if self.gesture.tap(p.x(), p.y()):
-                self.open_pinpad()
+        if ev.type() == QEvent.Type.MouseButtonPress and (obj is self.win.windowHandle() or (
+                isinstance(obj, QWidget) and obj.window() is self.win)):
+            key = (ev.timestamp(), ev.globalPosition().toPoint().toTuple())
+            if key != self._last_press:          # the same press reaches the window and each parent
+                self._last_press = key
+                p = self.win.mapFromGlobal(ev.globalPosition().toPoint())
+                if self.gesture.tap(p.x(), p.y()):
+                    self.open_pinpad()
         return False
 
     def open_pinpad(self) -> None:
@@ -287,10 +297,18 @@ class KioskShell(QObject):
         else:
             self.pinpad.set_message(tr("Wrong PIN"))
 
-    def exit_kiosk(self) -> None:
+    def uninstall(self) -> None:
+        """Undo what kiosk mode did to the application (staff exit, and tests)."""
         self.lockdown.allow_close = True
         self.timer.stop()
-        self.app.restoreOverrideCursor()
+        for f in (self.lockdown, self.idle, self):
+            self.app.removeEventFilter(f)
+        if self.config.touch:
+            self.app.restoreOverrideCursor()
+        self.app.setQuitOnLastWindowClosed(True)
+
+    def exit_kiosk(self) -> None:
+        self.uninstall()
         self.exited.emit()
         self.win.close()
         self.app.quit()

@@ -1,0 +1,389 @@
+"""Kiosk mode, offscreen, on a hand-moved clock: lock-down, idle countdown and reset, quiz,
+touch targets, contrast, accessible names, languages, staff exit."""
+
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QAccessible, QCloseEvent, QContextMenuEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QScrollBar, QSlider
+
+from desktop.kiosk import a11y, i18n
+from desktop.kiosk.attract import STORY
+from desktop.kiosk.config import hash_pin, load_kiosk_config
+from desktop.kiosk.quiz_model import CARDS, ORDER
+from desktop.kiosk.runner import ManualClock
+
+from .conftest import SIZE, run_frames
+
+PIN = "2468"
+
+
+def make_config(**changes):
+    cfg = load_kiosk_config()
+    fields = {f: getattr(cfg, f) for f in cfg.__struct_fields__}
+    fields.update(pin_hash=hash_pin(PIN, rounds=1000), **changes)
+    return type(cfg)(**fields)
+
+
+@pytest.fixture
+def clock():
+    return ManualClock()
+
+
+def _kiosk(qtbot, controller, sizes, clock, **changes):
+    from desktop.kiosk.shell import KioskShell
+    from desktop.main_window import MainWindow
+
+    win = MainWindow(controller, sizes)
+    win.resize(*SIZE)
+    qtbot.addWidget(win)
+    shell = KioskShell(win, make_config(**changes), clock=clock)
+    shell.timer.stop()          # the tests tick by hand
+    win.show()
+    qtbot.waitExposed(win)
+    QApplication.processEvents()
+    return shell
+
+
+@pytest.fixture
+def kiosk(qtbot, controller, sizes, clock):
+    shell = _kiosk(qtbot, controller, sizes, clock)
+    yield shell
+    shell.uninstall()
+    controller.pause()
+    shell.win.close()
+    i18n.set_language("en")
+
+
+@pytest.fixture
+def lab(qtbot, controller, sizes, clock):
+    shell = _kiosk(qtbot, controller, sizes, clock, level="lab")
+    yield shell
+    shell.uninstall()
+    controller.pause()
+    shell.win.close()
+
+
+# --- lock-down ------------------------------------------------------------------------------------
+def test_close_attempts_leave_the_window_up(kiosk, qtbot):
+    win = kiosk.win
+    assert not win.close()
+    ev = QCloseEvent()
+    QApplication.sendEvent(win, ev)
+    assert not ev.isAccepted()
+    win.windowHandle().close()
+    for key, mod in ((Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier),
+                     (Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier),
+                     (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier),
+                     (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)):
+        qtbot.keyClick(win, key, mod)
+    QApplication.processEvents()
+    assert win.isVisible()
+    assert kiosk.lockdown.refused >= 6
+    assert bool(win.windowFlags() & Qt.WindowType.FramelessWindowHint)
+    assert QApplication.overrideCursor().shape() == Qt.CursorShape.BlankCursor
+
+
+def _popups():
+    return [w for w in QApplication.topLevelWidgets()
+            if isinstance(w, (QMenu, QFileDialog)) and w.isVisible()]
+
+
+def test_no_context_menu_and_no_file_dialog_is_reachable(lab, qtbot):
+    win = lab.win
+    views = win.findChildren(pg.GraphicsView)
+    assert views, "the map and plots are pyqtgraph views"
+    for v in views:
+        assert v.scene().contextMenu == []                     # no "Export…"
+        for item in v.scene().items():
+            if isinstance(item, pg.ViewBox):
+                assert not item.menuEnabled()
+    for w in win.findChildren(type(win.centralWidget())):
+        assert w.contextMenuPolicy() == Qt.ContextMenuPolicy.NoContextMenu
+        if w.isVisible():
+            QApplication.sendEvent(w, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(5, 5), w.mapToGlobal(QPoint(5, 5))))
+    for v in views:
+        if v.isVisible():
+            c = v.viewport().rect().center()
+            qtbot.mouseClick(v.viewport(), Qt.MouseButton.RightButton, pos=c)
+    QApplication.processEvents()
+    assert _popups() == []
+    # Belt and braces: a file dialog that something opened anyway is closed at once.
+    dlg = QFileDialog()
+    dlg.show()
+    qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=1000)
+
+
+# --- idle countdown, extension, reset -------------------------------------------------------------
+def test_idle_countdown_extension_and_reset_to_the_start_state(kiosk, clock, qapp):
+    start, start_state = kiosk.state_hash(), kiosk.state()
+    assert kiosk.idle.state == "attract" and kiosk.attract_overlay.isVisible()
+    kiosk.idle.poke()                                       # a visitor arrives
+    assert kiosk.idle.state == "active" and not kiosk.attract_overlay.isVisible()
+    c = kiosk.controller
+    c.set_parameter("transit.attrition", 3.0)
+    c.set_speed(5)
+    c.set_scenario("lung")
+    run_frames(qapp, c, 20)
+    kiosk.set_language("es")
+    kiosk.show_quiz()
+    kiosk.quiz.place("mmp")
+    assert kiosk.state_hash() != start
+    clock.advance(kiosk.config.idle_timeout_s - 1)
+    kiosk.tick()
+    assert kiosk.idle.state == "active" and not kiosk.countdown.isVisible()
+    clock.advance(1.5)
+    kiosk.tick()
+    assert kiosk.countdown.isVisible()
+    assert kiosk.idle.seconds_left() >= 20 and "30" in kiosk.countdown.seconds.text()
+    clock.advance(12)
+    kiosk.tick()
+    assert kiosk.countdown.left == 18
+    kiosk.countdown.button.click()                          # one tap extends
+    assert kiosk.idle.state == "active" and not kiosk.countdown.isVisible()
+    clock.advance(kiosk.config.idle_timeout_s + 0.5)
+    kiosk.tick()
+    assert kiosk.countdown.isVisible()
+    clock.advance(kiosk.config.countdown_s + 0.5)
+    kiosk.tick()
+    assert not kiosk.countdown.isVisible()
+    after = kiosk.state()
+    assert {k: v for k, v in after.items() if v != start_state[k]} == {}
+    assert kiosk.state_hash() == start
+    assert i18n.language() == "en" and kiosk.stack.currentIndex() == 0
+    assert kiosk.attract.running and kiosk.attract_overlay.isVisible()
+    kiosk.tick()                                            # the attract loop resumes its journey
+    assert c.playing
+
+
+def test_attract_loop_tells_the_journey_then_invites(kiosk, clock):
+    seen = []
+    kiosk.attract.step_changed.connect(lambda i, n, text: seen.append(text))
+    kiosk.attract.start()
+    for _ in range(80):
+        clock.advance(1.0)
+        kiosk.tick()
+    assert [s for s, _ in STORY][:len(STORY)] == seen[:len(STORY)]
+    assert "MMP" in seen[0] and "metastasis" in seen[len(STORY) - 1]
+    assert kiosk.attract_overlay.invite.text() == "Touch to explore"
+    assert min(d for _, d in STORY) >= 1 / 3                 # no caption changes > 3 times a second
+
+
+# --- quiz -----------------------------------------------------------------------------------------
+def test_quiz_right_order_by_tapping(kiosk, qtbot):
+    kiosk.quiz_button.click()
+    q = kiosk.quiz
+    assert kiosk.stack.currentWidget() is q
+    assert not q.check_button.isEnabled()
+    for key in ORDER:
+        qtbot.mouseClick(q.cards[key], Qt.MouseButton.LeftButton)
+    assert q.model.slots == list(ORDER) and q.check_button.isEnabled()
+    assert not q.cards["apoptosis"].isHidden() and q.cards["apoptosis"].isEnabled()
+    qtbot.mouseClick(q.check_button, Qt.MouseButton.LeftButton)
+    assert q.result == [True] * 5
+    assert all(m.text().startswith("✓") for m in q.marks)     # a symbol and a word, not colour alone
+    assert all(n.text() for n in q.notes)                     # each step explained
+    assert "right order" in q.verdict.text()
+    qtbot.mouseClick(q.reset_button, Qt.MouseButton.LeftButton)
+    assert q.model.slots == [None] * 5 and q.result is None
+
+
+def test_quiz_wrong_order_is_marked_and_can_be_fixed(kiosk, qtbot):
+    q = kiosk.quiz
+    kiosk.show_quiz()
+    for key in ("apoptosis", "ecm", "mmp", "immune", "extravasation"):
+        qtbot.mouseClick(q.cards[key], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(q.check_button, Qt.MouseButton.LeftButton)
+    assert q.result == [False, True, False, True, True]
+    assert q.marks[0].text().startswith("✗") and "Does not belong" in q.notes[0].text()
+    assert "3 of 5" in q.verdict.text()
+    qtbot.mouseClick(q.slots[0], Qt.MouseButton.LeftButton)   # tap a place to take the card back
+    assert q.model.slots[0] is None and q.cards["apoptosis"].isEnabled()
+    q.slots[0].dropped.emit(0, "mmp")                         # what a drag onto place 1 does
+    q.slots[2].dropped.emit(2, "intravasation")
+    qtbot.mouseClick(q.check_button, Qt.MouseButton.LeftButton)
+    assert q.model.solved()
+
+
+# --- accessibility --------------------------------------------------------------------------------
+def _screens(shell):
+    """Show each kiosk screen in turn and yield its name."""
+    shell.idle.poke()
+    yield "explore"
+    shell.show_quiz()
+    yield "quiz"
+    shell.show_explore()
+    shell.toggle_keys()
+    yield "keys"
+    shell.toggle_keys()
+    shell.countdown.popup()
+    yield "countdown"
+    shell.countdown.hide()
+    shell.open_pinpad()
+    yield "pinpad"
+    shell.pinpad.hide()
+
+
+@pytest.mark.parametrize("level", ["kiosk", "lab"])
+def test_every_touch_target_is_at_least_44_px(level, request):
+    shell = request.getfixturevalue(level)
+    assert shell.target_px >= 44
+    for screen in _screens(shell):
+        QApplication.processEvents()
+        small = [(screen, type(w).__name__, w.accessibleName(), w.width(), w.height())
+                 for w in a11y.interactive_widgets(shell.win)
+                 if w.isVisible() and min(w.width(), w.height()) < shell.target_px]
+        assert small == []
+
+
+def test_target_size_follows_the_screen_in_millimetres():
+    # A 43" 1080p panel is ~950 mm wide: 11 mm is ~22 px, so 44 px wins; a 13" 4K panel is the reverse.
+    assert a11y.min_target_px(44, 11.0, 1920, 950.0) == 44
+    assert a11y.min_target_px(44, 11.0, 3840, 294.0) == 144
+
+
+def test_theme_contrast_ratios_meet_the_kiosk_numbers():
+    assert a11y.contrast("#ffffff", "#000000") == pytest.approx(21.0)
+    assert a11y.contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+    for fg, bg, what in a11y.BODY_TEXT_PAIRS:
+        assert a11y.contrast(fg, bg) >= 7.0, what
+    for fg, bg, what in a11y.TEXT_PAIRS:
+        assert a11y.contrast(fg, bg) >= 4.5, what
+    for fg, bg, what in a11y.GRAPHIC_PAIRS:
+        assert a11y.contrast(fg, bg) >= 3.0, what
+
+
+def _name(w):
+    iface = QAccessible.queryAccessibleInterface(w)
+    return iface.text(QAccessible.Text.Name) if iface else ""
+
+
+@pytest.mark.parametrize("level", ["kiosk", "lab"])
+def test_every_control_has_an_accessible_name_and_takes_focus(level, request):
+    shell = request.getfixturevalue(level)
+    for screen in _screens(shell):
+        for w in a11y.interactive_widgets(shell.win):
+            assert _name(w).strip(), (screen, type(w).__name__, getattr(w, "text", lambda: "")())
+            if not isinstance(w, QScrollBar):
+                assert w.focusPolicy() & Qt.FocusPolicy.TabFocus, (screen, _name(w))
+    for row in shell.win.params.rows.values():                # value text with units
+        assert row.value_label.text() in row.slider.accessibleDescription()
+    assert isinstance(shell.win.params.rows["transit.attrition"].slider, QSlider)
+
+
+def test_keyboard_reaches_the_quiz_and_the_shortcuts_overlay(kiosk, qtbot):
+    kiosk.idle.poke()
+    qtbot.keyClick(kiosk.win, Qt.Key.Key_Q)
+    assert kiosk.stack.currentIndex() == 1
+    qtbot.keyClick(kiosk.win, Qt.Key.Key_E)
+    assert kiosk.stack.currentIndex() == 0
+    qtbot.keyClick(kiosk.win, "?")
+    assert kiosk.keys.isVisible()
+
+
+def test_pause_stops_the_model_and_reduce_motion_keeps_the_attract_loop_still(kiosk, clock, qtbot):
+    c = kiosk.controller
+    kiosk.idle.poke()
+    assert c.playing
+    qtbot.mouseClick(kiosk.win.playback.play, Qt.MouseButton.LeftButton)
+    assert not c.playing and not c.runner._timer.isActive()
+    t = c.engine.t_days
+    qtbot.wait(100)                                           # several frames of the real 60 Hz timer
+    assert c.engine.t_days == t
+    kiosk.motion_button.click()
+    assert kiosk.reduce_motion
+    kiosk.attract.start()
+    kiosk.idle.enter_attract()
+    kiosk.tick()
+    assert not c.playing
+
+
+# --- languages ------------------------------------------------------------------------------------
+def test_language_button_switches_to_spanish_and_reset_restores_english(kiosk, clock):
+    kiosk.idle.poke()
+    assert kiosk.lang_button.text() == "Español"
+    kiosk.lang_button.click()
+    assert i18n.language() == "es"
+    assert kiosk.quiz_button.text() == "Juego: Conoce el recorrido"
+    assert kiosk.quiz.check_button.text() == "Comprobar"
+    assert kiosk.lang_button.text() == "English"
+    clock.advance(kiosk.config.idle_timeout_s + kiosk.config.countdown_s + 2)
+    kiosk.tick()
+    clock.advance(kiosk.config.countdown_s + 1)
+    kiosk.tick()
+    assert i18n.language() == "en" and kiosk.quiz_button.text() == "Know the Flow quiz"
+
+
+def test_every_kiosk_string_has_a_spanish_entry(kiosk, clock):
+    i18n.seen.clear()
+    kiosk.set_language("es")
+    for _ in range(70):
+        clock.advance(1.0)
+        kiosk.tick()
+    for key in ORDER:
+        kiosk.quiz.place(key)
+    kiosk.quiz.check()
+    kiosk.quiz.reset()
+    for key in ("apoptosis", "mmp", "ecm", "immune", "extravasation"):
+        kiosk.quiz.place(key)
+    kiosk.quiz.check()
+    kiosk.countdown.show_seconds(20)
+    kiosk.pinpad.set_message(i18n.tr("Wrong PIN"))
+    for card in CARDS:
+        i18n.tr(card.text), i18n.tr(card.explanation)
+    missing = sorted(s for s in i18n.seen if s not in i18n.table("es"))
+    assert missing == []
+    assert len(i18n.seen) > 50
+
+
+# --- staff exit -----------------------------------------------------------------------------------
+def test_staff_exit_needs_the_corner_gesture_and_the_pin_with_a_lockout(kiosk, clock, qtbot):
+    exited = []
+    kiosk.exited.connect(lambda: exited.append(1))
+    for _ in range(4):
+        qtbot.mouseClick(kiosk.win, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+        clock.advance(0.3)
+    assert not kiosk.pinpad.isVisible()
+    qtbot.mouseClick(kiosk.win, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+    assert kiosk.pinpad.isVisible()
+    for _ in range(5):
+        kiosk.pinpad.entered.emit("0000")
+    assert kiosk.guard.locked_for_s() == pytest.approx(60.0)
+    kiosk.pinpad.entered.emit(PIN)                            # right PIN, but locked out
+    assert not exited and "Locked" in kiosk.pinpad.title.text()
+    clock.advance(61)
+    for digit in PIN:
+        next(b for b in kiosk.pinpad.keys if b.text() == digit).click()
+    assert kiosk.pinpad.dots.text() == "••••"
+    next(b for b in kiosk.pinpad.keys if b.text() == "✓").click()
+    assert exited and kiosk.lockdown.allow_close
+
+
+def test_watchdog_pings_systemd_when_run_under_it(tmp_path, qapp):
+    import socket
+
+    from desktop.kiosk.watchdog import Watchdog, enable_crash_log
+
+    path = str(tmp_path / "notify")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as srv:
+        srv.bind(path)
+        srv.settimeout(1.0)
+        dog = Watchdog(env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "20000000"})
+        assert dog.interval_ms == 10_000
+        dog.start()
+        assert srv.recv(64) == b"READY=1" and srv.recv(64) == b"WATCHDOG=1"
+        dog.timer.stop()
+    assert not Watchdog(env={}).enabled
+    import faulthandler
+    import sys
+
+    hook = sys.excepthook
+    try:
+        calls = []
+        f = enable_crash_log(tmp_path / "logs", on_error=lambda: calls.append(1))
+        sys.excepthook(ValueError, ValueError("boom"), None)
+        assert calls == [1] and "boom" in (tmp_path / "logs" / "crash.log").read_text()
+    finally:
+        sys.excepthook = hook
+        faulthandler.disable()
+        f.close()
