@@ -84,6 +84,9 @@ def kiosk_style(px: int, sz: theme.Sizes, intro: bool) -> str:
     QComboBox, QSpinBox {{ min-height: {px - 2 * pad - 2}px; }}
     QCheckBox, QSlider {{ min-height: {px}px; }}
     QCheckBox {{ font-size: {font}px; }}
+    QPushButton#card {{ font-size: {sz.medium}px; font-weight: 600; }}
+    QPushButton#card:disabled {{ background: transparent; color: {theme.TEXT_DIM};
+        border: 2px dashed {theme.BORDER}; font-weight: 400; }}
     QScrollBar:vertical {{ width: {px}px; }}
     QScrollBar::handle:vertical {{ min-height: {px}px; }}
     QTabBar::tab {{ min-height: {px - 2 * pad}px; min-width: {px}px; }}

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QApplication, QGridLayout, QHBoxLayout, QLabel, Q
 
 from .. import theme
 from .i18n import tr
-from .quiz_model import BY_KEY, CARDS, N_SLOTS, QuizModel
+from .quiz_model import BY_KEY, CARDS, N_SLOTS, ORDER, QuizModel
 
 MIME = "application/x-seedsoil-card"
 
@@ -79,7 +79,7 @@ class QuizScreen(QWidget):
         self.pool_label.setObjectName("heading")
         pool.addWidget(self.pool_label)
         for b in self.cards.values():
-            b.setObjectName("big")
+            b.setObjectName("card")
             b.clicked.connect(self._on_card_clicked)
             pool.addWidget(b)
         pool.addStretch(1)
@@ -96,6 +96,7 @@ class QuizScreen(QWidget):
             mark, note = QLabel(), QLabel()
             mark.setObjectName("heading")
             note.setObjectName("dim")
+            note.setStyleSheet(f"font-size: {sizes.medium}px;")   # read from two metres
             note.setWordWrap(True)
             order.addWidget(b, 1 + 2 * i, 0)
             order.addWidget(mark, 1 + 2 * i, 1)
@@ -181,7 +182,11 @@ class QuizScreen(QWidget):
             ok = None if self.result is None else self.result[i]
             self.marks[i].setText("" if ok is None else ("✓ " + tr("right") if ok else "✗ " + tr("not here")))
             self.marks[i].setStyleSheet("" if ok is None else f"color: {theme.GREEN if ok else theme.ORANGE};")
-            self.notes[i].setText(tr(BY_KEY[key].explanation) if (key and ok is not None) else "")
+            note = tr(BY_KEY[key].explanation) if (key and ok is not None) else ""
+            if key and ok is False:
+                note += " " + (tr("Belongs at place {n}.", n=ORDER.index(key) + 1) if key in ORDER
+                               else tr("Leave this card out."))
+            self.notes[i].setText(note)
             self.notes[i].setVisible(ok is not None and key is not None)
         self.check_button.setText(tr("Check"))
         self.check_button.setAccessibleName(tr("Check the order"))
