@@ -27,6 +27,7 @@ from .lockdown import LockdownFilter, disable_menus
 from .overlays import AttractOverlay, CountdownOverlay, PinPad, ShortcutsOverlay
 from .pin import CornerGesture, PinGuard
 from .quiz_screen import QuizScreen
+from .window_text import WindowText
 
 TICK_MS = 250
 EXPLORE, QUIZ = 0, 1
@@ -113,6 +114,8 @@ class KioskShell(QObject):
             bar.setAccessibleName(tr("Scroll"))
         for tabs in win.findChildren(QTabBar):
             tabs.setAccessibleName(tr("Read-outs"))
+        self.window_text = WindowText(win, (self.nav, self.quiz, self.attract_overlay, self.countdown,
+                                            self.keys, self.pinpad))
         disable_menus(win)
         a11y.enforce_targets(win, self.target_px)
 
@@ -249,7 +252,7 @@ class KioskShell(QObject):
         self.motion_button.setChecked(self.reduce_motion)
         self.keys_button.setText("?")
         self.keys_button.setAccessibleName(tr("Show the keyboard keys"))
-        for x in (self.quiz, self.countdown, self.attract_overlay, self.keys):
+        for x in (self.quiz, self.countdown, self.attract_overlay, self.keys, self.window_text):
             x.retranslate()
         self.pinpad.set_message(tr("Staff PIN"))
         self.attract.retranslate()

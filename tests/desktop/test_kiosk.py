@@ -307,11 +307,24 @@ def test_language_button_switches_to_spanish_and_reset_restores_english(kiosk, c
     assert kiosk.quiz_button.text() == "Juego: Conoce el recorrido"
     assert kiosk.quiz.check_button.text() == "Comprobar"
     assert kiosk.lang_button.text() == "English"
+    w = kiosk.win                                             # the window's own controls follow
+    assert w.playback.reset.text() == "⟲  Reiniciar todo" and w.top.scenario.currentText() == "Carcinoma de mama"
+    assert w.playback.play.text().endswith("Pausa") and w.params.rows["transit.attrition"].title.text() == "Pérdidas"
     clock.advance(kiosk.config.idle_timeout_s + kiosk.config.countdown_s + 2)
     kiosk.tick()
     clock.advance(kiosk.config.countdown_s + 1)
     kiosk.tick()
     assert i18n.language() == "en" and kiosk.quiz_button.text() == "Know the Flow quiz"
+    assert w.playback.reset.text() == "⟲  Reset all" and w.params.rows["transit.attrition"].title.text() == "Attrition"
+
+
+def test_spanish_table_parses_strictly():
+    import msgspec
+
+    from desktop.theme import asset_path
+
+    table = msgspec.toml.decode(asset_path("i18n/es.toml").read_bytes(), type=dict[str, str])
+    assert len(table) > 100 and i18n.table("es") == table
 
 
 def test_every_kiosk_string_has_a_spanish_entry(kiosk, clock):
