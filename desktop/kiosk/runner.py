@@ -29,11 +29,19 @@ def run_kiosk(app, controller, win, args, log) -> int:
     from .watchdog import Watchdog, enable_crash_log
 
     if not args.screenshot:
+        from ..runners import warm_up_in_background
+
         shell = KioskShell(win, args.kiosk_cfg)
+        shell.timer.stop()                  # the attract loop starts once the kernels are compiled
         enable_crash_log(on_error=shell.reset_to_start)
         dog = Watchdog(parent=shell)
-        dog.start()
         win.showFullScreen()
+
+        def _ready():
+            shell.timer.start()
+            dog.start()                     # READY=1, then watchdog pings from the GUI thread
+
+        warm_up_in_background(_ready, win)
         return app.exec()
     clock = ManualClock()
     w, h = args.size or (1920, 1080)
