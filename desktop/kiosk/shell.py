@@ -108,8 +108,10 @@ class KioskShell(QObject):
             sc.activated.connect(slot)
         win.setStyleSheet(theme.style_sheet(sz) + a11y.kiosk_style(self.target_px, sz,
                                                                     self.config.level == "intro"))
-        for row in win.params.rows.values():   # room for values with units beside bigger buttons
-            row.value_label.setFixedWidth(round(200 * sz.scale))
+        for row in win.params.rows.values():   # values with units wrap beside the bigger buttons
+            row.value_label.setWordWrap(True)
+            row.value_label.setFixedWidth(round(125 * sz.scale))
+        combo.setMinimumContentsLength(20)     # room for the longer Spanish names
         for bar in win.findChildren(QScrollBar):
             bar.setAccessibleName(tr("Scroll"))
         for tabs in win.findChildren(QTabBar):
