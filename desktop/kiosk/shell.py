@@ -140,6 +140,7 @@ class KioskShell(QObject):
         self.attract.step_changed.connect(self.attract_overlay.show_step)
         self.attract.restarted.connect(self._on_attract_restarted)
         self.pinpad.entered.connect(self._on_pinpad_entered)
+        self.controller.playing_changed.connect(self._on_controller_playing_changed)
 
     # --- the loop ---------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -264,11 +265,16 @@ class KioskShell(QObject):
         self.explore_button.setChecked(self.stack.currentIndex() == EXPLORE)
         self.quiz_button.setChecked(self.stack.currentIndex() == QUIZ)
 
+    def _on_controller_playing_changed(self, playing: bool) -> None:
+        if not playing:
+            self.win.body.freeze()       # pause stops all motion within one frame
+
     def _on_motion_clicked(self) -> None:
         self.reduce_motion = not self.reduce_motion
         self.motion_button.setChecked(self.reduce_motion)
         if self.reduce_motion:
             self.controller.pause()
+            self.win.body.freeze()
 
     def toggle_keys(self) -> None:
         if self.keys.isVisible():

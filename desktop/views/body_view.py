@@ -248,6 +248,16 @@ class BodyView(pg.GraphicsView):
         self.replay_dot.setVisible(True)
         self._maybe_animate()
 
+    def freeze(self) -> None:
+        """Stop every animation now (kiosk pause and reduce-motion): effects end in this frame."""
+        now = time.perf_counter()
+        self.stop_replay()
+        self._anim.stop()
+        self.packets.effects.clear()
+        self.lesions.effects.clear()
+        self.packets.animate(now)
+        self.lesions.animate(now)
+
     def stop_replay(self) -> None:
         self._replay = None
         self.replay_path.setVisible(False)

@@ -281,12 +281,15 @@ def test_keyboard_reaches_the_quiz_and_the_shortcuts_overlay(kiosk, qtbot):
     assert kiosk.keys.isVisible()
 
 
-def test_pause_stops_the_model_and_reduce_motion_keeps_the_attract_loop_still(kiosk, clock, qtbot):
+def test_pause_stops_the_model_and_reduce_motion_keeps_the_attract_loop_still(kiosk, clock, qtbot, qapp):
     c = kiosk.controller
     kiosk.idle.poke()
     assert c.playing
+    run_frames(qapp, c, 30)                                   # cells move, effects start
     qtbot.mouseClick(kiosk.win.playback.play, Qt.MouseButton.LeftButton)
     assert not c.playing and not c.runner._timer.isActive()
+    body = kiosk.win.body
+    assert not body._anim.isActive() and len(body.packets.effects) == 0 and len(body.lesions.effects) == 0
     t = c.engine.t_days
     qtbot.wait(100)                                           # several frames of the real 60 Hz timer
     assert c.engine.t_days == t
