@@ -145,6 +145,10 @@ def load_body_graph(path: str | Path | None = None) -> BodyGraph:
         raise InputError(src, "", "file not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(src, "", f"not valid TOML ({exc})") from None
+    except RecursionError:
+        raise InputError(src, "", "nested too deeply to be a body graph") from None
+    except IsADirectoryError:
+        raise InputError(src, "", "is a folder, not a body graph file") from None
     comps = data.get("compartment", [])
     vessels = data.get("vessel", [])
     if not comps or not vessels:

@@ -103,9 +103,16 @@ def list_presets() -> list[str]:
     return sorted(p.stem for p in presets_dir().glob("*.toml"))
 
 
+#: Scenario files are a few hundred bytes; anything past this is not one.
+MAX_SCENARIO_BYTES = 1 << 20
+
+
 def parse_scenario(text: bytes | str, source: str, primaries: tuple[str, ...] | None = None) -> Scenario:
+    data = text.encode() if isinstance(text, str) else text
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise InputError(source, "", f"too large for a scenario file ({len(data)} bytes; the limit is 1 MiB)")
     try:
-        raw = msgspec.toml.decode(text.encode() if isinstance(text, str) else text, type=ScenarioFile)
+        raw = msgspec.toml.decode(data, type=ScenarioFile)
     except msgspec.ValidationError as exc:
         msg = str(exc)
         field = msg.rsplit("at `$.", 1)[1].rstrip("`") if "at `$." in msg else ""
@@ -116,6 +123,10 @@ def parse_scenario(text: bytes | str, source: str, primaries: tuple[str, ...] | 
         raise InputError(source, field, problem) from None
     except msgspec.DecodeError as exc:
         raise InputError(source, "", f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(source, "", f"not UTF-8 text (byte {exc.start})") from None
+    except RecursionError:
+        raise InputError(source, "", "nested too deeply to be a scenario file") from None
     flat: dict[str, Any] = {}
     _flatten(raw.params, "", flat)
     overrides = {}
@@ -143,9 +154,13 @@ def load_scenario(name_or_path: str | Path, primaries: tuple[str, ...] | None = 
             raise InputError(str(name_or_path), "", f"no such scenario (presets: {', '.join(list_presets())})")
         p = candidate
     try:
+        if p.stat().st_size > MAX_SCENARIO_BYTES:
+            raise InputError(str(p), "", f"too large for a scenario file ({p.stat().st_size} bytes; the limit is 1 MiB)")
         data = p.read_bytes()
     except FileNotFoundError:
         raise InputError(str(p), "", "file not found") from None
+    except IsADirectoryError:
+        raise InputError(str(p), "", "is a folder, not a scenario file") from None
     except OSError as exc:
         raise InputError(str(p), "", f"cannot read ({exc.strerror})") from None
     return parse_scenario(data, str(p), primaries)
