@@ -186,7 +186,8 @@ class PinPad(Overlay):
         self.pin = ""
         self.keys = []
         for i, label in enumerate("123456789C0✓"):
-            b = QPushButton(label)
+            b = QPushButton({"C": "✕ " + tr("Cancel"), "✓": "✓ OK"}.get(label, label))
+            b.setProperty("key", label)
             b.setObjectName("big")
             b.setAccessibleName({"C": "Cancel", "✓": "OK"}.get(label, f"Digit {label}"))
             b.clicked.connect(self._on_key_clicked)
@@ -202,7 +203,7 @@ class PinPad(Overlay):
         self.title.setText(text)
 
     def _on_key_clicked(self) -> None:
-        k = self.sender().text()
+        k = self.sender().property("key")
         if k == "C":
             self.pin = ""
             self.hide()

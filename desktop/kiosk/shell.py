@@ -30,6 +30,7 @@ from .quiz_screen import QuizScreen
 from .window_text import WindowText
 
 TICK_MS = 250
+PINPAD_TIMEOUT_S = 20.0
 EXPLORE, QUIZ = 0, 1
 
 
@@ -44,6 +45,7 @@ class KioskShell(QObject):
         self.reduce_motion = config.reduce_motion
         self._pending_journey = False
         self._last_press = None
+        self._pin_opened = 0.0
         self.lockdown = LockdownFilter(self)
         self.idle = IdleMonitor(config.idle_timeout_s, config.countdown_s, clock, self)
         self.attract = AttractLoop(clock, self)
@@ -153,6 +155,8 @@ class KioskShell(QObject):
                 c.release_cluster()
         self.idle.check()
         self.attract.tick()
+        if self.pinpad.isVisible() and self.clock() - self._pin_opened > PINPAD_TIMEOUT_S:
+            self.pinpad.hide()                   # a visitor who found it is not left looking at it
 
     def _on_attract_restarted(self) -> None:
         self._pending_journey = True   # on the next tick, so a reset is the start state until then
@@ -284,11 +288,12 @@ class KioskShell(QObject):
 
     # --- staff exit -------------------------------------------------------------------------------
     def eventFilter(self, obj, ev) -> bool:
-        if ev.type() == QEvent.Type.MouseButtonPress and (obj is self.win.windowHandle() or (
-                isinstance(obj, QWidget) and obj.window() is self.win)):
+        if ev.type() == QEvent.Type.MouseButtonPress and isinstance(obj, QWidget) and obj.window() is self.win:
             key = (ev.timestamp(), ev.globalPosition().toPoint().toTuple())
-            if key != self._last_press:          # the same press reaches the window and each parent
+            if key != self._last_press:          # the same press may reach each parent in turn
                 self._last_press = key
+                if isinstance(obj, a11y.INTERACTIVE):
+                    return False                 # taps on controls never count towards the gesture
                 p = self.win.mapFromGlobal(ev.globalPosition().toPoint())
                 if self.gesture.tap(p.x(), p.y()):
                     self.open_pinpad()
@@ -297,6 +302,7 @@ class KioskShell(QObject):
     def open_pinpad(self) -> None:
         self.pinpad.set_message(tr("Staff PIN"))
         self.pinpad.popup()
+        self._pin_opened = self.clock()
 
     def _on_pinpad_entered(self, pin: str) -> None:
         if self.guard.locked_for_s() > 0:

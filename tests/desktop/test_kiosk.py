@@ -356,11 +356,25 @@ def test_every_kiosk_string_has_a_spanish_entry(kiosk, clock):
 def test_staff_exit_needs_the_corner_gesture_and_the_pin_with_a_lockout(kiosk, clock, qtbot):
     exited = []
     kiosk.exited.connect(lambda: exited.append(1))
+    kiosk.idle.poke()
+    for _ in range(6):                                        # taps on a control never count
+        qtbot.mouseClick(kiosk.explore_button, Qt.MouseButton.LeftButton)
+    assert not kiosk.pinpad.isVisible()
+    corner = kiosk.win.top.mapTo(kiosk.win, QPoint(4, 4))
+    assert max(corner.x(), corner.y()) < 90 and kiosk.win.childAt(corner) is not None
+    target = kiosk.win.childAt(corner)
+    at = target.mapFrom(kiosk.win, corner)
     for _ in range(4):
-        qtbot.mouseClick(kiosk.win, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+        qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=at)
         clock.advance(0.3)
     assert not kiosk.pinpad.isVisible()
-    qtbot.mouseClick(kiosk.win, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+    qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=at)
+    assert kiosk.pinpad.isVisible()
+    clock.advance(25)                                         # left open: it closes itself
+    kiosk.tick()
+    assert not kiosk.pinpad.isVisible()
+    for _ in range(5):
+        qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=at)
     assert kiosk.pinpad.isVisible()
     for _ in range(5):
         kiosk.pinpad.entered.emit("0000")
@@ -369,9 +383,9 @@ def test_staff_exit_needs_the_corner_gesture_and_the_pin_with_a_lockout(kiosk, c
     assert not exited and "Locked" in kiosk.pinpad.title.text()
     clock.advance(61)
     for digit in PIN:
-        next(b for b in kiosk.pinpad.keys if b.text() == digit).click()
+        next(b for b in kiosk.pinpad.keys if b.property("key") == digit).click()
     assert kiosk.pinpad.dots.text() == "••••"
-    next(b for b in kiosk.pinpad.keys if b.text() == "✓").click()
+    next(b for b in kiosk.pinpad.keys if b.property("key") == "✓").click()
     assert exited and kiosk.lockdown.allow_close
 
 
@@ -403,3 +417,18 @@ def test_watchdog_pings_systemd_when_run_under_it(tmp_path, qapp):
         sys.excepthook = hook
         faulthandler.disable()
         f.close()
+
+
+def test_a_finger_tap_places_a_quiz_card_and_counts_as_a_visitor(kiosk, qtbot):
+    from PySide6.QtTest import QTest
+
+    kiosk.show_quiz()
+    kiosk.idle.enter_attract()
+    dev = QTest.createTouchDevice()
+    card = kiosk.quiz.cards["mmp"]
+    centre = card.mapTo(kiosk.win, card.rect().center())
+    QTest.touchEvent(kiosk.win, dev).press(0, centre).commit()
+    QTest.touchEvent(kiosk.win, dev).release(0, centre).commit()
+    QApplication.processEvents()
+    assert kiosk.idle.state == "active"
+    qtbot.waitUntil(lambda: kiosk.quiz.model.slots[0] == "mmp", timeout=1000)
