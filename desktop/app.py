@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 import traceback
+import xml.etree.ElementTree as ET
 
 IGNORED_QT_MESSAGES = ("This plugin does not support propagateSizeHints",)
 #: Frames rendered after ``--sim-days`` so a screenshot shows cells in flight.
@@ -128,6 +129,12 @@ def main(argv=None) -> int:
         controller, win = build(args, app)
     except InputError as exc:
         print(f"seedsoil: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a missing or unreadable asset: one line, not a traceback
+        print(f"seedsoil: {exc.filename or 'asset'}: cannot read ({exc.strerror or exc})", file=sys.stderr)
+        return 2
+    except ET.ParseError as exc:
+        print(f"seedsoil: body_map.svg: not valid SVG ({exc})", file=sys.stderr)
         return 2
     except Exception:
         traceback.print_exc()
