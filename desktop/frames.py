@@ -1,11 +1,11 @@
 """What changed between two snapshots: deaths in transit (with a cause), arrests, extravasations,
 new, switched and regressed lesions. Pure numpy, no Qt, no per-packet Python.
 
-``Snapshot`` does not say why a packet vanished, so the window infers it: a packet that vanishes
-away from every compartment died in its vessel; a non-viable one that vanishes at a capillary bed,
-node or cavity was cleared there (counted as anoikis by the engine); any other vanished packet
-arrived. A death's cause is drawn in proportion to the model's hazards for that packet, keyed by
-its stable id, so the mix of fades matches the mix in the funnel.
+A packet that vanishes away from every compartment died in its vessel; a non-viable one that
+vanishes at a capillary bed, node or cavity was cleared there (counted as anoikis by the engine);
+any other vanished packet arrived. A death's cause is drawn, keyed by the packet's stable id, in
+proportion to the deaths the engine counted on that vessel by cause during the frame
+(``Snapshot.died_in_vessel``); only when none were counted there does it fall back to the hazards.
 """
 
 from __future__ import annotations
@@ -125,6 +125,16 @@ def death_causes(ids, kind, nclu, params) -> np.ndarray:
     return cause
 
 
+def observed_causes(ids, vessel, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Causes drawn from the deaths counted per vessel this frame (``delta`` [m, 3]); and which
+    packets had any counted deaths on their vessel."""
+    w = np.asarray(delta, np.float64)[np.asarray(vessel, np.int64)]
+    total = w.sum(axis=1)
+    u = hash01(ids) * np.where(total > 0, total, 1.0)
+    cause = np.where(u < w[:, 0], ANOIKIS, np.where(u < w[:, 0] + w[:, 1], SHEAR, IMMUNE)).astype(np.int8)
+    return cause, total > 0
+
+
 class FrameDiffer:
     """Keeps the previous snapshot and turns each new one into a ``FrameData``."""
 
@@ -181,9 +191,11 @@ class FrameDiffer:
         if not died.any():
             return Deaths.empty()
         ids = ps.packet_id[gone][died]
+        cause = death_causes(ids, kind[died], nclu[died], params)
+        seen, counted = observed_causes(ids, ps.packet_vessel[gone][died], snap.died_in_vessel - ps.died_in_vessel)
+        cause = np.where(counted & (nclu[died] >= 0), seen, cause).astype(np.int8)
         return Deaths(xy=xy[died], cells=ps.packet_cells[gone][died].astype(np.float64),
-                      cause=death_causes(ids, kind[died], nclu[died], params),
-                      viable=nclu[died] >= 0, kind=kind[died])
+                      cause=cause, viable=nclu[died] >= 0, kind=kind[died])
 
 
 class _IdTable:

@@ -20,7 +20,8 @@ from .scenario import parse_scenario, write_atomic
 
 FORMAT = "seedsoil-checkpoint-1"
 _TABLES = ("packets", "lesions")
-_POOLS = ("arr_s", "arr_c", "doomed", "dormant", "spawn", "floating", "arrested_cum", "extravasated_cum")
+_POOLS = ("arr_s", "arr_c", "doomed", "dormant", "spawn", "floating", "arrested_cum", "extravasated_cum",
+          "cleared_cum")
 
 
 def _state_arrays(eng: Engine) -> dict[str, np.ndarray]:
@@ -35,6 +36,7 @@ def _state_arrays(eng: Engine) -> dict[str, np.ndarray]:
     for col in _POOLS:
         out[f"pools.{col}"] = getattr(eng.pools, col)
     out["counters"] = eng.counters
+    out["died_in_vessel"] = eng.died_in_vessel
     rec = eng.recorder
     out["recorder.t_days"] = rec.t_days[: rec.n]
     out["recorder.counters"] = rec.counters[: rec.n]
@@ -102,6 +104,7 @@ def load_checkpoint(path: str | Path) -> Engine:
                 raise InputError(src, f"pools.{col}", f"shape {arr.shape} does not fit this body graph {ref.shape}")
             setattr(eng.pools, col, arr)
         eng.counters = _array(data, "counters", np.float64, src)
+        eng.died_in_vessel = _array(data, "died_in_vessel", np.float64, src)
         rec = eng.recorder
         t = _array(data, "recorder.t_days", np.float64, src)
         rec.n = 0

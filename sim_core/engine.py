@@ -54,6 +54,8 @@ class Snapshot:
     packet_nclu: np.ndarray    # [k] 0 = single cells
     packet_kind: np.ndarray    # [k] vessel kind
     packet_id: np.ndarray      # [k]
+    packet_vessel: np.ndarray  # [k] vessel index
+    packet_frac: np.ndarray    # [k] fraction of the vessel travelled
     lesion_comp: np.ndarray
     lesion_cells: np.ndarray
     lesion_state: np.ndarray
@@ -63,6 +65,8 @@ class Snapshot:
     dormant_cells: np.ndarray  # [n]
     primary_cells: float
     counters: np.ndarray
+    died_in_vessel: np.ndarray  # [m, 3] cumulative deaths in transit by vessel and cause
+    cleared_at: np.ndarray      # [n] cumulative non-viable cells cleared on arrival
 
 
 class Engine:
@@ -170,6 +174,8 @@ class Engine:
         self.lesions = LesionTable(1024)
         self.pools = OrganPools(n)
         self.counters = np.zeros(L.N_COUNTERS)
+        #: cumulative deaths in transit per vessel and cause (anoikis, shear, immune)
+        self.died_in_vessel = np.zeros((self.graph.m, 3))
         self._ctr = np.zeros(1, np.int64)
         self._soil = self._soil_vector()
         self.primary_cells = self.params["primary.initial_cells"] if self.shedding else 0.0
@@ -231,7 +237,8 @@ class Engine:
                               pk.vessel, pk.pos_h, pk.clock_h, pk.route, pk.pid, pk.active,
                               pk.free_stack, pk.n_free, pk.next_id, po.pool_s, po.pool_cc,
                               po.pool_ck, po.pool_f, po.pool_t, po.pool_route, po.arr_s, po.arr_c,
-                              po.floating, po.arrested_cum, self.counters, rates, seed, step,
+                              po.floating, po.arrested_cum, po.cleared_cum, self.died_in_vessel,
+                              self.counters, rates, seed, step,
                               self._ctr) == L.NEED_PACKETS:
             pk.grow(3 * L.N_ROUTES * g.m)
         self._ctr[0] = 0
@@ -336,11 +343,13 @@ class Engine:
         return Snapshot(
             t_days=self.t_days, step=self.step_index, packet_xy=xy[on], packet_cells=pk.cells[on].copy(),
             packet_nclu=pk.nclu[on].copy(), packet_kind=g.v_kind[pk.vessel[on]].copy(),
-            packet_id=pk.pid[on].copy(), lesion_comp=les.comp[used].copy(),
+            packet_id=pk.pid[on].copy(), packet_vessel=pk.vessel[on].copy(),
+            packet_frac=np.minimum(pk.pos_h[on] / g.v_transit_h[pk.vessel[on]], 1.0), lesion_comp=les.comp[used].copy(),
             lesion_cells=les.cells[used].copy(), lesion_state=les.state[used].copy(),
             lesion_route=les.route[used].copy(), lesion_id=les.lid[used].copy(),
             held_cells=self.pools.alive().astype(np.float64), dormant_cells=self.pools.dormant.sum(axis=1).astype(np.float64),
             primary_cells=float(self.primary_cells), counters=self.counters.copy(),
+            died_in_vessel=self.died_in_vessel.copy(), cleared_at=self.pools.cleared_cum.copy(),
         )
 
 

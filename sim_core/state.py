@@ -88,6 +88,7 @@ class OrganPools:
         self.spawn = np.zeros(shape, np.int64)       # dividing cells waiting for a lesion slot
         self.floating = np.zeros(n, np.int64)        # cells adrift in a body cavity
         self.arrested_cum = np.zeros(n, np.float64)
+        self.cleared_cum = np.zeros(n, np.float64)        # non-viable cells cleared on arrival here
         self.extravasated_cum = np.zeros(n, np.float64)
         # arrivals waiting to be processed inside the transport kernel (empty between steps)
         self.pool_s = np.zeros(shape, np.int64)

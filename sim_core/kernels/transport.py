@@ -37,11 +37,13 @@ def arrest_probability(arrest_class, rates):
 
 
 @jit
-def kill_in_vessel(cells, nclu, vclass, tau_h, rates, counters, key, ctr):
+def kill_in_vessel(cells, nclu, v, vclass, tau_h, rates, counters, died_in_vessel, key, ctr):
     """Cells of one packet that die during ``tau_h`` hours in a vessel of class ``vclass``.
 
     Deaths are split by cause in proportion to the hazards. Non-viable cells (``nclu < 0``) die of
-    anoikis only, at their own fast rate. Returns the number that died.
+    anoikis only, at their own fast rate. Deaths are also added to ``died_in_vessel[v, cause]``
+    (cause 0 anoikis, 1 shear, 2 immune), so a view can show where cells died and why.
+    Returns the number that died.
     """
     ha = rates[R_ANOIKIS]
     hs = rates[R_SHEAR] if vclass == 0 else 0.0
@@ -70,6 +72,9 @@ def kill_in_vessel(cells, nclu, vclass, tau_h, rates, counters, key, ctr):
     counters[C_DIED_ANOIKIS] += da
     counters[C_DIED_SHEAR] += ds
     counters[C_DIED_IMMUNE] += rest - ds
+    died_in_vessel[v, 0] += da
+    died_in_vessel[v, 1] += ds
+    died_in_vessel[v, 2] += rest - ds
     return dead
 
 
@@ -153,7 +158,7 @@ def advance_packets(dt_h, v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr,
                     arrest_class, comp_kind, pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock,
                     pk_route, pk_id, pk_active, free_stack, n_free, next_id, pool_s, pool_cc,
                     pool_ck, pool_f, pool_t, pool_route, arr_s, arr_c, floating, arrested_cum,
-                    counters, rates, seed, step, ctr):
+                    cleared_at, died_in_vessel, counters, rates, seed, step, ctr):
     """Advance every packet through one step of ``dt_h`` hours.
 
     Non-viable cells pass through junctions like the others but are cleared (counted as anoikis
@@ -179,7 +184,8 @@ def advance_packets(dt_h, v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr,
             if not arrived:
                 tau = room
             if tau > 0.0:
-                dead = kill_in_vessel(pk_cells[p], pk_nclu[p], v_class[v], tau, rates, counters, key, ctr)
+                dead = kill_in_vessel(pk_cells[p], pk_nclu[p], v, v_class[v], tau, rates, counters,
+                                      died_in_vessel, key, ctr)
                 pk_cells[p] -= dead
                 if pk_nclu[p] > 0 and pk_cells[p] <= pk_nclu[p]:
                     pk_nclu[p] = 0
@@ -225,6 +231,7 @@ def advance_packets(dt_h, v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr,
                 if cells > 0:
                     if arrest_class[d] != 0 or comp_kind[d] == KIND_CAVITY_COMP:
                         counters[C_DIED_ANOIKIS] += cells
+                        cleared_at[d] += cells
                     else:
                         stuck = emit(cells, -1, d, vclass, pool_t[d, k, 2] / cells, pool_route[d],
                                      v_kind, v_class, v_share, out_ptr, out_idx, pk_cells, pk_nclu,

@@ -207,7 +207,7 @@ def grow_lesions(dt_days, t_days, state, comp, cells, switch, lid, free, soil, c
 
 # --- transport --------------------------------------------------------------------------------
 def transport_step(dt_h, g, v_class, packets, free, rates, counters, seed, step, arrested, floating,
-                   arrested_cum, next_id):
+                   arrested_cum, next_id, died_in_vessel=None, cleared_at=None):
     """One transport step over a list of packet dicts; returns the new packet list.
 
     Same rules as ``kernels.transport.advance_packets``: move each packet to the end of its
@@ -232,7 +232,7 @@ def transport_step(dt_h, g, v_class, packets, free, rates, counters, seed, step,
             if not arrived:
                 tau = room
             if tau > 0:
-                p["cells"] -= _kill(p, v_class[v], tau, rates, counters, rs)
+                p["cells"] -= _kill(p, v, v_class[v], tau, rates, counters, rs, died_in_vessel)
                 if p["nclu"] > 0 and p["cells"] <= p["nclu"]:
                     p["nclu"] = 0
             p["pos"] += tau
@@ -270,6 +270,8 @@ def transport_step(dt_h, g, v_class, packets, free, rates, counters, seed, step,
                 if pool["f"] > 0:  # non-viable cells: cleared in a bed, node or cavity; pass hubs
                     if ac != 0 or g.kind[d] == 4:
                         counters[L.C_DIED_ANOIKIS] += pool["f"]
+                        if cleared_at is not None:
+                            cleared_at[d] += pool["f"]
                     else:
                         counters[L.C_DIED_ANOIKIS] += _emit(pool["f"], -1, d, vclass, pool["tf"] / pool["f"],
                                                             g, v_class, packets, free, rs, next_id)
@@ -303,7 +305,7 @@ def transport_step(dt_h, g, v_class, packets, free, rates, counters, seed, step,
                         counters[L.C_ARRESTED] += held
 
 
-def _kill(p, vclass, tau, r, counters, rs):
+def _kill(p, v, vclass, tau, r, counters, rs, died_in_vessel=None):
     from sim_core.kernels import layout as L
 
     ha = r[L.R_ANOIKIS]
@@ -325,6 +327,8 @@ def _kill(p, vclass, tau, r, counters, rs):
     counters[L.C_DIED_ANOIKIS] += da
     counters[L.C_DIED_SHEAR] += ds
     counters[L.C_DIED_IMMUNE] += dead - da - ds
+    if died_in_vessel is not None:
+        died_in_vessel[v] += (da, ds, dead - da - ds)
     return dead
 
 

@@ -148,15 +148,17 @@ def test_advance_packets_matches_reference(trial):
     pool_t, pool_route = np.zeros((n, L.N_ROUTES, 3)), np.zeros(n, np.int64)
     arr_s, arr_c = np.zeros((n, L.N_ROUTES), np.int64), np.zeros((n, L.N_ROUTES), np.int64)
     fl_k, cum_k, cnt_k = np.zeros(n, np.int64), np.zeros(n), np.zeros(L.N_COUNTERS)
+    clr_k, div_k, clr_r, div_r = np.zeros(n), np.zeros((g.m, 3)), np.zeros(n), np.zeros((g.m, 3))
     arrested, fl_r, cum_r, cnt_r = {}, np.zeros(n, np.int64), np.zeros(n), np.zeros(L.N_COUNTERS)
     dt_h = float(r.choice([0.001, 0.05, 3.0]))
     status = advance_packets(dt_h, g.v_dst, g.v_kind, v_class, g.v_share, g.v_transit_h, g.out_ptr,
                              g.out_idx, g.arrest_class, g.kind, k["cells"], k["nclu"], k["vessel"],
                              k["pos"], k["clock"], k["route"], k["id"], k["active"], free_stack, n_free,
                              next_k, pool[0], pool[1], pool[2], pool[3], pool_t, pool_route, arr_s, arr_c, fl_k,
-                             cum_k, cnt_k, rates, 9, trial, np.zeros(1, np.int64))
+                             cum_k, clr_k, div_k, cnt_k, rates, 9, trial, np.zeros(1, np.int64))
     assert status == L.OK
-    ref.transport_step(dt_h, g, v_class, packets, free, rates, cnt_r, 9, trial, arrested, fl_r, cum_r, next_r)
+    ref.transport_step(dt_h, g, v_class, packets, free, rates, cnt_r, 9, trial, arrested, fl_r, cum_r, next_r,
+                       div_r, clr_r)
     alive = [i for i in range(cap) if k["active"][i]]
     assert alive == [i for i, p in enumerate(packets) if p is not None]
     for i in alive:
@@ -168,6 +170,9 @@ def test_advance_packets_matches_reference(trial):
     assert arr_s.sum() + arr_c.sum() == sum(arrested.values())
     np.testing.assert_array_equal(fl_k, fl_r)
     np.testing.assert_array_equal(cnt_k, cnt_r)
+    np.testing.assert_array_equal(div_k, div_r)
+    np.testing.assert_array_equal(clr_k, clr_r)
+    assert div_k.sum() + clr_k.sum() == cnt_k[L.C_DIED_ANOIKIS] + cnt_k[L.C_DIED_SHEAR] + cnt_k[L.C_DIED_IMMUNE]
     assert cnt_k[L.C_ARRESTED] > 0 or dt_h < 0.01
 
 
