@@ -1,6 +1,8 @@
 """Kiosk mode, offscreen, on a hand-moved clock: lock-down, idle countdown and reset, quiz,
 touch targets, contrast, accessible names, languages, staff exit."""
 
+import gc
+
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt
@@ -53,6 +55,7 @@ def kiosk(qtbot, controller, sizes, clock):
     controller.pause()
     shell.win.close()
     i18n.set_language("en")
+    gc.collect()      # free this test's widgets now, not inside a later test's refcount canary
 
 
 @pytest.fixture
@@ -62,6 +65,7 @@ def lab(qtbot, controller, sizes, clock):
     shell.uninstall()
     controller.pause()
     shell.win.close()
+    gc.collect()
 
 
 # --- lock-down ------------------------------------------------------------------------------------
