@@ -251,7 +251,7 @@ class KioskShell(QObject):
         self.explore_button.setAccessibleName(tr("Explore the body"))
         self.quiz_button.setText(tr("Know the Flow quiz"))
         self.quiz_button.setAccessibleName(tr("Open the Know the Flow quiz"))
-        other = [k for k in i18n.LANGUAGES if k != i18n.language()][0]
+        other = next(k for k in i18n.LANGUAGES if k != i18n.language())
         self.lang_button.setText(i18n.LANGUAGES[other])
         self.lang_button.setAccessibleName(tr("Change language to {name}", name=i18n.LANGUAGES[other]))
         self.motion_button.setText(tr("Reduce motion"))
