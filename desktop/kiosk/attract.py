@@ -12,17 +12,21 @@ from PySide6.QtCore import QObject, Signal
 from .i18n import tr
 
 #: (caption, seconds on screen). Each stays >= 6 s: readable, and nothing changes > 3 times a second.
+#: The durations follow the live journey of the breast preset (released at ``RELEASE_STEP``): in
+#: the blood for ~6 s, arrested at ~6 s, dormant at ~19 s, a micrometastasis at ~35 s, a
+#: macrometastasis at ~45 s after release.
 STORY = (
-    ("A tumour grows. Its cells make MMPs, enzymes that cut the basement membrane "
-     "around it.", 8.0),
+    ("A tumour grows. Its cells make MMPs, enzymes that cut the basement membrane around it.", 7.0),
     ("One cell crawls out through the gap and squeezes into a small blood vessel.", 7.0),
-    ("The blood is a hard place: most cells are torn apart or found by immune cells and die.", 7.0),
+    ("The blood is a hard place: most cells are torn apart or found by immune cells and die.", 6.0),
     ("One cell survives the trip and gets stuck in a narrow vessel of another organ.", 7.0),
     ("It squeezes out of the vessel into the organ: extravasation.", 7.0),
-    ("There it sleeps. Dormant cells can wait for months or years.", 7.0),
-    ("One day it wakes, divides, and calls new blood vessels to feed it.", 7.0),
-    ("Now it grows into a new tumour: a metastasis.", 7.0),
+    ("There it sleeps. Dormant cells can wait for months or years.", 9.0),
+    ("One day it wakes, divides, and calls new blood vessels to feed it.", 9.0),
+    ("Now it grows into a new tumour: a metastasis.", 9.0),
 )
+#: The step at which the model releases the cluster it then follows.
+RELEASE_STEP = 2
 INVITE_S = 6.0
 
 

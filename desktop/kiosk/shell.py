@@ -19,7 +19,7 @@ from sim_core import BY_PATH
 from .. import theme
 from ..main_window import MainWindow
 from . import a11y, i18n
-from .attract import AttractLoop
+from .attract import RELEASE_STEP, AttractLoop
 from .config import CONTROLS, KioskConfig
 from .i18n import tr
 from .idle import ATTRACT, IdleMonitor
@@ -141,6 +141,7 @@ class KioskShell(QObject):
         self.countdown.extend_clicked.connect(self.idle.poke)
         self.attract.step_changed.connect(self.attract_overlay.show_step)
         self.attract.restarted.connect(self._on_attract_restarted)
+        self.attract.step_changed.connect(self._on_attract_step_changed)
         self.pinpad.entered.connect(self._on_pinpad_entered)
         self.controller.playing_changed.connect(self._on_controller_playing_changed)
 
@@ -149,10 +150,8 @@ class KioskShell(QObject):
         if self._pending_journey and self.idle.state == ATTRACT:   # asked for on an earlier tick
             self._pending_journey = False
             if not self.reduce_motion:
-                c = self.controller
-                c.reset_all()
-                c.play()
-                c.release_cluster()
+                self.controller.reset_all()
+                self.controller.play()
         self.idle.check()
         self.attract.tick()
         if self.pinpad.isVisible() and self.clock() - self._pin_opened > PINPAD_TIMEOUT_S:
@@ -160,6 +159,10 @@ class KioskShell(QObject):
 
     def _on_attract_restarted(self) -> None:
         self._pending_journey = True   # on the next tick, so a reset is the start state until then
+
+    def _on_attract_step_changed(self, index: int, total: int, text: str) -> None:
+        if index == RELEASE_STEP and self.idle.state == ATTRACT and not self.reduce_motion:
+            self.controller.release_cluster()    # the cell the captions talk about sets off
 
     def _on_idle_warned(self) -> None:
         self.countdown.show_seconds(self.idle.seconds_left())

@@ -8,7 +8,7 @@ from PySide6.QtGui import QCloseEvent, QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
 from desktop.kiosk import i18n
-from desktop.kiosk.attract import STORY
+from desktop.kiosk.attract import RELEASE_STEP, STORY
 from desktop.kiosk.quiz_model import ORDER
 
 from .conftest import run_frames
@@ -108,14 +108,18 @@ def test_idle_countdown_extension_and_reset_to_the_start_state(kiosk, clock, qap
 
 
 def test_attract_loop_tells_the_journey_then_invites(kiosk, clock):
-    seen = []
+    seen, followed = [], []
     kiosk.attract.step_changed.connect(lambda i, n, text: seen.append(text))
+    kiosk.controller.follow_changed.connect(
+        lambda pid: followed.append((kiosk.attract.index, pid)) if pid >= 0 else None)
     kiosk.attract.start()
     for _ in range(80):
         clock.advance(1.0)
         kiosk.tick()
     assert [s for s, _ in STORY][:len(STORY)] == seen[:len(STORY)]
     assert "MMP" in seen[0] and "metastasis" in seen[len(STORY) - 1]
+    assert followed and followed[0][0] == RELEASE_STEP        # the live model releases its cluster
+    assert kiosk.controller.playing
     assert kiosk.attract_overlay.invite.text() == "Touch to explore"
     assert min(d for _, d in STORY) >= 1 / 3                 # no caption changes > 3 times a second
 
