@@ -9,6 +9,7 @@ import traceback
 from PySide6.QtCore import Qt
 
 SETTLE_FRAMES = 240
+ATTRACT_FRAMES = 60 * 22
 
 
 class ManualClock:
@@ -61,9 +62,7 @@ def run_kiosk(app, controller, win, args, log) -> int:
 
         frames(2)
         if args.kiosk_view == "attract":
-            frames(SETTLE_FRAMES)
-            clock.advance(16.0)
-            frames(60)
+            frames(ATTRACT_FRAMES)          # into the story, with the cluster arrested
         else:
             shell.idle.poke()
             frames(SETTLE_FRAMES)

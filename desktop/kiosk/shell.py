@@ -46,6 +46,7 @@ class KioskShell(QObject):
         self._pending_journey = False
         self._last_press = None
         self._pin_opened = 0.0
+        self._released = False
         self.lockdown = LockdownFilter(self)
         self.idle = IdleMonitor(config.idle_timeout_s, config.countdown_s, clock, self)
         self.attract = AttractLoop(clock, self)
@@ -158,10 +159,13 @@ class KioskShell(QObject):
             self.pinpad.hide()                   # a visitor who found it is not left looking at it
 
     def _on_attract_restarted(self) -> None:
+        self._released = False
         self._pending_journey = True   # on the next tick, so a reset is the start state until then
 
     def _on_attract_step_changed(self, index: int, total: int, text: str) -> None:
-        if index == RELEASE_STEP and self.idle.state == ATTRACT and not self.reduce_motion:
+        if index >= RELEASE_STEP and not self._released and self.idle.state == ATTRACT \
+                and not self.reduce_motion:
+            self._released = True                # once per loop, even if a stalled tick skipped a step
             self.controller.release_cluster()    # the cell the captions talk about sets off
 
     def _on_idle_warned(self) -> None:
