@@ -88,7 +88,9 @@ def kiosk_style(px: int, sz: theme.Sizes, intro: bool) -> str:
     QPushButton#card:disabled {{ background: transparent; color: {theme.TEXT_DIM};
         border: 2px dashed {theme.BORDER}; font-weight: 400; }}
     QScrollBar:vertical {{ width: {px}px; }}
-    QScrollBar::handle:vertical {{ min-height: {px}px; }}
+    QScrollBar::handle:vertical {{ min-height: {px}px; background: {theme.TEXT_DIM}; border-radius: 6px; }}
+    QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0px; }}
+    QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: {theme.PANEL_2}; }}
     QTabBar::tab {{ min-height: {px - 2 * pad}px; min-width: {px}px; }}
     QPushButton:focus, QToolButton:focus, QSlider:focus, QComboBox:focus, QCheckBox:focus {{
         border: 3px solid {theme.ACCENT}; }}

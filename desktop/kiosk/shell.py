@@ -11,7 +11,8 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QApplication, QHBoxLayout, QPushButton, QScrollBar, QStackedWidget, QTabBar,
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QPushButton, QScrollBar, QScroller, QStackedWidget,
+                               QTabBar,
                                QVBoxLayout, QWidget)
 
 from sim_core import BY_PATH
@@ -115,6 +116,9 @@ class KioskShell(QObject):
             row.value_label.setWordWrap(True)
             row.value_label.setFixedWidth(round(125 * sz.scale))
         combo.setMinimumContentsLength(20)     # room for the longer Spanish names
+        if not hasattr(win, "readouts"):       # bigger controls need the height: a shorter plot
+            win.plots.setFixedHeight(round(150 * sz.scale))
+        QScroller.grabGesture(win.params_scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         for bar in win.findChildren(QScrollBar):
             bar.setAccessibleName(tr("Scroll"))
         for tabs in win.findChildren(QTabBar):
