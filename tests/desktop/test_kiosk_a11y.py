@@ -18,6 +18,11 @@ def _screens(shell):
     """Show each kiosk screen in turn and yield its name."""
     shell.idle.poke()
     yield "explore"
+    shell.win._on_body_organ_clicked("organ:liver")
+    shell.win.card.replay.show()
+    assert shell.win.card.isVisible() and shell.win.card.close_button.isVisible()
+    yield "organ card"
+    shell.win._on_body_background_clicked()
     shell.show_quiz()
     yield "quiz"
     shell.show_explore()
