@@ -1,6 +1,6 @@
 """Translates the ordinary window's fixed texts (control labels, slider titles, headings, cancer
-types, play/pause) for kiosk mode. Texts the window rewrites every frame (clock, staging, values,
-narrator captions, map legend) stay English: they are built in the panels, outside kiosk mode.
+types, play/pause, the map legend's labels) for kiosk mode. Texts the window rewrites every frame
+(clock, staging, values, narrator captions, the legend's sample note) stay English.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class WindowText:
                 self.names.append((w, w.accessibleName()))
         combo: QComboBox = win.top.scenario
         self.items = [(i, combo.itemText(i)) for i in range(combo.count())]
+        win.body.legend.translate = tr
         win.controller.playing_changed.connect(self._on_controller_playing_changed)
 
     def retranslate(self) -> None:
@@ -40,6 +41,7 @@ class WindowText:
         for i, en in self.items:
             self.win.top.scenario.setItemText(i, tr(en))
         self._on_controller_playing_changed(self.win.controller.playing)
+        self.win.body.legend.update()
 
     def _on_controller_playing_changed(self, playing: bool) -> None:
         # Runs after the window's own slot (connected later), so this text wins.

@@ -37,6 +37,8 @@ class LegendWidget(QWidget):
         self.scan = False
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
         self.setAccessibleName("Map legend")
+        #: Turns each fixed label into the shown language (kiosk mode sets its ``tr``).
+        self.translate = lambda text: text
         s = sizes.scale
         g = [
             ("Travelling cells", None),
@@ -118,7 +120,7 @@ class LegendWidget(QWidget):
         bold = theme.font(self.sizes.small, bold=True)
         p.setFont(bold)
         p.setPen(theme.qcolor(theme.TEXT))
-        p.drawText(QRectF(x0, y, self.width(), lh), Qt.AlignmentFlag.AlignVCenter, "Vessels")
+        p.drawText(QRectF(x0, y, self.width(), lh), Qt.AlignmentFlag.AlignVCenter, self.translate("Vessels"))
         y += lh
         p.setFont(small)
         colw = (self.width() - 2 * x0) / 2
@@ -131,20 +133,21 @@ class LegendWidget(QWidget):
             p.setPen(pen)
             p.drawLine(round(cx), round(cy + lh / 2), round(cx + 20 * s), round(cy + lh / 2))
             p.setPen(theme.qcolor(theme.TEXT_DIM))
-            p.drawText(QRectF(cx + 26 * s, cy, colw, lh), Qt.AlignmentFlag.AlignVCenter, label)
+            p.drawText(QRectF(cx + 26 * s, cy, colw, lh), Qt.AlignmentFlag.AlignVCenter, self.translate(label))
         y += 3 * lh
         for spec, label in self._rows:
             if label is None:
                 p.setFont(bold)
                 p.setPen(theme.qcolor(theme.TEXT))
-                p.drawText(QRectF(x0, y, self.width(), lh), Qt.AlignmentFlag.AlignVCenter, spec)
+                p.drawText(QRectF(x0, y, self.width(), lh), Qt.AlignmentFlag.AlignVCenter, self.translate(spec))
                 p.setFont(small)
             else:
                 img = self._imgs[spec]
                 side = img.width() / img.devicePixelRatio()
                 p.drawImage(QRectF(x0, y + (lh - side) / 2, side, side), img)
                 p.setPen(theme.qcolor(theme.TEXT_DIM))
-                p.drawText(QRectF(x0 + side + 8 * s, y, self.width(), lh), Qt.AlignmentFlag.AlignVCenter, label)
+                p.drawText(QRectF(x0 + side + 8 * s, y, self.width(), lh), Qt.AlignmentFlag.AlignVCenter,
+                           self.translate(label))
             y += lh
         p.setPen(theme.qcolor(theme.TEXT_DIM))
         p.drawText(QRectF(x0, y + 2, self.width() - 2 * x0, 2 * lh),

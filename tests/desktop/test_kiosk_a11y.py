@@ -125,6 +125,7 @@ def test_language_button_switches_to_spanish_and_reset_restores_english(kiosk, c
     assert kiosk.lang_button.text() == "English"
     w = kiosk.win                                             # the window's own controls follow
     assert w.playback.reset.text() == "⟲  Reiniciar todo" and w.top.scenario.currentText() == "Carcinoma de mama"
+    assert w.body.legend.translate("Vessels") == "Vasos"
     assert w.playback.play.text().endswith("Pausa") and w.params.rows["transit.attrition"].title.text() == "Pérdidas"
     clock.advance(kiosk.config.idle_timeout_s + kiosk.config.countdown_s + 2)
     kiosk.tick()
