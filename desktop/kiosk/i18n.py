@@ -1,14 +1,19 @@
-"""Languages for the kiosk: one ``tr()`` that every visible kiosk string goes through, backed by a
-table per language (``assets/i18n/<lang>.toml``, keyed by the English source string).
+"""Languages: one ``tr()`` that every visible string of the window (desktop and kiosk) goes through,
+backed by a table per language (``assets/i18n/<lang>.toml``, keyed by the English source string).
+Generated sentences are templates with named fields (``tr("{n} cells", n=...)``); place names come
+from a table of the body graph's names ('the liver' -> 'el hígado', article included).
 
 Why not Qt's QTranslator: ``lrelease`` is present, but .qm files are compiled binaries that
 curators and volunteer translators cannot edit or review in a pull request, and switching language
 at run time still needs every widget to re-set its text; a TOML table (parsed strictly, never
 evaluated) plus a ``retranslate()`` per screen does the same with no build step. A missing entry
-falls back to English, and tests check every kiosk string has a Spanish entry.
+falls back to English, and tests check every string and template has a Spanish entry with the
+same fields (tests/desktop/test_window_language.py).
 """
 
 from __future__ import annotations
+
+import re
 
 import msgspec
 
@@ -47,4 +52,17 @@ def tr(source: str, **fields) -> str:
     """``source`` in the current language, with ``{name}`` fields filled in after translating."""
     seen.add(source)
     out = table(_current).get(source, source)
-    return out.format(**fields) if fields else out
+    out = out.format(**fields) if fields else out
+    if _current == "es" and fields:   # 'de el hígado' -> 'del hígado' where a field starts with 'el'
+        out = _CONTRACT.sub(lambda m: m.group(1) + "l ", out)
+    return out
+
+
+_CONTRACT = re.compile(r"\b([Dd]e|[Aa]) el ")
+
+
+def template_fields(text: str) -> set[str]:
+    """The ``{name}`` fields of a template (tests compare English and Spanish)."""
+    import string
+
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
