@@ -15,11 +15,19 @@ from sim_core import BY_PATH, Engine, InputError, Scenario, default_graph, load_
 from .follow import FollowTracker
 from .frames import FrameData, FrameDiffer, Pools
 from .journey import founder_journey
-from .narrator import Caption, Narrator, place_phrase, short_name
-from .speeds import duration_text
+from .kiosk.i18n import tr
+from .narrator import Caption, Narrator, place_phrase, short_name, tumour_phrase
 from .runners import TickRunner
-from .speeds import (AFTER_FOLLOW_SPEED, DEFAULT_SPEED, FAST_FORWARD, FOLLOW_SPEED, SPEEDS,
-                     STEP_FRAMES_PER_S, WATCH_SPEED)
+from .speeds import (
+    AFTER_FOLLOW_SPEED,
+    DEFAULT_SPEED,
+    FAST_FORWARD,
+    FOLLOW_SPEED,
+    SPEEDS,
+    STEP_FRAMES_PER_S,
+    WATCH_SPEED,
+    duration_text,
+)
 from .theme import ROUTE_WORDS
 
 DEFAULT_SCENARIO = "breast"
@@ -86,8 +94,9 @@ class SimController(QObject):
         self._emit_all_parameters()
         self.follow_changed.emit(-1)
         self.publish()
-        self._say(Caption(f"{self.scenario.title}. Press “Release a cluster” to follow one journey "
-                          "through the body.", "shed", 1))
+        title = self.scenario.title
+        self._say(Caption.of(lambda: tr("{title}. Press “Release a cluster” to follow one journey through the body.",
+                                        title=tr(title)), "shed", 1))
 
     def reset_all(self) -> None:
         """Back to time zero with the scenario's own parameters and seed, at the starting speed."""
@@ -268,19 +277,22 @@ class SimController(QObject):
         route = int(f.snap.lesion_route[i])
         j = founder_journey(g, self.scenario.primary, g.ids[comp], route, self.engine.params)
         if j is None:
-            self._say(Caption(f"This lesion's founder came {ROUTE_WORDS[route]}; its path cannot be traced "
-                              "from the primary.", "micro", 4))
+            self._say(Caption.of(lambda: tr("This lesion's founder came {route}; its path cannot be traced "
+                                            "from the primary.", route=tr(ROUTE_WORDS[route])), "micro", 4))
             return None
         first = ROUTE_WORDS[int(g.v_kind[j.vessels[0]])]
-        trip = duration_text(j.transit_s)
+        primary_name = self.narrator.primary_name
         if len(j.vessels) == 1:
-            text = (f"Replay: its founder went from the {self.narrator.primary_name} tumour straight to "
-                    f"{place_phrase(g, comp)} {first}. The real trip took about {trip}.")
+            text = ("Replay: its founder went from {tumour} straight to {place} {route}. "
+                    "The real trip took about {trip}.")
         else:
-            text = (f"Replay: its founder left the {self.narrator.primary_name} tumour {first}, passed "
-                    f"{len(j.vessels) - 1} junctions and stopped in {place_phrase(g, comp)}. "
-                    f"The real trip took about {trip}.")
-        self._say(Caption(text, "transit", 4))
+            text = ("Replay: its founder left {tumour} {route}, passed {n} junctions and stopped in {place}. "
+                    "The real trip took about {trip}.")
+
+        def make():
+            return tr(text, tumour=tumour_phrase(primary_name), place=place_phrase(g, comp), route=tr(first),
+                      n=len(j.vessels) - 1, trip=duration_text(j.transit_s))
+        self._say(Caption.of(make, "transit", 4))
         self.journey_ready.emit(j)
         return j
 

@@ -16,7 +16,8 @@ import numpy as np
 from sim_core import BodyGraph
 
 from .frames import FrameData
-from .narrator import Caption, place_phrase, short_name
+from .kiosk.i18n import tr
+from .narrator import Caption, place_phrase, the_name, tumour_phrase
 
 IDLE, TRAVELLING, ARRESTED, DONE = "idle", "travelling", "arrested", "done"
 HANDOVER_UNITS = 40.0
@@ -61,9 +62,9 @@ class FollowTracker:
         self._max_id = int(pid)
         self._passed = []
         self.organ = -1
-        text = (f"Watch one cluster of {cells} cells break away from the {source_name} tumour into a vein, "
-                "shown at three times real speed.")
-        return FollowUpdate(Caption(text, "shed", 5), self.travel_speed)
+        return FollowUpdate(Caption.of(lambda: tr(
+            "Watch one cluster of {n} cells break away from {tumour} into a vein, shown at three times real speed.",
+            n=cells, tumour=tumour_phrase(source_name)), "shed", 5), self.travel_speed)
 
     def stop(self) -> None:
         self.state = IDLE
@@ -88,8 +89,9 @@ class FollowTracker:
             lost = self.cells - int(s.packet_cells[i])
             self.cells = int(s.packet_cells[i])
             if lost > 0:
-                return FollowUpdate(Caption(f"{lost} of its cells died on the way. "
-                                            f"{self.cells} are still travelling.", "transit", 5))
+                left = self.cells
+                return FollowUpdate(Caption.of(lambda: tr(
+                    "{n} of its cells died on the way. {m} are still travelling.", n=lost, m=left), "transit", 5))
             return FollowUpdate()
         # handover at a junction: the nearest new cluster packet
         cand = np.flatnonzero(new_ids & (s.packet_nclu >= 1))
@@ -112,13 +114,14 @@ class FollowTracker:
             self._watch_t0 = now_s
             self._arrested_last = float(f.pools.cluster_arrested_now[c])
             self._escaped = 0.0
-            stuck = "is held in" if g.kind[c] == 2 else "is stuck in"
-            text = (f"The cluster {stuck} {place_phrase(g, c)}: arrest. "
-                    "Speeding up: now an hour passes every second.")
-            return FollowUpdate(Caption(text, "arrest", 5), self.watch_speed)
+            text = ("The cluster is held in {place}: arrest. Speeding up: now an hour passes every second."
+                    if g.kind[c] == 2 else
+                    "The cluster is stuck in {place}: arrest. Speeding up: now an hour passes every second.")
+            return FollowUpdate(Caption.of(lambda: tr(text, place=place_phrase(g, c)), "arrest", 5),
+                                self.watch_speed)
         self.state = DONE
         text = "The cluster's last cells died on the way. Most circulating tumour cells end like this."
-        return FollowUpdate(Caption(text, "transit", 5), self.after_speed, finished=True)
+        return FollowUpdate(Caption.of(lambda: tr(text), "transit", 5), self.after_speed, finished=True)
 
     def _watch(self, f: FrameData, now_s: float) -> FollowUpdate:
         c = self.organ
@@ -130,27 +133,27 @@ class FollowTracker:
         self._arrested_last = left
         self._escaped = min(self._escaped + min(float(f.new_extravasations[c]), drop), self.start_cells)
         if f.new_extravasations[c] > 0:
-            return FollowUpdate(Caption(f"Cells are squeezing out of the capillary into the "
-                                        f"{short_name(g, c)} tissue: extravasation.", "extravasate", 5))
+            return FollowUpdate(Caption.of(lambda: tr(
+                "Cells are squeezing out of the capillary into {organ} tissue: extravasation.",
+                organ=the_name(g, c)), "extravasate", 5))
         if left <= 0.5 or now_s - self._watch_t0 > WATCH_WALL_S:
             self.state = DONE
             esc = int(round(self._escaped))
-            organ = short_name(g, c)
-            if esc >= self.start_cells:
-                text = f"All {esc} of its cells escaped into the {organ}. Now months pass every second."
+            start = self.start_cells
+            if esc >= start:
+                text = "All {n} of its cells escaped into {organ}. Now months pass every second."
             elif esc:
-                text = (f"{esc} of its {self.start_cells} cells escaped into the {organ}; the others died "
+                text = ("{n} of its {m} cells escaped into {organ}; the others died "
                         "or are still stuck. Now months pass every second.")
             else:
-                text = (f"None of its {self.start_cells} cells escaped yet. "
-                        "Now months pass every second: watch what grows.")
-            return FollowUpdate(Caption(text, "dormant", 5), self.after_speed, finished=True)
+                text = "None of its {m} cells escaped yet. Now months pass every second: watch what grows."
+            return FollowUpdate(Caption.of(lambda: tr(text, n=esc, m=start, organ=the_name(g, c)), "dormant", 5),
+                                self.after_speed, finished=True)
         return FollowUpdate()
 
     def _passing_caption(self, c: int) -> Caption:
         g = self.graph
         cid = g.ids[c]
-        name = short_name(g, c)
         if cid == "heart:right":
             text = "It tumbles through the right heart, which pumps it straight into the lungs."
         elif cid == "heart:left":
@@ -160,10 +163,11 @@ class FollowTracker:
         elif cid == "artery:aorta":
             text = "It is in the aorta now; blood flow decides which organ it reaches."
         elif g.kind[c] in (1, 2):
-            text = f"It squeezes through {place_phrase(g, c)} without sticking, and travels on."
+            return Caption.of(lambda: tr("It squeezes through {place} without sticking, and travels on.",
+                                         place=place_phrase(g, c)), "transit", 5)
         else:
-            text = f"It passes the {name} and travels on."
-        return Caption(text, "transit", 5)
+            return Caption.of(lambda: tr("It passes {organ} and travels on.", organ=the_name(g, c)), "transit", 5)
+        return Caption.of(lambda: tr(text), "transit", 5)
 
     def _nearest_comp(self, xy) -> int:
         d = np.hypot(*(self.graph.xy - np.asarray(xy)).T)

@@ -7,13 +7,15 @@ vessels") jump the queue. Every sentence is at most 25 words (a test checks the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim_core import BodyGraph
 
 from .frames import FrameData, counter
+from .kiosk.i18n import tr
 from .speeds import duration_text
 
 #: The steps of the metastatic cascade, as shown in the caption strip.
@@ -46,14 +48,33 @@ def short_name(graph: BodyGraph, c: int) -> str:
 
 
 def place_phrase(graph: BodyGraph, c: int) -> str:
-    """'a liver capillary', 'the axillary nodes', 'the peritoneal cavity'."""
+    """'a liver capillary', 'the axillary nodes', 'the peritoneal cavity' (in the current language)."""
     k = int(graph.kind[c])
     name = short_name(graph, c)
-    if k == 2:
-        return f"the {name}"
-    if k == 4:
-        return f"the {name}"
-    return f"a {name} capillary"
+    if k in (2, 4):
+        return tr(f"the {name}")
+    return tr(f"a {name} capillary")
+
+
+def the_name(graph: BodyGraph, c: int) -> str:
+    """'the liver' (in the current language: 'el hígado')."""
+    return tr(f"the {short_name(graph, c)}")
+
+
+def tumour_phrase(primary_name: str) -> str:
+    """'the breast tumour' (in the current language)."""
+    return tr(f"the {primary_name} tumour")
+
+
+def place_names(graph: BodyGraph) -> list[str]:
+    """Every English phrase ``place_phrase``, ``the_name`` and the full names can ask ``tr`` for."""
+    out = []
+    for c in range(graph.n):
+        name = short_name(graph, c)
+        out += [f"the {name}", graph.names[c], graph.names[c].split(" (")[0]]
+        if int(graph.kind[c]) not in (2, 4):
+            out.append(f"a {name} capillary")
+    return out
 
 
 def count_text(x: float) -> str:
@@ -61,11 +82,15 @@ def count_text(x: float) -> str:
     x = float(x)
     if x < 10_000:
         return f"{x:,.0f}"
-    for div, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+    for div, word in ((1e12, "{n} trillion"), (1e9, "{n} billion"), (1e6, "{n} million")):
         if x >= div:
             v = x / div
-            return f"{v:.1f} {word}" if v < 10 else f"{v:,.0f} {word}"
+            return tr(word, n=f"{v:.1f}" if v < 10 else f"{v:,.0f}")
     return f"{x:,.0f}"
+
+
+def cap_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def words(text: str) -> int:
@@ -77,6 +102,15 @@ class Caption:
     text: str
     step: str           # one of STEPS
     priority: int = 0   # higher jumps the queue
+    #: Makes ``text`` again in the current language (a language switch re-renders the caption).
+    make: Callable[[], str] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, make: Callable[[], str], step: str, priority: int = 0) -> Caption:
+        return cls(make(), step, priority, make)
+
+    def again(self) -> str:
+        return self.make() if self.make is not None else tr(self.text)
 
 
 class Narrator:
@@ -126,8 +160,8 @@ class Narrator:
         s = f.snap
         if f.switched_lesions.any():
             c = int(s.lesion_comp[f.switched_lesions][0])
-            return Caption(f"A micrometastasis in the {short_name(g, c)} has grown its own blood vessels. "
-                           "Now it can grow into a real tumour.", "macro", 3)
+            return Caption.of(lambda: tr("A micrometastasis in {organ} has grown its own blood vessels. "
+                                         "Now it can grow into a real tumour.", organ=the_name(g, c)), "macro", 3)
         if f.new_lesions.any():
             c = int(s.lesion_comp[f.new_lesions][0])
             key = f"micro:{c}"
@@ -135,17 +169,17 @@ class Narrator:
                 self._firsts.add(key)
                 woke = f.counters_delta.shape[0] and counter(f.counters_delta, "woke") > 0
                 if woke:
-                    text = (f"A sleeping cell in the {short_name(g, c)} woke up and began to divide: "
+                    text = ("A sleeping cell in {organ} woke up and began to divide: "
                             "a micrometastasis, still far too small to see.")
                 else:
-                    text = (f"A cell that escaped into the {short_name(g, c)} has started to divide. "
+                    text = ("A cell that escaped into {organ} has started to divide. "
                             "This tiny colony is a micrometastasis.")
-                return Caption(text, "micro", 2)
+                return Caption.of(lambda: tr(text, organ=the_name(g, c)), "micro", 2)
         if len(f.regressed_comp) and "regress" not in self._firsts:
             self._firsts.add("regress")
             c = int(f.regressed_comp[0])
-            return Caption(f"A micrometastasis in the {short_name(g, c)} has died out, as most of them do.",
-                           "micro", 1)
+            return Caption.of(lambda: tr("A micrometastasis in {organ} has died out, as most of them do.",
+                                         organ=the_name(g, c)), "micro", 1)
         ex = f.new_extravasations
         if ex.sum() > 0 and f.dt_s <= 3600:
             c = int(np.argmax(ex))
@@ -154,11 +188,10 @@ class Narrator:
             if key not in self._firsts:
                 self._firsts.add(key)
                 if clustered:
-                    text = (f"Cells of a cluster are squeezing out of {place_phrase(g, c)} "
-                            "into the tissue around it…")
+                    text = "Cells of a cluster are squeezing out of {place} into the tissue around it…"
                 else:
-                    text = f"A cell is squeezing out of {place_phrase(g, c)} into the tissue around it…"
-                return Caption(text, "extravasate", 1)
+                    text = "A cell is squeezing out of {place} into the tissue around it…"
+                return Caption.of(lambda: tr(text, place=place_phrase(g, c)), "extravasate", 1)
         arr = f.new_arrests
         if arr.sum() > 0 and f.dt_s <= 600:
             c = int(np.argmax(arr))
@@ -166,10 +199,17 @@ class Narrator:
             if key not in self._firsts:
                 self._firsts.add(key)
                 n = arr[c]
-                who = "A cell is" if n < 2 else f"{count_text(n)} cells are"
-                stuck = "held in" if g.kind[c] == 2 else "stuck in"
-                return Caption(f"{who} {stuck} {place_phrase(g, c)}: arrest. "
-                               "Most arrested cells will die there.", "arrest", 1)
+                held = g.kind[c] == 2
+                if n < 2:
+                    text = "A cell is held in {place}: arrest." if held else "A cell is stuck in {place}: arrest."
+                else:
+                    text = ("{n} cells are held in {place}: arrest." if held
+                            else "{n} cells are stuck in {place}: arrest.")
+
+                def make():
+                    return (tr(text, n=count_text(n), place=place_phrase(g, c)) + " "
+                            + tr("Most arrested cells will die there."))
+                return Caption.of(make, "arrest", 1)
         return None
 
     # --- summaries, rotating, for the time scale on screen -----------------------------------------
@@ -183,7 +223,8 @@ class Narrator:
     def _summary(self, f: FrameData, growth: bool) -> Caption | None:
         s = f.snap
         acc = self._acc if self._acc is not None else np.zeros_like(s.counters)
-        span = duration_text(self._window_s) if self._window_s > 0 else ""
+        window_s = self._window_s
+        span = duration_text(window_s) if window_s > 0 else ""
         shed = counter(s.counters, "shed")
         dead_transit = (counter(s.counters, "died_anoikis") + counter(s.counters, "died_shear")
                         + counter(s.counters, "died_immune"))
@@ -194,34 +235,40 @@ class Narrator:
         if not growth:
             shed_now = counter(acc, "shed")
             if shed_now > 0 and span:
-                options.append(Caption(f"In the last {span}, the {self.primary_name} tumour shed "
-                                       f"{count_text(shed_now)} cells into its veins and lymph.", "shed"))
+                options.append(Caption.of(lambda: tr(
+                    "In the last {span}, {tumour} shed {n} cells into its veins and lymph.",
+                    span=duration_text(window_s), tumour=tumour_phrase(self.primary_name),
+                    n=count_text(shed_now)), "shed"))
             if shed > 0:
                 pct = 100.0 * dead_transit / shed
-                options.append(Caption(f"Almost all shed cells die within minutes: {pct:.2f} % of "
-                                       f"{count_text(shed)} so far.", "transit"))
+                options.append(Caption.of(lambda: tr(
+                    "Almost all shed cells die within minutes: {pct} % of {n} so far.",
+                    pct=f"{pct:.2f}", n=count_text(shed)), "transit"))
             moving = float(s.packet_cells[s.packet_nclu >= 0].sum())
             if moving > 0:
-                options.append(Caption(f"{count_text(moving)} living cancer cells are travelling in "
-                                       "blood and lymph right now. Bright dots are alive; dim ones are dying.",
-                                       "transit"))
+                options.append(Caption.of(lambda: tr(
+                    "{n} living cancer cells are travelling in blood and lymph right now. "
+                    "Bright dots are alive; dim ones are dying.", n=count_text(moving)), "transit"))
             else:
-                options.append(Caption("Bright dots are living cancer cells; dim dots are shed cells "
-                                       "that are already dying.", "transit"))
+                options.append(Caption.of(lambda: tr("Bright dots are living cancer cells; dim dots are shed "
+                                                     "cells that are already dying."), "transit"))
         else:
             new_micro = counter(acc, "micrometastases_founded")
             regressed = counter(acc, "micrometastases_regressed")
             if span and (new_micro or regressed):
-                options.append(Caption(f"In the last {span}: {count_text(new_micro)} new micrometastases, "
-                                       f"{count_text(regressed)} died out.", "micro"))
+                options.append(Caption.of(lambda: tr(
+                    "In the last {span}: {n} new micrometastases, {m} died out.", span=duration_text(window_s),
+                    n=count_text(new_micro), m=count_text(regressed)), "micro"))
             if dormant > 0:
-                options.append(Caption(f"{count_text(dormant)} cells sleep in organs and nodes. "
-                                       "No scan can see them.", "dormant"))
+                options.append(Caption.of(lambda: tr("{n} cells sleep in organs and nodes. No scan can see them.",
+                                                     n=count_text(dormant)), "dormant"))
             if macro:
-                options.append(Caption(f"{macro:,} lesions have their own blood supply and keep growing; "
-                                       f"{micro:,} smaller ones have not.", "macro"))
-            options.append(Caption(f"The {self.primary_name} tumour keeps growing and shedding cells. "
-                                   "Only a few of them will ever found a metastasis.", "shed"))
+                options.append(Caption.of(lambda: tr(
+                    "{n} lesions have their own blood supply and keep growing; {m} smaller ones have not.",
+                    n=f"{macro:,}", m=f"{micro:,}"), "macro"))
+            options.append(Caption.of(lambda: tr(
+                "{tumour} keeps growing and shedding cells. Only a few of them will ever found a metastasis.",
+                tumour=cap_first(tumour_phrase(self.primary_name))), "shed"))
         if not options:
             return None
         self._rot = (self._rot + 1) % len(options)

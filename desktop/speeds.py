@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .kiosk.i18n import tr
+
 MINUTE_S = 60.0
 HOUR_S = 3600.0
 DAY_S = 86400.0
@@ -24,10 +26,15 @@ class Speed:
     growth: bool         # True: a growth time scale (packets move too fast to follow)
 
     @property
+    def label_text(self) -> str:
+        """The label in the current language ('1 s' and '10 min' are the same in every language)."""
+        return self.label if self.label.split()[-1] in ("s", "min") else tr(self.label)
+
+    @property
     def scale_text(self) -> str:
         if self.growth:
-            return f"Growth time scale: {self.label} of body time per second"
-        return f"Transit time scale: {self.label} of body time per second"
+            return tr("Growth time scale: {speed} of body time per second", speed=self.label_text)
+        return tr("Transit time scale: {speed} of body time per second", speed=self.label_text)
 
 
 SPEEDS: tuple[Speed, ...] = (
@@ -79,12 +86,12 @@ def clock_text(t_days: float, growth: bool) -> str:
         h = int(rem // HOUR_S)
         m = int((rem - h * HOUR_S) // MINUTE_S)
         s = int(rem - h * HOUR_S - m * MINUTE_S)
-        return f"Day {day} · {h:02d}:{m:02d}:{s:02d}"
+        return tr("Day {day}", day=day) + f" · {h:02d}:{m:02d}:{s:02d}"
     if t_days < YEAR_D:
-        return f"Day {day}"
+        return tr("Day {day}", day=day)
     years = int(t_days // YEAR_D)
     d = int(t_days - years * YEAR_D)
-    return f"Year {years}, day {d}" if years else f"Day {d}"
+    return tr("Year {years}, day {day}", years=years, day=d) if years else tr("Day {day}", day=d)
 
 
 def duration_text(seconds: float) -> str:
@@ -97,5 +104,5 @@ def duration_text(seconds: float) -> str:
         return f"{seconds / HOUR_S:.0f} h"
     days = seconds / DAY_S
     if days < 2 * YEAR_D:
-        return f"{days:.0f} days"
-    return f"{days / YEAR_D:.1f} years"
+        return tr("{n} days", n=f"{days:.0f}")
+    return tr("{n} years", n=f"{days / YEAR_D:.1f}")

@@ -13,6 +13,8 @@ import numpy as np
 
 from sim_core import BodyGraph
 
+from .kiosk.i18n import tr
+
 KIND_ORGAN, KIND_NODE = 1, 2
 
 
@@ -33,22 +35,23 @@ class Stage:
     def m_label(self) -> str:
         if not self.distant_sites:
             return "M0"
-        return "M1" if self.distant_macro else "M1 (micro)"
+        return "M1" if self.distant_macro else tr("M1 (micro)")
 
     @property
     def n_text(self) -> str:
         if self.n_involved == 0:
-            return f"no regional node basin involved (0 of {self.n_regional})"
-        return f"{self.n_involved} of {self.n_regional} regional basins: {', '.join(self.regional_involved)}"
+            return tr("no regional node basin involved (0 of {n})", n=self.n_regional)
+        return tr("{n} of {m} regional basins: {names}", n=self.n_involved, m=self.n_regional,
+                  names=", ".join(tr(x) for x in self.regional_involved))
 
     @property
     def m_text(self) -> str:
         if not self.distant_sites:
             if self.dormant_sites:
-                return f"no distant lesion; dormant cells in {self.dormant_sites} sites"
-            return "no distant metastasis"
-        shown = ", ".join(self.distant_sites[:3]) + (" and more" if len(self.distant_sites) > 3 else "")
-        return f"distant lesions in {len(self.distant_sites)} sites: {shown}"
+                return tr("no distant lesion; dormant cells in {n} sites", n=self.dormant_sites)
+            return tr("no distant metastasis")
+        shown = ", ".join(tr(x) for x in self.distant_sites[:3]) + (tr(" and more") if len(self.distant_sites) > 3 else "")
+        return tr("distant lesions in {n} sites: {names}", n=len(self.distant_sites), names=shown)
 
 
 def stage(graph: BodyGraph, primary: str, lesion_comp: np.ndarray, lesion_state: np.ndarray,

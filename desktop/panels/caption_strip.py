@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from .. import theme
+from ..kiosk.i18n import tr
 from ..narrator import STEP_LABELS, STEPS, Caption
 
 
@@ -25,7 +26,7 @@ class CaptionStrip(QWidget):
         row.setSpacing(round(6 * sizes.scale))
         self.steps: dict[str, QLabel] = {}
         for i, (key, label) in enumerate(zip(STEPS, STEP_LABELS)):
-            lab = QLabel(f"{i + 1}  {label}")
+            lab = QLabel(tr(f"{i + 1}  {label}"))
             lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.steps[key] = lab
             row.addWidget(lab, 1)
@@ -37,12 +38,18 @@ class CaptionStrip(QWidget):
         self.text = QLabel("")
         self.text.setObjectName("caption")
         self.text.setWordWrap(True)
-        self.text.setAccessibleName("Caption")
+        self.text.setAccessibleName(tr("Caption"))
         self.text.setMinimumHeight(round(2.5 * sizes.large))
         self.text.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         lay.addWidget(self.text)
         self.current: Caption | None = None
-        self.show_caption(Caption("Preparing the simulation…", "shed"))
+        self.show_caption(Caption.of(lambda: tr("Preparing the simulation…"), "shed"))
+
+    def retranslate(self) -> None:
+        for i, (key, label) in enumerate(zip(STEPS, STEP_LABELS)):
+            self.steps[key].setText(tr(f"{i + 1}  {label}"))
+        if self.current is not None:
+            self.text.setText(self.current.again())
 
     def show_caption(self, cap: Caption) -> None:
         self.current = cap
