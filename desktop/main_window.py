@@ -9,11 +9,19 @@ import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QScrollArea, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QMainWindow,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from . import theme
 from .controller import SimController
 from .frames import FrameData, lesion_diameter_mm
+from .kiosk.i18n import tr
 from .narrator import Caption
 from .panels.caption_strip import CaptionStrip
 from .panels.funnel_panel import FunnelPanel
@@ -43,7 +51,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.controller = controller
         self.sizes = sizes
-        self.setWindowTitle("Seed & Soil — how cancer spreads")
+        self.setWindowTitle(tr("Seed & Soil — how cancer spreads"))
         self.setStyleSheet(theme.style_sheet(sizes))
         g = controller.graph
         self.top = TopBar(sizes)
@@ -71,8 +79,8 @@ class MainWindow(QMainWindow):
             right.addWidget(self.plots)
         else:  # small screens: the two read-outs share one taller place, as tabs
             self.readouts = QTabWidget()
-            self.readouts.addTab(self.funnel, "Where the cells went")
-            self.readouts.addTab(self.plots, "Cells by site")
+            self.readouts.addTab(self.funnel, tr("Where the cells went"))
+            self.readouts.addTab(self.plots, tr("Cells by site"))
             self.readouts.setFixedHeight(round(480 * sizes.scale))
             right.addWidget(self.readouts)
         middle = QHBoxLayout()
@@ -157,6 +165,24 @@ class MainWindow(QMainWindow):
             self._last_plot = now
             self.plots.show_history(*c.history())
 
+    def retranslate(self) -> None:
+        """Re-render every live text (caption, clock, staging, panels, map labels) in the current language;
+        fixed labels are re-set by the caller (``kiosk.window_text.WindowText``)."""
+        self.setWindowTitle(tr("Seed & Soil — how cancer spreads"))
+        if hasattr(self, "readouts"):
+            self.readouts.setTabText(0, tr("Where the cells went"))
+            self.readouts.setTabText(1, tr("Cells by site"))
+        self.caption.retranslate()
+        self.top.retranslate()
+        self.funnel.retranslate()
+        self.plots.retranslate()
+        self.params.retranslate()
+        self.playback.set_speed(self.controller.speed_index)
+        self.playback.set_playing(self.controller.playing)
+        self._show_time()
+        self.body.retranslate()
+        self.refresh_all()
+
     def refresh_all(self) -> None:
         """Bring every read-out up to date now (before a screenshot)."""
         f = self.controller.last_frame
@@ -214,7 +240,7 @@ class MainWindow(QMainWindow):
         self.card.hide()
 
     def _on_controller_error_occurred(self, message: str) -> None:
-        self.caption.show_caption(Caption(f"That did not work: {message}", "shed"))
+        self.caption.show_caption(Caption.of(lambda: tr("That did not work: {message}", message=message), "shed"))
 
     # --- views -> controller ----------------------------------------------------------------------
     def _on_top_scan_toggled(self, on: bool, mm: float) -> None:

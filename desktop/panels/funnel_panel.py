@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from .. import theme
 from ..frames import FrameData, counter
+from ..kiosk.i18n import tr
 from ..narrator import count_text
 
 #: (label, how to compute from the counters, colour); the first seven form the funnel.
@@ -40,19 +41,20 @@ class FunnelPanel(QWidget):
         super().__init__(parent)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        title = QLabel("Where the shed cells went")
+        title = QLabel(tr("Where the shed cells went"))
         title.setObjectName("heading")
         lay.addWidget(title)
         self.note = QLabel("")
         self.note.setObjectName("dim")
         self.note.setWordWrap(True)
         self.plot = pg.PlotWidget(background=theme.PANEL)
-        self.plot.setAccessibleName("Inefficiency funnel")
+        self.plot.setAccessibleName(tr("Inefficiency funnel"))
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
         self.plot.invertY(True)
         ax = self.plot.getAxis("left")
-        ax.setTicks([[(i, label) for i, (label, _, _) in enumerate(ROWS)]])
+        self.axis = ax
+        self.retranslate()
         ax.setWidth(round(150 * sizes.scale))
         bottom = self.plot.getAxis("bottom")
         bottom.setTicks([[(k, f"1e{k}") for k in range(0, 14, 2)]])
@@ -92,9 +94,27 @@ class FunnelPanel(QWidget):
             t.setPos(float(w[i]) + 0.15, i)
         self.plot.setXRange(0, xmax * 1.45, padding=0)
         self.plot.setYRange(-0.6, len(ROWS) - 0.4, padding=0)
+        self._show_note()
+
+    def _show_note(self) -> None:
+        v = self.values
+        shed = v[0]
         lesions = int(v[5])
         if shed > 0:
-            self.note.setText(f"Of {count_text(shed)} cells shed, {count_text(v[1])} survived the trip "
-                              f"and {lesions:,} started a colony. Micro- and macrometastases are counted as lesions.")
+            self.note.setText(tr("Of {n} cells shed, {m} survived the trip and {k} started a colony. "
+                                 "Micro- and macrometastases are counted as lesions.",
+                                 n=count_text(shed), m=count_text(v[1]), k=f"{lesions:,}"))
         else:
-            self.note.setText("No cells shed yet.")
+            self.note.setText(tr("No cells shed yet."))
+
+    def tick_labels(self) -> list[str]:
+        return [tr(label) for label, _, _ in ROWS]
+
+    def retranslate(self) -> None:
+        self.axis.setTicks([list(enumerate(self.tick_labels()))])
+        if hasattr(self, "values"):
+            shed = self.values[0]
+            for i, (t, val) in enumerate(zip(self.texts, self.values)):
+                pct = f"  ({100 * val / shed:.2g} %)" if shed > 0 and 0 < i < N_FUNNEL and val > 0 else ""
+                t.setText(count_text(val) + pct)
+            self._show_note()

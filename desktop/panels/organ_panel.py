@@ -15,11 +15,12 @@ from sim_core import BodyGraph
 
 from .. import theme
 from ..frames import FrameData, lesion_diameter_mm
+from ..kiosk.i18n import tr
 from ..narrator import count_text
 
 
 def cells_text(n: float) -> str:
-    return "1 cell" if round(n) == 1 else f"{count_text(n)} cells"
+    return tr("1 cell") if round(n) == 1 else tr("{n} cells", n=count_text(n))
 
 
 def size_text(d_mm: float) -> str:
@@ -46,16 +47,17 @@ def organ_report(graph: BodyGraph, f: FrameData, comp: int, primary: str, soil: 
     lines = []
     if comp == f.primary:
         d = float(lesion_diameter_mm(s.primary_cells, f.cells_per_g)) if s.primary_cells > 0 else 0.0
-        lines.append(f"Primary tumour: {cells_text(s.primary_cells)}, about {size_text(d)} across.")
+        lines.append(tr("Primary tumour: {cells}, about {size} across.", cells=cells_text(s.primary_cells),
+                        size=size_text(d)))
     if kind in (1, 2):
         if soil is not None:
             word = "fertile" if soil > 1.5 else ("poor" if soil < 0.67 else "average")
-            lines.append(f"Soil for this cancer: ×{soil:.2g} ({word}).")
-        lines.append(f"Stuck in capillaries now: {cells_text(po.arrested_now[comp])}.")
-        lines.append(f"Escaped but doomed: {cells_text(po.doomed_now[comp])}.")
-        lines.append(f"Dormant (asleep): {cells_text(s.dormant_cells[comp])}.")
+            lines.append(tr("Soil for this cancer: ×{soil} ({word}).", soil=f"{soil:.2g}", word=tr(word)))
+        lines.append(tr("Stuck in capillaries now: {cells}.", cells=cells_text(po.arrested_now[comp])))
+        lines.append(tr("Escaped but doomed: {cells}.", cells=cells_text(po.doomed_now[comp])))
+        lines.append(tr("Dormant (asleep): {cells}.", cells=cells_text(s.dormant_cells[comp])))
     if kind == 4:
-        lines.append(f"Floating in the cavity: {cells_text(po.floating_now[comp])}.")
+        lines.append(tr("Floating in the cavity: {cells}.", cells=cells_text(po.floating_now[comp])))
     here = s.lesion_comp == comp
     largest = -1
     for state, word in ((1, "Micrometastases"), (2, "Macrometastases")):
@@ -64,10 +66,10 @@ def organ_report(graph: BodyGraph, f: FrameData, comp: int, primary: str, soil: 
         if n:
             cells = s.lesion_cells[sel]
             d = lesion_diameter_mm(cells.max(), f.cells_per_g)
-            big = "largest" if n > 1 else "size"
-            lines.append(f"{word}: {n:,}; {big} {cells_text(cells.max())}, {size_text(float(d))}.")
+            big = "{what}: {n}; largest {cells}, {size}." if n > 1 else "{what}: {n}; size {cells}, {size}."
+            lines.append(tr(big, what=tr(word), n=f"{n:,}", cells=cells_text(cells.max()), size=size_text(float(d))))
         else:
-            lines.append(f"{word}: none.")
+            lines.append(tr("{what}: none.", what=tr(word)))
     if here.any():
         idx = np.flatnonzero(here)
         largest = int(s.lesion_id[idx[np.argmax(s.lesion_cells[idx])]])
@@ -76,16 +78,16 @@ def organ_report(graph: BodyGraph, f: FrameData, comp: int, primary: str, soil: 
     counts = np.bincount(s.lesion_route[here].astype(np.int64), minlength=6).astype(float)
     dormant = po.dormant_by_route[comp]
     if counts.sum() > 0:
-        parts = [f"{words[k]} ({int(counts[k]):,})" for k in np.argsort(-counts) if counts[k] > 0]
-        routes = "How the founder cells of its lesions arrived: " + ", ".join(parts) + "."
+        parts = [f"{tr(words[k])} ({int(counts[k]):,})" for k in np.argsort(-counts) if counts[k] > 0]
+        routes = tr("How the founder cells of its lesions arrived: {routes}.", routes=", ".join(parts))
     elif dormant.sum() > 0:
         tot = dormant.sum()
-        parts = [f"{100 * dormant[k] / tot:.0f} % {words[k]}" for k in np.argsort(-dormant)
+        parts = [f"{100 * dormant[k] / tot:.0f} % {tr(words[k])}" for k in np.argsort(-dormant)
                  if dormant[k] / tot >= 0.005]
-        routes = "Its dormant cells came " + ", ".join(parts) + "."
+        routes = tr("Its dormant cells came {routes}.", routes=", ".join(parts))
     else:
-        routes = "No cancer cell has settled here yet."
-    return OrganReport(comp, graph.names[comp], tuple(lines), routes, largest)
+        routes = tr("No cancer cell has settled here yet.")
+    return OrganReport(comp, tr(graph.names[comp]), tuple(lines), routes, largest)
 
 
 class OrganPanel(QFrame):
@@ -95,7 +97,7 @@ class OrganPanel(QFrame):
     def __init__(self, sizes: theme.Sizes, parent=None):
         super().__init__(parent)
         self.setObjectName("panel")
-        self.setAccessibleName("Organ details")
+        self.setAccessibleName(tr("Organ details"))
         self.comp = -1
         self.report: OrganReport | None = None
         lay = QVBoxLayout(self)
@@ -106,7 +108,7 @@ class OrganPanel(QFrame):
         self.title.setObjectName("heading")
         self.title.setWordWrap(True)
         self.close_button = QPushButton("✕")
-        self.close_button.setAccessibleName("Close organ details")
+        self.close_button.setAccessibleName(tr("Close organ details"))
         self.close_button.clicked.connect(self._on_close_clicked)
         head.addWidget(self.title, 1)
         head.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -116,8 +118,8 @@ class OrganPanel(QFrame):
         self.routes = QLabel("")
         self.routes.setObjectName("dim")
         self.routes.setWordWrap(True)
-        self.replay = QPushButton("Replay the founder's journey")
-        self.replay.setAccessibleName("Replay the journey of the largest lesion's founder cell")
+        self.replay = QPushButton(tr("Replay the founder's journey"))
+        self.replay.setAccessibleName(tr("Replay the journey of the largest lesion's founder cell"))
         self.replay.clicked.connect(self._on_replay_clicked)
         lay.addWidget(self.body)
         lay.addWidget(self.routes)

@@ -11,12 +11,20 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sim_core import BY_PATH, SLIDERS, ParamSpec
 
 from .. import theme
+from ..kiosk.i18n import tr
 
 STEPS = 1000
 BUTTON_STEP = 25
@@ -31,6 +39,7 @@ def unit_text(spec: ParamSpec) -> str:
 def value_text(spec: ParamSpec, v: float) -> str:
     """'2.5 ×', '11 months', '1.5e-03 per year', '9,640 cells per g per day', '3 %'."""
     u = unit_text(spec)
+    u = tr(u) if u not in ("", "×") else u
     if spec.unit == "1" and spec.hi <= 1.0:
         return f"{100 * v:.3g} %"
     if v != 0 and (abs(v) < 0.01 or abs(v) >= 1e5):
@@ -86,7 +95,7 @@ class SliderRow(QWidget):
         self.map = ScaleMap(spec)
         self.value = spec.default
         title = spec.title[:1].upper() + spec.title[1:]
-        self.title = QLabel(title)
+        self.title = QLabel(tr(title))
         self.title.setObjectName("heading")
         self.value_label = QLabel()
         self.value_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -94,11 +103,11 @@ class SliderRow(QWidget):
         self.slider.setRange(0, STEPS)
         self.slider.setSingleStep(10)
         self.slider.setPageStep(100)
-        self.slider.setAccessibleName(title)
+        self.slider.setAccessibleName(tr(title))
         self.minus = QPushButton("−")
         self.plus = QPushButton("+")
         for b, word in ((self.minus, "Decrease"), (self.plus, "Increase")):
-            b.setAccessibleName(f"{word} {spec.title}")
+            b.setAccessibleName(tr(f"{word} {spec.title}"))
             b.setAutoRepeat(True)
             b.setFixedWidth(round(34 * sizes.scale))
         tip = f"{spec.doc}\nRange {value_text(spec, spec.lo)} to {value_text(spec, spec.hi)}. Source: {spec.source}."
@@ -158,11 +167,11 @@ class ParameterPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(round(10 * sizes.scale), round(6 * sizes.scale), round(10 * sizes.scale), 0)
         lay.setSpacing(0)
-        head = QLabel("What if…? (changes act at once)")
+        head = QLabel(tr("What if…? (changes act at once)"))
         head.setObjectName("heading")
         lay.addWidget(head)
-        self.treatment = QCheckBox("Anti-angiogenic treatment")
-        self.treatment.setAccessibleName("Anti-angiogenic treatment on or off")
+        self.treatment = QCheckBox(tr("Anti-angiogenic treatment"))
+        self.treatment.setAccessibleName(tr("Anti-angiogenic treatment on or off"))
         self.treatment.toggled.connect(self._on_treatment_toggled)
         self.effect = QLabel("")
         self.effect.setObjectName("dim")
@@ -173,7 +182,7 @@ class ParameterPanel(QWidget):
         self.curve.hideButtons()
         self.curve.setYRange(0, 100, padding=0.05)
         self.curve.getAxis("left").setWidth(round(34 * sizes.scale))
-        self.curve.setLabel("bottom", "days of treatment")
+        self.curve.setLabel("bottom", tr("days of treatment"))
         self._curve = self.curve.plot(pen=pg.mkPen(theme.SKY, width=2))
         self._now = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(theme.ACCENT), pen=None)
         self.curve.addItem(self._now)
@@ -192,6 +201,11 @@ class ParameterPanel(QWidget):
                 lay.addWidget(self.curve)
             self.rows[path] = row
         lay.addStretch(1)
+
+    def retranslate(self) -> None:
+        self.curve.setLabel("bottom", tr("days of treatment"))
+        for row in self.rows.values():
+            row._show()
 
     def _on_row_value_edited(self, path: str, value: float) -> None:
         self.parameter_edited.emit(path, value)
@@ -216,12 +230,12 @@ class ParameterPanel(QWidget):
         on = self.treatment.isChecked()
         self.curve.setVisible(on and curve is not None)
         if not on:
-            self.effect.setText("Treatment off: tumours recruit blood vessels freely.")
+            self.effect.setText(tr("Treatment off: tumours recruit blood vessels freely."))
             return
         effect = 100.0 * (1.0 - multiplier)
         since = max(0.0, t_days - start_day)
-        self.effect.setText(f"Effect now: vessel growth slowed by {effect:.0f} % after {since:.0f} days; "
-                            "it fades as tumours learn to resist.")
+        self.effect.setText(tr("Effect now: vessel growth slowed by {pct} % after {n} days; "
+                               "it fades as tumours learn to resist.", pct=f"{effect:.0f}", n=f"{since:.0f}"))
         if curve is not None:
             days, pct = curve
             self._curve.setData(days, pct)

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
 from .. import theme
+from ..kiosk.i18n import tr
 from ..speeds import SPEEDS
 
 
@@ -34,7 +35,7 @@ class PlaybackBar(QWidget):
         self.speed = QLabel()
         self.speed.setObjectName("heading")
         self.speed.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.speed.setAccessibleName("Speed")
+        self.speed.setAccessibleName(tr("Speed"))
         for b in (self.slower, self.faster):
             b.setFixedWidth(round(44 * sizes.scale))
         grid = QGridLayout(self)
@@ -54,18 +55,18 @@ class PlaybackBar(QWidget):
         self.set_speed(1)
 
     def _button(self, text: str, name: str, signal, key: str) -> QPushButton:
-        b = QPushButton(text)
-        b.setAccessibleName(name)
-        b.setToolTip(f"{name}  (key: {key})")
+        b = QPushButton(tr(text))
+        b.setAccessibleName(tr(name))
+        b.setToolTip(tr("{name}  (key: {key})", name=tr(name), key=key))
         b.clicked.connect(signal.emit)
         return b
 
     def set_playing(self, playing: bool) -> None:
-        self.play.setText("❚❚  Pause" if playing else "▶  Play")
+        self.play.setText("❚❚  " + tr("Pause") if playing else "▶  " + tr("Play"))
 
     def set_speed(self, index: int) -> None:
         sp = SPEEDS[index]
-        self.speed.setText(f"{sp.label} / s")
+        self.speed.setText(f"{sp.label_text} / s")
         self.speed.setAccessibleDescription(sp.scale_text)
         self.slower.setEnabled(index > 0)
         self.faster.setEnabled(index < len(SPEEDS) - 1)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from sim_core import BodyGraph
 
 from .. import theme
+from ..kiosk.i18n import tr
 
 GROUP_COLORS = {"primary": theme.PRIMARY, "regional nodes": theme.GREEN, "distant nodes": "#7fe3c9",
                 "lungs": theme.SKY, "liver": theme.ORANGE, "bone": theme.YELLOW, "brain": theme.PURPLE,
@@ -47,16 +48,16 @@ class PlotsPanel(QWidget):
         self.sizes = sizes
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        title = QLabel("Living cancer cells, by site")
+        title = QLabel(tr("Living cancer cells, by site"))
         title.setObjectName("heading")
         lay.addWidget(title)
         self.plot = pg.PlotWidget(background=theme.PANEL)
-        self.plot.setAccessibleName("Cells per site over time")
+        self.plot.setAccessibleName(tr("Cells per site over time"))
         self.plot.setLogMode(x=False, y=True)
         self.plot.showGrid(x=False, y=True, alpha=0.15)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
-        self.plot.setLabel("bottom", "days")
+        self.plot.setLabel("bottom", tr("days"))
         for ax in ("left", "bottom"):
             self.plot.getAxis(ax).setTextPen(theme.TEXT_DIM)
             self.plot.getAxis(ax).setPen(theme.BORDER)
@@ -66,11 +67,16 @@ class PlotsPanel(QWidget):
         self.labels = {}
         for name, color in GROUP_COLORS.items():
             self.curves[name] = self.plot.plot(pen=pg.mkPen(color, width=2.2), connect="finite")
-            t = pg.TextItem(name, color=color, anchor=(0, 0.5))
+            t = pg.TextItem(tr(name), color=color, anchor=(0, 0.5))
             t.setFont(theme.font(round(sizes.small * 0.9)))
             self.plot.addItem(t)
             self.labels[name] = t
         self.groups: dict[str, np.ndarray] = {}
+
+    def retranslate(self) -> None:
+        self.plot.setLabel("bottom", tr("days"))
+        for name, t in self.labels.items():
+            t.setText(tr(name))
 
     def set_primary(self, primary: str) -> None:
         self.groups = compartment_groups(self.graph, primary)

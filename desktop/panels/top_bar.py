@@ -5,11 +5,20 @@ the staging-like summary (N, M) and the 'what a scan would see' switch with its 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sim_core import list_presets, load_scenario
 
 from .. import theme
+from ..kiosk.i18n import tr
 from ..speeds import Speed, clock_text
 from ..staging import Stage
 
@@ -31,22 +40,22 @@ class TopBar(QWidget):
         title.setStyleSheet(f"color: {theme.TEXT};")
         lay.addWidget(title)
         self.scenario = QComboBox()
-        self.scenario.setAccessibleName("Cancer type")
+        self.scenario.setAccessibleName(tr("Cancer type"))
         for name in list_presets():
             try:
                 label = load_scenario(name).title
             except Exception:  # a broken preset must not keep the window from opening
                 label = name
-            self.scenario.addItem(label, name)
+            self.scenario.addItem(tr(label), name)
         self.scenario.activated.connect(self._on_scenario_activated)
         self.scenario.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.scenario.setMinimumContentsLength(14)
         lay.addWidget(self.scenario)
         clock_box = QVBoxLayout()
         clock_box.setSpacing(0)
-        self.clock = QLabel("Day 0")
+        self.clock = QLabel(tr("Day {day}", day=0))
         self.clock.setObjectName("clock")
-        self.clock.setAccessibleName("Clock")
+        self.clock.setAccessibleName(tr("Clock"))
         self.scale = QLabel("")
         self.scale.setObjectName("dim")
         self.scale.setWordWrap(True)
@@ -57,7 +66,7 @@ class TopBar(QWidget):
         stage_box.setSpacing(0)
         self.stage = QLabel("N0 · M0")
         self.stage.setObjectName("stage")
-        self.stage.setAccessibleName("Staging summary")
+        self.stage.setAccessibleName(tr("Staging summary"))
         self.stage_text = QLabel("")
         self.stage_text.setObjectName("dim")
         self.stage_text.setWordWrap(True)
@@ -66,14 +75,14 @@ class TopBar(QWidget):
         stage_box.addWidget(self.stage_text)
         lay.addLayout(stage_box, 1)
         scan_box = QVBoxLayout()
-        self.scan = QCheckBox("What a scan would see")
-        self.scan.setAccessibleName("Show only what a scan would see")
+        self.scan = QCheckBox(tr("What a scan would see"))
+        self.scan.setAccessibleName(tr("Show only what a scan would see"))
         self.scan.toggled.connect(self._on_scan_changed)
         self.size = QSpinBox()
         self.size.setRange(1, 30)
         self.size.setValue(5)
-        self.size.setSuffix(" mm detection size")
-        self.size.setAccessibleName("Smallest lesion a scan detects, in millimetres")
+        self.size.setSuffix(tr(" mm detection size"))
+        self.size.setAccessibleName(tr("Smallest lesion a scan detects, in millimetres"))
         self.size.valueChanged.connect(self._on_scan_changed)
         scan_box.addWidget(self.scan)
         scan_box.addWidget(self.size)
@@ -94,12 +103,15 @@ class TopBar(QWidget):
         self.clock.setText(clock_text(t_days, speed.growth))
         text = speed.scale_text
         if playing and actual_rate > 0 and actual_rate < 0.7 * speed.body_s_per_s:
-            text += f" (running at {100 * actual_rate / speed.body_s_per_s:.0f} %: heavy run)"
+            text += tr(" (running at {pct} %: heavy run)", pct=f"{100 * actual_rate / speed.body_s_per_s:.0f}")
         if not playing:
-            text += " · paused"
+            text += tr(" · paused")
         self.scale.setText(text)
 
     def show_stage(self, st: Stage, scan: bool) -> None:
-        who = "Scan sees" if scan else "In the body"
+        who = tr("Scan sees") if scan else tr("In the body")
         self.stage.setText(f"{who}: {st.n_label} · {st.m_label}")
         self.stage_text.setText(f"N: {st.n_text}.  M: {st.m_text}.")
+
+    def retranslate(self) -> None:
+        self.size.setSuffix(tr(" mm detection size"))

@@ -11,13 +11,20 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPen
-from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem, QLabel, QPushButton
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QLabel,
+    QPushButton,
+)
 
 from sim_core import BodyGraph
 
 from .. import theme
 from ..frames import FrameData, lesion_diameter_mm
 from ..journey import Journey
+from ..kiosk.i18n import tr
 from .body_art import BodyArt
 from .legend import LegendWidget
 from .lesion_item import PRIMARY_KEY, LesionItem
@@ -31,7 +38,7 @@ REPLAY_UNITS_PER_S = 170.0
 
 
 def _n(count: float, noun: str) -> str:
-    return f"{count:,.0f} {noun}" + ("" if round(count) == 1 else "s")
+    return tr("{n} " + noun + ("" if round(count) == 1 else "s"), n=f"{count:,.0f}")
 
 
 class BodyView(pg.GraphicsView):
@@ -43,8 +50,8 @@ class BodyView(pg.GraphicsView):
         super().__init__(parent, background=theme.BG)
         self.graph = graph
         self.sizes = sizes
-        self.setAccessibleName("Body map")
-        self.setAccessibleDescription("Cancer cells travelling through the body; click an organ for details.")
+        self.setAccessibleName(tr("Body map"))
+        self.setAccessibleDescription(tr("Cancer cells travelling through the body; click an organ for details."))
         self.vb = pg.ViewBox(invertY=True, lockAspect=True, enableMenu=False)
         self.vb.setMouseEnabled(True, True)
         self.vb.setLimits(minXRange=40, maxXRange=5000, minYRange=40, maxYRange=1600)
@@ -69,13 +76,14 @@ class BodyView(pg.GraphicsView):
         self.banner.setStyleSheet(f"background: rgba(17,30,53,225); border: 2px solid {theme.ACCENT};"
                                   f"border-radius: 8px; padding: 8px; font-size: {sizes.medium}px;")
         self.banner.hide()
-        self.fit_button = QPushButton("Fit", self)
-        self.fit_button.setAccessibleName("Fit the whole body in view")
+        self.fit_button = QPushButton(tr("Fit"), self)
+        self.fit_button.setAccessibleName(tr("Fit the whole body in view"))
         self.fit_button.clicked.connect(self.fit)
         self.card = None  # organ card, placed by set_card
         self.scan_mm: float | None = None
         self.primary = ""
         self.frame: FrameData | None = None
+        self._selected = ""
         self._anim = QTimer(self)
         self._anim.setInterval(16)
         self._anim.timeout.connect(self._on_anim_timeout)
@@ -154,10 +162,11 @@ class BodyView(pg.GraphicsView):
         self.packets.follow_pid = pid
 
     def select_organ(self, comp_id: str) -> None:
+        self._selected = comp_id
         self.art.select(comp_id)
         if comp_id and comp_id in self.graph.index:
             c = self.graph.index[comp_id]
-            self.organ_label.setText(self.graph.names[c])
+            self.organ_label.setText(tr(self.graph.names[c]))
             x, y = self.graph.xy[c]
             right_side = x > 300  # the organ card sits top right: label towards the middle
             self.organ_label.setAnchor((1, 1) if right_side else (0, 1))
@@ -166,6 +175,18 @@ class BodyView(pg.GraphicsView):
         else:
             self.organ_label.setVisible(False)
             self.lesions.selected_lesion = -1
+
+    def retranslate(self) -> None:
+        """Re-render the map's own texts (labels, banner, legend) in the current language."""
+        if self.organ_label.isVisible() and self._selected in self.graph.index:
+            self.organ_label.setText(tr(self.graph.names[self.graph.index[self._selected]]))
+        if self.frame is not None:
+            self._update_primary_label(self.frame)
+            self._update_site_labels(self.frame)
+            if self.scan_mm is not None:
+                self.banner.setText(self.scan_text(self.frame))
+                self.banner.adjustSize()
+        self.legend.update()
 
     def fit(self) -> None:
         self._fitted = True
@@ -196,11 +217,12 @@ class BodyView(pg.GraphicsView):
         hidden = int(d.shape[0] - seen)
         dorm = float(s.dormant_cells.sum())
         moving = float(s.packet_cells[s.packet_nclu >= 0].sum())
-        what = "the primary tumour" if seen_primary else "not even the primary tumour"
-        more = "" if not seen else (" and 1 metastasis" if seen == 1 else f" and {seen:,} metastases")
-        return (f"What a scan would see (lesions of {self.scan_mm:g} mm or more): {what}{more}.\n"
-                f"Invisible to it: {_n(hidden, 'smaller lesion')}, {_n(dorm, 'dormant cell')}, "
-                f"{_n(moving, 'living cell')} in transit.")
+        what = tr("the primary tumour") if seen_primary else tr("not even the primary tumour")
+        more = "" if not seen else (tr(" and 1 metastasis") if seen == 1 else tr(" and {n} metastases", n=f"{seen:,}"))
+        return (tr("What a scan would see (lesions of {mm} mm or more): {what}.", mm=f"{self.scan_mm:g}",
+                   what=what + more) + "\n"
+                + tr("Invisible to it: {a}, {b}, {c} in transit.", a=_n(hidden, "smaller lesion"),
+                     b=_n(dorm, "dormant cell"), c=_n(moving, "living cell")))
 
     def _update_primary_label(self, f: FrameData) -> None:
         s = f.snap
@@ -209,7 +231,7 @@ class BodyView(pg.GraphicsView):
             return
         d = float(lesion_diameter_mm(s.primary_cells, f.cells_per_g))
         size = f"{d / 10:.1f} cm" if d >= 10 else f"{d:.0f} mm"
-        self.primary_label.setText(f"Primary tumour · {size}")
+        self.primary_label.setText(tr("Primary tumour · {size}", size=size))
         x, y = self.graph.xy[f.primary]
         self.primary_label.setPos(QPointF(x + 24, y))
         self.primary_label.setVisible(self.scan_mm is None or d >= self.scan_mm)
@@ -231,7 +253,7 @@ class BodyView(pg.GraphicsView):
                 x, y = self.graph.xy[c]
                 left = x < 300
                 lab.setAnchor((1, 0.5) if left else (0, 0.5))
-                lab.setText(self.graph.names[c].split(" (")[0])
+                lab.setText(tr(self.graph.names[c].split(" (")[0]))
                 lab.setPos(QPointF(x - 14 if left else x + 14, y))
                 lab.setVisible(True)
             else:

@@ -11,6 +11,7 @@ from PySide6.QtGui import QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from .. import theme
+from ..kiosk.i18n import tr
 from . import raster
 
 
@@ -36,9 +37,9 @@ class LegendWidget(QWidget):
         self.total = 0
         self.scan = False
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
-        self.setAccessibleName("Map legend")
+        self.setAccessibleName(tr("Map legend"))
         #: Turns each fixed label into the shown language (kiosk mode sets its ``tr``).
-        self.translate = lambda text: text
+        self.translate = tr
         s = sizes.scale
         g = [
             ("Travelling cells", None),
@@ -81,12 +82,19 @@ class LegendWidget(QWidget):
 
     def sample_text(self) -> str:
         if self.scan:
-            return "Scan view: cells and small lesions are hidden."
+            return self.translate("Scan view: cells and small lesions are hidden.")
         if self.total > self.shown:
-            return f"Drawing a stable sample: {self.shown:,} of {self.total:,} packets."
+            return self.translate("Drawing a stable sample: {n} of {m} packets.").format(
+                n=f"{self.shown:,}", m=f"{self.total:,}")
         if self.total == 1:
-            return "The one packet in transit is drawn."
-        return f"All {self.total:,} packets in transit are drawn."
+            return self.translate("The one packet in transit is drawn.")
+        return self.translate("All {n} packets in transit are drawn.").format(n=f"{self.total:,}")
+
+    def texts(self) -> list[str]:
+        """Every text the legend paints, in the shown language (tests check the translations)."""
+        out = [self.translate("Vessels")] + [self.translate(x) for x in theme.VESSEL_LABELS]
+        out += [self.translate(label if label is not None else spec) for spec, label in self._rows]
+        return out + [self.sample_text() + " " + self.translate("Disc sizes are not to scale.")]
 
     def update(self) -> None:
         self._cache = None
@@ -152,5 +160,5 @@ class LegendWidget(QWidget):
         p.setPen(theme.qcolor(theme.TEXT_DIM))
         p.drawText(QRectF(x0, y + 2, self.width() - 2 * x0, 2 * lh),
                    Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-                   self.sample_text() + " Disc sizes are not to scale.")
+                   self.sample_text() + " " + self.translate("Disc sizes are not to scale."))
         p.end()
