@@ -4,6 +4,8 @@ the staging-like summary (N, M) and the 'what a scan would see' switch with its 
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -41,13 +43,16 @@ class TopBar(QWidget):
         lay.addWidget(title)
         self.scenario = QComboBox()
         self.scenario.setAccessibleName(tr("Cancer type"))
+        self._english: list[str] = []
         for name in list_presets():
             try:
                 label = load_scenario(name).title
             except Exception:  # a broken preset must not keep the window from opening
                 label = name
             self.scenario.addItem(tr(label), name)
+            self._english.append(label)
         self.scenario.activated.connect(self._on_scenario_activated)
+        self.scenario.currentIndexChanged.connect(lambda _i: self._fit_scenario())
         self.scenario.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.scenario.setMinimumContentsLength(14)
         lay.addWidget(self.scenario)
@@ -98,6 +103,17 @@ class TopBar(QWidget):
         i = self.scenario.findData(name)
         if i >= 0:
             self.scenario.setCurrentIndex(i)
+        self._fit_scenario()
+
+    def _fit_scenario(self) -> None:
+        """Room for the shown cancer type: 14 characters, widened as much as its translation is longer
+        than the English name (English keeps today's width)."""
+        i = self.scenario.currentIndex()
+        if not 0 <= i < len(self._english):
+            return
+        fm = self.scenario.fontMetrics()
+        ratio = fm.horizontalAdvance(self.scenario.currentText()) / max(fm.horizontalAdvance(self._english[i]), 1)
+        self.scenario.setMinimumContentsLength(max(14, math.ceil(14 * ratio)))
 
     def show_time(self, t_days: float, speed: Speed, actual_rate: float, playing: bool) -> None:
         self.clock.setText(clock_text(t_days, speed.growth))
@@ -115,3 +131,4 @@ class TopBar(QWidget):
 
     def retranslate(self) -> None:
         self.size.setSuffix(tr(" mm detection size"))
+        self._fit_scenario()

@@ -158,7 +158,7 @@ class LegendWidget(QWidget):
                            self.translate(label))
             y += lh
         p.setPen(theme.qcolor(theme.TEXT_DIM))
-        p.drawText(QRectF(x0, y + 2, self.width() - 2 * x0, 2 * lh),
+        p.drawText(QRectF(x0, y + 2, self.width() - 2 * x0, 3 * lh),   # 3 lines: Spanish runs longer
                    Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
                    self.sample_text() + " " + self.translate("Disc sizes are not to scale."))
         p.end()
