@@ -55,10 +55,12 @@ def tr(source: str, **fields) -> str:
     out = out.format(**fields) if fields else out
     if _current == "es" and fields:   # 'de el hígado' -> 'del hígado' where a field starts with 'el'
         out = _CONTRACT.sub(lambda m: m.group(1) + "l ", out)
+        out = _MILLIONS.sub(r"\1 de ", out)    # '3 millones células' -> '3 millones de células'
     return out
 
 
 _CONTRACT = re.compile(r"\b([Dd]e|[Aa]) el ")
+_MILLIONS = re.compile(r"\b(millones|billones) (?=(células|micrometástasis)\b)")
 
 
 def template_fields(text: str) -> set[str]:
