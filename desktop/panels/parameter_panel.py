@@ -110,9 +110,7 @@ class SliderRow(QWidget):
             b.setAccessibleName(tr(f"{word} {spec.title}"))
             b.setAutoRepeat(True)
             b.setFixedWidth(round(34 * sizes.scale))
-        tip = f"{spec.doc}\nRange {value_text(spec, spec.lo)} to {value_text(spec, spec.hi)}. Source: {spec.source}."
-        for w in (self.title, self.slider, self.value_label):
-            w.setToolTip(tip)
+        self._tip()
         self.title.setObjectName("")
         self.title.setStyleSheet("font-weight: 600;")
         self.title.setFixedWidth(round(165 * sizes.scale))
@@ -145,7 +143,14 @@ class SliderRow(QWidget):
     def _show(self) -> None:
         text = value_text(self.spec, self.value)
         self.value_label.setText(text)
-        self.slider.setAccessibleDescription(f"{text}. {self.spec.doc}")
+        self.slider.setAccessibleDescription(f"{text}. {tr(self.spec.doc)}")
+
+    def _tip(self) -> None:
+        spec = self.spec
+        tip = tr(spec.doc) + "\n" + tr("Range {lo} to {hi}. Source: {cite}.", lo=value_text(spec, spec.lo),
+                                          hi=value_text(spec, spec.hi), cite=spec.source)
+        for w in (self.title, self.slider, self.value_label):
+            w.setToolTip(tip)
 
     def _on_slider_value_changed(self, pos: int) -> None:
         v = self.map.value(pos)
@@ -206,6 +211,7 @@ class ParameterPanel(QWidget):
         self.curve.setLabel("bottom", tr("days of treatment"))
         for row in self.rows.values():
             row._show()
+            row._tip()
 
     def _on_row_value_edited(self, path: str, value: float) -> None:
         self.parameter_edited.emit(path, value)
