@@ -30,6 +30,8 @@ def parse_args(argv):
     p.add_argument("--paused", action="store_true", help="open paused")
     p.add_argument("--no-tour", action="store_true",
                    help="do not open by releasing a cluster of cells to follow through the body")
+    p.add_argument("--language", default="en", choices=("en", "es"),
+                   help="language of the window's texts (kiosk mode takes it from its config)")
     p.add_argument("--kiosk", action="store_true",
                    help="museum/classroom mode: full screen, locked down, attract loop, idle reset, quiz")
     p.add_argument("--kiosk-config", metavar="PATH", default=None,
@@ -91,6 +93,10 @@ def build(args, app):
     sizes = theme.sizes_for_height(h)
     if getattr(args, "kiosk_cfg", None) is not None:
         args.scenario, args.seed = args.kiosk_cfg.scenario, args.kiosk_cfg.seed
+    if getattr(args, "kiosk_cfg", None) is None:
+        from .kiosk import i18n
+
+        i18n.set_language(getattr(args, "language", "en"))
     controller = SimController(args.scenario, seed=args.seed)
     win = MainWindow(controller, sizes)
     win.resize(w, h)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PySide6.QtGui import QImage
 
 from desktop.app import parse_args
@@ -61,3 +62,12 @@ def test_argument_parsing():
     assert a.size == (1920, 1080) and a.sim_days == 400 and a.seed == 3 and a.screenshot == "x.png"
     b = parse_args([])
     assert b.scenario == "breast" and not b.screenshot and b.smoke_frames == 0 and not b.paused
+
+
+def test_language_option_opens_the_desktop_window_in_spanish():
+    from desktop.kiosk import i18n
+
+    assert parse_args([]).language == "en" and parse_args(["--language", "es"]).language == "es"
+    with pytest.raises(SystemExit):
+        parse_args(["--language", "fr"])
+    assert i18n.LANGUAGES.keys() == {"en", "es"}      # the option's choices follow the shipped tables
