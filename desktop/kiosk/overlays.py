@@ -71,7 +71,7 @@ class CountdownOverlay(Overlay):
         self.seconds.setObjectName("caption")
         self.seconds.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.seconds.setWordWrap(True)
-        self.seconds.setAccessibleName("Seconds left before the exhibit starts over")
+        self.seconds.setAccessibleName(tr("Seconds left before the exhibit starts over"))
         self.button = QPushButton()
         self.button.setObjectName("big")
         self.button.clicked.connect(self.extend_clicked.emit)
@@ -89,6 +89,7 @@ class CountdownOverlay(Overlay):
         self.title.setText(tr("Are you still there?"))
         self.button.setText(tr("I'm still here"))
         self.button.setAccessibleName(tr("Keep exploring"))
+        self.seconds.setAccessibleName(tr("Seconds left before the exhibit starts over"))
         self.show_seconds(self.left)
 
 
@@ -107,7 +108,7 @@ class AttractOverlay(Overlay):
         self.caption = QLabel()
         self.caption.setObjectName("caption")
         self.caption.setWordWrap(True)
-        self.caption.setAccessibleName("Story caption")
+        self.caption.setAccessibleName(tr("Story caption"))
         self.invite = QLabel()
         self.invite.setObjectName("clock")
         self.invite.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -125,6 +126,7 @@ class AttractOverlay(Overlay):
 
     def retranslate(self) -> None:
         self.invite.setText(tr("Touch to explore"))
+        self.caption.setAccessibleName(tr("Story caption"))
 
 
 class ShortcutsOverlay(Overlay):
@@ -181,15 +183,14 @@ class PinPad(Overlay):
         self.title.setObjectName("heading")
         self.dots = QLabel()
         self.dots.setObjectName("clock")
-        self.dots.setAccessibleName("Digits entered")
+        self.dots.setAccessibleName(tr("Digits entered"))
         grid = QGridLayout()
         self.pin = ""
         self.keys = []
         for i, label in enumerate("123456789C0✓"):
-            b = QPushButton({"C": "✕ " + tr("Cancel"), "✓": "✓ OK"}.get(label, label))
+            b = QPushButton(label)
             b.setProperty("key", label)
             b.setObjectName("big")
-            b.setAccessibleName({"C": "Cancel", "✓": "OK"}.get(label, f"Digit {label}"))
             b.clicked.connect(self._on_key_clicked)
             grid.addWidget(b, i // 3, i % 3)
             self.keys.append(b)
@@ -197,7 +198,15 @@ class PinPad(Overlay):
         lay.addWidget(self.dots)
         lay.addLayout(grid)
         _centre(self, card)
+        self.retranslate()
         self.set_message(tr("Staff PIN"))
+
+    def retranslate(self) -> None:
+        self.dots.setAccessibleName(tr("Digits entered"))
+        for b in self.keys:
+            label = b.property("key")
+            b.setText({"C": "✕ " + tr("Cancel"), "✓": "✓ OK"}.get(label, label))
+            b.setAccessibleName({"C": tr("Cancel"), "✓": "OK"}.get(label, tr("Digit {n}", n=label)))
 
     def set_message(self, text: str) -> None:
         self.title.setText(text)

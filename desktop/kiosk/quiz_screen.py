@@ -113,7 +113,7 @@ class QuizScreen(QWidget):
         self.verdict = QLabel()
         self.verdict.setObjectName("caption")
         self.verdict.setWordWrap(True)
-        self.verdict.setAccessibleName("Quiz result")
+        self.verdict.setAccessibleName(tr("Quiz result"))
         buttons = QHBoxLayout()
         buttons.addWidget(self.check_button)
         buttons.addWidget(self.reset_button)
@@ -164,6 +164,7 @@ class QuizScreen(QWidget):
 
     # --- text -------------------------------------------------------------------------------------
     def retranslate(self) -> None:
+        self.verdict.setAccessibleName(tr("Quiz result"))
         self.title.setText(tr("Know the Flow"))
         self.hint.setText(tr("Put five steps of spread in the order they happen. One card does not "
                              "belong. Tap a card (or drag it) to place it; tap a place to take it back."))

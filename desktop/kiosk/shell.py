@@ -272,6 +272,7 @@ class KioskShell(QObject):
         self.keys_button.setAccessibleName(tr("Show the keyboard keys"))
         for x in (self.quiz, self.countdown, self.attract_overlay, self.keys, self.window_text):
             x.retranslate()
+        self.pinpad.retranslate()
         self.pinpad.set_message(tr("Staff PIN"))
         self.attract.retranslate()
         self._sync_nav()
