@@ -86,6 +86,8 @@ class LegendWidget(QWidget):
         if self.total > self.shown:
             return self.translate("Drawing a stable sample: {n} of {m} packets.").format(
                 n=f"{self.shown:,}", m=f"{self.total:,}")
+        if self.total == 0:
+            return self.translate("No packets in transit right now.")
         if self.total == 1:
             return self.translate("The one packet in transit is drawn.")
         return self.translate("All {n} packets in transit are drawn.").format(n=f"{self.total:,}")
