@@ -14,12 +14,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import kernels  # noqa: F401  (package docstring)
 from .body_graph import KIND_ORGAN, KIND_NODE, VESSEL_CLASS, BodyGraph, load_body_graph
 from .errors import InputError
 from .kernels import layout as L
 from .kernels.beds import update_beds
-from .kernels.lesions import MACRO, MICRO, grow_lesions, spawn_lesions
+from .kernels.lesions import MACRO, MICRO, gompertz, grow_lesions, spawn_lesions
 from .kernels.transport import advance_packets, packet_positions, shed_into_vessels
 from .params import Params
 from .recorder import Recorder
@@ -220,7 +219,7 @@ class Engine:
         self._ctr[0] = 0
         primary_next = self.primary_cells
         if self.primary_cells > 0:
-            primary_next = _gompertz(self.primary_cells, rates[L.R_VASC_GROWTH],
+            primary_next = gompertz(self.primary_cells, rates[L.R_VASC_GROWTH],
                                      self.params["primary.initial_cells"], rates[L.R_MAX_CELLS], dt_d)
         if self.shedding:
             src, cells = self._shedding_sources(_log_mean(self.primary_cells, primary_next))
@@ -358,12 +357,3 @@ def _log_mean(a: float, b: float) -> float:
     if a <= 0.0 or b <= 0.0 or abs(b - a) <= 1e-12 * a:
         return 0.5 * (a + b)
     return (b - a) / math.log(b / a)
-
-
-def _gompertz(cells: float, rate_ref: float, n_ref: float, n_max: float, dt: float) -> float:
-    if cells >= n_max or rate_ref <= 0.0:
-        return cells
-    n_ref = min(n_ref, 0.5 * n_max)
-    alpha = rate_ref / math.log(n_max / n_ref)
-    ln_k = math.log(n_max)
-    return math.exp(ln_k - (ln_k - math.log(cells)) * math.exp(-alpha * dt))

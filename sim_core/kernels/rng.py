@@ -114,9 +114,3 @@ def binomial(n, p, key, counter):
             x = float(n)
         k = int(x)
     return n - k if flip else k
-
-
-@jit
-def draws_needed(n):
-    """How many counter values one ``binomial`` call with this n may consume."""
-    return n if n > 2 else 2
