@@ -8,6 +8,7 @@ the same rules. Results depend only on (scenario, seed, sequence of steps).
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -181,6 +182,13 @@ class Engine:
         self.recorder = Recorder(n)
         self._next_record = 0.0
         self._record()
+
+    def fork(self) -> "Engine":
+        """An independent copy of the whole state (sharing only the read-only body graph).
+
+        The copy draws the same counter-based random numbers as the original, so two forks stepped
+        alike stay identical until a parameter is changed in one of them."""
+        return copy.deepcopy(self, memo={id(self.graph): self.graph})
 
     def inject(self, vessel: str, cells: int, cluster_cells: int = 1) -> None:
         """Put ``cells`` cells at the start of ``vessel`` (as clusters of ``cluster_cells`` if > 1)."""
