@@ -5,7 +5,8 @@ their body maps, funnels and cells by site over time.
 The branches are stepped in the GUI thread by a ``QTimer`` with a wall-time budget per tick (as
 the main window's ``TickRunner`` does) rather than by a worker thread: a paired day-step costs well
 under a millisecond until late-stage runs, and one thread keeps the two branches' step sequences
-trivially identical. Open it with ``ForkWindow(controller, parent=main_window).show()``; render it
+trivially identical. Replicate pairs (the same fork and change, other random streams after the
+fork) run after the shown pair, so an effect can be told from chance. Open it with ``ForkWindow(controller, parent=main_window).show()``; render it
 with ``render_fork_screenshot`` or ``python -m desktop.lab.fork --screenshot out.png``.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,20 +31,21 @@ from PySide6.QtWidgets import (
 from sim_core import InputError
 
 from .. import theme
-from ..frames import FrameDiffer, Pools, lesion_diameter_mm
-from ..views import raster
-from ..views.body_view import BodyView
-from ..views.legend import glyph_image
 from .fork_controls import ChangePanel
-from .fork_pair import BranchPair, antiangio_preset
+from .fork_maps import BranchMapPanel, legend_strip
+from .fork_pair import BranchPair, antiangio_preset, replicate_pairs, replicate_summary
 from .fork_readouts import A_COLOR, B_COLOR, CompareTablePanel, SiteHistoryPanel
 
 TICK_MS = 30
 #: Wall time per tick the two branches may use; the rest is for drawing.
 STEP_BUDGET_S = 0.020
 #: Wall seconds between redraws of the maps, table and plots while running.
-REFRESH_S = 0.2
+REFRESH_S = 0.4
 DEFAULT_HORIZON_DAYS = 730.0
+#: Below this UI scale (a window under ~970 px high) the table and the plots become tabs.
+COMPACT_BELOW_SCALE = 0.9
+#: Replicate pairs (other random streams after the fork) run after the shown pair.
+DEFAULT_REPLICATES = 4
 
 
 def _panel(widget: QWidget) -> QWidget:
@@ -51,88 +54,11 @@ def _panel(widget: QWidget) -> QWidget:
     return widget
 
 
-def _tag(text: str, color: str, sizes: theme.Sizes) -> QLabel:
-    lab = QLabel(text)
-    lab.setStyleSheet(f"background: {color}; color: #0b1426; border-radius: {round(6 * sizes.scale)}px;"
-                      f" padding: 1px {round(8 * sizes.scale)}px; font-weight: 700; font-size: {sizes.medium}px;")
-    lab.setSizePolicy(lab.sizePolicy().horizontalPolicy(), lab.sizePolicy().verticalPolicy())
-    return lab
-
-
-class BranchMapPanel(QWidget):
-    """One branch: a coloured name tag, what it is, a small body map and a one-line summary."""
-
-    def __init__(self, letter: str, color: str, graph, sizes: theme.Sizes, parent=None):
-        super().__init__(parent)
-        lay = QVBoxLayout(self)
-        m = round(6 * sizes.scale)
-        lay.setContentsMargins(m, m, m, m)
-        lay.setSpacing(round(4 * sizes.scale))
-        top = QHBoxLayout()
-        self.tag = _tag(letter, color, sizes)
-        self.title = QLabel("")
-        self.title.setObjectName("heading")
-        self.title.setStyleSheet(f"color: {color};")
-        top.addWidget(self.tag)
-        top.addWidget(self.title, 1)
-        lay.addLayout(top)
-        self.what = QLabel("")
-        self.what.setObjectName("dim")
-        self.what.setWordWrap(True)
-        lay.addWidget(self.what)
-        self.body = BodyView(graph, sizes)
-        self.body.legend.hide()          # one shared, compact legend sits under the two maps
-        self.body.setAccessibleName(f"Body map of branch {letter}")
-        self.body.setStyleSheet(f"border: 2px solid {color}; border-radius: {round(6 * sizes.scale)}px;")
-        lay.addWidget(self.body, 1)
-        self.summary = QLabel("")
-        self.summary.setWordWrap(True)
-        lay.addWidget(self.summary)
-        self.differ: FrameDiffer | None = None
-
-    def set_primary(self, graph, primary: str) -> None:
-        self.differ = FrameDiffer(graph, primary)
-        self.body.set_primary(primary)
-
-    def show_engine(self, e) -> None:
-        f = self.differ.diff(e.snapshot(), Pools.from_engine(e.pools), e.params)
-        self.body.show_frame(f)
-        self.body.primary_label.setVisible(False)   # too wide for a half-size map; the summary says it
-        s = f.snap
-        macro = int((s.lesion_state == 2).sum())
-        micro = int((s.lesion_state == 1).sum())
-        d = float(lesion_diameter_mm(s.primary_cells, f.cells_per_g)) if s.primary_cells > 0 else 0.0
-        prim = f"{d / 10:.1f} cm" if d >= 10 else f"{d:.0f} mm"
-        self.summary.setText(f"day {e.t_days:,.0f} · <b>{macro}</b> macrometastas{'is' if macro == 1 else 'es'}"
-                             f" · {micro} micro · primary {prim}")
-
-
-def _legend_strip(sizes: theme.Sizes) -> QWidget:
-    w = QWidget()
-    lay = QHBoxLayout(w)
-    lay.setContentsMargins(4, 0, 4, 0)
-    lay.setSpacing(round(6 * sizes.scale))
-    items = ((raster.DISC, theme.PRIMARY, 8.0, "primary"),
-             (raster.DISC, theme.MACRO, 6.0, "macrometastasis"),
-             (raster.RING, theme.MICRO, 5.0, "micrometastasis"),
-             (raster.DIAMOND, theme.DORMANT, 4.0, "dormant cells"),
-             (raster.DOT, theme.ARREST, 3.0, "stuck in capillaries"))
-    for shape, color, r, text in items:
-        icon = QLabel()
-        icon.setPixmap(QPixmap.fromImage(glyph_image(shape, color, r * sizes.scale, px=round(22 * sizes.scale))))
-        lab = QLabel(text)
-        lab.setObjectName("dim")
-        lay.addWidget(icon)
-        lay.addWidget(lab)
-    lay.addStretch(1)
-    return w
-
-
 class ForkWindow(QMainWindow):
     """Fork the controller's current engine into A and B and compare them; never touches the main run."""
 
     def __init__(self, controller, parent=None, sizes: theme.Sizes | None = None,
-                 horizon_days: float = DEFAULT_HORIZON_DAYS):
+                 horizon_days: float = DEFAULT_HORIZON_DAYS, replicates: int = DEFAULT_REPLICATES):
         super().__init__(parent)
         self.controller = controller
         if sizes is None:
@@ -143,6 +69,8 @@ class ForkWindow(QMainWindow):
         self.setWindowTitle("Seed & Soil — fork and compare")
         self.setStyleSheet(theme.style_sheet(sizes))
         self.pair = BranchPair(controller.engine, horizon_days=horizon_days)
+        self.n_replicates = int(replicates)
+        self.reps: list[BranchPair] = []
         self._build()
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
@@ -205,17 +133,23 @@ class ForkWindow(QMainWindow):
         maps_col = QVBoxLayout()
         maps_col.setContentsMargins(0, 0, 0, 0)
         maps_col.addLayout(maps_row, 1)
-        maps_col.addWidget(_legend_strip(sz))
+        maps_col.addWidget(legend_strip(sz))
         maps = _panel(QWidget())
         maps.setLayout(maps_col)
 
         self.table = _panel(CompareTablePanel(sz))
         self.history = _panel(SiteHistoryPanel(g, sz))
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.table)
-        right.addWidget(self.history)
-        right.setChildrenCollapsible(False)
-        right.setSizes([560, 440])
+        if sz.scale >= COMPACT_BELOW_SCALE:
+            right = QSplitter(Qt.Orientation.Vertical)
+            right.addWidget(self.table)
+            right.addWidget(self.history)
+            right.setChildrenCollapsible(False)
+            right.setSizes([545, 395])
+        else:  # small screens: the table and the plots take turns at full height
+            right = QTabWidget()
+            right.addTab(self.table, "Funnels A vs B")
+            right.addTab(self.history, "Over time")
+        self.readouts = right
 
         body = QHBoxLayout()
         body.setSpacing(m)
@@ -240,6 +174,7 @@ class ForkWindow(QMainWindow):
         c.refork_requested.connect(self.refork)
         c.horizon_edited.connect(self._on_changes_horizon_edited)
         c.step_edited.connect(self._on_changes_step_edited)
+        c.replicates_edited.connect(self._on_changes_replicates_edited)
 
     # --- intents --------------------------------------------------------------------------------
     def apply_preset(self) -> None:
@@ -263,10 +198,28 @@ class ForkWindow(QMainWindow):
         self._restart_and_run()
 
     def _on_changes_horizon_edited(self, days: float) -> None:
-        self.pair.horizon_days = days
+        for p in self._all_pairs():
+            p.horizon_days = days
         self._show_status()
-        if not self.pair.finished and not self.running and self.pair.steps:
+        if not self.finished and not self.running and self.pair.steps:
             self.start()   # a longer horizon continues where the branches are
+
+    def _on_changes_replicates_edited(self, n: int) -> None:
+        self.n_replicates = int(n)
+        keep = self.reps[: self.n_replicates]
+        for p in replicate_pairs(self.pair, self.n_replicates)[len(keep):]:
+            keep.append(p)
+        self.reps = keep
+        if self.pair.steps and not self.finished and not self.running:
+            self.start()
+        self._show_status()
+
+    def _all_pairs(self) -> list[BranchPair]:
+        return [self.pair, *self.reps]
+
+    @property
+    def finished(self) -> bool:
+        return all(p.finished for p in self._all_pairs())
 
     def _on_changes_step_edited(self, step_days: float) -> None:
         self.pair.step_days = step_days
@@ -280,7 +233,7 @@ class ForkWindow(QMainWindow):
         return self._timer.isActive()
 
     def start(self) -> None:
-        if not self.pair.finished:
+        if not self.finished:
             self._timer.start()
         self._show_status()
 
@@ -292,6 +245,7 @@ class ForkWindow(QMainWindow):
         """Both branches back to the fork point (B with its changes), paused."""
         self.pause()
         self.pair.restart()
+        self.reps = replicate_pairs(self.pair, self.n_replicates)
         self._reset_views()
 
     def _restart_and_run(self) -> None:
@@ -316,24 +270,27 @@ class ForkWindow(QMainWindow):
     def run_to_end(self) -> None:
         """Run both branches to the horizon now, without the timer (tests, screenshots)."""
         self.pause()
-        self.pair.run()
+        for p in self._all_pairs():
+            p.run()
         self.refresh()
 
     # --- views ----------------------------------------------------------------------------------
     def _new_fork(self) -> None:
         p = self.pair
-        sc = self.controller.scenario
+        sc = p.origin.scenario   # the main window may have moved on to another scenario since
         self.changes.set_reference(p.origin.params, preset_on=p.origin.params["antiangio.strength"] <= 0)
         self.changes.set_horizon(p.horizon_days, p.step_days)
+        self.changes.set_replicates(self.n_replicates)
+        self.reps = replicate_pairs(p, self.n_replicates)
         self.fork_info.setText(
             f"<b>{sc.title}</b>, seed {p.origin.seed} · forked from the main run at <b>day {p.fork_day:,.1f}</b> "
-            f"(step {p.fork_step:,}).<br>Both branches start from this exact state and draw the same random "
-            f"numbers, so every difference between them is caused by B's changes.")
+            f"(step {p.fork_step:,}).<br>Both branches start from this exact state with the same random stream, so "
+            f"they stay bit-identical until B's change first acts; from then on chance differs too (see replicates).")
         self._reset_views()
 
     def _reset_views(self) -> None:
         g = self.controller.graph
-        primary = self.controller.scenario.primary
+        primary = self.pair.origin.scenario.primary
         for panel in (self.map_a, self.map_b):
             panel.set_primary(g, primary)
         self.history.set_primary(primary)
@@ -352,14 +309,22 @@ class ForkWindow(QMainWindow):
         self.map_a.show_engine(p.a)
         self.map_b.show_engine(p.b)
         self.table.show_branches(p.a, p.b)
+        self.table.replicates.setText(replicate_summary(self._all_pairs()) or self._replicates_pending())
         self.history.show_branches(p.a, p.b, p.fork_day, p.horizon_days)
         self._show_status()
+
+    def _replicates_pending(self) -> str:
+        if not self.reps:
+            return ("One pair is one sample of chance: once A and B differ, their later random draws no "
+                    "longer line up. Add replicates (left) to see the average effect.")
+        done = sum(r.finished for r in self.reps)
+        return f"Replicates with other random streams after the fork: {done} of {len(self.reps)} done…"
 
     def _show_status(self) -> None:
         p = self.pair
         done, total = p.days_done, p.horizon_days
         self.progress.setValue(int(1000 * min(done / total, 1.0)) if total > 0 else 0)
-        state = "running" if self.running else ("finished" if p.finished else "paused")
+        state = "running" if self.running else ("finished" if self.finished else "paused")
         self.status.setText(f"day {p.a.t_days:,.0f} · {done:,.0f} of {total:,.0f} days after the fork · {state}")
         if not p.changes:
             text, color = "B = A: no change, so both must stay bit-identical", theme.TEXT_DIM
@@ -374,11 +339,16 @@ class ForkWindow(QMainWindow):
             text, color = f"B = A but they differ since day {p.diverged_day:,.1f}: please report", theme.VERMILLION
         self.verdict.setText(text)
         self.verdict.setStyleSheet(f"color: {color};")
-        self.changes.show_running(self.running, p.finished)
+        self.changes.show_running(self.running, self.finished)
 
     def _on_timer_timeout(self) -> None:
-        self.pair.run(budget_s=STEP_BUDGET_S)
-        if self.pair.finished:
+        t0 = time.perf_counter()
+        for p in self._all_pairs():   # the shown pair first, then the replicates in turn
+            if not p.finished:
+                p.run(budget_s=max(STEP_BUDGET_S - (time.perf_counter() - t0), 0.0))
+            if time.perf_counter() - t0 > STEP_BUDGET_S:
+                break
+        if self.finished:
             self._timer.stop()
             self.refresh()
         elif time.perf_counter() - self._last_refresh >= REFRESH_S:
@@ -399,7 +369,8 @@ def _screen_sizes() -> theme.Sizes:
 
 def render_fork_screenshot(path: str, scenario: str = "breast", days_before: float = 1000.0,
                            param: str | None = None, value: float | None = None, days_after: float = 1461.0,
-                           seed: int | None = None, size: tuple[int, int] = (1920, 1080)) -> ForkWindow:
+                           seed: int | None = None, size: tuple[int, int] = (1920, 1080),
+                           replicates: int = DEFAULT_REPLICATES) -> ForkWindow:
     """Run the main model ``days_before`` days, fork, change ``param`` to ``value`` in B (default:
     the anti-angiogenesis preset), run both ``days_after`` days and save the window as a PNG."""
     from PySide6.QtWidgets import QApplication
@@ -410,7 +381,8 @@ def render_fork_screenshot(path: str, scenario: str = "breast", days_before: flo
     theme.load_fonts()
     controller = SimController(scenario, seed=seed)
     controller.advance_days(days_before)
-    win = ForkWindow(controller, sizes=theme.sizes_for_height(size[1]), horizon_days=days_after)
+    win = ForkWindow(controller, sizes=theme.sizes_for_height(size[1]), horizon_days=days_after,
+                     replicates=replicates)
     win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     win.resize(*size)
     win.show()
@@ -442,9 +414,10 @@ def main(argv=None) -> int:
     ap.add_argument("--days-after", type=float, default=1461.0)
     ap.add_argument("--param", default=None, help="parameter path to change in B (default: anti-angiogenesis preset)")
     ap.add_argument("--value", type=float, default=None)
+    ap.add_argument("--replicates", type=int, default=DEFAULT_REPLICATES)
     args = ap.parse_args(argv)
     render_fork_screenshot(args.screenshot, args.scenario, args.days_before, args.param, args.value,
-                           args.days_after, args.seed)
+                           args.days_after, args.seed, replicates=args.replicates)
     return 0
 
 

@@ -6,8 +6,7 @@ Like every panel it only emits intents; the window applies them.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtCore import QLocale
+from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -49,6 +48,7 @@ class ChangePanel(QWidget):
     refork_requested = Signal()
     horizon_edited = Signal(float)
     step_edited = Signal(float)
+    replicates_edited = Signal(int)
 
     def __init__(self, sizes: theme.Sizes, parent=None):
         super().__init__(parent)
@@ -124,6 +124,15 @@ class ChangePanel(QWidget):
             self.step.addItem(label, days)
         self.step.currentIndexChanged.connect(lambda i: self.step_edited.emit(float(self.step.itemData(i))))
         grid.addWidget(self.step, 1, 1)
+        grid.addWidget(QLabel("replicates"), 2, 0)
+        self.replicates = QSpinBox()
+        self.replicates.setRange(0, 20)
+        self.replicates.setSuffix(" more pairs")
+        self.replicates.setAccessibleName("Replicate pairs with other random streams after the fork")
+        self.replicates.setToolTip("Each replicate pair starts from the same fork with the same change but "
+                                   "draws its own random numbers afterwards, to tell the effect from chance.")
+        self.replicates.valueChanged.connect(self.replicates_edited)
+        grid.addWidget(self.replicates, 2, 1)
         grid.setColumnStretch(1, 1)
         lay.addLayout(grid)
         buttons = QHBoxLayout()
@@ -144,6 +153,7 @@ class ChangePanel(QWidget):
                            "The main run is never touched: it goes on (or stays paused) in the main window."))
         lay.addStretch(1)
         self.a_params = None
+        self.combo.setCurrentIndex(max(0, self.combo.findData("transit.attrition")))
         self._on_combo_current_index_changed(self.combo.currentIndex())
 
     # --- state from the window ------------------------------------------------------------------
@@ -159,9 +169,14 @@ class ChangePanel(QWidget):
             self.preset_note.setText("The main run is treated; B stops the treatment at the fork.")
         self._on_combo_current_index_changed(self.combo.currentIndex())
 
+    def set_replicates(self, n: int) -> None:
+        self.replicates.blockSignals(True)
+        self.replicates.setValue(int(n))
+        self.replicates.blockSignals(False)
+
     def set_horizon(self, days: float, step_days: float) -> None:
         self.horizon.blockSignals(True)
-        self.horizon.setValue(int(round(days)))
+        self.horizon.setValue(round(days))
         self.horizon.blockSignals(False)
         i = max(0, self.step.findData(step_days))
         self.step.blockSignals(True)

@@ -59,8 +59,12 @@ class BranchPair:
     """Two branches from one state. ``changes`` apply to B only; ``restart()`` returns both
     branches to the fork point (needed after the changes are edited)."""
 
-    def __init__(self, engine: Engine, horizon_days: float = 730.0, step_days: float = 1.0):
+    def __init__(self, engine: Engine, horizon_days: float = 730.0, step_days: float = 1.0,
+                 stream: int | None = None):
+        """``stream``: a seed for the random numbers drawn after the fork (both branches alike);
+        None keeps the main run's own, so A continues exactly as the main run would."""
         self.origin = engine.fork()
+        self.stream = stream
         self.changes: dict[str, float] = {}
         self.horizon_days = float(horizon_days)
         self.step_days = float(step_days)
@@ -105,6 +109,10 @@ class BranchPair:
     def restart(self) -> None:
         self.a = self.origin.fork()
         self.b = self.origin.fork()
+        if self.stream is not None:
+            # the engine keys every draw by its scenario's seed at that step, so this swaps the
+            # stream from the fork on and leaves the state (and the history before it) alone
+            self.a.scenario.seed = self.b.scenario.seed = int(self.stream)
         for path, value in self.changes.items():
             self.b.set_param(path, value)
         self.diverged_day: float | None = None
@@ -144,6 +152,42 @@ class BranchPair:
             if time.perf_counter() - t0 > budget_s:
                 break
         return n
+
+
+def replicate_pairs(pair: BranchPair, n: int) -> list[BranchPair]:
+    """``n`` more pairs from the same fork point with the same changes, each drawing its own random
+    stream after the fork (seeds 1000 + fork seed + i): one pair is one sample of chance, and once
+    A and B differ their later draws no longer line up, so the average effect needs several."""
+    out = []
+    for i in range(1, n + 1):
+        r = BranchPair(pair.origin, pair.horizon_days, pair.step_days, stream=1000 + pair.origin.seed + i)
+        r.set_changes(pair.changes)
+        r.restart()
+        out.append(r)
+    return out
+
+
+def outcome(e: Engine) -> tuple[int, float]:
+    """(macrometastases now, cells in all metastases) of one branch."""
+    les = e.lesions
+    return int((les.state == 2).sum()), float(les.cells[les.state > 0].sum())
+
+
+def replicate_summary(pairs: list[BranchPair]) -> str:
+    """Plain words on how the shown pair and its replicates came out ('' until all have finished)."""
+    if len(pairs) < 2 or not all(p.finished for p in pairs):
+        return ""
+    res = [(outcome(p.a), outcome(p.b)) for p in pairs]
+    ma = np.array([a[0] for a, _ in res], float)
+    mb = np.array([b[0] for _, b in res], float)
+    ca = np.array([a[1] for a, _ in res])
+    cb = np.array([b[1] for _, b in res])
+    fewer, same, more = int((mb < ma).sum()), int((mb == ma).sum()), int((mb > ma).sum())
+    both = (ca > 0) & (cb > 0)
+    ratio = f"median ×{np.median(cb[both] / ca[both]):.2g}" if both.any() else "no metastases to compare"
+    return (f"Across {len(pairs)} pairs (the one shown and {len(pairs) - 1} with other random streams after "
+            f"the fork): macrometastases A {ma.mean():.1f}, B {mb.mean():.1f} on average; B had fewer in "
+            f"{fewer}, as many in {same}, more in {more}. Cells in metastases, B ÷ A: {ratio}.")
 
 
 def first_difference(a: Engine, b: Engine) -> str:

@@ -9,7 +9,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sim_core import COUNTER_NAMES, BodyGraph, Engine
 
@@ -43,8 +50,7 @@ def state_values(e: Engine) -> list[tuple[str, float, str]]:
             ("micrometastases now", float(micro.sum()), "count"),
             ("largest metastasis", largest, "size"),
             ("cells in metastases", in_mets, "count"),
-            ("dormant cells now", float(e.pools.dormant.sum()), "count"),
-            ("cells in transit now", float(e.alive_in_transit()), "count")]
+            ("dormant cells now", float(e.pools.dormant.sum()), "count")]
 
 
 def compare_rows(a: Engine, b: Engine) -> list[tuple[str, float, float, str]]:
@@ -106,7 +112,7 @@ class CompareTablePanel(QWidget):
         for col in range(1, len(self.HEADERS)):
             hh.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         hh.setDefaultAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.table.verticalHeader().setDefaultSectionSize(round(24 * sizes.scale))
+        self.table.verticalHeader().setDefaultSectionSize(round(21 * sizes.scale))
         pad = round(4 * sizes.scale)
         self.table.setStyleSheet(
             f"QTableWidget {{ background: {theme.PANEL}; alternate-background-color: #15243e;"
@@ -114,7 +120,12 @@ class CompareTablePanel(QWidget):
             f"QTableWidget::item {{ padding: 0 {pad * 2}px; }}"
             f"QHeaderView::section {{ background: {theme.PANEL_2}; color: {theme.TEXT}; border: none;"
             f" padding: {pad}px {pad * 2}px; font-weight: 600; font-size: {sizes.small}px; }}")
-        lay.addWidget(self.table, 1)
+        lay.addWidget(self.table)
+        self.replicates = QLabel("")
+        self.replicates.setWordWrap(True)
+        self.replicates.setStyleSheet(f"color: {theme.ACCENT};")
+        lay.addWidget(self.replicates)
+        lay.addStretch(1)
         self.rows: list[tuple[str, str, str, str, str]] = []
 
     def show_branches(self, a: Engine, b: Engine) -> None:
@@ -127,6 +138,8 @@ class CompareTablePanel(QWidget):
         self.rows = rows
         t = self.table
         t.setRowCount(len(rows))
+        t.setMinimumHeight(t.horizontalHeader().sizeHint().height() + 2 * t.frameWidth() + 8   # no scrolling
+                           + len(rows) * t.verticalHeader().defaultSectionSize())
         bold = theme.font(self.sizes.small, bold=True)
         plain = theme.font(self.sizes.small)
         section = len(FUNNEL_ROWS)
@@ -165,18 +178,19 @@ class SiteHistoryPanel(QWidget):
         self.sizes = sizes
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
-        title = QLabel("Living cancer cells by site — A solid, B dashed")
+        title = QLabel("Living cancer cells by site (log scale) — A solid, B dashed")
         title.setObjectName("heading")
         lay.addWidget(title)
         self.cells_plot = self._plot("living cells (log)", log=True)
         self.cells_plot.setAccessibleName("Cells per site over time in branches A and B")
-        lay.addWidget(self.cells_plot, 3)
+        self.cells_plot.setLabel("bottom", "")   # the plot below carries the shared time axis label
+        lay.addWidget(self.cells_plot, 2)
         sub = QLabel("Macrometastases (lesions with their own blood supply) — A solid, B dashed")
         sub.setObjectName("dim")
         lay.addWidget(sub)
         self.les_plot = self._plot("macrometastases", log=False)
         self.les_plot.setAccessibleName("Macrometastases over time in branches A and B")
-        lay.addWidget(self.les_plot, 2)
+        lay.addWidget(self.les_plot, 1)
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
         self.labels: dict[str, pg.TextItem] = {}
         for name, color in GROUP_COLORS.items():
@@ -211,7 +225,6 @@ class SiteHistoryPanel(QWidget):
         p.setMouseEnabled(False, False)
         p.hideButtons()
         p.setLabel("bottom", "days since the start of the run")
-        p.setLabel("left", ylabel)
         for ax in ("left", "bottom"):
             p.getAxis(ax).setTextPen(theme.TEXT_DIM)
             p.getAxis(ax).setPen(theme.BORDER)

@@ -5,9 +5,8 @@ main run untouched."""
 import numpy as np
 import pytest
 
-from sim_core import Engine, load_scenario
-
 from desktop.lab.fork_pair import BranchPair, antiangio_preset, first_difference
+from sim_core import Engine, load_scenario
 
 
 def _state(e: Engine) -> dict[str, np.ndarray]:
@@ -138,6 +137,9 @@ def test_window_runs_both_branches_and_compares_funnels(qtbot, controller, fork_
     assert "antiangio.strength" in w.map_b.what.text() and "unchanged" in w.map_a.title.text()
     assert "differ since day" in w.verdict.text()
     assert "day 500" in w.map_a.summary.text() and "day 500" in w.map_b.summary.text()
+    assert len(w.reps) == 4 and all(r.finished for r in w.reps)
+    assert w.table.replicates.text().startswith("Across 5 pairs")
+    assert w.reps[0].a.seed != w.pair.a.seed and w.pair.a.seed == controller.scenario.seed
     w.close()
     assert controller.engine is eng
     assert (eng.t_days, eng.step_index, eng.recorder.n) == main_before[:2] + (main_before[3],)
