@@ -176,3 +176,31 @@ def test_render_fork_screenshot(tmp_path, qapp):
     render_fork_screenshot(out, days_before=120, days_after=60, size=(1280, 800))
     img = QImage(str(out))
     assert (img.width(), img.height()) == (1280, 800)
+
+
+def test_refork_takes_the_main_run_as_it_is_now(qtbot, controller, fork_window):
+    w = fork_window
+    w.apply_preset()
+    w.pause()
+    controller.advance_days(40)            # the main run goes on meanwhile
+    w.refork()
+    assert w.pair.fork_day == pytest.approx(340.0)
+    # the preset treats from the fork day: the new one
+    assert w.pair.changes == {"antiangio.start_day": pytest.approx(340.0), "antiangio.strength": 1.0}
+    assert "day 340" in w.fork_info.text()
+    assert w.pair.days_done == 0 and not w.running
+
+
+def test_opened_from_the_main_window_and_closed(qtbot, controller, window):
+    from desktop.lab.fork import ForkWindow
+
+    eng = controller.engine
+    before = (eng.t_days, eng.step_index, eng.counters.copy())
+    fw = ForkWindow(controller, parent=window, replicates=0)   # as the Lab menu opens it
+    assert fw.sizes is window.sizes and fw.isWindow()
+    fw.show()
+    qtbot.waitExposed(fw)
+    fw.set_change("immune.surveillance", 3.0)
+    qtbot.waitUntil(lambda: fw.pair.days_done >= 5, timeout=10000)
+    fw.close()
+    assert (eng.t_days, eng.step_index) == before[:2] and np.array_equal(eng.counters, before[2])
