@@ -48,6 +48,9 @@ def _state_arrays(eng: Engine) -> dict[str, np.ndarray]:
 def save_checkpoint(eng: Engine, path: str | Path) -> None:
     """Write the engine's state atomically to ``path`` (``.npz``)."""
     p = Path(path)
+    if getattr(eng, "resolution", "packets") != "packets":
+        raise InputError(str(p), "resolution", "checkpoints hold pooled-packet runs only; "
+                         "cell-resolution runs cannot be saved yet")
     header = (f'format = "{FORMAT}"\nversion = "{__version__}"\nt_days = {eng.t_days!r}\n'
               f"step = {eng.step_index}\nprimary_cells = {eng.primary_cells!r}\n"
               f"next_record = {eng._next_record!r}\nrecord_every_days = {eng.record_every_days!r}\n"

@@ -15,7 +15,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from .body_graph import KIND_ORGAN, KIND_NODE, VESSEL_CLASS, BodyGraph, load_body_graph
+from .body_graph import KIND_NODE, KIND_ORGAN, VESSEL_CLASS, BodyGraph, load_body_graph
+from .cell_mode import CellTransport
 from .errors import InputError
 from .kernels import layout as L
 from .kernels.beds import update_beds
@@ -25,6 +26,9 @@ from .params import Params
 from .recorder import Recorder
 from .scenario import Scenario
 from .state import LesionTable, OrganPools, PacketTable
+
+#: Transport resolutions: pooled packets of many cells (fast, the default) or one packet per cell.
+RESOLUTIONS = ("packets", "cells")
 
 DAYS_PER_MONTH = 30.44
 
@@ -73,7 +77,16 @@ class Engine:
     """A simulated body with one primary site (patient mode) or none (injection experiments)."""
 
     def __init__(self, scenario: Scenario, graph: BodyGraph | None = None, *, shedding: bool = True,
-                 record_every_days: float = 1.0):
+                 record_every_days: float = 1.0, resolution: str = "packets",
+                 cell_capacity: int = 1 << 20, max_packets: int = 1 << 24):
+        """``resolution="cells"`` follows every shed cell (or cluster) as its own packet in a pool
+        of ``cell_capacity`` slots that may grow up to ``max_packets`` (then the run stops with a
+        clear error); results agree statistically with pooled packets."""
+        if resolution not in RESOLUTIONS:
+            raise InputError("engine", "resolution", f"must be one of {', '.join(RESOLUTIONS)}")
+        self.resolution = resolution
+        self._cell_capacity = int(cell_capacity)
+        self._max_packets = int(max_packets)
         self.graph = graph or default_graph()
         if scenario.primary not in self.graph.index:
             raise InputError(scenario.source, "primary", f"unknown primary site {scenario.primary!r}")
@@ -171,6 +184,8 @@ class Engine:
         self.t_days = 0.0
         self.step_index = 0
         self.packets = PacketTable(4096)
+        self.cells = (CellTransport(self.graph, self._cell_capacity, self._max_packets)
+                      if self.resolution == "cells" else None)
         self.lesions = LesionTable(1024)
         self.pools = OrganPools(n)
         self.counters = np.zeros(L.N_COUNTERS)
@@ -183,7 +198,7 @@ class Engine:
         self._next_record = 0.0
         self._record()
 
-    def fork(self) -> "Engine":
+    def fork(self) -> Engine:
         """An independent copy of the whole state (sharing only the read-only body graph).
 
         The copy draws the same counter-based random numbers as the original, so two forks stepped
@@ -197,6 +212,10 @@ class Engine:
             raise InputError("inject", "vessel", f"unknown vessel {vessel!r}")
         if cells < 1:
             raise InputError("inject", "cells", "must be at least 1")
+        if self.cells is not None:
+            self.cells.inject(g.v_index[vessel], int(cells), int(cluster_cells))
+            self.counters[L.C_INJECTED] += cells
+            return
         pk = self.packets
         if pk.n_free[0] < 1:
             pk.grow()
@@ -229,17 +248,19 @@ class Engine:
         if self.primary_cells > 0:
             primary_next = gompertz(self.primary_cells, rates[L.R_VASC_GROWTH],
                                      self.params["primary.initial_cells"], rates[L.R_MAX_CELLS], dt_d)
-        if self.shedding:
-            src, cells = self._shedding_sources(_log_mean(self.primary_cells, primary_next))
-            per_h = np.full(src.shape[0], rates[L.R_SHED_PER_CELL] / 24.0)
-            per_h[1:] *= rates[L.R_FROM_METS]
+        if self.cells is not None:
+            src, cells, per_h = self._shedding(primary_next, rates)
+            self.cells.step(dt_h, rates, src, cells, per_h, seed, step, self.counters,
+                            self.pools, self.died_in_vessel)
+        if self.shedding and self.cells is None:
+            src, cells, per_h = self._shedding(primary_next, rates)
             while shed_into_vessels(dt_h, src, cells, g.out_ptr, g.out_idx, g.v_kind, self._v_class,
                                     g.v_share, pk.cells, pk.nclu, pk.vessel, pk.pos_h, pk.clock_h,
                                     pk.route, pk.pid, pk.active, pk.free_stack, pk.n_free,
                                     pk.next_id, self.counters, rates, per_h, seed, step,
                                     self._ctr) == L.NEED_PACKETS:
                 pk.grow(6 * g.m * src.shape[0] + 16)
-        while advance_packets(dt_h, g.v_dst, g.v_kind, self._v_class, g.v_share, g.v_transit_h,
+        while self.cells is None and advance_packets(dt_h, g.v_dst, g.v_kind, self._v_class, g.v_share, g.v_transit_h,
                               g.out_ptr, g.out_idx, g.arrest_class, g.kind, pk.cells, pk.nclu,
                               pk.vessel, pk.pos_h, pk.clock_h, pk.route, pk.pid, pk.active,
                               pk.free_stack, pk.n_free, pk.next_id, po.pool_s, po.pool_cc,
@@ -271,6 +292,15 @@ class Engine:
         while self.t_days < end - 1e-9:
             self.step(min(dt_days, end - self.t_days) * 86400.0)
 
+    def _shedding(self, primary_next: float, rates: np.ndarray):
+        """Shedding sources, their sizes and shedding rate per cell-hour (none without shedding)."""
+        if not self.shedding:
+            return np.zeros(0, np.int32), np.zeros(0), np.zeros(0)
+        src, cells = self._shedding_sources(_log_mean(self.primary_cells, primary_next))
+        per_h = np.full(src.shape[0], rates[L.R_SHED_PER_CELL] / 24.0)
+        per_h[1:] *= rates[L.R_FROM_METS]
+        return src, cells, per_h
+
     def _shedding_sources(self, primary_cells: float) -> tuple[np.ndarray, np.ndarray]:
         """Shedding tumours and their sizes: the primary at its mean size over the step (so the
         amount shed does not depend on the step length), then metastases if they shed."""
@@ -299,6 +329,8 @@ class Engine:
         return self.pools.alive() + per
 
     def alive_in_transit(self) -> int:
+        if self.cells is not None:
+            return self.cells.alive()
         pk = self.packets
         return int(pk.cells[pk.active == 1].sum())
 
@@ -341,17 +373,26 @@ class Engine:
                              "macrometastases": int(macro[c]), "largest_lesion_cells": float(largest[c])}
         return out
 
-    def snapshot(self) -> Snapshot:
-        g, pk, les = self.graph, self.packets, self.lesions
-        xy = np.empty((pk.capacity, 2))
-        packet_positions(pk.active, pk.vessel, pk.pos_h, g.v_transit_h, g.path_ptr, g.path_xy, xy)
+    def _packet_view(self):
+        """(cells, nclu, vessel, pos_h, pid) of every packet in a vessel, as fresh arrays."""
+        if self.cells is not None:
+            return self.cells.packet_view()
+        pk = self.packets
         on = pk.active == 1
+        return pk.cells[on].copy(), pk.nclu[on].copy(), pk.vessel[on].copy(), pk.pos_h[on].copy(), pk.pid[on].copy()
+
+    def snapshot(self) -> Snapshot:
+        g, les = self.graph, self.lesions
+        cells, nclu, vessel, pos_h, pid = self._packet_view()
+        xy = np.empty((cells.shape[0], 2))
+        packet_positions(np.ones(cells.shape[0], np.int8), vessel, pos_h, g.v_transit_h, g.path_ptr,
+                         g.path_xy, xy)
         used = les.state > 0
         return Snapshot(
-            t_days=self.t_days, step=self.step_index, packet_xy=xy[on], packet_cells=pk.cells[on].copy(),
-            packet_nclu=pk.nclu[on].copy(), packet_kind=g.v_kind[pk.vessel[on]].copy(),
-            packet_id=pk.pid[on].copy(), packet_vessel=pk.vessel[on].copy(),
-            packet_frac=np.minimum(pk.pos_h[on] / g.v_transit_h[pk.vessel[on]], 1.0), lesion_comp=les.comp[used].copy(),
+            t_days=self.t_days, step=self.step_index, packet_xy=xy, packet_cells=cells,
+            packet_nclu=nclu, packet_kind=g.v_kind[vessel].copy(),
+            packet_id=pid, packet_vessel=vessel,
+            packet_frac=np.minimum(pos_h / g.v_transit_h[vessel], 1.0), lesion_comp=les.comp[used].copy(),
             lesion_cells=les.cells[used].copy(), lesion_state=les.state[used].copy(),
             lesion_route=les.route[used].copy(), lesion_id=les.lid[used].copy(),
             held_cells=self.pools.alive().astype(np.float64), dormant_cells=self.pools.dormant.sum(axis=1).astype(np.float64),

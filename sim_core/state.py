@@ -101,3 +101,62 @@ class OrganPools:
     def alive(self) -> np.ndarray:
         """Cells held per compartment (not counting lesions)."""
         return (self.arr_s + self.arr_c + self.doomed + self.dormant + self.spawn).sum(axis=1) + self.floating
+
+
+class CellPool:
+    """Cell-resolution packets: one per cell or cluster, in chunks of ``kernels.cells.CHUNK`` slots.
+
+    Each chunk keeps its live packets packed at its front, so ``n_live[c]`` is all the bookkeeping
+    a chunk needs: its free slots are its tail. Small dtypes keep a packet at 18 bytes.
+    """
+
+    _columns = (("vessel", np.int16), ("pos_h", np.float32), ("cells", np.int16),
+                ("kind", np.int8), ("route", np.uint8), ("pid", np.int64))
+
+    def __init__(self, capacity: int, max_packets: int):
+        from .kernels.cells import CHUNK
+
+        self.chunk = CHUNK
+        self.max_packets = int(max_packets)
+        nch = max(1, -(-int(capacity) // CHUNK))
+        self.n_live = np.zeros(nch, np.int64)
+        for name, dtype in self._columns:
+            setattr(self, name, np.full(nch * CHUNK, 0, dtype))   # written, so resident from the start
+        self.next_id = 0
+
+    @property
+    def capacity(self) -> int:
+        return self.n_live.shape[0] * self.chunk
+
+    @property
+    def n_used(self) -> int:
+        return int(self.n_live.sum())
+
+    def free(self) -> int:
+        return self.capacity - self.n_used
+
+    def nbytes(self) -> int:
+        return sum(getattr(self, name).nbytes for name, _ in self._columns) + self.n_live.nbytes
+
+    def grow(self, min_free: int) -> None:
+        """Add chunks (at least doubling) so that ``min_free`` slots are free; bounded by
+        ``max_packets``, past which the run stops with a clear error."""
+        need = self.n_used + int(min_free)
+        new = max(2 * self.capacity, need)
+        if new > self.max_packets:
+            new = self.max_packets
+            if new < need or new <= self.capacity:
+                raise MemoryError(f"the cell-resolution pool is full at {self.capacity:,} packets "
+                                  f"(max_packets); lower the shedding or use aggregated packets")
+        nch = -(-new // self.chunk)
+        add = nch - self.n_live.shape[0]
+        self.n_live = np.concatenate([self.n_live, np.zeros(add, np.int64)])
+        for name, dtype in self._columns:
+            setattr(self, name, np.concatenate([getattr(self, name), np.zeros(add * self.chunk, dtype)]))
+
+    def live_index(self) -> np.ndarray:
+        from .kernels.cells import live_slots
+
+        out = np.empty(self.n_used, np.int64)
+        live_slots(self.n_live, out)
+        return out

@@ -114,3 +114,13 @@ def binomial(n, p, key, counter):
             x = float(n)
         k = int(x)
     return n - k if flip else k
+
+
+@jit
+def uniform_seq(key, counter):
+    """Uniform double in (0, 1): element ``counter`` of the splitmix64 sequence seeded by ``key``.
+
+    One finaliser per draw instead of two: the per-packet kernels, which draw once per vessel and
+    once per junction, use this (counters there are packet id << 20 | draw index, all distinct)."""
+    z = mix64(np.uint64(key) + np.uint64(counter) * _GOLDEN)
+    return (float(z >> _S11) + 0.5) * _INV53

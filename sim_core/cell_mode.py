@@ -1,0 +1,264 @@
+"""Cell-resolution transport for the engine: the packet pool, the per-step rate tables, births
+planned into free chunk tails, and the reduction of per-block tallies into the engine's counters
+and organ pools. The rules live in ``kernels.cells``; this module only organises the arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .body_graph import VESSEL_CLASS, BodyGraph
+from .kernels import layout as L
+from .kernels.cells import (
+    A_ANOIKIS,
+    A_ARRESTED,
+    A_CAVITY,
+    A_DRAWS,
+    A_IMMUNE,
+    A_PACKET_STEPS,
+    A_SHEAR,
+    CHUNK,
+    FLAG_BED,
+    FLAG_CAVITY,
+    KIND_CLUSTER,
+    KIND_NONVIABLE,
+    KIND_SINGLE,
+    N_ACC,
+    N_BLOCKS,
+    advance_cells,
+    birth_cells,
+    shed_counts,
+)
+from .state import CellPool, OrganPools
+
+KIND_CAVITY_COMP = 4
+#: Before each round of births the pool is grown if less than this share of it is free.
+MIN_FREE_SHARE = 0.25
+
+
+def hazard_table(rates: np.ndarray) -> np.ndarray:
+    """Death hazards per hour, [packet kind, vessel class (blood, lymph, cavity), cause]."""
+    haz = np.zeros((3, 3, 3))
+    prot = rates[L.R_CLUSTER_PROT]
+    for vc in range(3):
+        ha = rates[L.R_ANOIKIS]
+        hs = rates[L.R_SHEAR] if vc == 0 else 0.0
+        hi = rates[L.R_IMMUNE] if vc != 2 else 0.0
+        haz[KIND_SINGLE, vc] = (ha, hs, hi)
+        haz[KIND_CLUSTER, vc] = (ha * prot, hs, hi * prot)
+        haz[KIND_NONVIABLE, vc] = (rates[L.R_ANOIKIS_NONVIABLE], 0.0, 0.0)
+    return haz
+
+
+def full_vessel_death(haz: np.ndarray, v_class: np.ndarray, v_transit_h: np.ndarray) -> np.ndarray:
+    """Chance of dying over a whole vessel, [packet kind, vessel]."""
+    h = haz.sum(axis=2)[:, v_class]
+    return -np.expm1(-h * v_transit_h[None, :])
+
+
+def cumulative_table(groups: list[list[tuple[int, float]]]):
+    """(ptr, vessel, cumulative share) arrays of lists of (vessel, weight): weights are normalised
+    within each list; a list with no positive weight becomes empty (no way out)."""
+    ptr, ves, cum = [0], [], []
+    for items in groups:
+        items = [(e, w) for e, w in items if w > 0.0]
+        total = sum(w for _, w in items)
+        if total > 0.0:
+            c = np.cumsum([w for _, w in items]) / total
+            ves.extend(e for e, _ in items)
+            cum.extend(c.tolist())
+        ptr.append(len(ves))
+    return np.array(ptr, np.int64), np.array(ves, np.int64), np.array(cum, np.float64)
+
+
+def pick_tables(graph: BodyGraph, v_class: np.ndarray):
+    """Per (compartment, arrival class): the outgoing vessels of that class or, where there are
+    none, all outgoing vessels, with cumulative flow shares (indexed 3 * compartment + class)."""
+    g = graph
+    groups = []
+    for d in range(g.n):
+        out = [int(e) for e in g.out_idx[g.out_ptr[d]:g.out_ptr[d + 1]]]
+        for vc in range(3):
+            same = [e for e in out if v_class[e] == vc]
+            if not any(g.v_share[e] > 0 for e in same):
+                same = out
+            groups.append([(e, float(g.v_share[e])) for e in same])
+    return cumulative_table(groups)
+
+
+def arrest_table(arrest_class: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """Chance that a cell or cluster is held on one pass through each compartment."""
+    by_class = np.array([0.0, rates[L.R_ARREST_LUNG], rates[L.R_ARREST_LIVER], rates[L.R_ARREST_BED],
+                         rates[L.R_ARREST_NODE]])
+    return by_class[arrest_class]
+
+
+class CellTransport:
+    """One packet per cell: the pool and the step of transport (advance, then this step's births)."""
+
+    def __init__(self, graph: BodyGraph, capacity: int, max_packets: int):
+        g = self.graph = graph
+        self.pool = CellPool(capacity, max_packets)
+        self.v_class = VESSEL_CLASS[g.v_kind].astype(np.int8)
+        flag = np.where(g.arrest_class != 0, FLAG_BED, 0)
+        self.comp_flag = np.where(g.kind == KIND_CAVITY_COMP, FLAG_CAVITY, flag).astype(np.int8)
+        self.pick = pick_tables(g, self.v_class)
+        self.acc = np.zeros((N_BLOCKS, N_ACC), np.int64)
+        self.acc_died = np.zeros((N_BLOCKS, g.m, 3), np.int64)
+        self.acc_arr_s = np.zeros((N_BLOCKS, g.n, L.N_ROUTES), np.int64)
+        self.acc_arr_c = np.zeros((N_BLOCKS, g.n, L.N_ROUTES), np.int64)
+        self.acc_float = np.zeros((N_BLOCKS, g.n), np.int64)
+        self.acc_clear = np.zeros((N_BLOCKS, g.n), np.int64)
+        #: cumulative random draws and packet-steps (for the benchmark's draws per packet-step)
+        self.draws = 0
+        self.packet_steps = 0
+
+    # --- read-outs ---------------------------------------------------------------------------------
+    def alive(self) -> int:
+        p = self.pool
+        return int(p.cells[p.live_index()].sum(dtype=np.int64))
+
+    def packet_view(self):
+        """(cells, nclu, vessel, pos_h, pid) of the live packets; nclu is 0 for a single cell,
+        1 for a cluster and -1 for a non-viable cell, as in pooled packets."""
+        p = self.pool
+        i = p.live_index()
+        nclu = np.array([0, 1, -1], np.int64)[p.kind[i]]
+        return (p.cells[i].astype(np.int64), nclu, p.vessel[i].astype(np.int32),
+                p.pos_h[i].astype(np.float64), p.pid[i].copy())
+
+    # --- changes -----------------------------------------------------------------------------------
+    def inject(self, vessel: int, cells: int, cluster_cells: int) -> None:
+        """``cells`` cells at the start of ``vessel``: single cells, or clusters of about
+        ``cluster_cells`` (the cells shared out as evenly as possible)."""
+        p = self.pool
+        if cluster_cells > 1:
+            units = max(1, cells // cluster_cells)
+            per, extra = divmod(cells, units)
+            if per + 1 > np.iinfo(np.int16).max:
+                raise ValueError("clusters larger than 32,767 cells are not supported")
+            size = np.full(units, per, np.int64)
+            size[:extra] += 1
+            kind = np.where(size > 1, KIND_CLUSTER, KIND_SINGLE)
+        else:
+            units = cells
+            size = np.ones(units, np.int64)
+            kind = np.full(units, KIND_SINGLE)
+        if p.free() < units:
+            p.grow(units)
+        slots = self._take_slots(units)
+        p.vessel[slots] = vessel
+        p.pos_h[slots] = 0.0
+        p.cells[slots] = size
+        p.kind[slots] = kind
+        p.route[slots] = 1 << int(self.graph.v_kind[vessel])
+        p.pid[slots] = p.next_id + np.arange(units)
+        p.next_id += units
+
+    def _take_slots(self, k: int) -> np.ndarray:
+        """The first ``k`` free slots, chunk by chunk (the chunks' counts are updated)."""
+        p = self.pool
+        free = p.chunk - p.n_live
+        take = np.minimum(free, np.maximum(0, k - (np.cumsum(free) - free)))
+        out = np.concatenate([c * p.chunk + p.n_live[c] + np.arange(t) for c, t in enumerate(take) if t > 0])
+        p.n_live += take
+        return out
+
+    def step(self, dt_h, rates, src, src_cells, per_h, seed, step, counters, pools: OrganPools,
+             died_in_vessel) -> None:
+        g, p = self.graph, self.pool
+        for a in (self.acc, self.acc_died, self.acc_arr_s, self.acc_arr_c, self.acc_float, self.acc_clear):
+            a[...] = 0
+        haz = hazard_table(rates)
+        p_arrest = arrest_table(g.arrest_class, rates)
+        q_full = full_vessel_death(haz, self.v_class, g.v_transit_h)
+        common = (g.v_dst, g.v_kind, self.v_class, g.v_transit_h, *self.pick, self.comp_flag,
+                  p_arrest, haz, q_full, seed, step, self.acc, self.acc_died, self.acc_arr_s,
+                  self.acc_arr_c, self.acc_float, self.acc_clear)
+        advance_cells(dt_h, p.n_live, p.vessel, p.pos_h, p.cells, p.kind, p.route, p.pid, *common)
+        if src.shape[0]:
+            self._births(dt_h, rates, src, src_cells, per_h, seed, step, counters, common)
+        self._reduce(counters, pools, died_in_vessel)
+
+    def _births(self, dt_h, rates, src, src_cells, per_h, seed, step, counters, common) -> None:
+        g, p = self.graph, self.pool
+        counts = np.zeros((src.shape[0], 4), np.int64)
+        shed_counts(dt_h, src_cells, per_h, rates, seed, step, counts)
+        counters[L.C_SHED] += counts[:, 0].sum()
+        counters[L.C_CLUSTERS_SHED] += counts[:, 3].sum()
+        n_units, g_kind, g_cells, g_extra, g_out = [], [], [], [], []
+        for s in range(src.shape[0]):
+            n_shed, viable, in_clu, nclu = (int(x) for x in counts[s])
+            frac = self._class_shares(int(src[s]), rates)
+            c = int(src[s])
+            out = [(int(e), frac[self.v_class[e]] * float(g.v_share[e]))
+                   for e in g.out_idx[g.out_ptr[c]:g.out_ptr[c + 1]]]
+            groups = [(viable - in_clu, KIND_SINGLE, 1, 0), (n_shed - viable, KIND_NONVIABLE, 1, 0)]
+            if nclu > 0:
+                per, extra = divmod(in_clu, nclu)
+                groups.insert(1, (nclu, KIND_CLUSTER, per, extra))
+            for units, kind, cells, extra in groups:
+                n_units.append(units)
+                g_kind.append(kind)
+                g_cells.append(cells)
+                g_extra.append(extra)
+                g_out.append(out)
+        unit_end = np.cumsum(n_units).astype(np.int64)
+        total = int(unit_end[-1]) if unit_end.shape[0] else 0
+        if total == 0:
+            return
+        g_kind = np.array(g_kind, np.int64)
+        g_cells = np.array(g_cells, np.int64)
+        g_extra = np.array(g_extra, np.int64)
+        birth = cumulative_table(g_out)
+        first_pid = p.next_id
+        p.next_id += total
+        start = 0
+        while start < total:
+            want = max(CHUNK, int(MIN_FREE_SHARE * p.capacity))
+            if p.free() < want:
+                try:
+                    p.grow(want)
+                except MemoryError:
+                    if p.free() == 0:
+                        raise
+            free = p.chunk - p.n_live
+            cum = np.cumsum(free)
+            count = np.minimum(free, np.maximum(0, (total - start) - (cum - free)))
+            chunks = np.nonzero(count)[0]
+            count = count[chunks]
+            first = start + np.concatenate([[0], np.cumsum(count)[:-1]])
+            birth_cells(dt_h, chunks.astype(np.int64), first.astype(np.int64), count.astype(np.int64),
+                        first_pid, unit_end, g_kind, g_cells, g_extra, *birth, p.n_live,
+                        p.vessel, p.pos_h, p.cells, p.kind, p.route, p.pid, *common)
+            start += int(count.sum())
+
+    def _class_shares(self, comp: int, rates) -> np.ndarray:
+        """Shares of blood, lymph and cavity among a source's shed cells; a class with no vessel
+        out of the source is folded into blood (as the pooled kernel does)."""
+        g = self.graph
+        has = np.zeros(3, bool)
+        has[self.v_class[g.out_idx[g.out_ptr[comp]:g.out_ptr[comp + 1]]]] = True
+        frac = np.zeros(3)
+        frac[1] = rates[L.R_LYMPH_FRAC] if has[1] else 0.0
+        frac[2] = rates[L.R_CAVITY_FRAC] if has[2] else 0.0
+        frac[0] = max(0.0, 1.0 - frac[1] - frac[2]) if has[0] else 0.0
+        return frac
+
+    def _reduce(self, counters, pools: OrganPools, died_in_vessel) -> None:
+        a = self.acc.sum(axis=0)
+        counters[L.C_DIED_ANOIKIS] += a[A_ANOIKIS]
+        counters[L.C_DIED_SHEAR] += a[A_SHEAR]
+        counters[L.C_DIED_IMMUNE] += a[A_IMMUNE]
+        counters[L.C_ARRESTED] += a[A_ARRESTED]
+        counters[L.C_CAVITY] += a[A_CAVITY]
+        self.draws += int(a[A_DRAWS])
+        self.packet_steps += int(a[A_PACKET_STEPS])
+        died_in_vessel += self.acc_died.sum(axis=0)
+        arr_s = self.acc_arr_s.sum(axis=0)
+        arr_c = self.acc_arr_c.sum(axis=0)
+        pools.arr_s += arr_s
+        pools.arr_c += arr_c
+        pools.arrested_cum += (arr_s + arr_c).sum(axis=1)
+        pools.floating += self.acc_float.sum(axis=0)
+        pools.cleared_cum += self.acc_clear.sum(axis=0)
