@@ -109,6 +109,9 @@ class CellTransport:
         self.acc_arr_c = np.zeros((N_BLOCKS, g.n, L.N_ROUTES), np.int64)
         self.acc_float = np.zeros((N_BLOCKS, g.n), np.int64)
         self.acc_clear = np.zeros((N_BLOCKS, g.n), np.int64)
+        self._used = N_BLOCKS
+        self._tables_key = None
+        self._tables = None
         #: cumulative random draws and packet-steps (for the benchmark's draws per packet-step)
         self.draws = 0
         self.packet_steps = 0
@@ -164,14 +167,29 @@ class CellTransport:
         p.n_live += take
         return out
 
+    def _rate_tables(self, rates):
+        """Hazards, arrest chances and whole-vessel death chances for ``rates`` (cached: rates
+        change only when a parameter or the treatment clock does)."""
+        key = rates.tobytes()
+        if self._tables_key != key:
+            g = self.graph
+            haz = hazard_table(rates)
+            self._tables = (haz, arrest_table(g.arrest_class, rates),
+                            full_vessel_death(haz, self.v_class, g.v_transit_h))
+            self._tables_key = key
+        return self._tables
+
+    def _blocks(self) -> list[np.ndarray]:
+        return [self.acc, self.acc_died, self.acc_arr_s, self.acc_arr_c, self.acc_float, self.acc_clear]
+
     def step(self, dt_h, rates, src, src_cells, per_h, seed, step, counters, pools: OrganPools,
              died_in_vessel) -> None:
         g, p = self.graph, self.pool
-        for a in (self.acc, self.acc_died, self.acc_arr_s, self.acc_arr_c, self.acc_float, self.acc_clear):
-            a[...] = 0
-        haz = hazard_table(rates)
-        p_arrest = arrest_table(g.arrest_class, rates)
-        q_full = full_vessel_death(haz, self.v_class, g.v_transit_h)
+        # only blocks that can have run since the last step hold tallies (a block per chunk at most)
+        for a in self._blocks():
+            a[: self._used] = 0
+        self._used = min(N_BLOCKS, p.n_live.shape[0])
+        haz, p_arrest, q_full = self._rate_tables(rates)
         common = (g.v_dst, g.v_kind, self.v_class, g.v_transit_h, *self.pick, self.comp_flag,
                   p_arrest, haz, q_full, seed, step, self.acc, self.acc_died, self.acc_arr_s,
                   self.acc_arr_c, self.acc_float, self.acc_clear)
@@ -228,6 +246,7 @@ class CellTransport:
             chunks = np.nonzero(count)[0]
             count = count[chunks]
             first = start + np.concatenate([[0], np.cumsum(count)[:-1]])
+            self._used = max(self._used, min(N_BLOCKS, chunks.shape[0]))
             birth_cells(dt_h, chunks.astype(np.int64), first.astype(np.int64), count.astype(np.int64),
                         first_pid, unit_end, g_kind, g_cells, g_extra, *birth, p.n_live,
                         p.vessel, p.pos_h, p.cells, p.kind, p.route, p.pid, *common)
@@ -246,7 +265,8 @@ class CellTransport:
         return frac
 
     def _reduce(self, counters, pools: OrganPools, died_in_vessel) -> None:
-        a = self.acc.sum(axis=0)
+        u = self._used
+        a = self.acc[:u].sum(axis=0)
         counters[L.C_DIED_ANOIKIS] += a[A_ANOIKIS]
         counters[L.C_DIED_SHEAR] += a[A_SHEAR]
         counters[L.C_DIED_IMMUNE] += a[A_IMMUNE]
@@ -254,11 +274,11 @@ class CellTransport:
         counters[L.C_CAVITY] += a[A_CAVITY]
         self.draws += int(a[A_DRAWS])
         self.packet_steps += int(a[A_PACKET_STEPS])
-        died_in_vessel += self.acc_died.sum(axis=0)
-        arr_s = self.acc_arr_s.sum(axis=0)
-        arr_c = self.acc_arr_c.sum(axis=0)
+        died_in_vessel += self.acc_died[:u].sum(axis=0)
+        arr_s = self.acc_arr_s[:u].sum(axis=0)
+        arr_c = self.acc_arr_c[:u].sum(axis=0)
         pools.arr_s += arr_s
         pools.arr_c += arr_c
         pools.arrested_cum += (arr_s + arr_c).sum(axis=1)
-        pools.floating += self.acc_float.sum(axis=0)
-        pools.cleared_cum += self.acc_clear.sum(axis=0)
+        pools.floating += self.acc_float[:u].sum(axis=0)
+        pools.cleared_cum += self.acc_clear[:u].sum(axis=0)
