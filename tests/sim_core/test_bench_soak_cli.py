@@ -1,0 +1,56 @@
+"""``seedsoil-sim bench --quick`` and ``seedsoil-sim soak``: they run, print the JSON other tools
+read, and their checks hold (identical results across threads and implementations; a short soak
+with flat memory, no exception and every cell accounted for). Speed is not asserted here."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+CLI = [sys.executable, "-m", "sim_core.cli"]
+
+
+def run_cli(*args, timeout=600):
+    env = dict(os.environ)
+    return subprocess.run(CLI + list(args), capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_quick_bench_prints_the_json_shape_and_identical_results():
+    pytest.importorskip("mesa")
+    r = run_cli("bench", "--quick", "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(r.stdout)
+    assert res["bandwidth_gb_s"] > 0
+    impls = {(row["packets"], row["impl"], row["threads"]) for row in res["core"]}
+    for n in (10_000, 100_000):
+        for impl in ("numba", "numpy", "streaming-limit", "draw-limit"):
+            assert any(k[0] == n and k[1] == impl for k in impls), (n, impl)
+        assert (n, "numba", 1) in impls
+    assert (10_000, "mesa", 1) in impls
+    assert all(row["packet_steps_per_s"] > 0 for row in res["core"])
+    assert set(res["ratios"]) == {"numba_vs_numpy", "numba_vs_mesa", "numba_vs_streaming_limit",
+                                  "numba_vs_draw_limit", "thread_speedup", "scaling_exponent"}
+    assert res["startup"]["cold_s"] > 0 and res["startup"]["warm_s"] > 0
+    assert res["memory"]["peak_rss_mb_at_1e6"] > 0
+    assert res["identical"] == {"threads": True, "numpy": True, "mesa": True}
+    print(json.dumps(res["ratios"]), res["memory"], res["startup"])
+
+
+def test_a_short_soak_holds():
+    r = run_cli("soak", "--minutes", "0.3", "--json")
+    res = json.loads(r.stdout)
+    print({k: res[k] for k in ("simulated_days", "steps", "rss_mb", "rss_growth_after_warmup_pct", "exceptions")})
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert res["pass"] is True
+    assert res["exceptions"] == 0 and res["conservation_violations"] == 0
+    assert res["rss_growth_after_warmup_pct"] < 5.0
+    assert res["packets_in_flight"]["min_after_warmup"] > 500_000
+    assert set(res["rss_mb"]) == {"start", "after_warmup", "end"}
+
+
+def test_soak_refuses_a_bad_duration_in_one_line():
+    r = run_cli("soak", "--minutes", "-1")
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "minutes" in r.stderr
