@@ -14,6 +14,7 @@ import math
 import numba
 import numpy as np
 
+from .cell_mode import step_death
 from .kernels.cells import (
     A_ANOIKIS,
     A_ARRESTED,
@@ -105,7 +106,12 @@ def travel_py(t: Tables, tally: Tally, v, pos, cells, kind, route, pid, dt_h):
             ha, hs, hi = (float(x) for x in t.haz[kind, vc])
             h = ha + hs + hi
             if h > 0.0:
-                q = float(t.q_full[kind, v]) if arrived and pos == 0.0 else -math.expm1(-h * tau)
+                if arrived and pos == 0.0:
+                    q = float(t.q_full[kind, v])
+                elif not arrived and clock == 0.0:
+                    q = float(step_death(t.haz, dt_h)[kind, vc])
+                else:
+                    q = -math.expm1(-h * tau)
                 if kind != KIND_CLUSTER:
                     u = uniform_seq_py(key, base + draw)
                     draw += 1
@@ -287,7 +293,9 @@ def _numpy_step(t: Tables, state: dict, dt_h: float):
         ha, hs, hi = t.haz[k, vc, 0], t.haz[k, vc, 1], t.haz[k, vc, 2]
         h = ha + hs + hi
         full = arrived & (pos[act] == 0.0)
-        q = np.where(full, t.q_full[k, vv], -np.expm1(-h * tau))
+        whole_step = ~arrived & (clock[act] == 0.0)
+        q = np.where(full, t.q_full[k, vv],
+                     np.where(whole_step, step_death(t.haz, dt_h)[k, vc], -np.expm1(-h * tau)))
         risk = (tau > 0.0) & (h > 0.0)
         one = risk & (k != KIND_CLUSTER)
         u = uniform_seq_np(t.key, base[act] + draw[act].astype(np.uint64))

@@ -56,6 +56,11 @@ def full_vessel_death(haz: np.ndarray, v_class: np.ndarray, v_transit_h: np.ndar
     return -np.expm1(-h * v_transit_h[None, :])
 
 
+def step_death(haz: np.ndarray, dt_h: float) -> np.ndarray:
+    """Chance of dying over a whole step in one vessel, [packet kind, vessel class]."""
+    return -np.expm1(-haz.sum(axis=2) * dt_h)
+
+
 def cumulative_table(groups: list[list[tuple[int, float]]]):
     """(ptr, vessel, cumulative share) arrays of lists of (vessel, weight): weights are normalised
     within each list; a list with no positive weight becomes empty (no way out)."""
@@ -190,8 +195,9 @@ class CellTransport:
             a[: self._used] = 0
         self._used = min(N_BLOCKS, p.n_live.shape[0])
         haz, p_arrest, q_full = self._rate_tables(rates)
+        q_step = step_death(haz, dt_h)
         common = (g.v_dst, g.v_kind, self.v_class, g.v_transit_h, *self.pick, self.comp_flag,
-                  p_arrest, haz, q_full, seed, step, self.acc, self.acc_died, self.acc_arr_s,
+                  p_arrest, haz, q_full, q_step, seed, step, self.acc, self.acc_died, self.acc_arr_s,
                   self.acc_arr_c, self.acc_float, self.acc_clear)
         advance_cells(dt_h, p.n_live, p.vessel, p.pos_h, p.cells, p.kind, p.route, p.pid, *common)
         if src.shape[0]:

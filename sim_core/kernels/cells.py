@@ -85,11 +85,12 @@ def hold(d, k, cells, kind, acc, acc_arr_s, acc_arr_c):
 
 @ijit
 def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, v_dst, v_kind, v_class,
-           v_transit_h, pick_ptr, pick_v, pick_cum, comp_flag, p_arrest, haz, q_full, acc, acc_died,
-           acc_arr_s, acc_arr_c, acc_float, acc_clear):
+           v_transit_h, pick_ptr, pick_v, pick_cum, comp_flag, p_arrest, haz, q_full, q_step, acc,
+           acc_died, acc_arr_s, acc_arr_c, acc_float, acc_clear):
     """Follow one packet from ``clock`` to the end of the step (``dt_h``), hop by hop.
 
-    ``q_full[kind, v]`` is the chance of dying over a whole vessel, so a full hop needs no exp.
+    ``q_full[kind, v]`` is the chance of dying over a whole vessel and ``q_step[kind, class]`` over
+    a whole step, so the common hops need no exp.
 
     Returns (still in a vessel?, vessel, position h, cells, kind, route bits, draws used).
     """
@@ -106,7 +107,12 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, v_dst, v_ki
             hi = haz[kind, vc, 2]
             h = ha + hs + hi
             if h > 0.0:
-                q = q_full[kind, v] if arrived and pos == 0.0 else -math.expm1(-h * tau)
+                if arrived and pos == 0.0:
+                    q = q_full[kind, v]
+                elif not arrived and clock == 0.0:
+                    q = q_step[kind, vc]
+                else:
+                    q = -math.expm1(-h * tau)
                 if kind != KIND_CLUSTER:
                     u = uniform_seq(key, base + draw)
                     draw += 1
@@ -178,7 +184,7 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, v_dst, v_ki
 @pjit
 def advance_cells(dt_h, n_live, c_vessel, c_pos, c_cells, c_kind, c_route, c_pid, v_dst, v_kind,
                   v_class, v_transit_h, pick_ptr, pick_v, pick_cum, comp_flag, p_arrest, haz, q_full,
-                  seed, step, acc, acc_died, acc_arr_s, acc_arr_c, acc_float, acc_clear):
+                  q_step, seed, step, acc, acc_died, acc_arr_s, acc_arr_c, acc_float, acc_clear):
     """Advance every live packet through one step of ``dt_h`` hours; chunks compact in place."""
     key = make_key(seed, STREAM_CELLS, step)
     nch = n_live.shape[0]
@@ -200,7 +206,7 @@ def advance_cells(dt_h, n_live, c_vessel, c_pos, c_cells, c_kind, c_route, c_pid
                     c_vessel[i], np.float64(c_pos[i]), np.int64(c_cells[i]), np.int64(c_kind[i]),
                     np.int64(c_route[i]), 0.0, dt_h, key, c_pid[i] << DRAW_BITS, 0, v_dst, v_kind,
                     v_class, v_transit_h, pick_ptr, pick_v, pick_cum, comp_flag, p_arrest, haz,
-                    q_full, a, ad, ars, arc, af, acl)
+                    q_full, q_step, a, ad, ars, arc, af, acl)
                 a[A_DRAWS] += draw
                 a[A_PACKET_STEPS] += 1
                 if ok:
@@ -217,8 +223,8 @@ def advance_cells(dt_h, n_live, c_vessel, c_pos, c_cells, c_kind, c_route, c_pid
 @pjit
 def birth_cells(dt_h, plan_chunk, plan_first, plan_count, first_pid, unit_end, unit_kind, unit_cells, unit_extra, birth_ptr, birth_v, birth_cum, n_live, c_vessel,
                 c_pos, c_cells, c_kind, c_route, c_pid, v_dst, v_kind, v_class, v_transit_h,
-                pick_ptr, pick_v, pick_cum, comp_flag, p_arrest, haz, q_full, seed, step, acc,
-                acc_died, acc_arr_s, acc_arr_c, acc_float, acc_clear):
+                pick_ptr, pick_v, pick_cum, comp_flag, p_arrest, haz, q_full, q_step, seed, step,
+                acc, acc_died, acc_arr_s, acc_arr_c, acc_float, acc_clear):
     """Cells shed during this step: units ``plan_first[j]`` .. ``+plan_count[j]`` are born, travel
     from a uniform moment in the step, and the ones still in a vessel at its end are packed into
     the free tail of chunk ``plan_chunk[j]`` (which has room for all of them).
@@ -267,7 +273,7 @@ def birth_cells(dt_h, plan_chunk, plan_first, plan_count, first_pid, unit_end, u
                 ok, v, pos, cells, kind, route, draw = travel(
                     np.int64(e), 0.0, cells, kind, np.int64(1) << v_kind[e], clock, dt_h, key, base,
                     2, v_dst, v_kind, v_class, v_transit_h, pick_ptr, pick_v, pick_cum, comp_flag,
-                    p_arrest, haz, q_full, a, ad, ars, arc, af, acl)
+                    p_arrest, haz, q_full, q_step, a, ad, ars, arc, af, acl)
                 a[A_DRAWS] += draw
                 if ok:
                     c_vessel[w] = v
