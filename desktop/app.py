@@ -99,6 +99,10 @@ def build(args, app):
         i18n.set_language(getattr(args, "language", "en"))
     controller = SimController(args.scenario, seed=args.seed)
     win = MainWindow(controller, sizes)
+    if getattr(args, "kiosk_cfg", None) is None:   # the Lab is for desktop mode only, never the kiosk
+        from .lab import install_lab
+
+        install_lab(win)
     win.resize(w, h)
     return controller, win
 

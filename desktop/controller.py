@@ -10,7 +10,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from sim_core import BY_PATH, Engine, InputError, Scenario, default_graph, load_scenario
+from sim_core import BY_PATH, Engine, InputError, RecordedEngine, Scenario, default_graph, load_scenario
 
 from .follow import FollowTracker
 from .frames import FrameData, FrameDiffer, Pools
@@ -63,7 +63,8 @@ class SimController(QObject):
         if self._seed_override is not None:
             sc.seed = int(self._seed_override)
         self.scenario = sc
-        self.engine = Engine(sc)
+        # RecordedEngine: same numbers, plus the step history a run receipt needs (Lab exports)
+        self.engine: Engine = RecordedEngine(sc)
         self._debt_s = 0.0
         self.differ = FrameDiffer(self.graph, sc.primary)
         name = short_name(self.graph, self.graph.index[sc.primary])
@@ -97,6 +98,18 @@ class SimController(QObject):
         title = self.scenario.title
         self._say(Caption.of(lambda: tr("{title}. Press “Release a cluster” to follow one journey through the body.",
                                         title=tr(title)), "shed", 1))
+
+    def load_run(self, scenario: Scenario, engine: Engine | None = None) -> None:
+        """Continue from ``scenario`` at time zero, or from ``engine`` (a replayed run receipt) as it
+        stands; the file's own seed is kept and "Reset all" goes back to ``scenario``."""
+        self._seed_override = None
+        self._load(scenario)
+        if engine is not None:
+            self.engine = engine
+        self.scenario_changed.emit(self.scenario)
+        self._emit_all_parameters()
+        self.follow_changed.emit(-1)
+        self.publish()
 
     def reset_all(self) -> None:
         """Back to time zero with the scenario's own parameters and seed, at the starting speed."""

@@ -116,9 +116,11 @@ def cmd_run(a) -> int:
             raise InputError("run", "--scenario", "required (or --resume CHECKPOINT)")
         sc = _scenario(a.scenario)
         seed = sc.seed if a.seed is None else a.seed
-        eng = run_patient(sc, a.days, seed, progress=show)
+        eng = run_patient(sc, a.days, seed, progress=show, record=True)
     if a.out:
-        export_timeseries(eng, a.out)
+        from .receipt import make_receipt
+
+        export_timeseries(eng, a.out, receipt=make_receipt(eng, note="made by seedsoil-sim run"))
     if a.checkpoint:
         save_checkpoint(eng, a.checkpoint)
     f = eng.funnel()
@@ -155,7 +157,8 @@ def cmd_run(a) -> int:
     return 0
 
 
-def cmd_info(a) -> int:
+def system_info() -> dict:
+    """Versions, threads and the JIT cache: what ``seedsoil-sim info`` prints and the window copies."""
     import platform
 
     import numba
@@ -171,6 +174,11 @@ def cmd_info(a) -> int:
         info["threading_layer"] = numba.threading_layer()
     except ValueError:
         info["threading_layer"] = "(not yet chosen: no parallel kernel has run)"
+    return info
+
+
+def cmd_info(a) -> int:
+    info = system_info()
     if a.json:
         print(json.dumps(info, indent=1))
     else:
@@ -200,9 +208,17 @@ def cmd_cohort(a) -> int:
 
     sc = _scenario(a.scenario)
     seed = sc.seed if a.seed is None else a.seed
-    r = run_cohort(sc, a.patients, a.years, seed, workers=a.workers,
-                   progress=_progress("cohort", sys.stderr.isatty()))
+    if a.out:
+        from .experiments import check_cohort_out
+
+        check_cohort_out(a.out)
+    r = run_cohort(sc, a.patients, a.years, seed, workers=a.workers, scheduler=a.scheduler,
+                   progress=_progress("cohort", sys.stderr.isatty()), keep_patients=bool(a.out))
     r["version"] = __version__
+    if a.out:
+        from .experiments import write_cohort_rows
+
+        write_cohort_rows(sc, r.pop("patient_rows"), a.out, seed, a.years)
     if a.json:
         print(json.dumps(r, indent=1))
     else:
@@ -287,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--years", type=_finite(float), required=True)
     sp.add_argument("--seed", type=_finite(int))
     sp.add_argument("--workers", type=_finite(int), help="processes (default: CPU count); results do not depend on it")
+    sp.add_argument("--scheduler", help="address of a Dask scheduler to run the patients on (as sweep)")
+    sp.add_argument("--out", help="one row per patient, .parquet or .csv")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(fn=cmd_cohort)
     sp = sub.add_parser("validate", help="run every validation target; exit 0 only if all pass")

@@ -29,12 +29,18 @@ PATIENT_DT_DAYS = 1.0
 
 
 def run_patient(scenario: Scenario, days: float, seed: int | None = None,
-                dt_days: float = PATIENT_DT_DAYS, progress=None) -> Engine:
-    """A primary grows and sheds for ``days`` days. ``progress(fraction)`` is called now and then."""
+                dt_days: float = PATIENT_DT_DAYS, progress=None, record: bool = False) -> Engine:
+    """A primary grows and sheds for ``days`` days. ``progress(fraction)`` is called now and then.
+    With ``record`` the engine keeps the step history a run receipt needs (same numbers)."""
     sc = scenario.copy()
     if seed is not None:
         sc.seed = int(seed)
-    eng = Engine(sc)
+    if record:
+        from .receipt import RecordedEngine
+
+        eng = RecordedEngine(sc)
+    else:
+        eng = Engine(sc)
     end = float(days)
     # progress is reported every whole number of steps, so chunking never changes the steps taken
     chunk = max(1, round(end / dt_days / 100)) * dt_days
@@ -130,13 +136,15 @@ def _run_one(args) -> PatientResult:
 
 
 def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, workers: int | None = None,
-               progress=None) -> dict:
+               progress=None, scheduler: str | None = None, keep_patients: bool = False) -> dict:
     """Many patients, one seed each; the autopsy-style table of where metastases are.
 
     ``sites`` counts each compartment once per patient; ``categories`` regroups compartments into
     the columns of DiSibio & French 2008 (science §5a) and also counts each once per patient, which
     is what ``metastases_per_patient`` sums ("other" organs count one site each, as there).
-    Patients are independent, so they may run in parallel processes without changing any number.
+    Patients are independent, so they may run in parallel processes, or on the Dask cluster at
+    ``scheduler`` (as ``seedsoil-sim sweep``), without changing any number. ``keep_patients`` adds
+    ``patient_rows``, one flat dict per patient (``write_cohort_rows`` stores them).
     """
     if not 1 <= patients <= 100000:
         raise InputError("cohort", "--patients", "must be between 1 and 100000")
@@ -146,7 +154,9 @@ def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, worke
     jobs = [(scenario, seed, i, days) for i in range(patients)]
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     results: list[PatientResult] = []
-    if workers > 1 and patients >= 8:
+    if scheduler:
+        results = _run_on_dask(jobs, scheduler, progress)
+    elif workers > 1 and patients >= 8:
         with ProcessPoolExecutor(max_workers=workers) as ex:
             for i, r in enumerate(ex.map(_run_one, jobs, chunksize=max(1, patients // (4 * workers)))):
                 results.append(r)
@@ -157,7 +167,94 @@ def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, worke
             results.append(_run_one(job))
             if progress:
                 progress((i + 1) / patients)
-    return summarise_cohort(scenario, seed, years, results)
+    out = summarise_cohort(scenario, seed, years, results)
+    if keep_patients:
+        out["patient_rows"] = patient_rows(scenario, seed, results)
+    return out
+
+
+def _run_on_dask(jobs: list, scheduler: str, progress=None) -> list[PatientResult]:
+    """Run the patients on an existing Dask scheduler; results come back in patient order."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise InputError("cohort", "--scheduler", "needs dask[distributed] (pip install 'seedsoil[sweep]')") from None
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError("cohort", "--scheduler", f"cannot reach {scheduler!r} ({exc})") from None
+    try:
+        futures = client.map(_run_one, jobs, pure=False)
+        where = {f.key: i for i, f in enumerate(futures)}
+        results: list = [None] * len(jobs)
+        for n, fut in enumerate(as_completed(futures)):
+            results[where[fut.key]] = fut.result()
+            if progress:
+                progress((n + 1) / len(jobs))
+    finally:
+        client.close()
+    return results
+
+
+def patient_rows(scenario: Scenario, seed: int, results: list[PatientResult]) -> list[dict]:
+    """One flat row per patient: its seed and doubling time, and where it has metastases."""
+    g = default_graph()
+    sites = [c for c in range(g.n) if g.kind[c] in (KIND_ORGAN, KIND_NODE)]
+    rows = []
+    for i, r in enumerate(results):
+        sc = patient_scenario(scenario, seed, i)
+        row = {"patient": i, "seed": sc.seed, "doubling_days": sc.params["primary.doubling_days"],
+               "sites_involved": int(r.involved[sites].sum()), "sites_macro": int(r.macro[sites].sum())}
+        for c in sites:
+            row[f"site:{g.ids[c]}"] = 2 if r.macro[c] else int(bool(r.involved[c]))
+        rows.append(row)
+    return rows
+
+
+def check_cohort_out(path: str) -> None:
+    """Refuse a bad ``--out`` before the cohort runs, not after."""
+    from pathlib import Path
+
+    p = Path(path)
+    if p.suffix.lower() not in (".csv", ".parquet"):
+        raise InputError(str(p), "--out", "the file name must end in .csv or .parquet")
+    if not p.parent.is_dir():
+        raise InputError(str(p), "--out", "the folder does not exist")
+
+
+def write_cohort_rows(scenario: Scenario, rows: list[dict], path: str, seed: int, years: float) -> None:
+    """Store the per-patient rows atomically; ``site:<id>`` is 0 none, 1 micrometastasis only, 2 macro.
+    Parquet keeps the cohort's scenario, seed and version in its schema metadata; CSV in a first
+    comment line."""
+    import io
+    from pathlib import Path
+
+    from . import __version__
+    from .export import write_files_atomic
+
+    p = Path(path)
+    check_cohort_out(path)
+    meta = {"seedsoil_version": __version__, "scenario_toml": scenario.to_toml(), "seed": str(seed),
+            "years": repr(float(years)), "patients": str(len(rows))}
+    cols = list(rows[0]) if rows else ["patient"]
+    if p.suffix.lower() == ".parquet":
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise InputError(str(p), "--out", "Parquet needs pyarrow (pip install pyarrow); use .csv instead") from None
+        table = pa.table({c: [r[c] for r in rows] for c in cols}).replace_schema_metadata(meta)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        data = sink.getvalue().to_pybytes()
+    else:
+        buf = io.StringIO()
+        buf.write(f"# seedsoil {__version__} cohort scenario={scenario.name} seed={seed} years={years:g}\n")
+        buf.write(",".join(cols) + "\n")
+        for r in rows:
+            buf.write(",".join(repr(r[c]) if isinstance(r[c], float) else str(r[c]) for c in cols) + "\n")
+        data = buf.getvalue().encode()
+    write_files_atomic({p: data}, "--out")
 
 
 def summarise_cohort(scenario: Scenario, seed: int, years: float, results: list[PatientResult]) -> dict:
