@@ -38,6 +38,12 @@ def parse_args(argv):
                    help="kiosk config TOML (default: assets/kiosk.toml or $SEEDSOIL_KIOSK_CONFIG)")
     p.add_argument("--kiosk-view", default="attract", choices=("attract", "explore", "countdown", "quiz"),
                    help="with --kiosk --screenshot: which kiosk screen to render")
+    p.add_argument("--json", action="store_true",
+                   help="with --soak or --bench-render: print the report as one JSON object")
+    p.add_argument("--bench-render", action="store_true",
+                   help="measure the body view's frames per second with 1k-100k moving packets (offscreen, "
+                        "1920x1080) beside a pyqtgraph baseline, and the seconds to the first frame")
+    p.add_argument("--quick", action="store_true", help="with --bench-render: small counts, few frames")
     args = p.parse_args(argv)
     if args.size:
         try:
@@ -116,6 +122,10 @@ def run_frames(app, controller, n: int) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.bench_render:
+        from .bench_render import main as bench_render
+
+        return bench_render(quick=args.quick, as_json=args.json)
     batch = bool(args.screenshot or args.smoke_frames)
     if batch and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"

@@ -5,10 +5,15 @@ cluster, a small dim dot shed cells that are already dying; the colour is the ki
 rides, the size grows with the cell count. Deaths fade where they happen, by cause: anoikis a
 dissolving grey dot, shear a yellow cross, immune attack a green ring closing in. When there are
 more packets than ``max_packets``, a stable sample (by packet id) is drawn and ``sampled`` says so.
+When many are drawn the glyphs get simpler and smaller (``detail``), so the busy body stays
+readable and the frame stays cheap.
 """
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
 from PySide6.QtCore import QRectF
 
@@ -25,7 +30,15 @@ CAUSE_ARGB = np.array([theme.argb(theme.DEATH_ANOIKIS), theme.argb(theme.DEATH_S
                        theme.argb(theme.DEATH_IMMUNE)], np.uint32)
 CAUSE_SHAPE = np.array([raster.DOT, raster.CROSS, raster.RING], np.int8)
 FADE_S = 1.1
-MAX_PACKETS = 4000
+#: Packets drawn at most (a stable sample beyond). 100k can be drawn (``seedsoil --bench-render``),
+#: but the live window shares two cores with the simulation, and past a few tens of thousands
+#: more dots only thicken the vessels into solid lines.
+MAX_PACKETS = 20_000
+#: Up to this many drawn packets the glyphs have their full look (the legend's).
+FULL_DETAIL = 6_000
+#: From this many on, glyphs have no halo and shrink as sqrt(1/count) (at most down to MIN_SCALE).
+NO_HALO = 25_000
+MIN_SCALE = 0.4
 
 
 def packet_radius(cells: np.ndarray, nclu: np.ndarray) -> np.ndarray:
@@ -33,6 +46,29 @@ def packet_radius(cells: np.ndarray, nclu: np.ndarray) -> np.ndarray:
     lc = np.log2(np.maximum(cells, 1).astype(np.float64))
     r = np.where(nclu > 0, np.minimum(3.2 + 0.6 * lc, 6.5), np.minimum(2.0 + 0.5 * lc, 4.5))
     return np.where(nclu < 0, np.minimum(0.9 + 0.15 * lc, 1.6), r).astype(np.float32)
+
+
+@numba.njit(cache=True, nogil=True)
+def _style_packets(order, xy, cells, nclu, kind, kind_argb, nonviable_argb, x, y, r, color, alpha, shape):
+    """Gather the packets ``order`` picks and give each its glyph in one pass (as
+    ``packet_radius`` and the colour/shape rules in ``show_frame`` describe)."""
+    for j in range(order.shape[0]):
+        i = order[j]
+        x[j] = xy[i, 0]
+        y[j] = xy[i, 1]
+        lc = math.log2(max(cells[i], 1.0))
+        c = nclu[i]
+        if c > 0:
+            r[j] = min(3.2 + 0.6 * lc, 6.5)
+            shape[j] = raster.ROSETTE
+        elif c < 0:
+            r[j] = min(0.9 + 0.15 * lc, 1.6)
+            shape[j] = raster.DOT
+        else:
+            r[j] = min(2.0 + 0.5 * lc, 4.5)
+            shape[j] = raster.GLOW
+        color[j] = nonviable_argb if c < 0 else kind_argb[kind[i]]
+        alpha[j] = 0.4 if c < 0 else 1.0
 
 
 def sample_fraction(n: int, budget: int) -> float:
@@ -43,10 +79,21 @@ def sample_fraction(n: int, budget: int) -> float:
     return float(2.0 ** (np.floor(4.0 * np.log2(budget / n)) / 4.0))
 
 
+def detail(n: int) -> tuple[float, float]:
+    """(halo in radii, size scale) for ``n`` drawn packets: the full look up to FULL_DETAIL, the
+    halo shrinking away by NO_HALO, then dots shrinking so the drawn area stays about constant."""
+    if n <= FULL_DETAIL:
+        return raster.HALO, 1.0
+    if n <= NO_HALO:
+        u = np.log(n / FULL_DETAIL) / np.log(NO_HALO / FULL_DETAIL)
+        return float(raster.HALO - (raster.HALO - 1.0) * u), float(1.0 - 0.2 * u)
+    return 1.0, float(max(MIN_SCALE, 0.8 * np.sqrt(NO_HALO / n)))
+
+
 class PacketItem(SpriteItem):
-    def __init__(self, bounds: QRectF, parent=None):
+    def __init__(self, bounds: QRectF, parent=None, max_packets: int = MAX_PACKETS):
         super().__init__(bounds, parent)
-        self.max_packets = MAX_PACKETS
+        self.max_packets = max_packets   # the sampling budget; a benchmark may raise it
         self.effects = EffectBuffer()
         self.follow_pid = -1
         self.total = 0      # packets in the body
@@ -61,33 +108,33 @@ class PacketItem(SpriteItem):
         s = f.snap
         n = s.packet_id.shape[0]
         self.total = n
-        keep = np.ones(n, bool)
+        keep = None
         if n > self.max_packets:
-            keep = hash01(s.packet_id) < sample_fraction(n, self.max_packets)
-        # draw order: dying cells under living ones, clusters on top
-        order = np.flatnonzero(keep)
-        order = order[np.argsort(s.packet_nclu[order], kind="stable")]
-        self.shown = int(order.size)
-        nclu = s.packet_nclu[order]
-        cells = s.packet_cells[order]
-        color = KIND_ARGB[s.packet_kind[order].astype(np.int64)]
-        color = np.where(nclu < 0, NONVIABLE_ARGB, color).astype(np.uint32)
-        shape = np.where(nclu > 0, raster.ROSETTE, np.where(nclu < 0, raster.DOT, raster.GLOW)).astype(np.int8)
-        alpha = np.where(nclu < 0, 0.4, 1.0).astype(np.float32)
-        xy = s.packet_xy[order]
-        r = packet_radius(cells, nclu)
+            keep = np.flatnonzero(hash01(s.packet_id) < sample_fraction(n, self.max_packets))
+        # draw order: dying cells under living ones, clusters on top (a radix sort on a small key)
+        nclu_all = s.packet_nclu if keep is None else s.packet_nclu[keep]
+        order = np.argsort(np.clip(nclu_all, -1, 32767).astype(np.int16), kind="stable")
+        if keep is not None:
+            order = keep[order]
+        self.shown = k = int(order.size)
+        x, y, r_full = np.empty(k, np.float32), np.empty(k, np.float32), np.empty(k, np.float32)
+        color, alpha, shape = np.empty(k, np.uint32), np.empty(k, np.float32), np.empty(k, np.int8)
+        _style_packets(order, s.packet_xy, s.packet_cells, s.packet_nclu,
+                       s.packet_kind, KIND_ARGB, NONVIABLE_ARGB, x, y, r_full, color, alpha, shape)
+        self.halo, scale = detail(self.shown)
+        r = r_full * np.float32(scale) if scale != 1.0 else r_full
         ids = s.packet_id[order]
         if self.follow_pid >= 0:
             hit = np.flatnonzero(ids == self.follow_pid)
             if hit.size:
-                i = hit[0]
-                xy = np.vstack([xy, xy[i:i + 1]])
-                r = np.append(r, np.float32(r[i] + 7.0))
+                i = hit[0]   # a full-size ring round the followed packet, however crowded
+                x, y = np.append(x, x[i]), np.append(y, y[i])
+                r = np.append(r, np.float32(r_full[i] + 7.0))
                 color = np.append(color, FOLLOW_ARGB)
                 alpha = np.append(alpha, np.float32(1.0))
                 shape = np.append(shape, np.int8(raster.RING))
                 ids = np.append(ids, ids[i])
-        self._base = (xy[:, 0], xy[:, 1], r, color, alpha, shape, ids)
+        self._base = (x, y, r, color, alpha, shape, ids.astype(np.int64, copy=False))
         d = f.deaths
         if d.xy.shape[0]:
             # Non-viable cells die by the thousand: a faint, short, thinned-out fade, so their
@@ -114,14 +161,17 @@ class PacketItem(SpriteItem):
     def animate(self, now: float) -> None:
         ex, ey, er, ec, ea, es = self.effects.sprites(now)
         if self._base is None:
-            x, y, r, c, a, s, k = (np.zeros(0),) * 7
-            s = s.astype(np.int8)
+            x, y, r, c, a, s, k = (np.zeros(0, np.float32),) * 7
+            c, s, k = c.astype(np.uint32), s.astype(np.int8), k.astype(np.int64)
         else:
             x, y, r, c, a, s, k = self._base
+        if ex.shape[0] == 0:  # nothing fading: hand over the packet arrays as they are
+            self.set_sprites(x, y, r, c, a, s, key=k)
+            return
         self.set_sprites(np.concatenate([ex, x]), np.concatenate([ey, y]), np.concatenate([er, r]),
                          np.concatenate([ec, c]).astype(np.uint32), np.concatenate([ea, a]),
                          np.concatenate([es, s]).astype(np.int8),
-                         key=np.concatenate([np.full(ex.shape[0], -1, np.int64), np.asarray(k, np.int64)]))
+                         key=np.concatenate([np.full(ex.shape[0], -1, np.int64), k]))
 
     @property
     def animating(self) -> bool:

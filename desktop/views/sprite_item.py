@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject
 
-from .raster import draw_sprites
+from .raster import BAND_ROWS, HALO, draw_sprites_mapped
 
 _MAX_SIDE = 8192
 
@@ -33,8 +33,11 @@ class SpriteItem(QGraphicsObject):
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self._buf = np.zeros((1, 1), np.uint32)
         self._img = None
+        self._fill = None
+        self._fill_given = False
         self.zoom_ref = 1.0          # logical px per unit at which radii are used as given
         self.size_scale = 1.0        # UI scale (from the window size)
+        self.halo = HALO             # halo radius of glowing sprites, in sprite radii
         self.px_per_unit = 1.0       # logical px per unit seen at the last paint
         self.paint_count = 0
         self.last_drawn = 0
@@ -51,7 +54,11 @@ class SpriteItem(QGraphicsObject):
         self._color = np.ascontiguousarray(color, dtype=np.uint32)
         self._alpha = _f32(alpha)
         self._shape = np.ascontiguousarray(shape, dtype=np.int8)
-        self._fill = _f32(fill) if fill is not None else np.ones(n, np.float32)
+        if fill is not None:
+            self._fill = _f32(fill)
+        elif getattr(self, "_fill", None) is None or self._fill.shape[0] != n or self._fill_given:
+            self._fill = np.ones(n, np.float32)
+        self._fill_given = fill is not None
         self._key = np.asarray(key) if key is not None else np.arange(n)
         self.update()
 
@@ -111,17 +118,13 @@ class SpriteItem(QGraphicsObject):
             return
         m11, m22, dx, dy = t.m11() * dpr, t.m22() * dpr, t.dx() * dpr, t.dy() * dpr
         if self._buf.shape != (h, w):
-            self._buf = np.zeros((h, w), np.uint32)
-        else:
-            self._buf.fill(0)
-        if self._x.shape[0]:
-            px = (m11 * self._x + dx - x0).astype(np.float32)
-            py = (m22 * self._y + dy - y0).astype(np.float32)
-            rr = (self._r * (self.zoom_factor() * dpr)).astype(np.float32)
-            self.last_drawn = int(draw_sprites(self._buf, px, py, rr, self._color, self._alpha,
-                                               self._shape, self._fill))
-        else:
-            self.last_drawn = 0
+            self._buf = np.empty((h, w), np.uint32)
+        # the kernel clears the buffer and maps item units to buffer pixels itself: no temporaries
+        self.last_drawn = int(draw_sprites_mapped(
+            self._buf, self._x, self._y, self._r, self._color, self._alpha, self._shape, self._fill,
+            m11, m22, dx - x0, dy - y0, self.zoom_factor() * dpr, self.halo, BAND_ROWS, True))
+        # a fresh QImage header over the same buffer (no copy): a new cache key every frame, so no
+        # paint engine can mistake it for the last frame's image
         self._img = QImage(self._buf.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
         painter.save()
         painter.resetTransform()

@@ -1,6 +1,7 @@
 """The numba rasteriser against a slow reference, and the sprite item's device mapping,
 HiDPI handling and hit testing."""
 
+import itertools
 import math
 
 import numpy as np
@@ -135,3 +136,90 @@ def test_hit_testing_finds_the_sprite_under_the_pointer(qtbot):
     assert item.pick(QPointF(401, 801)) == 22
     assert item.pick(QPointF(100, 100)) == 11
     assert item.pick(QPointF(250, 500)) is None
+
+
+def _random_sprites(rng, n, w, h):
+    return (rng.uniform(-10, w + 10, n).astype(np.float32), rng.uniform(-10, h + 10, n).astype(np.float32),
+            rng.uniform(0.3, 9.0, n).astype(np.float32),
+            (rng.integers(0, 1 << 24, n) | (rng.integers(60, 256, n) << 24)).astype(np.uint32),
+            rng.uniform(0.1, 1.0, n).astype(np.float32), rng.integers(0, 8, n).astype(np.int8),
+            rng.uniform(0, 1, n).astype(np.float32))
+
+
+def test_the_picture_does_not_depend_on_bands_threads_or_the_parallel_kernel():
+    import numba
+
+    rng = np.random.default_rng(5)
+    h, w = 97, 131
+    args = _random_sprites(rng, 600, w, h)
+    pics = []
+    for kernel, band_rows, threads in ((raster._draw_serial, h, 1), (raster._draw_serial, 1, 1),
+                                       (raster._draw_serial, 7, 3), (raster._draw_parallel, 5, 2),
+                                       (raster._draw_parallel, 24, numba.get_num_threads())):
+        buf = np.full((h, w), 0x12345678, np.uint32)   # cleared by the kernel
+        n = kernel(buf, *args, 1.3, 1.3, -4.0, 2.5, 1.1, 1.7, band_rows, True, threads)
+        pics.append((n, buf))
+    for n, buf in pics[1:]:
+        assert n == pics[0][0]
+        assert np.array_equal(buf, pics[0][1])
+
+
+def test_mapping_equals_drawing_premapped_sprites():
+    rng = np.random.default_rng(9)
+    x, y, r, c, a, s, f = _random_sprites(rng, 200, 80, 60)
+    mapped = np.zeros((60, 80), np.uint32)
+    raster.draw_sprites_mapped(mapped, x / 2, y / 2 - 3, r / 1.5, c, a, s, f, 2.0, 2.0, 0.0, 6.0, 1.5)
+    direct = np.zeros((60, 80), np.uint32)
+    raster.draw_sprites(direct, x, y, r, c, a, s, f)
+    diff = np.abs(mapped.view(np.uint8).astype(int) - direct.view(np.uint8).astype(int))
+    assert diff.max() <= 2 and (diff > 0).mean() < 0.01   # float32 rounding of the mapped centres
+
+
+def test_a_crowded_glow_drops_its_halo():
+    full = np.zeros((40, 40), np.uint32)
+    bare = np.zeros((40, 40), np.uint32)
+    one = np.ones(1, np.float32)
+    for buf, halo in ((full, raster.HALO), (bare, 1.0)):
+        raster.draw_sprites_mapped(buf, one * 20, one * 20, one * 4, np.array([0xFF3A8FD0], np.uint32), one,
+                                   np.array([raster.GLOW], np.int8), one, 1.0, 1.0, 0.0, 0.0, 1.0, halo)
+    assert ((full >> 24) > 0).sum() > 3 * ((bare >> 24) > 0).sum() > 0
+
+
+def test_packet_glyphs_follow_the_readable_rules():
+    from desktop.views import packet_item as pi
+
+    rng = np.random.default_rng(3)
+    n = 300
+    nclu = rng.integers(-1, 5, n).astype(np.int64)
+    cells = rng.integers(0, 200, n).astype(np.int64)
+    kind = rng.integers(0, 6, n).astype(np.int8)
+    xy = rng.uniform(0, 600, (n, 2))
+    order = rng.permutation(n)
+    out = [np.empty(n, t) for t in (np.float32, np.float32, np.float32, np.uint32, np.float32, np.int8)]
+    pi._style_packets(order, xy, cells, nclu, kind, pi.KIND_ARGB, pi.NONVIABLE_ARGB, *out)
+    x, y, r, color, alpha, shape = out
+    o_nclu = nclu[order]
+    assert np.allclose(x, xy[order, 0]) and np.allclose(y, xy[order, 1])
+    assert np.allclose(r, pi.packet_radius(cells[order], o_nclu), atol=1e-5)
+    want_color = np.where(o_nclu < 0, pi.NONVIABLE_ARGB, pi.KIND_ARGB[kind[order]])
+    assert np.array_equal(color, want_color)
+    assert np.array_equal(shape, np.where(o_nclu > 0, raster.ROSETTE, np.where(o_nclu < 0, raster.DOT, raster.GLOW)))
+    assert np.allclose(alpha, np.where(o_nclu < 0, 0.4, 1.0))
+
+
+def test_detail_is_full_for_few_packets_and_simpler_when_crowded():
+    from desktop.views.packet_item import FULL_DETAIL, detail
+
+    assert detail(10) == (raster.HALO, 1.0) and detail(FULL_DETAIL) == (raster.HALO, 1.0)
+    halos, scales = zip(*(detail(n) for n in (8_000, 15_000, 30_000, 60_000, 100_000, 10**7)))
+    assert all(a >= b for a, b in itertools.pairwise(halos)) and halos[-1] == 1.0
+    assert all(a >= b for a, b in itertools.pairwise(scales)) and 0.3 < scales[-1] < 0.5
+
+
+def test_a_tiny_dot_has_the_area_of_its_disc():
+    for r in (0.6, 1.0, 1.7):
+        for cx, cy in ((10.0, 10.0), (10.3, 9.8), (9.5, 10.5)):
+            buf = np.zeros((20, 20), np.uint32)
+            _draw(buf, cx, cy, r, 0xFFFFFFFF, 1.0, raster.DOT)
+            area = ((buf >> 24) & 255).sum() / 255.0
+            assert abs(area - math.pi * r * r) < 0.08 * math.pi * r * r + 0.1, (r, cx, cy, area)

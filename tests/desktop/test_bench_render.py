@@ -1,0 +1,50 @@
+"""``seedsoil --bench-render --quick``: the JSON other tools read has its promised shape and every
+frame rate is a positive number (no speed is asserted: the machine may be busy)."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from desktop.bench_render import MovingPackets
+
+
+def test_quick_bench_prints_the_promised_json():
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    p = subprocess.run([sys.executable, "-m", "desktop.app", "--bench-render", "--quick", "--json"],
+                       env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert p.returncode == 0, p.stderr[-2000:]
+    out = json.loads(p.stdout)
+    assert set(out) >= {"render", "first_frame"}
+    assert len(out["render"]) >= 2
+    for row in out["render"]:
+        assert set(row) >= {"visible_packets", "fps", "baseline_fps"}
+        assert isinstance(row["visible_packets"], int) and row["visible_packets"] > 0
+        for key in ("fps", "baseline_fps"):
+            assert isinstance(row[key], float) and math.isfinite(row[key]) and row[key] > 0, key
+    ff = out["first_frame"]
+    assert set(ff) >= {"cold_s", "warm_s"}
+    assert ff["cold_s"] is None   # --quick skips the cold start, and says so
+    assert isinstance(ff["warm_s"], float) and ff["warm_s"] > 0
+
+
+def test_packets_move_along_the_vessels_every_frame():
+    from sim_core import default_graph
+
+    g = default_graph()
+    pk = MovingPackets(g, 500)
+    a, _ = pk.positions(0)
+    b, _ = pk.positions(1)
+    assert a.shape == (500, 2) and np.isfinite(a).all()
+    assert (np.hypot(*(b - a).T) > 0).mean() > 0.95
+    # every packet lies on its vessel's drawn path (within a hair of one of its segments)
+    for i in range(0, 500, 25):
+        path = g.path(int(pk.vessel[i]))
+        p0, p1 = path[:-1], path[1:]
+        d = p1 - p0
+        t = np.clip(((a[i] - p0) * d).sum(1) / np.maximum((d * d).sum(1), 1e-12), 0, 1)
+        gap = np.hypot(*(p0 + t[:, None] * d - a[i]).T).min()
+        assert gap < 1e-6
