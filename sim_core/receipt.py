@@ -315,7 +315,9 @@ def load_receipt(path: str | Path) -> Receipt:
 
 
 def replay_receipt(receipt: Receipt | str | Path, graph=None, progress=None) -> RecordedEngine:
-    """A new engine, advanced through the receipt's history to exactly its step."""
+    """A new engine, advanced through the receipt's history to exactly its step. Replaying costs
+    what the engine work of the original run cost; ``progress(fraction)`` is called every 500 steps
+    (an exception it raises stops the replay)."""
     r = receipt if isinstance(receipt, Receipt) else load_receipt(receipt)
     if not r.replayable:
         raise InputError(r.source, "receipt.replayable", "false: the steps that led to this run were not recorded")
@@ -325,9 +327,9 @@ def replay_receipt(receipt: Receipt | str | Path, graph=None, progress=None) -> 
         if e[0] == "steps":
             for _ in range(e[2]):
                 eng.step(e[1])
-            done += e[2]
-            if progress:
-                progress(done / max(r.step, 1))
+                done += 1
+                if progress and done % 500 == 0:
+                    progress(done / max(r.step, 1))
         elif e[0] == "set":
             eng.set_param(e[1], e[2])
         else:

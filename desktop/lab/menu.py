@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMenu,
+    QProgressDialog,
 )
 
 from sim_core import (
@@ -43,6 +44,12 @@ from .sysinfo import system_info_text
 
 MESSAGE_MS = 20000
 DEFAULT_MOVIE_FRAMES = 150
+#: Receipts longer than this replay behind a progress dialog with a Cancel button.
+LONG_REPLAY_STEPS = 20000
+
+
+class _Cancelled(Exception):
+    """The person cancelled a long replay."""
 
 
 def lab_style(sz: theme.Sizes) -> str:
@@ -237,14 +244,25 @@ class LabMenu(QObject):
     def restore_receipt(self, path: str | Path) -> bool:
         p = Path(path)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        dialog = None
         try:
             r = load_receipt(p)
-            eng = replay_receipt(r, graph=self.controller.graph)
+            if r.step > LONG_REPLAY_STEPS:    # replaying costs what the run's engine work cost: show it
+                dialog = QProgressDialog(tr("Replaying {path}…", path=p.name), tr("Cancel"), 0, 1000, self.win)
+                dialog.setWindowModality(Qt.WindowModality.WindowModal)
+                dialog.setMinimumDuration(300)
+            eng = replay_receipt(r, graph=self.controller.graph,
+                                 progress=None if dialog is None else lambda f: self._replay_progress(dialog, f))
+        except _Cancelled:
+            self.say(tr("Restore of {path} cancelled; the run carries on", path=p.name))
+            return False
         except (InputError, OSError) as exc:
             self._fail(p, exc)
             return False
         finally:
             QApplication.restoreOverrideCursor()
+            if dialog is not None:
+                dialog.close()
         self._restart(r.scenario, eng)
         from sim_core import __version__
 
@@ -252,6 +270,13 @@ class LabMenu(QObject):
         self.say(tr("Restored the run of {path}: step {step}, day {day}", path=p.name, step=r.step,
                     day=f"{r.t_days:.4g}") + note)
         return True
+
+    @staticmethod
+    def _replay_progress(dialog, fraction: float) -> None:
+        dialog.setValue(round(1000 * min(fraction, 1.0)))
+        QApplication.processEvents()
+        if dialog.wasCanceled():
+            raise _Cancelled
 
     # --- exports ----------------------------------------------------------------------------------
     def receipt(self, note: str = "") -> str:

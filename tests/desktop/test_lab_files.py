@@ -161,3 +161,31 @@ def test_parameters_are_unchanged_by_saving(lab_window, controller, tmp_path):  
     assert lab_window.lab.save_scenario(tmp_path / "s.toml")
     assert controller.params.as_dict() == before
     assert BY_PATH  # the table exists
+
+
+def test_long_replay_shows_progress_and_can_be_cancelled(qapp, lab_window, controller, tmp_path, monkeypatch):  # noqa: F811
+    from desktop.lab import menu
+
+    lab = lab_window.lab
+    controller.advance_days(30)
+    for _ in range(600):                           # > 500 steps, so the progress is reported
+        controller.advance(controller.step_s, 1.0)
+    receipt = tmp_path / "long.receipt.toml"
+    receipt.write_text(lab.receipt())
+    moment = controller.engine.fork()
+    controller.step_once()
+    monkeypatch.setattr(menu, "LONG_REPLAY_STEPS", 100)
+    seen = []
+    real = menu.LabMenu._replay_progress
+    monkeypatch.setattr(menu.LabMenu, "_replay_progress", staticmethod(lambda d, f: (seen.append(f), real(d, f))))
+    assert lab.restore_receipt(receipt) and seen and 0 < seen[0] < 1
+    _same(moment, controller.engine)
+
+    def cancel(dialog, fraction):
+        raise menu._Cancelled
+
+    monkeypatch.setattr(menu.LabMenu, "_replay_progress", staticmethod(cancel))
+    controller.step_once()
+    engine = controller.engine
+    assert not lab.restore_receipt(receipt)
+    assert "cancelled" in lab.last_message and controller.engine is engine
