@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 
 from . import __version__
-from .engine import Engine
+from .engine import RESOLUTIONS, Engine
 from .errors import InputError
 from .params import BY_PATH, Params, check_value
 from .scenario import Scenario, parse_scenario
@@ -95,6 +95,8 @@ class Receipt:
     replayable: bool = True
     shedding: bool = True
     source: str = "<receipt>"
+    resolution: str = "packets"
+    record_every_days: float = 1.0
 
     @property
     def step_runs(self) -> list[tuple[float, int]]:
@@ -167,6 +169,8 @@ def make_receipt(eng: Engine, note: str = "") -> str:
     lines += ["[receipt]", f"format = {RECEIPT_FORMAT}", f"version = {_toml_value(__version__)}",
               f"step = {int(eng.step_index)}", f"t_days = {_toml_value(float(eng.t_days))}",
               f"replayable = {_toml_value(replayable)}", f"shedding = {_toml_value(bool(eng.shedding))}",
+              f"resolution = {_toml_value(getattr(eng, 'resolution', 'packets'))}",
+              f"record_every_days = {_toml_value(float(eng.record_every_days))}",
               f"rng = {_toml_value(RNG_SCHEME)}", ""]
     lines += _scenario_tables(start, "scenario")
     now = eng.params.differences()
@@ -259,6 +263,12 @@ def parse_receipt(text: str | bytes, source: str = "<receipt>") -> Receipt:
     version = _get(head, "version", str, source, "receipt.")
     replayable = _get(head, "replayable", bool, source, "receipt.")
     shedding = bool(head.get("shedding", True))
+    resolution = head.get("resolution", "packets")
+    if resolution not in RESOLUTIONS:
+        raise InputError(source, "receipt.resolution", f"must be one of {', '.join(RESOLUTIONS)}")
+    every = _get(head, "record_every_days", float, source, "receipt.") if "record_every_days" in head else 1.0
+    if not every > 0:
+        raise InputError(source, "receipt.record_every_days", "must be > 0")
     sc = parse_scenario(_scenario_toml(doc.get("scenario"), source), f"{source} [scenario]")
     now_raw = doc.get("params_now", {})
     if not isinstance(now_raw, dict):
@@ -301,7 +311,7 @@ def parse_receipt(text: str | bytes, source: str = "<receipt>") -> Receipt:
             raise InputError(source, where + sorted(extra)[0], "unknown key")
     if replayable and total != step:
         raise InputError(source, "event", f"the steps add up to {total}, but receipt.step is {step}")
-    return Receipt(sc, step, t_days, version, events, params_now, replayable, shedding, source)
+    return Receipt(sc, step, t_days, version, events, params_now, replayable, shedding, source, resolution, every)
 
 
 def load_receipt(path: str | Path) -> Receipt:
@@ -321,7 +331,8 @@ def replay_receipt(receipt: Receipt | str | Path, graph=None, progress=None) -> 
     r = receipt if isinstance(receipt, Receipt) else load_receipt(receipt)
     if not r.replayable:
         raise InputError(r.source, "receipt.replayable", "false: the steps that led to this run were not recorded")
-    eng = RecordedEngine(r.scenario, graph, shedding=r.shedding)
+    eng = RecordedEngine(r.scenario, graph, shedding=r.shedding, resolution=r.resolution,
+                         record_every_days=r.record_every_days)
     done = 0
     for e in r.events:
         if e[0] == "steps":

@@ -66,6 +66,17 @@ def test_a_replayed_run_continues_exactly_like_the_original():
     _same_state(eng, twin)
 
 
+def test_cell_resolution_and_record_interval_are_replayed_too():
+    eng = RecordedEngine(load_scenario("melanoma"), shedding=False, resolution="cells", record_every_days=0.25)
+    g = eng.graph
+    eng.inject(g.v_ids[0], 500)
+    for _ in range(30):
+        eng.step(900.0)
+    r = parse_receipt(make_receipt(eng))
+    assert (r.resolution, r.record_every_days, r.shedding) == ("cells", 0.25, False)
+    _same_state(eng, replay_receipt(r))
+
+
 def test_engine_without_history_gets_an_honest_unreplayable_receipt():
     eng = Engine(load_scenario("lung"))
     eng.advance(3.0, 1.0)
