@@ -38,6 +38,10 @@ def parse_args(argv):
                    help="kiosk config TOML (default: assets/kiosk.toml or $SEEDSOIL_KIOSK_CONFIG)")
     p.add_argument("--kiosk-view", default="attract", choices=("attract", "explore", "countdown", "quiz"),
                    help="with --kiosk --screenshot: which kiosk screen to render")
+    p.add_argument("--soak", action="store_true",
+                   help="drive the kiosk offscreen as fast as it goes for --minutes, then report leaks, "
+                        "exceptions and Qt warnings (non-zero exit on a failure)")
+    p.add_argument("--minutes", type=float, default=10.0, metavar="M", help="with --soak: how long to run")
     p.add_argument("--json", action="store_true",
                    help="with --soak or --bench-render: print the report as one JSON object")
     p.add_argument("--bench-render", action="store_true",
@@ -45,6 +49,10 @@ def parse_args(argv):
                         "1920x1080) beside a pyqtgraph baseline, and the seconds to the first frame")
     p.add_argument("--quick", action="store_true", help="with --bench-render: small counts, few frames")
     args = p.parse_args(argv)
+    if args.soak and not args.size:
+        args.size = "1024x700"   # why this size: desktop/soak.py
+    if not args.minutes > 0:
+        p.error("--minutes must be > 0")
     if args.size:
         try:
             w, h = (int(v) for v in args.size.lower().split("x"))
@@ -126,9 +134,12 @@ def main(argv=None) -> int:
         from .bench_render import main as bench_render
 
         return bench_render(quick=args.quick, as_json=args.json)
-    batch = bool(args.screenshot or args.smoke_frames)
+    batch = bool(args.screenshot or args.smoke_frames or args.soak)
     if batch and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from .jit_cache import allow_uncached_kernels
+
+    allow_uncached_kernels()   # a read-only install folder and home must not stop the start
     from PySide6.QtCore import Qt, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
@@ -142,7 +153,7 @@ def main(argv=None) -> int:
     app.setApplicationName("Seed & Soil")
     args.kiosk_cfg = None
     try:
-        if args.kiosk:
+        if args.kiosk or args.soak:
             from .kiosk.config import load_kiosk_config
 
             args.kiosk_cfg = load_kiosk_config(args.kiosk_config)
@@ -159,6 +170,10 @@ def main(argv=None) -> int:
     except Exception:
         traceback.print_exc()
         return 1
+    if args.soak:
+        from .soak import run_soak
+
+        return run_soak(app, controller, win, args, log)
     if args.kiosk:
         from .kiosk.runner import run_kiosk
 

@@ -1,0 +1,474 @@
+"""``seedsoil --soak --minutes M [--json]``: the kiosk, offscreen, driven as fast as it goes by a
+scripted stream of visitors (touches, slider events, language toggles, quiz, organ cards, scenario
+switches, walking away until the idle reset), then one verdict on leaks (RSS, live Qt wrappers,
+widgets, graphics items, signal receivers), exceptions and Qt warnings. Exit 0 only on a pass.
+
+A *frame* here is what the kiosk does 60 times a second, done back to back: the kiosk clock moves
+on (1/60 s; more while nobody is there, so the attract story and the idle countdown go by quickly),
+``KioskShell.tick()`` runs the idle monitor and attract loop, the controller's runner advances the
+engine by 1/60 s of screen time at the current speed and publishes the snapshot to every view
+(sprites, labels, clock, caption; funnel and plots at their own wall-time cadence), and pending
+events are processed, which paints everything that changed. The body view is marked dirty every
+frame, so it is really repainted every frame (counted from its Paint events); the whole window is
+marked dirty only every ``FULL_PAINT_EVERY``-th frame (those full paints are counted too).
+
+What limits the frame rate is painting, and it grows with the window: without ``--size`` the soak
+uses 1024x700 (the smallest window the program opens), where a frame costs ~6 ms of CPU on the 2-core
+reference machine. At 1920x1080 a frame costs ~15-20 ms, mostly the body view: its SVG body art is
+re-rasterised on every paint although it asks for a device-coordinate cache, and the widgets under the
+(non-opaque) map are repainted with it. Repainting the whole window on every frame would double the
+cost of a frame, hence only every ``FULL_PAINT_EVERY``-th.
+
+Time comes from a hand-moved clock (``ManualClock``), so idle resets happen after a few frames
+instead of minutes; nothing in the kiosk itself is changed for the soak.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import random
+import sys
+import time
+import traceback
+from collections import Counter
+
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QGraphicsView
+
+from .kiosk import i18n
+from .kiosk.quiz_model import ORDER
+from .kiosk.runner import ManualClock
+
+SCREEN_DT_S = 1.0 / 60.0
+FULL_PAINT_EVERY = 10
+#: Kiosk-clock seconds per frame while the attract loop runs (its 73 s story then takes ~150 frames).
+ATTRACT_DT_S = 0.5
+WARMUP_SHARE = 0.10
+MIN_WARMUP_VISITS = 4
+RSS_GROWTH_MAX = 0.05
+#: "Flat": a count at the end is at most its after-warm-up value plus this many objects, sampled in
+#: the same canonical state (just after an idle reset, after gc.collect()). A leak of one object
+#: per idle reset passes this only in runs with fewer resets than the slack.
+FLAT_SLACK = 8
+MAX_EXCEPTIONS_KEPT = 5
+MIN_RESETS_JUDGED = 3
+SLIDER_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown,
+               Qt.Key.Key_Up, Qt.Key.Key_Down)
+#: Organs a visitor may tap on the map.
+ORGANS = ("organ:liver", "organ:lungs", "organ:brain", "organ:spine", "organ:kidneys", "organ:adrenals")
+
+
+def rss_mb() -> float:
+    """Resident set size of this process, in MB."""
+    try:
+        import psutil
+
+        return psutil.Process().memory_info().rss / 2 ** 20
+    except ImportError:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+class PaintCounter(QObject):
+    """Counts the Paint events each watched widget really receives."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.counts: dict[int, int] = {}
+
+    def watch(self, widget) -> None:
+        self.counts[id(widget)] = 0
+        widget.installEventFilter(self)
+
+    def count(self, widget) -> int:
+        return self.counts[id(widget)]
+
+    def eventFilter(self, obj, ev) -> bool:
+        if ev.type() == QEvent.Type.Paint:
+            key = id(obj)
+            if key in self.counts:
+                self.counts[key] += 1
+        return False
+
+
+class Soak:
+    """Drives one ``KioskShell`` and keeps the tallies for the report."""
+
+    def __init__(self, app, controller, win, config, minutes: float, seed: int = 1):
+        from .kiosk.shell import KioskShell
+
+        self.app, self.controller, self.win = app, controller, win
+        self.minutes = minutes
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.clock = ManualClock()
+        win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        self.shell = KioskShell(win, config, clock=self.clock)
+        self.shell.timer.stop()                  # the soak ticks the shell itself, once per frame
+        win.show()
+        app.processEvents()
+        self.body = win.body
+        self.paints = PaintCounter(self.shell)
+        self.paints.watch(self.body.viewport())
+        self.paints.watch(self.shell.container)
+        self.n = dict(frames=0, full_window_paints_requested=0, idle_resets=0, countdowns=0,
+                      countdown_extensions=0, touches=0, slider_events=0, language_toggles=0,
+                      quiz_visits=0, organ_cards=0, scenario_switches=0, reduce_motion_toggles=0,
+                      keys_overlays=0, attract_restarts=0, visits=0)
+        self.split = dict(engine_and_views_s=0.0, events_and_paint_s=0.0, visitor_actions_s=0.0,
+                          sampling_s=0.0)
+        self.exceptions: list[str] = []
+        self.wrapper_types: list[Counter] = []     # one per census, to name what grew
+        self.exception_count = 0
+        s = self.shell
+        s.idle.timed_out.connect(self._on_idle_timed_out)
+        s.idle.warned.connect(self._on_idle_warned)
+        s.idle.extended.connect(self._on_idle_extended)
+        s.attract.restarted.connect(self._on_attract_restarted)
+
+    # --- tallies from the kiosk's own signals -----------------------------------------------------
+    def _on_idle_timed_out(self) -> None:
+        self.n["idle_resets"] += 1
+
+    def _on_idle_warned(self) -> None:
+        self.n["countdowns"] += 1
+
+    def _on_idle_extended(self) -> None:
+        self.n["countdown_extensions"] += 1
+
+    def _on_attract_restarted(self) -> None:
+        self.n["attract_restarts"] += 1
+
+    # --- one frame ----------------------------------------------------------------------------------
+    def frame(self, clock_dt_s: float = SCREEN_DT_S) -> None:
+        t0 = time.perf_counter()
+        self.clock.advance(clock_dt_s)
+        self.shell.tick()
+        self.controller.runner.tick(SCREEN_DT_S)
+        t1 = time.perf_counter()
+        self.body.viewport().update()
+        self.n["frames"] += 1
+        if self.n["frames"] % FULL_PAINT_EVERY == 0:
+            self.win.update()
+            self.shell.container.update()
+            self.n["full_window_paints_requested"] += 1
+        self.app.processEvents()
+        t2 = time.perf_counter()
+        self.split["engine_and_views_s"] += t1 - t0
+        self.split["events_and_paint_s"] += t2 - t1
+
+    def frames(self, n: int, clock_dt_s: float = SCREEN_DT_S) -> None:
+        for _ in range(n):
+            self.frame(clock_dt_s)
+
+    # --- a visitor ----------------------------------------------------------------------------------
+    def _act(self, fn, *args) -> None:
+        """Run one visitor action; an exception is counted and reported, and the soak goes on."""
+        t0 = time.perf_counter()
+        try:
+            fn(*args)
+        except Exception:
+            self.exception_count += 1
+            if len(self.exceptions) < MAX_EXCEPTIONS_KEPT:
+                self.exceptions.append(traceback.format_exc())
+        self.split["visitor_actions_s"] += time.perf_counter() - t0
+
+    def _click(self, widget, pos=None) -> None:
+        if pos is None:
+            QTest.mouseClick(widget, Qt.MouseButton.LeftButton)
+        else:
+            QTest.mouseClick(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+
+    def touch_map(self) -> None:
+        """A tap in the middle of the map (wakes the kiosk, or extends the countdown)."""
+        vp = self.body.viewport()
+        self._click(vp, vp.rect().center())
+        self.n["touches"] += 1
+
+    def slider_event(self) -> None:
+        rows = [r for r in self.win.params.rows.values() if r.isVisible()]
+        if not rows:
+            return
+        row = self.rng.choice(rows)
+        if self.rng.random() < 0.5:
+            self._click(self.rng.choice((row.plus, row.minus)))
+        else:
+            QTest.keyClick(row.slider, self.rng.choice(SLIDER_KEYS))
+        self.n["slider_events"] += 1
+
+    def toggle_language(self) -> None:
+        before = i18n.language()
+        self._click(self.shell.lang_button)
+        if i18n.language() != before:
+            self.n["language_toggles"] += 1
+
+    def quiz_visit(self) -> None:
+        s = self.shell
+        self._click(s.quiz_button)
+        self.frames(2)
+        cards = list(s.quiz.cards)
+        for key in (ORDER if self.rng.random() < 0.5 else self.rng.sample(cards, 5)):
+            self._click(s.quiz.cards[key])
+        self._click(s.quiz.check_button)
+        self.frames(2)
+        if self.rng.random() < 0.5:
+            self._click(s.quiz.reset_button)
+        self._click(s.explore_button)
+        self.n["quiz_visits"] += 1
+
+    def organ_card(self) -> None:
+        g = self.controller.graph
+        organ = self.rng.choice([o for o in ORGANS if o in g.index])
+        x, y = g.xy[g.index[organ]]
+        self.body.click_at(QPointF(float(x), float(y)))
+        self.frames(2)
+        if self.rng.random() < 0.7:
+            self.win._on_body_background_clicked()       # what Esc or a tap on the background does
+        self.n["organ_cards"] += 1
+
+    def switch_scenario(self) -> None:
+        combo = self.win.top.scenario
+        if combo.count() < 2 or not combo.isVisible():
+            return
+        i = self.rng.choice([k for k in range(combo.count()) if k != combo.currentIndex()])
+        combo.setCurrentIndex(i)
+        combo.activated.emit(i)                          # as when a visitor picks from the list
+        self.n["scenario_switches"] += 1
+
+    def toggle_reduce_motion(self) -> None:
+        self._click(self.shell.motion_button)
+        self.n["reduce_motion_toggles"] += 1
+
+    def keys_overlay(self) -> None:
+        self._click(self.shell.keys_button)
+        self.frames(1)
+        self._click(self.shell.keys_button)
+        self.n["keys_overlays"] += 1
+
+    def visit(self, everything: bool = False) -> None:
+        """Attract loop, a visitor explores, walks away; the countdown runs out and the kiosk resets.
+        ``everything``: do each kind of action at least once (the first visits, during warm-up)."""
+        rng = self.rng
+        self.frames(rng.randint(5, 20), ATTRACT_DT_S)            # nobody there: the story plays
+        self._act(self.touch_map)                                  # someone touches: explore
+        actions = [(self.slider_event, 6.0), (self.toggle_language, 1.2), (self.quiz_visit, 0.35),
+                   (self.organ_card, 0.6), (self.switch_scenario, 0.3), (self.toggle_reduce_motion, 0.2),
+                   (self.keys_overlay, 0.2)]
+        if everything:
+            for fn, _ in actions:
+                self._act(fn)
+                self.frames(2)
+            self._act(self.toggle_language)                       # and back
+        fns, weights = zip(*actions)
+        for _ in range(rng.randint(25, 60)):
+            if rng.random() < 0.14:
+                self._act(rng.choices(fns, weights)[0])
+            self.frame()
+        cfg = self.shell.config
+        self.clock.advance(cfg.idle_timeout_s)                   # the visitor walks away
+        self.frame()
+        if everything or rng.random() < 0.25:                     # ... comes back during the countdown
+            self.frames(3, 1.0)
+            self._act(self.touch_map)
+            self.frames(4)
+            self.clock.advance(cfg.idle_timeout_s)
+            self.frame()
+        steps = 6
+        resets = self.n["idle_resets"]
+        self.frames(steps, cfg.countdown_s / (steps - 1))        # the countdown runs out
+        guard = 0
+        while self.n["idle_resets"] == resets and guard < 50:     # a late reset is still a reset
+            self.frame(1.0)
+            guard += 1
+        self.n["visits"] += 1
+
+    # --- measuring --------------------------------------------------------------------------------
+    def census(self) -> dict:
+        """Live objects, in the canonical start state (the caller has just had an idle reset)."""
+        import shiboken6
+        from PySide6.QtCore import SIGNAL
+
+        t0 = time.perf_counter()
+        gc.collect()
+        wrappers = qobjects = 0
+        py_objects = 0
+        by_type: Counter = Counter()
+        cached = _pyqtgraph_cached_points()
+        for o in gc.get_objects():
+            py_objects += 1
+            if isinstance(o, shiboken6.Shiboken.Object) and id(o) not in cached:
+                wrappers += 1
+                by_type[type(o).__name__] += 1
+                if isinstance(o, QObject):
+                    qobjects += 1
+        self.wrapper_types.append(by_type)
+        views = [v for v in self.win.findChildren(QGraphicsView) if v.scene() is not None]
+        c, s = self.controller, self.shell
+        out = {
+            "py_qobject_wrappers": qobjects,
+            "py_shiboken_wrappers": wrappers,
+            "py_gc_objects": py_objects,
+            "pyqtgraph_pixel_vector_cache": len(cached),
+            "qt_widgets": len(QApplication.allWidgets()),
+            "qt_window_children": len(self.win.findChildren(QObject)),
+            "graphics_items": sum(len(v.scene().items()) for v in views),
+            "body_scene_items": len(self.body.scene().items()),
+            "receivers": sum(obj.receivers(SIGNAL(sig)) for obj, sig in (
+                (c, "snapshot_ready(PyObject)"), (c, "playing_changed(bool)"), (c, "reset_done()"),
+                (c, "parameter_changed(QString,double)"), (s.idle, "timed_out()"),
+                (s.attract, "step_changed(int,int,QString)"))),
+        }
+        self.split["sampling_s"] += time.perf_counter() - t0
+        return out
+
+
+def _pyqtgraph_cached_points() -> set[int]:
+    """Ids of the ``Point`` wrappers held by pyqtgraph's class-wide pixel-vector cache: an LRU of
+    100 view transforms (two Points each), so it fills up as the map is zoomed and resized and then
+    stops. They are counted apart so that a filling, bounded cache is not taken for a leak."""
+    try:
+        from pyqtgraph.graphicsItems.GraphicsItem import GraphicsItem
+
+        return {id(p) for pv in GraphicsItem._pixelVectorGlobalCache.values() if pv for p in pv}
+    except (ImportError, AttributeError):
+        return set()
+
+
+#: Reported but not judged: Python's own caches make the gc count wander by hundreds without a
+#: leak, and the pyqtgraph cache is bounded (see ``_pyqtgraph_cached_points``).
+NOT_JUDGED = ("py_gc_objects", "pyqtgraph_pixel_vector_cache")
+
+
+def flat(before: dict, after: dict, slack: int = FLAT_SLACK) -> dict[str, bool]:
+    """Per count: did it stay within ``slack`` of its after-warm-up value?"""
+    return {k: after[k] <= before[k] + slack for k in before if k not in NOT_JUDGED}
+
+
+def run_soak(app, controller, win, args, log) -> int:
+    """Run the soak for ``args.minutes`` and print the report; 0 on a pass, 1 on a failure."""
+    report = soak_report(app, controller, win, args, log)
+    if getattr(args, "json", False):
+        print(json.dumps(report), flush=True)
+    else:
+        print(_summary(report), flush=True)
+    return 0 if report["pass"] else 1
+
+
+def soak_report(app, controller, win, args, log) -> dict:
+    """Run the soak for ``args.minutes`` and return the report (``report["pass"]`` is the verdict)."""
+    soak = Soak(app, controller, win, args.kiosk_cfg, args.minutes, seed=args.seed if args.seed is not None else 1)
+    budget_s = args.minutes * 60.0
+    report: dict = {"minutes": args.minutes, "size": list(args.size), "seed": soak.seed}
+    t_start, cpu_start = time.perf_counter(), time.process_time()
+    rss = {"start": round(rss_mb(), 1)}
+    objects = {"start": soak.census()}
+    rss_series = []
+    warm_done = False
+    next_sample = 0.0
+    resets_at_warmup = 0
+    try:
+        while True:
+            elapsed = time.perf_counter() - t_start
+            if elapsed >= budget_s:
+                break
+            soak.visit(everything=soak.n["visits"] < 2)
+            elapsed = time.perf_counter() - t_start
+            if not warm_done and elapsed >= WARMUP_SHARE * budget_s and soak.n["visits"] >= MIN_WARMUP_VISITS:
+                warm_done = True
+                objects["after_warmup"] = soak.census()
+                rss["after_warmup"] = round(rss_mb(), 1)
+                report["warmup_s"] = round(elapsed, 1)
+                report["warmup_frames"] = soak.n["frames"]
+                resets_at_warmup = soak.n["idle_resets"]
+            if elapsed >= next_sample:
+                rss_series.append([round(elapsed, 1), round(rss_mb(), 1)])
+                next_sample += budget_s / 20
+    except Exception:                                   # the driver itself broke: report, fail
+        soak.exception_count += 1
+        soak.exceptions.append(traceback.format_exc())
+    wall, cpu = time.perf_counter() - t_start, time.process_time() - cpu_start
+    if not warm_done:                                   # too short a run: judge from here on
+        objects["after_warmup"] = soak.census()
+        rss["after_warmup"] = round(rss_mb(), 1)
+        report["warmup_s"] = round(wall, 1)
+        report["warmup_frames"] = soak.n["frames"]
+        resets_at_warmup = soak.n["idle_resets"]
+    objects["end"] = soak.census()
+    rss["end"] = round(rss_mb(), 1)
+    rss_series.append([round(wall, 1), rss["end"]])
+    rss["max"] = max(v for _, v in rss_series)
+    rss["growth_after_warmup_pct"] = round(100 * (rss["end"] - rss["after_warmup"]) / rss["after_warmup"], 2)
+    rss["series"] = rss_series
+
+    soak.shell.lockdown.allow_close = True
+    controller.pause()
+    soak.shell.uninstall()
+    win.close()
+    app.processEvents()
+
+    from .app import IGNORED_QT_MESSAGES
+
+    qt_warnings = [p[4:] for p in log.problems if p.startswith("Qt: ")]
+    slot_errors = [p for p in log.problems if not p.startswith("Qt: ")]
+    exceptions = soak.exception_count + len(slot_errors)
+    n = soak.n
+    report.update(
+        wall_s=round(wall, 1),
+        cpu_s=round(cpu, 1),
+        frames=n["frames"],
+        frames_per_s=round(n["frames"] / wall, 1) if wall > 0 else 0.0,
+        body_view_paints=soak.paints.count(soak.body.viewport()),
+        full_window_paints=n["full_window_paints_requested"],
+        window_container_paint_events=soak.paints.count(soak.shell.container),
+        full_paint_every=FULL_PAINT_EVERY,
+        engine_ticks=controller.runner.ticks,
+        idle_resets_after_warmup=n["idle_resets"] - resets_at_warmup,
+        **{k: v for k, v in n.items() if k not in ("frames", "full_window_paints_requested")},
+        time_split_s={k: round(v, 1) for k, v in soak.split.items()},
+        rss_mb=rss,
+        objects=objects,
+        exceptions=exceptions,
+        exception_samples=[e.strip().splitlines()[-1] for e in (soak.exceptions + slot_errors)[:MAX_EXCEPTIONS_KEPT]],
+        qt_warnings=len(qt_warnings),
+        qt_warning_samples=sorted(set(qt_warnings))[:MAX_EXCEPTIONS_KEPT],
+        qt_warnings_ignored=list(IGNORED_QT_MESSAGES),
+    )
+    flat_counts = flat(objects["after_warmup"], objects["end"])
+    checks = {
+        "rss_growth_below_5pct": rss["end"] < rss["after_warmup"] * (1 + RSS_GROWTH_MAX),
+        "objects_flat": all(flat_counts.values()),
+        "no_exceptions": exceptions == 0,
+        "no_qt_warnings": not qt_warnings,
+        # a verdict needs something to judge: idle resets between the two samples
+        "resets_after_warmup": n["idle_resets"] - resets_at_warmup >= MIN_RESETS_JUDGED,
+    }
+    report["flat_rule"] = f"end <= after_warmup + {FLAT_SLACK}, sampled right after an idle reset"
+    report["not_flat"] = sorted(k for k, ok in flat_counts.items() if not ok)
+    grew = soak.wrapper_types[-1] - soak.wrapper_types[1]     # end minus after warm-up, by type
+    report["wrapper_growth_by_type"] = dict(grew.most_common(8))
+    report["checks"] = checks
+    report["pass"] = all(checks.values())
+    for e in soak.exceptions:
+        print(e, file=sys.stderr)
+    return report
+
+
+def _summary(r: dict) -> str:
+    rss = r["rss_mb"]
+    lines = [
+        f"soak: {'PASS' if r['pass'] else 'FAIL'} after {r['wall_s']} s at {r['size'][0]}x{r['size'][1]}",
+        f"  frames {r['frames']} ({r['frames_per_s']}/s), body paints {r['body_view_paints']}, "
+        f"full-window paints {r['full_window_paints']}",
+        f"  idle resets {r['idle_resets']}, slider events {r['slider_events']}, language toggles "
+        f"{r['language_toggles']}, quiz visits {r['quiz_visits']}",
+        f"  RSS MB start {rss['start']}, after warm-up {rss['after_warmup']}, end {rss['end']} "
+        f"({rss['growth_after_warmup_pct']:+.2f} %)",
+        f"  objects after warm-up {r['objects']['after_warmup']}",
+        f"  objects at the end    {r['objects']['end']}",
+        f"  exceptions {r['exceptions']}, unlisted Qt warnings {r['qt_warnings']}",
+    ]
+    lines += [f"  failed: {k}" for k, ok in r["checks"].items() if not ok]
+    return "\n".join(lines)

@@ -1,0 +1,73 @@
+"""The GUI soak, CI-sized: ``seedsoil --soak --minutes 0.3 --json`` in a fresh process must pass on
+its own numbers (RSS growth after warm-up under 5 %, flat object counts, no exception, no unlisted
+Qt warning), and a soak with a leak planted in it must say so."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+from PySide6.QtCore import QObject
+
+from desktop import soak
+
+SOAK_MINUTES = 0.3
+
+
+def test_ci_soak_passes_on_its_own_numbers():
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    p = subprocess.run([sys.executable, "-c", "import sys, desktop.app; sys.exit(desktop.app.main())",
+                        "--soak", "--minutes", str(SOAK_MINUTES), "--json"],
+                       env=env, capture_output=True, text=True, timeout=240)
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
+    assert len(lines) == 1, (p.stdout, p.stderr)
+    r = json.loads(lines[0])
+    rss, obj = r["rss_mb"], r["objects"]
+    # The verdict's own parts, checked here from the raw numbers rather than trusted.
+    assert r["exceptions"] == 0, (r["exception_samples"], p.stderr[-3000:])
+    assert r["qt_warnings"] == 0, r["qt_warning_samples"]
+    assert rss["end"] < 1.05 * rss["after_warmup"], rss
+    for key in ("py_qobject_wrappers", "py_shiboken_wrappers", "qt_widgets", "qt_window_children",
+                "graphics_items", "receivers"):
+        assert obj["end"][key] <= obj["after_warmup"][key] + soak.FLAT_SLACK, (key, obj)
+    assert r["pass"] is True and p.returncode == 0, (r["checks"], p.stderr[-3000:])
+    # ... and it did the work it claims: real frames, paints, resets, visitor events.
+    assert r["idle_resets_after_warmup"] >= soak.MIN_RESETS_JUDGED
+    assert r["frames"] >= 300 and r["body_view_paints"] >= r["frames"]
+    assert r["full_window_paints"] >= r["frames"] // soak.FULL_PAINT_EVERY - 1
+    assert r["window_container_paint_events"] >= r["full_window_paints"]
+    assert r["slider_events"] > 0 and r["language_toggles"] > 0 and r["quiz_visits"] > 0
+    assert r["engine_ticks"] >= r["frames"]
+    assert 0 < rss["start"] <= rss["max"]
+
+
+def test_a_planted_leak_fails_the_verdict(qapp, qtbot, monkeypatch):
+    from desktop import app as desktop_app
+    from desktop.kiosk.config import load_kiosk_config
+
+    args = desktop_app.parse_args(["--soak", "--minutes", "0.2"])
+    args.kiosk_cfg = load_kiosk_config()
+    controller, win = desktop_app.build(args, qapp)
+    qtbot.addWidget(win)
+    hoard = []
+    visit = soak.Soak.visit
+
+    def leaky_visit(self, everything=False):
+        visit(self, everything)
+        for _ in range(3):
+            QObject(self.win)                                 # owned by the window: never freed
+        hoard.append(np.ones(3 * 2 ** 20))                    # 24 MB, touched
+    monkeypatch.setattr(soak.Soak, "visit", leaky_visit)
+    r = soak.soak_report(qapp, controller, win, args, desktop_app.MessageLog())
+    assert r["pass"] is False
+    assert not r["checks"]["rss_growth_below_5pct"] and not r["checks"]["objects_flat"]
+    assert "qt_window_children" in r["not_flat"]
+    assert r["checks"]["no_exceptions"] and r["checks"]["no_qt_warnings"]
+
+
+def test_flat_rule_allows_the_slack_and_no_more():
+    before = {"qt_widgets": 100, "py_gc_objects": 1000, "pyqtgraph_pixel_vector_cache": 0}
+    assert soak.flat(before, {"qt_widgets": 100 + soak.FLAT_SLACK, "py_gc_objects": 9999,
+                              "pyqtgraph_pixel_vector_cache": 200}) == {"qt_widgets": True}
+    assert soak.flat(before, dict(before, qt_widgets=101 + soak.FLAT_SLACK)) == {"qt_widgets": False}
