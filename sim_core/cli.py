@@ -116,7 +116,7 @@ def cmd_run(a) -> int:
             raise InputError("run", "--scenario", "required (or --resume CHECKPOINT)")
         sc = _scenario(a.scenario)
         seed = sc.seed if a.seed is None else a.seed
-        eng = run_patient(sc, a.days, seed, progress=show, record=True)
+        eng = run_patient(sc, a.days, seed, progress=show, record=True, resolution=a.resolution)
     if a.out:
         from .receipt import make_receipt
 
@@ -175,6 +175,28 @@ def system_info() -> dict:
     except ValueError:
         info["threading_layer"] = "(not yet chosen: no parallel kernel has run)"
     return info
+
+
+def cmd_bench(a) -> int:
+    from . import bench
+
+    res = bench.run(quick=a.quick, progress=lambda msg: print(f"bench: {msg}", file=sys.stderr, flush=True))
+    print(json.dumps(res, indent=1) if a.json else bench.table(res))
+    return 0 if all(res["identical"].values()) else 1
+
+
+def cmd_soak(a) -> int:
+    from . import soak
+
+    if not 0 < a.minutes <= 24 * 60:
+        raise InputError("--minutes", "minutes", "must be between 0 and 1440")
+    res = soak.run(a.minutes, a.seed, progress=lambda msg: print(f"soak: {msg}", file=sys.stderr, flush=True))
+    if a.json:
+        print(json.dumps(res, indent=1))
+    else:
+        for k, v in res.items():
+            print(f"{k}: {v}")
+    return 0 if res["pass"] else 1
 
 
 def cmd_info(a) -> int:
@@ -284,6 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--days", type=_finite(float), required=True, help="days to run (more days, with --resume)")
     sp.add_argument("--seed", type=_finite(int))
     sp.add_argument("--out")
+    sp.add_argument("--resolution", choices=("packets", "cells"), default="packets",
+                    help="pooled packets (default) or one packet per shed cell")
     sp.add_argument("--checkpoint", help="save the whole state at the end (.npz)")
     sp.add_argument("--resume", help="continue from a checkpoint (.npz)")
     sp.add_argument("--json", action="store_true")
@@ -328,6 +352,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rate-only", action="store_true")
     sp.add_argument("--workers", type=_finite(int))
     sp.set_defaults(fn=cmd_calibrate)
+    sp = sub.add_parser("bench", help="speed of cell-resolution transport against numpy, Mesa and this machine's limits")
+    sp.add_argument("--quick", action="store_true", help="10^4 and 10^5 packets only (a CI check that it works)")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_bench)
+    sp = sub.add_parser("soak", help="run at cell resolution on a fast clock; report memory, exceptions, conservation")
+    sp.add_argument("--minutes", type=_finite(float), required=True)
+    sp.add_argument("--seed", type=_finite(int))
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_soak)
     return p
 
 

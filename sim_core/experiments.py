@@ -29,18 +29,20 @@ PATIENT_DT_DAYS = 1.0
 
 
 def run_patient(scenario: Scenario, days: float, seed: int | None = None,
-                dt_days: float = PATIENT_DT_DAYS, progress=None, record: bool = False) -> Engine:
+                dt_days: float = PATIENT_DT_DAYS, progress=None, record: bool = False,
+                resolution: str = "packets") -> Engine:
     """A primary grows and sheds for ``days`` days. ``progress(fraction)`` is called now and then.
-    With ``record`` the engine keeps the step history a run receipt needs (same numbers)."""
+    With ``record`` the engine keeps the step history a run receipt needs (same numbers);
+    ``resolution="cells"`` follows every shed cell as its own packet."""
     sc = scenario.copy()
     if seed is not None:
         sc.seed = int(seed)
     if record:
         from .receipt import RecordedEngine
 
-        eng = RecordedEngine(sc)
+        eng = RecordedEngine(sc, resolution=resolution)
     else:
-        eng = Engine(sc)
+        eng = Engine(sc, resolution=resolution)
     end = float(days)
     # progress is reported every whole number of steps, so chunking never changes the steps taken
     chunk = max(1, round(end / dt_days / 100)) * dt_days

@@ -197,3 +197,15 @@ def test_cell_resolution_invariants_for_any_parameters_and_slider_moves(values, 
         assert (p.cells[live] > 0).all() and (p.n_live >= 0).all() and (p.n_live <= p.chunk).all()
         assert ((p.kind[live] == 1) | (p.cells[live] == 1)).all()
         assert (eng.pools.arr_s >= 0).all() and (eng.pools.arr_c >= 0).all()
+
+
+def test_a_cell_resolution_run_replays_from_its_receipt():
+    from sim_core.experiments import run_patient
+    from sim_core.receipt import make_receipt, parse_receipt, replay_receipt
+
+    eng = run_patient(light_load(), 3, record=True, resolution="cells", dt_days=1 / 24)
+    again = replay_receipt(parse_receipt(make_receipt(eng)))
+    assert again.resolution == "cells"
+    assert np.array_equal(eng.counters, again.counters)
+    a, b = survivors(eng), survivors(again)
+    assert same_packets(a, b) and a["pid"].shape[0] > 1000
