@@ -16,6 +16,7 @@ from . import __version__
 from .engine import COUNTER_NAMES, Engine
 from .errors import InputError
 from .receipt import RECEIPT_KEY, sidecar_path
+from .scenario import file_mode
 
 
 def timeseries_columns(eng: Engine) -> tuple[list[str], np.ndarray]:
@@ -95,16 +96,6 @@ def _write_bytes(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def _file_mode(path: Path) -> int:
-    """The mode an export should get: that of the file it replaces, else 0666 less the umask."""
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
 def write_files_atomic(files: dict[Path, bytes], field: str = "") -> None:
     """Replace several files together: each is written to a temporary file in its folder and synced,
     and only when all are complete are they renamed over their targets. On any failure nothing is
@@ -120,7 +111,7 @@ def write_files_atomic(files: dict[Path, bytes], field: str = "") -> None:
             tmps.append((tmp, path))
             try:
                 if hasattr(os, "fchmod"):   # mkstemp makes 0600 files; give the export normal permissions
-                    os.fchmod(fd, _file_mode(path))
+                    os.fchmod(fd, file_mode(path))
                 _write_bytes(fd, data)
                 os.fsync(fd)
             finally:

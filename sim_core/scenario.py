@@ -42,7 +42,7 @@ class Scenario:
         self.description = description
         self.source = source
 
-    def copy(self) -> "Scenario":
+    def copy(self) -> Scenario:
         return Scenario(self.name, self.primary, self.params.copy(), self.seed, self.title,
                         self.description, self.source)
 
@@ -69,10 +69,23 @@ def _q(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def file_mode(path: Path) -> int:
+    """The mode a written file should get: that of the file it replaces, else 0666 less the umask
+    (``mkstemp`` alone would leave it 0600)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write bytes to ``path`` so that a reader sees the old file or the new one, never a torn one."""
     fd, tmp = tempfile.mkstemp(dir=str(path.parent) or ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, file_mode(path))
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
