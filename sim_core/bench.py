@@ -24,7 +24,7 @@ import time
 import numba
 import numpy as np
 
-from .bench_rules import Tables, draw_limit, mesa_step, numpy_step, streaming_limit
+from .bench_rules import Tables, draw_limit, draw_limit_serial, mesa_step, numpy_step, streaming_limit
 from .engine import Engine
 from .errors import InputError
 from .kernels.cells import A_DRAWS, A_PACKET_STEPS, CHUNK
@@ -247,6 +247,9 @@ def run(quick: bool = False, progress=None) -> dict:
         key = np.uint64(t.key)
         draw_limit(*cols, 0, k, key)
         add(n, "draw-limit", threads, _best(lambda cols=cols, k=k, key=key: draw_limit(*cols, 0, k, key), reps))
+        draw_limit_serial(*cols, 0, k, key)
+        add(n, "draw-limit-serial", threads,
+            _best(lambda cols=cols, k=k, key=key: draw_limit_serial(*cols, 0, k, key), reps))
 
     ref = 1_000_000 if 1_000_000 in sizes else sizes[-1]
     num = times[(ref, "numba", threads)]
@@ -258,6 +261,8 @@ def run(quick: bool = False, progress=None) -> dict:
         "numba_vs_mesa": round(times[(MESA_PACKETS, "mesa", 1)] / times[(MESA_PACKETS, "numba", threads)], 1),
         "numba_vs_streaming_limit": round(times[(ref, "streaming-limit", threads)] / num, 3),
         "numba_vs_draw_limit": round(times[(ref, "draw-limit", threads)] / num, 3),
+        # not asked for: the same draws made one after another, as a packet's draws are
+        "numba_vs_serial_draw_limit": round(times[(ref, "draw-limit-serial", threads)] / num, 3),
         "thread_speedup": round(times[(ref, "numba", 1)] / num, 2),
         "scaling_exponent": round(float(np.polyfit(np.log(ns), np.log(ts), 1)[0]), 3),
     }

@@ -390,3 +390,21 @@ def draw_limit(vessel, pos_h, cells, kind, route, pid, zero, draws, key):
         kind[i] = kind[i] + zero
         route[i] = route[i] + zero
         pid[i] = pid[i] + zero
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def draw_limit_serial(vessel, pos_h, cells, kind, route, pid, zero, draws, key):
+    """As ``draw_limit``, but each draw's counter depends on the previous result, as a packet's
+    draws do in the model (whether it draws again depends on the last one): the compiler cannot
+    compute several draws of a packet side by side in vector registers."""
+    for i in numba.prange(pid.shape[0]):
+        s = 0.0
+        base = pid[i] << DRAW_BITS
+        for k in range(draws):
+            s += uniform_seq(key, base + k + (1 if s > 1e300 else 0))
+        vessel[i] = vessel[i] + zero
+        pos_h[i] = pos_h[i] + np.float32(s * zero)
+        cells[i] = cells[i] + zero
+        kind[i] = kind[i] + zero
+        route[i] = route[i] + zero
+        pid[i] = pid[i] + zero

@@ -31,7 +31,8 @@ def test_quick_bench_prints_the_json_shape_and_identical_results():
     assert (10_000, "mesa", 1) in impls
     assert all(row["packet_steps_per_s"] > 0 for row in res["core"])
     assert set(res["ratios"]) == {"numba_vs_numpy", "numba_vs_mesa", "numba_vs_streaming_limit",
-                                  "numba_vs_draw_limit", "thread_speedup", "scaling_exponent"}
+                                  "numba_vs_draw_limit", "numba_vs_serial_draw_limit", "thread_speedup",
+                                  "scaling_exponent"}
     assert res["startup"]["cold_s"] > 0 and res["startup"]["warm_s"] > 0
     assert res["memory"]["peak_rss_mb_at_1e6"] > 0
     assert res["identical"] == {"threads": True, "numpy": True, "mesa": True}
