@@ -24,7 +24,14 @@ import time
 import numba
 import numpy as np
 
-from .bench_rules import Tables, draw_limit, draw_limit_serial, mesa_step, numpy_step, streaming_limit
+from .bench_rules import (
+    Tables,
+    draw_limit,
+    draw_limit_serial,
+    mesa_step,
+    numpy_step,
+    streaming_limit,
+)
 from .engine import Engine
 from .errors import InputError
 from .kernels.cells import A_DRAWS, A_PACKET_STEPS, CHUNK
@@ -296,8 +303,8 @@ def _threading_layer() -> str:
 
 def table(res: dict) -> str:
     """The human-readable form of ``run()``'s result."""
-    lines = [f"memory-copy bandwidth: {res['bandwidth_gb_s']} GB/s   (numba threads: {res['machine']['numba_threads']},"
-             f" step {res['dt_s']:g} s, {res['draws_per_packet_step']} draws per packet-step)",
+    lines = [(f"memory-copy bandwidth: {res['bandwidth_gb_s']} GB/s   (numba threads: {res['machine']['numba_threads']},"
+             f" step {res['dt_s']:g} s, {res['draws_per_packet_step']} draws per packet-step)"),
              "", f"{'packets':>12}  {'implementation':<16} {'threads':>7}  {'packet-steps/s':>16}"]
     for r in res["core"]:
         lines.append(f"{r['packets']:>12,}  {r['impl']:<16} {r['threads']:>7}  {r['packet_steps_per_s']:>16,}")

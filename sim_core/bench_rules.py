@@ -122,7 +122,7 @@ def travel_py(t: Tables, tally: Tally, v, pos, cells, kind, route, pid, dt_h):
                         tally.died[v, cause] += 1
                         return None
                 else:
-                    dead, kind, cells, draw = _cluster_deaths(tally, v, cells, kind, q, ha, hs, hi,
+                    _dead, kind, cells, draw = _cluster_deaths(tally, v, cells, kind, q, ha, hs, hi,
                                                               key, base, draw)
                     if cells <= 0:
                         return None

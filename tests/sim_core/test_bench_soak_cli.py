@@ -14,7 +14,7 @@ CLI = [sys.executable, "-m", "sim_core.cli"]
 
 def run_cli(*args, timeout=600):
     env = dict(os.environ)
-    return subprocess.run(CLI + list(args), capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(CLI + list(args), check=False, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def test_quick_bench_prints_the_json_shape_and_identical_results():
