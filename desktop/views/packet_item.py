@@ -35,9 +35,9 @@ FADE_S = 1.1
 #: more dots only thicken the vessels into solid lines.
 MAX_PACKETS = 20_000
 #: Up to this many drawn packets the glyphs have their full look (the legend's).
-FULL_DETAIL = 6_000
+FULL_DETAIL = 3_000
 #: From this many on, glyphs have no halo and shrink as sqrt(1/count) (at most down to MIN_SCALE).
-NO_HALO = 25_000
+NO_HALO = 12_000
 MIN_SCALE = 0.4
 
 

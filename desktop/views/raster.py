@@ -7,6 +7,7 @@ order, so the picture is the same whatever the band height or thread count. The 
 """
 
 import math
+import time
 
 import numba
 import numpy as np
@@ -305,16 +306,51 @@ _draw_parallel = pjit(_draw_banded)
 PARALLEL_FROM = 8_000
 
 
+class ThreadChoice:
+    """Whether big frames are drawn by several threads, decided by timing both ways now and then:
+    on a busy machine a parallel region can wait longer for its threads than it saves (the picture
+    is the same either way, so switching is invisible)."""
+
+    TRIAL_FRAMES = 12       # frames per trial, alternating serial and parallel
+    EVERY = 600             # big frames between trials
+
+    def __init__(self):
+        self.parallel = True
+        self._count = 0
+        self._times = {False: [], True: []}
+
+    def pick(self) -> bool:
+        phase = self._count % self.EVERY
+        return bool(phase % 2) if phase < self.TRIAL_FRAMES else self.parallel
+
+    def record(self, parallel: bool, seconds: float) -> None:
+        phase = self._count % self.EVERY
+        self._count += 1
+        if phase >= self.TRIAL_FRAMES:
+            return
+        self._times[parallel].append(seconds)
+        if phase == self.TRIAL_FRAMES - 1:
+            self.parallel = bool(np.median(self._times[True]) < np.median(self._times[False]))
+            self._times = {False: [], True: []}
+
+
+#: The choice made for this process's big frames.
+THREADS = ThreadChoice()
+
+
 def draw_sprites_mapped(buf, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale, halo=HALO,
                         band_rows=BAND_ROWS, clear=True):
     """Draw the sprites through the mapping x -> sx*x + ox, y -> sy*y + oy, r -> rscale*r; the
     arrays must already have the kernel's types (float32, uint32 colours, int8 shapes)."""
-    if x.shape[0] >= PARALLEL_FROM:
-        kernel, n_threads = _draw_parallel, numba.get_num_threads()
-    else:
-        kernel, n_threads = _draw_serial, 1
-    return kernel(buf, x, y, r, color, alpha, shape, fill, float(sx), float(sy), float(ox), float(oy),
-                  float(rscale), float(halo), int(band_rows), bool(clear), int(n_threads))
+    args = (buf, x, y, r, color, alpha, shape, fill, float(sx), float(sy), float(ox), float(oy),
+            float(rscale), float(halo), int(band_rows), bool(clear))
+    if x.shape[0] < PARALLEL_FROM or numba.get_num_threads() < 2:
+        return _draw_serial(*args, 1)
+    parallel = THREADS.pick()
+    t0 = time.perf_counter()
+    drawn = _draw_parallel(*args, numba.get_num_threads()) if parallel else _draw_serial(*args, 1)
+    THREADS.record(parallel, time.perf_counter() - t0)
+    return drawn
 
 
 def warm_up() -> None:

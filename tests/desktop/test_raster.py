@@ -223,3 +223,16 @@ def test_a_tiny_dot_has_the_area_of_its_disc():
             _draw(buf, cx, cy, r, 0xFFFFFFFF, 1.0, raster.DOT)
             area = ((buf >> 24) & 255).sum() / 255.0
             assert abs(area - math.pi * r * r) < 0.08 * math.pi * r * r + 0.1, (r, cx, cy, area)
+
+
+def test_big_frames_keep_whichever_way_of_drawing_was_faster():
+    choice = raster.ThreadChoice()
+    for _ in range(choice.TRIAL_FRAMES):
+        p = choice.pick()
+        choice.record(p, 0.010 if p else 0.030)
+    assert choice.parallel and all(choice.pick() for _ in range(5))
+    choice = raster.ThreadChoice()
+    for _ in range(choice.TRIAL_FRAMES):
+        p = choice.pick()
+        choice.record(p, 0.050 if p else 0.020)
+    assert not choice.parallel and not choice.pick()
