@@ -6,11 +6,13 @@ What one measured frame includes: handing the view new packet positions (``BodyV
 with a snapshot whose packets have moved along the body graph's vessel paths: sampling, sorting,
 colouring and sizing the packets, the lesion and label updates) and then a synchronous
 ``viewport().repaint()``, in which Qt paints the whole 1920x1080 view into the offscreen window's
-backing store: background, cached body art and vessels, lesions, the rasterised packet image and
-the legend overlay. Not included: the simulation (the moving positions are computed before timing,
-for a cycle of frames that is then replayed), and what a real screen adds after the backing store
-(compositor, vsync, upload to a GPU). The baseline frame is ``ScatterPlotItem.setData`` with one
-brush per point plus the same repaint, with the packet layer hidden.
+backing store: background, the body art (an SVG item whose device cache Qt caps at 1024x768, so
+at this size it is re-rendered every frame), the cached vessels, lesions, the rasterised packet
+image and the legend overlay. Not included: the simulation (the moving positions are computed
+before timing, for a cycle of frames that is then replayed), and what a real screen adds after the
+backing store (compositor, vsync, upload to a GPU). The baseline frame is
+``ScatterPlotItem.setData`` with one brush per point plus the same repaint, with the packet layer
+hidden. Ours and the baseline are timed in alternating rounds, so a busy machine slows both alike.
 """
 
 from __future__ import annotations

@@ -71,6 +71,15 @@ def _style_packets(order, xy, cells, nclu, kind, kind_argb, nonviable_argb, x, y
         alpha[j] = 0.4 if c < 0 else 1.0
 
 
+def warm_up() -> None:
+    """Compile (or load from the cache) the packet layer's kernels, e.g. in the start-up warm-up
+    thread, so that the first busy frame does not stall the window."""
+    one = np.zeros(1, np.int64)
+    out = [np.empty(1, t) for t in (np.float32, np.float32, np.float32, np.uint32, np.float32, np.int8)]
+    _style_packets(one, np.zeros((1, 2)), one, one, np.zeros(1, np.int8), KIND_ARGB, NONVIABLE_ARGB, *out)
+    raster.warm_up()
+
+
 def sample_fraction(n: int, budget: int) -> float:
     """Share of packets to draw, in steps of 2^(1/4): between steps the same packets (by id) stay
     drawn from frame to frame, so the sample does not flicker as the count changes."""

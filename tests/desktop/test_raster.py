@@ -236,3 +236,10 @@ def test_big_frames_keep_whichever_way_of_drawing_was_faster():
         p = choice.pick()
         choice.record(p, 0.050 if p else 0.020)
     assert not choice.parallel and not choice.pick()
+
+
+def test_the_packet_layer_can_be_warmed_up_ahead_of_the_first_frame():
+    from desktop.views import packet_item
+
+    packet_item.warm_up()
+    assert packet_item._style_packets.signatures and raster._draw_parallel.signatures
