@@ -316,6 +316,11 @@ class Soak:
             "qt_window_children": len(self.win.findChildren(QObject)),
             "graphics_items": sum(len(v.scene().items()) for v in views),
             "body_scene_items": len(self.body.scene().items()),
+            # PySide6 6.12.0 on Python 3.11 dropped a reference to True per emit (see
+            # tests/desktop/test_refcount_canary.py): these must never fall.
+            "refcount_true": sys.getrefcount(True),
+            "refcount_false": sys.getrefcount(False),
+            "refcount_none": sys.getrefcount(None),
             "receivers": sum(obj.receivers(SIGNAL(sig)) for obj, sig in (
                 (c, "snapshot_ready(PyObject)"), (c, "playing_changed(bool)"), (c, "reset_done()"),
                 (c, "parameter_changed(QString,double)"), (s.idle, "timed_out()"),
@@ -337,9 +342,15 @@ def _pyqtgraph_cached_points() -> set[int]:
         return set()
 
 
-#: Reported but not judged: Python's own caches make the gc count wander by hundreds without a
-#: leak, and the pyqtgraph cache is bounded (see ``_pyqtgraph_cached_points``).
-NOT_JUDGED = ("py_gc_objects", "pyqtgraph_pixel_vector_cache")
+#: Not judged as flat: Python's own caches make the gc count wander by hundreds without a leak, the
+#: pyqtgraph cache is bounded (see ``_pyqtgraph_cached_points``), and the counts of the singletons
+#: are judged apart (they must not fall; None's rises by design of the pinned PySide6).
+NOT_JUDGED = ("py_gc_objects", "pyqtgraph_pixel_vector_cache", "refcount_true", "refcount_false",
+              "refcount_none")
+REFCOUNTS = ("refcount_true", "refcount_false", "refcount_none")
+#: Caches come and go holding True or None, so a few hundred either way mean nothing; the bug lost
+#: one reference per emit, thousands a second.
+REFCOUNT_SLACK = 200
 
 
 def flat(before: dict, after: dict, slack: int = FLAT_SLACK) -> dict[str, bool]:
@@ -442,6 +453,8 @@ def soak_report(app, controller, win, args, log) -> dict:
         "objects_flat": all(flat_counts.values()),
         "no_exceptions": exceptions == 0,
         "no_qt_warnings": not qt_warnings,
+        "refcounts_not_falling": all(objects["end"][k] >= objects["after_warmup"][k] - REFCOUNT_SLACK
+                                     for k in REFCOUNTS),
         # a verdict needs something to judge: idle resets between the two samples
         "resets_after_warmup": n["idle_resets"] - resets_at_warmup >= MIN_RESETS_JUDGED,
     }
