@@ -76,6 +76,7 @@ def warm_up() -> None:
 
     from sim_core import Engine, load_scenario
 
+    from .views import packet_item
     from .views.raster import draw_sprites
 
     eng = Engine(load_scenario("breast"))
@@ -85,6 +86,7 @@ def warm_up() -> None:
     buf = np.zeros((4, 4), np.uint32)
     one = np.ones(1, np.float32)
     draw_sprites(buf, one, one, one, np.ones(1, np.uint32), one, np.zeros(1, np.int8), one)
+    packet_item.warm_up()          # styling and both raster variants: else the first busy frame compiles them
 
 
 def warm_up_in_background(done: Callable[[], None], parent: QObject) -> threading.Thread:

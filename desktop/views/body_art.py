@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QPointF, QRectF
+from PySide6.QtCore import QByteArray, QPointF, QRectF, QSize
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtSvgWidgets import QGraphicsSvgItem
@@ -67,6 +67,10 @@ class BodyArt:
         self.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.highlight = QGraphicsSvgItem()
         self.highlight.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # Qt's default cache limit (1024x768) is smaller than the body at 1080p, and an item over
+        # the limit is re-rendered from the SVG on every frame (about 12 ms measured)
+        for it in (self.item, self.highlight):
+            it.setMaximumCacheSize(QSize(8192, 8192))
         eff = QGraphicsColorizeEffect()
         eff.setColor(QColor("#f5c451"))
         eff.setStrength(0.85)

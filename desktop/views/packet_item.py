@@ -38,7 +38,7 @@ MAX_PACKETS = 20_000
 FULL_DETAIL = 3_000
 #: From this many on, glyphs have no halo and shrink as sqrt(1/count) (at most down to MIN_SCALE).
 NO_HALO = 12_000
-MIN_SCALE = 0.4
+MIN_SCALE = 0.3
 
 
 def packet_radius(cells: np.ndarray, nclu: np.ndarray) -> np.ndarray:

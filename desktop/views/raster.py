@@ -1,8 +1,8 @@
 """Numba rasteriser: antialiased sprites (dots with halos, rings, diamonds, crosses, rosettes)
 alpha-blended into one premultiplied ARGB32 buffer, so a frame of packets costs one image blit.
 
-The buffer is cut into bands of rows drawn in parallel; every band draws its sprites in the given
-order, so the picture is the same whatever the band height or thread count. The kernels are
+The buffer's rows are cut into one part per thread; every part draws the sprites that reach it in
+the given order, so the picture is the same whatever the thread count. The kernels are
 ``@njit`` (``cache=True, nogil=True``); a slow reference lives in ``tests/desktop/test_raster.py``.
 """
 
@@ -13,6 +13,8 @@ import numba
 import numpy as np
 
 jit = numba.njit(cache=True, nogil=True)
+#: Inlined into the drawing loop at numba level: left to LLVM, these small helpers stayed calls.
+ijit = numba.njit(cache=True, nogil=True, inline="always")
 pjit = numba.njit(cache=True, nogil=True, parallel=True)
 
 #: Sprite shapes.
@@ -30,8 +32,8 @@ HALO = 2.4
 #: Dots up to this radius (px) are drawn by the cheap ``_tiny`` (a crowded body's packets): their
 #: square fits a 4x4 pixel footprint.
 TINY = 1.69
-#: Rows per band: small enough to share the work out evenly, big enough that few sprites straddle two.
-BAND_ROWS = 24
+#: Row stripes per thread in a parallel frame.
+STRIPES_PER_THREAD = 3
 
 
 @jit
@@ -57,15 +59,10 @@ def _blend(buf, yy, xx, s_rb, s_ag, a):
     buf[yy, xx] = np.uint32(rb | ag)
 
 
-@jit
+@ijit
 def _cover(edge):
     """Antialiased coverage of a pixel whose centre lies ``edge`` px inside a boundary."""
-    c = edge + 0.5
-    if c <= 0.0:
-        return 0.0
-    if c >= 1.0:
-        return 1.0
-    return c
+    return min(max(edge + 0.5, 0.0), 1.0)
 
 
 @jit
@@ -86,24 +83,46 @@ def _span(cx, dy, r2, x0, x1):
     return max(x0, int(math.floor(cx - 0.5 - s))), min(x1, int(math.ceil(cx - 0.5 + s)))
 
 
-@jit
+@ijit
+def _blend_i(buf, yy, xx, s_rb, s_ag, a):
+    """``_blend`` without branches, for the hot loop of crowded frames: an alpha that rounds to 0
+    leaves the pixel exactly as it was (so a zero weight can stand in for a skipped pixel)."""
+    ai = min(np.int64(a * 256.0 + 0.5), np.int64(256))
+    ki = 256 - ai
+    d = np.int64(buf[yy, xx])
+    rb = ((s_rb * ai + (d & 0x00FF00FF) * ki + 0x00800080) >> 8) & 0x00FF00FF
+    ag = (s_ag * ai + ((d >> 8) & 0x00FF00FF) * ki + 0x00800080) & 0xFF00FF00
+    buf[yy, xx] = np.uint32(rb | ag)
+
+
+@ijit
 def _tiny(buf, row0, row1, cx, cy, rad, s_rb, s_ag, a0):
     """A dot of at most TINY px radius drawn as an antialiased square of the disc's area (the
     product of an x and a y coverage) over a fixed 4x4 footprint: at this size it looks the same
-    as a disc, and needs neither square roots nor loops of varying length."""
+    as a disc, and needs neither square roots nor loops of varying length. Written without
+    data-dependent branches (columns off the buffer get weight 0 at a clamped index): this is the
+    hot loop of a crowded frame, and mispredicted branches were most of its cost."""
     w = buf.shape[1]
     e = 0.8862269 * rad + 0.5   # half the side of a square of area pi * rad^2, plus the blur
     ix0 = int(math.floor(cx - e - 0.5)) + 1
     iy0 = int(math.floor(cy - e - 0.5)) + 1
+    x0 = min(max(ix0, 0), w - 1)
+    x1 = min(max(ix0 + 1, 0), w - 1)
+    x2 = min(max(ix0 + 2, 0), w - 1)
+    x3 = min(max(ix0 + 3, 0), w - 1)
+    wx0 = _cover(e - 0.5 - abs(ix0 + 0.5 - cx)) * (x0 == ix0)
+    wx1 = _cover(e - 0.5 - abs(ix0 + 1.5 - cx)) * (x1 == ix0 + 1)
+    wx2 = _cover(e - 0.5 - abs(ix0 + 2.5 - cx)) * (x2 == ix0 + 2)
+    wx3 = _cover(e - 0.5 - abs(ix0 + 3.5 - cx)) * (x3 == ix0 + 3)
     for j in range(4):
         yy = iy0 + j
-        if yy < row0 or yy >= row1:
+        if yy < row0 or yy >= row1:   # rows of other parts belong to other threads
             continue
         wy = a0 * _cover(e - 0.5 - abs(yy + 0.5 - cy))
-        for i in range(4):
-            xx = ix0 + i
-            if 0 <= xx < w:
-                _blend(buf, yy, xx, s_rb, s_ag, wy * _cover(e - 0.5 - abs(xx + 0.5 - cx)))
+        _blend_i(buf, yy, x0, s_rb, s_ag, wy * wx0)
+        _blend_i(buf, yy, x1, s_rb, s_ag, wy * wx1)
+        _blend_i(buf, yy, x2, s_rb, s_ag, wy * wx2)
+        _blend_i(buf, yy, x3, s_rb, s_ag, wy * wx3)
 
 
 @jit
@@ -244,99 +263,84 @@ def _sprite(buf, row0, row1, cx, cy, rad, argb, a0, sh, fill, halo):
                     _blend(buf, yy, xx, c_rb, c_ag, a0 * cov)
 
 
-def _draw_banded(buf, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale, halo, band_rows, clear,
-                 n_threads):
+@jit
+def _draw_rows(buf, row0, row1, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale, halo, clear):
+    """Every sprite that reaches rows row0 <= y < row1, straight into those rows, in the given
+    order. Each pixel sees the same sprites in the same order as with any other split of the rows,
+    so the picture does not depend on it; there is no bucketing, which cost as much as drawing a
+    crowded frame. Returns the sprites drawn (that touch these rows)."""
+    w = buf.shape[1]
+    if clear:
+        buf[row0:row1, :] = 0
+    drawn = 0
+    for i in range(x.shape[0]):
+        cx = sx * x[i] + ox
+        cy = sy * y[i] + oy
+        rad = rscale * r[i]
+        a0 = alpha[i] * (((color[i] >> 24) & 255) / 255.0)
+        if a0 <= 0.0 or rad <= 0.0:
+            continue
+        reach = _reach(rad, shape[i], halo)
+        if (math.ceil(cx + reach) < 0 or math.ceil(cy + reach) < row0
+                or math.floor(cx - reach) >= w or math.floor(cy - reach) >= row1):
+            continue
+        drawn += 1
+        if rad <= TINY:
+            s_rb, s_ag = _dot_words(color[i], shape[i], halo)
+            if s_ag != 0:
+                _tiny(buf, row0, row1, cx, cy, rad, s_rb, s_ag, a0)
+                continue
+        _sprite(buf, row0, row1, cx, cy, rad, color[i], a0, shape[i], fill[i], halo)
+    return drawn
+
+
+@jit
+def _count_drawn(buf, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale, halo):
+    """Sprites that touch the buffer (what ``_draw_rows`` over all rows would return)."""
+    h, w = buf.shape
+    drawn = 0
+    for i in range(x.shape[0]):
+        cx = sx * x[i] + ox
+        cy = sy * y[i] + oy
+        rad = rscale * r[i]
+        a0 = alpha[i] * (((color[i] >> 24) & 255) / 255.0)
+        if a0 <= 0.0 or rad <= 0.0:
+            continue
+        reach = _reach(rad, shape[i], halo)
+        if (math.ceil(cx + reach) < 0 or math.ceil(cy + reach) < 0
+                or math.floor(cx - reach) >= w or math.floor(cy - reach) >= h):
+            continue
+        drawn += 1
+    return drawn
+
+
+def _draw_parts(buf, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale, halo, clear, n_threads):
     """Draw every sprite i, centred at device pixel (sx*x[i] + ox, sy*y[i] + oy) with radius
     rscale*r[i] px, into ``buf`` [h, w]; with ``clear`` the buffer is zeroed first.
 
     ``color`` is 0xAARRGGBB (straight alpha, multiplied by ``alpha[i]``); ``fill`` is only read by
     FILLDISC (0..1 of the radius); ``halo`` is the halo radius of GLOW and ROSETTE in radii. Later
-    sprites are on top. Returns the number of sprites that touched the buffer.
+    sprites are on top. The rows are cut into stripes shared out among ``n_threads`` threads, each
+    stripe drawing every sprite that reaches it (``_draw_rows``): the picture is the same for any number of
+    parts. Returns the number of sprites that touched the buffer.
     """
-    h, w = buf.shape
-    n = x.shape[0]
-    n_bands = max((h + band_rows - 1) // band_rows, 1)
-    cx = np.empty(n)
-    cy = np.empty(n)
-    rad = np.empty(n)
-    a0 = np.empty(n)
-    band0 = np.empty(n, np.int64)
-    band1 = np.empty(n, np.int64)
-    for i in numba.prange(n):
-        cx[i] = sx * x[i] + ox
-        cy[i] = sy * y[i] + oy
-        rad[i] = rscale * r[i]
-        a0[i] = alpha[i] * (((color[i] >> 24) & 255) / 255.0)
-        band0[i] = 0
-        band1[i] = -1
-        if a0[i] <= 0.0 or rad[i] <= 0.0:
-            continue
-        reach = _reach(rad[i], shape[i], halo)
-        if (math.ceil(cx[i] + reach) < 0 or math.ceil(cy[i] + reach) < 0
-                or math.floor(cx[i] - reach) >= w or math.floor(cy[i] - reach) >= h):
-            continue
-        band0[i] = max(int(math.floor(cy[i] - reach)), 0) // band_rows
-        band1[i] = min(int(math.ceil(cy[i] + reach)), h - 1) // band_rows
-    # bucket the sprites by band, keeping their order within each band
-    start = np.zeros(n_bands + 1, np.int64)
-    drawn = 0
-    for i in range(n):
-        if band1[i] >= band0[i]:
-            drawn += 1
-        for b in range(band0[i], band1[i] + 1):
-            start[b + 1] += 1
-    for b in range(n_bands):
-        start[b + 1] += start[b]
-    # copy each band's sprites next to each other, so drawing a band reads memory in order
-    nxt = start[:-1].copy()
-    m = start[n_bands]
-    gx = np.empty(m)
-    gy = np.empty(m)
-    gr = np.empty(m)
-    ga = np.empty(m)
-    gc = np.empty(m, np.uint32)
-    gs = np.empty(m, np.int8)
-    gf = np.empty(m, np.float32)
-    # a crowded body's dots skip the general path, with their colour worked out once here
-    dot_rb = np.zeros(n, np.int64)
-    dot_ag = np.zeros(n, np.int64)
-    for i in numba.prange(n):
-        if rad[i] <= TINY:
-            dot_rb[i], dot_ag[i] = _dot_words(color[i], shape[i], halo)
-    g_rb = np.empty(m, np.int64)
-    g_ag = np.empty(m, np.int64)
-    for i in range(n):
-        for b in range(band0[i], band1[i] + 1):
-            k = nxt[b]
-            g_rb[k] = dot_rb[i]
-            g_ag[k] = dot_ag[i]
-            gx[k] = cx[i]
-            gy[k] = cy[i]
-            gr[k] = rad[i]
-            ga[k] = a0[i]
-            gc[k] = color[i]
-            gs[k] = shape[i]
-            gf[k] = fill[i]
-            nxt[b] = k + 1
-    # bands dealt out round-robin, so busy parts of the picture are shared between threads
+    h = buf.shape[0]
+    if n_threads <= 1:
+        return _draw_rows(buf, 0, h, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale, halo, clear)
+    # STRIPES_PER_THREAD stripes each, dealt round-robin: the body's busy chest and sparse legs are
+    # shared out evenly (every stripe scans all sprites, so there are few of them)
+    parts = max(1, min(n_threads * STRIPES_PER_THREAD, h))
     for t in numba.prange(n_threads):
-        for b in range(t, n_bands, n_threads):
-            row0 = b * band_rows
-            row1 = min(row0 + band_rows, h)
-            if clear:
-                buf[row0:row1, :] = 0
-            for k in range(start[b], start[b + 1]):
-                if g_ag[k] != 0:
-                    _tiny(buf, row0, row1, gx[k], gy[k], gr[k], g_rb[k], g_ag[k], ga[k])
-                else:
-                    _sprite(buf, row0, row1, gx[k], gy[k], gr[k], gc[k], ga[k], gs[k], gf[k], halo)
-    return drawn
+        for k in range(t, parts, n_threads):
+            _draw_rows(buf, k * h // parts, (k + 1) * h // parts, x, y, r, color, alpha, shape, fill,
+                       sx, sy, ox, oy, rscale, halo, clear)
+    return _count_drawn(buf, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale, halo)
 
 
 #: The same kernel compiled twice: threads pay off only for big frames (on a busy two-core machine a
 #: parallel region can wait a whole time slice for its second thread).
-_draw_serial = jit(_draw_banded)
-_draw_parallel = pjit(_draw_banded)
+_draw_serial = jit(_draw_parts)
+_draw_parallel = pjit(_draw_parts)
 #: Sprites from which a frame is drawn by several threads.
 PARALLEL_FROM = 8_000
 
@@ -374,11 +378,11 @@ THREADS = ThreadChoice()
 
 
 def draw_sprites_mapped(buf, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale, halo=HALO,
-                        band_rows=BAND_ROWS, clear=True):
+                        clear=True):
     """Draw the sprites through the mapping x -> sx*x + ox, y -> sy*y + oy, r -> rscale*r; the
     arrays must already have the kernel's types (float32, uint32 colours, int8 shapes)."""
     args = (buf, x, y, r, color, alpha, shape, fill, float(sx), float(sy), float(ox), float(oy),
-            float(rscale), float(halo), int(band_rows), bool(clear))
+            float(rscale), float(halo), bool(clear))
     if x.shape[0] < PARALLEL_FROM or numba.get_num_threads() < 2:
         return _draw_serial(*args, 1)
     parallel = THREADS.pick()
@@ -394,14 +398,14 @@ def warm_up() -> None:
     one = np.ones(1, np.float32)
     for kernel in (_draw_serial, _draw_parallel):
         kernel(buf, one, one, one, np.ones(1, np.uint32), one, np.zeros(1, np.int8), one, 1.0, 1.0, 0.0, 0.0,
-               1.0, HALO, BAND_ROWS, True, 1)
+               1.0, HALO, True, 2)
 
 
 def draw_sprites(buf, x, y, r, color, alpha, shape, fill):
     """Draw every sprite i at device pixel (x[i], y[i]) with radius r[i] px into ``buf`` [h, w]
-    (no clearing, the default halo); see ``_draw_banded``. Returns the number drawn."""
+    (no clearing, the default halo); see ``_draw_parts``. Returns the number drawn."""
     f32 = np.float32
     return _draw_serial(buf, np.ascontiguousarray(x, f32), np.ascontiguousarray(y, f32),
                         np.ascontiguousarray(r, f32), np.ascontiguousarray(color, np.uint32),
                         np.ascontiguousarray(alpha, f32), np.ascontiguousarray(shape, np.int8),
-                        np.ascontiguousarray(fill, f32), 1.0, 1.0, 0.0, 0.0, 1.0, HALO, BAND_ROWS, False, 1)
+                        np.ascontiguousarray(fill, f32), 1.0, 1.0, 0.0, 0.0, 1.0, HALO, False, 1)

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject
 
-from .raster import BAND_ROWS, HALO, draw_sprites_mapped
+from .raster import HALO, draw_sprites_mapped
 
 _MAX_SIDE = 8192
 
@@ -60,6 +60,14 @@ class SpriteItem(QGraphicsObject):
             self._fill = np.ones(n, np.float32)
         self._fill_given = fill is not None
         self._key = np.asarray(key) if key is not None else np.arange(n)
+        # where the sprites are (item units) and the largest radius: paint() rasterises, clears and
+        # blits only that part of the view, not the whole exposed area
+        if n:
+            with np.errstate(all="ignore"):
+                self._extent = (float(np.nanmin(self._x)), float(np.nanmin(self._y)),
+                                float(np.nanmax(self._x)), float(np.nanmax(self._y)), float(np.nanmax(self._r)))
+        else:
+            self._extent = None
         self.update()
 
     @property
@@ -106,10 +114,17 @@ class SpriteItem(QGraphicsObject):
         dev = painter.device()
         dpr = float(dev.devicePixelRatioF()) if dev is not None else 1.0
         self.px_per_unit = abs(t.m11())
+        if self._extent is None or not all(math.isfinite(v) for v in self._extent):
+            return
         exposed = option.exposedRect.intersected(self._bounds)
         if exposed.isEmpty():
             return
-        lrect = t.mapRect(exposed)
+        x_lo, y_lo, x_hi, y_hi, r_max = self._extent
+        pad = r_max * self.zoom_factor() * max(self.halo, 1.0) + 2.0   # logical px
+        lrect = t.mapRect(exposed).intersected(
+            t.mapRect(QRectF(x_lo, y_lo, x_hi - x_lo, y_hi - y_lo)).adjusted(-pad, -pad, pad, pad))
+        if lrect.isEmpty():
+            return
         x0 = int(math.floor(lrect.left() * dpr))
         y0 = int(math.floor(lrect.top() * dpr))
         w = min(int(math.ceil(lrect.right() * dpr)) - x0, _MAX_SIDE)
@@ -122,7 +137,7 @@ class SpriteItem(QGraphicsObject):
         # the kernel clears the buffer and maps item units to buffer pixels itself: no temporaries
         self.last_drawn = int(draw_sprites_mapped(
             self._buf, self._x, self._y, self._r, self._color, self._alpha, self._shape, self._fill,
-            m11, m22, dx - x0, dy - y0, self.zoom_factor() * dpr, self.halo, BAND_ROWS, True))
+            m11, m22, dx - x0, dy - y0, self.zoom_factor() * dpr, self.halo, True))
         # a fresh QImage header over the same buffer (no copy): a new cache key every frame, so no
         # paint engine can mistake it for the last frame's image
         self._img = QImage(self._buf.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
