@@ -7,17 +7,19 @@ A *frame* here is what the kiosk does 60 times a second, done back to back: the 
 on (1/60 s; more while nobody is there, so the attract story and the idle countdown go by quickly),
 ``KioskShell.tick()`` runs the idle monitor and attract loop, the controller's runner advances the
 engine by 1/60 s of screen time at the current speed and publishes the snapshot to every view
-(sprites, labels, clock, caption; funnel and plots at their own wall-time cadence), and pending
-events are processed, which paints everything that changed. The body view is marked dirty every
-frame, so it is really repainted every frame (counted from its Paint events); the whole window is
-marked dirty only every ``FULL_PAINT_EVERY``-th frame (those full paints are counted too).
+(sprites, labels, clock, caption; funnel and plots at their own wall-time cadence), pending events
+are processed (timers, posted events, deferred deletes), and the body view is painted: through Qt's
+own paint path (a Paint event, ``QWidget.render`` into an offscreen image), so every graphics item
+runs its ``paint()``, sprites rasterised included. Every ``FULL_PAINT_EVERY``-th frame the whole
+window is repainted instead (``repaint()`` with updates on); in between, the window's updates are off,
+so nothing else is painted. The report counts both kinds of paint from the Paint events received.
 
-What limits the frame rate is painting, and it grows with the window: without ``--size`` the soak
-uses 1024x700 (the smallest window the program opens), where a frame costs ~6 ms of CPU on the 2-core
-reference machine. At 1920x1080 a frame costs ~15-20 ms, mostly the body view: its SVG body art is
-re-rasterised on every paint although it asks for a device-coordinate cache, and the widgets under the
-(non-opaque) map are repainted with it. Repainting the whole window on every frame would double the
-cost of a frame, hence only every ``FULL_PAINT_EVERY``-th.
+What limits the frame rate: painting, then the engine and views (~2 ms a frame whatever the size).
+Painting grows with the window, so without ``--size`` the soak uses 1024x700, the smallest window the
+program opens (~140 frames/s on the 2-core reference machine; 800x600 gives ~160). At 1920x1080 one
+paint of the body view costs ~10-15 ms: its SVG body art is re-rasterised on every paint although it
+asks for a device-coordinate cache, and with Qt's normal updates the widgets under the (non-opaque)
+map are repainted with it. A full-window repaint costs ~20 ms at 1024x700, hence only every 20th.
 
 Time comes from a hand-moved clock (``ManualClock``), so idle resets happen after a few frames
 instead of minutes; nothing in the kiosk itself is changed for the soak.
@@ -25,73 +27,44 @@ instead of minutes; nothing in the kiosk itself is changed for the soak.
 
 from __future__ import annotations
 
-import gc
 import json
-import os
 import random
 import sys
 import time
 import traceback
 from collections import Counter
 
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QGraphicsView
+from PySide6.QtWidgets import QWidget
 
 from .kiosk import i18n
 from .kiosk.quiz_model import ORDER
 from .kiosk.runner import ManualClock
+from .soak_census import (
+    FLAT_SLACK,
+    REFCOUNT_SLACK,
+    REFCOUNTS,
+    PaintCounter,
+    census,
+    flat,
+    rss_mb,
+)
 
 SCREEN_DT_S = 1.0 / 60.0
-FULL_PAINT_EVERY = 10
+FULL_PAINT_EVERY = 20
 #: Kiosk-clock seconds per frame while the attract loop runs (its 73 s story then takes ~150 frames).
 ATTRACT_DT_S = 0.5
 WARMUP_SHARE = 0.10
 MIN_WARMUP_VISITS = 4
 RSS_GROWTH_MAX = 0.05
-#: "Flat": a count at the end is at most its after-warm-up value plus this many objects, sampled in
-#: the same canonical state (just after an idle reset, after gc.collect()). A leak of one object
-#: per idle reset passes this only in runs with fewer resets than the slack.
-FLAT_SLACK = 8
 MAX_EXCEPTIONS_KEPT = 5
 MIN_RESETS_JUDGED = 3
 SLIDER_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown,
                Qt.Key.Key_Up, Qt.Key.Key_Down)
 #: Organs a visitor may tap on the map.
 ORGANS = ("organ:liver", "organ:lungs", "organ:brain", "organ:spine", "organ:kidneys", "organ:adrenals")
-
-
-def rss_mb() -> float:
-    """Resident set size of this process, in MB."""
-    try:
-        import psutil
-
-        return psutil.Process().memory_info().rss / 2 ** 20
-    except ImportError:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
-
-
-class PaintCounter(QObject):
-    """Counts the Paint events each watched widget really receives."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.counts: dict[int, int] = {}
-
-    def watch(self, widget) -> None:
-        self.counts[id(widget)] = 0
-        widget.installEventFilter(self)
-
-    def count(self, widget) -> int:
-        return self.counts[id(widget)]
-
-    def eventFilter(self, obj, ev) -> bool:
-        if ev.type() == QEvent.Type.Paint:
-            key = id(obj)
-            if key in self.counts:
-                self.counts[key] += 1
-        return False
 
 
 class Soak:
@@ -111,6 +84,8 @@ class Soak:
         win.show()
         app.processEvents()
         self.body = win.body
+        self.body_image = QImage(self.body.viewport().size(), QImage.Format.Format_ARGB32_Premultiplied)
+        win.setUpdatesEnabled(False)             # painted whole every FULL_PAINT_EVERY-th frame only
         self.paints = PaintCounter(self.shell)
         self.paints.watch(self.body.viewport())
         self.paints.watch(self.shell.container)
@@ -149,13 +124,19 @@ class Soak:
         self.shell.tick()
         self.controller.runner.tick(SCREEN_DT_S)
         t1 = time.perf_counter()
-        self.body.viewport().update()
         self.n["frames"] += 1
-        if self.n["frames"] % FULL_PAINT_EVERY == 0:
-            self.win.update()
-            self.shell.container.update()
-            self.n["full_window_paints_requested"] += 1
+        full = self.n["frames"] % FULL_PAINT_EVERY == 0
         self.app.processEvents()
+        if full:
+            # The whole window, now (a posted update would arrive after updates are off again).
+            self.win.setUpdatesEnabled(True)
+            self.win.repaint()
+            self.win.setUpdatesEnabled(False)
+            self.n["full_window_paints_requested"] += 1
+        else:                                     # the body view itself, on its own
+            painter = QPainter(self.body_image)
+            QWidget.render(self.body.viewport(), painter, QPoint())
+            painter.end()
         t2 = time.perf_counter()
         self.split["engine_and_views_s"] += t1 - t0
         self.split["events_and_paint_s"] += t2 - t1
@@ -288,74 +269,11 @@ class Soak:
     # --- measuring --------------------------------------------------------------------------------
     def census(self) -> dict:
         """Live objects, in the canonical start state (the caller has just had an idle reset)."""
-        import shiboken6
-        from PySide6.QtCore import SIGNAL
-
         t0 = time.perf_counter()
-        gc.collect()
-        wrappers = qobjects = 0
-        py_objects = 0
-        by_type: Counter = Counter()
-        cached = _pyqtgraph_cached_points()
-        for o in gc.get_objects():
-            py_objects += 1
-            if isinstance(o, shiboken6.Shiboken.Object) and id(o) not in cached:
-                wrappers += 1
-                by_type[type(o).__name__] += 1
-                if isinstance(o, QObject):
-                    qobjects += 1
+        counts, by_type = census(self.win, self.controller, self.shell)
         self.wrapper_types.append(by_type)
-        views = [v for v in self.win.findChildren(QGraphicsView) if v.scene() is not None]
-        c, s = self.controller, self.shell
-        out = {
-            "py_qobject_wrappers": qobjects,
-            "py_shiboken_wrappers": wrappers,
-            "py_gc_objects": py_objects,
-            "pyqtgraph_pixel_vector_cache": len(cached),
-            "qt_widgets": len(QApplication.allWidgets()),
-            "qt_window_children": len(self.win.findChildren(QObject)),
-            "graphics_items": sum(len(v.scene().items()) for v in views),
-            "body_scene_items": len(self.body.scene().items()),
-            # PySide6 6.12.0 on Python 3.11 dropped a reference to True per emit (see
-            # tests/desktop/test_refcount_canary.py): these must never fall.
-            "refcount_true": sys.getrefcount(True),
-            "refcount_false": sys.getrefcount(False),
-            "refcount_none": sys.getrefcount(None),
-            "receivers": sum(obj.receivers(SIGNAL(sig)) for obj, sig in (
-                (c, "snapshot_ready(PyObject)"), (c, "playing_changed(bool)"), (c, "reset_done()"),
-                (c, "parameter_changed(QString,double)"), (s.idle, "timed_out()"),
-                (s.attract, "step_changed(int,int,QString)"))),
-        }
         self.split["sampling_s"] += time.perf_counter() - t0
-        return out
-
-
-def _pyqtgraph_cached_points() -> set[int]:
-    """Ids of the ``Point`` wrappers held by pyqtgraph's class-wide pixel-vector cache: an LRU of
-    100 view transforms (two Points each), so it fills up as the map is zoomed and resized and then
-    stops. They are counted apart so that a filling, bounded cache is not taken for a leak."""
-    try:
-        from pyqtgraph.graphicsItems.GraphicsItem import GraphicsItem
-
-        return {id(p) for pv in GraphicsItem._pixelVectorGlobalCache.values() if pv for p in pv}
-    except (ImportError, AttributeError):
-        return set()
-
-
-#: Not judged as flat: Python's own caches make the gc count wander by hundreds without a leak, the
-#: pyqtgraph cache is bounded (see ``_pyqtgraph_cached_points``), and the counts of the singletons
-#: are judged apart (they must not fall; None's rises by design of the pinned PySide6).
-NOT_JUDGED = ("py_gc_objects", "pyqtgraph_pixel_vector_cache", "refcount_true", "refcount_false",
-              "refcount_none")
-REFCOUNTS = ("refcount_true", "refcount_false", "refcount_none")
-#: Caches come and go holding True or None, so a few hundred either way mean nothing; the bug lost
-#: one reference per emit, thousands a second.
-REFCOUNT_SLACK = 200
-
-
-def flat(before: dict, after: dict, slack: int = FLAT_SLACK) -> dict[str, bool]:
-    """Per count: did it stay within ``slack`` of its after-warm-up value?"""
-    return {k: after[k] <= before[k] + slack for k in before if k not in NOT_JUDGED}
+        return counts
 
 
 def run_soak(app, controller, win, args, log) -> int:
@@ -414,6 +332,7 @@ def soak_report(app, controller, win, args, log) -> dict:
     rss["growth_after_warmup_pct"] = round(100 * (rss["end"] - rss["after_warmup"]) / rss["after_warmup"], 2)
     rss["series"] = rss_series
 
+    win.setUpdatesEnabled(True)
     soak.shell.lockdown.allow_close = True
     controller.pause()
     soak.shell.uninstall()

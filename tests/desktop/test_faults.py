@@ -85,7 +85,7 @@ def _assert_drawn(png: Path) -> None:
     body = a[80:-80, 40:img.width() // 2]                     # the map's part of the window
     assert np.unique(a).size > 500                            # text, art, sprites: not one flat fill
     assert np.unique(body).size > 100
-    colours, counts = np.unique(body, return_counts=True)
+    _, counts = np.unique(body, return_counts=True)
     assert 1 - counts.max() / body.size > 0.05                # >5 % of the map is not its background
 
 

@@ -10,7 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.kiosk.config import (hash_pin, load_kiosk_config, parse_kiosk_config, verify_pin)
+from desktop.kiosk.config import (
+    hash_pin,
+    load_kiosk_config,
+    parse_kiosk_config,
+    verify_pin,
+)
 from sim_core import InputError
 
 
@@ -112,9 +117,8 @@ def toml_value(v) -> str:
 
 def invalid_fields(given: dict) -> set[str]:
     """An oracle written apart from the loader: which of the given fields are bad."""
-    from sim_core import SLIDERS, list_presets
-
     from desktop.kiosk.config import CONTROLS
+    from sim_core import SLIDERS, list_presets
 
     def number(v):
         return isinstance(v, (int, float)) and not isinstance(v, bool)
