@@ -1,9 +1,11 @@
 """``seedsoil-sim soak``: run the engine at cell resolution on a fast clock for a number of wall
 minutes and report whether it held: memory after warm-up, exceptions, conservation of cells.
 
-The load is a heavy-shedding patient (a 10 g breast primary shedding 1e7 cells per gram per day,
-half by lymph, dying shed cells living an hour): about 1e8 cells leave the tumour per day and
-1-2 million packets are in the vessels at any moment. Every value is inside its parameter's range.
+The load is a heavy-shedding patient (a 10 g breast primary near its plateau, shedding 1e7 cells
+per gram per day, half by lymph, dying shed cells living an hour): about 1e8 cells leave the
+tumour per day and about 2 million packets are in the vessels at any moment, a steady load, so
+that memory growing after warm-up means a leak rather than a bigger tumour. Every value is inside
+its parameter's range.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .scenario import Scenario, load_scenario
 #: Parameter changes from the breast preset for the soak's load (see the module docstring).
 SOAK_LOAD = {
     "primary.initial_cells": 1e9,
+    "primary.max_cells": 1.2e9,
     "shedding.rate_per_g_day": 1e7,
     "shedding.lymph_fraction": 0.5,
     "transit.nonviable_death_per_h": 1.0,
