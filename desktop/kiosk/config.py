@@ -97,10 +97,17 @@ def _check(k: KioskFile, source: str) -> None:
         _fail(source, "pin_hash", "must look like pbkdf2_sha256$<rounds>$<salt hex>$<hash hex>")
 
 
+#: A kiosk config is a few hundred bytes; anything past this is not one (as for scenario files).
+MAX_CONFIG_BYTES = 1 << 20
+
+
 def parse_kiosk_config(text: str | bytes, source: str = "<string>") -> KioskConfig:
     """Decode and validate; any problem is one ``InputError`` naming ``source`` and the field."""
+    data = text.encode() if isinstance(text, str) else text
+    if len(data) > MAX_CONFIG_BYTES:
+        raise InputError(source, "", f"too large for a kiosk config ({len(data)} bytes; the limit is 1 MiB)")
     try:
-        raw = msgspec.toml.decode(text.encode() if isinstance(text, str) else text, type=KioskFile)
+        raw = msgspec.toml.decode(data, type=KioskFile)
     except msgspec.ValidationError as exc:
         msg = str(exc)
         field, problem = "", msg
@@ -110,6 +117,10 @@ def parse_kiosk_config(text: str | bytes, source: str = "<string>") -> KioskConf
         raise InputError(source, field, problem) from None
     except msgspec.DecodeError as exc:
         raise InputError(source, "", f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(source, "", f"not UTF-8 text (byte {exc.start})") from None
+    except RecursionError:
+        raise InputError(source, "", "nested too deeply to be a kiosk config") from None
     _check(raw, source)
     return KioskConfig(**msgspec.structs.asdict(raw), source=source)
 

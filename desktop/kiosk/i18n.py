@@ -33,7 +33,7 @@ def table(lang: str) -> dict[str, str]:
         path = asset_path(f"i18n/{lang}.toml")
         try:
             raw = msgspec.toml.decode(path.read_bytes(), type=dict[str, str])
-        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
             raw = {}  # a broken table shows English rather than stopping the exhibit
         _tables[lang] = raw
     return _tables[lang]

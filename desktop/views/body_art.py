@@ -18,7 +18,7 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtSvgWidgets import QGraphicsSvgItem
 from PySide6.QtWidgets import QGraphicsColorizeEffect, QGraphicsItem
 
-from sim_core import BodyGraph
+from sim_core import BodyGraph, InputError
 
 from ..frames import hash01
 from ..theme import asset_path
@@ -51,12 +51,21 @@ def _without_elements(text: str, hidden: set[str]) -> str:
     return ET.tostring(root, encoding="unicode")
 
 
+def _read_svg(path) -> str:
+    """The body map's SVG text; a file that is not UTF-8 text is a one-line InputError."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "", f"not UTF-8 text (byte {exc.start}): not an SVG file") from None
+
+
 class BodyArt:
     """Loads the SVG once per scenario and answers 'which organ is here?'."""
 
     def __init__(self, graph: BodyGraph, text: str | None = None):
         self.graph = graph
-        self.text = text if text is not None else svg_path().read_text(encoding="utf-8")
+        self.text = text if text is not None else _read_svg(svg_path())
         self.ids = svg_element_ids(self.text)
         self.compartment_ids = [i for i in self.ids if i in graph.index]
         self.renderer = QSvgRenderer(QByteArray(self.text.encode("utf-8")))

@@ -80,8 +80,6 @@ def test_assets_it_can_do_without_do_not_stop_the_start(tmp_path, damage, langua
     assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="binary body_map.svg: BodyArt reads it with read_text() and the "
-                                       "UnicodeDecodeError reaches main() as a traceback (exit 1)")
 def test_binary_svg_gives_one_line_and_status_2(tmp_path):
     p = _run(_damaged_assets(tmp_path, lambda d: (d / "body_map.svg").write_bytes(bytes(range(256)) * 8)),
              "--smoke-frames", "2")
@@ -89,8 +87,6 @@ def test_binary_svg_gives_one_line_and_status_2(tmp_path):
     assert p.returncode == 2 and len(err) == 1 and "body_map.svg" in err[0]
 
 
-@pytest.mark.xfail(strict=True, reason="i18n.table() catches OSError and TOML errors but not "
-                                       "UnicodeDecodeError: a non-UTF-8 es.toml crashes the Spanish window")
 def test_spanish_table_that_is_not_utf8_does_not_stop_the_start(tmp_path):
     p = _run(_damaged_assets(tmp_path, lambda d: (d / "i18n" / "es.toml").write_bytes(b'"Fit" = "\xff"\n')),
              "--smoke-frames", "2", "--language", "es")
