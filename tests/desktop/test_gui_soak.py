@@ -46,7 +46,7 @@ def test_a_planted_leak_fails_the_verdict(qapp, qtbot, monkeypatch):
     from desktop import app as desktop_app
     from desktop.kiosk.config import load_kiosk_config
 
-    args = desktop_app.parse_args(["--soak", "--minutes", "0.2"])
+    args = desktop_app.parse_args(["--soak", "--minutes", "0.25"])
     args.kiosk_cfg = load_kiosk_config()
     controller, win = desktop_app.build(args, qapp)
     qtbot.addWidget(win)
@@ -55,7 +55,7 @@ def test_a_planted_leak_fails_the_verdict(qapp, qtbot, monkeypatch):
 
     def leaky_visit(self, everything=False):
         visit(self, everything)
-        for _ in range(3):
+        for _ in range(5):                                    # > FLAT_SLACK after two visits
             QObject(self.win)                                 # owned by the window: never freed
         hoard.append(np.ones(3 * 2 ** 20))                    # 24 MB, touched
     monkeypatch.setattr(soak.Soak, "visit", leaky_visit)
