@@ -81,7 +81,9 @@ class MainWindow(QMainWindow):
             self.readouts = QTabWidget()
             self.readouts.addTab(self.funnel, tr("Where the cells went"))
             self.readouts.addTab(self.plots, tr("Cells by site"))
-            self.readouts.setFixedHeight(round(480 * sizes.scale))
+            # tall enough for the funnel's rows, short enough that a 700 px window (with the Lab
+            # menu bar) still fits its minimum height
+            self.readouts.setFixedHeight(round(440 * sizes.scale))
             right.addWidget(self.readouts)
         middle = QHBoxLayout()
         middle.setSpacing(round(8 * sizes.scale))
