@@ -137,9 +137,7 @@ def main(argv=None) -> int:
     batch = bool(args.screenshot or args.smoke_frames or args.soak)
     if batch and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from .jit_cache import allow_uncached_kernels
-
-    allow_uncached_kernels()   # a read-only install folder and home must not stop the start
+    import sim_core  # noqa: F401  (first: it lets kernels run uncached on a read-only install)
     from PySide6.QtCore import Qt, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 

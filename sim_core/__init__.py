@@ -6,6 +6,11 @@ validation all go through them.
 
 __version__ = "0.1.0"
 
+from .jit_cache import allow_uncached_kernels
+
+# before any kernel is defined: a read-only install with no writable cache folder must still run
+allow_uncached_kernels()
+
 from .body_graph import BodyGraph, load_body_graph
 from .engine import COUNTER_NAMES, Engine, Snapshot, default_graph
 from .errors import InputError

@@ -76,6 +76,12 @@ def test_read_only_install_without_a_cache_folder_still_starts(read_only_install
     assert str(root / "sim_core") in err[0]                   # it says where it looked
     written = [p for p in root.rglob("*") if p.name == "__pycache__" or p.suffix == ".nbi"]
     assert written == []
+    # the headless command line from the same install: it used to stop with "no locator available"
+    cli = "import sys, sim_core.cli; sys.exit(sim_core.cli.main())"
+    p = subprocess.run([*as_user, sys.executable, "-c", cli, "run", "--scenario", "breast", "--days", "3", "--json"],
+                       env=env, cwd=root, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr[-3000:]
+    assert '"shed"' in p.stdout and "NUMBA_CACHE_DIR" in p.stderr
 
 
 def _assert_drawn(png: Path) -> None:

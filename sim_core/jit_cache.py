@@ -1,7 +1,8 @@
 """Starting without a writable numba cache: when no folder can hold a kernel's compiled code (a
 read-only install folder, a read-only or missing home, no ``NUMBA_CACHE_DIR``), numba refuses to
 define a ``cache=True`` kernel at import time; here that kernel is compiled uncached instead and one
-line says so. Must run before ``sim_core`` (or ``desktop.views.raster``) is imported.
+line says so. ``sim_core/__init__.py`` installs it before any kernel is defined, so importing
+``sim_core`` first covers the window's kernels too.
 
 Why not fall back to a shared temp folder: another user could plant machine code there (the same
 reasoning as ``packaging/frozen_entry.py``, which handles the frozen bundle its own way).
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-NOTICE = ("seedsoil: note: no writable folder for the compiled-kernel cache (next to {src} or in the "
+NOTICE = ("note: no writable folder for the compiled-kernel cache (next to {src} or in the "
           "user cache); kernels are compiled at every start. Set NUMBA_CACHE_DIR to a writable folder "
           "to cache them.")
 
