@@ -27,6 +27,7 @@ from .kernels.cells import (
     N_BLOCKS,
     advance_cells,
     birth_cells,
+    live_cells,
     shed_counts,
 )
 from .state import CellPool, OrganPools
@@ -124,7 +125,7 @@ class CellTransport:
     # --- read-outs ---------------------------------------------------------------------------------
     def alive(self) -> int:
         p = self.pool
-        return int(p.cells[p.live_index()].sum(dtype=np.int64))
+        return int(live_cells(p.n_live, p.cells))
 
     def packet_view(self):
         """(cells, nclu, vessel, pos_h, pid) of the live packets; nclu is 0 for a single cell,

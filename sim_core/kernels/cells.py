@@ -327,3 +327,15 @@ def shed_counts(dt_h, src_cells, shed_per_cell_h, rates, seed, step, out):
         out[s, 1] = viable
         out[s, 2] = in_clusters
         out[s, 3] = nclu
+
+
+@jit
+def live_cells(n_live, cells):
+    """Cells carried by the live packets (no index array: a soak calls this every simulated day,
+    and a temporary the size of the pool each time kept the allocator's heap growing)."""
+    total = 0
+    for c in range(n_live.shape[0]):
+        lo = c * CHUNK
+        for i in range(lo, lo + n_live[c]):
+            total += cells[i]
+    return total
