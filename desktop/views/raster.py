@@ -263,6 +263,22 @@ def _sprite(buf, row0, row1, cx, cy, rad, argb, a0, sh, fill, halo):
                     _blend(buf, yy, xx, c_rb, c_ag, a0 * cov)
 
 
+@ijit
+def _placed(i, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale, halo, w, row0, row1):
+    """Sprite i in device pixels: (centre x, centre y, radius, opacity, reaches rows row0..row1-1
+    of a buffer ``w`` wide)."""
+    cx = sx * x[i] + ox
+    cy = sy * y[i] + oy
+    rad = rscale * r[i]
+    a0 = alpha[i] * (((color[i] >> 24) & 255) / 255.0)
+    if a0 <= 0.0 or rad <= 0.0:
+        return cx, cy, rad, a0, False
+    reach = _reach(rad, shape[i], halo)
+    inside = not (math.ceil(cx + reach) < 0 or math.ceil(cy + reach) < row0
+                  or math.floor(cx - reach) >= w or math.floor(cy - reach) >= row1)
+    return cx, cy, rad, a0, inside
+
+
 @jit
 def _draw_rows(buf, row0, row1, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale, halo, clear):
     """Every sprite that reaches rows row0 <= y < row1, straight into those rows, in the given
@@ -274,15 +290,9 @@ def _draw_rows(buf, row0, row1, x, y, r, color, alpha, shape, fill, sx, sy, ox, 
         buf[row0:row1, :] = 0
     drawn = 0
     for i in range(x.shape[0]):
-        cx = sx * x[i] + ox
-        cy = sy * y[i] + oy
-        rad = rscale * r[i]
-        a0 = alpha[i] * (((color[i] >> 24) & 255) / 255.0)
-        if a0 <= 0.0 or rad <= 0.0:
-            continue
-        reach = _reach(rad, shape[i], halo)
-        if (math.ceil(cx + reach) < 0 or math.ceil(cy + reach) < row0
-                or math.floor(cx - reach) >= w or math.floor(cy - reach) >= row1):
+        cx, cy, rad, a0, inside = _placed(i, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale, halo,
+                                          w, row0, row1)
+        if not inside:
             continue
         drawn += 1
         if rad <= TINY:
@@ -300,17 +310,8 @@ def _count_drawn(buf, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale, halo
     h, w = buf.shape
     drawn = 0
     for i in range(x.shape[0]):
-        cx = sx * x[i] + ox
-        cy = sy * y[i] + oy
-        rad = rscale * r[i]
-        a0 = alpha[i] * (((color[i] >> 24) & 255) / 255.0)
-        if a0 <= 0.0 or rad <= 0.0:
-            continue
-        reach = _reach(rad, shape[i], halo)
-        if (math.ceil(cx + reach) < 0 or math.ceil(cy + reach) < 0
-                or math.floor(cx - reach) >= w or math.floor(cy - reach) >= h):
-            continue
-        drawn += 1
+        if _placed(i, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale, halo, w, 0, h)[4]:
+            drawn += 1
     return drawn
 
 
