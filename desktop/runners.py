@@ -35,20 +35,26 @@ class TickRunner(QObject):
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._last = 0.0
+        self._on = False
+        #: A driver that calls ``tick()`` itself (the soak) sets this: the timer then stays off,
+        #: so frames are not ticked twice, while ``running`` still says whether it plays.
+        self.manual = False
         self.body_s_per_s = 10.0
         self.actual_rate = 0.0   # body seconds per wall second actually achieved (smoothed)
         self.ticks = 0
 
     @property
     def running(self) -> bool:
-        return self._timer.isActive()
+        return self._on
 
     def start(self) -> None:
-        if not self._timer.isActive():
+        self._on = True
+        if not self.manual and not self._timer.isActive():
             self._last = time.perf_counter()
             self._timer.start()
 
     def stop(self) -> None:
+        self._on = False
         self._timer.stop()
 
     def tick(self, wall_dt_s: float) -> None:

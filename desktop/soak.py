@@ -5,7 +5,8 @@ widgets, graphics items, signal receivers), exceptions and Qt warnings. Exit 0 o
 
 A *frame* here is what the kiosk does 60 times a second, done back to back: the kiosk clock moves
 on (1/60 s; more while nobody is there, so the attract story and the idle countdown go by quickly),
-``KioskShell.tick()`` runs the idle monitor and attract loop, the controller's runner advances the
+``KioskShell.tick()`` runs the idle monitor and attract loop, the controller's runner (while the
+run plays, as in the window; its own timer is off, so no frame is ticked twice) advances the
 engine by 1/60 s of screen time at the current speed and publishes the snapshot to every view
 (sprites, labels, clock, caption; funnel and plots at their own wall-time cadence), pending events
 are processed (timers, posted events, deferred deletes), and the body view is painted: through Qt's
@@ -14,12 +15,11 @@ runs its ``paint()``, sprites rasterised included. Every ``FULL_PAINT_EVERY``-th
 window is repainted instead (``repaint()`` with updates on); in between, the window's updates are off,
 so nothing else is painted. The report counts both kinds of paint from the Paint events received.
 
-What limits the frame rate: painting, then the engine and views (~2 ms a frame whatever the size).
+What limits the frame rate: painting, then the engine and views (~1.5 ms a frame whatever the size).
 Painting grows with the window, so without ``--size`` the soak uses 1024x700, the smallest window the
-program opens (~140 frames/s on the 2-core reference machine; 800x600 gives ~160). At 1920x1080 one
-paint of the body view costs ~10-15 ms: its SVG body art is re-rasterised on every paint although it
-asks for a device-coordinate cache, and with Qt's normal updates the widgets under the (non-opaque)
-map are repainted with it. A full-window repaint costs ~20 ms at 1024x700, hence only every 20th.
+program opens (~155 frames/s on the 2-core reference machine). Vessels and body art are cached
+pictures, but every reset, language or scenario switch redraws them (the vessels' luminous strokes
+cost ~11 ms). A full-window repaint costs ~15 ms at 1024x700, hence only every 20th frame.
 
 Time comes from a hand-moved clock (``ManualClock``), so idle resets happen after a few frames
 instead of minutes; nothing in the kiosk itself is changed for the soak.
@@ -81,6 +81,8 @@ class Soak:
         win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         self.shell = KioskShell(win, config, clock=self.clock)
         self.shell.timer.stop()                  # the soak ticks the shell itself, once per frame
+        controller.runner.manual = True          # ... and the engine: its own timer would tick it again
+        controller.runner._timer.stop()
         win.show()
         app.processEvents()
         self.body = win.body
@@ -122,7 +124,8 @@ class Soak:
         t0 = time.perf_counter()
         self.clock.advance(clock_dt_s)
         self.shell.tick()
-        self.controller.runner.tick(SCREEN_DT_S)
+        if self.controller.runner.running:       # as the window: no engine ticks while paused
+            self.controller.runner.tick(SCREEN_DT_S)
         t1 = time.perf_counter()
         self.n["frames"] += 1
         full = self.n["frames"] % FULL_PAINT_EVERY == 0

@@ -34,7 +34,8 @@ def test_ci_soak_passes_on_its_own_numbers():
     assert r["pass"] is True and p.returncode == 0, (r["checks"], p.stderr[-3000:])
     # ... and it did the work it claims: real frames, paints, resets, visitor events.
     assert r["idle_resets_after_warmup"] >= soak.MIN_RESETS_JUDGED
-    assert r["frames"] >= 300 and r["body_view_paints"] >= r["frames"]
+    # every frame paints the body view, except while another kiosk screen hides it (a few frames)
+    assert r["frames"] >= 300 and r["body_view_paints"] >= 0.95 * r["frames"]
     assert r["full_window_paints"] >= r["frames"] // soak.FULL_PAINT_EVERY - 1
     assert r["window_container_paint_events"] >= r["full_window_paints"]
     assert r["slider_events"] > 0 and r["language_toggles"] > 0 and r["quiz_visits"] > 0
