@@ -39,7 +39,8 @@ def test_ci_soak_passes_on_its_own_numbers():
     assert r["full_window_paints"] >= r["frames"] // soak.FULL_PAINT_EVERY - 1
     assert r["window_container_paint_events"] >= r["full_window_paints"]
     assert r["slider_events"] > 0 and r["language_toggles"] > 0 and r["quiz_visits"] > 0
-    assert r["engine_ticks"] >= r["frames"]
+    # one engine tick per frame while the run plays, never two (the runner's own timer is off)
+    assert 0.5 * r["frames"] <= r["engine_ticks"] <= r["frames"]
     assert 0 < rss["start"] <= rss["max"]
 
 
