@@ -163,16 +163,15 @@ print(time.perf_counter() - t0)
 """
 
 _MEMORY = """
-import sys, resource
-from sim_core.bench import bench_engine, load_state, synthetic_state
+import sys
+from sim_core.bench import bench_engine, load_state, peak_rss_of_this_process, synthetic_state
 n = int(sys.argv[1])
 e = bench_engine(n)
 load_state(e, synthetic_state(e.graph, n))
 for _ in range(3):
     load_state(e, synthetic_state(e.graph, n))
     e.step(60.0)
-kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(kb / 1024 if sys.platform != "darwin" else kb / 2**20)
+print(peak_rss_of_this_process())
 """
 
 
@@ -189,13 +188,30 @@ def startup_s() -> dict:
     return out
 
 
-def peak_rss_mb(n: int) -> float | None:
-    """Peak resident memory of a fresh process stepping ``n`` packets (None where the platform
-    has no ``resource`` module)."""
+def peak_rss_of_this_process() -> float:
+    """Peak resident memory (MiB) of this process since it started its program. On Linux that is
+    VmHWM: ``ru_maxrss`` would also count the parent's memory copied at fork, before exec."""
     try:
-        import resource  # noqa: F401
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        info = psutil.Process().memory_info()
+        return getattr(info, "peak_wset", info.rss) / 2**20
     except ImportError:
-        return None
+        import resource
+
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return kb / 2**20 if sys.platform == "darwin" else kb / 1024
+
+
+def peak_rss_mb(n: int) -> float:
+    """Peak resident memory (MiB) of a fresh process that steps ``n`` packets three times."""
     res = subprocess.run([sys.executable, "-c", _MEMORY, str(n)], check=True, capture_output=True, text=True)
     return round(float(res.stdout.strip().splitlines()[-1]), 1)
 
