@@ -28,7 +28,7 @@ jit = numba.njit(cache=True, nogil=True)
 ijit = numba.njit(cache=True, nogil=True, inline="always")
 
 #: Slots per chunk; a chunk's live packets are packed at its front.
-CHUNK = 2048
+CHUNK = 1024
 #: Work units of ``prange``; fixed, so results never depend on the thread count.
 N_BLOCKS = 64
 STREAM_CELLS = 6
@@ -188,7 +188,9 @@ def advance_cells(dt_h, n_live, c_vessel, c_pos, c_cells, c_kind, c_route, c_pid
     """Advance every live packet through one step of ``dt_h`` hours; chunks compact in place."""
     key = make_key(seed, STREAM_CELLS, step)
     nch = n_live.shape[0]
-    nb = acc.shape[0]
+    # as many blocks as chunks, at most N_BLOCKS: prange hands each thread a contiguous run of
+    # blocks, so empty blocks would leave a thread idle (integer tallies make the split invisible)
+    nb = min(acc.shape[0], nch)
     per = (nch + nb - 1) // nb
     for b in numba.prange(nb):
         # views taken once per block: a slice per packet would touch a shared refcount each time
@@ -236,8 +238,8 @@ def birth_cells(dt_h, plan_chunk, plan_first, plan_count, first_pid, unit_end, u
     vessel's flow share); a group with an empty table has no way out and its cells die.
     """
     key = make_key(seed, STREAM_CELLS, step)
-    nb = acc.shape[0]
     nplan = plan_chunk.shape[0]
+    nb = min(acc.shape[0], nplan)
     for b in numba.prange(nb):
         a = acc[b]
         ad = acc_died[b]
