@@ -32,8 +32,6 @@ HALO = 2.4
 #: Dots up to this radius (px) are drawn by the cheap ``_tiny`` (a crowded body's packets): their
 #: square fits a 4x4 pixel footprint.
 TINY = 1.69
-#: Row stripes per thread in a parallel frame.
-STRIPES_PER_THREAD = 3
 
 
 @jit
@@ -266,17 +264,18 @@ def _sprite(buf, row0, row1, cx, cy, rad, argb, a0, sh, fill, halo):
 @ijit
 def _placed(i, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale, halo, w, row0, row1):
     """Sprite i in device pixels: (centre x, centre y, radius, opacity, reaches rows row0..row1-1
-    of a buffer ``w`` wide)."""
+    of a buffer ``w`` wide, first row it can touch)."""
     cx = sx * x[i] + ox
     cy = sy * y[i] + oy
     rad = rscale * r[i]
     a0 = alpha[i] * (((color[i] >> 24) & 255) / 255.0)
     if a0 <= 0.0 or rad <= 0.0:
-        return cx, cy, rad, a0, False
+        return cx, cy, rad, a0, False, 0
     reach = _reach(rad, shape[i], halo)
+    top = math.floor(cy - reach)
     inside = not (math.ceil(cx + reach) < 0 or math.ceil(cy + reach) < row0
-                  or math.floor(cx - reach) >= w or math.floor(cy - reach) >= row1)
-    return cx, cy, rad, a0, inside
+                  or math.floor(cx - reach) >= w or top >= row1)
+    return cx, cy, rad, a0, inside, max(int(top), 0)
 
 
 @jit
@@ -284,17 +283,19 @@ def _draw_rows(buf, row0, row1, x, y, r, color, alpha, shape, fill, sx, sy, ox, 
     """Every sprite that reaches rows row0 <= y < row1, straight into those rows, in the given
     order. Each pixel sees the same sprites in the same order as with any other split of the rows,
     so the picture does not depend on it; there is no bucketing, which cost as much as drawing a
-    crowded frame. Returns the sprites drawn (that touch these rows)."""
+    crowded frame. Returns how many of the sprites drawn start in these rows (their first row is
+    here), so that the counts of a split add up to the sprites that touch the buffer."""
     w = buf.shape[1]
     if clear:
         buf[row0:row1, :] = 0
     drawn = 0
     for i in range(x.shape[0]):
-        cx, cy, rad, a0, inside = _placed(i, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale, halo,
-                                          w, row0, row1)
+        cx, cy, rad, a0, inside, top = _placed(i, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale,
+                                               halo, w, row0, row1)
         if not inside:
             continue
-        drawn += 1
+        if top >= row0:
+            drawn += 1
         if rad <= TINY:
             s_rb, s_ag = _dot_words(color[i], shape[i], halo)
             if s_ag != 0:
@@ -305,43 +306,39 @@ def _draw_rows(buf, row0, row1, x, y, r, color, alpha, shape, fill, sx, sy, ox, 
 
 
 @jit
-def _count_drawn(buf, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale, halo):
-    """Sprites that touch the buffer (what ``_draw_rows`` over all rows would return)."""
-    h, w = buf.shape
-    drawn = 0
-    for i in range(x.shape[0]):
-        if _placed(i, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale, halo, w, 0, h)[4]:
-            drawn += 1
-    return drawn
-
-
-def _draw_parts(buf, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale, halo, clear, n_threads):
+def _draw_serial(buf, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale, halo, clear, n_parts):
     """Draw every sprite i, centred at device pixel (sx*x[i] + ox, sy*y[i] + oy) with radius
     rscale*r[i] px, into ``buf`` [h, w]; with ``clear`` the buffer is zeroed first.
 
     ``color`` is 0xAARRGGBB (straight alpha, multiplied by ``alpha[i]``); ``fill`` is only read by
     FILLDISC (0..1 of the radius); ``halo`` is the halo radius of GLOW and ROSETTE in radii. Later
-    sprites are on top. The rows are cut into stripes shared out among ``n_threads`` threads, each
-    stripe drawing every sprite that reaches it (``_draw_rows``): the picture is the same for any number of
-    parts. Returns the number of sprites that touched the buffer.
+    sprites are on top. The rows are drawn in ``n_parts`` bands one after another (the picture is
+    the same for any number). Returns the number of sprites that touched the buffer.
     """
     h = buf.shape[0]
-    if n_threads <= 1:
-        return _draw_rows(buf, 0, h, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale, halo, clear)
-    # STRIPES_PER_THREAD stripes each, dealt round-robin: the body's busy chest and sparse legs are
-    # shared out evenly (every stripe scans all sprites, so there are few of them)
-    parts = max(1, min(n_threads * STRIPES_PER_THREAD, h))
-    for t in numba.prange(n_threads):
-        for k in range(t, parts, n_threads):
-            _draw_rows(buf, k * h // parts, (k + 1) * h // parts, x, y, r, color, alpha, shape, fill,
-                       sx, sy, ox, oy, rscale, halo, clear)
-    return _count_drawn(buf, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale, halo)
+    parts = max(1, min(n_parts, h))
+    drawn = 0
+    for t in range(parts):
+        drawn += _draw_rows(buf, t * h // parts, (t + 1) * h // parts, x, y, r, color, alpha, shape,
+                            fill, sx, sy, ox, oy, rscale, halo, clear)
+    return drawn
 
 
-#: The same kernel compiled twice: threads pay off only for big frames (on a busy two-core machine a
-#: parallel region can wait a whole time slice for its second thread).
-_draw_serial = jit(_draw_parts)
-_draw_parallel = pjit(_draw_parts)
+@pjit
+def _draw_parallel(buf, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale, halo, clear, n_parts):
+    """``_draw_serial`` with its bands drawn by threads, one contiguous band each (measured: faster
+    than finer stripes dealt round-robin, since every band scans all sprites). A separate function,
+    not ``pjit`` of the serial one: numba's on-disk cache keys kernels by their Python function, so
+    the two variants of one function overwrote each other's machine code there."""
+    h = buf.shape[0]
+    parts = max(1, min(n_parts, h))
+    counts = np.zeros(parts, np.int64)
+    for t in numba.prange(parts):
+        counts[t] = _draw_rows(buf, t * h // parts, (t + 1) * h // parts, x, y, r, color, alpha, shape,
+                               fill, sx, sy, ox, oy, rscale, halo, clear)
+    return counts.sum()
+
+
 #: Sprites from which a frame is drawn by several threads.
 PARALLEL_FROM = 8_000
 
@@ -404,7 +401,7 @@ def warm_up() -> None:
 
 def draw_sprites(buf, x, y, r, color, alpha, shape, fill):
     """Draw every sprite i at device pixel (x[i], y[i]) with radius r[i] px into ``buf`` [h, w]
-    (no clearing, the default halo); see ``_draw_parts``. Returns the number drawn."""
+    (no clearing, the default halo); see ``_draw_serial``. Returns the number drawn."""
     f32 = np.float32
     return _draw_serial(buf, np.ascontiguousarray(x, f32), np.ascontiguousarray(y, f32),
                         np.ascontiguousarray(r, f32), np.ascontiguousarray(color, np.uint32),
