@@ -40,21 +40,26 @@ def _words(cr, cg, cb):
     return ((np.int64(cr + 0.5) << 16) | np.int64(cb + 0.5)), ((np.int64(255) << 16) | np.int64(cg + 0.5))
 
 
-@jit
-def _blend(buf, yy, xx, s_rb, s_ag, a):
-    """Premultiplied 'source over' of an opaque colour (``_words``) with alpha ``a`` at one pixel.
-    Integer arithmetic on two channels at a time, alpha in 1/256 steps: within one level of the
-    exact float result."""
-    if a <= 0.0:
-        return
-    ai = np.int64(a * 256.0 + 0.5) if a < 1.0 else np.int64(256)
-    if ai == 0:
-        return
+@ijit
+def _blend_i(buf, yy, xx, s_rb, s_ag, a):
+    """The blend of ``_blend`` without its early exit, for the hot loop of crowded frames: an alpha
+    that rounds to 0 leaves the pixel exactly as it was (so a zero weight can stand in for a
+    skipped pixel)."""
+    ai = min(np.int64(a * 256.0 + 0.5), np.int64(256))
     ki = 256 - ai
     d = np.int64(buf[yy, xx])
     rb = ((s_rb * ai + (d & 0x00FF00FF) * ki + 0x00800080) >> 8) & 0x00FF00FF
     ag = (s_ag * ai + ((d >> 8) & 0x00FF00FF) * ki + 0x00800080) & 0xFF00FF00
     buf[yy, xx] = np.uint32(rb | ag)
+
+
+@jit
+def _blend(buf, yy, xx, s_rb, s_ag, a):
+    """Premultiplied 'source over' of an opaque colour (``_words``) with alpha ``a`` at one pixel.
+    Integer arithmetic on two channels at a time, alpha in 1/256 steps: within one level of the
+    exact float result."""
+    if a > 0.0:
+        _blend_i(buf, yy, xx, s_rb, s_ag, a)
 
 
 @ijit
@@ -79,18 +84,6 @@ def _span(cx, dy, r2, x0, x1):
         return 1, 0
     s = math.sqrt(rem)
     return max(x0, int(math.floor(cx - 0.5 - s))), min(x1, int(math.ceil(cx - 0.5 + s)))
-
-
-@ijit
-def _blend_i(buf, yy, xx, s_rb, s_ag, a):
-    """``_blend`` without branches, for the hot loop of crowded frames: an alpha that rounds to 0
-    leaves the pixel exactly as it was (so a zero weight can stand in for a skipped pixel)."""
-    ai = min(np.int64(a * 256.0 + 0.5), np.int64(256))
-    ki = 256 - ai
-    d = np.int64(buf[yy, xx])
-    rb = ((s_rb * ai + (d & 0x00FF00FF) * ki + 0x00800080) >> 8) & 0x00FF00FF
-    ag = (s_ag * ai + ((d >> 8) & 0x00FF00FF) * ki + 0x00800080) & 0xFF00FF00
-    buf[yy, xx] = np.uint32(rb | ag)
 
 
 @ijit
