@@ -33,6 +33,16 @@ def counts() -> dict[str, int]:
     return {"True": sys.getrefcount(True), "False": sys.getrefcount(False), "None": sys.getrefcount(None)}
 
 
+def settle() -> None:
+    """Free what is waiting to be freed (deferred deletes, cycles), so counts compare like with like."""
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+
+
 def fell(before: dict, after: dict, slack: int = 20) -> list[str]:
     return [k for k in before if after[k] < before[k] - slack]
 
@@ -82,14 +92,20 @@ def test_painted_setdata_frames_never_lower_the_counts(qtbot, qapp):
         qapp.processEvents()                   # the paint, with pyqtgraph's own emits
     for i in range(200):
         frame(i)
+    settle()
     before = counts()
     for i in range(N_FRAMES):
         frame(i)
+    settle()
     after = counts()
     print("refcounts before", before, "after", after)
     assert len(paints) >= N_FRAMES             # every frame was really painted
-    assert fell(before, after) == [], (before, after)
-    assert abs(after["True"] - before["True"]) <= 20 and abs(after["False"] - before["False"]) <= 20
+    # Within the whole suite, objects left by earlier tests are freed during these frames and take
+    # their references to True/False with them (57 seen in CI); the broken build loses one per
+    # emit, at least N_FRAMES here. The slack sits ten times below that.
+    slack = N_FRAMES // 10
+    assert fell(before, after, slack) == [], (before, after)
+    assert abs(after["True"] - before["True"]) <= slack and abs(after["False"] - before["False"]) <= slack
     assert after["None"] - before["None"] <= NONE_RISE_PER_FRAME * N_FRAMES, (before, after)
 
 
