@@ -39,6 +39,8 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
+from sim_core import rss_mb
+
 from .kiosk import i18n
 from .kiosk.quiz_model import ORDER
 from .kiosk.runner import ManualClock
@@ -49,7 +51,6 @@ from .soak_census import (
     PaintCounter,
     census,
     flat,
-    rss_mb,
 )
 
 SCREEN_DT_S = 1.0 / 60.0

@@ -6,7 +6,6 @@ True, False and None), and the rule that says whether a count stayed flat.
 from __future__ import annotations
 
 import gc
-import os
 import sys
 from collections import Counter
 
@@ -46,17 +45,6 @@ REFCOUNT_SLACK = 200
 def flat(before: dict, after: dict, slack: int = FLAT_SLACK) -> dict[str, bool]:
     """Per count: did it stay within ``slack`` of its after-warm-up value?"""
     return {k: after[k] <= before[k] + slack for k in before if k not in NOT_JUDGED}
-
-
-def rss_mb() -> float:
-    """Resident set size of this process, in MB."""
-    try:
-        import psutil
-
-        return psutil.Process().memory_info().rss / 2 ** 20
-    except ImportError:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
 
 
 class PaintCounter(QObject):

@@ -14,11 +14,22 @@ allow_uncached_kernels()
 from .body_graph import BodyGraph, load_body_graph
 from .engine import COUNTER_NAMES, Engine, Snapshot, default_graph
 from .errors import InputError
-from .params import BY_PATH, SLIDERS, SPECS, ParamSpec, Params, check_value
-from .scenario import Scenario, list_presets, load_scenario, write_atomic
-from .receipt import (RECEIPT_KEY, Receipt, RecordedEngine, find_receipt, load_receipt, make_receipt,
-                      parse_receipt, receipt_scenario, replay_receipt, sidecar_path)
 from .export import export_timeseries, funnel_csv, sites_csv, write_files_atomic
+from .params import BY_PATH, SLIDERS, SPECS, Params, ParamSpec, check_value
+from .receipt import (
+    RECEIPT_KEY,
+    Receipt,
+    RecordedEngine,
+    find_receipt,
+    load_receipt,
+    make_receipt,
+    parse_receipt,
+    receipt_scenario,
+    replay_receipt,
+    sidecar_path,
+)
+from .scenario import Scenario, list_presets, load_scenario, write_atomic
+from .soak import rss_mb
 
 
 def __getattr__(name):
@@ -31,9 +42,39 @@ def __getattr__(name):
     raise AttributeError(f"module 'sim_core' has no attribute {name!r}")
 
 
-__all__ = ["BodyGraph", "load_body_graph", "COUNTER_NAMES", "Engine", "Snapshot", "default_graph",
-           "InputError", "BY_PATH", "SLIDERS", "SPECS", "ParamSpec", "Params", "Scenario",
-           "list_presets", "load_scenario", "__version__", "write_atomic", "check_value",
-           "RECEIPT_KEY", "Receipt", "RecordedEngine", "find_receipt", "load_receipt", "make_receipt",
-           "parse_receipt", "receipt_scenario", "replay_receipt", "sidecar_path",
-           "export_timeseries", "funnel_csv", "sites_csv", "write_files_atomic", "system_info"]
+__all__ = [
+    "BY_PATH",
+    "COUNTER_NAMES",
+    "RECEIPT_KEY",
+    "SLIDERS",
+    "SPECS",
+    "BodyGraph",
+    "Engine",
+    "InputError",
+    "ParamSpec",
+    "Params",
+    "Receipt",
+    "RecordedEngine",
+    "Scenario",
+    "Snapshot",
+    "__version__",
+    "check_value",
+    "default_graph",
+    "export_timeseries",
+    "find_receipt",
+    "funnel_csv",
+    "list_presets",
+    "load_body_graph",
+    "load_receipt",
+    "load_scenario",
+    "rss_mb",
+    "make_receipt",
+    "parse_receipt",
+    "receipt_scenario",
+    "replay_receipt",
+    "sidecar_path",
+    "sites_csv",
+    "system_info",
+    "write_atomic",
+    "write_files_atomic",
+]

@@ -164,11 +164,15 @@ class CellTransport:
         p.pid[slots] = p.next_id + np.arange(units)
         p.next_id += units
 
+    def _fill_plan(self, k: int) -> np.ndarray:
+        """How many of ``k`` new packets go to each chunk: free tails filled from the first chunk."""
+        free = self.pool.chunk - self.pool.n_live
+        return np.minimum(free, np.maximum(0, k - (np.cumsum(free) - free)))
+
     def _take_slots(self, k: int) -> np.ndarray:
         """The first ``k`` free slots, chunk by chunk (the chunks' counts are updated)."""
         p = self.pool
-        free = p.chunk - p.n_live
-        take = np.minimum(free, np.maximum(0, k - (np.cumsum(free) - free)))
+        take = self._fill_plan(k)
         out = np.concatenate([c * p.chunk + p.n_live[c] + np.arange(t) for c, t in enumerate(take) if t > 0])
         p.n_live += take
         return out
@@ -247,9 +251,7 @@ class CellTransport:
                 except MemoryError:
                     if p.free() == 0:
                         raise
-            free = p.chunk - p.n_live
-            cum = np.cumsum(free)
-            count = np.minimum(free, np.maximum(0, (total - start) - (cum - free)))
+            count = self._fill_plan(total - start)
             chunks = np.nonzero(count)[0]
             count = count[chunks]
             first = start + np.concatenate([[0], np.cumsum(count)[:-1]])
