@@ -371,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"seedsoil-sim: {exc}", file=sys.stderr)
         return 2
+    except MemoryError as exc:                 # e.g. the cell-resolution pool at max_packets
+        print(f"seedsoil-sim: out of memory: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("seedsoil-sim: interrupted", file=sys.stderr)
         return 130

@@ -55,3 +55,16 @@ def test_soak_refuses_a_bad_duration_in_one_line():
     r = run_cli("soak", "--minutes", "-1")
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and "minutes" in r.stderr
+
+
+def test_a_full_cell_pool_ends_the_command_with_one_line(monkeypatch, capsys):
+    import sim_core.experiments
+    from sim_core.cli import main
+
+    def full(*a, **k):
+        raise MemoryError("the cell-resolution pool is full at 16,777,216 packets (max_packets)")
+
+    monkeypatch.setattr(sim_core.experiments, "run_patient", full)
+    assert main(["run", "--scenario", "breast", "--days", "1", "--resolution", "cells"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pool is full" in err
