@@ -97,10 +97,9 @@ def cmd_vessels(a) -> int:
 
 
 def cmd_run(a) -> int:
+    from .checkpoint import load_checkpoint, save_checkpoint
     from .experiments import run_patient
     from .export import export_timeseries
-
-    from .checkpoint import load_checkpoint, save_checkpoint
 
     if not 0 < a.days <= 36500:
         raise InputError("run", "--days", "must be in (0, 36500]")
