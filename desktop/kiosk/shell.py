@@ -116,6 +116,11 @@ class KioskShell(QObject):
             row.value_label.setWordWrap(True)
             row.value_label.setFixedWidth(round(125 * sz.scale))
         combo.setMinimumContentsLength(20)     # room for the longer Spanish names
+        # The story card replaces the caption strip while nobody is there; the strip keeps its
+        # place, so the map does not jump to a new size (and re-render) when a visitor arrives.
+        policy = win.caption.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        win.caption.setSizePolicy(policy)
         if not hasattr(win, "readouts"):       # bigger controls need the height: a shorter plot
             win.plots.setFixedHeight(round(150 * sz.scale))
         QScroller.grabGesture(win.params_scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)

@@ -91,11 +91,16 @@ class BodyArt:
 
     # --- what is drawn --------------------------------------------------------------------------
     def set_primary(self, primary: str) -> None:
-        self.hidden = {c for c in SEX_SPECIFIC if c != primary}
-        text = _without_elements(self.text, self.hidden)
-        self._shown_renderer = QSvgRenderer(QByteArray(text.encode("utf-8")))
-        self.item.setSharedRenderer(self._shown_renderer)
-        self.highlight.setSharedRenderer(self._shown_renderer)
+        """Hide the sex-specific organs other than ``primary``. When that leaves the same organs
+        drawn, the renderer and the cached picture are kept (a new renderer re-renders the body,
+        several milliseconds, and a kiosk reset asks for the same primary three times)."""
+        hidden = {c for c in SEX_SPECIFIC if c != primary}
+        if self._shown_renderer is None or hidden != self.hidden:
+            self.hidden = hidden
+            text = _without_elements(self.text, hidden)
+            self._shown_renderer = QSvgRenderer(QByteArray(text.encode("utf-8")))
+            self.item.setSharedRenderer(self._shown_renderer)
+            self.highlight.setSharedRenderer(self._shown_renderer)
         self.select("")
 
     def select(self, comp_id: str) -> None:

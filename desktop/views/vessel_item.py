@@ -52,10 +52,16 @@ class VesselItem(QGraphicsItem):
             self._rect = self._rect.united(p.boundingRect().adjusted(-4, -4, 4, 4))
         self.width_scale = 1.0
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self._primary: str | None = None
         self.set_primary("")
 
     def set_primary(self, primary: str) -> None:
-        """Vessels draining other primaries stay drawn, but faint: they carry nothing in this run."""
+        """Vessels draining other primaries stay drawn, but faint: they carry nothing in this run.
+        The same primary again changes nothing, so the cached drawing is kept (a reset asks for it
+        several times, and each redraw of the strokes costs about 11 ms)."""
+        if primary == self._primary:
+            return
+        self._primary = primary
         g = self.graph
         self._paths = {k: QPainterPath() for k in range(len(VESSEL_COLORS))}
         self._faint = QPainterPath()

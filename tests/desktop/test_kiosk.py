@@ -240,3 +240,30 @@ def test_a_finger_tap_places_a_quiz_card_and_counts_as_a_visitor(kiosk, qtbot):
     QApplication.processEvents()
     assert kiosk.idle.state == "active"
     qtbot.waitUntil(lambda: kiosk.quiz.model.slots[0] == "mmp", timeout=1000)
+
+
+# --- a steady map ---------------------------------------------------------------------------------
+def test_the_map_keeps_its_size_and_its_drawing_across_visits_and_captions(kiosk, clock, qapp):
+    """A visitor's arrival, the captions and an idle reset neither resize the map (a resize
+    re-renders the vessels and the body art, ~11 ms and a visible jump) nor rebuild its drawing."""
+    from desktop.narrator import Caption
+
+    body = kiosk.win.body
+    art_renderer, vessel_paths = body.art._shown_renderer, body.vessels._paths
+    attract_size = body.size()
+    assert not kiosk.win.caption.isVisible()
+    kiosk.idle.poke()                                       # a visitor arrives: the caption shows
+    qapp.processEvents()
+    assert kiosk.win.caption.isVisible()
+    assert body.size() == attract_size
+    sizes = set()
+    for text in ("Short.", "A much longer caption " * 12, "Short again."):
+        kiosk.win.caption.show_caption(Caption.of(lambda t=text: t, "shed"))
+        qapp.processEvents()
+        sizes.add(body.size().toTuple())
+    assert len(sizes) <= 2           # at most one growth, to the tallest caption; never back down
+    kiosk.reset_to_start()
+    qapp.processEvents()
+    assert body.art._shown_renderer is art_renderer and body.vessels._paths is vessel_paths
+    kiosk.controller.set_scenario("prostate")                 # another primary: a new drawing
+    assert body.vessels._paths is not vessel_paths
