@@ -114,6 +114,14 @@ def font(px: int, bold: bool = False) -> QFont:
     return f
 
 
+def restyle(widget, css: str) -> None:
+    """Give ``widget`` the style sheet ``css`` unless it already has it: setting a style sheet
+    re-polishes the widget and its children even when the text is the same (a caption update
+    restyled seven step labels every time, about 0.2 ms each)."""
+    if widget.styleSheet() != css:
+        widget.setStyleSheet(css)
+
+
 def style_sheet(sz: Sizes) -> str:
     pad = max(3, round(6 * sz.scale))
     rad = max(4, round(8 * sz.scale))

@@ -27,6 +27,12 @@ def disable_menus(root: QWidget) -> None:
                         item.setMenuEnabled(False)
 
 
+#: The event types the lockdown looks at; the rest go by after one set lookup.
+_WATCHED = frozenset({QEvent.Type.Close, QEvent.Type.ContextMenu, QEvent.Type.KeyPress,
+                      QEvent.Type.ShortcutOverride, QEvent.Type.MouseButtonPress,
+                      QEvent.Type.MouseButtonRelease, QEvent.Type.Show})
+
+
 class LockdownFilter(QObject):
     """Installed on the QApplication in kiosk mode; ``allow_close`` is set only by the staff exit."""
 
@@ -37,6 +43,8 @@ class LockdownFilter(QObject):
 
     def eventFilter(self, obj, ev) -> bool:
         t = ev.type()
+        if t not in _WATCHED:                # every event of the application passes here
+            return False
         if t == QEvent.Type.Close and isinstance(obj, QWidget) and obj.isWindow() and not self.allow_close:
             if not isinstance(obj, (QMenu, QFileDialog)):
                 ev.ignore()

@@ -182,7 +182,7 @@ class QuizScreen(QWidget):
             b.setAccessibleName(tr("Place {n}: {text}", n=i + 1, text=text))
             ok = None if self.result is None else self.result[i]
             self.marks[i].setText("" if ok is None else ("✓ " + tr("right") if ok else "✗ " + tr("not here")))
-            self.marks[i].setStyleSheet("" if ok is None else f"color: {theme.GREEN if ok else theme.ORANGE};")
+            theme.restyle(self.marks[i], "" if ok is None else f"color: {theme.GREEN if ok else theme.ORANGE};")
             note = tr(BY_KEY[key].explanation) if (key and ok is not None) else ""
             if key and ok is False:
                 note += " " + (tr("Belongs at place {n}.", n=ORDER.index(key) + 1) if key in ORDER
