@@ -74,6 +74,17 @@ def pick_vessel(d, vclass, u, pick_ptr, pick_v, pick_cum):
 
 
 @ijit
+def death_chance(v, kind, vc, h, tau, pos, clock, arrived, q_full, q_step):
+    """Chance of dying over ``tau`` hours in vessel ``v`` at total hazard ``h``: the tables hold
+    the whole vessel and the whole step (the common cases), otherwise -expm1(-h tau)."""
+    if arrived and pos == 0.0:
+        return q_full[kind, v]
+    if not arrived and clock == 0.0:
+        return q_step[kind, vc]
+    return -math.expm1(-h * tau)
+
+
+@ijit
 def hold(d, k, cells, kind, acc, acc_arr_s, acc_arr_c):
     """Book a cell (or cluster) arrested in compartment ``d`` after arriving by vessel kind ``k``."""
     if kind == KIND_SINGLE:
@@ -107,22 +118,21 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, v_dst, v_ki
             hi = haz[kind, vc, 2]
             h = ha + hs + hi
             if h > 0.0:
-                if arrived and pos == 0.0:
-                    q = q_full[kind, v]
-                elif not arrived and clock == 0.0:
-                    q = q_step[kind, vc]
-                else:
-                    q = -math.expm1(-h * tau)
                 if kind != KIND_CLUSTER:
                     u = uniform_seq(key, base + draw)
                     draw += 1
-                    if u < q:
-                        x = u / q * h
-                        cause = 0 if x < ha else (1 if x < ha + hs else 2)
-                        acc[cause] += 1
-                        acc_died[v, cause] += 1
-                        return False, v, pos, 0, kind, route, draw
+                    # q = 1 - exp(-h tau) <= h tau (also as rounded: h tau is a double above the
+                    # exact q), so a draw at or above h tau survives without computing q
+                    if u < h * tau:
+                        q = death_chance(v, kind, vc, h, tau, pos, clock, arrived, q_full, q_step)
+                        if u < q:
+                            x = u / q * h
+                            cause = 0 if x < ha else (1 if x < ha + hs else 2)
+                            acc[cause] += 1
+                            acc_died[v, cause] += 1
+                            return False, v, pos, 0, kind, route, draw
                 else:
+                    q = death_chance(v, kind, vc, h, tau, pos, clock, arrived, q_full, q_step)
                     dead = binomial(cells, q, key, base + draw)
                     draw += STRIDE
                     if dead > 0:
