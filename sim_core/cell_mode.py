@@ -17,14 +17,19 @@ from .kernels.cells import (
     A_IMMUNE,
     A_PACKET_STEPS,
     A_SHEAR,
+    ARRIVE_CLEAR,
+    ARRIVE_DEPOSIT,
     CHUNK,
     FLAG_BED,
     FLAG_CAVITY,
+    FLAG_PASS,
     KIND_CLUSTER,
     KIND_NONVIABLE,
     KIND_SINGLE,
     N_ACC,
     N_BLOCKS,
+    N_VI,
+    N_VR,
     advance_cells,
     birth_cells,
     live_cells,
@@ -109,12 +114,25 @@ class CellTransport:
         flag = np.where(g.arrest_class != 0, FLAG_BED, 0)
         self.comp_flag = np.where(g.kind == KIND_CAVITY_COMP, FLAG_CAVITY, flag).astype(np.int8)
         self.pick = pick_tables(g, self.v_class)
-        self.acc = np.zeros((N_BLOCKS, N_ACC), np.int64)
-        self.acc_died = np.zeros((N_BLOCKS, g.m, 3), np.int64)
-        self.acc_arr_s = np.zeros((N_BLOCKS, g.n, L.N_ROUTES), np.int64)
-        self.acc_arr_c = np.zeros((N_BLOCKS, g.n, L.N_ROUTES), np.int64)
-        self.acc_float = np.zeros((N_BLOCKS, g.n), np.int64)
-        self.acc_clear = np.zeros((N_BLOCKS, g.n), np.int64)
+        ptr = self.pick[0]
+        row = 3 * g.v_dst.astype(np.int64) + self.v_class
+        #: per vessel: destination, kind, and its arrivals' pick table [lo, hi)
+        self.vint = np.ascontiguousarray(np.stack(
+            [g.v_dst, g.v_kind, ptr[row], ptr[row + 1]], axis=1).astype(np.int64).ravel())
+        assert self.vint.shape[0] == N_VI * g.m
+        # one flat tally row per block (the kernels' layout, ``kernels.cells.tally_offsets``);
+        # the named tallies are views of it
+        m, n, R = g.m, g.n, L.N_ROUTES
+        self.tally = np.zeros((N_BLOCKS, N_ACC + 3 * m + 2 * R * n + 2 * n), np.int64)
+        o = np.cumsum([0, N_ACC, 3 * m, R * n, R * n, n, n])
+        tl = self.tally
+        self.acc = tl[:, o[0]:o[1]]
+        self.acc_died = tl[:, o[1]:o[2]].reshape(N_BLOCKS, m, 3)
+        self.acc_arr_s = tl[:, o[2]:o[3]].reshape(N_BLOCKS, n, R)
+        self.acc_arr_c = tl[:, o[3]:o[4]].reshape(N_BLOCKS, n, R)
+        self.acc_float = tl[:, o[4]:o[5]]
+        self.acc_clear = tl[:, o[5]:o[6]]
+        assert np.shares_memory(self.acc_died, tl) and np.shares_memory(self.acc_arr_c, tl)
         self._used = N_BLOCKS
         self._tables_key = None
         self._tables = None
@@ -177,33 +195,46 @@ class CellTransport:
         p.n_live += take
         return out
 
-    def _rate_tables(self, rates):
-        """Hazards, arrest chances and whole-vessel death chances for ``rates`` (cached: rates
-        change only when a parameter or the treatment clock does)."""
-        key = rates.tobytes()
+    def _rate_tables(self, rates, dt_h):
+        """The step's tables for ``rates`` and ``dt_h`` (cached: rates change only when a
+        parameter or the treatment clock does): per (packet kind, vessel) the transit, hazards and
+        chances of dying over the whole vessel and over the whole step (``vrow``), and per
+        (packet kind, compartment) what an arrival does (``arrival``)."""
+        key = (rates.tobytes(), float(dt_h))
         if self._tables_key != key:
             g = self.graph
             haz = hazard_table(rates)
-            self._tables = (haz, arrest_table(g.arrest_class, rates),
-                            full_vessel_death(haz, self.v_class, g.v_transit_h))
+            p_arrest = arrest_table(g.arrest_class, rates)
+            q_full = full_vessel_death(haz, self.v_class, g.v_transit_h)
+            q_step = step_death(haz, dt_h)
+            hv = haz[:, self.v_class]                         # [kind, vessel, cause]
+            ha, hs, hi = hv[..., 0], hv[..., 1], hv[..., 2]
+            vrow = np.empty((3, g.m, N_VR))
+            vrow[..., 0] = g.v_transit_h[None, :]
+            vrow[..., 1] = ha + hs + hi
+            vrow[..., 2] = q_full
+            vrow[..., 3] = q_step[:, self.v_class]
+            vrow[..., 4] = ha
+            vrow[..., 5] = ha + hs
+            vrow[..., 6] = hs
+            vrow[..., 7] = hi
+            arrival = np.empty((3, g.n))
+            cavity = self.comp_flag == FLAG_CAVITY
+            arrival[KIND_SINGLE] = np.where(cavity, ARRIVE_DEPOSIT, p_arrest)
+            arrival[KIND_CLUSTER] = arrival[KIND_SINGLE]
+            arrival[KIND_NONVIABLE] = np.where(self.comp_flag != FLAG_PASS, ARRIVE_CLEAR, 0.0)
+            self._tables = (vrow.ravel(), arrival.ravel())
             self._tables_key = key
         return self._tables
-
-    def _blocks(self) -> list[np.ndarray]:
-        return [self.acc, self.acc_died, self.acc_arr_s, self.acc_arr_c, self.acc_float, self.acc_clear]
 
     def step(self, dt_h, rates, src, src_cells, per_h, seed, step, counters, pools: OrganPools,
              died_in_vessel) -> None:
         g, p = self.graph, self.pool
         # only blocks that can have run since the last step hold tallies (a block per chunk at most)
-        for a in self._blocks():
-            a[: self._used] = 0
+        self.tally[: self._used] = 0
         self._used = min(N_BLOCKS, p.n_live.shape[0])
-        haz, p_arrest, q_full = self._rate_tables(rates)
-        q_step = step_death(haz, dt_h)
-        common = (g.v_dst, g.v_kind, self.v_class, g.v_transit_h, *self.pick, self.comp_flag,
-                  p_arrest, haz, q_full, q_step, seed, step, self.acc, self.acc_died, self.acc_arr_s,
-                  self.acc_arr_c, self.acc_float, self.acc_clear)
+        vrow, arrival = self._rate_tables(rates, dt_h)
+        common = (vrow, self.vint, arrival, self.pick[1], self.pick[2], g.n, seed, step, self.tally)
         advance_cells(dt_h, p.n_live, p.vessel, p.pos_h, p.cells, p.kind, p.route, p.pid, *common)
         if src.shape[0]:
             self._births(dt_h, rates, src, src_cells, per_h, seed, step, counters, common)

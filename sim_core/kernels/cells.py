@@ -18,7 +18,7 @@ import math
 import numba
 import numpy as np
 
-from .layout import R_CLUSTER_CELLS, R_CLUSTER_FRAC, R_VIABLE, STRIDE
+from .layout import N_ROUTES, R_CLUSTER_CELLS, R_CLUSTER_FRAC, R_VIABLE, STRIDE
 from .rng import binomial, make_key, poisson, uniform_seq
 
 pjit = numba.njit(cache=True, nogil=True, parallel=True)
@@ -57,66 +57,71 @@ A_PACKET_STEPS = 6
 N_ACC = 8
 
 
-@ijit
-def pick_vessel(d, vclass, u, pick_ptr, pick_v, pick_cum):
-    """Outgoing vessel of compartment ``d`` for a cell that arrived by class ``vclass``, for
-    uniform ``u``: the first vessel of the (d, class) table whose cumulative flow share exceeds u.
-    The tables hold the vessels of the class the cell arrived in or, where there are none (the
-    venous angle), all of them. Returns -1 when there is no way out."""
-    lo = pick_ptr[3 * d + vclass]
-    hi = pick_ptr[3 * d + vclass + 1]
-    if lo == hi:
-        return -1
-    for j in range(lo, hi - 1):
-        if u < pick_cum[j]:
-            return pick_v[j]
-    return pick_v[hi - 1]
+#: Columns of the per-(packet kind, vessel) row table ``vrow`` (8 doubles: one cache line).
+VR_TRANSIT = 0       # transit time of the vessel (h)
+VR_H = 1             # total death hazard (/h): anoikis + shear + immune
+VR_Q_FULL = 2        # chance of dying over the whole vessel
+VR_Q_STEP = 3        # chance of dying over a whole step in the vessel
+VR_HA = 4            # anoikis hazard
+VR_HAS = 5           # anoikis + shear hazards
+VR_HS = 6            # shear hazard
+VR_HI = 7            # immune hazard
+N_VR = 8
+#: Columns of the per-vessel integer table ``vint``.
+VI_DST = 0           # compartment the vessel ends in
+VI_KIND = 1          # vessel kind (its route bit)
+VI_LO = 2            # the outgoing-vessel pick table of (destination, class): first entry ...
+VI_HI = 3            # ... and one past its last
+N_VI = 4
+#: ``arrival[kind, d]`` below zero: what happens instead of a draw on arriving in ``d``.
+ARRIVE_CLEAR = -1.0      # a non-viable cell reaches a bed or a cavity: cleared
+ARRIVE_DEPOSIT = -2.0    # a viable cell or cluster reaches a cavity: deposited
 
 
 @ijit
-def death_chance(v, kind, vc, h, tau, pos, clock, arrived, q_full, q_step):
-    """Chance of dying over ``tau`` hours in vessel ``v`` at total hazard ``h``: the tables hold
-    the whole vessel and the whole step (the common cases), otherwise -expm1(-h tau)."""
-    if arrived and pos == 0.0:
-        return q_full[kind, v]
-    if not arrived and clock == 0.0:
-        return q_step[kind, vc]
-    return -math.expm1(-h * tau)
+def tally_offsets(m, n):
+    """Offsets, in one block's flat tally row, of (died [m, 3], arrested singles [n, N_ROUTES],
+    arrested clusters [n, N_ROUTES], floating [n], cleared [n]); the row starts with ``N_ACC``
+    counters."""
+    o_died = N_ACC
+    o_arr_s = o_died + 3 * m
+    o_arr_c = o_arr_s + N_ROUTES * n
+    o_float = o_arr_c + N_ROUTES * n
+    o_clear = o_float + n
+    return o_died, o_arr_s, o_arr_c, o_float, o_clear
 
 
 @ijit
-def hold(d, k, cells, kind, acc, acc_arr_s, acc_arr_c):
+def hold(d, k, cells, kind, t, o_arr_s, o_arr_c):
     """Book a cell (or cluster) arrested in compartment ``d`` after arriving by vessel kind ``k``."""
     if kind == KIND_SINGLE:
-        acc_arr_s[d, k] += cells
+        t[o_arr_s + N_ROUTES * d + k] += cells
     else:
-        acc_arr_c[d, k] += cells
-    acc[A_ARRESTED] += cells
+        t[o_arr_c + N_ROUTES * d + k] += cells
+    t[A_ARRESTED] += cells
 
 
 @ijit
-def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, v_dst, v_kind, v_class,
-           v_transit_h, pick_ptr, pick_v, pick_cum, comp_flag, p_arrest, haz, q_full, q_step, acc,
-           acc_died, acc_arr_s, acc_arr_c, acc_float, acc_clear):
+def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow, vint, arrival,
+           pick_v, pick_cum, t, o_died, o_arr_s, o_arr_c, o_float, o_clear):
     """Follow one packet from ``clock`` to the end of the step (``dt_h``), hop by hop.
 
-    ``q_full[kind, v]`` is the chance of dying over a whole vessel and ``q_step[kind, class]`` over
-    a whole step, so the common hops need no exp.
+    ``vrow[kind, v]`` holds what a hop in vessel ``v`` reads (transit, hazards, the chances of
+    dying over the whole vessel and over a whole step, so the common hops need no exp);
+    ``vint[v]`` where the vessel leads; ``arrival[kind, d]`` the arrest chance on arriving in
+    ``d`` (or ARRIVE_CLEAR / ARRIVE_DEPOSIT); ``t`` is the block's flat tally row.
 
     Returns (still in a vessel?, vessel, position h, cells, kind, route bits, draws used).
     """
     for _hop in range(MAX_HOPS):
-        tau = v_transit_h[v] - pos
+        r = (kind * m + v) * N_VR
+        tau = vrow[r + VR_TRANSIT] - pos
         room = dt_h - clock
         arrived = tau <= room
         if not arrived:
             tau = room
         if tau > 0.0:
-            vc = v_class[v]
-            ha = haz[kind, vc, 0]
-            hs = haz[kind, vc, 1]
-            hi = haz[kind, vc, 2]
-            h = ha + hs + hi
+            h = vrow[r + VR_H]
             if h > 0.0:
                 if kind != KIND_CLUSTER:
                     u = uniform_seq(key, base + draw)
@@ -124,18 +129,31 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, v_dst, v_ki
                     # q = 1 - exp(-h tau) <= h tau (also as rounded: h tau is a double above the
                     # exact q), so a draw at or above h tau survives without computing q
                     if u < h * tau:
-                        q = death_chance(v, kind, vc, h, tau, pos, clock, arrived, q_full, q_step)
+                        if arrived and pos == 0.0:
+                            q = vrow[r + VR_Q_FULL]
+                        elif not arrived and clock == 0.0:
+                            q = vrow[r + VR_Q_STEP]
+                        else:
+                            q = -math.expm1(-h * tau)
                         if u < q:
                             x = u / q * h
-                            cause = 0 if x < ha else (1 if x < ha + hs else 2)
-                            acc[cause] += 1
-                            acc_died[v, cause] += 1
+                            cause = 0 if x < vrow[r + VR_HA] else (1 if x < vrow[r + VR_HAS] else 2)
+                            t[cause] += 1
+                            t[o_died + 3 * v + cause] += 1
                             return False, v, pos, 0, kind, route, draw
                 else:
-                    q = death_chance(v, kind, vc, h, tau, pos, clock, arrived, q_full, q_step)
+                    if arrived and pos == 0.0:
+                        q = vrow[r + VR_Q_FULL]
+                    elif not arrived and clock == 0.0:
+                        q = vrow[r + VR_Q_STEP]
+                    else:
+                        q = -math.expm1(-h * tau)
                     dead = binomial(cells, q, key, base + draw)
                     draw += STRIDE
                     if dead > 0:
+                        ha = vrow[r + VR_HA]
+                        hs = vrow[r + VR_HS]
+                        hi = vrow[r + VR_HI]
                         da = binomial(dead, ha / h, key, base + draw)
                         draw += STRIDE
                         rest = dead - da
@@ -143,12 +161,12 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, v_dst, v_ki
                         if rest > 0 and hs > 0.0:
                             ds = binomial(rest, hs / (hs + hi), key, base + draw)
                             draw += STRIDE
-                        acc[0] += da
-                        acc[1] += ds
-                        acc[2] += rest - ds
-                        acc_died[v, 0] += da
-                        acc_died[v, 1] += ds
-                        acc_died[v, 2] += rest - ds
+                        t[0] += da
+                        t[1] += ds
+                        t[2] += rest - ds
+                        t[o_died + 3 * v] += da
+                        t[o_died + 3 * v + 1] += ds
+                        t[o_died + 3 * v + 2] += rest - ds
                         cells -= dead
                         if cells <= 0:
                             return False, v, pos, 0, kind, route, draw
@@ -158,69 +176,72 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, v_dst, v_ki
         clock += tau
         if not arrived:
             return True, v, pos, cells, kind, route, draw
-        d = v_dst[v]
-        k = v_kind[v]
-        flag = comp_flag[d]
-        if kind == KIND_NONVIABLE:
-            if flag != FLAG_PASS:
-                acc[A_ANOIKIS] += cells
-                acc_clear[d] += cells
-                return False, v, pos, 0, kind, route, draw
-            p = 0.0
-        elif flag == FLAG_CAVITY:
-            acc_float[d] += cells
-            acc[A_CAVITY] += cells
+        w = v * N_VI
+        d = vint[w + VI_DST]
+        k = vint[w + VI_KIND]
+        p = arrival[kind * n + d]
+        if p < 0.0:
+            if p == ARRIVE_CLEAR:
+                t[A_ANOIKIS] += cells
+                t[o_clear + d] += cells
+            else:
+                t[o_float + d] += cells
+                t[A_CAVITY] += cells
             return False, v, pos, 0, kind, route, draw
-        else:
-            p = p_arrest[d]
         u = uniform_seq(key, base + draw)
         draw += 1
         if u < p:
-            hold(d, k, cells, kind, acc, acc_arr_s, acc_arr_c)
+            hold(d, k, cells, kind, t, o_arr_s, o_arr_c)
             return False, v, pos, 0, kind, route, draw
-        e = pick_vessel(d, v_class[v], (u - p) / (1.0 - p), pick_ptr, pick_v, pick_cum)
-        if e < 0:
+        lo = vint[w + VI_LO]
+        hi = vint[w + VI_HI]
+        if lo == hi:
             if kind == KIND_NONVIABLE:
-                acc[A_ANOIKIS] += cells
+                t[A_ANOIKIS] += cells
             else:
-                hold(d, k, cells, kind, acc, acc_arr_s, acc_arr_c)
+                hold(d, k, cells, kind, t, o_arr_s, o_arr_c)
             return False, v, pos, 0, kind, route, draw
-        v = e
+        # the outgoing vessel: the first of the table whose cumulative flow share exceeds the
+        # rescaled draw (the last one if none does)
+        x = (u - p) / (1.0 - p)
+        j = lo
+        while j < hi - 1 and not x < pick_cum[j]:
+            j += 1
+        v = pick_v[j]
         pos = 0.0
-        route |= 1 << v_kind[e]
+        route |= 1 << vint[v * N_VI + VI_KIND]
     return True, v, pos, cells, kind, route, draw
 
 
 @pjit
-def advance_cells(dt_h, n_live, c_vessel, c_pos, c_cells, c_kind, c_route, c_pid, v_dst, v_kind,
-                  v_class, v_transit_h, pick_ptr, pick_v, pick_cum, comp_flag, p_arrest, haz, q_full,
-                  q_step, seed, step, acc, acc_died, acc_arr_s, acc_arr_c, acc_float, acc_clear):
-    """Advance every live packet through one step of ``dt_h`` hours; chunks compact in place."""
+def advance_cells(dt_h, n_live, c_vessel, c_pos, c_cells, c_kind, c_route, c_pid, vrow, vint,
+                  arrival, pick_v, pick_cum, n, seed, step, tally):
+    """Advance every live packet through one step of ``dt_h`` hours; chunks compact in place.
+    ``tally[b]`` is block b's flat tally row (``tally_offsets``)."""
     key = make_key(seed, STREAM_CELLS, step)
+    m = vint.shape[0] // N_VI
+    o_died, o_arr_s, o_arr_c, o_float, o_clear = tally_offsets(m, n)
     nch = n_live.shape[0]
     # as many blocks as chunks, at most N_BLOCKS: prange hands each thread a contiguous run of
     # blocks, so empty blocks would leave a thread idle (integer tallies make the split invisible)
-    nb = min(acc.shape[0], nch)
+    nb = min(tally.shape[0], nch)
     per = (nch + nb - 1) // nb
     for b in numba.prange(nb):
-        # views taken once per block: a slice per packet would touch a shared refcount each time
-        a = acc[b]
-        ad = acc_died[b]
-        ars = acc_arr_s[b]
-        arc = acc_arr_c[b]
-        af = acc_float[b]
-        acl = acc_clear[b]
+        # a view taken once per block: a slice per packet would touch a shared refcount each time
+        t = tally[b]
+        draws = 0
+        steps = 0
         for c in range(b * per, min(nch, (b + 1) * per)):
             lo = c * CHUNK
             w = lo
+            steps += n_live[c]
             for i in range(lo, lo + n_live[c]):
                 ok, v, pos, cells, kind, route, draw = travel(
-                    c_vessel[i], np.float64(c_pos[i]), np.int64(c_cells[i]), np.int64(c_kind[i]),
-                    np.int64(c_route[i]), 0.0, dt_h, key, c_pid[i] << DRAW_BITS, 0, v_dst, v_kind,
-                    v_class, v_transit_h, pick_ptr, pick_v, pick_cum, comp_flag, p_arrest, haz,
-                    q_full, q_step, a, ad, ars, arc, af, acl)
-                a[A_DRAWS] += draw
-                a[A_PACKET_STEPS] += 1
+                    np.int64(c_vessel[i]), np.float64(c_pos[i]), np.int64(c_cells[i]),
+                    np.int64(c_kind[i]), np.int64(c_route[i]), 0.0, dt_h, key,
+                    c_pid[i] << DRAW_BITS, 0, m, n, vrow, vint, arrival, pick_v, pick_cum, t,
+                    o_died, o_arr_s, o_arr_c, o_float, o_clear)
+                draws += draw
                 if ok:
                     c_vessel[w] = v
                     c_pos[w] = pos
@@ -230,13 +251,15 @@ def advance_cells(dt_h, n_live, c_vessel, c_pos, c_cells, c_kind, c_route, c_pid
                     c_pid[w] = c_pid[i]
                     w += 1
             n_live[c] = w - lo
+        t[A_DRAWS] += draws
+        t[A_PACKET_STEPS] += steps
 
 
 @pjit
-def birth_cells(dt_h, plan_chunk, plan_first, plan_count, first_pid, unit_end, unit_kind, unit_cells, unit_extra, birth_ptr, birth_v, birth_cum, n_live, c_vessel,
-                c_pos, c_cells, c_kind, c_route, c_pid, v_dst, v_kind, v_class, v_transit_h,
-                pick_ptr, pick_v, pick_cum, comp_flag, p_arrest, haz, q_full, q_step, seed, step,
-                acc, acc_died, acc_arr_s, acc_arr_c, acc_float, acc_clear):
+def birth_cells(dt_h, plan_chunk, plan_first, plan_count, first_pid, unit_end, unit_kind,
+                unit_cells, unit_extra, birth_ptr, birth_v, birth_cum, n_live, c_vessel, c_pos,
+                c_cells, c_kind, c_route, c_pid, vrow, vint, arrival, pick_v, pick_cum, n, seed,
+                step, tally):
     """Cells shed during this step: units ``plan_first[j]`` .. ``+plan_count[j]`` are born, travel
     from a uniform moment in the step, and the ones still in a vessel at its end are packed into
     the free tail of chunk ``plan_chunk[j]`` (which has room for all of them).
@@ -248,15 +271,12 @@ def birth_cells(dt_h, plan_chunk, plan_first, plan_count, first_pid, unit_end, u
     vessel's flow share); a group with an empty table has no way out and its cells die.
     """
     key = make_key(seed, STREAM_CELLS, step)
+    m = vint.shape[0] // N_VI
+    o_died, o_arr_s, o_arr_c, o_float, o_clear = tally_offsets(m, n)
     nplan = plan_chunk.shape[0]
-    nb = min(acc.shape[0], nplan)
+    nb = min(tally.shape[0], nplan)
     for b in numba.prange(nb):
-        a = acc[b]
-        ad = acc_died[b]
-        ars = acc_arr_s[b]
-        arc = acc_arr_c[b]
-        af = acc_float[b]
-        acl = acc_clear[b]
+        t = tally[b]
         for j in range(b, nplan, nb):
             c = plan_chunk[j]
             w = c * CHUNK + n_live[c]
@@ -271,9 +291,9 @@ def birth_cells(dt_h, plan_chunk, plan_first, plan_count, first_pid, unit_end, u
                 base = pid << DRAW_BITS
                 lo = birth_ptr[g]
                 hi = birth_ptr[g + 1]
-                a[A_PACKET_STEPS] += 1
+                t[A_PACKET_STEPS] += 1
                 if lo == hi:
-                    a[A_ANOIKIS] += cells
+                    t[A_ANOIKIS] += cells
                     continue
                 u = uniform_seq(key, base)
                 e = birth_v[hi - 1]
@@ -283,10 +303,10 @@ def birth_cells(dt_h, plan_chunk, plan_first, plan_count, first_pid, unit_end, u
                         break
                 clock = uniform_seq(key, base + 1) * dt_h
                 ok, v, pos, cells, kind, route, draw = travel(
-                    np.int64(e), 0.0, cells, kind, np.int64(1) << v_kind[e], clock, dt_h, key, base,
-                    2, v_dst, v_kind, v_class, v_transit_h, pick_ptr, pick_v, pick_cum, comp_flag,
-                    p_arrest, haz, q_full, q_step, a, ad, ars, arc, af, acl)
-                a[A_DRAWS] += draw
+                    np.int64(e), 0.0, cells, kind, np.int64(1) << vint[e * N_VI + VI_KIND], clock,
+                    dt_h, key, base, 2, m, n, vrow, vint, arrival, pick_v, pick_cum, t, o_died,
+                    o_arr_s, o_arr_c, o_float, o_clear)
+                t[A_DRAWS] += draw
                 if ok:
                     c_vessel[w] = v
                     c_pos[w] = pos
