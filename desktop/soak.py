@@ -17,9 +17,9 @@ so nothing else is painted. The report counts both kinds of paint from the Paint
 
 What limits the frame rate: painting, then the engine and views (~1.5 ms a frame whatever the size).
 Painting grows with the window, so without ``--size`` the soak uses 1024x700, the smallest window the
-program opens (~155 frames/s on the 2-core reference machine). Vessels and body art are cached
-pictures, but every reset, language or scenario switch redraws them (the vessels' luminous strokes
-cost ~11 ms). A full-window repaint costs ~15 ms at 1024x700, hence only every 20th frame.
+program opens. Vessels and body art are cached pictures, redrawn only when the map changes size or
+primary (the vessels' luminous strokes cost ~11 ms); a full-window repaint costs ~15 ms at 1024x700,
+hence only every 20th frame.
 
 Time comes from a hand-moved clock (``ManualClock``), so idle resets happen after a few frames
 instead of minutes; nothing in the kiosk itself is changed for the soak.
