@@ -106,6 +106,11 @@ def parse_kiosk_config(text: str | bytes, source: str = "<string>") -> KioskConf
     data = text.encode() if isinstance(text, str) else text
     if len(data) > MAX_CONFIG_BYTES:
         raise InputError(source, "", f"too large for a kiosk config ({len(data)} bytes; the limit is 1 MiB)")
+    if not data.strip():
+        # most likely a copy or a save that stopped half way: refuse it rather than silently run
+        # a public kiosk on defaults the staff never chose (a file of comments only is deliberate)
+        raise InputError(source, "", "empty file: a kiosk config sets at least one field "
+                                     "(the shipped assets/kiosk.toml lists them all)")
     try:
         raw = msgspec.toml.decode(data, type=KioskFile)
     except msgspec.ValidationError as exc:

@@ -157,6 +157,9 @@ def test_a_config_is_accepted_exactly_when_every_field_is_valid(given_fields):
     text = "\n".join(f"{k} = {toml_value(v)}" for k, v in given_fields.items())
     result = outcome(text.encode())
     bad = invalid_fields(given_fields)
+    if not given_fields:                                  # an empty file
+        assert isinstance(result, InputError) and "empty file" in str(result)
+        return
     if isinstance(result, InputError):
         assert bad, f"rejected a valid config: {text!r} -> {result}"
         assert any(f in str(result) for f in bad), (str(result), bad)    # names a bad field
@@ -166,8 +169,17 @@ def test_a_config_is_accepted_exactly_when_every_field_is_valid(given_fields):
             assert getattr(result, k) == v
 
 
-def test_empty_file_means_the_shipped_defaults(tmp_path):
-    (tmp_path / "kiosk.toml").write_bytes(b"")
+@pytest.mark.parametrize("data", [b"", b"  \n\t\r\n"])
+def test_an_empty_file_is_a_one_line_error(tmp_path, data):
+    (tmp_path / "kiosk.toml").write_bytes(data)
+    with pytest.raises(InputError) as err:
+        load_kiosk_config(tmp_path / "kiosk.toml")
+    msg = str(err.value)
+    assert msg.startswith(str(tmp_path / "kiosk.toml")) and "empty file" in msg and "\n" not in msg
+
+
+def test_a_file_of_comments_only_means_the_shipped_defaults(tmp_path):
+    (tmp_path / "kiosk.toml").write_bytes(b"# every setting left at its default\n")
     cfg = load_kiosk_config(tmp_path / "kiosk.toml")
     assert cfg.idle_timeout_s == 120.0 and cfg.level == "intro" and cfg.pin_hash == ""
 
