@@ -223,7 +223,14 @@ class CellTransport:
             arrival[KIND_SINGLE] = np.where(cavity, ARRIVE_DEPOSIT, p_arrest)
             arrival[KIND_CLUSTER] = arrival[KIND_SINGLE]
             arrival[KIND_NONVIABLE] = np.where(self.comp_flag != FLAG_PASS, ARRIVE_CLEAR, 0.0)
-            self._tables = (vrow.ravel(), arrival.ravel())
+            # first-hop groups (kernels.cells.advance_cells): kind, whether a whole vessel fits
+            # in the step, and what arriving at its end does (clear, deposit, pass or arrest)
+            act = arrival[:, g.v_dst]                          # [kind, vessel]
+            what = np.select([act == ARRIVE_CLEAR, act == ARRIVE_DEPOSIT, act == 0.0], [0, 1, 2], 3)
+            fits = g.v_transit_h[None, :] <= dt_h
+            code = (np.arange(3)[:, None] * 2 + fits) * 4 + what
+            _, cat = np.unique(code.ravel(), return_inverse=True)
+            self._tables = (vrow.ravel(), arrival.ravel(), cat.astype(np.int64), int(cat.max()) + 1)
             self._tables_key = key
         return self._tables
 
@@ -233,9 +240,10 @@ class CellTransport:
         # only blocks that can have run since the last step hold tallies (a block per chunk at most)
         self.tally[: self._used] = 0
         self._used = min(N_BLOCKS, p.n_live.shape[0])
-        vrow, arrival = self._rate_tables(rates, dt_h)
+        vrow, arrival, cat, n_cat = self._rate_tables(rates, dt_h)
         common = (vrow, self.vint, arrival, self.pick[1], self.pick[2], g.n, seed, step, self.tally)
-        advance_cells(dt_h, p.n_live, p.vessel, p.pos_h, p.cells, p.kind, p.route, p.pid, *common)
+        advance_cells(dt_h, p.n_live, p.vessel, p.pos_h, p.cells, p.kind, p.route, p.pid,
+                      *common[:6], cat, n_cat, *common[6:])
         if src.shape[0]:
             self._births(dt_h, rates, src, src_cells, per_h, seed, step, counters, common)
         self._reduce(counters, pools, died_in_vessel)
