@@ -31,6 +31,8 @@ ijit = numba.njit(cache=True, nogil=True, inline="always")
 CHUNK = 1024
 #: Work units of ``prange``; fixed, so results never depend on the thread count.
 N_BLOCKS = 64
+#: Packets sorted and moved together (a part of a chunk, so the scratch stays in L1).
+BATCH = 256
 STREAM_CELLS = 6
 STREAM_SHED_CELLS = 7
 #: Bits of a packet-step's draw index inside the counter (the packet id fills the rest).
@@ -224,10 +226,11 @@ def advance_cells(dt_h, n_live, c_vessel, c_pos, c_cells, c_kind, c_route, c_pid
     """Advance every live packet through one step of ``dt_h`` hours; chunks compact in place.
     ``tally[b]`` is block b's flat tally row (``tally_offsets``).
 
-    A chunk's packets are moved grouped by ``cat[kind, vessel]`` (``n_cat`` groups of packets
-    whose first hop takes the same branches: packet kind, whether a whole vessel fits in the step,
-    what arriving at its end does), so that the branch predictor sees runs instead of a random
-    mixture; the survivors are gathered in that order, then copied back to the chunk's front.
+    A chunk's packets are moved ``BATCH`` at a time, grouped by ``cat[kind, vessel]`` (``n_cat``
+    groups of packets whose first hop takes the same branches: packet kind, whether a whole vessel
+    fits in the step, what arriving at its end does), so that the branch predictor sees runs
+    instead of a random mixture. A batch is copied, sorted, into scratch arrays first; survivors go
+    back to the chunk's front, which never passes the batch being moved.
     """
     key = make_key(seed, STREAM_CELLS, step)
     m = vint.shape[0] // N_VI
@@ -241,53 +244,57 @@ def advance_cells(dt_h, n_live, c_vessel, c_pos, c_cells, c_kind, c_route, c_pid
         # a view taken once per block: a slice per packet would touch a shared refcount each time
         t = tally[b]
         first = np.empty(n_cat + 1, np.int64)
-        order = np.empty(CHUNK, np.int64)
-        o_vessel = np.empty(CHUNK, c_vessel.dtype)
-        o_pos = np.empty(CHUNK, c_pos.dtype)
-        o_cells = np.empty(CHUNK, c_cells.dtype)
-        o_kind = np.empty(CHUNK, c_kind.dtype)
-        o_route = np.empty(CHUNK, c_route.dtype)
-        o_pid = np.empty(CHUNK, c_pid.dtype)
+        s_vessel = np.empty(BATCH, c_vessel.dtype)
+        s_pos = np.empty(BATCH, c_pos.dtype)
+        s_cells = np.empty(BATCH, c_cells.dtype)
+        s_kind = np.empty(BATCH, c_kind.dtype)
+        s_route = np.empty(BATCH, c_route.dtype)
+        s_pid = np.empty(BATCH, c_pid.dtype)
         draws = 0
         steps = 0
         for c in range(b * per, min(nch, (b + 1) * per)):
             lo = c * CHUNK
             cnt = n_live[c]
             steps += cnt
-            # counting sort of the chunk's slots by group (stable: slot order within a group)
-            first[:] = 0
-            for i in range(lo, lo + cnt):
-                first[U(cat[U(np.int64(c_kind[U(i)]) * m + np.int64(c_vessel[U(i)]))] + 1)] += 1
-            for g in range(1, n_cat + 1):
-                first[U(g)] += first[U(g - 1)]
-            for i in range(lo, lo + cnt):
-                g = cat[U(np.int64(c_kind[U(i)]) * m + np.int64(c_vessel[U(i)]))]
-                order[U(first[U(g)])] = i
-                first[U(g)] += 1
-            w = 0
-            for j in range(cnt):
-                i = U(order[U(j)])
-                ok, v, pos, cells, kind, route, draw = travel(
-                    np.int64(c_vessel[i]), np.float64(c_pos[i]), np.int64(c_cells[i]),
-                    np.int64(c_kind[i]), np.int64(c_route[i]), 0.0, dt_h, key,
-                    c_pid[i] << DRAW_BITS, 0, m, n, vrow, vint, arrival, pick_v, pick_cum, t,
-                    o_died, o_arr_s, o_arr_c, o_float, o_clear)
-                draws += draw
-                if ok:
-                    o_vessel[U(w)] = v
-                    o_pos[U(w)] = pos
-                    o_cells[U(w)] = cells
-                    o_kind[U(w)] = kind
-                    o_route[U(w)] = route
-                    o_pid[U(w)] = c_pid[i]
-                    w += 1
-            c_vessel[lo:lo + w] = o_vessel[:w]
-            c_pos[lo:lo + w] = o_pos[:w]
-            c_cells[lo:lo + w] = o_cells[:w]
-            c_kind[lo:lo + w] = o_kind[:w]
-            c_route[lo:lo + w] = o_route[:w]
-            c_pid[lo:lo + w] = o_pid[:w]
-            n_live[c] = w
+            w = lo
+            for s0 in range(lo, lo + cnt, BATCH):
+                s1 = min(s0 + BATCH, lo + cnt)
+                # counting sort of the batch's packets by group (stable) into the scratch arrays;
+                # survivors then go back to the chunk's front, which never passes the batch
+                first[:] = 0
+                for i in range(s0, s1):
+                    first[U(cat[U(np.int64(c_kind[U(i)]) * m + np.int64(c_vessel[U(i)]))] + 1)] += 1
+                for g in range(1, n_cat + 1):
+                    first[U(g)] += first[U(g - 1)]
+                for i in range(s0, s1):
+                    ui = U(i)
+                    g = cat[U(np.int64(c_kind[ui]) * m + np.int64(c_vessel[ui]))]
+                    j = U(first[U(g)])
+                    first[U(g)] += 1
+                    s_vessel[j] = c_vessel[ui]
+                    s_pos[j] = c_pos[ui]
+                    s_cells[j] = c_cells[ui]
+                    s_kind[j] = c_kind[ui]
+                    s_route[j] = c_route[ui]
+                    s_pid[j] = c_pid[ui]
+                for jj in range(s1 - s0):
+                    j = U(jj)
+                    ok, v, pos, cells, kind, route, draw = travel(
+                        np.int64(s_vessel[j]), np.float64(s_pos[j]), np.int64(s_cells[j]),
+                        np.int64(s_kind[j]), np.int64(s_route[j]), 0.0, dt_h, key,
+                        s_pid[j] << DRAW_BITS, 0, m, n, vrow, vint, arrival, pick_v, pick_cum, t,
+                        o_died, o_arr_s, o_arr_c, o_float, o_clear)
+                    draws += draw
+                    if ok:
+                        uw = U(w)
+                        c_vessel[uw] = v
+                        c_pos[uw] = pos
+                        c_cells[uw] = cells
+                        c_kind[uw] = kind
+                        c_route[uw] = route
+                        c_pid[uw] = s_pid[j]
+                        w += 1
+            n_live[c] = w - lo
         t[A_DRAWS] += draws
         t[A_PACKET_STEPS] += steps
 
