@@ -114,15 +114,46 @@ class AttractOverlay(Overlay):
         self.invite.setAlignment(Qt.AlignmentFlag.AlignCenter)
         for w in (self.step, self.caption, self.invite):
             lay.addWidget(w)
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.setContentsMargins(0, 0, 0, round(24 * sizes.scale))
+        card.setParent(self)
+        self.card = card
+        self._width = round(1300 * sizes.scale)
+        self._margin = round(24 * sizes.scale)
+        #: Returns the rectangle (in this overlay's coordinates) the card must not cover, e.g. the
+        #: map's legend, or None; set by the kiosk shell.
+        self.keep_clear = None
         self.retranslate()
+
+    def place_card(self) -> None:
+        """Low and centred; moved right (and narrowed, down to 60 %) to clear ``keep_clear()``."""
+        w, m = min(self._width, self.width() - 2 * self._margin), self._margin
+        x = (self.width() - w) // 2
+        clear = self.keep_clear() if self.keep_clear is not None else None
+        self.card.setFixedWidth(max(1, w))
+        h = self.card.heightForWidth(w) if self.card.hasHeightForWidth() else self.card.sizeHint().height()
+        h = max(h, self.card.minimumSizeHint().height())
+        y = self.height() - h - m
+        if clear is not None and not clear.isEmpty() and clear.bottom() >= y and clear.right() + m > x:
+            x = clear.right() + m
+            w = max(round(0.6 * self._width), min(w, self.width() - m - x))
+            self.card.setFixedWidth(w)
+            h = max(self.card.heightForWidth(w) if self.card.hasHeightForWidth() else h,
+                    self.card.minimumSizeHint().height())
+            y = self.height() - h - m
+        self.card.setGeometry(x, y, w, h)
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        self.place_card()
+
+    def popup(self) -> None:
+        super().popup()
+        self.place_card()
 
     def show_step(self, index: int, total: int, text: str) -> None:
         self.step.setText(tr("The journey of one cell · {i} of {n}", i=index + 1, n=total))
         self.caption.setText(text)
+        if self.isVisible():
+            self.place_card()                    # a longer caption makes the card taller
 
     def retranslate(self) -> None:
         self.invite.setText(tr("Touch to explore"))

@@ -9,7 +9,7 @@ import hashlib
 import json
 import time
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QPushButton, QScrollBar, QScroller, QStackedWidget,
                                QTabBar,
@@ -93,6 +93,7 @@ class KioskShell(QObject):
         lay.addWidget(self.stack, 1)
         win.setCentralWidget(self.container)
         self.attract_overlay = AttractOverlay(self.container, sz)
+        self.attract_overlay.keep_clear = self._legend_rect
         self.countdown = CountdownOverlay(self.container, sz)
         self.keys = ShortcutsOverlay(self.container, sz)
         self.pinpad = PinPad(self.container, sz)
@@ -154,6 +155,13 @@ class KioskShell(QObject):
         self.attract.step_changed.connect(self._on_attract_step_changed)
         self.pinpad.entered.connect(self._on_pinpad_entered)
         self.controller.playing_changed.connect(self._on_controller_playing_changed)
+
+    def _legend_rect(self):
+        """The map legend in the overlay's coordinates: the story card keeps clear of it."""
+        legend = self.win.body.legend
+        if not legend.isVisible():
+            return None
+        return QRect(legend.mapTo(self.container, QPoint(0, 0)), legend.size())
 
     # --- the loop ---------------------------------------------------------------------------------
     def tick(self) -> None:

@@ -267,3 +267,16 @@ def test_the_map_keeps_its_size_and_its_drawing_across_visits_and_captions(kiosk
     assert body.art._shown_renderer is art_renderer and body.vessels._paths is vessel_paths
     kiosk.controller.set_scenario("prostate")                 # another primary: a new drawing
     assert body.vessels._paths is not vessel_paths
+
+
+def test_the_story_card_keeps_clear_of_the_map_legend(kiosk, qapp):
+    ov = kiosk.attract_overlay
+    assert ov.isVisible()
+    for text in ("Short.", "A much longer story caption that wraps over more than one line " * 3):
+        ov.show_step(0, 8, text)
+        qapp.processEvents()
+        legend = kiosk._legend_rect()
+        card = ov.card.geometry()
+        assert legend is not None and not card.intersects(legend), (card, legend)
+        assert ov.rect().contains(card)                      # all of it on the screen
+        assert card.height() >= ov.card.minimumSizeHint().height()
