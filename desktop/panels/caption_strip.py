@@ -12,7 +12,6 @@ from .. import theme
 from ..kiosk.i18n import tr
 from ..narrator import STEP_LABELS, STEPS, Caption
 
-
 STEP_PAD_PX = 2
 
 
