@@ -1,8 +1,9 @@
 """Cell resolution: every shed cell (or cluster) is its own packet, advanced in parallel.
 
 Packets live in a fixed-capacity pool cut into chunks of ``CHUNK`` slots. Each chunk keeps its
-live packets packed at its front (a chunk compacts itself in place as it advances, keeping order),
-so its free slots are its tail: the pool's free list is one count per chunk. Chunks are grouped
+live packets packed at its front (a chunk compacts itself in place as it advances; the order of
+packets inside a chunk carries no meaning, and advancing regroups them), so its free slots are its
+tail: the pool's free list is one count per chunk. Chunks are grouped
 into ``N_BLOCKS`` blocks run by ``prange``; every block adds its deaths and arrivals to its own
 integer accumulators, which are summed afterwards. Every random number is a pure function of
 (seed, step, packet id, draw index), and integer sums do not depend on order, so results are the
