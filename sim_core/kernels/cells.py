@@ -110,6 +110,17 @@ def hold(d, k, cells, kind, t, o_arr_s, o_arr_c):
 
 
 @ijit
+def death_chance(vrow, r, h, tau, arrived, pos, clock):
+    """1 - exp(-h tau) for a stay of ``tau`` hours in the vessel of row ``r``: tabled for a whole
+    vessel and for a whole step, computed otherwise."""
+    if arrived and pos == 0.0:
+        return vrow[U(r + VR_Q_FULL)]
+    if not arrived and clock == 0.0:
+        return vrow[U(r + VR_Q_STEP)]
+    return -math.expm1(-h * tau)
+
+
+@ijit
 def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow, vint, arrival,
            pick_v, pick_cum, t, o_died, o_arr_s, o_arr_c, o_float, o_clear):
     """Follow one packet from ``clock`` to the end of the step (``dt_h``), hop by hop.
@@ -137,12 +148,7 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow,
                     # q = 1 - exp(-h tau) <= h tau (also as rounded: h tau is a double above the
                     # exact q), so a draw at or above h tau survives without computing q
                     if u < h * tau:
-                        if arrived and pos == 0.0:
-                            q = vrow[U(r + VR_Q_FULL)]
-                        elif not arrived and clock == 0.0:
-                            q = vrow[U(r + VR_Q_STEP)]
-                        else:
-                            q = -math.expm1(-h * tau)
+                        q = death_chance(vrow, r, h, tau, arrived, pos, clock)
                         if u < q:
                             x = u / q * h
                             cause = 0 if x < vrow[U(r + VR_HA)] else (1 if x < vrow[U(r + VR_HAS)] else 2)
@@ -150,12 +156,7 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow,
                             t[U(o_died + 3 * v + cause)] += 1
                             return False, v, pos, 0, kind, route, draw
                 else:
-                    if arrived and pos == 0.0:
-                        q = vrow[U(r + VR_Q_FULL)]
-                    elif not arrived and clock == 0.0:
-                        q = vrow[U(r + VR_Q_STEP)]
-                    else:
-                        q = -math.expm1(-h * tau)
+                    q = death_chance(vrow, r, h, tau, arrived, pos, clock)
                     dead = binomial(cells, q, key, base + draw)
                     draw += STRIDE
                     if dead > 0:
