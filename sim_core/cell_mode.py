@@ -30,10 +30,23 @@ from .kernels.cells import (
     N_BLOCKS,
     N_VI,
     N_VR,
+    VI_DST,
+    VI_HI,
+    VI_KIND,
+    VI_LO,
+    VR_H,
+    VR_HA,
+    VR_HAS,
+    VR_HI,
+    VR_HS,
+    VR_Q_FULL,
+    VR_Q_STEP,
+    VR_TRANSIT,
     advance_cells,
     birth_cells,
     live_cells,
     shed_counts,
+    tally_offsets,
 )
 from .state import CellPool, OrganPools
 
@@ -117,22 +130,22 @@ class CellTransport:
         ptr = self.pick[0]
         row = 3 * g.v_dst.astype(np.int64) + self.v_class
         #: per vessel: destination, kind, and its arrivals' pick table [lo, hi)
-        self.vint = np.ascontiguousarray(np.stack(
-            [g.v_dst, g.v_kind, ptr[row], ptr[row + 1]], axis=1).astype(np.int64).ravel())
-        assert self.vint.shape[0] == N_VI * g.m
-        # one flat tally row per block (the kernels' layout, ``kernels.cells.tally_offsets``);
-        # the named tallies are views of it
+        vint = np.empty((g.m, N_VI), np.int64)
+        vint[:, VI_DST] = g.v_dst
+        vint[:, VI_KIND] = g.v_kind
+        vint[:, VI_LO] = ptr[row]
+        vint[:, VI_HI] = ptr[row + 1]
+        self.vint = vint.ravel()
+        # one flat tally row per block, in the kernels' layout; the named tallies are views of it
         m, n, R = g.m, g.n, L.N_ROUTES
-        self.tally = np.zeros((N_BLOCKS, N_ACC + 3 * m + 2 * R * n + 2 * n), np.int64)
-        o = np.cumsum([0, N_ACC, 3 * m, R * n, R * n, n, n])
-        tl = self.tally
-        self.acc = tl[:, o[0]:o[1]]
-        self.acc_died = tl[:, o[1]:o[2]].reshape(N_BLOCKS, m, 3)
-        self.acc_arr_s = tl[:, o[2]:o[3]].reshape(N_BLOCKS, n, R)
-        self.acc_arr_c = tl[:, o[3]:o[4]].reshape(N_BLOCKS, n, R)
-        self.acc_float = tl[:, o[4]:o[5]]
-        self.acc_clear = tl[:, o[5]:o[6]]
-        assert np.shares_memory(self.acc_died, tl) and np.shares_memory(self.acc_arr_c, tl)
+        o_died, o_arr_s, o_arr_c, o_float, o_clear = tally_offsets(m, n)
+        self.tally = tl = np.zeros((N_BLOCKS, o_clear + n), np.int64)
+        self.acc = tl[:, :N_ACC]
+        self.acc_died = tl[:, o_died:o_arr_s].reshape(N_BLOCKS, m, 3)
+        self.acc_arr_s = tl[:, o_arr_s:o_arr_c].reshape(N_BLOCKS, n, R)
+        self.acc_arr_c = tl[:, o_arr_c:o_float].reshape(N_BLOCKS, n, R)
+        self.acc_float = tl[:, o_float:o_clear]
+        self.acc_clear = tl[:, o_clear:]
         self._used = N_BLOCKS
         self._tables_key = None
         self._tables = None
@@ -210,14 +223,14 @@ class CellTransport:
             hv = haz[:, self.v_class]                         # [kind, vessel, cause]
             ha, hs, hi = hv[..., 0], hv[..., 1], hv[..., 2]
             vrow = np.empty((3, g.m, N_VR))
-            vrow[..., 0] = g.v_transit_h[None, :]
-            vrow[..., 1] = ha + hs + hi
-            vrow[..., 2] = q_full
-            vrow[..., 3] = q_step[:, self.v_class]
-            vrow[..., 4] = ha
-            vrow[..., 5] = ha + hs
-            vrow[..., 6] = hs
-            vrow[..., 7] = hi
+            vrow[..., VR_TRANSIT] = g.v_transit_h[None, :]
+            vrow[..., VR_H] = ha + hs + hi
+            vrow[..., VR_Q_FULL] = q_full
+            vrow[..., VR_Q_STEP] = q_step[:, self.v_class]
+            vrow[..., VR_HA] = ha
+            vrow[..., VR_HAS] = ha + hs
+            vrow[..., VR_HS] = hs
+            vrow[..., VR_HI] = hi
             arrival = np.empty((3, g.n))
             cavity = self.comp_flag == FLAG_CAVITY
             arrival[KIND_SINGLE] = np.where(cavity, ARRIVE_DEPOSIT, p_arrest)
