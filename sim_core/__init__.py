@@ -29,7 +29,7 @@ from .receipt import (
     sidecar_path,
 )
 from .scenario import Scenario, list_presets, load_scenario, write_atomic
-from .soak import rss_mb
+from .memory import rss_mb
 
 
 def __getattr__(name):

@@ -164,7 +164,8 @@ print(time.perf_counter() - t0)
 
 _MEMORY = """
 import sys
-from sim_core.bench import bench_engine, load_state, peak_rss_of_this_process, synthetic_state
+from sim_core.bench import bench_engine, load_state, synthetic_state
+from sim_core.memory import peak_rss_of_this_process
 n = int(sys.argv[1])
 e = bench_engine(n)
 load_state(e, synthetic_state(e.graph, n))
@@ -186,28 +187,6 @@ def startup_s() -> dict:
             subprocess.run([sys.executable, "-c", _READY], env=env, check=True, capture_output=True)
             out[label] = round(time.perf_counter() - t0, 3)
     return out
-
-
-def peak_rss_of_this_process() -> float:
-    """Peak resident memory (MiB) of this process since it started its program. On Linux that is
-    VmHWM: ``ru_maxrss`` would also count the parent's memory copied at fork, before exec."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    try:
-        import psutil
-
-        info = psutil.Process().memory_info()
-        return getattr(info, "peak_wset", info.rss) / 2**20
-    except ImportError:
-        import resource
-
-        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return kb / 2**20 if sys.platform == "darwin" else kb / 1024
 
 
 def peak_rss_mb(n: int) -> float:

@@ -11,12 +11,12 @@ its parameter's range.
 from __future__ import annotations
 
 import gc
-import os
 import sys
 import time
 import traceback
 
 from .engine import Engine
+from .memory import rss_mb
 from .scenario import Scenario, load_scenario
 
 #: Parameter changes from the breast preset for the soak's load (see the module docstring).
@@ -41,17 +41,6 @@ def soak_scenario(seed: int | None = None) -> Scenario:
     if seed is not None:
         sc.seed = int(seed)
     return sc
-
-
-def rss_mb() -> float:
-    """Resident memory of this process now, in MiB."""
-    try:
-        import psutil
-
-        return psutil.Process().memory_info().rss / 2**20
-    except ImportError:
-        with open(f"/proc/{os.getpid()}/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def run(minutes: float, seed: int | None = None, progress=None) -> dict:
