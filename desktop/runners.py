@@ -36,9 +36,7 @@ class TickRunner(QObject):
         self._timer.timeout.connect(self._on_timer_timeout)
         self._last = 0.0
         self._on = False
-        #: A driver that calls ``tick()`` itself (the soak) sets this: the timer then stays off,
-        #: so frames are not ticked twice, while ``running`` still says whether it plays.
-        self.manual = False
+        self._manual = False
         self.body_s_per_s = 10.0
         self.actual_rate = 0.0   # body seconds per wall second actually achieved (smoothed)
         self.ticks = 0
@@ -47,15 +45,33 @@ class TickRunner(QObject):
     def running(self) -> bool:
         return self._on
 
+    @property
+    def manual(self) -> bool:
+        """Set by a driver that calls ``tick()`` itself (the soak): the timer stays off from then
+        on, so frames are not ticked twice, while ``running`` still says whether the run plays."""
+        return self._manual
+
+    @manual.setter
+    def manual(self, on: bool) -> None:
+        self._manual = bool(on)
+        self._sync_timer()
+
     def start(self) -> None:
         self._on = True
-        if not self.manual and not self._timer.isActive():
-            self._last = time.perf_counter()
-            self._timer.start()
+        self._sync_timer()
+
+    def _sync_timer(self) -> None:
+        """The timer runs exactly while the run plays and nobody ticks by hand."""
+        if self._on and not self._manual:
+            if not self._timer.isActive():
+                self._last = time.perf_counter()
+                self._timer.start()
+        else:
+            self._timer.stop()
 
     def stop(self) -> None:
         self._on = False
-        self._timer.stop()
+        self._sync_timer()
 
     def tick(self, wall_dt_s: float) -> None:
         """One frame: advance by ``wall_dt_s`` of screen time and publish."""

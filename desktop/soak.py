@@ -83,7 +83,6 @@ class Soak:
         self.shell = KioskShell(win, config, clock=self.clock)
         self.shell.timer.stop()                  # the soak ticks the shell itself, once per frame
         controller.runner.manual = True          # ... and the engine: its own timer would tick it again
-        controller.runner._timer.stop()
         win.show()
         app.processEvents()
         self.body = win.body
