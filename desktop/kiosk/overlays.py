@@ -123,23 +123,25 @@ class AttractOverlay(Overlay):
         self.keep_clear = None
         self.retranslate()
 
+    def _card_height(self, w: int) -> int:
+        """Height of the card at width ``w`` (its text wraps)."""
+        self.card.setFixedWidth(max(1, w))
+        hint = self.card.heightForWidth(w) if self.card.hasHeightForWidth() else self.card.sizeHint().height()
+        return max(hint, self.card.minimumSizeHint().height())
+
     def place_card(self) -> None:
         """Low and centred; moved right (and narrowed, down to 60 %) to clear ``keep_clear()``."""
-        w, m = min(self._width, self.width() - 2 * self._margin), self._margin
+        m = self._margin
+        w = min(self._width, self.width() - 2 * m)
         x = (self.width() - w) // 2
+        h = self._card_height(w)
         clear = self.keep_clear() if self.keep_clear is not None else None
-        self.card.setFixedWidth(max(1, w))
-        h = self.card.heightForWidth(w) if self.card.hasHeightForWidth() else self.card.sizeHint().height()
-        h = max(h, self.card.minimumSizeHint().height())
-        y = self.height() - h - m
-        if clear is not None and not clear.isEmpty() and clear.bottom() >= y and clear.right() + m > x:
+        if clear is not None and not clear.isEmpty() and clear.bottom() >= self.height() - h - m \
+                and clear.right() + m > x:
             x = clear.right() + m
             w = max(round(0.6 * self._width), min(w, self.width() - m - x))
-            self.card.setFixedWidth(w)
-            h = max(self.card.heightForWidth(w) if self.card.hasHeightForWidth() else h,
-                    self.card.minimumSizeHint().height())
-            y = self.height() - h - m
-        self.card.setGeometry(x, y, w, h)
+            h = self._card_height(w)
+        self.card.setGeometry(x, self.height() - h - m, w, h)
 
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
