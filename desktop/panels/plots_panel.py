@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from sim_core import BodyGraph
@@ -105,12 +106,22 @@ class PlotsPanel(QWidget):
             else:
                 self.labels[name].setVisible(False)
         ytop = max(2.0, np.log10(top) * 1.08)
-        for name, ly in spread_labels(ends, 0.11 * ytop, ytop).items():
+        for name, ly in spread_labels(ends, self._label_gap() * ytop, ytop).items():
             lab = self.labels[name]
             lab.setVisible(True)
             lab.setPos(float(t_days[-1]), ly)
         self.plot.setXRange(0, xmax * 1.3, padding=0)
         self.plot.setYRange(0, ytop, padding=0)
+
+
+    def _label_gap(self) -> float:
+        """Spacing of the end labels as a share of the plot's height: one line of label text
+        (at least 11 %, the spacing on a tall plot), so labels of nearby lines never overlap."""
+        h = self.plot.getViewBox().height()
+        if h <= 0:
+            return 0.11
+        line = QFontMetrics(next(iter(self.labels.values())).textItem.font()).height()
+        return max(0.11, line / h)
 
 
 def spread_labels(ends: dict[str, float], gap: float, top: float) -> dict[str, float]:

@@ -1,0 +1,37 @@
+"""The cells-by-site plot labels each line at its end; on a short plot, labels of nearby lines must
+not print over each other (at 1080 p the plot is about 100 px tall)."""
+
+import numpy as np
+
+from desktop.panels.plots_panel import PlotsPanel
+
+
+def _overlaps(a, b) -> bool:
+    return a.intersects(b) and a.intersected(b).height() > 0.5
+
+
+def test_end_labels_of_close_lines_do_not_overlap_on_a_short_plot(qtbot, controller, sizes):
+    panel = PlotsPanel(controller.graph, sizes)
+    panel.resize(460, 150)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_primary(controller.scenario.primary)
+    t = np.linspace(0.0, 60.0, 61)
+    cells = np.zeros((t.size, controller.graph.n))
+    # the regional nodes and the brain end 0.3 decades apart: their labels would touch
+    cells[:, panel.groups["regional nodes"][0]] = 30.0
+    cells[:, panel.groups["brain"][0]] = 15.0
+    panel.show_history(t, cells, np.full(t.size, 1e8))
+    qtbot.wait(20)
+    shown = [lab for lab in panel.labels.values() if lab.isVisible()]
+    assert len(shown) == 3
+    # the text's own box: the item's rectangle less the document margin around the glyphs
+    rects = []
+    for lab in shown:
+        m = lab.textItem.document().documentMargin()
+        rects.append(lab.mapRectToScene(lab.boundingRect()).adjusted(0, m, 0, -m))
+    print("label rects (scene px):", [(round(r.top(), 1), round(r.bottom(), 1)) for r in rects])
+    for i in range(len(rects)):
+        for j in range(i + 1, len(rects)):
+            assert not _overlaps(rects[i], rects[j]), (i, j, rects[i], rects[j])
