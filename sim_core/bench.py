@@ -245,13 +245,15 @@ def run(quick: bool = False, progress=None) -> dict:
         cols = [state[c].copy() for c in COLUMNS]
         streaming_limit(*cols, 0)
         add(n, "streaming-limit", threads, _best(lambda cols=cols: streaming_limit(*cols, 0), reps))
-        k = max(1, round(draws_per_step[n]))
+        # the model's mean uniforms per packet-step: k each, one more for `extra` in 1000 packets
+        k, extra = divmod(round(1000 * draws_per_step[n]), 1000)
         key = np.uint64(t.key)
-        draw_limit(*cols, 0, k, key)
-        add(n, "draw-limit", threads, _best(lambda cols=cols, k=k, key=key: draw_limit(*cols, 0, k, key), reps))
-        draw_limit_serial(*cols, 0, k, key)
+        draw_limit(*cols, 0, k, extra, key)
+        add(n, "draw-limit", threads,
+            _best(lambda cols=cols, k=k, e=extra, key=key: draw_limit(*cols, 0, k, e, key), reps))
+        draw_limit_serial(*cols, 0, k, extra, key)
         add(n, "draw-limit-serial", threads,
-            _best(lambda cols=cols, k=k, key=key: draw_limit_serial(*cols, 0, k, key), reps))
+            _best(lambda cols=cols, k=k, e=extra, key=key: draw_limit_serial(*cols, 0, k, e, key), reps))
 
     ref = 1_000_000 if 1_000_000 in sizes else sizes[-1]
     num = times[(ref, "numba", threads)]

@@ -376,13 +376,14 @@ def streaming_limit(vessel, pos_h, cells, kind, route, pid, zero):
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def draw_limit(vessel, pos_h, cells, kind, route, pid, zero, draws, key):
-    """The streaming loop plus ``draws`` random numbers per packet, keyed as the model keys them:
-    the bound set by random-number generation for this many draws per packet-step."""
+def draw_limit(vessel, pos_h, cells, kind, route, pid, zero, draws, extra, key):
+    """The streaming loop plus ``draws`` random numbers per packet (one more for ``extra`` packets
+    in every 1000, so the mean can match a fractional rate), keyed as the model keys them: the
+    bound set by random-number generation for this many draws per packet-step."""
     for i in numba.prange(pid.shape[0]):
         s = 0.0
         base = pid[i] << DRAW_BITS
-        for k in range(draws):
+        for k in range(draws + (1 if i % 1000 < extra else 0)):
             s += uniform_seq(key, base + k)
         vessel[i] = vessel[i] + zero
         pos_h[i] = pos_h[i] + np.float32(s * zero)
@@ -393,14 +394,14 @@ def draw_limit(vessel, pos_h, cells, kind, route, pid, zero, draws, key):
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def draw_limit_serial(vessel, pos_h, cells, kind, route, pid, zero, draws, key):
+def draw_limit_serial(vessel, pos_h, cells, kind, route, pid, zero, draws, extra, key):
     """As ``draw_limit``, but each draw's counter depends on the previous result, as a packet's
     draws do in the model (whether it draws again depends on the last one): the compiler cannot
     compute several draws of a packet side by side in vector registers."""
     for i in numba.prange(pid.shape[0]):
         s = 0.0
         base = pid[i] << DRAW_BITS
-        for k in range(draws):
+        for k in range(draws + (1 if i % 1000 < extra else 0)):
             s += uniform_seq(key, base + k + (1 if s > 1e300 else 0))
         vessel[i] = vessel[i] + zero
         pos_h[i] = pos_h[i] + np.float32(s * zero)

@@ -20,7 +20,7 @@ import numba
 import numpy as np
 
 from .layout import N_ROUTES, R_CLUSTER_CELLS, R_CLUSTER_FRAC, R_VIABLE, STRIDE
-from .rng import binomial, make_key, poisson, uniform_seq
+from .rng import binomial, binomial_draws, make_key, poisson, uniform_seq
 
 pjit = numba.njit(cache=True, nogil=True, parallel=True)
 jit = numba.njit(cache=True, nogil=True)
@@ -130,8 +130,13 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow,
     ``vint[v]`` where the vessel leads; ``arrival[kind, d]`` the arrest chance on arriving in
     ``d`` (or ARRIVE_CLEAR / ARRIVE_DEPOSIT); ``t`` is the block's flat tally row.
 
-    Returns (still in a vessel?, vessel, position h, cells, kind, route bits, draws used).
+    ``draw`` is the next counter of the packet's stream (draws already made before the call);
+    a binomial reserves ``STRIDE`` counters but computes fewer uniforms (``binomial_draws``).
+
+    Returns (still in a vessel?, vessel, position h, cells, kind, route bits, uniforms computed,
+    counting the ``draw`` made before the call).
     """
+    used = draw
     for _hop in range(MAX_HOPS):
         r = (kind * m + v) * N_VR
         tau = vrow[U(r + VR_TRANSIT)] - pos
@@ -145,6 +150,7 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow,
                 if kind != KIND_CLUSTER:
                     u = uniform_seq(key, base + draw)
                     draw += 1
+                    used += 1
                     # q = 1 - exp(-h tau) <= h tau (also as rounded: h tau is a double above the
                     # exact q), so a draw at or above h tau survives without computing q
                     if u < h * tau:
@@ -154,22 +160,25 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow,
                             cause = 0 if x < vrow[U(r + VR_HA)] else (1 if x < vrow[U(r + VR_HAS)] else 2)
                             t[U(cause)] += 1
                             t[U(o_died + 3 * v + cause)] += 1
-                            return False, v, pos, 0, kind, route, draw
+                            return False, v, pos, 0, kind, route, used
                 else:
                     q = death_chance(vrow, r, h, tau, arrived, pos, clock)
                     dead = binomial(cells, q, key, base + draw)
                     draw += STRIDE
+                    used += binomial_draws(cells, q)
                     if dead > 0:
                         ha = vrow[U(r + VR_HA)]
                         hs = vrow[U(r + VR_HS)]
                         hi = vrow[U(r + VR_HI)]
                         da = binomial(dead, ha / h, key, base + draw)
                         draw += STRIDE
+                        used += binomial_draws(dead, ha / h)
                         rest = dead - da
                         ds = 0
                         if rest > 0 and hs > 0.0:
                             ds = binomial(rest, hs / (hs + hi), key, base + draw)
                             draw += STRIDE
+                            used += binomial_draws(rest, hs / (hs + hi))
                         t[U(0)] += da
                         t[U(1)] += ds
                         t[U(2)] += rest - ds
@@ -178,13 +187,13 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow,
                         t[U(o_died + 3 * v + 2)] += rest - ds
                         cells -= dead
                         if cells <= 0:
-                            return False, v, pos, 0, kind, route, draw
+                            return False, v, pos, 0, kind, route, used
                         if cells == 1:
                             kind = KIND_SINGLE
         pos += tau
         clock += tau
         if not arrived:
-            return True, v, pos, cells, kind, route, draw
+            return True, v, pos, cells, kind, route, used
         w = v * N_VI
         d = vint[U(w + VI_DST)]
         k = vint[U(w + VI_KIND)]
@@ -196,12 +205,13 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow,
             else:
                 t[U(o_float + d)] += cells
                 t[U(A_CAVITY)] += cells
-            return False, v, pos, 0, kind, route, draw
+            return False, v, pos, 0, kind, route, used
         u = uniform_seq(key, base + draw)
         draw += 1
+        used += 1
         if u < p:
             hold(d, k, cells, kind, t, o_arr_s, o_arr_c)
-            return False, v, pos, 0, kind, route, draw
+            return False, v, pos, 0, kind, route, used
         lo = vint[U(w + VI_LO)]
         hi = vint[U(w + VI_HI)]
         if lo == hi:
@@ -209,7 +219,7 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow,
                 t[U(A_ANOIKIS)] += cells
             else:
                 hold(d, k, cells, kind, t, o_arr_s, o_arr_c)
-            return False, v, pos, 0, kind, route, draw
+            return False, v, pos, 0, kind, route, used
         # the outgoing vessel: the first of the table whose cumulative flow share exceeds the
         # rescaled draw (the last one if none does)
         x = (u - p) / (1.0 - p)
@@ -219,7 +229,7 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow,
         v = pick_v[U(j)]
         pos = 0.0
         route |= 1 << vint[U(v * N_VI + VI_KIND)]
-    return True, v, pos, cells, kind, route, draw
+    return True, v, pos, cells, kind, route, used
 
 
 @pjit
@@ -281,12 +291,12 @@ def advance_cells(dt_h, n_live, c_vessel, c_pos, c_cells, c_kind, c_route, c_pid
                     s_pid[j] = c_pid[ui]
                 for jj in range(s1 - s0):
                     j = U(jj)
-                    ok, v, pos, cells, kind, route, draw = travel(
+                    ok, v, pos, cells, kind, route, used = travel(
                         np.int64(s_vessel[j]), np.float64(s_pos[j]), np.int64(s_cells[j]),
                         np.int64(s_kind[j]), np.int64(s_route[j]), 0.0, dt_h, key,
                         s_pid[j] << DRAW_BITS, 0, m, n, vrow, vint, arrival, pick_v, pick_cum, t,
                         o_died, o_arr_s, o_arr_c, o_float, o_clear)
-                    draws += draw
+                    draws += used
                     if ok:
                         uw = U(w)
                         c_vessel[uw] = v
@@ -348,11 +358,11 @@ def birth_cells(dt_h, plan_chunk, plan_first, plan_count, first_pid, unit_end, u
                         e = birth_v[jj]
                         break
                 clock = uniform_seq(key, base + 1) * dt_h
-                ok, v, pos, cells, kind, route, draw = travel(
+                ok, v, pos, cells, kind, route, used = travel(
                     np.int64(e), 0.0, cells, kind, np.int64(1) << vint[e * N_VI + VI_KIND], clock,
                     dt_h, key, base, 2, m, n, vrow, vint, arrival, pick_v, pick_cum, t, o_died,
                     o_arr_s, o_arr_c, o_float, o_clear)
-                t[A_DRAWS] += draw
+                t[A_DRAWS] += used
                 if ok:
                     c_vessel[w] = v
                     c_pos[w] = pos

@@ -117,6 +117,20 @@ def binomial(n, p, key, counter):
 
 
 @jit
+def binomial_draws(n, p):
+    """How many uniforms ``binomial(n, p, ...)`` computes (it reserves more counter values than it
+    uses: callers step their counter by ``STRIDE``, but count the draws with this)."""
+    if n <= 0 or p <= 0.0 or p >= 1.0:
+        return 0
+    q = 1.0 - p if p > 0.5 else p
+    if n < 40:
+        return n
+    if n * q < 25.0:
+        return 1
+    return 2
+
+
+@jit
 def uniform_seq(key, counter):
     """Uniform double in (0, 1): element ``counter`` of the splitmix64 sequence seeded by ``key``.
 

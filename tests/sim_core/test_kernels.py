@@ -264,3 +264,20 @@ def test_spawn_lesions_asks_for_room_and_resumes():
     status = spawn_lesions(spawn, 0.0, 1.0, *arrays, free_stack, n_free, np.array([0], np.int64),
                            np.zeros(L.N_COUNTERS), 1, 1, np.zeros(1, np.int64))
     assert status == L.NEED_LESIONS and spawn[1, 1] == 2 and n_free[0] == 0
+
+
+@pytest.mark.parametrize("n,p", [(0, 0.5), (5, 0.3), (5, 0.0), (39, 0.9), (200, 0.01), (1000, 0.02),
+                                 (10**6, 0.3), (10**9, 0.999), (50, 1.0)])
+def test_binomial_draws_counts_the_uniforms_binomial_computes(n, p, monkeypatch):
+    """The kernels count draws with ``binomial_draws`` (the benchmark's draws per packet-step and
+    its draw limit rest on that count), so it must equal the uniforms actually computed."""
+    seen = []
+    real = ref.uniform
+
+    def counting(key, counter):
+        seen.append(counter)
+        return real(key, counter)
+
+    monkeypatch.setattr(ref, "uniform", counting)
+    ref.binomial(n, p, int(rng.make_key(3, 9, 4)), 128)
+    assert rng.binomial_draws(n, p) == len(set(seen)) == len(seen)
