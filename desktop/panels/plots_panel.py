@@ -66,10 +66,12 @@ class PlotsPanel(QWidget):
         lay.addWidget(self.plot, 1)
         self.curves = {}
         self.labels = {}
+        label_font = theme.font(round(sizes.small * 0.9))
+        self._label_line_px = QFontMetrics(label_font).height()
         for name, color in GROUP_COLORS.items():
             self.curves[name] = self.plot.plot(pen=pg.mkPen(color, width=2.2), connect="finite")
             t = pg.TextItem(tr(name), color=color, anchor=(0, 0.5))
-            t.setFont(theme.font(round(sizes.small * 0.9)))
+            t.setFont(label_font)
             self.plot.addItem(t)
             self.labels[name] = t
         self.groups: dict[str, np.ndarray] = {}
@@ -113,15 +115,11 @@ class PlotsPanel(QWidget):
         self.plot.setXRange(0, xmax * 1.3, padding=0)
         self.plot.setYRange(0, ytop, padding=0)
 
-
     def _label_gap(self) -> float:
         """Spacing of the end labels as a share of the plot's height: one line of label text
         (at least 11 %, the spacing on a tall plot), so labels of nearby lines never overlap."""
         h = self.plot.getViewBox().height()
-        if h <= 0:
-            return 0.11
-        line = QFontMetrics(next(iter(self.labels.values())).textItem.font()).height()
-        return max(0.11, line / h)
+        return max(0.11, self._label_line_px / h) if h > 0 else 0.11
 
 
 def spread_labels(ends: dict[str, float], gap: float, top: float) -> dict[str, float]:

@@ -121,6 +121,13 @@ def death_chance(vrow, r, h, tau, arrived, pos, clock):
 
 
 @ijit
+def stride_binomial(n, p, key, base, draw, used):
+    """``binomial(n, p)`` at counter ``draw``; returns it with the next counter (a binomial
+    reserves ``STRIDE``) and the uniforms computed so far (``used``, plus the ones it computed)."""
+    return binomial(n, p, key, base + draw), draw + STRIDE, used + binomial_draws(n, p)
+
+
+@ijit
 def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow, vint, arrival,
            pick_v, pick_cum, t, o_died, o_arr_s, o_arr_c, o_float, o_clear):
     """Follow one packet from ``clock`` to the end of the step (``dt_h``), hop by hop.
@@ -131,7 +138,7 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow,
     ``d`` (or ARRIVE_CLEAR / ARRIVE_DEPOSIT); ``t`` is the block's flat tally row.
 
     ``draw`` is the next counter of the packet's stream (draws already made before the call);
-    a binomial reserves ``STRIDE`` counters but computes fewer uniforms (``binomial_draws``).
+    a binomial reserves ``STRIDE`` counters but computes fewer uniforms (``stride_binomial``).
 
     Returns (still in a vessel?, vessel, position h, cells, kind, route bits, uniforms computed,
     counting the ``draw`` made before the call).
@@ -163,22 +170,16 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow,
                             return False, v, pos, 0, kind, route, used
                 else:
                     q = death_chance(vrow, r, h, tau, arrived, pos, clock)
-                    dead = binomial(cells, q, key, base + draw)
-                    draw += STRIDE
-                    used += binomial_draws(cells, q)
+                    dead, draw, used = stride_binomial(cells, q, key, base, draw, used)
                     if dead > 0:
                         ha = vrow[U(r + VR_HA)]
                         hs = vrow[U(r + VR_HS)]
                         hi = vrow[U(r + VR_HI)]
-                        da = binomial(dead, ha / h, key, base + draw)
-                        draw += STRIDE
-                        used += binomial_draws(dead, ha / h)
+                        da, draw, used = stride_binomial(dead, ha / h, key, base, draw, used)
                         rest = dead - da
                         ds = 0
                         if rest > 0 and hs > 0.0:
-                            ds = binomial(rest, hs / (hs + hi), key, base + draw)
-                            draw += STRIDE
-                            used += binomial_draws(rest, hs / (hs + hi))
+                            ds, draw, used = stride_binomial(rest, hs / (hs + hi), key, base, draw, used)
                         t[U(0)] += da
                         t[U(1)] += ds
                         t[U(2)] += rest - ds

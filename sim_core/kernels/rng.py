@@ -19,6 +19,10 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0
+#: ``binomial`` sums Bernoulli trials below this n, inverts the pmf below this n*min(p, 1-p), and
+#: uses a rounded normal above (``binomial_draws`` counts the uniforms each way takes).
+BINOMIAL_SUM_BELOW = 40
+BINOMIAL_INVERT_BELOW = 25.0
 
 
 @jit
@@ -89,12 +93,12 @@ def binomial(n, p, key, counter):
         return n
     flip = p > 0.5
     q = 1.0 - p if flip else p
-    if n < 40:
+    if n < BINOMIAL_SUM_BELOW:
         k = 0
         for i in range(n):
             if uniform(key, counter + i) < q:
                 k += 1
-    elif n * q < 25.0:
+    elif n * q < BINOMIAL_INVERT_BELOW:
         u = uniform(key, counter)
         k = 0
         f = math.exp(n * math.log1p(-q))
@@ -123,9 +127,9 @@ def binomial_draws(n, p):
     if n <= 0 or p <= 0.0 or p >= 1.0:
         return 0
     q = 1.0 - p if p > 0.5 else p
-    if n < 40:
+    if n < BINOMIAL_SUM_BELOW:
         return n
-    if n * q < 25.0:
+    if n * q < BINOMIAL_INVERT_BELOW:
         return 1
     return 2
 
