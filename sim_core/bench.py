@@ -27,7 +27,7 @@ import numpy as np
 from .bench_rules import (
     Tables,
     draw_limit,
-    draw_limit_serial,
+    draw_limit_counts,
     mesa_step,
     numpy_step,
     streaming_limit,
@@ -234,8 +234,13 @@ def run(quick: bool = False, progress=None) -> dict:
         np_reps = max(1, min(5, int(3e5 // n)))
         secs_np = _best(lambda t=t, state=state: numpy_step(t, state, DT_S / 3600.0), np_reps)
         add(n, "numpy", 1, secs_np)
+        # untimed: the same rules once more, to learn each packet's draws (and, at the smallest
+        # size, to check that they give numba's packets and tallies)
+        counts = np.zeros(n, np.int64)
+        out_np, tally_np = numpy_step(t, state, DT_S / 3600.0, uniforms=counts)
+        identical.setdefault("draw_counts", True)
+        identical["draw_counts"] &= int(counts.sum()) == round(draws_per_step[n] * n)
         if n == sizes[0]:
-            out_np, tally_np = numpy_step(t, state, DT_S / 3600.0)
             identical["numpy"] = same_packets(pk_all, out_np) and same_tally(tally_all, rules_tally(tally_np))
         if n == MESA_PACKETS:
             say("Mesa")
@@ -251,9 +256,10 @@ def run(quick: bool = False, progress=None) -> dict:
         draw_limit(*cols, 0, k, extra, key)
         add(n, "draw-limit", threads,
             _best(lambda cols=cols, k=k, e=extra, key=key: draw_limit(*cols, 0, k, e, key), reps))
-        draw_limit_serial(*cols, 0, k, extra, key)
-        add(n, "draw-limit-serial", threads,
-            _best(lambda cols=cols, k=k, e=extra, key=key: draw_limit_serial(*cols, 0, k, e, key), reps))
+        counts = counts.astype(np.uint8 if counts.max() < 256 else np.uint16)
+        draw_limit_counts(*cols, 0, counts, key)
+        add(n, "draw-limit-model-counts", threads,
+            _best(lambda cols=cols, c=counts, key=key: draw_limit_counts(*cols, 0, c, key), reps))
 
     ref = 1_000_000 if 1_000_000 in sizes else sizes[-1]
     num = times[(ref, "numba", threads)]
@@ -265,8 +271,8 @@ def run(quick: bool = False, progress=None) -> dict:
         "numba_vs_mesa": round(times[(MESA_PACKETS, "mesa", 1)] / times[(MESA_PACKETS, "numba", threads)], 1),
         "numba_vs_streaming_limit": round(times[(ref, "streaming-limit", threads)] / num, 3),
         "numba_vs_draw_limit": round(times[(ref, "draw-limit", threads)] / num, 3),
-        # not asked for: the same draws made one after another, as a packet's draws are
-        "numba_vs_serial_draw_limit": round(times[(ref, "draw-limit-serial", threads)] / num, 3),
+        # not asked for: the draw limit with each packet making the draws it makes in the model
+        "numba_vs_model_count_draw_limit": round(times[(ref, "draw-limit-model-counts", threads)] / num, 3),
         "thread_speedup": round(times[(ref, "numba", 1)] / num, 2),
         "scaling_exponent": round(float(np.polyfit(np.log(ns), np.log(ts), 1)[0]), 3),
     }
@@ -302,9 +308,9 @@ def table(res: dict) -> str:
     """The human-readable form of ``run()``'s result."""
     lines = [(f"memory-copy bandwidth: {res['bandwidth_gb_s']} GB/s   (numba threads: {res['machine']['numba_threads']},"
              f" step {res['dt_s']:g} s, {res['draws_per_packet_step']} draws per packet-step)"),
-             "", f"{'packets':>12}  {'implementation':<16} {'threads':>7}  {'packet-steps/s':>16}"]
+             "", f"{'packets':>12}  {'implementation':<24} {'threads':>7}  {'packet-steps/s':>16}"]
     for r in res["core"]:
-        lines.append(f"{r['packets']:>12,}  {r['impl']:<16} {r['threads']:>7}  {r['packet_steps_per_s']:>16,}")
+        lines.append(f"{r['packets']:>12,}  {r['impl']:<24} {r['threads']:>7}  {r['packet_steps_per_s']:>16,}")
     lines.append("")
     for k, v in res["ratios"].items():
         lines.append(f"{k:<28} {v}")

@@ -1,5 +1,5 @@
 """The cell-resolution transport rules written three more ways, for the benchmark to compare with
-the numba kernels: plain vectorised numpy, Mesa agents, and two "speed of light" loops.
+the numba kernels: plain vectorised numpy, Mesa agents, and three "speed of light" loops.
 
 numpy and Mesa consume the same counter-based random numbers in the same order as
 ``kernels.cells.travel``, so on the same state they give the same packets and tallies (a test
@@ -28,7 +28,7 @@ from .kernels.cells import (
     STREAM_CELLS,
 )
 from .kernels.layout import STRIDE
-from .kernels.rng import binomial, make_key, uniform_seq
+from .kernels.rng import binomial, binomial_draws, make_key, uniform_seq
 
 MASK = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
@@ -170,16 +170,22 @@ def _hold(tally, d, k, cells, kind):
     tally.acc[A_ARRESTED] += cells
 
 
-def _cluster_deaths(tally, v, cells, kind, q, ha, hs, hi, key, base, draw):
+def _cluster_deaths(tally, v, cells, kind, q, ha, hs, hi, key, base, draw, used=None):
+    """A cluster's deaths in a vessel (three binomials, as ``kernels.cells.travel`` draws them);
+    ``used``, a one-element list, gets the uniforms they compute added."""
     h = ha + hs + hi
+    count = used if used is not None else [0]
+    count[0] += int(binomial_draws(cells, q))
     dead = int(binomial(cells, q, np.uint64(key), base + draw))
     draw += STRIDE
     if dead > 0:
+        count[0] += int(binomial_draws(dead, ha / h))
         da = int(binomial(dead, ha / h, np.uint64(key), base + draw))
         draw += STRIDE
         rest = dead - da
         ds = 0
         if rest > 0 and hs > 0.0:
+            count[0] += int(binomial_draws(rest, hs / (hs + hi)))
             ds = int(binomial(rest, hs / (hs + hi), np.uint64(key), base + draw))
             draw += STRIDE
         for cause, nd in enumerate((da, ds, rest - ds)):
@@ -263,14 +269,17 @@ def _pick_vessel_np(t: Tables, d, vclass, u):
     return out
 
 
-def numpy_step(t: Tables, state: dict, dt_h: float):
+def numpy_step(t: Tables, state: dict, dt_h: float, uniforms: np.ndarray | None = None):
     """One step of every packet, vectorised: each pass of the loop moves all packets still
-    travelling by one vessel (or to the end of the step). Returns (survivors, tally)."""
+    travelling by one vessel (or to the end of the step). Returns (survivors, tally).
+
+    ``uniforms``, if given (one integer per packet of ``state``), receives how many uniforms each
+    packet's step computed, counted as the numba kernel counts them."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return _numpy_step(t, state, dt_h)
+        return _numpy_step(t, state, dt_h, uniforms)
 
 
-def _numpy_step(t: Tables, state: dict, dt_h: float):
+def _numpy_step(t: Tables, state: dict, dt_h: float, uniforms: np.ndarray | None = None):
     tally = Tally(t.n, t.m)
     v = state["vessel"].astype(np.int64)
     pos = state["pos_h"].astype(np.float64)
@@ -279,6 +288,7 @@ def _numpy_step(t: Tables, state: dict, dt_h: float):
     route = state["route"].astype(np.int64)
     base = state["pid"].astype(np.uint64) << np.uint64(DRAW_BITS)
     draw = np.zeros(v.shape[0], np.int64)
+    used = np.zeros(v.shape[0], np.int64)      # uniforms computed (a cluster's binomial: fewer than STRIDE)
     clock = np.zeros(v.shape[0])
     keep = np.zeros(v.shape[0], bool)
     act = np.arange(v.shape[0])
@@ -300,6 +310,7 @@ def _numpy_step(t: Tables, state: dict, dt_h: float):
         one = risk & (k != KIND_CLUSTER)
         u = uniform_seq_np(t.key, base[act] + draw[act].astype(np.uint64))
         draw[act] += one
+        used[act] += one
         dies = one & (u < q)
         gone = dies.copy()
         if dies.any():
@@ -311,9 +322,11 @@ def _numpy_step(t: Tables, state: dict, dt_h: float):
                 np.add.at(tally.died[:, c], vv[sel], 1)
         for i in np.nonzero(risk & (k == KIND_CLUSTER))[0]:   # clusters: rare, one at a time
             p = act[i]
+            count = [0]
             _, kind[p], cells[p], draw[p] = _cluster_deaths(
                 tally, int(vv[i]), int(cells[p]), int(kind[p]), float(q[i]), float(ha[i]),
-                float(hs[i]), float(hi[i]), t.key, int(base[p]), int(draw[p]))
+                float(hs[i]), float(hi[i]), t.key, int(base[p]), int(draw[p]), count)
+            used[p] += count[0]
             if cells[p] <= 0:
                 gone[i] = True
         pos[act] += np.where(gone, 0.0, tau)
@@ -338,6 +351,7 @@ def _numpy_step(t: Tables, state: dict, dt_h: float):
         p_ar = np.where(kd == KIND_NONVIABLE, 0.0, t.p_arrest[d])
         u = uniform_seq_np(t.key, base[a] + draw[a].astype(np.uint64))
         draw[a] += 1
+        used[a] += 1
         held = u < p_ar
         e = _pick_vessel_np(t, d, t.v_class[v[a]], np.where(held, 0.0, (u - p_ar) / (1.0 - p_ar)))
         stuck = ~held & (e < 0)
@@ -358,6 +372,8 @@ def _numpy_step(t: Tables, state: dict, dt_h: float):
     out = {"vessel": v[keep].astype(np.int16), "pos_h": pos[keep].astype(np.float32),
            "cells": cells[keep].astype(np.int16), "kind": kind[keep].astype(np.int8),
            "route": route[keep].astype(np.uint8), "pid": state["pid"][keep].copy()}
+    if uniforms is not None:
+        uniforms[:] = used
     return out, tally
 
 
@@ -394,15 +410,17 @@ def draw_limit(vessel, pos_h, cells, kind, route, pid, zero, draws, extra, key):
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def draw_limit_serial(vessel, pos_h, cells, kind, route, pid, zero, draws, extra, key):
-    """As ``draw_limit``, but each draw's counter depends on the previous result, as a packet's
-    draws do in the model (whether it draws again depends on the last one): the compiler cannot
-    compute several draws of a packet side by side in vector registers."""
+def draw_limit_counts(vessel, pos_h, cells, kind, route, pid, zero, counts, key):
+    """As ``draw_limit``, but packet i makes ``counts[i]`` draws: the number it makes in the
+    model's step (``numpy_step(..., uniforms=counts)``). The mean is the same as the draw limit's;
+    what differs is that the count varies from packet to packet as random draws decided it, so
+    the processor cannot tell where one packet's draws end. No model logic: the bound for a loop
+    whose draws per packet are as irregular as the model's."""
     for i in numba.prange(pid.shape[0]):
         s = 0.0
         base = pid[i] << DRAW_BITS
-        for k in range(draws + (1 if i % 1000 < extra else 0)):
-            s += uniform_seq(key, base + k + (1 if s > 1e300 else 0))
+        for k in range(counts[i]):
+            s += uniform_seq(key, base + k)
         vessel[i] = vessel[i] + zero
         pos_h[i] = pos_h[i] + np.float32(s * zero)
         cells[i] = cells[i] + zero

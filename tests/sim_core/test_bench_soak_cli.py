@@ -25,17 +25,17 @@ def test_quick_bench_prints_the_json_shape_and_identical_results():
     assert res["bandwidth_gb_s"] > 0
     impls = {(row["packets"], row["impl"], row["threads"]) for row in res["core"]}
     for n in (10_000, 100_000):
-        for impl in ("numba", "numpy", "streaming-limit", "draw-limit"):
+        for impl in ("numba", "numpy", "streaming-limit", "draw-limit", "draw-limit-model-counts"):
             assert any(k[0] == n and k[1] == impl for k in impls), (n, impl)
         assert (n, "numba", 1) in impls
     assert (10_000, "mesa", 1) in impls
     assert all(row["packet_steps_per_s"] > 0 for row in res["core"])
     assert set(res["ratios"]) == {"numba_vs_numpy", "numba_vs_mesa", "numba_vs_streaming_limit",
-                                  "numba_vs_draw_limit", "numba_vs_serial_draw_limit", "thread_speedup",
+                                  "numba_vs_draw_limit", "numba_vs_model_count_draw_limit", "thread_speedup",
                                   "scaling_exponent"}
     assert res["startup"]["cold_s"] > 0 and res["startup"]["warm_s"] > 0
     assert res["memory"]["peak_rss_mb_at_1e6"] > 0
-    assert res["identical"] == {"threads": True, "numpy": True, "mesa": True}
+    assert res["identical"] == {"threads": True, "numpy": True, "mesa": True, "draw_counts": True}
     print(json.dumps(res["ratios"]), res["memory"], res["startup"])
 
 

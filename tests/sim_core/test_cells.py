@@ -90,6 +90,30 @@ def test_numba_numpy_and_mesa_give_the_same_step():
     assert 0 < died < n
 
 
+def test_the_numpy_rules_count_each_packets_draws_as_the_kernel_counts_them():
+    """The benchmark's model-count draw limit makes, for each packet, the draws the numpy version
+    of the rules says it made; their sum must be the kernel's own draw tally (clusters included)."""
+    from sim_core.kernels.cells import A_DRAWS, A_PACKET_STEPS, KIND_CLUSTER
+
+    n = 20_000
+    eng = bench_engine(n)
+    state = synthetic_state(eng.graph, n, seed=5)
+    load_state(eng, state)
+    t = _tables(eng)
+    eng.step(60.0)
+    acc = eng.cells.acc.sum(0)
+    counts = np.zeros(n, np.int64)
+    numpy_step(t, state, 60.0 / 3600.0, uniforms=counts)
+    clusters = state["kind"] == KIND_CLUSTER
+    print(f"kernel {acc[A_DRAWS]} draws over {acc[A_PACKET_STEPS]} packet-steps; numpy rules "
+          f"{counts.sum()} ({counts[clusters].sum()} by {clusters.sum()} clusters); per packet "
+          f"{np.bincount(counts)[:8]}")
+    assert acc[A_PACKET_STEPS] == n
+    assert counts.sum() == acc[A_DRAWS]
+    assert counts[clusters].sum() > 0
+    assert len(np.unique(counts)) >= 3     # the count varies from packet to packet
+
+
 def _injection(resolution, vessel, cells, days):
     sc = load_scenario("melanoma")
     eng = Engine(sc, shedding=False, resolution=resolution)
