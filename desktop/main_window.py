@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.params_scroll = _panel(scroll)
-        right = QVBoxLayout()
+        self.right_column = right = QVBoxLayout()
         right.setSpacing(round(8 * sizes.scale))
         right.addWidget(self.playback)
         right.addWidget(self.params_scroll, 1)

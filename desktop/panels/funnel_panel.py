@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from .. import theme
@@ -54,14 +55,12 @@ class FunnelPanel(QWidget):
         self.plot.invertY(True)
         ax = self.plot.getAxis("left")
         self.axis = ax
-        self.retranslate()
-        ax.setWidth(round(150 * sizes.scale))
+        self._min_axis_px = round(150 * sizes.scale)
         bottom = self.plot.getAxis("bottom")
         bottom.setTicks([[(k, f"1e{k}") for k in range(0, 14, 2)]])
         for a in (ax, bottom):
             a.setTextPen(theme.TEXT_DIM)
             a.setPen(theme.BORDER)
-            a.setStyle(tickFont=theme.font(round(sizes.small * 0.9)))
         self.bars = pg.BarGraphItem(x0=np.zeros(len(ROWS)), y=np.arange(len(ROWS)), height=0.72,
                                     width=np.zeros(len(ROWS)),
                                     brushes=[pg.mkBrush(theme.qcolor(c, 0.85)) for _, _, c in ROWS],
@@ -70,10 +69,12 @@ class FunnelPanel(QWidget):
         self.texts = []
         for i in range(len(ROWS)):
             t = pg.TextItem("", color=theme.TEXT, anchor=(0, 0.5))
-            t.setFont(theme.font(round(sizes.small * 0.9)))
             t.setPos(0, i)
             self.plot.addItem(t)
             self.texts.append(t)
+        self.text_px = 0
+        self.set_text_px(round(sizes.small * 0.9))
+        self.retranslate()
         lay.addWidget(self.plot, 1)
         lay.addWidget(self.note)
         self.values = np.zeros(len(ROWS))
@@ -107,11 +108,33 @@ class FunnelPanel(QWidget):
         else:
             self.note.setText(tr("No cells shed yet."))
 
+    def set_text_px(self, px: int, scale_axis: bool = True, note_px: int | None = None) -> None:
+        """Type size of the row names and counts (the kiosk's Intro level reads them from two
+        metres away), whether the log-scale axis under the bars is shown, and the type size of the
+        sentence under the chart (``None``: the window's)."""
+        self.text_px = px
+        if note_px is not None:
+            theme.restyle(self.note, f"QLabel {{ font-size: {note_px}px; }}")
+        f = theme.font(px)
+        for a in (self.axis, self.plot.getAxis("bottom")):
+            a.setStyle(tickFont=f)
+        for t in self.texts:
+            t.setFont(f)
+        self.plot.getPlotItem().showAxis("bottom", scale_axis)
+        self._fit_axis()
+
+    def _fit_axis(self) -> None:
+        """Wide enough for the longest row name in the current language and type size."""
+        fm = QFontMetrics(theme.font(self.text_px))
+        need = max(fm.horizontalAdvance(label) for label in self.tick_labels()) + fm.height()
+        self.axis.setWidth(max(self._min_axis_px, need))
+
     def tick_labels(self) -> list[str]:
         return [tr(label) for label, _, _ in ROWS]
 
     def retranslate(self) -> None:
         self.axis.setTicks([list(enumerate(self.tick_labels()))])
+        self._fit_axis()
         if hasattr(self, "values"):
             shed = self.values[0]
             for i, (t, val) in enumerate(zip(self.texts, self.values)):

@@ -280,3 +280,54 @@ def test_the_story_card_keeps_clear_of_the_map_legend(kiosk, qapp):
         assert legend is not None and not card.intersects(legend), (card, legend)
         assert ov.rect().contains(card)                      # all of it on the screen
         assert card.height() >= ov.card.minimumSizeHint().height()
+
+
+# --- the funnel at the Intro level ----------------------------------------------------------------
+def test_intro_shows_the_funnel_tab_and_not_the_plots(kiosk, lab):
+    """On a small screen the read-outs are tabs: Intro shows only the ones its config lists."""
+    tabs = kiosk.win.readouts
+    assert "funnel" in kiosk.config.controls and "plots" not in kiosk.config.controls
+    assert tabs.isVisible() and tabs.isTabVisible(0) and not tabs.isTabVisible(1)
+    assert lab.win.readouts.isTabVisible(0) and lab.win.readouts.isTabVisible(1)
+
+
+def test_intro_gives_the_funnel_the_spare_room_in_big_type(qtbot, controller, clock, qapp):
+    """At 1920x1080 the funnel (most shed cells die: the exhibit's lesson) fills what the three
+    Intro sliders leave of the column, in the controls' type, and the sliders stay whole."""
+    from PySide6.QtGui import QFontMetrics
+
+    from desktop import theme
+    from desktop.kiosk.shell import KioskShell
+    from desktop.main_window import MainWindow
+
+    from .test_kiosk_support import make_config
+
+    sizes = theme.sizes_for_height(1080)
+    win = MainWindow(controller, sizes)
+    win.resize(1920, 1080)
+    qtbot.addWidget(win)
+    shell = KioskShell(win, make_config(), clock=clock)
+    shell.timer.stop()
+    try:
+        win.show()
+        qtbot.waitExposed(win)
+        run_frames(qapp, controller, 30)
+        f = win.funnel
+        column = win.right_column.geometry().height()
+        print(f"funnel {f.height()} of a {column} px column; type {f.text_px} px; "
+              f"axis {f.axis.width()} px; sliders' scroll range {win.params_scroll.verticalScrollBar().maximum()}")
+        assert f.isVisible() and f.text_px == sizes.medium >= 16
+        assert not f.plot.getPlotItem().getAxis("bottom").isVisible()
+        assert win.params_scroll.verticalScrollBar().maximum() == 0       # no slider hidden
+        assert f.height() > 0.5 * column
+        for lang in ("en", "es"):
+            shell.set_language(lang)
+            qapp.processEvents()
+            fm = QFontMetrics(theme.font(f.text_px))
+            widest = max(fm.horizontalAdvance(label) for label in f.tick_labels())
+            assert widest < f.axis.width(), (lang, widest, f.axis.width())
+    finally:
+        shell.uninstall()
+        controller.pause()
+        win.close()
+        i18n.set_language("en")
