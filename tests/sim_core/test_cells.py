@@ -71,13 +71,20 @@ def test_same_seed_gives_identical_state_with_one_and_two_threads():
         assert np.array_equal(x, y)
 
 
-def test_numba_numpy_and_mesa_give_the_same_step():
-    n = 3000
+def stepped_bench_engine(n: int, seed: int):
+    """A benchmark engine loaded with ``n`` synthetic packets and stepped 60 s; also the loaded
+    state and the step's tables, for the numpy and Mesa versions of the rules."""
     eng = bench_engine(n)
-    state = synthetic_state(eng.graph, n, seed=11)
+    state = synthetic_state(eng.graph, n, seed=seed)
     load_state(eng, state)
     t = _tables(eng)
     eng.step(60.0)
+    return eng, state, t
+
+
+def test_numba_numpy_and_mesa_give_the_same_step():
+    n = 3000
+    eng, state, t = stepped_bench_engine(n, seed=11)
     out_np, tally_np = numpy_step(t, state, 60.0 / 3600.0)
     assert same_packets(survivors(eng), out_np)
     assert same_tally(engine_tally(eng), rules_tally(tally_np))
@@ -96,11 +103,7 @@ def test_the_numpy_rules_count_each_packets_draws_as_the_kernel_counts_them():
     from sim_core.kernels.cells import A_DRAWS, A_PACKET_STEPS, KIND_CLUSTER
 
     n = 20_000
-    eng = bench_engine(n)
-    state = synthetic_state(eng.graph, n, seed=5)
-    load_state(eng, state)
-    t = _tables(eng)
-    eng.step(60.0)
+    eng, state, t = stepped_bench_engine(n, seed=5)
     acc = eng.cells.acc.sum(0)
     counts = np.zeros(n, np.int64)
     numpy_step(t, state, 60.0 / 3600.0, uniforms=counts)
