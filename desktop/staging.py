@@ -47,10 +47,14 @@ class Stage:
     @property
     def m_text(self) -> str:
         if not self.distant_sites:
+            if self.dormant_sites == 1:
+                return tr("no distant lesion; dormant cells in one site")
             if self.dormant_sites:
                 return tr("no distant lesion; dormant cells in {n} sites", n=self.dormant_sites)
             return tr("no distant metastasis")
         shown = ", ".join(tr(x) for x in self.distant_sites[:3]) + (tr(" and more") if len(self.distant_sites) > 3 else "")
+        if len(self.distant_sites) == 1:
+            return tr("distant lesions in one site: {names}", names=shown)
         return tr("distant lesions in {n} sites: {names}", n=len(self.distant_sites), names=shown)
 
 

@@ -155,6 +155,20 @@ def test_staging_counts_regional_nodes_and_distant_sites():
     assert (none.n_label, none.m_label) == ("N0", "M0") and "dormant" in none.m_text
 
 
+def test_staging_says_one_site_not_1_sites():
+    g = default_graph()
+    dormant = np.zeros(g.n)
+    dormant[g.index["organ:lungs"]] = 40.0
+    one = stage(g, "primary:breast", np.zeros(0, int), np.zeros(0, int), np.zeros(0), dormant)
+    assert one.m_text == "no distant lesion; dormant cells in one site"
+    dormant[g.index["organ:brain"]] = 3.0
+    two = stage(g, "primary:breast", np.zeros(0, int), np.zeros(0, int), np.zeros(0), dormant)
+    assert two.m_text == "no distant lesion; dormant cells in 2 sites"
+    lung = stage(g, "primary:breast", np.array([g.index["organ:lungs"]]), np.array([2]), np.array([9.0]),
+                 np.zeros(g.n))
+    assert lung.m_text == "distant lesions in one site: Lungs"
+
+
 def test_glyphs_land_on_their_organs_in_a_whole_window_grab(qapp, window, controller):
     """The raster item must place sprites right in the window's backing store, not only alone."""
     from PySide6.QtGui import QColor
