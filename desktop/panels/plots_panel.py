@@ -58,10 +58,10 @@ class PlotsPanel(QWidget):
         self.plot.showGrid(x=False, y=True, alpha=0.15)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
-        self.plot.setLabel("bottom", tr("days"))
         for ax in ("left", "bottom"):
             self.plot.getAxis(ax).setTextPen(theme.TEXT_DIM)
             self.plot.getAxis(ax).setPen(theme.BORDER)
+        self._label_time_axis()
         self.plot.getAxis("left").setWidth(round(46 * sizes.scale))
         lay.addWidget(self.plot, 1)
         self.curves = {}
@@ -76,8 +76,12 @@ class PlotsPanel(QWidget):
             self.labels[name] = t
         self.groups: dict[str, np.ndarray] = {}
 
+    def _label_time_axis(self) -> None:
+        # in the tick labels' colour: the axis line's colour (its default) is near the background's
+        self.plot.setLabel("bottom", tr("days"), color=theme.TEXT_DIM)
+
     def retranslate(self) -> None:
-        self.plot.setLabel("bottom", tr("days"))
+        self._label_time_axis()
         for name, t in self.labels.items():
             t.setText(tr(name))
 
