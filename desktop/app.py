@@ -23,7 +23,8 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
     p.add_argument("--screenshot", metavar="PATH", help="render the window to this PNG and exit")
     p.add_argument("--sim-days", type=float, default=0.0, metavar="D",
-                   help="with --screenshot or --smoke-frames: run the model D days first")
+                   help="with --screenshot or --smoke-frames: run the model D days first (not with "
+                        "--kiosk or --soak: the kiosk always starts at day 0)")
     p.add_argument("--size", default=None, metavar="WxH", help="window size, e.g. 1920x1080")
     p.add_argument("--smoke-frames", type=int, default=0, metavar="N",
                    help="render N frames, then exit (non-zero on any error or Qt warning)")
@@ -63,6 +64,8 @@ def parse_args(argv):
             p.error("--size must look like 1920x1080 (at least 320x240)")
     if args.sim_days < 0:
         p.error("--sim-days must be >= 0")
+    if args.sim_days > 0 and (args.kiosk or args.soak):
+        p.error("--sim-days does not apply with --kiosk or --soak: the kiosk always starts at day 0")
     if args.smoke_frames < 0:
         p.error("--smoke-frames must be >= 0")
     return args

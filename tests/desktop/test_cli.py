@@ -64,6 +64,17 @@ def test_argument_parsing():
     assert b.scenario == "breast" and not b.screenshot and b.smoke_frames == 0 and not b.paused
 
 
+def test_sim_days_with_the_kiosk_is_refused_not_ignored(capsys):
+    """The kiosk resets to day 0 when it starts, so a kiosk screenshot after --sim-days would
+    silently show day 0."""
+    for mode in ("--kiosk", "--soak"):
+        with pytest.raises(SystemExit) as e:
+            parse_args([mode, "--screenshot", "x.png", "--sim-days", "30"])
+        assert e.value.code == 2
+        assert "--sim-days does not apply with --kiosk or --soak" in capsys.readouterr().err
+    assert parse_args(["--kiosk", "--sim-days", "0"]).kiosk
+
+
 def test_language_option_opens_the_desktop_window_in_spanish():
     from desktop.kiosk import i18n
 
