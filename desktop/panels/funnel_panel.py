@@ -31,6 +31,7 @@ ROWS = (
      + counter(c, "died_in_regressing_lesions"), theme.GREY),
 )
 N_FUNNEL = 7
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def funnel_values(counters: np.ndarray) -> np.ndarray:
@@ -57,7 +58,8 @@ class FunnelPanel(QWidget):
         self.axis = ax
         self._min_axis_px = round(150 * sizes.scale)
         bottom = self.plot.getAxis("bottom")
-        bottom.setTicks([[(k, f"1e{k}") for k in range(0, 14, 2)]])
+        # powers of ten as the cells-by-site plot prints them (10², not 1e2)
+        bottom.setTicks([[(k, "10" + str(k).translate(SUPERSCRIPT)) for k in range(0, 14, 2)]])
         for a in (ax, bottom):
             a.setTextPen(theme.TEXT_DIM)
             a.setPen(theme.BORDER)
