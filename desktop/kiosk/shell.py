@@ -130,14 +130,14 @@ class KioskShell(QObject):
         combo.setMinimumContentsLength(20)     # room for the longer Spanish names
         if self.config.level == "intro":
             # the funnel (most shed cells die: the lesson of the exhibit) in the type of the
-            # controls, without the log axis a visitor cannot read, and in the room three sliders
-            # leave free
+            # controls (smaller only where its rows are too close for it), without the log axis a
+            # visitor cannot read, and in the room the few Intro sliders leave free
             win.funnel.set_text_px(sz.medium, scale_axis=False, note_px=sz.medium)
-            if not hasattr(win, "readouts"):
-                win.funnel.setMinimumHeight(round(300 * sz.scale))
-                win.funnel.setMaximumHeight(QWIDGETSIZE_MAX)
-                win.right_column.setStretchFactor(win.params_scroll, 0)
-                win.right_column.setStretchFactor(win.funnel, 1)
+            readout = getattr(win, "readouts", win.funnel)
+            readout.setMinimumHeight(round(200 * sz.scale))
+            readout.setMaximumHeight(QWIDGETSIZE_MAX)
+            win.right_column.setStretchFactor(win.params_scroll, 0)
+            win.right_column.setStretchFactor(readout, 1)
         # The story card replaces the caption strip while nobody is there; the strip keeps its
         # place, so the map does not jump to a new size (and re-render) when a visitor arrives.
         policy = win.caption.sizePolicy()
@@ -277,13 +277,15 @@ class KioskShell(QObject):
             w.readouts.setVisible("funnel" in v or "plots" in v)
             w.readouts.setTabVisible(0, "funnel" in v)
             w.readouts.setTabVisible(1, "plots" in v)
+            # one tab needs no tab bar (it would repeat the panel's own heading)
+            w.readouts.tabBar().setVisible("funnel" in v and "plots" in v)
         else:
             w.funnel.setVisible("funnel" in v)
             w.plots.setVisible("plots" in v)
-            if cfg.level == "intro":
-                # the funnel takes the spare room, so the few sliders must keep theirs
-                frame = 2 * w.params_scroll.frameWidth()
-                w.params_scroll.setMinimumHeight(w.params.sizeHint().height() + frame)
+        if cfg.level == "intro":
+            # the read-outs take the spare room, so the few sliders must keep theirs
+            frame = 2 * w.params_scroll.frameWidth()
+            w.params_scroll.setMinimumHeight(w.params.sizeHint().height() + frame)
         self.quiz_button.setVisible("quiz" in v)
         self.explore_button.setVisible("quiz" in v)
         self.lang_button.setVisible("language" in v)

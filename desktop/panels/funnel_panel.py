@@ -32,6 +32,10 @@ ROWS = (
 )
 N_FUNNEL = 7
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+#: Row names at most this share of the distance between rows tall (their line spacing needs the
+#: rest), and never below MIN_TEXT_PX.
+ROW_TEXT_SHARE = 0.9
+MIN_TEXT_PX = 9
 
 
 def funnel_values(counters: np.ndarray) -> np.ndarray:
@@ -75,6 +79,7 @@ class FunnelPanel(QWidget):
             self.plot.addItem(t)
             self.texts.append(t)
         self.text_px = 0
+        self.max_text_px = 0
         self.set_text_px(round(sizes.small * 0.9))
         self.retranslate()
         lay.addWidget(self.plot, 1)
@@ -113,17 +118,34 @@ class FunnelPanel(QWidget):
     def set_text_px(self, px: int, scale_axis: bool = True, note_px: int | None = None) -> None:
         """Type size of the row names and counts (the kiosk's Intro level reads them from two
         metres away), whether the log-scale axis under the bars is shown, and the type size of the
-        sentence under the chart (``None``: the window's)."""
-        self.text_px = px
+        sentence under the chart (``None``: the window's). Where the rows are closer together
+        than this type needs, they get the largest that fits (``_fit_type``)."""
+        self.max_text_px = px
         if note_px is not None:
             theme.restyle(self.note, f"QLabel {{ font-size: {note_px}px; }}")
+        self.plot.getPlotItem().showAxis("bottom", scale_axis)
+        self._fit_type()
+
+    def _fit_type(self) -> None:
+        # from the plot widget's height, which does not depend on the type (the axes' sizes do)
+        axis_rows = 1.6 if self.plot.getPlotItem().getAxis("bottom").isVisible() else 0.6
+        pitch = self.plot.height() / (len(ROWS) + axis_rows)
+        px = self.max_text_px
+        if pitch > 0:
+            px = max(MIN_TEXT_PX, min(px, int(pitch * ROW_TEXT_SHARE)))
+        if px == self.text_px:
+            return
+        self.text_px = px
         f = theme.font(px)
         for a in (self.axis, self.plot.getAxis("bottom")):
             a.setStyle(tickFont=f)
         for t in self.texts:
             t.setFont(f)
-        self.plot.getPlotItem().showAxis("bottom", scale_axis)
         self._fit_axis()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_type()
 
     def _fit_axis(self) -> None:
         """Wide enough for the longest row name in the current language and type size."""

@@ -283,17 +283,29 @@ def test_the_story_card_keeps_clear_of_the_map_legend(kiosk, qapp):
 
 
 # --- the funnel at the Intro level ----------------------------------------------------------------
-def test_intro_shows_the_funnel_tab_and_not_the_plots(kiosk, lab):
-    """On a small screen the read-outs are tabs: Intro shows only the ones its config lists."""
-    tabs = kiosk.win.readouts
+def test_intro_shows_the_funnel_tab_and_not_the_plots(kiosk, lab, qapp):
+    """On a small screen the read-outs are tabs: Intro shows only the ones its config lists, with
+    no tab bar for a single tab, leaves the sliders whole, and sets the funnel's type no taller
+    than its rows are apart."""
+    win = kiosk.win
+    tabs, f = win.readouts, win.funnel
+    qapp.processEvents()
     assert "funnel" in kiosk.config.controls and "plots" not in kiosk.config.controls
     assert tabs.isVisible() and tabs.isTabVisible(0) and not tabs.isTabVisible(1)
+    assert not tabs.tabBar().isVisible()
+    assert win.params_scroll.verticalScrollBar().maximum() == 0       # no slider hidden
+    pitch = f.plot.height() / (len(f.texts) + 0.6)
+    print(f"funnel rows {pitch:.1f} px apart, type {f.text_px} px (at most {f.max_text_px})")
+    assert f.text_px <= 0.9 * pitch and f.text_px <= f.max_text_px
     assert lab.win.readouts.isTabVisible(0) and lab.win.readouts.isTabVisible(1)
+    assert lab.win.readouts.tabBar().isVisible()
 
 
-def test_intro_gives_the_funnel_the_spare_room_in_big_type(qtbot, controller, clock, qapp):
-    """At 1920x1080 the funnel (most shed cells die: the exhibit's lesson) fills what the three
-    Intro sliders leave of the column, in the controls' type, and the sliders stay whole."""
+@pytest.mark.parametrize("size", [(1920, 1080), (1024, 700)])
+def test_intro_gives_the_funnel_the_spare_room_in_big_type(qtbot, controller, clock, qapp, size):
+    """The funnel (most shed cells die: the exhibit's lesson) fills what the three Intro sliders
+    leave of the column, in the controls' type where its rows have room for it and no taller than
+    they are apart where they do not, and the sliders stay whole."""
     from PySide6.QtGui import QFontMetrics
 
     from desktop import theme
@@ -302,9 +314,9 @@ def test_intro_gives_the_funnel_the_spare_room_in_big_type(qtbot, controller, cl
 
     from .test_kiosk_support import make_config
 
-    sizes = theme.sizes_for_height(1080)
+    sizes = theme.sizes_for_height(size[1])
     win = MainWindow(controller, sizes)
-    win.resize(1920, 1080)
+    win.resize(*size)
     qtbot.addWidget(win)
     shell = KioskShell(win, make_config(), clock=clock)
     shell.timer.stop()
@@ -314,12 +326,19 @@ def test_intro_gives_the_funnel_the_spare_room_in_big_type(qtbot, controller, cl
         run_frames(qapp, controller, 30)
         f = win.funnel
         column = win.right_column.geometry().height()
-        print(f"funnel {f.height()} of a {column} px column; type {f.text_px} px; "
-              f"axis {f.axis.width()} px; sliders' scroll range {win.params_scroll.verticalScrollBar().maximum()}")
-        assert f.isVisible() and f.text_px == sizes.medium >= 16
+        pitch = f.plot.height() / (len(f.texts) + 0.6)
+        print(f"{size}: funnel {f.height()} of a {column} px column; rows {pitch:.1f} px apart; type "
+              f"{f.text_px} px (at most {f.max_text_px}); axis {f.axis.width()} px; sliders' scroll "
+              f"range {win.params_scroll.verticalScrollBar().maximum()}")
+        assert f.isVisible() and f.max_text_px == sizes.medium
+        assert f.text_px <= 0.9 * pitch or f.text_px == 9
         assert not f.plot.getPlotItem().getAxis("bottom").isVisible()
         assert win.params_scroll.verticalScrollBar().maximum() == 0       # no slider hidden
-        assert f.height() > 0.5 * column
+        if size == (1920, 1080):
+            assert f.text_px == sizes.medium >= 16
+            assert f.height() > 0.5 * column
+        else:
+            assert not win.readouts.tabBar().isVisible()
         for lang in ("en", "es"):
             shell.set_language(lang)
             qapp.processEvents()
