@@ -69,7 +69,7 @@ class PlotsPanel(QWidget):
         label_font = theme.font(round(sizes.small * 0.9))
         self._label_line_px = QFontMetrics(label_font).height()
         for name, color in GROUP_COLORS.items():
-            self.curves[name] = self.plot.plot(pen=pg.mkPen(color, width=2.2), connect="finite")
+            self.curves[name] = self.plot.plot(pen=pg.mkPen(color, width=2.2), connect="finite", antialias=True)
             t = pg.TextItem(tr(name), color=color, anchor=(0, 0.5))
             t.setFont(label_font)
             self.plot.addItem(t)
