@@ -122,8 +122,8 @@ def travel_py(t: Tables, tally: Tally, v, pos, cells, kind, route, pid, dt_h):
                         tally.died[v, cause] += 1
                         return None
                 else:
-                    _dead, kind, cells, draw = _cluster_deaths(tally, v, cells, kind, q, ha, hs, hi,
-                                                              key, base, draw)
+                    kind, cells, draw, _used = _cluster_deaths(tally, v, cells, kind, q, ha, hs, hi,
+                                                               key, base, draw)
                     if cells <= 0:
                         return None
         pos += tau
@@ -170,22 +170,21 @@ def _hold(tally, d, k, cells, kind):
     tally.acc[A_ARRESTED] += cells
 
 
-def _cluster_deaths(tally, v, cells, kind, q, ha, hs, hi, key, base, draw, used=None):
-    """A cluster's deaths in a vessel (three binomials, as ``kernels.cells.travel`` draws them);
-    ``used``, a one-element list, gets the uniforms they compute added."""
+def _cluster_deaths(tally, v, cells, kind, q, ha, hs, hi, key, base, draw):
+    """A cluster's deaths in a vessel (three binomials, as ``kernels.cells.travel`` draws them).
+    Returns (kind, cells, next counter, uniforms the binomials computed)."""
     h = ha + hs + hi
-    count = used if used is not None else [0]
-    count[0] += int(binomial_draws(cells, q))
+    used = int(binomial_draws(cells, q))
     dead = int(binomial(cells, q, np.uint64(key), base + draw))
     draw += STRIDE
     if dead > 0:
-        count[0] += int(binomial_draws(dead, ha / h))
+        used += int(binomial_draws(dead, ha / h))
         da = int(binomial(dead, ha / h, np.uint64(key), base + draw))
         draw += STRIDE
         rest = dead - da
         ds = 0
         if rest > 0 and hs > 0.0:
-            count[0] += int(binomial_draws(rest, hs / (hs + hi)))
+            used += int(binomial_draws(rest, hs / (hs + hi)))
             ds = int(binomial(rest, hs / (hs + hi), np.uint64(key), base + draw))
             draw += STRIDE
         for cause, nd in enumerate((da, ds, rest - ds)):
@@ -194,7 +193,7 @@ def _cluster_deaths(tally, v, cells, kind, q, ha, hs, hi, key, base, draw, used=
         cells -= dead
         if cells == 1:
             kind = KIND_SINGLE
-    return dead, kind, cells, draw
+    return kind, cells, draw, used
 
 
 # --- Mesa ------------------------------------------------------------------------------------------
@@ -322,11 +321,10 @@ def _numpy_step(t: Tables, state: dict, dt_h: float, uniforms: np.ndarray | None
                 np.add.at(tally.died[:, c], vv[sel], 1)
         for i in np.nonzero(risk & (k == KIND_CLUSTER))[0]:   # clusters: rare, one at a time
             p = act[i]
-            count = [0]
-            _, kind[p], cells[p], draw[p] = _cluster_deaths(
+            kind[p], cells[p], draw[p], n_used = _cluster_deaths(
                 tally, int(vv[i]), int(cells[p]), int(kind[p]), float(q[i]), float(ha[i]),
-                float(hs[i]), float(hi[i]), t.key, int(base[p]), int(draw[p]), count)
-            used[p] += count[0]
+                float(hs[i]), float(hi[i]), t.key, int(base[p]), int(draw[p]))
+            used[p] += n_used
             if cells[p] <= 0:
                 gone[i] = True
         pos[act] += np.where(gone, 0.0, tau)

@@ -23,9 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-#: Qt's 'no maximum' for a widget's size (QWIDGETSIZE_MAX)
-QWIDGETSIZE_MAX = (1 << 24) - 1
-
 from sim_core import BY_PATH
 
 from .. import theme
@@ -41,6 +38,8 @@ from .pin import CornerGesture, PinGuard
 from .quiz_screen import QuizScreen
 from .window_text import WindowText
 
+#: Qt's 'no maximum' for a widget's size (QWIDGETSIZE_MAX; PySide6 does not export it)
+QWIDGETSIZE_MAX = (1 << 24) - 1
 TICK_MS = 250
 PINPAD_TIMEOUT_S = 20.0
 EXPLORE, QUIZ = 0, 1

@@ -12,7 +12,7 @@ from desktop.kiosk.attract import RELEASE_STEP, STORY
 from desktop.kiosk.quiz_model import ORDER
 
 from .conftest import run_frames
-from .test_kiosk_support import PIN, clock, kiosk, lab  # noqa: F401  (fixtures)
+from .test_kiosk_support import PIN, clock, kiosk, lab, make_config  # noqa: F401  (fixtures)
 
 
 # --- lock-down ------------------------------------------------------------------------------------
@@ -311,8 +311,6 @@ def test_intro_gives_the_funnel_the_spare_room_in_big_type(qtbot, controller, cl
     from desktop import theme
     from desktop.kiosk.shell import KioskShell
     from desktop.main_window import MainWindow
-
-    from .test_kiosk_support import make_config
 
     sizes = theme.sizes_for_height(size[1])
     win = MainWindow(controller, sizes)
