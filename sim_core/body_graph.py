@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +30,17 @@ CLASS_BLOOD, CLASS_LYMPH, CLASS_CAVITY = 0, 1, 2
 ARREST_CLASSES = ("none", "lung", "liver", "bed", "node")
 ARREST_NONE, ARREST_LUNG, ARREST_LIVER, ARREST_BED, ARREST_NODE = range(5)
 
-#: Site categories of the DiSibio & French 2008 autopsy table (science §5a). Lymph nodes are
+#: Site categories of the DiSibio & French 2008 autopsy table ([disibio2008] in references.py). Lymph nodes are
 #: "regional" or "distant" relative to the primary (``regional_nodes`` of each primary).
 CATEGORIES = ("lymph_regional", "lymph_distant", "liver", "lung", "bone", "brain", "adrenal",
               "pleura", "peritoneum", "kidney", "spleen", "pancreas", "other")
+
+#: Soils: one hospitality factor per kind of tissue, shared by every primary (``soil.<key>``).
+#: Regional and distant lymph nodes are one tissue; skeletal muscle has its own soil (it takes a
+#: fifth of the cardiac output yet rarely holds a metastasis); the rest of the "other" column shares
+#: one. A compartment names its soil with ``soil = ...`` in the graph, else it is its category's.
+SOIL_KEYS = ("node", "liver", "lung", "bone", "brain", "adrenal", "pleura", "peritoneum", "kidney",
+             "spleen", "pancreas", "muscle", "other")
 
 
 @dataclass(frozen=True)
@@ -47,8 +54,11 @@ class BodyGraph:
     xy: np.ndarray            # float64 [n, 2]
     arrest_class: np.ndarray  # int8 [n]
     category: tuple[str, ...]  # per compartment ("" for hubs, primaries, cavities)
+    soil_key: tuple[str, ...]  # per compartment: its ``SOIL_KEYS`` entry ("" if it holds no lesion)
     implants_into: np.ndarray  # int32 [n]: for a cavity, the organ its cells implant on; else -1
+    implants_also: np.ndarray  # int32 [n]: for a cavity, a second lining (``cavity.omentum_share``); else -1
     regional_nodes: dict[str, tuple[str, ...]]
+    own_organ: dict[str, str]   # primary -> the organ compartment it grows in (no metastasis there)
     v_ids: tuple[str, ...]
     v_src: np.ndarray         # int32 [m]
     v_dst: np.ndarray         # int32 [m]
@@ -103,6 +113,25 @@ class BodyGraph:
             v = max(pick, key=lambda o: self.v_share[o])
         raise InputError(self.source, f"vessel {self.v_ids[v]}", "no capillary bed downstream")
 
+    def with_plexus_share(self, share: float) -> BodyGraph:
+        """A copy in which every primary with a vertebral-plexus vein sends ``share`` of its venous
+        blood that way (split evenly if it has several) and the rest down its other veins in their
+        file proportions. ``routing.plexus_share`` sets it: no measurement gives the share (Batson
+        1940 showed the route, not its flow), so it is a fitted, shared parameter."""
+        v_share = self.v_share.copy()
+        cls = VESSEL_CLASS[self.v_kind]
+        for c in range(self.n):
+            if self.kind[c] != KIND_PRIMARY:
+                continue
+            outs = np.array(self.out_vessels(c), np.int64)
+            plexus = outs[self.v_kind[outs] == V_PLEXUS]
+            other = outs[(cls[outs] == CLASS_BLOOD) & (self.v_kind[outs] != V_PLEXUS)]
+            if plexus.size == 0 or other.size == 0:
+                continue
+            v_share[other] *= (1.0 - share) / v_share[other].sum()
+            v_share[plexus] = share / plexus.size
+        return replace(self, v_share=v_share)
+
 
 def _req(d: dict, key: str, typ, src: str, where: str):
     if key not in d:
@@ -130,7 +159,8 @@ def _entry_id(entry, position: str, table: str, allowed: set, seen: list, src: s
     return eid, f"{table} {eid}"
 
 
-_COMP_KEYS = {"id", "name", "kind", "x", "y", "arrest", "category", "implants", "regional_nodes"}
+_COMP_KEYS = {"id", "name", "kind", "x", "y", "arrest", "category", "soil", "implants", "regional_nodes",
+              "own_organ"}
 _VESSEL_KEYS = {"id", "from", "to", "kind", "share", "transit_s", "path"}
 
 
@@ -154,7 +184,7 @@ def load_body_graph(path: str | Path | None = None) -> BodyGraph:
     if not comps or not vessels:
         raise InputError(src, "compartment/vessel", "the graph needs both tables")
 
-    ids, names, kinds, xy, arrest, cats, implants_s, regional = [], [], [], [], [], [], [], {}
+    ids, names, kinds, xy, arrest, cats, soils, implants_s, regional, own = [], [], [], [], [], [], [], [], {}, {}
     for i, c in enumerate(comps):
         cid, where = _entry_id(c, f"compartment[{i}]", "compartment", _COMP_KEYS, ids, src)
         kind = _req(c, "kind", str, src, where)
@@ -172,18 +202,33 @@ def load_body_graph(path: str | Path | None = None) -> BodyGraph:
         if kind in ("organ", "node") and cat not in CATEGORIES + ("lymph_node",):
             raise InputError(src, f"{where}.category", f"must be one of {', '.join(CATEGORIES)}")
         cats.append(cat)
-        implants_s.append(c.get("implants", ""))
+        soil = c.get("soil", "node" if cat == "lymph_node" else (cat if kind in ("organ", "node") else ""))
+        if kind in ("organ", "node") and soil not in SOIL_KEYS:
+            raise InputError(src, f"{where}.soil", f"must be one of {', '.join(SOIL_KEYS)}")
+        soils.append(soil)
+        imp = c.get("implants", "")
+        if isinstance(imp, str):
+            imp = [imp] if imp else []
+        if not isinstance(imp, list) or len(imp) > 2 or not all(isinstance(t, str) for t in imp):
+            raise InputError(src, f"{where}.implants", "one organ id, or a list of two")
+        implants_s.append(imp)
         if "regional_nodes" in c:
             regional[cid] = tuple(c["regional_nodes"])
+        if "own_organ" in c:
+            own[cid] = _req(c, "own_organ", str, src, where)
     index = {cid: i for i, cid in enumerate(ids)}
     implants = np.full(len(ids), -1, np.int32)
-    for i, target in enumerate(implants_s):
-        if target:
-            if target not in index:
-                raise InputError(src, f"compartment {ids[i]}.implants", f"unknown compartment {target!r}")
-            implants[i] = index[target]
-        elif kinds[i] == KIND_CAVITY:
+    implants2 = np.full(len(ids), -1, np.int32)
+    for i, targets in enumerate(implants_s):
+        for j, target in enumerate(targets):
+            if target not in index or kinds[index[target]] != KIND_ORGAN:
+                raise InputError(src, f"compartment {ids[i]}.implants", f"{target!r} is not an organ compartment")
+            (implants if j == 0 else implants2)[i] = index[target]
+        if not targets and kinds[i] == KIND_CAVITY:
             raise InputError(src, f"compartment {ids[i]}.implants", "a cavity must name the organ its cells implant on")
+    for prim, organ in own.items():
+        if organ not in index or kinds[index[organ]] != KIND_ORGAN:
+            raise InputError(src, f"compartment {prim}.own_organ", f"{organ!r} is not an organ compartment")
     for prim, nodes in regional.items():
         for n in nodes:
             if n not in index or kinds[index[n]] != KIND_NODE:
@@ -239,7 +284,7 @@ def load_body_graph(path: str | Path | None = None) -> BodyGraph:
     return BodyGraph(
         source=src, ids=tuple(ids), names=tuple(names), kind=np.array(kinds, np.int8),
         xy=np.array(xy, np.float64), arrest_class=np.array(arrest, np.int8), category=tuple(cats),
-        implants_into=implants, regional_nodes=regional, v_ids=tuple(v_ids), v_src=v_src_a,
+        soil_key=tuple(soils), implants_into=implants, implants_also=implants2, regional_nodes=regional, own_organ=own, v_ids=tuple(v_ids), v_src=v_src_a,
         v_dst=np.array(v_dst, np.int32), v_kind=v_kind_a, v_share=share,
         v_transit_h=np.array(v_tr, np.float64), path_ptr=path_ptr,
         path_xy=np.concatenate(paths).astype(np.float64), out_ptr=out_ptr,

@@ -1,8 +1,9 @@
 """The body-map art (``assets/body_map.svg``): the drawn figure, per-organ hit masks, glyph slots
 inside each organ, and a highlight of the selected organ. Element ids are compartment ids.
 
-Sex-specific primaries (prostate, ovary) are shown only when they are the scenario's primary: the
-SVG text is filtered before it is handed to the renderer, so the art stays one file.
+Sex-specific primaries (prostate, ovary, uterus, cervix) are shown only when they are the
+scenario's primary: the SVG text is filtered before it is handed to the renderer, so the art stays
+one file.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ..theme import asset_path
 MASK_PX_PER_UNIT = 2.0
 SLOTS_PER_ORGAN = 96
 #: Shown only when they are the primary of the loaded scenario.
-SEX_SPECIFIC = ("primary:prostate", "primary:ovary")
+SEX_SPECIFIC = ("primary:prostate", "primary:ovary", "primary:uterus", "primary:cervix")
 
 
 def svg_path() -> Path:
