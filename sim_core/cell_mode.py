@@ -121,21 +121,12 @@ class CellTransport:
     """One packet per cell: the pool and the step of transport (advance, then this step's births)."""
 
     def __init__(self, graph: BodyGraph, capacity: int, max_packets: int):
-        g = self.graph = graph
+        g = graph
         self.pool = CellPool(capacity, max_packets)
         self.v_class = VESSEL_CLASS[g.v_kind].astype(np.int8)
         flag = np.where(g.arrest_class != 0, FLAG_BED, 0)
         self.comp_flag = np.where(g.kind == KIND_CAVITY_COMP, FLAG_CAVITY, flag).astype(np.int8)
-        self.pick = pick_tables(g, self.v_class)
-        ptr = self.pick[0]
-        row = 3 * g.v_dst.astype(np.int64) + self.v_class
-        #: per vessel: destination, kind, and its arrivals' pick table [lo, hi)
-        vint = np.empty((g.m, N_VI), np.int64)
-        vint[:, VI_DST] = g.v_dst
-        vint[:, VI_KIND] = g.v_kind
-        vint[:, VI_LO] = ptr[row]
-        vint[:, VI_HI] = ptr[row + 1]
-        self.vint = vint.ravel()
+        self.set_graph(g)
         # one flat tally row per block, in the kernels' layout; the named tallies are views of it
         m, n, R = g.m, g.n, L.N_ROUTES
         o_died, o_arr_s, o_arr_c, o_float, o_clear = tally_offsets(m, n)
@@ -152,6 +143,20 @@ class CellTransport:
         #: cumulative random draws and packet-steps (for the benchmark's draws per packet-step)
         self.draws = 0
         self.packet_steps = 0
+
+    def set_graph(self, graph: BodyGraph) -> None:
+        """Use ``graph``'s flow shares from now on (same compartments and vessels, other shares)."""
+        g = self.graph = graph
+        self.pick = pick_tables(g, self.v_class)
+        ptr = self.pick[0]
+        row = 3 * g.v_dst.astype(np.int64) + self.v_class
+        #: per vessel: destination, kind, and its arrivals' pick table [lo, hi)
+        vint = np.empty((g.m, N_VI), np.int64)
+        vint[:, VI_DST] = g.v_dst
+        vint[:, VI_KIND] = g.v_kind
+        vint[:, VI_LO] = ptr[row]
+        vint[:, VI_HI] = ptr[row + 1]
+        self.vint = vint.ravel()
 
     # --- read-outs ---------------------------------------------------------------------------------
     def alive(self) -> int:

@@ -20,7 +20,7 @@ from .cell_mode import CellTransport
 from .errors import InputError
 from .kernels import layout as L
 from .kernels.beds import update_beds
-from .kernels.lesions import MACRO, MICRO, gompertz, grow_lesions, spawn_lesions
+from .kernels.lesions import MACRO, MICRO, grow_lesions, spawn_lesions, treated_growth
 from .kernels.transport import advance_packets, packet_positions, shed_into_vessels
 from .params import Params
 from .recorder import Recorder
@@ -45,6 +45,30 @@ COUNTER_NAMES = (
 @lru_cache(maxsize=4)
 def default_graph() -> BodyGraph:
     return load_body_graph()
+
+
+_ROUTED: dict[tuple[int, float], tuple[BodyGraph, BodyGraph]] = {}
+
+
+def _routed(graph: BodyGraph, plexus_share: float) -> BodyGraph:
+    """``graph`` with the vertebral-plexus share applied (cached: engines share read-only graphs)."""
+    key = (id(graph), float(plexus_share))
+    hit = _ROUTED.get(key)
+    if hit is None or hit[0] is not graph:
+        if len(_ROUTED) > 64:
+            _ROUTED.clear()
+        hit = _ROUTED[key] = (graph, graph.with_plexus_share(plexus_share))
+    return hit[1]
+
+
+def cells_to_mm(cells, cells_per_g: float):
+    """Diameter in mm of a spherical lesion of ``cells`` cells at ``cells_per_g`` (1 g per cm3)."""
+    return 10.0 * np.cbrt(6.0 * np.asarray(cells, np.float64) / (math.pi * cells_per_g))
+
+
+def mm_to_cells(mm: float, cells_per_g: float) -> float:
+    """Cells in a sphere of diameter ``mm`` mm."""
+    return math.pi / 6.0 * (mm / 10.0) ** 3 * cells_per_g
 
 
 @dataclass(frozen=True)
@@ -87,7 +111,8 @@ class Engine:
         self.resolution = resolution
         self._cell_capacity = int(cell_capacity)
         self._max_packets = int(max_packets)
-        self.graph = graph or default_graph()
+        self._base_graph = graph or default_graph()
+        self.graph = _routed(self._base_graph, scenario.params["routing.plexus_share"])
         if scenario.primary not in self.graph.index:
             raise InputError(scenario.source, "primary", f"unknown primary site {scenario.primary!r}")
         self.scenario = scenario.copy()
@@ -111,23 +136,93 @@ class Engine:
         """Change one parameter mid-run (validated; takes effect at the next step)."""
         self.scenario.params.set(path, value)
         self._soil = self._soil_vector()
+        if path == "routing.plexus_share":
+            self.graph = _routed(self._base_graph, self.params["routing.plexus_share"])
+            if self.cells is not None:
+                self.cells.set_graph(self.graph)
 
     def _soil_vector(self) -> np.ndarray:
-        g, p = self.graph, self.params
-        soil = np.zeros(g.n)
-        for c in range(g.n):
-            if g.kind[c] in (KIND_ORGAN, KIND_NODE):
-                soil[c] = p[f"soil.{g.site_category(c, self.scenario.primary)}"]
-        return soil
+        """Soil of each organ and node for this seed: (shared soil x this cancer's affinity) to the
+        power ``soil.weight`` (0 = anatomy only). The primary's own organ holds no metastasis."""
+        return soil_vector(self.graph, self.params, self.scenario.primary)
+
+    def site_soil(self, comp: int) -> float:
+        """This seed's effective soil in compartment ``comp`` (0 where no lesion can grow)."""
+        return float(self._soil[comp])
 
     def antiangio_multiplier(self, t_days: float) -> float:
-        """Factor on the angiogenic switch and vascular growth rates at time ``t_days``."""
+        """Factor on the angiogenic switch and on drug-sensitive cells' vascular growth at ``t_days``."""
         p = self.params
         s = p["antiangio.strength"]
-        if s <= 0.0 or t_days < p["antiangio.start_day"]:
+        if s <= 0.0 or not p["antiangio.start_day"] <= t_days < p["antiangio.stop_day"]:
             return 1.0
-        waning = math.exp(-(t_days - p["antiangio.start_day"]) / (p["antiangio.resistance_months"] * DAYS_PER_MONTH))
-        return 1.0 - s * (1.0 - p["antiangio.hazard_ratio"]) * waning
+        return 1.0 - s * (1.0 - p["antiangio.hazard_ratio"])
+
+    def adaptation(self) -> float:
+        """Share of drug-sensitive divisions that yield adapted cells, chosen so that at full dose a
+        tumour growing at the type's doubling time is half adapted after
+        ``antiangio.resistance_months`` (adapted cells R and sensitive S: R/S = mu m (e^((1-m) r t) - 1)
+        / (1 - m) for small R, with m the hazard ratio)."""
+        p = self.params
+        m = p["antiangio.hazard_ratio"]
+        if m >= 1.0:
+            return 0.0
+        r = math.log(2.0) / p["primary.doubling_days"]
+        x = (1.0 - m) * r * p["antiangio.resistance_months"] * DAYS_PER_MONTH
+        return min(1.0, (1.0 - m) / (m * math.expm1(min(x, 700.0))))
+
+    def treatment_effect(self, days: np.ndarray, adapted: float | None = None) -> np.ndarray:
+        """How much (%) full-time treatment at the current dose slows a vascular tumour's growth
+        after ``days`` of it, starting from a drug-adapted share ``adapted`` (default: the
+        primary's). It fades as adapted cells take over, not by a timer."""
+        p = self.params
+        s = p["antiangio.strength"]
+        m = 1.0 - s * (1.0 - p["antiangio.hazard_ratio"])
+        days = np.asarray(days, np.float64)
+        if m >= 1.0:
+            return np.zeros_like(days)
+        r = math.log(2.0) / p["primary.doubling_days"]
+        mu = self.adaptation()
+        f = self.primary_res if adapted is None else adapted
+        cells = p["primary.doubling_ref_cells"]
+        out = np.empty_like(days)
+        t = 0.0
+        for i, d in enumerate(days):
+            while t < d - 1e-9:
+                dt = min(7.0, d - t)
+                cells, f = treated_growth(cells, f, r, m, mu, p["primary.doubling_ref_cells"],
+                                          p["primary.max_cells"], dt)
+                t += dt
+            out[i] = 100.0 * (1.0 - m) * (1.0 - f)
+        return out
+
+    def surgery_boost(self, t_days: float) -> float:
+        """Factor on waking and switching while the wake-up after surgery lasts (1 otherwise)."""
+        p = self.params
+        if self.surgery_day is None or p["surgery.wake_factor"] <= 1.0:
+            return 1.0
+        if t_days - self.surgery_day < p["surgery.boost_months"] * DAYS_PER_MONTH:
+            return p["surgery.wake_factor"]
+        return 1.0
+
+    def primary_mm(self) -> float:
+        """Diameter of the primary in mm (0 once removed)."""
+        return float(cells_to_mm(self.primary_cells, self.params["primary.cells_per_g"]))
+
+    def remove_primary(self) -> None:
+        """Surgery: the primary is gone (its cells are not counted as deaths: they left the body)."""
+        if self.primary_cells > 0.0:
+            self.removed_cells += self.primary_cells
+            self.primary_cells = 0.0
+            self.surgery_day = self.t_days
+
+    def _surgery_due(self) -> bool:
+        p = self.params
+        if self.primary_cells <= 0.0:
+            return False
+        if p["surgery.at_day"] > 0.0 and self.t_days >= p["surgery.at_day"] - 1e-9:
+            return True
+        return p["surgery.at_mm"] > 0.0 and self.primary_mm() >= p["surgery.at_mm"]
 
     def rates(self, t_days: float | None = None) -> np.ndarray:
         """The rate vector the kernels read (see ``kernels.layout``)."""
@@ -137,6 +232,8 @@ class Engine:
         imm = p["immune.surveillance"]
         chemo = p["chemo.lung_factor"]
         aa = self.antiangio_multiplier(t)
+        boost = self.surgery_boost(t)
+        growth = math.log(2.0) / p["primary.doubling_days"]
         r = np.zeros(L.N_RATES)
         r[L.R_ANOIKIS] = p["transit.anoikis_per_h"] * att
         r[L.R_ANOIKIS_NONVIABLE] = p["transit.nonviable_death_per_h"]
@@ -157,15 +254,18 @@ class Engine:
         r[L.R_W_DORMANT] = p["fate.dormant"] * p["dormancy.entry"]
         r[L.R_W_DIE] = p["fate.die"]
         r[L.R_DOOMED_DEATH] = p["fate.death_per_day"]
-        r[L.R_WAKE] = p["dormancy.wake_per_year"] / 365.25
+        r[L.R_WAKE] = p["dormancy.wake_per_year"] / 365.25 * boost
         r[L.R_IMPLANT] = p["cavity.implant_per_day"]
         r[L.R_CAVITY_DEATH] = p["cavity.death_per_day"] * att
-        r[L.R_REGRESS] = p["micro.regress_per_day"]
-        r[L.R_SWITCH] = p["micro.switch_per_day"] * aa
+        r[L.R_OMENTUM] = p["cavity.omentum_share"]
+        r[L.R_REGRESS] = p["micro.regress_per_doubling"] / math.log(2.0)
+        r[L.R_SWITCH] = p["micro.switch_per_doubling"] * growth / math.log(2.0) * aa * boost
         r[L.R_CAP] = p["micro.cap_cells"]
-        r[L.R_GROWTH] = math.log(2.0) / p["primary.doubling_days"]
-        r[L.R_VASC_GROWTH] = r[L.R_GROWTH] * aa
+        r[L.R_GROWTH] = growth
+        r[L.R_AA_MULT] = aa
+        r[L.R_ADAPT] = self.adaptation() if aa < 1.0 else 0.0
         r[L.R_MAX_CELLS] = p["primary.max_cells"]
+        r[L.R_DOUBLING_REF] = p["primary.doubling_ref_cells"]
         r[L.R_SHED_PER_CELL] = p["shedding.rate_per_g_day"] / p["primary.cells_per_g"]
         r[L.R_VIABLE] = p["shedding.viable_fraction"]
         r[L.R_LYMPH_FRAC] = p["shedding.lymph_fraction"]
@@ -184,6 +284,7 @@ class Engine:
         self.t_days = 0.0
         self.step_index = 0
         self.packets = PacketTable(4096)
+        self.graph = _routed(self._base_graph, self.params["routing.plexus_share"])
         self.cells = (CellTransport(self.graph, self._cell_capacity, self._max_packets)
                       if self.resolution == "cells" else None)
         self.lesions = LesionTable(1024)
@@ -194,6 +295,11 @@ class Engine:
         self._ctr = np.zeros(1, np.int64)
         self._soil = self._soil_vector()
         self.primary_cells = self.params["primary.initial_cells"] if self.shedding else 0.0
+        self.primary_res = 0.0          # share of drug-adapted cells in the primary
+        self.removed_cells = 0.0        # cells taken out by surgery
+        self.surgery_day: float | None = None
+        #: the day the tumour burden first reached ``patient.lethal_cells`` (None: not yet)
+        self.death_day: float | None = None
         self.recorder = Recorder(n)
         self._next_record = 0.0
         self._record()
@@ -244,10 +350,14 @@ class Engine:
         seed, step = self.seed, self.step_index
         pk.clock_h[:] = 0.0
         self._ctr[0] = 0
-        primary_next = self.primary_cells
+        if self._surgery_due():
+            self.remove_primary()
+            rates = self.rates(self.t_days + 0.5 * dt_d)
+        primary_next, primary_res = self.primary_cells, self.primary_res
         if self.primary_cells > 0:
-            primary_next = gompertz(self.primary_cells, rates[L.R_VASC_GROWTH],
-                                     self.params["primary.initial_cells"], rates[L.R_MAX_CELLS], dt_d)
+            primary_next, primary_res = treated_growth(
+                self.primary_cells, self.primary_res, rates[L.R_GROWTH], rates[L.R_AA_MULT],
+                rates[L.R_ADAPT], rates[L.R_DOUBLING_REF], rates[L.R_MAX_CELLS], dt_d)
         if self.cells is not None:
             src, cells, per_h = self._shedding(primary_next, rates)
             self.cells.step(dt_h, rates, src, cells, per_h, seed, step, self.counters,
@@ -270,18 +380,21 @@ class Engine:
                               self._ctr) == L.NEED_PACKETS:
             pk.grow(3 * L.N_ROUTES * g.m)
         self._ctr[0] = 0
-        update_beds(dt_h, g.kind, g.arrest_class, g.implants_into, self._soil, po.arr_s, po.arr_c,
+        update_beds(dt_h, g.kind, g.arrest_class, g.implants_into, g.implants_also, self._soil, po.arr_s, po.arr_c,
                     po.doomed, po.dormant, po.floating, po.extravasated_cum, po.spawn,
                     self.counters, rates, seed, step, self._ctr)
         self._ctr[0] = 0
         while spawn_lesions(po.spawn, self.t_days, dt_d, les.state, les.comp, les.route, les.cells,
-                            les.born_day, les.switch_day, les.lid, les.free_stack, les.n_free,
+                            les.born_day, les.switch_day, les.res, les.lid, les.free_stack, les.n_free,
                             les.next_id, self.counters, seed, step, self._ctr) == L.NEED_LESIONS:
             les.grow(int(po.spawn.sum()))
-        grow_lesions(dt_d, self.t_days, les.state, les.comp, les.cells, les.switch_day, les.lid,
+        grow_lesions(dt_d, self.t_days, les.state, les.comp, les.cells, les.switch_day, les.res, les.lid,
                      les.free_stack, les.n_free, self._soil, self.counters, rates, seed, step)
         self.primary_cells = primary_next
+        self.primary_res = primary_res
         self.t_days += dt_d
+        if self.death_day is None and self.shedding and self.burden() >= self.params["patient.lethal_cells"]:
+            self.death_day = self.t_days
         self.step_index += 1
         if self.t_days >= self._next_record - 1e-9:
             self._record()
@@ -327,6 +440,11 @@ class Engine:
         used = les.state > 0
         per = np.bincount(les.comp[used], weights=les.cells[used], minlength=self.graph.n)
         return self.pools.alive() + per
+
+    def burden(self) -> float:
+        """Tumour cells in the body: the primary and every lesion."""
+        les = self.lesions
+        return float(self.primary_cells + les.cells[les.state > 0].sum())
 
     def alive_in_transit(self) -> int:
         if self.cells is not None:
@@ -399,6 +517,20 @@ class Engine:
             primary_cells=float(self.primary_cells), counters=self.counters.copy(),
             died_in_vessel=self.died_in_vessel.copy(), cleared_at=self.pools.cleared_cum.copy(),
         )
+
+
+def soil_vector(graph: BodyGraph, params: Params, primary: str) -> np.ndarray:
+    """Effective soil of every compartment for a seed growing in ``primary`` (0 where no lesion
+    can grow): (``soil.<key>`` x ``affinity.<key>``) ** ``soil.weight``."""
+    w = params["soil.weight"]
+    soil = np.zeros(graph.n)
+    own = graph.own_organ.get(primary, "")
+    for c in range(graph.n):
+        key = graph.soil_key[c]
+        if not key or graph.ids[c] == own:
+            continue
+        soil[c] = (params[f"soil.{key}"] * params[f"affinity.{key}"]) ** w
+    return soil
 
 
 def _log_mean(a: float, b: float) -> float:

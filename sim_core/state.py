@@ -72,6 +72,7 @@ class LesionTable(_Table):
         ("cells", np.float64, 0.0),
         ("born_day", np.float64, 0.0),
         ("switch_day", np.float64, -1.0),
+        ("res", np.float64, 0.0),       # share of drug-adapted cells (macrometastases)
         ("lid", np.int64, -1),
     )
 

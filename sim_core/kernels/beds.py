@@ -14,7 +14,7 @@ from ._jit import jit
 from .layout import (C_DIED_ARRESTED, C_DIED_CAVITY, C_DIED_TISSUE, C_DORMANT, C_EXTRAVASATED,
                      C_IMPLANTED, C_WOKE, N_ROUTES, R_CAVITY_DEATH, R_CLUSTER_PROT, R_DOOMED_DEATH,
                      R_EX, R_EX_LUNG, R_IMPLANT, R_KILL_BED, R_KILL_LIVER, R_KILL_LUNG,
-                     R_KILL_NODE, R_W_DIE, R_W_DORMANT, R_W_PROLIF, R_WAKE, STRIDE)
+                     R_KILL_NODE, R_OMENTUM, R_W_DIE, R_W_DORMANT, R_W_PROLIF, R_WAKE, STRIDE)
 from .rng import binomial, make_key
 
 STREAM_BEDS = 2
@@ -47,9 +47,13 @@ def leave_pool(n, h_die, h_out, dt, key, ctr):
 
 
 @jit
-def update_beds(dt_h, comp_kind, arrest_class, implants_into, soil, arr_s, arr_c, doomed, dormant,
-                floating, extravasated_cum, spawn, counters, rates, seed, step, ctr):
-    """One step of every organ's and node's held cells. New dividing cells go to ``spawn``."""
+def update_beds(dt_h, comp_kind, arrest_class, implants_into, implants_also, soil, arr_s, arr_c, doomed,
+                dormant, floating, extravasated_cum, spawn, counters, rates, seed, step, ctr):
+    """One step of every organ's and node's held cells. New dividing cells go to ``spawn``.
+
+    Cells implanting from a cavity land on its lining (``implants_into``) or, for a share
+    ``R_OMENTUM``, on its second lining (``implants_also``, the omentum for the peritoneum).
+    """
     key = make_key(seed, STREAM_BEDS, step)
     n = comp_kind.shape[0]
     dt_d = dt_h / 24.0
@@ -63,6 +67,11 @@ def update_beds(dt_h, comp_kind, arrest_class, implants_into, soil, arr_s, arr_c
             floating[c] -= died + imp
             counters[C_DIED_CAVITY] += died
             counters[C_IMPLANTED] += imp
+            if imp > 0 and implants_also[c] >= 0:
+                also = binomial(imp, rates[R_OMENTUM], key, ctr[0])
+                ctr[0] += STRIDE
+                implanted[implants_also[c]] += also
+                imp -= also
             if implants_into[c] >= 0:
                 implanted[implants_into[c]] += imp
     prot = rates[R_CLUSTER_PROT]

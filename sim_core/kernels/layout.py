@@ -26,11 +26,11 @@ R_DOOMED_DEATH = 17    # 1/day
 R_WAKE = 18            # 1/day
 R_IMPLANT = 19         # 1/day
 R_CAVITY_DEATH = 20    # 1/day
-R_REGRESS = 21         # 1/day
-R_SWITCH = 22          # 1/day, times the anti-angiogenic multiplier
-R_CAP = 23             # cells
-R_GROWTH = 24          # 1/day (ln 2 / doubling time) of avascular growth below the cap
-R_VASC_GROWTH = 25     # 1/day, vascular growth, times the anti-angiogenic multiplier
+R_REGRESS = 21         # regression hazard of a micrometastasis per e-fold of its growth
+R_SWITCH = 22          # 1/day, angiogenic switch (times soil in the kernel, anti-angiogenic multiplier here)
+R_CAP = 23             # cells: balanced size of an avascular micrometastasis
+R_GROWTH = 24          # 1/day (ln 2 / doubling time): net growth of small and vascular tumours
+R_AA_MULT = 25         # anti-angiogenic multiplier on sensitive cells' vascular growth (1 = none)
 R_MAX_CELLS = 26
 R_SHED_PER_CELL = 27   # cells shed per tumour cell per day
 R_VIABLE = 28
@@ -40,7 +40,10 @@ R_CLUSTER_FRAC = 31
 R_CLUSTER_CELLS = 32
 R_FROM_METS = 33
 R_ANOIKIS_NONVIABLE = 34  # 1/h, shed cells that were not viable
-N_RATES = 35
+R_ADAPT = 35           # share of sensitive divisions that produce drug-adapted cells under treatment
+R_OMENTUM = 36         # share of cells implanting from a cavity that land on its second lining
+R_DOUBLING_REF = 37    # cells: size at which a vascular tumour doubles in the type's doubling time
+N_RATES = 38
 
 # --- counters (cumulative) ------------------------------------------------------------------------
 C_SHED = 0             # cells shed by the primary (and metastases), viable or not

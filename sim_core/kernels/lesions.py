@@ -1,16 +1,23 @@
-"""Lesions: founding micrometastases, their regression or angiogenic switch, and tumour growth.
+"""Lesions: founding micrometastases, their regression, angiogenic dormancy and switch, and growth.
 
-A micrometastasis grows to the avascular cap and either dies out or switches on angiogenesis and
-becomes a vascularised macrometastasis that grows by a Gompertz law. Each lesion draws its random
-numbers from its own stable id, so the result does not depend on array order or threads.
+A micrometastasis (avascular) grows logistically towards its balanced size, where proliferation
+equals death (angiogenic dormancy, Holmgren 1995). While it still grows it may die out: the hazard
+of regression is a fixed amount per doubling of its size, so a colony that doubles quickly is as
+likely to reach balance as one that doubles slowly. At any size it may switch on angiogenesis, at
+a hazard per doubling time of its tumour type, times its organ's soil and the anti-angiogenic
+multiplier. A switched lesion is a vascularised macrometastasis that grows by a Gompertz law; under
+anti-angiogenic treatment its sensitive cells grow more slowly and drug-adapted cells (which arise
+in proportion to sensitive divisions) take over: resistance is the outgrowth of adapted cells, not a
+timer. Each lesion draws its random numbers from its own stable id, so the result does not depend
+on array order or threads.
 """
 
 import math
 
 from ._jit import jit
 from .layout import (C_BORN, C_DIED_LESION, C_FOUNDER_CELLS, C_MACRO, C_MICRO, C_MICRO_REGRESSED,
-                     N_ROUTES, NEED_LESIONS, OK, R_CAP, R_GROWTH, R_MAX_CELLS, R_REGRESS, R_SWITCH,
-                     R_VASC_GROWTH)
+                     N_ROUTES, NEED_LESIONS, OK, R_AA_MULT, R_ADAPT, R_CAP, R_GROWTH, R_MAX_CELLS,
+                     R_DOUBLING_REF, R_REGRESS, R_SWITCH)
 from .rng import make_key, uniform
 
 STREAM_SPAWN = 3
@@ -32,8 +39,47 @@ def gompertz(cells, rate_ref, n_ref, n_max, dt):
 
 
 @jit
+def logistic(cells, rate, cap, dt):
+    """Logistic growth at ``rate`` per day (when small) towards ``cap``; exact over ``dt``."""
+    if rate <= 0.0 or cells <= 0.0:
+        return cells
+    if cells >= cap:
+        return cells
+    return cap / (1.0 + (cap / cells - 1.0) * math.exp(-rate * dt))
+
+
+@jit
+def treated_growth(cells, resistant, rate, mult, adapt, n_ref, n_max, dt):
+    """One step of a vascularised tumour under an anti-angiogenic multiplier ``mult`` (1 = none).
+
+    Sensitive cells grow at ``rate * mult``, adapted ones at ``rate``; while ``mult < 1`` a share
+    ``adapt`` of the sensitive cells' divisions produce adapted cells. Returns (cells, resistant
+    fraction). With ``mult == 1`` this is plain Gompertz growth and the fraction is unchanged.
+    """
+    if cells <= 0.0:
+        return cells, resistant
+    eff = mult + (1.0 - mult) * resistant
+    after = gompertz(cells, rate * eff, n_ref, n_max, dt)
+    if mult >= 1.0:
+        return after, resistant
+    grow = math.log(after / cells)          # log growth of the whole lesion this step
+    g_s = grow * mult / eff                 # of its sensitive cells
+    g_r = grow / eff                        # of its adapted cells
+    sens = cells * (1.0 - resistant)
+    res = cells * resistant
+    sens_after = sens * math.exp(g_s)
+    new_res = adapt * max(sens_after - sens, 0.0)
+    res_after = res * math.exp(g_r) + new_res
+    sens_after -= new_res
+    total = sens_after + res_after
+    if total <= 0.0:
+        return after, resistant
+    return total, res_after / total
+
+
+@jit
 def spawn_lesions(spawn, t_days, dt_days, les_state, les_comp, les_route, les_cells, les_born,
-                  les_switch, les_id, free_stack, n_free, next_id, counters, seed, step, ctr):
+                  les_switch, les_res, les_id, free_stack, n_free, next_id, counters, seed, step, ctr):
     """Found one micrometastasis per dividing cell in ``spawn`` (emptied as it goes).
 
     Returns ``NEED_LESIONS`` when slots run out; the caller grows the table and calls again.
@@ -54,6 +100,7 @@ def spawn_lesions(spawn, t_days, dt_days, les_state, les_comp, les_route, les_ce
                 les_born[i] = t_days + uniform(key, ctr[0]) * dt_days
                 ctr[0] += 1
                 les_switch[i] = -1.0
+                les_res[i] = 0.0
                 les_id[i] = next_id[0]
                 next_id[0] += 1
                 spawn[c, k] -= 1
@@ -63,31 +110,40 @@ def spawn_lesions(spawn, t_days, dt_days, les_state, les_comp, les_route, les_ce
 
 
 @jit
-def grow_lesions(dt_days, t_days, les_state, les_comp, les_cells, les_switch, les_id, free_stack,
-                 n_free, soil, counters, rates, seed, step):
-    """One step of every lesion: regression or switch of micrometastases, then growth.
+def grow_lesions(dt_days, t_days, les_state, les_comp, les_cells, les_switch, les_res, les_id,
+                 free_stack, n_free, soil, counters, rates, seed, step):
+    """One step of every lesion: growth, then regression or switch of micrometastases.
 
-    The switch hazard is multiplied by the soil of the lesion's organ: a good soil helps a
-    micrometastasis recruit vessels and grow, as it helps a cell start dividing (science 1.9).
+    A micrometastasis grows logistically towards the balanced size; the regression hazard
+    integrated over the step is ``R_REGRESS`` times the log of its growth in the step (so it
+    vanishes at balance); the switch hazard is ``R_SWITCH`` per day times the organ's soil. Both
+    compete over the step. Macrometastases grow under the anti-angiogenic multiplier with their
+    adapted fraction (``treated_growth``).
     """
     key = make_key(seed, STREAM_LESIONS, step)
-    h_r = rates[R_REGRESS]
+    h_reg = rates[R_REGRESS]
     cap = rates[R_CAP]
-    r_avasc = rates[R_GROWTH]
-    r_vasc = rates[R_VASC_GROWTH]
+    r = rates[R_GROWTH]
     n_max = rates[R_MAX_CELLS]
+    mult = rates[R_AA_MULT]
+    adapt = rates[R_ADAPT]
+    n_ref = rates[R_DOUBLING_REF]
     for i in range(les_state.shape[0]):
         s = les_state[i]
         if s == 0:
             continue
         before = les_cells[i]
         if s == MICRO:
+            after = logistic(before, r, cap, dt_days)
             ctr = les_id[i] * 4
-            h_s = rates[R_SWITCH] * soil[les_comp[i]]
-            h = h_r + h_s
-            if h > 0.0 and uniform(key, ctr) < -math.expm1(-h * dt_days):
-                if uniform(key, ctr + 1) * h < h_r:
-                    counters[C_DIED_LESION] += before
+            a_reg = h_reg * math.log(after / before)
+            a_sw = rates[R_SWITCH] * soil[les_comp[i]] * dt_days
+            a = a_reg + a_sw
+            les_cells[i] = after
+            counters[C_BORN] += after - before
+            if a > 0.0 and uniform(key, ctr) < -math.expm1(-a):
+                if uniform(key, ctr + 1) * a < a_reg:
+                    counters[C_DIED_LESION] += after
                     counters[C_MICRO_REGRESSED] += 1
                     les_state[i] = 0
                     les_cells[i] = 0.0
@@ -96,12 +152,10 @@ def grow_lesions(dt_days, t_days, les_state, les_comp, les_cells, les_switch, le
                     continue
                 les_state[i] = MACRO
                 les_switch[i] = t_days + uniform(key, ctr + 2) * dt_days
+                les_res[i] = 0.0
                 counters[C_MACRO] += 1
-        if les_state[i] == MICRO:
-            after = before * math.exp(r_avasc * dt_days)
-            if after > cap:
-                after = max(cap, before)
-        else:
-            after = gompertz(before, r_vasc, cap, n_max, dt_days)
+            continue
+        after, res = treated_growth(before, les_res[i], r, mult, adapt, n_ref, n_max, dt_days)
         les_cells[i] = after
+        les_res[i] = res
         counters[C_BORN] += after - before

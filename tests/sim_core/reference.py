@@ -100,8 +100,8 @@ def leave_pool(n, h_die, h_out, dt, rs):
     return gone - out, out
 
 
-def update_beds(dt_h, comp_kind, arrest_class, implants_into, soil, arr_s, arr_c, doomed, dormant,
-                floating, extravasated_cum, spawn, counters, r, seed, step):
+def update_beds(dt_h, comp_kind, arrest_class, implants_into, implants_also, soil, arr_s, arr_c, doomed,
+                dormant, floating, extravasated_cum, spawn, counters, r, seed, step):
     """Cells held in organs, one step; arrays are lists/ndarrays changed in place."""
     from sim_core.kernels import layout as L
 
@@ -115,6 +115,10 @@ def update_beds(dt_h, comp_kind, arrest_class, implants_into, soil, arr_s, arr_c
             floating[c] -= died + imp
             counters[L.C_DIED_CAVITY] += died
             counters[L.C_IMPLANTED] += imp
+            if imp > 0 and implants_also[c] >= 0:
+                also = rs.binomial(imp, r[L.R_OMENTUM])
+                implanted[implants_also[c]] += also
+                imp -= also
             if implants_into[c] >= 0:
                 implanted[implants_into[c]] += imp
     kill_by_class = {1: (L.R_KILL_LUNG, L.R_EX_LUNG), 2: (L.R_KILL_LIVER, L.R_EX),
@@ -170,23 +174,49 @@ def gompertz(cells, rate_ref, n_ref, n_max, dt):
     return math.exp(math.log(n_max) - (math.log(n_max) - math.log(cells)) * math.exp(-alpha * dt))
 
 
-def grow_lesions(dt_days, t_days, state, comp, cells, switch, lid, free, soil, counters, r, seed, step):
+def logistic(cells, rate, cap, dt):
+    if rate <= 0 or cells <= 0 or cells >= cap:
+        return cells
+    return cap / (1 + (cap / cells - 1) * math.exp(-rate * dt))
+
+
+def treated_growth(cells, res, rate, mult, adapt, n_ref, n_max, dt):
+    """Sensitive cells at rate * mult, drug-adapted ones at rate; adapted cells arise from a share
+    ``adapt`` of sensitive divisions while treated."""
+    eff = mult + (1 - mult) * res
+    after = gompertz(cells, rate * eff, n_ref, n_max, dt)
+    if mult >= 1:
+        return after, res
+    grow = math.log(after / cells)
+    sens, adapted = cells * (1 - res), cells * res
+    sens_after = sens * math.exp(grow * mult / eff)
+    new = adapt * max(sens_after - sens, 0.0)
+    adapted_after = adapted * math.exp(grow / eff) + new
+    sens_after -= new
+    total = sens_after + adapted_after
+    return total, adapted_after / total
+
+
+def grow_lesions(dt_days, t_days, state, comp, cells, switch, res, lid, free, soil, counters, r, seed, step):
     """Lesions, one step. ``free`` is a Python list used as a stack."""
     from sim_core.kernels import layout as L
 
     key = make_key(seed, 5, step)
-    h_r = r[L.R_REGRESS]
     for i in range(len(state)):
         if state[i] == 0:
             continue
         before = cells[i]
         if state[i] == 1:
+            after = logistic(before, r[L.R_GROWTH], r[L.R_CAP], dt_days)
+            cells[i] = after
+            counters[L.C_BORN] += after - before
             ctr = int(lid[i]) * 4
-            h_s = r[L.R_SWITCH] * soil[comp[i]]
-            h = h_r + h_s
-            if h > 0 and uniform(key, ctr) < -math.expm1(-h * dt_days):
-                if uniform(key, ctr + 1) * h < h_r:
-                    counters[L.C_DIED_LESION] += before
+            a_reg = r[L.R_REGRESS] * math.log(after / before)
+            a_sw = r[L.R_SWITCH] * soil[comp[i]] * dt_days
+            a = a_reg + a_sw
+            if a > 0 and uniform(key, ctr) < -math.expm1(-a):
+                if uniform(key, ctr + 1) * a < a_reg:
+                    counters[L.C_DIED_LESION] += after
                     counters[L.C_MICRO_REGRESSED] += 1
                     state[i] = 0
                     cells[i] = 0.0
@@ -194,13 +224,11 @@ def grow_lesions(dt_days, t_days, state, comp, cells, switch, lid, free, soil, c
                     continue
                 state[i] = 2
                 switch[i] = t_days + uniform(key, ctr + 2) * dt_days
+                res[i] = 0.0
                 counters[L.C_MACRO] += 1
-        if state[i] == 1:
-            after = before * math.exp(r[L.R_GROWTH] * dt_days)
-            if after > r[L.R_CAP]:
-                after = max(r[L.R_CAP], before)
-        else:
-            after = gompertz(before, r[L.R_VASC_GROWTH], r[L.R_CAP], r[L.R_MAX_CELLS], dt_days)
+            continue
+        after, res[i] = treated_growth(before, res[i], r[L.R_GROWTH], r[L.R_AA_MULT], r[L.R_ADAPT],
+                                       r[L.R_DOUBLING_REF], r[L.R_MAX_CELLS], dt_days)
         cells[i] = after
         counters[L.C_BORN] += after - before
 

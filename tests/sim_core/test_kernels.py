@@ -23,6 +23,7 @@ def random_rates(r: np.random.Generator) -> np.ndarray:
         rates[i] = r.uniform(0.3, 0.99)
     rates[L.R_CAP] = 1e5
     rates[L.R_MAX_CELLS] = 1e9
+    rates[L.R_DOUBLING_REF] = 1e6
     rates[L.R_CLUSTER_PROT] = r.uniform(0.05, 1.0)
     return rates
 
@@ -79,9 +80,9 @@ def test_update_beds_matches_reference(trial):
     counters = np.zeros(L.N_COUNTERS)
     k_pools = [p.copy() for p in pools]
     k_float, k_ex, k_cnt = floating.copy(), ex_cum.copy(), counters.copy()
-    update_beds(2.5, g.kind, g.arrest_class, g.implants_into, soil, k_pools[0], k_pools[1], k_pools[2],
+    update_beds(2.5, g.kind, g.arrest_class, g.implants_into, g.implants_also, soil, k_pools[0], k_pools[1], k_pools[2],
                 k_pools[3], k_float, k_ex, k_pools[4], k_cnt, rates, 77, trial, np.zeros(1, np.int64))
-    ref.update_beds(2.5, g.kind, g.arrest_class, g.implants_into, soil, pools[0], pools[1], pools[2],
+    ref.update_beds(2.5, g.kind, g.arrest_class, g.implants_into, g.implants_also, soil, pools[0], pools[1], pools[2],
                     pools[3], floating, ex_cum, pools[4], counters, rates, 77, trial)
     for a, b in zip(k_pools, pools):
         np.testing.assert_array_equal(a, b)
@@ -95,23 +96,27 @@ def test_update_beds_matches_reference(trial):
 def test_grow_lesions_matches_reference(trial):
     r = np.random.default_rng(100 + trial)
     rates = random_rates(r)
-    rates[L.R_REGRESS], rates[L.R_SWITCH] = 0.4, 0.2
+    rates[L.R_REGRESS], rates[L.R_SWITCH] = 0.6, 0.2
+    rates[L.R_AA_MULT] = (1.0, 0.6, 1.0, 0.5)[trial]      # treatment on in two trials
+    rates[L.R_ADAPT] = 0.05
     m = 300
     state = r.integers(0, 3, m).astype(np.int8)
     cells = np.where(state > 0, r.uniform(1, 2e5, m), 0.0)
     switch = np.full(m, -1.0)
+    res = np.where(state == 2, r.uniform(0, 0.5, m), 0.0)
     lid = np.arange(m, dtype=np.int64) * 3 + trial
     free_k = np.zeros(m, np.int64)
     n_free = np.zeros(1, np.int64)
     cnt_k = np.zeros(L.N_COUNTERS)
-    s2, c2, w2, cnt_r, free_r = state.copy(), cells.copy(), switch.copy(), np.zeros(L.N_COUNTERS), []
+    s2, c2, w2, e2, cnt_r, free_r = state.copy(), cells.copy(), switch.copy(), res.copy(), np.zeros(L.N_COUNTERS), []
     comp = r.integers(0, 7, m).astype(np.int32)
     soil = r.uniform(0.1, 3.0, 7)
-    grow_lesions(1.5, 10.0, state, comp, cells, switch, lid, free_k, n_free, soil, cnt_k, rates, 5, trial)
-    ref.grow_lesions(1.5, 10.0, s2, comp, c2, w2, lid, free_r, soil, cnt_r, rates, 5, trial)
+    grow_lesions(1.5, 10.0, state, comp, cells, switch, res, lid, free_k, n_free, soil, cnt_k, rates, 5, trial)
+    ref.grow_lesions(1.5, 10.0, s2, comp, c2, w2, e2, lid, free_r, soil, cnt_r, rates, 5, trial)
     np.testing.assert_array_equal(state, s2)
     np.testing.assert_allclose(cells, c2, rtol=1e-12)
     np.testing.assert_array_equal(switch, w2)
+    np.testing.assert_allclose(res, e2, rtol=1e-12, atol=1e-15)
     assert list(free_k[: n_free[0]]) == free_r
     np.testing.assert_allclose(cnt_k, cnt_r, rtol=1e-12)
     assert cnt_k[L.C_MACRO] > 0 and cnt_k[L.C_MICRO_REGRESSED] > 0
@@ -237,12 +242,13 @@ def test_spawn_lesions_matches_reference():
     spawn[1, 0], spawn[3, 4], spawn[4, 3] = 3, 1, 2
     m = 16
     cols = dict(state=np.zeros(m, np.int8), comp=np.zeros(m, np.int32), route=np.zeros(m, np.int8),
-                cells=np.zeros(m), born=np.zeros(m), switch=np.zeros(m), lid=np.full(m, -1, np.int64))
+                cells=np.zeros(m), born=np.zeros(m), switch=np.zeros(m), res=np.zeros(m),
+                lid=np.full(m, -1, np.int64))
     free_stack = np.arange(m - 1, -1, -1).astype(np.int64)
     n_free, next_id, cnt = np.array([m], np.int64), np.array([7], np.int64), np.zeros(L.N_COUNTERS)
     s2 = spawn.copy()
     assert spawn_lesions(spawn, 2.0, 0.5, cols["state"], cols["comp"], cols["route"], cols["cells"],
-                         cols["born"], cols["switch"], cols["lid"], free_stack, n_free, next_id, cnt, 9, 3,
+                         cols["born"], cols["switch"], cols["res"], cols["lid"], free_stack, n_free, next_id, cnt, 9, 3,
                          np.zeros(1, np.int64)) == L.OK
     made = ref.spawn_lesions(s2, 2.0, 0.5, list(range(m - 1, -1, -1)), [7], 9, 3)
     assert spawn.sum() == 0 and s2.sum() == 0 and len(made) == 6 == cnt[L.C_MICRO]
@@ -258,7 +264,7 @@ def test_spawn_lesions_asks_for_room_and_resumes():
     spawn[1, 1] = 5
     m = 3
     arrays = [np.zeros(m, np.int8), np.zeros(m, np.int32), np.zeros(m, np.int8), np.zeros(m), np.zeros(m),
-              np.zeros(m), np.full(m, -1, np.int64)]
+              np.zeros(m), np.zeros(m), np.full(m, -1, np.int64)]
     free_stack = np.arange(m - 1, -1, -1).astype(np.int64)
     n_free = np.array([m], np.int64)
     status = spawn_lesions(spawn, 0.0, 1.0, *arrays, free_stack, n_free, np.array([0], np.int64),
