@@ -4,7 +4,7 @@ Pure numpy/numba; never imports Qt. Public names are re-exported here; the windo
 validation all go through them.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .jit_cache import allow_uncached_kernels
 

@@ -1,8 +1,20 @@
-"""Every model parameter, once: value, unit, range, slider step and the source of its default.
+"""Every model parameter, once: value, unit, range, slider step, basis and the source of its default.
 
 Sliders, ``seedsoil-sim params``, scenario validation and ``sim_core/README.md`` are all generated
-from ``SPECS``. Source tags such as "science 1.7" point at rows of ``shared/science.md``; "fit" marks
-values calibrated through the model against a validation target (the target is named).
+from ``SPECS``. A source names its references by key in square brackets (``[coumans2013]``), each
+of which resolves in ``references.py``. ``basis`` says where a default comes from:
+
+- ``measured``: a published figure, used as read;
+- ``derived``: arithmetic on published figures (the arithmetic is in the doc);
+- ``fitted``: calibrated through the model against the named target (``seedsoil-sim calibrate``
+  for the shared soils and routing values, which live in ``fitted_values.py``; per-primary fitted
+  values live in the preset files);
+- ``assumption``: no source gives it; a plausible value with a range to explore;
+- ``control``: a treatment, an experiment or a switch, not a property of the body.
+
+``RULES`` lists the model's rules and says which are mechanism (the behaviour follows from the
+biology the rule states) and which are phenomenology (a curve that reproduces an observation
+without saying why).
 """
 
 from __future__ import annotations
@@ -10,8 +22,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .body_graph import CATEGORIES
+from .body_graph import SOIL_KEYS
 from .errors import InputError
+from .fitted_values import FITTED
 
 
 @dataclass(frozen=True)
@@ -25,155 +38,266 @@ class ParamSpec:
     doc: str
     log: bool = False    # a slider for this parameter should be logarithmic
     label: str = ""      # short label for sliders
+    basis: str = "assumption"
 
     @property
     def title(self) -> str:
         return self.label or self.path.split(".")[-1].replace("_", " ")
 
+    @property
+    def stderr(self) -> float:
+        """Standard error of a fitted shared value (of its log for factors), 0 if none."""
+        return FITTED.get(self.path, (0.0, 0.0))[1]
 
+
+BASES = ("measured", "derived", "fitted", "assumption", "control")
 _S: list[ParamSpec] = []
 
 
-def _p(path, default, lo, hi, unit, source, doc, log=False, label=""):
-    _S.append(ParamSpec(path, float(default), float(lo), float(hi), unit, source, doc, log, label))
+def _p(path, default, lo, hi, unit, basis, source, doc, log=False, label=""):
+    if basis not in BASES:
+        raise ValueError(basis)
+    if path in FITTED:
+        default = FITTED[path][0]
+    _S.append(ParamSpec(path, float(default), float(lo), float(hi), unit, source, doc, log, label, basis))
 
 
 # --- the primary tumour -------------------------------------------------------------------------
-_p("primary.initial_cells", 1e8, 1e3, 1e11, "cells", "science 9.1, 7.7",
-   "Cells in the primary when a patient run starts (1e8 = about 1 g, a 1-cm tumour at 1e8 cells/g).", log=True)
-_p("primary.doubling_days", 51.0, 5.0, 400.0, "days", "science 7.5 (Coumans 2013: 1.7 months)",
-   "Volume doubling time of vascularised tumour (primary and macrometastases) while small.", log=True,
+_p("primary.initial_cells", 1e6, 1e3, 1e11, "cells", "derived",
+   "[coumans2013] 2.7 mm, below which removal keeps the 5-year risk near 1 %; [delmonte2009] 1e8 cells/cm3",
+   "Cells in the primary when a run starts: 1e6 is a 2.7-mm tumour, small enough that hardly any "
+   "spread has happened yet.", log=True)
+_p("primary.doubling_days", 51.0, 0.5, 1000.0, "days", "measured", "[coumans2013] 1.7 months (breast)",
+   "Volume doubling time of the tumour type while small; metastases grow at the primary's pace. "
+   "Every rate of a lesion's life is counted per doubling of its type, so a mouse tumour that "
+   "doubles in a day lives the same life as a human one fifty times faster.", log=True,
    label="doubling time")
-_p("primary.max_cells", 1e11, 1e8, 1e13, "cells", "science 9.2 (1 kg at 1e8 cells/g)",
+_p("primary.doubling_ref_cells", 1e8, 1e2, 1e11, "cells", "measured",
+   "[coumans2013] [peer1993] clinical doubling times are measured on tumours of about 1 cm",
+   "Size at which a vascularised tumour doubles in the doubling time (Gompertz growth is faster "
+   "below it and slower above).", log=True)
+_p("primary.max_cells", 1e11, 1e8, 1e13, "cells", "derived", "[coumans2013] 1e12 cells ~ 1 kg at 1e9/g; 1 kg at 1e8/g",
    "Gompertz plateau of any one vascularised tumour.", log=True)
-_p("primary.cells_per_g", 1e8, 1e8, 1e9, "cells/g", "science 9.1 (Del Monte 2009)",
-   "Cell density of carcinoma tissue; converts cells to grams for shedding.", log=True)
-_p("primary.doubling_cv", 0.5, 0.0, 1.5, "1", "science 7.5 (1.7 +/- 0.9 months)",
+_p("primary.cells_per_g", 1e8, 1e8, 1e9, "cells/g", "measured", "[delmonte2009]",
+   "Cell density of tumour tissue (about 1 g per cm3); converts cells to grams and millimetres.", log=True)
+_p("primary.doubling_cv", 0.5, 0.0, 1.5, "1", "measured", "[coumans2013] 1.7 +/- 0.9 months",
    "Patient-to-patient coefficient of variation of the doubling time (virtual cohorts).")
 
+# --- the patient -------------------------------------------------------------------------------
+_p("patient.lethal_cells", 1e12, 1e9, 1e13, "cells", "measured",
+   "[coumans2013] N_max 1e12 cells",
+   "Total tumour burden (primary and metastases) at which the patient dies: a cohort patient is "
+   "examined then, and a run notes the day.", log=True)
+
 # --- shedding -----------------------------------------------------------------------------------
-_p("shedding.rate_per_g_day", 3.5e6, 1e3, 1e8, "cells/g/day", "science 2.1 (Butler & Gullino 1975, rat)",
+_p("shedding.rate_per_g_day", 3.5e6, 1e2, 1e8, "cells/g/day", "fitted",
+   "[butler1975] 3.5e6 in the rat (the default); human presets: fitted to metastases per patient [disibio2008]",
    "Cells a gram of tumour sheds into its drainage each day.", log=True, label="shedding")
-_p("shedding.viable_fraction", 7e-5, 1e-8, 1.0, "1", "science A / 1.13 (Coumans 2013 gap, ~7e-5)",
+_p("shedding.patient_sd", 1.0, 0.0, 2.0, "log units", "fitted",
+   "fitted to all rows of [disibio2008]: some tumours shed far more than others of the same type",
+   "Patient-to-patient standard deviation of the log of the shedding rate (virtual cohorts; the "
+   "factor has mean 1).")
+_p("shedding.viable_fraction", 7e-5, 1e-8, 1.0, "1", "derived",
+   "[coumans2013] 1 metastasis per 6e7 shed cells, against [luzzi1998] 2.5e-4 per arrested cell: the gap, ~7e-5",
    "Shed cells still able to survive once detached; the rest die of anoikis within minutes.", log=True,
    label="viable when shed")
-_p("shedding.lymph_fraction", 0.3, 0.0, 1.0, "1", "assumption (science 6: carcinomas spread by lymph first)",
+_p("shedding.lymph_fraction", 0.3, 0.0, 1.0, "1", "fitted",
+   "per preset, fitted to its regional-node share [disibio2008]; carcinomas and melanoma spread by lymph "
+   "first, sarcomas and renal carcinomas by blood [fong1993]",
    "Share of shed cells that enter lymphatics rather than veins.")
-_p("shedding.cavity_fraction", 0.0, 0.0, 1.0, "1", "assumption (science 6, transcoelomic route)",
-   "Share of shed cells that fall into a body cavity (ovary, stomach: peritoneum).")
-_p("shedding.cluster_fraction", 0.03, 0.0, 0.5, "1", "assumption (Aceto 2014, science 2.6: clusters are a few % of CTC events)",
+_p("shedding.cavity_fraction", 0.0, 0.0, 1.0, "1", "fitted",
+   "per preset with a serosal surface, fitted to its cavity-lining share [disibio2008]",
+   "Share of shed cells that fall into a body cavity (ovary, stomach: peritoneum; lung: pleura).")
+_p("shedding.cluster_fraction", 0.03, 0.0, 0.5, "1", "assumption", "[aceto2014] clusters are a few % of CTC events",
    "Share of viable shed cells that leave as multicellular clusters rather than singly.")
-_p("shedding.cluster_cells", 5.0, 2.0, 50.0, "cells", "assumption (science 2.6-2.7)",
+_p("shedding.cluster_cells", 5.0, 2.0, 50.0, "cells", "assumption", "[aceto2014]",
    "Mean cells per circulating tumour-cell cluster.", label="cluster size")
-_p("shedding.from_metastases", 0.0, 0.0, 1.0, "1", "assumption (DESIGN: optional seeding from metastases)",
-   "Macrometastases shed like the primary, times this factor (0 = off).")
+_p("shedding.from_metastases", 0.0, 0.0, 1.0, "1", "fitted",
+   "fitted to all rows of [disibio2008] (metastases seed metastases: colorectal lung metastases follow liver ones)",
+   "Vascularised metastases shed like the primary, times this factor.")
 
 # --- attrition in transit -----------------------------------------------------------------------
-_p("transit.attrition", 1.0, 0.0, 10.0, "x", "slider (science C)",
+_p("transit.attrition", 1.0, 0.0, 10.0, "x", "control", "slider",
    "Multiplies every death hazard of cells in vessels and of arrested cells in capillaries.",
    label="attrition")
-_p("transit.anoikis_per_h", 0.3, 0.0, 20.0, "1/h", "science 1.6 (Koop 1995: little death in circulation)",
-   "Death by detachment (anoikis) of a single cell in blood or lymph.")
-_p("transit.nonviable_death_per_h", 60.0, 1.0, 3600.0, "1/h", "assumption (anoikis within minutes of detachment)",
+_p("transit.anoikis_per_h", 0.3, 0.0, 20.0, "1/h", "assumption", "[koop1995] little death in circulation",
+   "Death by detachment (anoikis) of a single viable cell in blood or lymph.")
+_p("transit.nonviable_death_per_h", 60.0, 1.0, 3600.0, "1/h", "assumption",
+   "anoikis within minutes of detachment [coumans2013]",
    "Death of shed cells that were not viable: they are gone within minutes, mostly before the first capillary bed.",
    log=True)
-_p("transit.shear_per_h", 0.2, 0.0, 20.0, "1/h", "science 1.6, 1.11",
+_p("transit.shear_per_h", 0.2, 0.0, 20.0, "1/h", "assumption", "[koop1995] little death in circulation",
    "Death by shear and deformation of a single cell in blood.")
-_p("transit.immune_per_h", 0.2, 0.0, 20.0, "1/h", "science 1.6 (assumption within 'virtually no destruction')",
+_p("transit.immune_per_h", 0.2, 0.0, 20.0, "1/h", "assumption", "[koop1995] little death in circulation",
    "Death by immune attack (NK cells) of a single cell in blood or lymph.")
-_p("transit.cluster_protection", 0.2, 0.0, 1.0, "x", "assumption (Aceto 2014, science 2.6)",
+_p("transit.cluster_protection", 0.2, 0.0, 1.0, "x", "assumption", "[aceto2014]",
    "Multiplies anoikis and immune hazards of cells travelling in a cluster.")
 
 # --- arrest in capillary beds and nodes ------------------------------------------------------------
-_p("arrest.lung", 0.92, 0.0, 1.0, "1", "science 3.3 (1 - 1/12, Butler & Gullino 1975)",
+_p("arrest.lung", 0.92, 0.0, 1.0, "1", "derived", "[butler1975] 1 - 1/12",
    "Chance a cell arrests in the lung capillaries on one pass.")
-_p("arrest.liver", 0.87, 0.0, 1.0, "1", "science 1.1 (Luzzi 1998, 90 min)",
+_p("arrest.liver", 0.87, 0.0, 1.0, "1", "measured", "[luzzi1998] 90 min",
    "Chance a cell arrests in the liver sinusoids on one pass.")
-_p("arrest.bed", 0.90, 0.0, 1.0, "1", "science 1.10 (first capillary bed met; assumption)",
+_p("arrest.bed", 0.90, 0.0, 1.0, "1", "assumption", "[chambers2002] first capillary bed met",
    "Chance a cell arrests in any other capillary bed on one pass.")
-_p("arrest.node", 0.70, 0.0, 1.0, "1", "assumption (science H: not found)",
+_p("arrest.node", 0.7, 0.02, 0.999, "1", "fitted", "fitted to the regional/distant node split of [disibio2008]",
    "Chance a lymph-borne cell is held in a lymph-node basin on one pass.")
+_p("routing.plexus_share", 0.1, 0.0, 0.9, "1", "fitted",
+   "[batson1940] the route; its share fitted to [disibio2008] (bone in pelvic primaries)",
+   "Share of a pelvic primary's venous blood that enters the vertebral venous plexus (prostate, "
+   "rectum, uterus, cervix).")
 
 # --- arrested cells: intravascular death or extravasation -------------------------------------------
-_p("bed.kill_lung_per_h", 1.5, 0.0, 20.0, "1/h", "fit: Fidler 1970 (science 1.7, ~1 % alive at 24 h)",
+_p("bed.kill_lung_per_h", 1.5, 0.0, 20.0, "1/h", "fitted", "[fidler1970] ~1 % alive at 24 h (mouse; kept for humans)",
    "Death of cells arrested in lung capillaries (mechanical trauma, NK cells).")
-_p("bed.kill_liver_per_h", 0.002, 0.0, 20.0, "1/h", "fit: Luzzi 1998 (science 1.2, 83 % extravasated by day 3)",
+_p("bed.kill_liver_per_h", 0.002, 0.0, 20.0, "1/h", "fitted", "[luzzi1998] 83 % extravasated by day 3 (mouse)",
    "Death of cells arrested in liver sinusoids.")
-_p("bed.kill_per_h", 0.096, 0.0, 20.0, "1/h", "science C (geometric middle, 10 % alive at 24 h)",
+_p("bed.kill_per_h", 0.096, 0.0, 20.0, "1/h", "derived", "geometric middle of [koop1995] and [fidler1970]: 10 % alive at 24 h",
    "Death of cells arrested in other capillary beds.")
-_p("bed.kill_node_per_h", 0.02, 0.0, 20.0, "1/h", "assumption",
+_p("bed.kill_node_per_h", 0.02, 0.0, 20.0, "1/h", "assumption", "none found",
    "Death of cells held in a lymph node before they settle.")
-_p("bed.extravasation_per_h", 0.06, 0.001, 5.0, "1/h", "science 1.6, C (>80 % out by 24 h; Luzzi 0.042)",
+_p("bed.extravasation_per_h", 0.06, 0.001, 5.0, "1/h", "measured", "[koop1995] > 80 % out by 24 h",
    "Rate at which an arrested cell crosses the vessel wall into tissue.")
-_p("bed.extravasation_lung_per_h", 0.02, 0.001, 5.0, "1/h", "fit: Fidler 1970 (science 1.7)",
+_p("bed.extravasation_lung_per_h", 0.02, 0.001, 5.0, "1/h", "fitted", "[fidler1970] (mouse)",
    "Extravasation rate in the lungs.")
 
 # --- fate after extravasation (Luzzi weights) ----------------------------------------------------
-_p("fate.proliferate", 0.075, 0.0, 1.0, "weight", "fit: Luzzi 1998 (science 1.3, 1 in 40 micrometastases at day 3)",
+_p("fate.proliferate", 0.075, 0.0, 1.0, "weight", "fitted", "[luzzi1998] 1 in 40 micrometastases at day 3",
    "Weight of 'start dividing' among the fates of an extravasated cell (times the organ's soil).")
-_p("fate.dormant", 0.42, 0.0, 1.0, "weight", "science C (Luzzi 1998: 36 % solitary at day 13)",
+_p("fate.dormant", 0.42, 0.0, 1.0, "weight", "derived", "[luzzi1998] 36 % solitary at day 13, of 83 % extravasated",
    "Weight of 'stay dormant' among the fates of an extravasated cell.")
-_p("fate.die", 0.505, 0.0, 1.0, "weight", "science C (p_die = 1 - the others)",
+_p("fate.die", 0.505, 0.0, 1.0, "weight", "derived", "[luzzi1998] what the other two leave",
    "Weight of 'die' among the fates of an extravasated cell.")
-_p("fate.death_per_day", 0.3, 0.0, 10.0, "1/day", "science C (deaths spread over days 3-13)",
+_p("fate.death_per_day", 0.3, 0.0, 10.0, "1/day", "derived", "[luzzi1998] deaths spread over days 3-13",
    "Death rate of extravasated cells that are doomed.")
 
 # --- dormancy -----------------------------------------------------------------------------------
-_p("dormancy.entry", 1.0, 0.0, 10.0, "x", "slider",
+_p("dormancy.entry", 1.0, 0.0, 10.0, "x", "control", "slider",
    "Multiplies the dormant weight: more or fewer extravasated cells fall asleep.", label="dormancy")
-_p("dormancy.wake_per_year", 1.5e-3, 0.0, 1.0, "1/year", "science E (illustration: Pan 2017 hazard / D q)",
-   "Rate at which a dormant cell re-awakens and starts a micrometastasis.", log=True, label="re-awakening")
+_p("dormancy.wake_per_year", 1.5e-3, 0.0, 1.0, "1/year", "assumption",
+   "[meng2004] dormant disease lasts decades; [pan2017] a steady late hazard; no per-cell rate is published",
+   "Rate at which a solitary dormant cell re-awakens and starts a micrometastasis.", log=True,
+   label="re-awakening")
 
 # --- micrometastases and the angiogenic switch ----------------------------------------------------
-_p("micro.regress_per_day", 0.4, 0.0, 5.0, "1/day", "science C (most micrometastases gone in ~10 days)",
-   "Rate at which an avascular micrometastasis dies out.")
-_p("micro.switch_per_day", 0.0016, 0.0, 1.0, "1/day", "fit: Luzzi 1998 (science 1.4, 1 in 100 micro -> macro)",
-   "Rate of the angiogenic switch that lets a micrometastasis grow into a macrometastasis.", log=True)
-_p("micro.cap_cells", 1e6, 1e4, 1e7, "cells", "science 7.1 (Folkman 2000: 0.2-2 mm, 1e5-1e6 cells)",
-   "Largest avascular lesion: without new vessels it stops growing here.", log=True)
+_p("micro.cap_cells", 1e5, 1e2, 1e7, "cells", "measured", "[folkman2000] 0.2-2 mm; [holmgren1995]",
+   "Balanced size of an avascular micrometastasis: there proliferation equals death, and it waits "
+   "(angiogenic dormancy) until it switches on new vessels.", log=True)
+_p("micro.regress_per_doubling", 0.4, 0.0, 5.0, "1/doubling", "fitted",
+   "[luzzi1998] most micrometastases gone by day 13 (B16 doubles in a day [b16growth])",
+   "Hazard that a growing micrometastasis dies out, per doubling of its size (none once balanced).")
+_p("micro.switch_per_doubling", 0.004, 0.0, 1.0, "1/doubling time", "fitted",
+   "[luzzi1998] 1 in 100 micrometastases become macrometastases",
+   "Hazard of the angiogenic switch per doubling time of the tumour type, times the organ's soil.",
+   log=True)
 
 # --- treatments and host -------------------------------------------------------------------------
-_p("antiangio.strength", 0.0, 0.0, 1.0, "x", "slider (science F)",
+_p("antiangio.strength", 0.0, 0.0, 1.0, "x", "control", "slider",
    "Anti-angiogenic treatment dose, 0 = off, 1 = standard dose.", label="anti-angiogenesis")
-_p("antiangio.hazard_ratio", 0.57, 0.05, 1.0, "x", "science F, 7.13-7.14 (PFS HR 0.54-0.60)",
-   "At full dose, switch rate and vascular growth rate are multiplied by this.")
-_p("antiangio.start_day", 0.0, 0.0, 36500.0, "days", "slider",
+_p("antiangio.hazard_ratio", 0.57, 0.05, 1.0, "x", "measured", "[hurwitz2004] HR 0.54, [miller2007] HR 0.60",
+   "At full dose, the switch hazard and the growth of drug-sensitive vascular cells are multiplied by this.")
+_p("antiangio.start_day", 0.0, 0.0, 36500.0, "days", "control", "slider",
    "Day treatment starts (counted from the start of the run).")
-_p("antiangio.resistance_months", 11.0, 0.5, 120.0, "months", "science F, 7.17 (PFS 10.6-11.8 months)",
-   "Mean time for tumours to learn to resist: the effect wanes as exp(-t / this).", label="resistance")
-_p("chemo.lung_factor", 1.0, 1.0, 100.0, "x", "science G, 8.1-8.2 (cyclophosphamide, up to 100x, lung only)",
+_p("antiangio.stop_day", 36500.0, 0.0, 36500.0, "days", "control", "slider",
+   "Day treatment stops; held micrometastases may then switch and grow.")
+_p("antiangio.resistance_months", 11.0, 0.5, 120.0, "months", "measured",
+   "[hurwitz2004] [miller2007] progression-free 10.6-11.8 months on treatment; [bergers2008] adaptation",
+   "Months of full-dose treatment after which drug-adapted cells make up half of a treated tumour; "
+   "sets how often sensitive divisions give rise to adapted cells.", label="resistance")
+_p("chemo.lung_factor", 1.0, 1.0, 100.0, "x", "control", "[carmel1977] up to 100x; lung only [vollmer1984]",
    "Chemotherapy pre-treatment: lung arrest is more likely and early lung death this many times slower.",
    log=True, label="chemo pre-treatment")
-_p("suppressor.strength", 0.0, 0.0, 1.0, "x", "assumption (DESIGN: metastasis suppressor)",
+_p("suppressor.strength", 0.0, 0.0, 1.0, "x", "control", "slider",
    "Metastasis suppressor: cuts the chance an extravasated cell starts to divide; primary growth unchanged.",
    label="suppressor")
-_p("immune.surveillance", 1.0, 0.0, 5.0, "x", "slider",
+_p("immune.surveillance", 1.0, 0.0, 5.0, "x", "control", "slider",
    "Multiplies immune killing in blood, lymph and nodes.", label="immune surveillance")
 
 # --- body cavities ------------------------------------------------------------------------------
-_p("cavity.implant_per_day", 0.1, 0.0, 10.0, "1/day", "assumption (science H: ovary, 73 % peritoneum)",
+_p("cavity.implant_per_day", 0.1, 0.0, 10.0, "1/day", "assumption", "none found",
    "Rate at which a floating cell attaches to the cavity lining.")
-_p("cavity.death_per_day", 1.0, 0.0, 10.0, "1/day", "assumption (anoikis in ascites)",
+_p("cavity.death_per_day", 1.0, 0.0, 10.0, "1/day", "assumption", "anoikis in ascites; none measured",
    "Death rate of cells floating in a body cavity.")
+_p("cavity.omentum_share", 0.3, 0.0, 1.0, "1", "fitted", "fitted to the 'other' column of [disibio2008] (omentum, diaphragm)",
+   "Share of cells implanting from the peritoneal cavity that land on the omentum and serosal surfaces "
+   "rather than the parietal peritoneum.")
 
-# --- soil: Paget's seed-and-soil multipliers per site -----------------------------------------------
-for _cat in CATEGORIES:
-    _p(f"soil.{_cat}", 1.0, 0.0, 1e4, "x", "science I (metastasis share / flow share), fitted per preset to science 5a",
-       f"Multiplies the 'start dividing' weight and the angiogenic switch rate in {_cat.replace('_', ' ')} sites.",
-       log=True)
+# --- surgery ------------------------------------------------------------------------------------
+_p("surgery.at_mm", 0.0, 0.0, 200.0, "mm", "control", "[coumans2013] breast T1 is up to 20 mm",
+   "Remove the primary when its diameter reaches this (0 = never).", label="remove primary at")
+_p("surgery.at_day", 0.0, 0.0, 36500.0, "days", "control", "control",
+   "Remove the primary on this day (0 = never).")
+_p("surgery.wake_factor", 1.0, 1.0, 100.0, "x", "assumption",
+   "[demicheli2004] hypothesis that surgery wakes dormant disease (off by default)",
+   "For 'surgery.boost_months' after surgery, dormant cells wake and micrometastases switch this many times faster.")
+_p("surgery.boost_months", 6.0, 0.0, 60.0, "months", "assumption", "[demicheli2004]",
+   "How long the wake-up after surgery lasts (with surgery.wake_factor > 1).")
+
+# --- what an observer can see ---------------------------------------------------------------------
+_p("detect.autopsy_mm", 3.0, 0.2, 20.0, "mm", "assumption", "[ajcc] macrometastasis > 2 mm; a few mm seen by eye",
+   "Smallest organ metastasis a pathologist finds at autopsy (gross examination).")
+_p("detect.node_mm", 2.0, 0.2, 20.0, "mm", "measured", "[ajcc] a node is positive from 2 mm on a routine section",
+   "Smallest lymph-node metastasis counted at autopsy (nodes are sectioned).")
+_p("detect.clinical_mm", 10.0, 1.0, 50.0, "mm", "measured", "[eisenhauer2009] measurable on CT from 10 mm",
+   "Smallest distant metastasis found in a patient (relapse after surgery).")
+
+# --- soil: Paget's seed and soil ----------------------------------------------------------------------
+_p("soil.weight", 1.0, 0.0, 1.0, "1", "control", "0 = anatomy only [fontclos2020]",
+   "Every soil and affinity is raised to this power: 1 = seed and soil, 0 = blood and lymph flow alone.",
+   label="soil matters")
+for _key in SOIL_KEYS:
+    _p(f"soil.{_key}", 1.0, 1e-4, 1e4, "x", "fitted", "fitted to all rows of [disibio2008], shared by every primary",
+       f"Hospitality of {_key.replace('_', ' ')} tissue for any cancer: multiplies the chance an "
+       "extravasated cell there starts to divide and its micrometastasis' switch hazard.", log=True)
+for _key in SOIL_KEYS:
+    _p(f"affinity.{_key}", 1.0, 1e-3, 1e3, "x", "fitted", "1, or a named seed-organ affinity of a preset (see its file)",
+       f"This cancer's extra liking for {_key.replace('_', ' ')} tissue, on top of the shared soil.", log=True)
 
 SPECS: tuple[ParamSpec, ...] = tuple(_S)
 BY_PATH: dict[str, ParamSpec] = {s.path: s for s in SPECS}
 SLIDERS: tuple[str, ...] = ("transit.attrition", "dormancy.entry", "dormancy.wake_per_year",
                             "antiangio.strength", "antiangio.resistance_months", "chemo.lung_factor",
                             "suppressor.strength", "immune.surveillance", "shedding.rate_per_g_day",
-                            "shedding.cluster_fraction")
+                            "shedding.cluster_fraction", "soil.weight")
+
+#: Parameters of earlier versions, with what replaced them (a scenario naming one gets this hint).
+REMOVED: dict[str, str] = {
+    "soil.lymph_regional": "regional and distant nodes now share 'soil.node'",
+    "soil.lymph_distant": "regional and distant nodes now share 'soil.node'",
+    "micro.regress_per_day": "now 'micro.regress_per_doubling' (per doubling of the tumour type)",
+    "micro.switch_per_day": "now 'micro.switch_per_doubling' (per doubling time of the tumour type)",
+}
+
+#: The model's rules: (rule, mechanism or phenomenology, why).
+RULES: tuple[tuple[str, str, str], ...] = (
+    ("transport along the body graph", "mechanism",
+     "cells go where the blood and lymph take them; first-pass organs follow from anatomy"),
+    ("arrest in the first capillary bed", "mechanism", "cells are larger than capillaries [chambers2002]"),
+    ("death in transit and in capillaries (constant hazards)", "phenomenology",
+     "constant rates reproduce the measured survival fractions, not the cause of each death"),
+    ("fate weights of an extravasated cell, times the soil", "phenomenology",
+     "weights reproduce Luzzi's counts; the soil factor is Paget's idea made a number"),
+    ("logistic growth to a balanced size", "mechanism",
+     "without vessels proliferation comes to equal death [holmgren1995] [folkman2000]"),
+    ("regression per doubling of a growing micrometastasis", "phenomenology",
+     "reproduces Luzzi's loss of micrometastases; the cause (immune, failure to settle) is not modelled"),
+    ("angiogenic switch at a hazard per doubling time", "phenomenology",
+     "a constant hazard; what triggers the switch is not modelled"),
+    ("anti-angiogenic treatment holds micrometastases and slows sensitive cells", "mechanism",
+     "stopping treatment lets held lesions switch; tumours escape by the outgrowth of drug-adapted cells "
+     "[bergers2008], not by a timer"),
+    ("Gompertz growth of vascularised tumours", "phenomenology", "a curve that fits tumour growth"),
+    ("metastases seed metastases", "mechanism", "vascularised lesions shed like the primary"),
+    ("detection thresholds", "mechanism", "a lesion counts when it is large enough for the observer"),
+)
 
 
 def check_value(path: str, value, source: str = "<params>") -> float:
     """Validate one value against its spec; raise ``InputError`` naming the field otherwise."""
     spec = BY_PATH.get(path)
     if spec is None:
+        if path in REMOVED:
+            raise InputError(source, path, f"no longer a parameter: {REMOVED[path]}")
         raise InputError(source, path, "unknown parameter")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InputError(source, path, f"expected a number, got {type(value).__name__}")
@@ -202,7 +326,7 @@ class Params:
         self._v[path] = check_value(path, value, source)
 
     def copy(self) -> "Params":
-        p = Params()
+        p = Params.__new__(Params)
         p._v = dict(self._v)
         return p
 

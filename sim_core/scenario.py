@@ -6,6 +6,7 @@ Loading is strict: unknown keys, wrong types, NaN/inf and out-of-range values ar
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -27,13 +28,14 @@ class ScenarioFile(msgspec.Struct, forbid_unknown_fields=True):
     description: str = ""
     seed: int = 1
     params: dict[str, Any] = {}
+    mix: dict[str, float] = {}
 
 
 class Scenario:
     """A loaded scenario: where the primary is, its seed and its full parameter set."""
 
     def __init__(self, name: str, primary: str, params: Params, seed: int = 1, title: str = "",
-                 description: str = "", source: str = "<scenario>"):
+                 description: str = "", source: str = "<scenario>", mix: dict[str, float] | None = None):
         self.name = name
         self.primary = primary
         self.params = params
@@ -41,10 +43,28 @@ class Scenario:
         self.title = title or name
         self.description = description
         self.source = source
+        #: preset name -> weight: a cohort draws each patient from these presets (a single run
+        #: uses ``primary`` and ``params``, those of the main component)
+        self.mix = dict(mix or {})
 
     def copy(self) -> Scenario:
         return Scenario(self.name, self.primary, self.params.copy(), self.seed, self.title,
-                        self.description, self.source)
+                        self.description, self.source, self.mix)
+
+    def components(self) -> list[tuple[Scenario, float]]:
+        """(scenario, share) of each kind of patient: the mixed presets, each with this scenario's
+        own parameter changes on top, or this scenario alone."""
+        if not self.mix:
+            return [(self, 1.0)]
+        total = sum(self.mix.values())
+        out = []
+        for name, w in self.mix.items():
+            sc = load_scenario(name)
+            for k, v in self.params.differences().items():
+                sc.params.set(k, v, self.source)
+            sc.seed = self.seed
+            out.append((sc, w / total))
+        return out
 
     def to_toml(self) -> str:
         """The scenario as a TOML document holding only non-default parameters."""
@@ -58,11 +78,17 @@ class Scenario:
             groups.setdefault(group, []).append(f"{key} = {value!r}")
         for group, items in groups.items():
             lines += ["", f"[params.{group}]", *items]
+        if self.mix:
+            lines += ["", "[mix]", *(f"{_key(k)} = {float(v)!r}" for k, v in self.mix.items())]
         return "\n".join(lines) + "\n"
 
     def save(self, path: str | Path) -> None:
         """Write atomically: a temporary file in the same folder, then rename over the target."""
         write_atomic(Path(path), self.to_toml().encode("utf-8"))
+
+
+def _key(s: str) -> str:
+    return s if s.replace("_", "").replace("-", "").isalnum() and s.isascii() else _q(s)
 
 
 def _q(s: str) -> str:
@@ -155,7 +181,15 @@ def parse_scenario(text: bytes | str, source: str, primaries: tuple[str, ...] | 
         raise InputError(source, "primary", f"unknown primary site {raw.primary!r}")
     if not 0 <= raw.seed < 2**63:
         raise InputError(source, "seed", "must be between 0 and 2^63-1")
-    return Scenario(raw.name, raw.primary, params, raw.seed, raw.title, raw.description, source)
+    presets = set(list_presets())
+    for k, w in raw.mix.items():
+        if k not in presets:
+            raise InputError(source, f"mix.{k}", f"not a preset (presets: {', '.join(sorted(presets))})")
+        if not (isinstance(w, (int, float)) and math.isfinite(w) and w > 0):
+            raise InputError(source, f"mix.{k}", "the weight must be a positive number")
+        if parse_scenario((presets_dir() / f"{k}.toml").read_bytes(), k).mix:
+            raise InputError(source, f"mix.{k}", "a mixture cannot contain another mixture")
+    return Scenario(raw.name, raw.primary, params, raw.seed, raw.title, raw.description, source, raw.mix)
 
 
 def load_scenario(name_or_path: str | Path, primaries: tuple[str, ...] | None = None) -> Scenario:

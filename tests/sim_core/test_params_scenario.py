@@ -94,3 +94,38 @@ def test_model_readme_parameter_table_is_generated_from_params():
     text = (Path(__file__).resolve().parents[2] / "sim_core" / "README.md").read_text()
     table = text.split("<!-- params:begin -->\n")[1].split("\n<!-- params:end -->")[0]
     assert table == params_markdown(), "regenerate with: seedsoil-sim params --markdown"
+
+
+def test_model_readme_reference_table_is_generated_and_every_source_key_resolves():
+    import re
+    from pathlib import Path
+
+    from sim_core.references import REFERENCES, markdown_table
+
+    text = (Path(__file__).resolve().parents[2] / "sim_core" / "README.md").read_text()
+    table = text.split("<!-- references:begin -->\n")[1].split("\n<!-- references:end -->")[0]
+    assert table == markdown_table(), "regenerate with: seedsoil-sim params --references"
+    from sim_core.calibration import AFFINITIES
+
+    cited = set()
+    for s in SPECS:
+        cited |= set(re.findall(r"\[([a-z0-9_]+)\]", s.source))
+    for a in AFFINITIES:
+        cited |= set(re.findall(r"\[([a-z0-9_]+)\]", a.source))
+    assert cited - set(REFERENCES) == set()
+    assert len(cited) > 20
+
+
+def test_every_parameter_says_where_its_default_comes_from():
+    from sim_core.params import BASES, RULES
+
+    assert {s.basis for s in SPECS} <= set(BASES)
+    fitted = [s.path for s in SPECS if s.basis == "fitted"]
+    assert "soil.liver" in fitted and "routing.plexus_share" in fitted and "arrest.node" in fitted
+    assert {nature for _, nature, _ in RULES} == {"mechanism", "phenomenology"}
+
+
+def test_removed_parameters_name_their_replacement():
+    with pytest.raises(InputError) as err:
+        parse_scenario('name="x"\nprimary="primary:breast"\n[params.soil]\nlymph_regional=1\n', "old.toml")
+    assert "soil.node" in str(err.value) and "old.toml" in str(err.value)
