@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import math
 import os
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 
-from .body_graph import CATEGORIES, KIND_NODE, KIND_ORGAN
 from .engine import Engine, default_graph
 from .errors import InputError
 from .kernels.lesions import MACRO, MICRO
-from .params import BY_PATH
 from .scenario import Scenario
 
 #: Default observation times of an injection experiment (days): 90 min, 1, 3, 10 and 13 days.
@@ -56,7 +52,7 @@ def run_patient(scenario: Scenario, days: float, seed: int | None = None,
 def inject_experiment(scenario: Scenario, vessel: str, cells: int, days: float, seed: int | None = None,
                       organ: str | None = None, times: tuple[float, ...] | None = None,
                       dt_days: float = INJECT_DT_DAYS, cluster_cells: int = 1) -> dict:
-    """Inject cells into a vessel and follow them (the Luzzi / Fidler designs, science §1).
+    """Inject cells into a vessel and follow them (the designs of [luzzi1998] and [fidler1970]).
 
     Fractions are of injected cells, counted in ``organ`` (default: the first capillary bed
     downstream of the vessel, the organ those experiments observed): ``arrested`` and
@@ -87,11 +83,31 @@ def inject_experiment(scenario: Scenario, vessel: str, cells: int, days: float, 
             "injected": int(cells), "days": float(days), "timeline": timeline}
 
 
+#: Lesion sizes as the injection papers counted them: a micrometastasis is a colony of at least
+#: two cells (Luzzi 1998 counted small multicellular colonies at day 3); a macrometastasis is a
+#: vascularised lesion of at least 50 cells; a tumour nodule (Fidler 1970 counted lung nodules) has
+#: at least 1,000 cells (about 0.12 mm at 1e9 cells per cm3).
+MICRO_MIN_CELLS = 2.0
+MACRO_MIN_CELLS = 50.0
+NODULE_MIN_CELLS = 1000.0
+
+
 def _observe(eng: Engine, c: int, injected: int) -> dict:
+    """What the injection papers measured in organ ``c``, per injected cell.
+
+    ``arrested`` and ``extravasated`` are cumulative; ``dormant`` counts solitary non-dividing cells
+    in tissue; ``micrometastases`` are avascular colonies of >= 2 cells, ``macrometastases``
+    vascularised lesions of >= 50 cells, ``nodules`` lesions of >= 1,000 cells; ``labelled`` is the
+    injected cells whose label is still there (solitary cells plus one founder per living lesion),
+    what a radioactive label counts; ``median_macro_cells`` is the median size of macrometastases.
+    """
     po, les = eng.pools, eng.lesions
     here = (les.comp == c) & (les.state > 0)
     alive_here = float(po.alive()[c] + les.cells[here].sum())
     solitary = float(po.dormant[c].sum() + po.doomed[c].sum())
+    micro = here & (les.state == MICRO) & (les.cells >= MICRO_MIN_CELLS)
+    macro = here & (les.state == MACRO) & (les.cells >= MACRO_MIN_CELLS)
+    nodules = here & (les.cells >= NODULE_MIN_CELLS)
     return {
         "t_days": round(eng.t_days, 6),
         "alive": alive_here / injected,
@@ -99,198 +115,14 @@ def _observe(eng: Engine, c: int, injected: int) -> dict:
         "arrested": float(po.arrested_cum[c]) / injected,
         "extravasated": float(po.extravasated_cum[c]) / injected,
         "dormant": solitary / injected,
-        "micrometastases": int(((les.comp == c) & (les.state == MICRO)).sum()) / injected,
-        "macrometastases": int(((les.comp == c) & (les.state == MACRO)).sum()) / injected,
+        "micrometastases": int(micro.sum()) / injected,
+        "macrometastases": int(macro.sum()) / injected,
+        "nodules": int(nodules.sum()) / injected,
+        "labelled": (float(po.alive()[c]) + int(here.sum())) / injected,
+        "median_macro_cells": float(np.median(les.cells[macro])) if macro.any() else 0.0,
     }
 
 
-# --- virtual cohorts ---------------------------------------------------------------------------
-@dataclass
-class PatientResult:
-    involved: np.ndarray          # bool [n compartments]: a micro- or macrometastasis there
-    macro: np.ndarray             # bool [n]
-
-
-def patient_scenario(scenario: Scenario, seed: int, index: int) -> Scenario:
-    """Patient ``index`` of a cohort: its own seed and a doubling time drawn around the preset's."""
-    sc = scenario.copy()
-    rng = np.random.Generator(np.random.Philox(key=[seed, index]))
-    cv = sc.params["primary.doubling_cv"]
-    mean = sc.params["primary.doubling_days"]
-    if cv > 0:
-        s2 = math.log(1.0 + cv * cv)
-        d = mean * math.exp(rng.normal(-0.5 * s2, math.sqrt(s2)))
-        spec = BY_PATH["primary.doubling_days"]
-        sc.params.set("primary.doubling_days", min(max(d, spec.lo), spec.hi))
-    sc.seed = int(rng.integers(0, 2**62))
-    return sc
-
-
-def _run_one(args) -> PatientResult:
-    scenario, seed, index, days = args
-    eng = Engine(patient_scenario(scenario, seed, index), record_every_days=1e9)
-    eng.advance(days, PATIENT_DT_DAYS)
-    les = eng.lesions
-    n = eng.graph.n
-    involved = np.bincount(les.comp[les.state > 0], minlength=n) > 0
-    macro = np.bincount(les.comp[les.state == MACRO], minlength=n) > 0
-    return PatientResult(involved, macro)
-
-
-def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, workers: int | None = None,
-               progress=None, scheduler: str | None = None, keep_patients: bool = False) -> dict:
-    """Many patients, one seed each; the autopsy-style table of where metastases are.
-
-    ``sites`` counts each compartment once per patient; ``categories`` regroups compartments into
-    the columns of DiSibio & French 2008 (science §5a) and also counts each once per patient, which
-    is what ``metastases_per_patient`` sums ("other" organs count one site each, as there).
-    Patients are independent, so they may run in parallel processes, or on the Dask cluster at
-    ``scheduler`` (as ``seedsoil-sim sweep``), without changing any number. ``keep_patients`` adds
-    ``patient_rows``, one flat dict per patient (``write_cohort_rows`` stores them).
-    """
-    if not 1 <= patients <= 100000:
-        raise InputError("cohort", "--patients", "must be between 1 and 100000")
-    if not 0 < years <= 100:
-        raise InputError("cohort", "--years", "must be in (0, 100]")
-    days = years * 365.25
-    jobs = [(scenario, seed, i, days) for i in range(patients)]
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    results: list[PatientResult] = []
-    if scheduler:
-        results = _run_on_dask(jobs, scheduler, progress)
-    elif workers > 1 and patients >= 8:
-        with ProcessPoolExecutor(max_workers=workers) as ex:
-            for i, r in enumerate(ex.map(_run_one, jobs, chunksize=max(1, patients // (4 * workers)))):
-                results.append(r)
-                if progress:
-                    progress((i + 1) / patients)
-    else:
-        for i, job in enumerate(jobs):
-            results.append(_run_one(job))
-            if progress:
-                progress((i + 1) / patients)
-    out = summarise_cohort(scenario, seed, years, results)
-    if keep_patients:
-        out["patient_rows"] = patient_rows(scenario, seed, results)
-    return out
-
-
-def _run_on_dask(jobs: list, scheduler: str, progress=None) -> list[PatientResult]:
-    """Run the patients on an existing Dask scheduler; results come back in patient order."""
-    try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise InputError("cohort", "--scheduler", "needs dask[distributed] (pip install 'seedsoil[sweep]')") from None
-    try:
-        client = Client(scheduler, timeout="20s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError("cohort", "--scheduler", f"cannot reach {scheduler!r} ({exc})") from None
-    try:
-        futures = client.map(_run_one, jobs, pure=False)
-        where = {f.key: i for i, f in enumerate(futures)}
-        results: list = [None] * len(jobs)
-        for n, fut in enumerate(as_completed(futures)):
-            results[where[fut.key]] = fut.result()
-            if progress:
-                progress((n + 1) / len(jobs))
-    finally:
-        client.close()
-    return results
-
-
-def patient_rows(scenario: Scenario, seed: int, results: list[PatientResult]) -> list[dict]:
-    """One flat row per patient: its seed and doubling time, and where it has metastases."""
-    g = default_graph()
-    sites = [c for c in range(g.n) if g.kind[c] in (KIND_ORGAN, KIND_NODE)]
-    rows = []
-    for i, r in enumerate(results):
-        sc = patient_scenario(scenario, seed, i)
-        row = {"patient": i, "seed": sc.seed, "doubling_days": sc.params["primary.doubling_days"],
-               "sites_involved": int(r.involved[sites].sum()), "sites_macro": int(r.macro[sites].sum())}
-        for c in sites:
-            row[f"site:{g.ids[c]}"] = 2 if r.macro[c] else int(bool(r.involved[c]))
-        rows.append(row)
-    return rows
-
-
-def check_cohort_out(path: str) -> None:
-    """Refuse a bad ``--out`` before the cohort runs, not after."""
-    from pathlib import Path
-
-    p = Path(path)
-    if p.suffix.lower() not in (".csv", ".parquet"):
-        raise InputError(str(p), "--out", "the file name must end in .csv or .parquet")
-    if not p.parent.is_dir():
-        raise InputError(str(p), "--out", "the folder does not exist")
-
-
-def write_cohort_rows(scenario: Scenario, rows: list[dict], path: str, seed: int, years: float) -> None:
-    """Store the per-patient rows atomically; ``site:<id>`` is 0 none, 1 micrometastasis only, 2 macro.
-    Parquet keeps the cohort's scenario, seed and version in its schema metadata; CSV in a first
-    comment line."""
-    import io
-    from pathlib import Path
-
-    from . import __version__
-    from .export import write_files_atomic
-
-    p = Path(path)
-    check_cohort_out(path)
-    meta = {"seedsoil_version": __version__, "scenario_toml": scenario.to_toml(), "seed": str(seed),
-            "years": repr(float(years)), "patients": str(len(rows))}
-    cols = list(rows[0]) if rows else ["patient"]
-    if p.suffix.lower() == ".parquet":
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise InputError(str(p), "--out", "Parquet needs pyarrow (pip install pyarrow); use .csv instead") from None
-        table = pa.table({c: [r[c] for r in rows] for c in cols}).replace_schema_metadata(meta)
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink)
-        data = sink.getvalue().to_pybytes()
-    else:
-        buf = io.StringIO()
-        buf.write(f"# seedsoil {__version__} cohort scenario={scenario.name} seed={seed} years={years:g}\n")
-        buf.write(",".join(cols) + "\n")
-        for r in rows:
-            buf.write(",".join(repr(r[c]) if isinstance(r[c], float) else str(r[c]) for c in cols) + "\n")
-        data = buf.getvalue().encode()
-    write_files_atomic({p: data}, "--out")
-
-
-def summarise_cohort(scenario: Scenario, seed: int, years: float, results: list[PatientResult]) -> dict:
-    g = default_graph()
-    n_pat = len(results)
-    involved = np.array([r.involved for r in results])
-    macro = np.array([r.macro for r in results])
-    site_comps = [c for c in range(g.n) if g.kind[c] in (KIND_ORGAN, KIND_NODE)]
-    # category-level involvement: "other" organs stay separate sites
-    cat_sites: dict[str, list[int]] = {}
-    for c in site_comps:
-        cat = g.site_category(c, scenario.primary)
-        key = g.ids[c] if cat == "other" else cat
-        cat_sites.setdefault(key, []).append(c)
-    per_key = {k: involved[:, cs].any(axis=1) for k, cs in cat_sites.items()}
-    total_site_events = sum(int(v.sum()) for v in per_key.values())
-    sites = {}
-    comp_total = int(involved[:, site_comps].sum())
-    for c in site_comps:
-        k = int(involved[:, c].sum())
-        sites[g.ids[c]] = {"name": g.names[c], "category": g.site_category(c, scenario.primary),
-                           "pct_patients": 100.0 * k / n_pat,
-                           "pct_patients_macro": 100.0 * int(macro[:, c].sum()) / n_pat,
-                           "pct_metastases": 100.0 * k / comp_total if comp_total else 0.0}
-    categories = {}
-    for cat in CATEGORIES:
-        keys = [k for k in per_key if (k == cat) or (cat == "other" and k.startswith(("organ:", "node:")))]
-        events = sum(int(per_key[k].sum()) for k in keys)
-        pat = np.zeros(n_pat, bool)
-        for k in keys:
-            pat |= per_key[k]
-        categories[cat] = {"pct_patients": 100.0 * pat.mean() if n_pat else 0.0,
-                           "pct_metastases": 100.0 * events / total_site_events if total_site_events else 0.0}
-    return {"scenario": scenario.name, "seed": seed, "years": years, "patients": n_pat,
-            "metastases_per_patient": total_site_events / n_pat if n_pat else 0.0,
-            "pct_patients_any": 100.0 * float(involved[:, site_comps].any(axis=1).mean()),
-            "sites": sites, "categories": categories}
+# --- virtual cohorts live in ``cohort.py``; these names stay importable from here
+from .cohort import (PatientResult, check_cohort_out, patient_rows, patient_scenario,  # noqa: E402,F401
+                     run_cohort, summarise_cohort, write_cohort_rows)

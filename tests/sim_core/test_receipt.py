@@ -199,14 +199,14 @@ def test_cohort_out_writes_one_row_per_patient(tmp_path, capsys):
                  "--workers", "1", "--out", str(out)]) == 0
     t = pq.read_table(out)
     assert t.num_rows == 4 and t.column("patient").to_pylist() == [0, 1, 2, 3]
-    assert {"seed", "doubling_days", "sites_involved", "site:organ:liver"} <= set(t.column_names)
+    assert {"seed", "preset", "doubling_days", "sites_detectable", "sites_any", "site:organ:liver"} <= set(t.column_names)
     assert t.schema.metadata[b"seed"] == b"2"
     csv = tmp_path / "cohort.csv"
     assert main(["cohort", "--scenario", "ovary", "--patients", "4", "--years", "0.5", "--seed", "2",
                  "--workers", "1", "--out", str(csv)]) == 0
     lines = csv.read_text().splitlines()
     assert lines[0].startswith("# seedsoil") and len(lines) == 2 + 4
-    assert lines[1].split(",")[:3] == ["patient", "seed", "doubling_days"]
+    assert lines[1].split(",")[:4] == ["patient", "preset", "seed", "doubling_days"]
 
 
 def test_cohort_out_bad_name_is_refused_before_running(tmp_path, capsys):

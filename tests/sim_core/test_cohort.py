@@ -1,0 +1,115 @@
+"""Virtual cohorts: what an autopsy can see, surgery and relapse, anatomy only, the step, and the
+expected-value calculation that steers calibration."""
+
+import math
+
+import numpy as np
+import pytest
+
+from sim_core import load_scenario
+from sim_core.body_graph import CATEGORIES
+from sim_core.cohort import detect_cells, patient_scenario, run_cohort
+from sim_core.disibio import tv_distance
+from sim_core.engine import Engine, cells_to_mm, default_graph, mm_to_cells
+
+
+def test_detection_thresholds_are_sizes_an_observer_can_see():
+    g = default_graph()
+    p = load_scenario("breast").params
+    d = detect_cells(g, p)
+    node, organ = d[g.index["node:axillary"]], d[g.index["organ:liver"]]
+    assert cells_to_mm(node, p["primary.cells_per_g"]) == pytest.approx(2.0)
+    assert cells_to_mm(organ, p["primary.cells_per_g"]) == pytest.approx(3.0)
+    assert mm_to_cells(3.0, 1e8) == pytest.approx(math.pi / 6 * 0.3 ** 3 * 1e8)
+    # a balanced micrometastasis (1e5 cells, ~1.2 mm) is too small for either
+    assert p["micro.cap_cells"] < node < organ
+
+
+def test_cohort_counts_detectable_lesions_and_reports_any_lesion_and_sizes():
+    r = run_cohort(load_scenario("breast"), 40, 5.0, 3, workers=1)
+    assert 0 < r["pct_patients_detectable"] <= r["pct_patients_any"] <= 100
+    liver = r["sites"]["organ:liver"]
+    assert set(liver) >= {"name", "pct_patients", "pct_patients_any", "pct_metastases", "largest_lesion_cells"}
+    assert liver["pct_patients"] <= liver["pct_patients_any"]
+    shares = [r["categories"][c]["pct_metastases"] for c in CATEGORIES]
+    assert sum(shares) == pytest.approx(100.0)
+    total = sum(v["pct_patients"] for k, v in r["categories"].items() if k != "other")
+    print("metastases per patient", r["metastases_per_patient"], "named sites", total / 100)
+    assert r["metastases_per_patient"] >= total / 100 - 1e-9
+
+
+def test_weekly_and_daily_cohort_steps_agree():
+    """Every rule is an exact hazard over the step, so weekly cohort steps give the daily answer."""
+    import sim_core.cohort as C
+
+    sc = load_scenario("colon")
+    a = run_cohort(sc, 60, 3.0, 11, workers=2)
+    old = C.COHORT_DT_DAYS
+    try:
+        C.COHORT_DT_DAYS = 1.0
+        b = run_cohort(sc, 60, 3.0, 11, workers=2)
+    finally:
+        C.COHORT_DT_DAYS = old
+    pa = np.array([a["categories"][c]["pct_patients"] for c in CATEGORIES])
+    pb = np.array([b["categories"][c]["pct_patients"] for c in CATEGORIES])
+    print("weekly", pa.round(1), "daily", pb.round(1))
+    # same patients (same seeds, doubling times, shedding factors): the % of 60 patients agree
+    # within a few patients per site
+    assert np.abs(pa - pb).max() <= 15.0
+    assert abs(a["metastases_per_patient"] - b["metastases_per_patient"]) <= 0.25 * max(b["metastases_per_patient"], 0.5)
+
+
+def test_mixture_preset_draws_each_patient_from_its_components():
+    sc = load_scenario("colorectal")
+    names = [patient_scenario(sc, 5, i).name for i in range(400)]
+    share = names.count("rectum") / len(names)
+    print("rectal share", share)
+    assert set(names) == {"colon", "rectum"}
+    assert abs(share - 437 / 560) < 0.06
+
+
+def test_surgery_cohort_reports_a_relapse_curve():
+    r = run_cohort(load_scenario("breast"), 24, 6.0, 9, workers=2, surgery_at_mm=15.0)
+    free = r["metastasis_free"]
+    assert [row["years"] for row in free] == list(range(7))
+    fr = [row["fraction"] for row in free]
+    assert all(a >= b for a, b in zip(fr, fr[1:])) and 0 <= fr[-1] <= fr[0] <= 1
+    first = r["first_distant_metastasis_years"]
+    assert len(first) == 24 and all(x is None or 0 <= x <= 6.0 + 1e-6 for x in first)
+    # the curve is the patients' own times, counted
+    for row in free:
+        frac = sum(1 for x in first if x is None or x > row["years"]) / 24
+        assert row["fraction"] == pytest.approx(frac)
+    assert 0 <= r["pct_node_positive_at_surgery"] <= 100
+    assert r["median_years_to_surgery"] > 0
+
+
+def test_anatomy_only_sets_every_soil_and_affinity_to_one():
+    sc = load_scenario("prostate")
+    eng = Engine(sc)
+    assert eng.site_soil(eng.graph.index["organ:spine"]) != pytest.approx(1.0)
+    sc.params.set("soil.weight", 0.0)
+    eng = Engine(sc)
+    g = eng.graph
+    soils = [eng.site_soil(c) for c in range(g.n) if g.soil_key[c]]
+    assert soils == pytest.approx([1.0] * len(soils))
+    r = run_cohort(load_scenario("prostate"), 12, 2.0, 1, workers=1, anatomy_only=True)
+    assert r["anatomy_only"] is True
+
+
+def test_expected_value_calculation_agrees_with_simulated_cohorts():
+    """The fit's surrogate and the simulation are the same model: site shares within a
+    total-variation distance of 0.06 and metastases per patient within 25 % (400 patients)."""
+    from sim_core.expected import PresetModel
+
+    for name in ("breast", "colon"):
+        sc = load_scenario(name)
+        e = PresetModel(sc.params, sc.primary, 5.0).table()
+        r = run_cohort(sc, 400, 5.0, 21, workers=2)
+        sim = [r["categories"][c]["pct_metastases"] for c in CATEGORIES]
+        exp = [e["shares"][c] for c in CATEGORIES]
+        tvd = tv_distance(sim, exp)
+        print(name, "TVD expected vs simulated", round(tvd, 3), "mpp", round(e["metastases_per_patient"], 2),
+              round(r["metastases_per_patient"], 2))
+        assert tvd < 0.06
+        assert abs(e["metastases_per_patient"] / r["metastases_per_patient"] - 1) < 0.25
