@@ -285,12 +285,15 @@ def run(quick: bool = False, progress=None) -> dict:
     startup = startup_s()
     say("memory")
     rss = peak_rss_mb(1_000_000)
+    say("cohort")
+    cohort = cohort_speed(quick)
     return {
         "bandwidth_gb_s": round(bw, 2),
         "core": core,
         "ratios": ratios,
         "startup": startup,
         "memory": {"peak_rss_mb_at_1e6": rss},
+        "cohort": cohort,
         "identical": identical,
         "draws_per_packet_step": round(draws_per_step[ref], 3),
         "reference_packets": ref,
@@ -300,6 +303,30 @@ def run(quick: bool = False, progress=None) -> dict:
                     "numba": numba.__version__, "numpy": np.__version__,
                     "threading_layer": _threading_layer()},
     }
+
+
+#: The cohort row: breast patients over 5 years (weekly steps, as ``seedsoil-sim cohort``).
+COHORT_BENCH_PATIENTS = (16, 96)
+
+
+def cohort_speed(quick: bool = False) -> list[dict]:
+    """Patient-years per second of a virtual cohort with 1 and 2 worker processes (after a warm-up
+    that compiles the kernels in this process; each worker compiles its own from the disk cache)."""
+    from .cohort import run_cohort
+    from .scenario import load_scenario
+
+    sc = load_scenario("breast")
+    years = 5.0
+    patients = COHORT_BENCH_PATIENTS[0] if quick else COHORT_BENCH_PATIENTS[1]
+    run_cohort(sc, 2, years, 7, workers=1)
+    out = []
+    for workers in (1, 2):
+        t0 = time.perf_counter()
+        run_cohort(sc, patients, years, 7, workers=workers)
+        secs = time.perf_counter() - t0
+        out.append({"workers": workers, "patients": patients, "years": years,
+                    "patient_years_per_s": round(patients * years / secs, 1)})
+    return out
 
 
 def _threading_layer() -> str:
@@ -321,6 +348,8 @@ def table(res: dict) -> str:
         lines.append(f"{k:<28} {v}")
     lines.append(f"{'startup cold / warm (s)':<28} {res['startup']['cold_s']} / {res['startup']['warm_s']}")
     lines.append(f"{'peak RSS at 1e6 packets (MB)':<28} {res['memory']['peak_rss_mb_at_1e6']}")
+    for row in res.get("cohort", []):
+        lines.append(f"{'cohort, ' + str(row['workers']) + ' worker(s)':<28} {row['patient_years_per_s']} patient-years/s")
     lines.append(f"{'identical results':<28} " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in res["identical"].items()))
     return "\n".join(lines)
 

@@ -1,79 +1,522 @@
-"""Fitting a preset's soil factors and shedding rate to an autopsy table (science §5a).
+"""Calibration: the numbers the model is fitted to, how, and how many fitted numbers there are.
 
-This is how the presets' ``soil.*`` and ``shedding.rate_per_g_day`` values were obtained: run a
-virtual cohort, compare each site's share of patients with DiSibio & French 2008, move the soil
-factor of that site by the ratio of Poisson intensities, and put the common scale into the shedding
-rate (CTC counts say human shedding is far below the rat figure, science B). It runs on a different
-seed from the validation and writes nothing: ``seedsoil-sim calibrate`` prints the TOML lines.
+Two fits, both through the model's own rules:
+
+- ``fit_mouse``: the lesion and fate rates from the injection experiments of Luzzi 1998 (liver) and
+  Fidler 1970 (lung), simulated as the papers did them (``experiments.inject_experiment``);
+- ``AutopsyFit``: the shared organ soils, the shared routing values and each preset's shedding rate,
+  lymph and cavity fractions and named affinities, from the DiSibio & French autopsy rows. It is
+  steered by the expected-value calculation of ``expected.py`` (seconds instead of hours); the
+  figures ``validate`` reports come from simulated cohorts.
+
+A primary left out of the fit (``leave_one_out``) is predicted from what the others say about
+primaries like it: the mean lymph fraction of its group, the mean cavity fraction of primaries on
+the same kind of cavity surface, the geometric mean shedding rate, and affinities of 1.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from dataclasses import dataclass, field
 
-from .body_graph import CATEGORIES
-from .experiments import run_cohort
-from .scenario import Scenario
-from .validation import DISIBIO_METS_PER_PATIENT, DISIBIO_PCT_METASTASES, DISIBIO_PCT_PATIENTS
+import numpy as np
 
+from .body_graph import CATEGORIES, SOIL_KEYS, V_CAVITY
+from .disibio import LUNG_MUSCLE_SHARE, ROWS
+from .engine import default_graph
+from .expected import PresetModel
+from .params import BY_PATH, Params
+from .scenario import load_scenario
+
+#: Years of a fitted cohort (as ``validation.COHORT_YEARS``).
+FIT_YEARS = 5.0
+#: Seed of the cohorts simulated during calibration (``validate`` uses another).
 CALIBRATION_SEED = 1001
 
 
-#: Largest change of one soil factor per iteration: a site seen in 0 or 1 of a few hundred
-#: patients says little, and an unbounded step would chase that noise.
-MAX_STEP = 3.0
+@dataclass(frozen=True)
+class Affinity:
+    """A named seed-organ affinity: this preset's cancer likes this tissue beyond its soil."""
+
+    preset: str
+    soil: str
+    source: str
 
 
-def _step(ratio: float, damping: float) -> float:
-    return min(max(ratio ** damping, 1.0 / MAX_STEP), MAX_STEP)
+#: Each affinity names the observation that motivates it; its value is fitted to its preset's row.
+AFFINITIES: tuple[Affinity, ...] = (
+    Affinity("breast", "bone", "[paget1889] more bone metastases than the blood supply predicts"),
+    Affinity("prostate", "bone", "[bubendorf2000] bone in 90 % of patients with blood-borne spread"),
+    Affinity("lung", "adrenal", "[riihimaki2014] adrenal metastases are characteristic of lung cancer"),
+    Affinity("lung", "brain", "[riihimaki2014] brain metastases are characteristic of lung cancer"),
+    Affinity("melanoma", "brain", "[patel1978] brain metastases in 49 % of melanoma autopsies"),
+    Affinity("melanoma", "other", "[patel1978] skin, heart and bowel metastases are frequent in melanoma"),
+    Affinity("sarcoma", "bone", "bone sarcomas metastasise to bone as well as lung [fong1993]"),
+)
+
+#: Lymph-fraction groups: carcinomas and melanoma spread by lymph first, sarcomas and renal
+#: carcinomas by blood [fong1993]; a left-out primary takes its group's mean.
+LYMPH_GROUP = {"sarcoma": "blood", "kidney": "blood"}
+#: Cavity groups: primaries under the pleura; the ovary, whose surface lies in the peritoneal
+#: cavity; and primaries under the visceral peritoneum (which must break through it).
+PLEURAL = ("breast", "lung")
+CAVITY_SURFACE = ("ovary",)
+#: Standard deviation (logit or log units) of per-primary values around their group's mean, if they
+#: are to be pulled towards it. Empty: tried with 1-2 units, pooling drove every primary to the same
+#: corner of the parameter space and worsened both the in-sample fit and the left-out predictions.
+PRIOR_SD: dict[str, float] = {}
+#: Weak anchors (value, sd in logit units) for what the autopsy rows cannot tell apart: whether
+#: nodes are seeded by lymph or by blood. Left free, the fit sends almost no cell into lymph, lets
+#: every node pass what it gets (node arrest at its lower bound) and makes nodes the most fertile
+#: tissue by a factor of 100, which contradicts the lymphatic first step of carcinomas seen in every
+#: pathology text. The anchors keep a carcinoma's lymph share near a half, a sarcoma's or renal
+#: carcinoma's near a tenth, and a node holding about half of the cells that reach it.
+ANCHORS = {("lymph", "shedding.lymph_fraction"): (0.5, 1.5), ("blood", "shedding.lymph_fraction"): (0.1, 1.5),
+           ("all", "arrest.node"): (0.5, 1.5)}
+#: Shared values fitted with the soils, and their starting points.
+SHARED = {"arrest.node": 0.5, "routing.plexus_share": 0.1, "shedding.from_metastases": 0.1,
+          "cavity.omentum_share": 0.3, "shedding.patient_sd": 1.0, "arrest.lung": 0.92}
+#: Residual weights: shares of metastases, log metastases per patient, the lung-muscle share.
+W_SHARES, W_MPP, W_MUSCLE = 10.0, 5.0, 1.0
 
 
-def _intensity(p: float, n: int) -> float:
-    lo = 1.0 / n
-    p = min(max(p, lo), 1.0 - lo)
-    return -math.log(1.0 - p)
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
 
 
-def fit_preset(scenario: Scenario, name: str, patients: int = 200, years: float = 5.0,
-               iterations: int = 6, soils: bool = True, workers: int | None = None, log=print) -> Scenario:
-    """Return a copy of ``scenario`` with fitted soil factors (if ``soils``) and shedding rate."""
-    sc = scenario.copy()
-    named = [c for c in CATEGORIES if c != "other"]
-    target_p = dict(zip(named, (x / 100.0 for x in DISIBIO_PCT_PATIENTS[name])))
-    other_events = DISIBIO_PCT_METASTASES[name][-1] / 100.0 * DISIBIO_METS_PER_PATIENT[name]
-    mpp_target = DISIBIO_METS_PER_PATIENT[name]
-    for it in range(iterations):
-        damping = 0.9 if it < iterations // 2 else 0.5
-        r = run_cohort(sc, patients, years, CALIBRATION_SEED + it, workers=workers)
-        mpp = r["metastases_per_patient"]
-        log(f"{name} iteration {it}: metastases/patient {mpp:.2f} (target {mpp_target})")
-        if not soils:
-            factor = (mpp_target / max(mpp, 0.01)) ** 1.2
-            rate = sc.params["shedding.rate_per_g_day"] * factor
-            sc.params.set("shedding.rate_per_g_day", min(max(rate, 1e3), 1e8))
-            continue
-        logs = []
-        for cat in named:
-            got = r["categories"][cat]["pct_patients"] / 100.0
-            k = _step(_intensity(target_p[cat], patients) / _intensity(got, patients), damping)
-            new = min(max(sc.params[f"soil.{cat}"] * k, 1e-3), 1e4)
-            sc.params.set(f"soil.{cat}", new)
-            if target_p[cat] > 0.02:
-                logs.append(math.log(new))
-        other_got = r["categories"]["other"]["pct_metastases"] / 100.0 * mpp
-        k = _step(max(other_events, 0.01) / max(other_got, 1.0 / patients), damping)
-        sc.params.set("soil.other", min(max(sc.params["soil.other"] * k, 1e-3), 1e4))
-        # keep the soils' geometric mean at 1: the common scale belongs to shedding
-        g = math.exp(sum(logs) / len(logs))
-        for cat in CATEGORIES:
-            sc.params.set(f"soil.{cat}", min(max(sc.params[f"soil.{cat}"] / g, 1e-3), 1e4))
-        sc.params.set("shedding.rate_per_g_day", min(max(sc.params["shedding.rate_per_g_day"] * g, 1e3), 1e8))
-    return sc
+def _sigmoid(v):
+    return 1.0 / (1.0 + np.exp(-v))
 
 
-def fitted_lines(sc: Scenario) -> str:
-    """The TOML lines of the fitted values, 3 significant figures."""
-    lines = ["[params.shedding]", f"rate_per_g_day = {sc.params['shedding.rate_per_g_day']:.3g}", "",
-             "[params.soil]"]
-    lines += [f"{c} = {sc.params[f'soil.{c}']:.3g}" for c in CATEGORIES if sc.params[f"soil.{c}"] != 1.0]
-    return "\n".join(lines)
+def cavity_presets() -> set[str]:
+    g = default_graph()
+    out = set()
+    for name in ROWS:
+        prim = load_scenario(name).primary
+        if any(g.v_kind[v] == V_CAVITY for v in g.out_vessels(prim)):
+            out.add(name)
+    return out
+
+
+def _clip(path: str, v: float) -> float:
+    s = BY_PATH[path]
+    return float(min(max(v, s.lo), s.hi))
+
+
+@dataclass
+class FitResult:
+    shared: dict[str, float]                       # soil.* and SHARED paths
+    per_preset: dict[str, dict[str, float]]        # preset -> path -> value
+    stderr: dict[str, float] = field(default_factory=dict)   # log or logit units
+    residual_tvd: dict[str, float] = field(default_factory=dict)
+
+    def params_for(self, preset: str) -> Params:
+        """The preset's parameters with these fitted values."""
+        p = load_scenario(preset).params
+        for k, v in self.shared.items():
+            p.set(k, _clip(k, v))
+        for k, v in self.per_preset.get(preset, {}).items():
+            p.set(k, _clip(k, v))
+        return p
+
+
+class AutopsyFit:
+    """Least squares of DiSibio's site shares and metastases per patient over ``presets``."""
+
+    def __init__(self, presets: list[str], models: dict[str, PresetModel] | None = None,
+                 years: float = FIT_YEARS, base: dict[str, Params] | None = None,
+                 corrections: dict[str, np.ndarray] | None = None):
+        self.presets = list(presets)
+        #: per preset, log(simulated / expected) of the 13 shares and of metastases per patient:
+        #: what the expected-value calculation leaves out (deaths from tumour burden, later
+        #: generations of metastases), measured by simulating cohorts (``simulated_corrections``)
+        self.corrections = {n: np.asarray(corrections.get(n, np.zeros(14)), np.float64) if corrections
+                            else np.zeros(14) for n in self.presets}
+        self.cavity = cavity_presets() & set(self.presets)
+        self.affs = [a for a in AFFINITIES if a.preset in self.presets]
+        self.base = base or {n: load_scenario(n).params for n in self.presets}
+        self.models = models or {}
+        for n in self.presets:
+            if n not in self.models:
+                self.models[n] = PresetModel(self.base[n], load_scenario(n).primary, years)
+        lay: list[tuple[str, str]] = [("soil", k) for k in SOIL_KEYS] + [("shared", k) for k in SHARED]
+        for n in self.presets:
+            lay += [(n, "shedding.rate_per_g_day"), (n, "shedding.lymph_fraction")]
+            if n in self.cavity:
+                lay.append((n, "shedding.cavity_fraction"))
+        lay += [(a.preset, f"affinity.{a.soil}") for a in self.affs]
+        self.layout = lay
+        self.index = {x: i for i, x in enumerate(lay)}
+
+    # --- the vector of unknowns ---------------------------------------------------------------------
+    @staticmethod
+    def _is_share(path: str) -> bool:
+        return path.endswith("_fraction") or path in ("arrest.node", "arrest.lung", "routing.plexus_share",
+                                                      "shedding.from_metastases", "cavity.omentum_share")
+
+    def encode(self, shared: dict[str, float], per_preset: dict[str, dict[str, float]]) -> np.ndarray:
+        x = np.zeros(len(self.layout))
+        for i, (owner, path) in enumerate(self.layout):
+            if owner == "soil":
+                v = shared.get(f"soil.{path}", 1.0)
+            elif owner == "shared":
+                v = shared.get(path, SHARED[path])
+            else:
+                v = per_preset.get(owner, {}).get(path, self.base[owner][path])
+            full = f"soil.{path}" if owner == "soil" else path
+            x[i] = _logit(v) if self._is_share(full) else math.log(max(v, 1e-12))
+        return x
+
+    def decode(self, x: np.ndarray) -> FitResult:
+        shared, per = {}, {n: {} for n in self.presets}
+        for i, (owner, path) in enumerate(self.layout):
+            full = f"soil.{path}" if owner == "soil" else path
+            v = float(_sigmoid(x[i])) if self._is_share(full) else math.exp(x[i])
+            if owner in ("soil", "shared"):
+                shared[full] = _clip(full, v)
+            else:
+                per[owner][path] = _clip(path, v)
+        return FitResult(shared, per)
+
+    def start(self) -> np.ndarray:
+        """Starting point: the current defaults and presets."""
+        shared = {f"soil.{k}": BY_PATH[f"soil.{k}"].default for k in SOIL_KEYS}
+        shared.update({k: BY_PATH[k].default for k in SHARED})
+        per = {n: {path: self.base[n][path] for owner, path in self.layout if owner == n} for n in self.presets}
+        return self.encode(shared, per)
+
+    # --- residuals ----------------------------------------------------------------------------------
+    def tables(self, x: np.ndarray) -> dict[str, dict]:
+        fit = self.decode(x)
+        return {n: self.models[n].table(self._params(fit, n)) for n in self.presets}
+
+    def _params(self, fit: FitResult, n: str) -> Params:
+        p = self.base[n].copy()
+        for k, v in fit.shared.items():
+            p.set(k, v)
+        for k, v in fit.per_preset[n].items():
+            p.set(k, v)
+        return p
+
+    def residuals(self, x: np.ndarray) -> np.ndarray:
+        return np.concatenate([self._model(x), self._tail(x)])
+
+    def corrected(self, n: str, t: dict) -> tuple[np.ndarray, float]:
+        """The expected shares and metastases per patient of ``n`` with its simulation correction."""
+        c = self.corrections[n]
+        sh = np.array([t["shares"][k] for k in CATEGORIES]) * np.exp(c[:13])
+        return sh / sh.sum(), t["metastases_per_patient"] * math.exp(c[13])
+
+    def _model(self, x: np.ndarray) -> np.ndarray:
+        r = []
+        for n, t in self.tables(x).items():
+            sh, mpp = self.corrected(n, t)
+            r += list(W_SHARES * (sh - ROWS[n].shares()))
+            r.append(W_MPP * math.log(max(mpp, 1e-9) / ROWS[n].mets_per_patient))
+            if n == "lung":
+                ms = t["first_generation"]["organ:muscle"] / max(t["metastases_per_patient"], 1e-9)
+                r.append(W_MUSCLE * math.log((ms + 1e-4) / (LUNG_MUSCLE_SHARE + 1e-4)))
+        return np.array(r)
+
+    def _group(self, n: str, path: str) -> str:
+        if path == "shedding.lymph_fraction":
+            return LYMPH_GROUP.get(n, "lymph")
+        if path == "shedding.cavity_fraction":
+            return "pleura" if n in PLEURAL else ("surface" if n in CAVITY_SURFACE else "serosa")
+        return "all"
+
+    def _prior(self, x: np.ndarray) -> list[float]:
+        out = []
+        for path, sd in PRIOR_SD.items():
+            groups: dict[str, list[float]] = {}
+            for n in self.presets:
+                if (n, path) in self.index:
+                    groups.setdefault(self._group(n, path), []).append(x[self.index[(n, path)]])
+            for n in self.presets:
+                if (n, path) in self.index:
+                    vals = groups[self._group(n, path)]
+                    out.append((x[self.index[(n, path)]] - float(np.mean(vals))) / sd if len(vals) > 1 else 0.0)
+        for a in self.affs:
+            out.append(0.1 * x[self.index[(a.preset, f"affinity.{a.soil}")]])
+        for (group, path), (value, sd) in ANCHORS.items():
+            if path == "arrest.node":
+                out.append((x[self.index[("shared", path)]] - _logit(value)) / sd)
+                continue
+            for n in self.presets:
+                if (n, path) in self.index and self._group(n, path) == group:
+                    out.append((x[self.index[(n, path)]] - _logit(value)) / sd)
+        return out
+
+    def solve(self, x0: np.ndarray | None = None, max_nfev: int = 60, progress=None) -> tuple[np.ndarray, FitResult]:
+        from scipy.optimize import least_squares
+
+        from .disibio import tv_distance
+
+        start = time.monotonic()
+        calls = [0]
+
+        def fun(x):
+            calls[0] += 1
+            if progress and calls[0] % 10 == 0:
+                progress(f"{calls[0]} steps, {time.monotonic() - start:.0f} s")
+            return self.residuals(x)
+
+        res = least_squares(fun, self.start() if x0 is None else x0, jac=self.jacobian, method="trf",
+                            max_nfev=max_nfev, ftol=1e-12, xtol=1e-12, gtol=1e-12)
+        fit = self.decode(res.x)
+        fit.stderr = self._stderr(res)
+        for n, t in self.tables(res.x).items():
+            fit.residual_tvd[n] = tv_distance(self.corrected(n, t)[0], ROWS[n].shares())
+        return res.x, fit
+
+    def _column_groups(self) -> list[list[int]]:
+        """Columns whose model residuals one evaluation can give: each shared value alone, and the
+        k-th own value of every preset together (presets' rows do not overlap)."""
+        groups = [[j] for j, (owner, _) in enumerate(self.layout) if owner in ("soil", "shared")]
+        own: dict[str, list[int]] = {}
+        for j, (owner, _) in enumerate(self.layout):
+            if owner not in ("soil", "shared"):
+                own.setdefault(owner, []).append(j)
+        for k in range(max((len(v) for v in own.values()), default=0)):
+            groups.append([cols[k] for cols in own.values() if k < len(cols)])
+        return groups
+
+    def _model_rows(self) -> dict[str, tuple[int, int]]:
+        rows, start = {}, 0
+        for n in self.presets:
+            rows[n] = (start, start + 14 + (1 if n == "lung" else 0))
+            start = rows[n][1]
+        return rows
+
+    def jacobian(self, x: np.ndarray) -> np.ndarray:
+        """Forward differences of the model rows by column groups; the scale and pooling rows
+        (cheap) one column at a time."""
+        h = 1e-4
+        r0 = self.residuals(x)
+        J = np.zeros((r0.shape[0], x.shape[0]))
+        rows = self._model_rows()
+        n_model = max(b for _, b in rows.values())
+        for group in self._column_groups():
+            xp = x.copy()
+            xp[group] += h
+            d = (self._model(xp) - r0[:n_model]) / h
+            for j in group:
+                owner = self.layout[j][0]
+                if owner in ("soil", "shared"):
+                    J[:n_model, j] = d
+                else:
+                    a, b = rows[owner]
+                    J[a:b, j] = d[a:b]
+        tail = self._tail(x)
+        for j in range(x.shape[0]):
+            xp = x.copy()
+            xp[j] += h
+            J[n_model:, j] = (self._tail(xp) - tail) / h
+        return J
+
+    def _tail(self, x: np.ndarray) -> np.ndarray:
+        """Residuals after the model rows: the soils' geometric mean is 1 (the common scale is
+        shedding's), and per-primary values are pooled towards their group."""
+        soils = np.array([x[self.index[("soil", k)]] for k in SOIL_KEYS])
+        return np.array([10.0 * soils.mean()] + self._prior(x))
+
+    def _stderr(self, res) -> dict[str, float]:
+        """Standard errors of the shared values (log units; logit for shares) from the Jacobian."""
+        try:
+            J = res.jac.toarray() if hasattr(res.jac, "toarray") else np.asarray(res.jac)
+            dof = max(1, J.shape[0] - J.shape[1])
+            s2 = float(res.fun @ res.fun) / dof
+            cov = np.linalg.pinv(J.T @ J) * s2
+            se = np.sqrt(np.clip(np.diag(cov), 0, None))
+        except (ValueError, np.linalg.LinAlgError):
+            return {}
+        out = {}
+        for i, (owner, path) in enumerate(self.layout):
+            if owner in ("soil", "shared"):
+                out[f"soil.{path}" if owner == "soil" else path] = float(se[i])
+        return out
+
+    # --- counting and leaving out -------------------------------------------------------------------
+    def free_parameters(self) -> int:
+        """Fitted numbers: every unknown but one soil (their geometric mean is fixed at 1)."""
+        return len(self.layout) - 1
+
+    def held_out_params(self, fit: FitResult, preset: str) -> Params:
+        """Parameters for a preset that was not in this fit: shared values from the fit, its own
+        shedding rate, lymph and cavity fractions from its group's fitted values, affinities 1."""
+        p = load_scenario(preset).params
+        for k, v in fit.shared.items():
+            p.set(k, v)
+        for k in [k for k in p.as_dict() if k.startswith("affinity.")]:
+            p.set(k, 1.0)
+        rates = [math.log(fit.per_preset[n]["shedding.rate_per_g_day"]) for n in self.presets]
+        p.set("shedding.rate_per_g_day", _clip("shedding.rate_per_g_day", math.exp(float(np.mean(rates)))))
+        lam = [_logit(fit.per_preset[n]["shedding.lymph_fraction"]) for n in self.presets
+               if self._group(n, "shedding.lymph_fraction") == self._group(preset, "shedding.lymph_fraction")]
+        if lam:
+            p.set("shedding.lymph_fraction", float(_sigmoid(np.mean(lam))))
+        if preset in cavity_presets():
+            kap = [_logit(fit.per_preset[n]["shedding.cavity_fraction"]) for n in self.cavity
+                   if self._group(n, "shedding.cavity_fraction") == self._group(preset, "shedding.cavity_fraction")]
+            p.set("shedding.cavity_fraction", float(_sigmoid(np.mean(kap))) if kap else 0.0)
+        else:
+            p.set("shedding.cavity_fraction", 0.0)
+        return p
+
+
+#: Share floor of the corrections (a category the model gives ~0 % is not corrected without bound).
+CORRECTION_FLOOR = 0.005
+
+
+def simulated_corrections(fit: "AutopsyFit", result: FitResult, patients: int, seed: int, workers: int,
+                          progress=None) -> dict[str, np.ndarray]:
+    """log(simulated / expected) shares and metastases per patient of every preset at ``result``."""
+    from .cohort import run_cohort
+
+    out = {}
+    for n in fit.presets:
+        sc = load_scenario(n)
+        sc.params = fit._params(result, n)
+        r = run_cohort(sc, patients, FIT_YEARS, seed, workers=workers)
+        t = fit.models[n].table(sc.params)
+        sim = np.array([r["categories"][c]["pct_metastases"] / 100.0 for c in CATEGORIES])
+        exp = np.array([t["shares"][c] for c in CATEGORIES])
+        c = np.log((sim + CORRECTION_FLOOR) / (exp + CORRECTION_FLOOR))
+        m = math.log(max(r["metastases_per_patient"], 0.05) / max(t["metastases_per_patient"], 0.05))
+        out[n] = np.append(c, m)
+        if progress:
+            progress(f"simulated {n}: {patients} patients, mpp {r['metastases_per_patient']:.2f} "
+                     f"(expected {t['metastases_per_patient']:.2f})")
+    return out
+
+
+def data_points() -> int:
+    """Numbers fitted to: per DiSibio row 12 independent shares and metastases per patient; Newton's
+    lung-muscle share; the five Luzzi figures and Fidler's two."""
+    return 13 * len(ROWS) + 1 + 5 + 2
+
+
+# --- the mouse experiments ----------------------------------------------------------------------
+MOUSE_SEED = 1001
+MOUSE_CELLS = 200_000
+
+
+def _luzzi(p: Params) -> dict:
+    from .experiments import inject_experiment
+
+    sc = load_scenario("b16")
+    sc.params = p
+    r = inject_experiment(sc, "vein:portal->organ:liver", MOUSE_CELLS, 13, seed=MOUSE_SEED)
+    return {round(row["t_days"], 4): row for row in r["timeline"]}
+
+
+def _fidler(p: Params) -> tuple[float, float]:
+    from .experiments import inject_experiment
+
+    sc = load_scenario("b16")
+    sc.params = p
+    r = inject_experiment(sc, "vein:ivc->heart:right", MOUSE_CELLS, 14, seed=MOUSE_SEED, times=(1.0, 14.0))
+    d1, d14 = r["timeline"][0], r["timeline"][-1]
+    return d1["alive"], (d14["nodules"] / d14["labelled"] if d14["labelled"] > 0 else 0.0)
+
+
+def _solve_log(f, target: float, x0: float, lo: float, hi: float, steps: int = 8) -> float:
+    """x in [lo, hi] with f(x) ~ target for a monotone f, by secant steps in log x and log f."""
+    xs, ys = [x0], [f(x0)]
+    x1 = min(max(x0 * (1.3 if ys[0] < target else 1 / 1.3), lo), hi)
+    xs.append(x1)
+    ys.append(f(x1))
+    for _ in range(steps):
+        (xa, ya), (xb, yb) = (xs[-2], ys[-2]), (xs[-1], ys[-1])
+        if ya <= 0 or yb <= 0 or abs(math.log(yb / target)) < 0.01:
+            break
+        slope = (math.log(yb) - math.log(ya)) / (math.log(xb) - math.log(xa)) if xb != xa else 0.0
+        if slope == 0.0 or not math.isfinite(slope):
+            break
+        xn = math.exp(math.log(xb) + (math.log(target) - math.log(yb)) / slope)
+        xn = min(max(xn, lo), hi)
+        xs.append(xn)
+        ys.append(f(xn))
+    best = min(range(len(xs)), key=lambda i: abs(math.log(max(ys[i], 1e-12) / target)))
+    return xs[best]
+
+
+def fit_mouse(progress=None) -> tuple[dict[str, float], float]:
+    """The shared fate and lesion rates from Luzzi 1998 and Fidler 1970 (in B16 mice), and the B16
+    lung soil (Fidler's metastases per surviving cell). Returns (shared values, B16 lung soil)."""
+    say = progress or (lambda m: None)
+    p = load_scenario("b16").params
+
+    def with_(path, v):
+        q = p.copy()
+        q.set(path, _clip(path, v))
+        return q
+
+    def set_(path, v):
+        p.set(path, _clip(path, v))
+        say(f"{path} = {p[path]:.4g}")
+
+    for _ in range(2):
+        set_("bed.kill_liver_per_h", _solve_log(
+            lambda v: 1.0 - _luzzi(with_("bed.kill_liver_per_h", v))[3.0]["extravasated"], 0.17,
+            p["bed.kill_liver_per_h"], 1e-4, 1.0))
+        set_("fate.proliferate", _solve_log(
+            lambda v: _luzzi(with_("fate.proliferate", v))[3.0]["micrometastases"], 0.025,
+            p["fate.proliferate"], 1e-3, 0.9))
+        set_("fate.dormant", _solve_log(
+            lambda v: _luzzi(with_("fate.dormant", v))[13.0]["dormant"], 0.36, p["fate.dormant"], 0.05, 0.95))
+        set_("fate.die", max(0.0, 1.0 - p["fate.proliferate"] - p["fate.dormant"]))
+        set_("micro.switch_per_doubling", _solve_log(
+            lambda v: _luzzi(with_("micro.switch_per_doubling", v))[13.0]["macrometastases"], 2.5e-4,
+            p["micro.switch_per_doubling"], 1e-5, 0.5))
+        set_("bed.kill_lung_per_h", _solve_log(
+            lambda v: 1.0 / max(_fidler(with_("bed.kill_lung_per_h", v))[0], 1e-9), 100.0,
+            p["bed.kill_lung_per_h"], 0.05, 20.0))
+        set_("soil.lung", _solve_log(lambda v: _fidler(with_("soil.lung", v))[1], 78 / 400, p["soil.lung"], 0.1, 1e3))
+    shared = {k: p[k] for k in ("bed.kill_liver_per_h", "fate.proliferate", "fate.dormant", "fate.die",
+                                "micro.switch_per_doubling", "bed.kill_lung_per_h")}
+    return shared, p["soil.lung"]
+
+
+# --- writing the fitted values ---------------------------------------------------------------------
+def write_fitted(shared: dict[str, float], stderr: dict[str, float], per_preset: dict[str, dict[str, float]],
+                 b16_lung: float | None = None, corrections: dict[str, np.ndarray] | None = None) -> list[str]:
+    """Rewrite ``fitted_values.py`` and the presets' fitted values (atomically); returns the files."""
+    from pathlib import Path
+
+    from . import fitted_values
+    from .export import write_files_atomic
+    from .scenario import presets_dir
+
+    values = dict(fitted_values.FITTED)
+    for k, v in shared.items():
+        values[k] = (float(f"{v:.4g}"), float(f"{stderr.get(k, values.get(k, (0, 0))[1]):.3g}"))
+    head = fitted_values.__doc__.strip()
+    lines = [f'"""{head}\n"""', "", "FITTED: dict[str, tuple[float, float]] = {"]
+    lines += [f"    {k!r}: ({v[0]!r}, {v[1]!r})," for k, v in values.items()]
+    lines.append("}")
+    corr = corrections if corrections is not None else getattr(fitted_values, "CORRECTIONS", {})
+    lines += ["", "#: log(simulated / expected) of each autopsy row's 13 shares and metastases per patient at",
+              "#: these values (``calibration.simulated_corrections``), used by the fit and its refits.",
+              "CORRECTIONS: dict[str, tuple[float, ...]] = {"]
+    lines += [f"    {n!r}: ({', '.join(f'{float(x):.4f}' for x in c)})," for n, c in corr.items()]
+    lines.append("}")
+    files = {Path(fitted_values.__file__): ("\n".join(lines) + "\n").encode()}
+    for name, vals in per_preset.items():
+        path = presets_dir() / f"{name}.toml"
+        sc = load_scenario(name)
+        for k, v in vals.items():
+            sc.params.set(k, float(f"{v:.4g}"))
+        files[path] = sc.to_toml().encode()
+    if b16_lung is not None:
+        # the mouse preset pins its own organ values, so it is written line by line, not as the
+        # differences from the (human) defaults
+        path = presets_dir() / "b16.toml"
+        text = path.read_text(encoding="utf-8")
+        head, sep, tail = text.partition("[params.soil]")
+        lines = [ln for ln in tail.splitlines() if ln.strip() and not ln.startswith("lung")]
+        files[path] = (head + sep + "\n" + "\n".join(lines + [f"lung = {b16_lung:.4g}"]) + "\n").encode()
+    write_files_atomic(files, "calibrate --write")
+    return [str(p) for p in files]

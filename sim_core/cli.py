@@ -67,19 +67,25 @@ def cmd_scenarios(a) -> int:
 
 def params_markdown() -> str:
     """The parameter table of ``sim_core/README.md`` (generated, so it never drifts)."""
-    rows = ["| parameter | default | range | unit | source |", "|---|---|---|---|---|"]
+    rows = ["| parameter | default | range | unit | basis | source |", "|---|---|---|---|---|---|"]
     for s in SPECS:
-        rows.append(f"| `{s.path}` | {s.default:g} | {s.lo:g} – {s.hi:g} | {s.unit} | {s.source} |")
+        se = f" (se {s.stderr:.2g})" if s.stderr > 0 else ""
+        rows.append(f"| `{s.path}` | {s.default:.4g}{se} | {s.lo:g} – {s.hi:g} | {s.unit} | {s.basis} | {s.source} |")
     return "\n".join(rows)
 
 
 def cmd_params(a) -> int:
+    if a.references:
+        from .references import markdown_table
+
+        print(markdown_table())
+        return 0
     if a.markdown:
         print(params_markdown())
         return 0
     if a.json:
         print(json.dumps([{"path": s.path, "unit": s.unit, "min": s.lo, "max": s.hi, "default": s.default,
-                           "source": s.source, "doc": s.doc} for s in SPECS], indent=1))
+                           "basis": s.basis, "source": s.source, "doc": s.doc} for s in SPECS], indent=1))
         return 0
     for s in SPECS:
         print(f"{s.path}\t{s.unit}\t[{s.lo:g}, {s.hi:g}]\tdefault {s.default:g}\t{s.source}")
@@ -126,6 +132,7 @@ def cmd_run(a) -> int:
     out = {
         "scenario": sc.name, "seed": seed, "days": a.days, "t_days": eng.t_days, "version": __version__,
         "primary_cells": eng.primary_cells,
+        "lethal_burden_day": eng.death_day, "surgery_day": eng.surgery_day,
         "funnel": {
             "shed": f["shed"], "died_in_transit": f["died_in_transit"],
             "died_in_transit_by_cause": {"anoikis": f["died_anoikis"], "shear": f["died_shear"],
@@ -225,41 +232,63 @@ def cmd_inject(a) -> int:
 
 
 def cmd_cohort(a) -> int:
-    from .experiments import run_cohort
+    from .cohort import check_cohort_out, run_cohort, write_cohort_rows
 
     sc = _scenario(a.scenario)
     seed = sc.seed if a.seed is None else a.seed
     if a.out:
-        from .experiments import check_cohort_out
-
         check_cohort_out(a.out)
     r = run_cohort(sc, a.patients, a.years, seed, workers=a.workers, scheduler=a.scheduler,
-                   progress=_progress("cohort", sys.stderr.isatty()), keep_patients=bool(a.out))
+                   progress=_progress("cohort", sys.stderr.isatty()), keep_patients=bool(a.out),
+                   surgery_at_mm=a.surgery_at_mm or 0.0, anatomy_only=a.anatomy_only)
     r["version"] = __version__
     if a.out:
-        from .experiments import write_cohort_rows
-
         write_cohort_rows(sc, r.pop("patient_rows"), a.out, seed, a.years)
     if a.json:
         print(json.dumps(r, indent=1))
-    else:
-        print(f"{sc.title}: {a.patients} patients, {a.years:g} years, seed {seed}; "
-              f"{r['metastases_per_patient']:.2f} metastatic sites per patient")
-        for cat, v in r["categories"].items():
-            print(f"  {cat:<15} {v['pct_patients']:5.1f}% of patients  {v['pct_metastases']:5.1f}% of metastases")
+        return 0
+    what = "anatomy only (every soil 1)" if a.anatomy_only else "seed and soil"
+    print(f"{sc.title}: {a.patients} patients, {a.years:g} years, seed {seed}, {what}; "
+          f"{r['metastases_per_patient']:.2f} sites with a detectable metastasis per patient")
+    for cat, v in r["categories"].items():
+        print(f"  {cat:<15} {v['pct_patients']:5.1f}% of patients  {v['pct_metastases']:5.1f}% of metastases")
+    if "metastasis_free" in r:
+        print(f"  primary removed at {r['surgery_at_mm']:g} mm (median {r['median_years_to_surgery']:.1f} years "
+              f"after the start; {r['pct_node_positive_at_surgery']:.0f}% node-positive)")
+        print("  free of distant metastasis: " + ", ".join(f"{f['years']} y {100 * f['fraction']:.0f}%"
+                                                         for f in r["metastasis_free"]))
     return 0
 
 
 def cmd_validate(a) -> int:
-    from . import validation
+    from . import validation as V
 
-    results = validation.all_targets(workers=a.workers, progress=None if a.json else
-                                     (lambda p: print(f"cohort {p} ...", file=sys.stderr)))
+    t0 = time.monotonic()
+    say = (lambda m: print(f"validate: {m}", file=sys.stderr, flush=True))
+    results = V.all_targets(workers=a.workers, progress=say)
+    say("leaving each DiSibio primary out")
+    loo = V.leave_one_out(workers=a.workers or 2, progress=say)
+    say("anatomy only")
+    anat = V.anatomy_only(workers=a.workers)
+    summ = V.summary(results, loo)
+    out = {"targets": [r.row() for r in results],
+           "fit": {"free_parameters": summ["free_parameters"], "data_points": summ["data_points"]},
+           "leave_one_out": loo, "anatomy_only": anat, "checks": summ["checks"],
+           "seconds": round(time.monotonic() - t0, 1), "version": __version__}
     if a.json:
-        print(json.dumps([r.row() for r in results], indent=1))
+        print(json.dumps(out, indent=1))
     else:
-        print(validation.format_table(results))
-    return 0 if all(r.passed for r in results) else 1
+        print(V.format_table(results))
+        print(f"fitted numbers {summ['free_parameters']} for {summ['data_points']} data points")
+        print("left out        tvd  baseline (pooled row)")
+        for r in loo:
+            print(f"  {r['primary']:<11} {r['tvd']:.3f}  {r['baseline_tvd']:.3f}")
+        print("anatomy only    tvd  R2(log)")
+        for r in anat:
+            print(f"  {r['primary']:<11} {r['tvd']:.3f}  {r['r2_log']:.2f}")
+        for k, v in summ["checks"].items():
+            print(f"{k}: {'yes' if v else 'NO'}")
+    return 0 if all(summ["checks"].values()) else 1
 
 
 def cmd_sweep(a) -> int:
@@ -278,12 +307,49 @@ def cmd_sweep(a) -> int:
 
 
 def cmd_calibrate(a) -> int:
-    from .calibration import fit_preset, fitted_lines
+    import numpy as np
 
-    sc = _scenario(a.scenario)
-    out = fit_preset(sc, a.scenario, patients=a.patients, iterations=a.iterations,
-                     soils=not a.rate_only, workers=a.workers, log=lambda m: print(m, file=sys.stderr))
-    print(fitted_lines(out))
+    from . import calibration as C
+    from .disibio import ROWS
+    from .scenario import load_scenario
+    from .validation import current_fit
+
+    t0 = time.monotonic()
+    say = (lambda m: print(f"calibrate: {time.monotonic() - t0:6.0f} s  {m}", file=sys.stderr, flush=True))
+    mouse, b16_lung = {}, None
+    if not a.skip_mouse:
+        say("mouse experiments (Luzzi 1998, Fidler 1970)")
+        mouse, b16_lung = C.fit_mouse(progress=say)
+    base = {}
+    for n in ROWS:
+        p = load_scenario(n).params
+        for k, v in mouse.items():
+            p.set(k, v)
+        base[n] = p
+    say("autopsy rows (DiSibio & French 2008): lesion tables")
+    from .fitted_values import CORRECTIONS
+
+    fit = C.AutopsyFit(list(ROWS), base=base, corrections={k: np.array(v) for k, v in CORRECTIONS.items()})
+    cur = current_fit()
+    x0 = fit.encode(cur.shared, cur.per_preset)
+    for round_ in range(a.rounds + 1):
+        say(f"autopsy rows: least squares (round {round_ + 1} of {a.rounds + 1})")
+        x0, res = fit.solve(x0, max_nfev=a.max_steps, progress=say)
+        if round_ < a.rounds:
+            say("simulating every row to correct the expected-value calculation")
+            fit.corrections = C.simulated_corrections(fit, res, a.patients, C.CALIBRATION_SEED, a.workers or 2,
+                                                      progress=say)
+    shared = dict(res.shared)
+    shared.update(mouse)
+    out = {"shared": shared, "stderr_log_units": res.stderr, "per_preset": res.per_preset,
+           "b16_lung_soil": b16_lung, "residual_tvd": res.residual_tvd,
+           "free_parameters": fit.free_parameters(), "data_points": C.data_points(),
+           "corrections": {n: [round(float(v), 4) for v in c] for n, c in fit.corrections.items()},
+           "seconds": round(time.monotonic() - t0, 1)}
+    print(json.dumps(out, indent=1))
+    if a.write:
+        for path in C.write_fitted(shared, res.stderr, res.per_preset, b16_lung, fit.corrections):
+            say(f"wrote {path}")
     return 0
 
 
@@ -295,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("params", help="every parameter with unit, range, default and source")
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--markdown", action="store_true", help="the table in sim_core/README.md")
+    sp.add_argument("--references", action="store_true", help="the reference table in sim_core/README.md")
     sp.set_defaults(fn=cmd_params)
     sp = sub.add_parser("info", help="versions, threads and JIT cache (for bug reports)")
     sp.add_argument("--json", action="store_true")
@@ -328,9 +395,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--workers", type=_finite(int), help="processes (default: CPU count); results do not depend on it")
     sp.add_argument("--scheduler", help="address of a Dask scheduler to run the patients on (as sweep)")
     sp.add_argument("--out", help="one row per patient, .parquet or .csv")
+    sp.add_argument("--surgery-at-mm", type=_finite(float), metavar="D",
+                    help="remove each primary when it reaches D mm, then follow --years more (relapse curve)")
+    sp.add_argument("--anatomy-only", action="store_true",
+                    help="every soil and affinity 1: where blood and lymph flow alone would take metastases")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(fn=cmd_cohort)
-    sp = sub.add_parser("validate", help="run every validation target; exit 0 only if all pass")
+    sp = sub.add_parser("validate", help="every published target, leave-one-out and anatomy-only; exit 0 only if all checks hold")
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--workers", type=_finite(int))
     sp.set_defaults(fn=cmd_validate)
@@ -344,11 +415,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--scheduler", help="address of an existing Dask scheduler (default: a local cluster)")
     sp.add_argument("--workers", type=_finite(int), help="worker processes of the local cluster (default 2)")
     sp.set_defaults(fn=cmd_sweep)
-    sp = sub.add_parser("calibrate", help="fit a preset's soil factors and shedding to DiSibio 2008")
-    sp.add_argument("--scenario", required=True)
-    sp.add_argument("--patients", type=_finite(int), default=200)
-    sp.add_argument("--iterations", type=_finite(int), default=6)
-    sp.add_argument("--rate-only", action="store_true")
+    sp = sub.add_parser("calibrate", help="fit the shared soils, routing and each preset's values to Luzzi, "
+                                          "Fidler and DiSibio 2008 (progress on stderr)")
+    sp.add_argument("--write", action="store_true", help="store the values in sim_core/fitted_values.py and the presets")
+    sp.add_argument("--skip-mouse", action="store_true", help="keep the fate and lesion rates; fit the autopsy rows only")
+    sp.add_argument("--max-steps", type=_finite(int), default=60, help="least-squares evaluations per round (default 60)")
+    sp.add_argument("--rounds", type=_finite(int), default=2,
+                    help="rounds of simulated corrections to the expected-value calculation (default 2)")
+    sp.add_argument("--patients", type=_finite(int), default=400, help="patients per simulated row (default 400)")
     sp.add_argument("--workers", type=_finite(int))
     sp.set_defaults(fn=cmd_calibrate)
     sp = sub.add_parser("bench", help="speed of cell-resolution transport against numpy, Mesa and this machine's limits")

@@ -29,9 +29,12 @@ def test_params_json_has_unit_range_default_source(capsys):
 
 def test_run_json_contract(capsys, tmp_path):
     out = tmp_path / "ts.csv"
-    assert main(["run", "--scenario", "breast", "--days", "60", "--seed", "2", "--json", "--out", str(out)]) == 0
+    sc = tmp_path / "big.toml"   # a 1-g tumour, so 60 days shed enough cells to see every stage
+    sc.write_text('name = "big"\nprimary = "primary:breast"\n[params.primary]\ninitial_cells = 1e8\n'
+                  '[params.shedding]\nrate_per_g_day = 1e6\n')
+    assert main(["run", "--scenario", str(sc), "--days", "60", "--seed", "2", "--json", "--out", str(out)]) == 0
     r = json.loads(capsys.readouterr().out)
-    assert (r["scenario"], r["seed"], r["days"]) == ("breast", 2, 60.0) and r["version"]
+    assert (r["scenario"], r["seed"], r["days"]) == ("big", 2, 60.0) and r["version"]
     f = r["funnel"]
     for key in ("shed", "died_in_transit", "arrested", "extravasated", "dormant", "micrometastases",
                 "macrometastases"):
