@@ -54,6 +54,8 @@ class SimController(QObject):
         self._debt_s = 0.0
         self.runner.body_s_per_s = SPEEDS[self.speed_index].body_s_per_s
         self.last_frame: FrameData | None = None
+        self._curve_key = None
+        self._curve = None
         self._seed_override = seed
         self._load(scenario)
 
@@ -322,14 +324,32 @@ class SimController(QObject):
         return t, cells, prim
 
     def _treatment_readout(self) -> dict:
+        """The treatment's effect on growth now (the drug's multiplier, diluted by the drug-adapted
+        share of the primary) and its course from the start of treatment."""
         eng = self.engine
         p = eng.params
-        out = {"antiangio_multiplier": eng.antiangio_multiplier(eng.t_days),
+        m = eng.antiangio_multiplier(eng.t_days)
+        effective = m + (1.0 - m) * eng.primary_res if eng.primary_cells > 0 else m
+        out = {"antiangio_multiplier": effective,
                "antiangio_start_day": p["antiangio.start_day"], "antiangio_curve": None}
         if p["antiangio.strength"] > 0:
             start = p["antiangio.start_day"]
             span = max(eng.t_days - start, 0.0) + 2 * 365.25
             days = np.linspace(0.0, span, 60)
-            eff = np.array([100.0 * (1.0 - eng.antiangio_multiplier(start + d)) for d in days])
-            out["antiangio_curve"] = (days, eff)
+            if self._curve_key != (p["antiangio.strength"], p["antiangio.resistance_months"], start):
+                self._curve = (days, eng.treatment_effect(days, adapted=0.0))
+                self._curve_key = (p["antiangio.strength"], p["antiangio.resistance_months"], start)
+            out["antiangio_curve"] = self._curve
         return out
+
+    # --- surgery ----------------------------------------------------------------------------------
+    def remove_primary(self) -> None:
+        """Surgery now: the primary is removed at the next step (a parameter change, so receipts and
+        saved scenarios keep it); its cells stop shedding, what has already spread stays."""
+        if self.engine.primary_cells <= 0 or self.engine.surgery_day is not None:
+            return
+        day = min(max(self.engine.t_days, 1e-3), BY_PATH["surgery.at_day"].hi)
+        if self.set_parameter("surgery.at_day", day):
+            self._say(Caption.of(lambda: tr(
+                "The primary tumour is removed. Cells that left it before surgery are still in the body; "
+                "some sleep for years."), "shed", 6))

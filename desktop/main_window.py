@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         pb.cluster_requested.connect(c.release_cluster)
         self.params.parameter_edited.connect(c.set_parameter)
         self.params.treatment_toggled.connect(c.set_treatment)
+        self.params.surgery_requested.connect(c.remove_primary)
         self.top.scenario_chosen.connect(c.set_scenario)
         self.top.scan_toggled.connect(self._on_top_scan_toggled)
         self.body.organ_clicked.connect(self._on_body_organ_clicked)
@@ -204,6 +205,7 @@ class MainWindow(QMainWindow):
         ex = f.extra
         self.params.show_treatment(f.t_days, ex.get("antiangio_start_day", 0.0),
                                    ex.get("antiangio_multiplier", 1.0), ex.get("antiangio_curve"))
+        self.params.show_surgery(c.engine.primary_cells > 0)
         if self.card.isVisible() and self.card.comp >= 0:
             self.card.show_report(self._report(self.card.comp, f))
             self.body.place_overlays()
@@ -211,8 +213,7 @@ class MainWindow(QMainWindow):
     def _report(self, comp: int, f: FrameData):
         c = self.controller
         g = c.graph
-        cat = g.site_category(comp, c.scenario.primary)
-        soil = c.params[f"soil.{cat}"] if cat else None
+        soil = c.engine.site_soil(comp) if g.soil_key[comp] else None
         return organ_report(g, f, comp, c.scenario.primary, soil)
 
     def _on_controller_playing_changed(self, playing: bool) -> None:

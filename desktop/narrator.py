@@ -32,11 +32,12 @@ _SHORT = {
     "organ:kidneys": "kidney", "organ:spleen": "spleen", "organ:pancreas": "pancreas",
     "organ:skin": "skin", "organ:muscle": "muscle", "organ:heart_wall": "heart muscle",
     "organ:gi_wall": "bowel wall", "organ:thyroid": "thyroid", "organ:peritoneum": "peritoneum",
-    "organ:pleura": "pleura",
+    "organ:pleura": "pleura", "organ:omentum": "omentum",
     "primary:breast": "breast", "primary:colon": "colon", "primary:rectum": "rectal",
     "primary:lung": "lung", "primary:skin": "skin", "primary:prostate": "prostate",
     "primary:pancreas": "pancreas", "primary:stomach": "stomach", "primary:ovary": "ovary",
-    "primary:kidney": "kidney", "primary:limb": "thigh",
+    "primary:kidney": "kidney", "primary:limb": "thigh", "primary:uterus": "uterine",
+    "primary:cervix": "cervical", "primary:oesophagus": "oesophageal",
 }
 
 
@@ -53,7 +54,11 @@ def place_phrase(graph: BodyGraph, c: int) -> str:
     name = short_name(graph, c)
     if k in (2, 4):
         return tr(f"the {name}")
-    return tr(f"a {name} capillary")
+    return tr(f"{_article(name)} {name} capillary")
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def the_name(graph: BodyGraph, c: int) -> str:
@@ -73,7 +78,7 @@ def place_names(graph: BodyGraph) -> list[str]:
         name = short_name(graph, c)
         out += [f"the {name}", graph.names[c], graph.names[c].split(" (")[0]]
         if int(graph.kind[c]) not in (2, 4):
-            out.append(f"a {name} capillary")
+            out.append(f"{_article(name)} {name} capillary")
     return out
 
 
@@ -242,7 +247,8 @@ class Narrator:
             if shed > 0:
                 pct = 100.0 * dead_transit / shed
                 options.append(Caption.of(lambda: tr(
-                    "Almost all shed cells die within minutes: {pct} % of {n} so far.",
+                    "Almost all shed cells die within minutes, most by anoikis: cut off, they kill themselves. "
+                    "{pct} % of {n} so far.",
                     pct=f"{pct:.2f}", n=count_text(shed)), "transit"))
             moving = float(s.packet_cells[s.packet_nclu >= 0].sum())
             if moving > 0:

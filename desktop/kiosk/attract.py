@@ -18,11 +18,11 @@ from .i18n import tr
 STORY = (
     ("A tumour grows. Its cells make MMPs, enzymes that cut the basement membrane around it.", 7.0),
     ("One cell crawls out through the gap and squeezes into a small blood vessel.", 7.0),
-    ("The blood is a hard place: most cells are torn apart or found by immune cells and die.", 6.0),
+    ("Almost every cell that breaks away dies within minutes: cut off from its neighbours, it kills itself (anoikis).", 6.0),
     ("One cell survives the trip and gets stuck in a narrow vessel of another organ.", 7.0),
     ("It squeezes out of the vessel into the organ: extravasation.", 7.0),
     ("There it sleeps. Dormant cells can wait for months or years.", 9.0),
-    ("One day it wakes, divides, and calls new blood vessels to feed it.", 9.0),
+    ("One day it wakes and divides. The colony stops at about a millimetre until it calls in new blood vessels.", 9.0),
     ("Now it grows into a new tumour: a metastasis.", 9.0),
 )
 #: The step at which the model releases the cluster it then follows.

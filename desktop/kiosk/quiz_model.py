@@ -20,7 +20,7 @@ CARDS = (
     Card("intravasation", "Invasion of a blood vessel",
          "Cells squeeze between the cells of a vessel wall and are carried off in the blood."),
     Card("immune", "Escaping the immune lymphocytes",
-         "In the blood most cells die; the few that survive hide from the lymphocytes that hunt them."),
+         "Most cells die within minutes of leaving the tumour; in the blood, immune cells kill some of the rest."),
     Card("extravasation", "Leaking out of the vessel",
          "A surviving cell sticks in a small vessel of another organ and squeezes out into it."),
     Card("apoptosis", "Increased apoptosis",

@@ -265,6 +265,7 @@ class KioskShell(QObject):
         for path, row in w.params.rows.items():
             row.setVisible("sliders" in v and (cfg.level == "lab" or path in cfg.intro_sliders))
         w.params.treatment.setVisible("treatment" in v)
+        w.params.surgery.setVisible("surgery" in v)
         w.params.effect.setVisible("treatment" in v)
         pb = w.playback
         for key, widgets in (("play", [pb.play]), ("reset", [pb.reset]), ("step", [pb.step]),

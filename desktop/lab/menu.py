@@ -157,6 +157,7 @@ class LabMenu(QObject):
         for key, label, filt in self.EXPORTS:
             self._add(ex, f"export_{key}", label, lambda _=False, k=key, f=filt: self._on_export(k, f))
         m.addSeparator()
+        self._add(m, "surgery", "Remove the primary (surgery)", self.controller.remove_primary)
         self._add(m, "fork", "Fork and compare…", self._on_fork)
         m.aboutToShow.connect(self._check_fork)
         m.addSeparator()

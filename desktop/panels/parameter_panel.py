@@ -164,6 +164,7 @@ class ParameterPanel(QWidget):
 
     parameter_edited = Signal(str, float)
     treatment_toggled = Signal(bool, float)
+    surgery_requested = Signal()
 
     def __init__(self, sizes: theme.Sizes, parent=None):
         super().__init__(parent)
@@ -175,6 +176,11 @@ class ParameterPanel(QWidget):
         head = QLabel(tr("What if…? (changes act at once)"))
         head.setObjectName("heading")
         lay.addWidget(head)
+        self.surgery = QPushButton(tr("Remove the primary (surgery)"))
+        self.surgery.setAccessibleName(tr("Remove the primary tumour now"))
+        self.surgery.setToolTip(tr("Surgery: the tumour stops shedding; cells that already left stay in the body."))
+        self.surgery.clicked.connect(self.surgery_requested)
+        lay.addWidget(self.surgery)
         self.treatment = QCheckBox(tr("Anti-angiogenic treatment"))
         self.treatment.setAccessibleName(tr("Anti-angiogenic treatment on or off"))
         self.treatment.toggled.connect(self._on_treatment_toggled)
@@ -209,6 +215,9 @@ class ParameterPanel(QWidget):
 
     def retranslate(self) -> None:
         self.curve.setLabel("bottom", tr("days of treatment"))
+        self.surgery.setText(tr("Remove the primary (surgery)"))
+        self.surgery.setAccessibleName(tr("Remove the primary tumour now"))
+        self.surgery.setToolTip(tr("Surgery: the tumour stops shedding; cells that already left stay in the body."))
         for row in self.rows.values():
             row._show()
             row._tip()
@@ -231,6 +240,11 @@ class ParameterPanel(QWidget):
             self.treatment.setChecked(value > 0)
             self.treatment.blockSignals(False)
 
+    def show_surgery(self, primary_present: bool) -> None:
+        """The surgery button works once: after that it says the primary is gone."""
+        self.surgery.setEnabled(primary_present)
+        self.surgery.setText(tr("Remove the primary (surgery)") if primary_present else tr("Primary removed"))
+
     def show_treatment(self, t_days: float, start_day: float, multiplier: float, curve) -> None:
         """Live read-out of the anti-angiogenic effect (``curve`` = (days, effect %) or None)."""
         on = self.treatment.isChecked()
@@ -240,8 +254,8 @@ class ParameterPanel(QWidget):
             return
         effect = 100.0 * (1.0 - multiplier)
         since = max(0.0, t_days - start_day)
-        self.effect.setText(tr("Effect now: vessel growth slowed by {pct} % after {n} days; "
-                               "it fades as tumours learn to resist.", pct=f"{effect:.0f}", n=f"{since:.0f}"))
+        self.effect.setText(tr("Effect now: tumour growth slowed by {pct} % after {n} days; "
+                               "it fades as drug-adapted cells take over.", pct=f"{effect:.0f}", n=f"{since:.0f}"))
         if curve is not None:
             days, pct = curve
             self._curve.setData(days, pct)

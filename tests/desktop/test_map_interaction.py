@@ -36,7 +36,7 @@ def test_switching_the_cancer_type_loads_its_scenario(qtbot, qapp, window, contr
 
 
 def test_tapping_an_organ_opens_its_card(qtbot, qapp, window, controller):
-    controller.advance_days(300)
+    controller.advance_days(60)      # before any lung lesion is drawn where we tap
     g = controller.graph
     x, y = g.xy[g.index["organ:lungs"]]
     with qtbot.waitSignal(window.body.organ_clicked) as sig:
