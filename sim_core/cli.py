@@ -263,13 +263,18 @@ def cmd_cohort(a) -> int:
 def cmd_validate(a) -> int:
     from . import validation as V
 
+    from concurrent.futures import ProcessPoolExecutor
+
     t0 = time.monotonic()
-    say = (lambda m: print(f"validate: {m}", file=sys.stderr, flush=True))
-    results = V.all_targets(workers=a.workers, progress=say)
-    say("leaving each DiSibio primary out")
-    loo = V.leave_one_out(workers=a.workers or 2, progress=say)
-    say("anatomy only")
-    anat = V.anatomy_only(workers=a.workers)
+    say = (lambda m: print(f"validate: {time.monotonic() - t0:6.0f} s  {m}", file=sys.stderr, flush=True))
+    workers = a.workers or max(1, min(__import__("os").cpu_count() or 1, 8))
+    # one pool of worker processes for every cohort: each compiles (or loads) the kernels once
+    with ProcessPoolExecutor(max_workers=workers) as ex:
+        results = V.all_targets(workers=workers, progress=say, executor=ex)
+        say("leaving each DiSibio primary out")
+        loo = V.leave_one_out(workers=workers, progress=say, executor=ex)
+        say("anatomy only")
+        anat = V.anatomy_only(workers=workers, executor=ex)
     summ = V.summary(results, loo)
     out = {"targets": [r.row() for r in results],
            "fit": {"free_parameters": summ["free_parameters"], "data_points": summ["data_points"]},

@@ -45,7 +45,7 @@ class PatientResult:
     died: bool = False            # the tumour burden reached patient.lethal_cells
     surgery_day: float = math.nan
     primary_mm: float = math.nan  # diameter at surgery
-    node_positive: bool = False   # a regional node lesion >= detect.node_mm at surgery
+    node_positive: bool = False   # a regional node lesion >= detect.surgical_node_mm at surgery
     first_distant_days: float = math.nan   # after surgery; 0 = present at surgery; nan = never
 
 
@@ -126,7 +126,7 @@ def _run_patient(args) -> PatientResult:
         cpg = sc.params["primary.cells_per_g"]
         largest = largest_lesions(eng)
         regional = ~distant_mask(g, sc.primary) & (g.kind == KIND_NODE)
-        res.node_positive = bool((largest[regional] >= mm_to_cells(sc.params["detect.node_mm"], cpg)).any())
+        res.node_positive = bool((largest[regional] >= mm_to_cells(sc.params["detect.surgical_node_mm"], cpg)).any())
         distant = distant_mask(g, sc.primary)
         clinical = mm_to_cells(sc.params["detect.clinical_mm"], cpg)
         if (largest[distant] >= clinical).any():
@@ -161,7 +161,7 @@ def _run_chunk(args) -> list[PatientResult]:
 
 def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, workers: int | None = None,
                progress=None, scheduler: str | None = None, keep_patients: bool = False,
-               surgery_at_mm: float = 0.0, anatomy_only: bool = False) -> dict:
+               surgery_at_mm: float = 0.0, anatomy_only: bool = False, executor=None) -> dict:
     """Many patients, one seed each; the autopsy-style table of where metastases are, and with
     ``surgery_at_mm`` the relapse curve after removing the primary at that diameter.
 
@@ -169,7 +169,8 @@ def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, worke
     the columns of DiSibio & French 2008 and also counts each once per patient, which is what
     ``metastases_per_patient`` sums ("other" organs count one site each, as there). Counts are of
     detectable lesions; ``pct_patients_any`` counts any lesion. ``keep_patients`` adds
-    ``patient_rows``, one flat dict per patient (``write_cohort_rows`` stores them).
+    ``patient_rows``, one flat dict per patient (``write_cohort_rows`` stores them). ``executor``
+    (a process pool) runs the patients instead of a pool made for this call.
     """
     if not 1 <= patients <= 100000:
         raise InputError("cohort", "--patients", "must be between 1 and 100000")
@@ -181,7 +182,7 @@ def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, worke
     if workers < 1:
         raise InputError("cohort", "--workers", "must be at least 1")
     results = run_patients(scenario, patients, years, seed, workers, progress, scheduler,
-                           surgery_at_mm, anatomy_only)
+                           surgery_at_mm, anatomy_only, executor)
     out = summarise_cohort(scenario, seed, years, results)
     out["anatomy_only"] = bool(anatomy_only)
     if surgery_at_mm > 0:
@@ -193,22 +194,26 @@ def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, worke
 
 def run_patients(scenario: Scenario, patients: int, years: float, seed: int, workers: int = 1,
                  progress=None, scheduler: str | None = None, surgery_at_mm: float = 0.0,
-                 anatomy_only: bool = False) -> list[PatientResult]:
+                 anatomy_only: bool = False, executor=None) -> list[PatientResult]:
     """The patients' results in patient order, however they were run."""
     if scheduler:
         jobs = [(scenario, seed, i, years, surgery_at_mm, anatomy_only) for i in range(patients)]
         return _run_on_dask(jobs, scheduler, progress)
-    if workers > 1 and patients >= 8:
+    if executor is not None or (workers > 1 and patients >= 8):
         # chunks of consecutive patients: a worker builds its engines and kernels once per chunk
-        size = max(1, min(25, patients // (4 * workers)))
+        size = max(1, min(25, patients // (4 * max(workers, 2))))
         chunks = [range(a, min(a + size, patients)) for a in range(0, patients, size)]
         jobs = [(scenario, seed, list(c), years, surgery_at_mm, anatomy_only) for c in chunks]
         results: list[PatientResult] = []
-        with ProcessPoolExecutor(max_workers=workers) as ex:
+        ex = executor or ProcessPoolExecutor(max_workers=workers)
+        try:
             for part in ex.map(_run_chunk, jobs):
                 results += part
                 if progress:
                     progress(len(results) / patients)
+        finally:
+            if executor is None:
+                ex.shutdown()
         return results
     results = []
     for i in range(patients):

@@ -16,7 +16,7 @@ import msgspec
 
 from .assets import assets_dir
 from .errors import InputError
-from .params import BY_PATH, Params
+from .params import BY_PATH, REMOVED, Params
 
 
 class ScenarioFile(msgspec.Struct, forbid_unknown_fields=True):
@@ -170,6 +170,8 @@ def parse_scenario(text: bytes | str, source: str, primaries: tuple[str, ...] | 
     _flatten(raw.params, "", flat)
     overrides = {}
     for k, v in flat.items():
+        if k in REMOVED:
+            raise InputError(source, f"params.{k}", f"no longer a parameter: {REMOVED[k]}")
         if k not in BY_PATH:
             raise InputError(source, f"params.{k}", "unknown parameter")
         overrides[k] = v

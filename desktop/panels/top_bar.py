@@ -106,14 +106,15 @@ class TopBar(QWidget):
         self._fit_scenario()
 
     def _fit_scenario(self) -> None:
-        """Room for the shown cancer type: 14 characters, widened as much as its translation is longer
-        than the English name (English keeps today's width)."""
+        """Room for the shown cancer type: its English name (at least 14 characters), widened as much
+        as its translation is longer than the English name."""
         i = self.scenario.currentIndex()
         if not 0 <= i < len(self._english):
             return
         fm = self.scenario.fontMetrics()
         ratio = fm.horizontalAdvance(self.scenario.currentText()) / max(fm.horizontalAdvance(self._english[i]), 1)
-        self.scenario.setMinimumContentsLength(max(14, math.ceil(14 * ratio)))
+        base = max(14, len(self._english[i]))
+        self.scenario.setMinimumContentsLength(max(14, math.ceil(base * ratio)))
 
     def show_time(self, t_days: float, speed: Speed, actual_rate: float, playing: bool) -> None:
         self.clock.setText(clock_text(t_days, speed.growth))
