@@ -106,15 +106,17 @@ class TopBar(QWidget):
         self._fit_scenario()
 
     def _fit_scenario(self) -> None:
-        """Room for the shown cancer type: its English name (at least 14 characters), widened as much
-        as its translation is longer than the English name."""
+        """Room for the shown cancer type: its English name (14 to 28 characters, so that the window
+        still fits 1000 px), widened as much as its translation is longer than the English name. A
+        longer title is elided in the box and shown whole in its tooltip and drop-down list."""
         i = self.scenario.currentIndex()
         if not 0 <= i < len(self._english):
             return
         fm = self.scenario.fontMetrics()
         ratio = fm.horizontalAdvance(self.scenario.currentText()) / max(fm.horizontalAdvance(self._english[i]), 1)
-        base = max(14, len(self._english[i]))
+        base = min(max(14, len(self._english[i])), 28)
         self.scenario.setMinimumContentsLength(max(14, math.ceil(base * ratio)))
+        self.scenario.setToolTip(self.scenario.currentText())
 
     def show_time(self, t_days: float, speed: Speed, actual_rate: float, playing: bool) -> None:
         self.clock.setText(clock_text(t_days, speed.growth))
