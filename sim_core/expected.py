@@ -6,8 +6,8 @@ comes from simulated cohorts (``cohort.py``). It follows the engine's rules in e
 
 - transport: the share of viable shed cells that arrest (and extravasate) in each organ and node,
   or implant on a cavity lining, solved exactly as a linear system on the body graph;
-- lesions: a micrometastasis grows logistically to its balanced size, regresses with a hazard per
-  doubling and switches at a hazard per doubling time times its soil; after the switch it grows by
+- lesions: a micrometastasis grows by its type's Gompertz law up to its balanced size, regresses
+  with a hazard per doubling and switches at a hazard per doubling time times its soil; after the switch it grows by
   the Gompertz law until it is large enough to see; dormant cells wake at a constant rate;
 - patients: Gauss-Hermite quadrature over the log-normal doubling time of a cohort;
 - metastases seeding metastases: one generation, exactly for Poisson-distributed first-generation
@@ -154,7 +154,7 @@ def lesion_tables(r: np.ndarray, p: Params, n_t: int, dt: float, det_cells: tupl
     Psw = np.zeros((nq, ns, n_t))
     tau = (np.arange(n_t) + 1.0) * dt           # ages at which detection is asked (end of a step)
     for i in range(nq):
-        Na = K / (1.0 + (K - 1.0) * np.exp(-r[i] * a_f))          # micro size at fine ages
+        Na = np.minimum(_gompertz(1.0, r[i], n_max, a_f, n_ref), K)   # micro size at fine ages
         surv_reg = Na ** (-rho)
         h = sigma * r[i] * soils                                   # [s]
         live = surv_reg[None, :] * np.exp(-h[:, None] * a_f[None, :])   # [s, a]
@@ -165,7 +165,7 @@ def lesion_tables(r: np.ndarray, p: Params, n_t: int, dt: float, det_cells: tupl
         idx = np.minimum((eff / dt).astype(np.int64), n_t)
         for s_ in range(ns):
             Psw[i, s_] = np.bincount(idx, weights=dens[s_], minlength=n_t + 1)[:n_t]
-        Ntau = K / (1.0 + (K - 1.0) * np.exp(-r[i] * tau))
+        Ntau = np.minimum(_gompertz(1.0, r[i], n_max, tau, n_ref), K)
         for d in range(2):
             D = det_cells[d]
             g_time = _gompertz_time(Na, D, r[i], n_max, n_ref)              # [a]
@@ -317,7 +317,6 @@ class PresetModel:
         m = scale[:, None, None] * m_u[rep]
         beta = p["shedding.from_metastases"] * scale[:, None, None]
         F = F[rep]
-        reg = set(g.regional_nodes.get(self.primary, ()))
         groups: dict[str, list[int]] = {}
         for j, c in enumerate(sites):
             cat = g.site_category(c, self.primary)

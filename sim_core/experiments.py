@@ -1,13 +1,11 @@
-"""The three ways to run the model: a patient, an injection experiment and a virtual cohort.
+"""Two ways to run the model: a patient and an injection experiment (virtual cohorts are in
+``cohort.py``, re-exported here).
 
 Each builds an ``Engine`` from a scenario and a seed and reads its outputs; the CLI, the
 validation and the window call these, so all of them use the same engine and defaults.
 """
 
 from __future__ import annotations
-
-import math
-import os
 
 import numpy as np
 

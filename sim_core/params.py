@@ -280,7 +280,7 @@ RULES: tuple[tuple[str, str, str], ...] = (
      "constant rates reproduce the measured survival fractions, not the cause of each death"),
     ("fate weights of an extravasated cell, times the soil", "phenomenology",
      "weights reproduce Luzzi's counts; the soil factor is Paget's idea made a number"),
-    ("logistic growth to a balanced size", "mechanism",
+    ("avascular growth stops at a balanced size", "mechanism",
      "without vessels proliferation comes to equal death [holmgren1995] [folkman2000]"),
     ("regression per doubling of a growing micrometastasis", "phenomenology",
      "reproduces Luzzi's loss of micrometastases; the cause (immune, failure to settle) is not modelled"),

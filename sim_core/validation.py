@@ -29,7 +29,7 @@ from .disibio import COLORECTAL, POOLED_SHARES, ROWS, tv_distance
 from .experiments import inject_experiment
 from .scenario import load_scenario
 
-COHORT_PATIENTS = 400
+COHORT_PATIENTS = 300
 COHORT_YEARS = 5.0
 COHORT_SEED = 1
 MUSCLE_MAX_PCT = 5.0
@@ -42,7 +42,7 @@ RELAPSE_SURGERY_MM = 15.0
 PAN_T1N0_RATE = -math.log(1.0 - 0.13) / 15.0
 T1_NODE_POSITIVE = 0.255
 #: Patients of the anatomy-only cohorts (a report, no pass line).
-ANATOMY_PATIENTS = 300
+ANATOMY_PATIENTS = 200
 
 LUZZI_VESSEL = "vein:portal->organ:liver"   # mesenteric / portal injection
 FIDLER_VESSEL = "vein:ivc->heart:right"     # tail vein -> vena cava
@@ -169,7 +169,7 @@ def current_fit() -> FitResult:
 #: Expected-value tables of each preset, built once per process and reused by its refits.
 _MODELS: dict = {}
 #: Least-squares evaluations of a refit without one row, started from the full fit's values.
-LOO_MAX_NFEV = 4
+LOO_MAX_NFEV = 3
 
 
 def leave_one_out_params(held: str, max_nfev: int = LOO_MAX_NFEV) -> "dict":

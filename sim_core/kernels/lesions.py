@@ -1,7 +1,8 @@
 """Lesions: founding micrometastases, their regression, angiogenic dormancy and switch, and growth.
 
-A micrometastasis (avascular) grows logistically towards its balanced size, where proliferation
-equals death (angiogenic dormancy, Holmgren 1995). While it still grows it may die out: the hazard
+A micrometastasis (avascular) grows by the same Gompertz law as a vascular tumour of its type (fast
+when tiny) until it reaches its balanced size, where proliferation equals death (angiogenic
+dormancy, Holmgren 1995). While it still grows it may die out: the hazard
 of regression is a fixed amount per doubling of its size, so a colony that doubles quickly is as
 likely to reach balance as one that doubles slowly. At any size it may switch on angiogenesis, at
 a hazard per doubling time of its tumour type, times its organ's soil and the anti-angiogenic
@@ -39,13 +40,11 @@ def gompertz(cells, rate_ref, n_ref, n_max, dt):
 
 
 @jit
-def logistic(cells, rate, cap, dt):
-    """Logistic growth at ``rate`` per day (when small) towards ``cap``; exact over ``dt``."""
-    if rate <= 0.0 or cells <= 0.0:
-        return cells
+def avascular(cells, rate, n_ref, n_max, cap, dt):
+    """An avascular colony: the type's Gompertz growth, stopped at the balanced size ``cap``."""
     if cells >= cap:
         return cells
-    return cap / (1.0 + (cap / cells - 1.0) * math.exp(-rate * dt))
+    return min(gompertz(cells, rate, n_ref, n_max, dt), cap)
 
 
 @jit
@@ -114,7 +113,7 @@ def grow_lesions(dt_days, t_days, les_state, les_comp, les_cells, les_switch, le
                  free_stack, n_free, soil, counters, rates, seed, step):
     """One step of every lesion: growth, then regression or switch of micrometastases.
 
-    A micrometastasis grows logistically towards the balanced size; the regression hazard
+    A micrometastasis grows towards the balanced size (``avascular``); the regression hazard
     integrated over the step is ``R_REGRESS`` times the log of its growth in the step (so it
     vanishes at balance); the switch hazard is ``R_SWITCH`` per day times the organ's soil. Both
     compete over the step. Macrometastases grow under the anti-angiogenic multiplier with their
@@ -134,7 +133,7 @@ def grow_lesions(dt_days, t_days, les_state, les_comp, les_cells, les_switch, le
             continue
         before = les_cells[i]
         if s == MICRO:
-            after = logistic(before, r, cap, dt_days)
+            after = avascular(before, r, n_ref, n_max, cap, dt_days)
             ctr = les_id[i] * 4
             a_reg = h_reg * math.log(after / before)
             a_sw = rates[R_SWITCH] * soil[les_comp[i]] * dt_days

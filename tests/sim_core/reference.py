@@ -174,10 +174,10 @@ def gompertz(cells, rate_ref, n_ref, n_max, dt):
     return math.exp(math.log(n_max) - (math.log(n_max) - math.log(cells)) * math.exp(-alpha * dt))
 
 
-def logistic(cells, rate, cap, dt):
-    if rate <= 0 or cells <= 0 or cells >= cap:
+def avascular(cells, rate, n_ref, n_max, cap, dt):
+    if cells >= cap:
         return cells
-    return cap / (1 + (cap / cells - 1) * math.exp(-rate * dt))
+    return min(gompertz(cells, rate, n_ref, n_max, dt), cap)
 
 
 def treated_growth(cells, res, rate, mult, adapt, n_ref, n_max, dt):
@@ -207,7 +207,7 @@ def grow_lesions(dt_days, t_days, state, comp, cells, switch, res, lid, free, so
             continue
         before = cells[i]
         if state[i] == 1:
-            after = logistic(before, r[L.R_GROWTH], r[L.R_CAP], dt_days)
+            after = avascular(before, r[L.R_GROWTH], r[L.R_DOUBLING_REF], r[L.R_MAX_CELLS], r[L.R_CAP], dt_days)
             cells[i] = after
             counters[L.C_BORN] += after - before
             ctr = int(lid[i]) * 4

@@ -1,6 +1,6 @@
 """Validation against published figures; each test prints what it got.
 
-The cohort targets run 400 simulated patients a preset; they are marked slow and also run by
+The cohort targets run 300 simulated patients a preset; they are marked slow and also run by
 ``seedsoil-sim validate``, which adds the leave-one-out refits and the anatomy-only cohorts.
 """
 
