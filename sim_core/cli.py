@@ -271,8 +271,12 @@ def cmd_validate(a) -> int:
     # one pool of worker processes for every cohort: each compiles (or loads) the kernels once
     with ProcessPoolExecutor(max_workers=workers) as ex:
         results = V.all_targets(workers=workers, progress=say, executor=ex)
-        say("leaving each DiSibio primary out")
-        loo = V.leave_one_out(workers=workers, progress=say, executor=ex)
+        say("each DiSibio primary predicted without its row")
+        try:
+            loo = V.leave_one_out(workers=workers, progress=say, executor=ex)
+        except V.StaleLeftOut as e:
+            print(f"validate: {e}", file=sys.stderr)
+            loo = []
         say("anatomy only")
         anat = V.anatomy_only(workers=workers, executor=ex)
     summ = V.summary(results, loo)
@@ -321,6 +325,17 @@ def cmd_calibrate(a) -> int:
 
     t0 = time.monotonic()
     say = (lambda m: print(f"calibrate: {time.monotonic() - t0:6.0f} s  {m}", file=sys.stderr, flush=True))
+    workers = a.workers or 2
+    a.left_out_steps = a.left_out_steps or C.LEFT_OUT_MAX_NFEV
+    if a.left_out_only:
+        say(f"leaving each autopsy row out ({a.left_out_steps} evaluations a refit, {workers} processes)")
+        left_out = C.left_out_all(a.left_out_steps, workers=workers, progress=say)
+        print(json.dumps({"left_out": left_out[0], "data": left_out[1],
+                          "seconds": round(time.monotonic() - t0, 1)}, indent=1))
+        if a.write:
+            for path in C.write_fitted({}, {}, {}, None, None, left_out=left_out):
+                say(f"wrote {path}")
+        return 0
     mouse, b16_lung = {}, None
     if not a.skip_mouse:
         say("mouse experiments (Luzzi 1998, Fidler 1970)")
@@ -342,18 +357,27 @@ def cmd_calibrate(a) -> int:
         x0, res = fit.solve(x0, max_nfev=a.max_steps, progress=say)
         if round_ < a.rounds:
             say("simulating every row to correct the expected-value calculation")
-            fit.corrections = C.simulated_corrections(fit, res, a.patients, C.CALIBRATION_SEED, a.workers or 2,
+            fit.corrections = C.simulated_corrections(fit, res, a.patients, C.CALIBRATION_SEED, workers,
                                                       progress=say)
     shared = dict(res.shared)
     shared.update(mouse)
+    say(f"leaving each autopsy row out ({a.left_out_steps} evaluations a refit, {workers} processes)")
+    loo_base = {}
+    for n in ROWS:
+        p = res.params_for(n)
+        for k, v in mouse.items():
+            p.set(k, v)
+        loo_base[n] = p
+    left_out = C.left_out_all(a.left_out_steps, corrections=fit.corrections, base=loo_base, workers=workers,
+                              progress=say)
     out = {"shared": shared, "stderr_log_units": res.stderr, "per_preset": res.per_preset,
            "b16_lung_soil": b16_lung, "residual_tvd": res.residual_tvd,
            "free_parameters": fit.free_parameters(), "data_points": C.data_points(),
            "corrections": {n: [round(float(v), 4) for v in c] for n, c in fit.corrections.items()},
-           "seconds": round(time.monotonic() - t0, 1)}
+           "left_out": left_out[0], "seconds": round(time.monotonic() - t0, 1)}
     print(json.dumps(out, indent=1))
     if a.write:
-        for path in C.write_fitted(shared, res.stderr, res.per_preset, b16_lung, fit.corrections):
+        for path in C.write_fitted(shared, res.stderr, res.per_preset, b16_lung, fit.corrections, left_out):
             say(f"wrote {path}")
     return 0
 
@@ -428,7 +452,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rounds", type=_finite(int), default=2,
                     help="rounds of simulated corrections to the expected-value calculation (default 2)")
     sp.add_argument("--patients", type=_finite(int), default=400, help="patients per simulated row (default 400)")
-    sp.add_argument("--workers", type=_finite(int))
+    sp.add_argument("--left-out-steps", type=_finite(int),
+                    help="least-squares evaluations of each leave-one-out refit (default: LEFT_OUT_MAX_NFEV "
+                         "in sim_core/calibration.py)")
+    sp.add_argument("--left-out-only", action="store_true",
+                    help="only redo the leave-one-out refits (from a neutral start) that validate predicts with")
+    sp.add_argument("--workers", type=_finite(int), help="processes (default 2)")
     sp.set_defaults(fn=cmd_calibrate)
     sp = sub.add_parser("bench", help="speed of cell-resolution transport against numpy, Mesa and this machine's limits")
     sp.add_argument("--quick", action="store_true", help="10^4 and 10^5 packets only (a CI check that it works)")

@@ -5,8 +5,9 @@ figure and a stated tolerance, and says whether a parameter was fitted to it (``
 not (``validation``). Three more checks tell a model from no model:
 
 - ``fit``: fitted numbers against the data points they were fitted to (at most half);
-- ``leave_one_out``: each DiSibio primary refitted without its row and predicted from the others,
-  against the pooled all-cancer row as a prediction that needs no model at all;
+- ``leave_one_out``: each DiSibio primary predicted from a refit without its row (done by
+  ``seedsoil-sim calibrate``, from a neutral start, and stored with a fingerprint of the data it
+  saw), against the pooled all-cancer row as a prediction that needs no model at all;
 - ``anatomy_only``: the same patients with every soil and affinity at 1 (blood and lymph flow alone).
 
 Nothing here feeds back into the model; every figure comes from simulated patients or mice.
@@ -166,31 +167,25 @@ def current_fit() -> FitResult:
     return FitResult(shared, per)
 
 
-#: Expected-value tables of each preset, built once per process and reused by its refits.
-_MODELS: dict = {}
-#: Least-squares evaluations of a refit without one row, started from the full fit's values.
-LOO_MAX_NFEV = 3
+class StaleLeftOut(Exception):
+    """The stored left-out values were fitted to other data than the current autopsy rows."""
 
 
-def leave_one_out_params(held: str, max_nfev: int = LOO_MAX_NFEV) -> "dict":
-    """Refit without ``held``'s row (from the current values) and return the parameters that predict
-    it. Only the other rows enter the fit: ``held``'s data are never read (a test checks it). The
-    other rows keep the simulation corrections of the full calibration (``fitted_values``): they
-    describe the model, not the data."""
-    from .expected import PresetModel
-    from .fitted_values import CORRECTIONS
+def leave_one_out_params(held: str) -> "dict":
+    """The parameters that predict ``held`` from the other rows: its scenario with the values that
+    ``seedsoil-sim calibrate`` refitted without its row (``fitted_values.LEFT_OUT``). Raises
+    ``StaleLeftOut`` when the data those refits saw differ from today's rows."""
+    from .calibration import data_fingerprint
+    from .fitted_values import LEFT_OUT, LEFT_OUT_DATA
 
     others = [n for n in ROWS if n != held]
-    for n in others:
-        if n not in _MODELS:
-            sc = load_scenario(n)
-            _MODELS[n] = PresetModel(sc.params, sc.primary, COHORT_YEARS)
-    fit = AutopsyFit(others, models={n: _MODELS[n] for n in others},
-                     corrections={n: np.array(c) for n, c in CORRECTIONS.items() if n in others})
-    cur = current_fit()
-    x0 = fit.encode(cur.shared, cur.per_preset)
-    _, res = fit.solve(x0, max_nfev=max_nfev)
-    return fit.held_out_params(res, held).as_dict()
+    if held not in LEFT_OUT or LEFT_OUT_DATA.get(held) != data_fingerprint(others):
+        raise StaleLeftOut(f"fitted_values.LEFT_OUT[{held!r}]: missing or fitted to other data; "
+                           "run seedsoil-sim calibrate --left-out-only --write")
+    p = load_scenario(held).params
+    for k, v in LEFT_OUT[held].items():
+        p.set(k, v)
+    return p.as_dict()
 
 
 def _loo_one(args):
@@ -204,7 +199,10 @@ def _loo_one(args):
 
 
 def leave_one_out(workers: int = 2, patients: int = COHORT_PATIENTS, progress=None, executor=None) -> list[dict]:
-    """Each primary refitted out and predicted, one primary per process."""
+    """Each primary predicted from the refit without its row (stored by ``calibrate``) by a
+    simulated cohort, one primary per process."""
+    for n in ROWS:
+        leave_one_out_params(n)      # stale stored values: one error before any cohort runs
     jobs = [(n, patients, COHORT_YEARS, COHORT_SEED) for n in ROWS]
     out = []
     ex = executor or ProcessPoolExecutor(max_workers=max(1, workers))

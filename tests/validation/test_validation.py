@@ -81,17 +81,47 @@ def test_fitted_numbers_are_counted_against_the_data_points():
 
 
 def test_the_left_out_row_cannot_leak_into_its_own_prediction(monkeypatch):
-    """Replacing the left-out row's published figures by nonsense changes nothing in the values
-    that predict it (a short refit, so the test is quick; the property does not depend on it)."""
+    """The refit without a row starts from a point that owes nothing to any fit, and replacing the
+    left-out row's published figures by nonsense changes nothing in the values that predict it (a
+    short refit, so the test is quick; the property does not depend on it)."""
+    from sim_core import calibration as C
     from sim_core import disibio
+    from sim_core.fitted_values import FITTED
 
     held = "ovary"
-    before = V.leave_one_out_params(held, max_nfev=2)
+    fit = C.AutopsyFit([n for n in disibio.ROWS if n != held])
+    start = fit.decode(fit.neutral_start())
+    assert all(start.shared[f"soil.{k}"] == pytest.approx(1.0) for k in C.SOIL_KEYS)
+    assert all(start.shared[k] == pytest.approx(v) for k, v in C.SHARED.items())
+    assert start.shared["soil.lung"] != pytest.approx(FITTED["soil.lung"][0])
+    before = C.left_out_values(held, max_nfev=2)
     junk = disibio.AutopsyRow(held, "junk", 1, 99.0, tuple([100.0] * 12))
     monkeypatch.setitem(disibio.ROWS, held, junk)
-    after = V.leave_one_out_params(held, max_nfev=2)
+    after = C.left_out_values(held, max_nfev=2)
     assert before == after
     assert before["affinity.bone"] == 1.0 and before["affinity.brain"] == 1.0
+
+
+def test_stored_left_out_values_were_fitted_to_todays_other_rows(monkeypatch):
+    """validate predicts each row with values refitted without it; they must have been fitted to
+    the current data of the other rows (and never name the row's own affinities)."""
+    from sim_core import calibration as C
+    from sim_core import disibio
+    from sim_core.fitted_values import LEFT_OUT, LEFT_OUT_DATA
+
+    assert set(LEFT_OUT) == set(disibio.ROWS)
+    for held in disibio.ROWS:
+        others = [n for n in disibio.ROWS if n != held]
+        assert LEFT_OUT_DATA[held] == C.data_fingerprint(others), held
+        assert all(v == 1.0 for k, v in LEFT_OUT[held].items() if k.startswith("affinity.")), held
+        p = V.leave_one_out_params(held)
+        assert p["soil.lung"] == LEFT_OUT[held]["soil.lung"]
+    # changed data make the stored values stale: one clear error, no prediction
+    junk = disibio.AutopsyRow("colon", "junk", 1, 99.0, tuple([100.0] * 12))
+    monkeypatch.setitem(disibio.ROWS, "colon", junk)
+    with pytest.raises(V.StaleLeftOut, match="calibrate --left-out-only"):
+        V.leave_one_out_params("breast")
+    assert V.leave_one_out_params("colon")["soil.lung"] == LEFT_OUT["colon"]["soil.lung"]
 
 
 def test_relapse_target_reads_the_metastasis_free_curve():
