@@ -1,7 +1,7 @@
 """Validation against published figures; each test prints what it got.
 
 The cohort targets run 300 simulated patients a preset; they are marked slow and also run by
-``seedsoil-sim validate``, which adds the leave-one-out refits and the anatomy-only cohorts.
+``seedsoil-sim validate``, which adds the leave-one-out predictions and the anatomy-only cohorts.
 """
 
 import math
