@@ -81,6 +81,17 @@ SHARED = {"arrest.node": 0.5, "routing.plexus_share": 0.1, "shedding.from_metast
 W_SHARES, W_MPP, W_MUSCLE = 10.0, 5.0, 1.0
 
 
+def require_scipy() -> None:
+    """The fits solve least squares with scipy, an optional dependency: one clear line if missing."""
+    try:
+        import scipy.optimize  # noqa: F401
+    except ImportError:
+        from .errors import InputError
+
+        raise InputError("calibrate", "scipy", "needed for the least-squares fit: "
+                         "pip install 'seedsoil[calibrate]'") from None
+
+
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
@@ -250,6 +261,7 @@ class AutopsyFit:
         return out
 
     def solve(self, x0: np.ndarray | None = None, max_nfev: int = 60, progress=None) -> tuple[np.ndarray, FitResult]:
+        require_scipy()
         from scipy.optimize import least_squares
 
         from .disibio import tv_distance

@@ -325,6 +325,7 @@ def cmd_calibrate(a) -> int:
 
     t0 = time.monotonic()
     say = (lambda m: print(f"calibrate: {time.monotonic() - t0:6.0f} s  {m}", file=sys.stderr, flush=True))
+    C.require_scipy()
     workers = a.workers or 2
     a.left_out_steps = a.left_out_steps or C.LEFT_OUT_MAX_NFEV
     if a.left_out_only:

@@ -102,6 +102,17 @@ def test_the_left_out_row_cannot_leak_into_its_own_prediction(monkeypatch):
     assert before["affinity.bone"] == 1.0 and before["affinity.brain"] == 1.0
 
 
+def test_calibrate_without_scipy_says_so_in_one_line(monkeypatch):
+    import sys
+
+    from sim_core import calibration as C
+    from sim_core.errors import InputError
+
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)
+    with pytest.raises(InputError, match=r"^calibrate: scipy: .*seedsoil\[calibrate\]"):
+        C.require_scipy()
+
+
 def test_stored_left_out_values_were_fitted_to_todays_other_rows(monkeypatch):
     """validate predicts each row with values refitted without it; they must have been fitted to
     the current data of the other rows (and never name the row's own affinities)."""
