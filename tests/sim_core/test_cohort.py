@@ -121,6 +121,26 @@ def test_expected_value_calculation_agrees_with_simulated_cohorts():
         assert abs(e["metastases_per_patient"] / r["metastases_per_patient"] - 1) < 0.15
 
 
+def test_cascade_sums_equal_the_per_patient_formula():
+    """The surrogate's second-generation term, formed on 10 doubling-time nodes with the shedding
+    factor broadcast, equals the plain sum over all 150 patients i = q * n_j + j of
+    scale_j m[q] (1 - exp(-beta_j X[q])), for random inputs (relative 1e-12)."""
+    from sim_core.expected import cascade_sums
+
+    rng = np.random.default_rng(5)
+    nq, nj, ns, nt = 10, 15, 7, 9
+    m_u = rng.random((nq, ns, nt)) * (rng.random((nq, ns, nt)) > 0.3)
+    X = rng.random((nq, ns, nt)) * 3.0
+    scale = np.exp(rng.normal(size=nj))
+    beta = 0.7 * scale
+    got = cascade_sums(m_u, X, scale, beta)
+    want = np.array([(scale[j] * m_u[q] * (1.0 - np.exp(-beta[j] * X[q]))).sum()
+                     for q in range(nq) for j in range(nj)])
+    assert got.shape == (nq * nj,)
+    assert got == pytest.approx(want, rel=1e-12)
+    assert want.min() > 0
+
+
 def test_stored_corrections_make_the_surrogate_match_new_simulations():
     """With metastases seeding metastases and deaths from tumour burden, the surrogate is corrected
     by simulation during calibration (``fitted_values.CORRECTIONS``); on another seed, the
