@@ -1,5 +1,7 @@
 """Starting kiosk mode from ``seedsoil --kiosk``: full screen with the shell, watchdog and crash
-log; or, with ``--screenshot``, one kiosk screen rendered offscreen on a hand-moved clock.
+log; or, with ``--screenshot``, one kiosk screen rendered offscreen on a hand-moved clock; or, with
+``--smoke-frames N``, N frames of the idle exhibit (its attract loop) and an exit, non-zero on any
+error or Qt warning.
 """
 
 from __future__ import annotations
@@ -25,18 +27,31 @@ class ManualClock:
         self.t += s
 
 
+def show_full_screen(win) -> None:
+    """Cover the whole screen, with or without a window manager. ``showFullScreen`` only asks a window
+    manager for full-screen state; on a bare X server (a common kiosk set-up, no manager running) the
+    window kept its default size with black margins. Giving it the screen's geometry first makes the
+    request moot there and changes nothing under a manager."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = win.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        win.setGeometry(screen.geometry())
+    win.showFullScreen()
+
+
 def run_kiosk(app, controller, win, args, log) -> int:
     from .shell import KioskShell
     from .watchdog import Watchdog, enable_crash_log
 
-    if not args.screenshot:
+    if not (args.screenshot or args.smoke_frames):
         from ..runners import warm_up_in_background
 
         shell = KioskShell(win, args.kiosk_cfg)
         shell.timer.stop()                  # the attract loop starts once the kernels are compiled
         enable_crash_log(on_error=shell.reset_to_start)
         dog = Watchdog(parent=shell)
-        win.showFullScreen()
+        show_full_screen(win)
 
         def _ready():
             shell.timer.start()
@@ -50,6 +65,8 @@ def run_kiosk(app, controller, win, args, log) -> int:
     win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     try:
         shell = KioskShell(win, args.kiosk_cfg, clock=clock)
+        shell.timer.stop()                  # frames below tick the shell and the engine once each,
+        controller.runner.manual = True     # on the hand-moved clock; their own timers stay off
         win.show()
         app.processEvents()
 
@@ -61,9 +78,11 @@ def run_kiosk(app, controller, win, args, log) -> int:
                 app.processEvents()
 
         frames(2)
-        if args.kiosk_view == "attract":
+        if args.smoke_frames:
+            frames(args.smoke_frames)       # the exhibit left alone: its attract loop
+        if args.screenshot and args.kiosk_view == "attract":
             frames(ATTRACT_FRAMES)          # into the story, with the cluster arrested
-        else:
+        elif args.screenshot:
             shell.idle.poke()
             frames(SETTLE_FRAMES)
             if args.kiosk_view == "countdown":
@@ -76,8 +95,10 @@ def run_kiosk(app, controller, win, args, log) -> int:
                 shell.quiz.check()
         win.refresh_all()
         app.processEvents()
-        pix = win.grab()
-        if pix.isNull() or not pix.save(args.screenshot, "PNG"):
+        pix = win.grab()                    # a last full render, also for a smoke run
+        if pix.isNull():
+            log.problems.append("the kiosk window rendered nothing")
+        elif args.screenshot and not pix.save(args.screenshot, "PNG"):
             log.problems.append(f"could not write {args.screenshot}")
         shell.lockdown.allow_close = True
         controller.pause()
