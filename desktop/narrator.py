@@ -15,7 +15,7 @@ import numpy as np
 from sim_core import BodyGraph
 
 from .frames import FrameData, counter
-from .kiosk.i18n import tr
+from .kiosk.i18n import num, tr
 from .speeds import duration_text
 
 #: The steps of the metastatic cascade, as shown in the caption strip.
@@ -86,12 +86,12 @@ def count_text(x: float) -> str:
     """Plain counts: '7', '1,240', '3.4 million', '19 billion'."""
     x = float(x)
     if x < 10_000:
-        return f"{x:,.0f}"
+        return num(x)
     for div, word in ((1e12, "{n} trillion"), (1e9, "{n} billion"), (1e6, "{n} million")):
         if x >= div:
             v = x / div
-            return tr(word, n=f"{v:.1f}" if v < 10 else f"{v:,.0f}")
-    return f"{x:,.0f}"
+            return tr(word, n=num(v, 1) if v < 10 else num(v))
+    return num(x)
 
 
 def cap_first(text: str) -> str:
@@ -249,7 +249,7 @@ class Narrator:
                 options.append(Caption.of(lambda: tr(
                     "Almost all shed cells die within minutes, most by anoikis: cut off, they kill themselves. "
                     "{pct} % of {n} so far.",
-                    pct=f"{pct:.2f}", n=count_text(shed)), "transit"))
+                    pct=num(pct, 2), n=count_text(shed)), "transit"))
             moving = float(s.packet_cells[s.packet_nclu >= 0].sum())
             if moving > 0:
                 options.append(Caption.of(lambda: tr(
@@ -271,7 +271,7 @@ class Narrator:
             if macro:
                 options.append(Caption.of(lambda: tr(
                     "{n} lesions have their own blood supply and keep growing; {m} smaller ones have not.",
-                    n=f"{macro:,}", m=f"{micro:,}"), "macro"))
+                    n=num(macro), m=num(micro)), "macro"))
             options.append(Caption.of(lambda: tr(
                 "{tumour} keeps growing and shedding cells. Only a few of them will ever found a metastasis.",
                 tumour=cap_first(tumour_phrase(self.primary_name))), "shed"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .kiosk.i18n import tr
+from .kiosk.i18n import num, tr
 
 MINUTE_S = 60.0
 HOUR_S = 3600.0
@@ -97,12 +97,12 @@ def clock_text(t_days: float, growth: bool) -> str:
 def duration_text(seconds: float) -> str:
     """A body-time span in plain words: '40 s', '12 min', '3 h', '5 days', '2.1 years'."""
     if seconds < 90:
-        return f"{seconds:.0f} s"
+        return f"{num(seconds)} s"
     if seconds < 90 * MINUTE_S:
-        return f"{seconds / MINUTE_S:.0f} min"
+        return f"{num(seconds / MINUTE_S)} min"
     if seconds < 2 * DAY_S:
-        return f"{seconds / HOUR_S:.0f} h"
+        return f"{num(seconds / HOUR_S)} h"
     days = seconds / DAY_S
     if days < 2 * YEAR_D:
-        return tr("{n} days", n=f"{days:.0f}")
-    return tr("{n} years", n=f"{days / YEAR_D:.1f}")
+        return tr("{n} days", n=num(days))
+    return tr("{n} years", n=num(days / YEAR_D, 1))

@@ -9,6 +9,10 @@ at run time still needs every widget to re-set its text; a TOML table (parsed st
 evaluated) plus a ``retranslate()`` per screen does the same with no build step. A missing entry
 falls back to English, and tests check every string and template has a Spanish entry with the
 same fields (tests/desktop/test_window_language.py).
+
+Numbers shown in a sentence go through ``num``/``sig``/``sci``: Qt's ``QLocale`` of the current
+language places the digit groups and the decimal mark ('12,400' and '3.4' in English, '12.400' and
+'3,4' in Spanish, where four-digit numbers are not grouped: '1240').
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ from __future__ import annotations
 import re
 
 import msgspec
+from PySide6.QtCore import QLocale
 
 from ..theme import asset_path
 
 LANGUAGES = {"en": "English", "es": "Español"}
+_LOCALES = {"en": (QLocale.Language.English, QLocale.Country.UnitedStates),
+            "es": (QLocale.Language.Spanish, QLocale.Country.Spain)}
+_qlocales: dict[str, QLocale] = {}
 _tables: dict[str, dict[str, str]] = {}
 _current = "en"
 #: Every source string asked for since start (tests check each has a translation).
@@ -46,6 +54,29 @@ def set_language(lang: str) -> None:
 
 def language() -> str:
     return _current
+
+
+def qlocale() -> QLocale:
+    """The ``QLocale`` of the current language (numbers, and anything else Qt formats)."""
+    if _current not in _qlocales:
+        _qlocales[_current] = QLocale(*_LOCALES.get(_current, _LOCALES["en"]))
+    return _qlocales[_current]
+
+
+def num(x: float, decimals: int = 0) -> str:
+    """``x`` with ``decimals`` places, grouped as the current language groups digits."""
+    return qlocale().toString(float(x), "f", decimals)
+
+
+def sig(x: float, digits: int = 3) -> str:
+    """``x`` to ``digits`` significant digits (like Python's ``g``), in the current language."""
+    return qlocale().toString(float(x), "g", digits)
+
+
+def sci(x: float, digits: int = 2) -> str:
+    """``x`` in scientific notation with ``digits`` decimals and a short exponent ('1.5e-3')."""
+    text = qlocale().toString(float(x), "e", digits)
+    return text.replace("e-0", "e-").replace("e+0", "e+")
 
 
 def tr(source: str, **fields) -> str:

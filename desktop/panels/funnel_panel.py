@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from .. import theme
 from ..frames import FrameData, counter
-from ..kiosk.i18n import tr
+from ..kiosk.i18n import num, sig, tr
 from ..narrator import count_text
 
 #: (label, how to compute from the counters, colour); the first seven form the funnel.
@@ -97,7 +97,7 @@ class FunnelPanel(QWidget):
         shed = v[0]
         xmax = max(float(w.max()), 2.0)
         for i, (t, val) in enumerate(zip(self.texts, v)):
-            pct = f"  ({100 * val / shed:.2g} %)" if shed > 0 and 0 < i < N_FUNNEL and val > 0 else ""
+            pct = f"  ({sig(100 * val / shed, 2)} %)" if shed > 0 and 0 < i < N_FUNNEL and val > 0 else ""
             t.setText(count_text(val) + pct)
             t.setPos(float(w[i]) + 0.15, i)
         self.plot.setXRange(0, xmax * 1.45, padding=0)
@@ -111,7 +111,7 @@ class FunnelPanel(QWidget):
         if shed > 0:
             self.note.setText(tr("Of {n} cells shed, {m} survived the trip and {k} started a colony. "
                                  "Micro- and macrometastases are counted as lesions.",
-                                 n=count_text(shed), m=count_text(v[1]), k=f"{lesions:,}"))
+                                 n=count_text(shed), m=count_text(v[1]), k=num(lesions)))
         else:
             self.note.setText(tr("No cells shed yet."))
 
@@ -162,6 +162,6 @@ class FunnelPanel(QWidget):
         if hasattr(self, "values"):
             shed = self.values[0]
             for i, (t, val) in enumerate(zip(self.texts, self.values)):
-                pct = f"  ({100 * val / shed:.2g} %)" if shed > 0 and 0 < i < N_FUNNEL and val > 0 else ""
+                pct = f"  ({sig(100 * val / shed, 2)} %)" if shed > 0 and 0 < i < N_FUNNEL and val > 0 else ""
                 t.setText(count_text(val) + pct)
             self._show_note()

@@ -15,7 +15,7 @@ from sim_core import BodyGraph
 
 from .. import theme
 from ..frames import FrameData, lesion_diameter_mm
-from ..kiosk.i18n import tr
+from ..kiosk.i18n import num, sig, tr
 from ..narrator import count_text
 
 
@@ -25,10 +25,10 @@ def cells_text(n: float) -> str:
 
 def size_text(d_mm: float) -> str:
     if d_mm >= 10:
-        return f"{d_mm / 10:.1f} cm"
+        return f"{num(d_mm / 10, 1)} cm"
     if d_mm >= 1:
-        return f"{d_mm:.1f} mm"
-    return f"{1000 * d_mm:.0f} µm"
+        return f"{num(d_mm, 1)} mm"
+    return f"{num(1000 * d_mm)} µm"
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def organ_report(graph: BodyGraph, f: FrameData, comp: int, primary: str, soil: 
     if kind in (1, 2):
         if soil is not None:
             word = "fertile" if soil > 1.5 else ("poor" if soil < 0.67 else "average")
-            lines.append(tr("Soil for this cancer: ×{soil} ({word}).", soil=f"{soil:.2g}", word=tr(word)))
+            lines.append(tr("Soil for this cancer: ×{soil} ({word}).", soil=sig(soil, 2), word=tr(word)))
         lines.append(tr("Stuck in capillaries now: {cells}.", cells=cells_text(po.arrested_now[comp])))
         lines.append(tr("Escaped but doomed: {cells}.", cells=cells_text(po.doomed_now[comp])))
         lines.append(tr("Dormant (asleep): {cells}.", cells=cells_text(s.dormant_cells[comp])))
@@ -67,7 +67,7 @@ def organ_report(graph: BodyGraph, f: FrameData, comp: int, primary: str, soil: 
             cells = s.lesion_cells[sel]
             d = lesion_diameter_mm(cells.max(), f.cells_per_g)
             big = "{what}: {n}; largest {cells}, {size}." if n > 1 else "{what}: {n}; size {cells}, {size}."
-            lines.append(tr(big, what=tr(word), n=f"{n:,}", cells=cells_text(cells.max()), size=size_text(float(d))))
+            lines.append(tr(big, what=tr(word), n=num(n), cells=cells_text(cells.max()), size=size_text(float(d))))
         else:
             lines.append(tr("{what}: none.", what=tr(word)))
     if here.any():
@@ -78,11 +78,11 @@ def organ_report(graph: BodyGraph, f: FrameData, comp: int, primary: str, soil: 
     counts = np.bincount(s.lesion_route[here].astype(np.int64), minlength=6).astype(float)
     dormant = po.dormant_by_route[comp]
     if counts.sum() > 0:
-        parts = [f"{tr(words[k])} ({int(counts[k]):,})" for k in np.argsort(-counts) if counts[k] > 0]
+        parts = [f"{tr(words[k])} ({num(int(counts[k]))})" for k in np.argsort(-counts) if counts[k] > 0]
         routes = tr("How the founder cells of its lesions arrived: {routes}.", routes=", ".join(parts))
     elif dormant.sum() > 0:
         tot = dormant.sum()
-        parts = [f"{100 * dormant[k] / tot:.0f} % {tr(words[k])}" for k in np.argsort(-dormant)
+        parts = [f"{num(100 * dormant[k] / tot)} % {tr(words[k])}" for k in np.argsort(-dormant)
                  if dormant[k] / tot >= 0.005]
         routes = tr("Its dormant cells came {routes}.", routes=", ".join(parts))
     else:

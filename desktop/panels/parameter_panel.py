@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from sim_core import BY_PATH, SLIDERS, ParamSpec
 
 from .. import theme
-from ..kiosk.i18n import tr
+from ..kiosk.i18n import num, sci, sig, tr
 
 STEPS = 1000
 BUTTON_STEP = 25
@@ -37,18 +37,18 @@ def unit_text(spec: ParamSpec) -> str:
 
 
 def value_text(spec: ParamSpec, v: float) -> str:
-    """'2.5 ×', '11 months', '1.5e-03 per year', '9,640 cells per g per day', '3 %'."""
+    """'2.5 ×', '11 months', '1.50e-3 per year', '9,640 cells per g per day', '3 %' (in the language's number format)."""
     u = unit_text(spec)
     u = tr(u) if u not in ("", "×") else u
     if spec.unit == "1" and spec.hi <= 1.0:
-        return f"{100 * v:.3g} %"
+        return f"{sig(100 * v, 3)} %"
     if v != 0 and (abs(v) < 0.01 or abs(v) >= 1e5):
-        num = f"{v:.2e}".replace("e-0", "e-").replace("e+0", "e+")
+        text = sci(v, 2)
     elif abs(v) >= 1000:
-        num = f"{v:,.0f}"
+        text = num(v)
     else:
-        num = f"{v:.3g}"
-    return f"{num} {u}".strip()
+        text = sig(v, 3)
+    return f"{text} {u}".strip()
 
 
 class ScaleMap:
@@ -255,7 +255,7 @@ class ParameterPanel(QWidget):
         effect = 100.0 * (1.0 - multiplier)
         since = max(0.0, t_days - start_day)
         self.effect.setText(tr("Effect now: tumour growth slowed by {pct} % after {n} days; "
-                               "it fades as drug-adapted cells take over.", pct=f"{effect:.0f}", n=f"{since:.0f}"))
+                               "it fades as drug-adapted cells take over.", pct=num(effect), n=num(since)))
         if curve is not None:
             days, pct = curve
             self._curve.setData(days, pct)

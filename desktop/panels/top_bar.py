@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from sim_core import list_presets, load_scenario
 
 from .. import theme
-from ..kiosk.i18n import tr
+from ..kiosk.i18n import num, tr
 from ..speeds import Speed, clock_text
 from ..staging import Stage
 
@@ -122,7 +122,7 @@ class TopBar(QWidget):
         self.clock.setText(clock_text(t_days, speed.growth))
         text = speed.scale_text
         if playing and actual_rate > 0 and actual_rate < 0.7 * speed.body_s_per_s:
-            text += tr(" (running at {pct} %: heavy run)", pct=f"{100 * actual_rate / speed.body_s_per_s:.0f}")
+            text += tr(" (running at {pct} %: heavy run)", pct=num(100 * actual_rate / speed.body_s_per_s))
         if not playing:
             text += tr(" · paused")
         self.scale.setText(text)

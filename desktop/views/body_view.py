@@ -24,7 +24,7 @@ from sim_core import BodyGraph
 from .. import theme
 from ..frames import FrameData, lesion_diameter_mm
 from ..journey import Journey
-from ..kiosk.i18n import tr
+from ..kiosk.i18n import num, tr
 from .body_art import BodyArt
 from .legend import LegendWidget
 from .lesion_item import PRIMARY_KEY, LesionItem
@@ -38,7 +38,7 @@ REPLAY_UNITS_PER_S = 170.0
 
 
 def _n(count: float, noun: str) -> str:
-    return tr("{n} " + noun + ("" if round(count) == 1 else "s"), n=f"{count:,.0f}")
+    return tr("{n} " + noun + ("" if round(count) == 1 else "s"), n=num(count))
 
 
 class BodyView(pg.GraphicsView):
@@ -221,7 +221,7 @@ class BodyView(pg.GraphicsView):
         dorm = float(s.dormant_cells.sum())
         moving = float(s.packet_cells[s.packet_nclu >= 0].sum())
         what = tr("the primary tumour") if seen_primary else tr("not even the primary tumour")
-        more = "" if not seen else (tr(" and 1 metastasis") if seen == 1 else tr(" and {n} metastases", n=f"{seen:,}"))
+        more = "" if not seen else (tr(" and 1 metastasis") if seen == 1 else tr(" and {n} metastases", n=num(seen)))
         return (tr("What a scan would see (lesions of {mm} mm or more): {what}.", mm=f"{self.scan_mm:g}",
                    what=what + more) + "\n"
                 + tr("Invisible to it: {a}, {b}, {c} in transit.", a=_n(hidden, "smaller lesion"),
@@ -233,7 +233,7 @@ class BodyView(pg.GraphicsView):
             self.primary_label.setVisible(False)
             return
         d = float(lesion_diameter_mm(s.primary_cells, f.cells_per_g))
-        size = f"{d / 10:.1f} cm" if d >= 10 else f"{d:.0f} mm"
+        size = f"{num(d / 10, 1)} cm" if d >= 10 else f"{num(d)} mm"
         self.primary_label.setText(tr("Primary tumour · {size}", size=size))
         x, y = self.graph.xy[f.primary]
         self.primary_label.setPos(QPointF(x + 24, y))

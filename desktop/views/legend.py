@@ -11,7 +11,7 @@ from PySide6.QtGui import QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from .. import theme
-from ..kiosk.i18n import tr
+from ..kiosk.i18n import num, tr
 from . import raster
 
 
@@ -85,12 +85,12 @@ class LegendWidget(QWidget):
             return self.translate("Scan view: cells and small lesions are hidden.")
         if self.total > self.shown:
             return self.translate("Drawing a stable sample: {n} of {m} packets.").format(
-                n=f"{self.shown:,}", m=f"{self.total:,}")
+                n=num(self.shown), m=num(self.total))
         if self.total == 0:
             return self.translate("No packets in transit right now.")
         if self.total == 1:
             return self.translate("The one packet in transit is drawn.")
-        return self.translate("All {n} packets in transit are drawn.").format(n=f"{self.total:,}")
+        return self.translate("All {n} packets in transit are drawn.").format(n=num(self.total))
 
     def texts(self) -> list[str]:
         """Every text the legend paints, in the shown language (tests check the translations)."""

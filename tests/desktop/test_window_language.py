@@ -152,3 +152,34 @@ def test_every_place_name_and_fixed_label_has_a_spanish_entry(lang):
                                          "stomach", "ovary", "kidney", "thigh", "uterine", "cervical",
                                          "oesophageal")}
     assert sorted(w for w in wanted if w not in table) == []
+
+
+def test_numbers_follow_the_language():
+    """Counts, sizes and values in sentences take the language's digit groups and decimal mark
+    (Qt's QLocale): Spanish '12.400 células', '3,4 millones', '1240' (four digits stay ungrouped);
+    before, Spanish texts printed English numbers ('1,240 células', '3.4 millones')."""
+    from desktop.narrator import count_text
+    from desktop.panels.organ_panel import size_text
+    from desktop.panels.parameter_panel import value_text
+    from desktop.speeds import duration_text
+    from sim_core import BY_PATH
+
+    rate = BY_PATH["shedding.rate_per_g_day"]
+    try:
+        i18n.set_language("es")
+        assert count_text(12_400) == "12.400" and count_text(1_240) == "1240"
+        assert count_text(3.4e6) == "3,4 millones"
+        assert size_text(2.5) == "2,5 mm"
+        assert value_text(rate, 9640.0).startswith("9640 ") and value_text(rate, 2.5).startswith("2,5 ")
+        assert i18n.sci(0.0015) == "1,50e-3"
+        got_es = duration_text(3 * 365.25 * 86400.0)
+        i18n.set_language("en")
+        assert count_text(12_400) == "12,400" and count_text(1_240) == "1,240"
+        assert count_text(3.4e6) == "3.4 million"
+        assert size_text(2.5) == "2.5 mm"
+        assert value_text(rate, 9640.0).startswith("9,640 ")
+        got_en = duration_text(3 * 365.25 * 86400.0)
+        print("three years:", got_en, "|", got_es)
+        assert "3.0" in got_en and "3,0" in got_es
+    finally:
+        i18n.set_language("en")
