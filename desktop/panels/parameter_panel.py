@@ -37,12 +37,13 @@ def unit_text(spec: ParamSpec) -> str:
 
 
 def value_text(spec: ParamSpec, v: float) -> str:
-    """'2.5 ×', '11 months', '1.50e-3 per year', '9,640 cells per g per day', '3 %' (in the language's number format)."""
+    """'2.5 ×', '11 months', '1.50e-3 per year', '236,000 cells per g per day', '3 %' (in the
+    language's number format)."""
     u = unit_text(spec)
     u = tr(u) if u not in ("", "×") else u
     if spec.unit == "1" and spec.hi <= 1.0:
         return f"{sig(100 * v, 3)} %"
-    if v != 0 and (abs(v) < 0.01 or abs(v) >= 1e5):
+    if v != 0 and (abs(v) < 0.01 or abs(v) >= 1e9):   # grouped digits read better up to billions
         text = sci(v, 2)
     elif abs(v) >= 1000:
         text = num(v)

@@ -106,16 +106,19 @@ class TopBar(QWidget):
         self._fit_scenario()
 
     def _fit_scenario(self) -> None:
-        """Room for the shown cancer type: its English name (14 to 28 characters, so that the window
-        still fits 1000 px), widened as much as its translation is longer than the English name. A
-        longer title is elided in the box and shown whole in its tooltip and drop-down list."""
+        """Room for the shown cancer type, measured in the units Qt sizes the box by (the width of
+        an 'x'; a title with wide letters such as 'Carcinoma de mama' needs more of them than it has
+        characters): at least 14 and at most 28 (so that the window still fits 1000 px), the cap
+        widened as much as a translation is longer than the English name. A longer title is elided
+        in the box and shown whole in its tooltip and drop-down list."""
         i = self.scenario.currentIndex()
         if not 0 <= i < len(self._english):
             return
         fm = self.scenario.fontMetrics()
-        ratio = fm.horizontalAdvance(self.scenario.currentText()) / max(fm.horizontalAdvance(self._english[i]), 1)
-        base = min(max(14, len(self._english[i])), 28)
-        self.scenario.setMinimumContentsLength(max(14, math.ceil(base * ratio)))
+        shown = fm.horizontalAdvance(self.scenario.currentText())
+        ratio = max(1.0, shown / max(fm.horizontalAdvance(self._english[i]), 1))
+        need = math.ceil(shown / max(fm.horizontalAdvance("x"), 1)) + 1
+        self.scenario.setMinimumContentsLength(max(14, min(need, math.ceil(28 * ratio))))
         self.scenario.setToolTip(self.scenario.currentText())
 
     def show_time(self, t_days: float, speed: Speed, actual_rate: float, playing: bool) -> None:

@@ -171,13 +171,14 @@ def test_numbers_follow_the_language():
         assert count_text(3.4e6) == "3,4 millones"
         assert size_text(2.5) == "2,5 mm"
         assert value_text(rate, 9640.0).startswith("9640 ") and value_text(rate, 2.5).startswith("2,5 ")
+        assert value_text(rate, 2.36e5).startswith("236.000 ")     # not '2,36e+5' on a kiosk slider
         assert i18n.sci(0.0015) == "1,50e-3"
         got_es = duration_text(3 * 365.25 * 86400.0)
         i18n.set_language("en")
         assert count_text(12_400) == "12,400" and count_text(1_240) == "1,240"
         assert count_text(3.4e6) == "3.4 million"
         assert size_text(2.5) == "2.5 mm"
-        assert value_text(rate, 9640.0).startswith("9,640 ")
+        assert value_text(rate, 9640.0).startswith("9,640 ") and value_text(rate, 2.36e5).startswith("236,000 ")
         got_en = duration_text(3 * 365.25 * 86400.0)
         print("three years:", got_en, "|", got_es)
         assert "3.0" in got_en and "3,0" in got_es
