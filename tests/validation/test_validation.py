@@ -102,6 +102,28 @@ def test_the_left_out_row_cannot_leak_into_its_own_prediction(monkeypatch):
     assert before["affinity.bone"] == 1.0 and before["affinity.brain"] == 1.0
 
 
+def test_a_left_out_primary_alone_in_its_cavity_group_takes_its_cavitys_mean():
+    """The ovary is the only primary whose surface lies in the peritoneal cavity. Left out, it takes
+    the mean (in logit) cavity fraction of the primaries that shed into the peritoneum, not 0; a
+    pleural primary left out takes the other pleural primary's value."""
+    from sim_core import calibration as C
+    from sim_core import disibio
+
+    fit = C.AutopsyFit([n for n in disibio.ROWS if n != "ovary"])
+    res = fit.decode(fit.start())
+    peritoneal = [n for n in fit.cavity if C.cavity_of(n) == "cavity:peritoneal"]
+    assert C.cavity_of("ovary") == "cavity:peritoneal" and len(peritoneal) >= 4, peritoneal
+    want = float(C._sigmoid(np.mean([C._logit(res.per_preset[n]["shedding.cavity_fraction"])
+                                     for n in peritoneal])))
+    got = fit.held_out_params(res, "ovary")["shedding.cavity_fraction"]
+    print("left-out ovary cavity fraction", round(got, 4), "from", peritoneal)
+    assert got == pytest.approx(want, rel=1e-9) and got > 0.05
+    fit_b = C.AutopsyFit([n for n in disibio.ROWS if n != "breast"])
+    res_b = fit_b.decode(fit_b.start())
+    assert fit_b.held_out_params(res_b, "breast")["shedding.cavity_fraction"] == pytest.approx(
+        res_b.per_preset["lung"]["shedding.cavity_fraction"], rel=1e-6)
+
+
 def test_calibrate_without_scipy_says_so_in_one_line(monkeypatch):
     import sys
 
