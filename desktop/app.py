@@ -140,6 +140,12 @@ def main(argv=None) -> int:
     batch = bool(args.screenshot or args.smoke_frames or args.soak)
     if batch and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from .platform_check import problem
+
+    missing = problem()
+    if missing:                       # before Qt, which would abort with a paragraph instead
+        print(f"seedsoil: {missing}", file=sys.stderr)
+        return 2
     import sim_core  # noqa: F401  (first: it lets kernels run uncached on a read-only install)
     from PySide6.QtCore import Qt, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
