@@ -163,23 +163,88 @@ def cmd_run(a) -> int:
     return 0
 
 
+#: Runtime dependencies whose versions a bug report needs (read from the installed metadata, so
+#: that ``info`` never imports Qt); "not installed" where absent.
+INFO_PACKAGES = ("numpy", "numba", "llvmlite", "msgspec", "scipy", "pyarrow", "distributed", "psutil",
+                 "PySide6-Essentials", "pyqtgraph", "Pillow")
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in INFO_PACKAGES:
+        try:
+            out[name.lower()] = version(name)
+        except PackageNotFoundError:
+            out[name.lower()] = "not installed"
+    return out
+
+
+def _cpu_model() -> str:
+    import platform
+
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    if sys.platform == "darwin":
+        import subprocess
+
+        try:
+            return subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True,
+                                  timeout=5).stdout.strip() or platform.processor()
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return platform.processor() or platform.machine()
+
+
+def _kernel_cache_dir() -> str:
+    """Where the compiled kernels really go (numba resolves an unset NUMBA_CACHE_DIR to a folder
+    next to the sources or in the user's cache), or that they are compiled at every start."""
+    from .kernels import transport
+
+    path = getattr(getattr(transport.advance_packets, "_cache", None), "_cache_path", None)
+    return str(path) if path else "(none: kernels are compiled at every start)"
+
+
+def _threading_layer() -> str:
+    """The layer numba's parallel kernels use: the one chosen, or the one it will choose (the first
+    of its order that loads here)."""
+    import importlib
+
+    import numba
+
+    try:
+        return numba.threading_layer()
+    except ValueError:
+        pass
+    asked = str(numba.config.THREADING_LAYER).lower()
+    order = {"default": ("tbb", "omp", "workqueue"), "safe": ("tbb",), "threadsafe": ("tbb", "omp"),
+             "forksafe": ("tbb", "omp", "workqueue")}.get(asked, (asked,))
+    for layer in order:
+        try:
+            importlib.import_module(f"numba.np.ufunc.{layer}pool" if layer != "workqueue" else "numba.np.ufunc.workqueue")
+        except ImportError:
+            continue
+        return f"{layer} (the first parallel kernel will start it)"
+    return f"none of {', '.join(order)} loads"
+
+
 def system_info() -> dict:
-    """Versions, threads and the JIT cache: what ``seedsoil-sim info`` prints and the window copies."""
+    """Versions, CPU, threads and the JIT cache: what ``seedsoil-sim info`` prints and the window copies."""
     import platform
 
     import numba
-    import numpy
 
-    info = {
-        "seedsoil": __version__, "python": platform.python_version(), "platform": platform.platform(),
-        "numpy": numpy.__version__, "numba": numba.__version__,
-        "numba_threads": numba.config.NUMBA_NUM_THREADS, "numba_cache_dir": numba.config.CACHE_DIR or "(next to the sources)",
-        "cpu_count": __import__("os").cpu_count(),
-    }
-    try:
-        info["threading_layer"] = numba.threading_layer()
-    except ValueError:
-        info["threading_layer"] = "(not yet chosen: no parallel kernel has run)"
+    info = {"seedsoil": __version__, "python": platform.python_version(), "platform": platform.platform(),
+            "cpu": _cpu_model(), "cpu_count": __import__("os").cpu_count()}
+    info.update(_versions())
+    info.update({"numba_threads": numba.config.NUMBA_NUM_THREADS, "numba_cache_dir": _kernel_cache_dir(),
+                 "threading_layer": _threading_layer()})
     return info
 
 

@@ -90,3 +90,18 @@ def test_info_lists_versions(capsys):
     assert main(["info", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert {"seedsoil", "numba", "numpy", "numba_threads", "numba_cache_dir"} <= set(info)
+    # what a bug report needs, without importing Qt: every runtime dependency, the CPU, the real
+    # kernel cache folder and the threading layer (before any parallel kernel has run)
+    assert {"llvmlite", "msgspec", "pyarrow", "distributed", "pyside6-essentials", "cpu"} <= set(info)
+    import sys
+    from importlib.metadata import version
+
+    assert info["llvmlite"] == version("llvmlite") and info["cpu"]
+    assert info["numba_cache_dir"] not in ("", "(next to the sources)")
+    assert info["threading_layer"].split()[0] in ("tbb", "omp", "workqueue")
+    import subprocess
+
+    code = ("import sys; from sim_core.cli import system_info; system_info(); "
+            "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
