@@ -359,13 +359,9 @@ def patient_rows(scenario: Scenario, seed: int, results: list[PatientResult]) ->
 
 def check_cohort_out(path: str) -> None:
     """Refuse a bad ``--out`` before the cohort runs, not after."""
-    from pathlib import Path
+    from .export import check_out_path
 
-    p = Path(path)
-    if p.suffix.lower() not in (".csv", ".parquet"):
-        raise InputError(str(p), "--out", "the file name must end in .csv or .parquet")
-    if not p.parent.is_dir():
-        raise InputError(str(p), "--out", "the folder does not exist")
+    check_out_path(path, "--out")
 
 
 def write_cohort_rows(scenario: Scenario, rows: list[dict], path: str, seed: int, years: float) -> None:

@@ -19,6 +19,27 @@ from .receipt import RECEIPT_KEY, sidecar_path
 from .scenario import file_mode
 
 
+def check_out_path(path: str | Path, flag: str, suffixes: tuple[str, ...] | None = (".csv", ".parquet")) -> None:
+    """Refuse an output path before any work is done, in one line naming the file and the option:
+    a suffix the writer does not know, a folder that does not exist or cannot be written, or a
+    Parquet file without the pyarrow that writes it."""
+    p = Path(path)
+    if suffixes and p.suffix.lower() not in suffixes:
+        raise InputError(str(p), flag, f"the file name must end in {' or '.join(suffixes)}")
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(str(p), flag, "the folder does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(str(p), flag, "the folder is not writable")
+    if p.is_dir():
+        raise InputError(str(p), flag, "is a folder, not a file")
+    if p.suffix.lower() == ".parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise InputError(str(p), flag, "Parquet needs pyarrow (pip install pyarrow); use .csv instead") from None
+
+
 def timeseries_columns(eng: Engine) -> tuple[list[str], np.ndarray]:
     rec = eng.recorder
     n = rec.n

@@ -126,3 +126,39 @@ def test_parquet_export_without_pyarrow_says_how_to_get_it(tmp_path, monkeypatch
     err = capsys.readouterr().err
     assert rc == 2 and "pyarrow" in err and len(err.strip().splitlines()) == 1
     assert not list(tmp_path.iterdir())
+
+
+def test_output_paths_are_refused_before_any_work(tmp_path, monkeypatch, capsys):
+    """run, cohort and sweep check --out (and run --checkpoint) first: a bad path costs nothing."""
+    from sim_core import experiments
+
+    def no_run(*a, **k):
+        raise AssertionError("the simulation started before --out was checked")
+
+    monkeypatch.setattr(experiments, "run_patient", no_run)
+    missing = tmp_path / "no-such-folder" / "ts.csv"
+    cases = [
+        (["run", "--scenario", "breast", "--days", "400", "--out", str(missing)], "the folder does not exist"),
+        (["run", "--scenario", "breast", "--days", "400", "--out", str(tmp_path)], "end in .csv or .parquet"),
+        (["run", "--scenario", "breast", "--days", "400", "--checkpoint", str(tmp_path / "c.txt")], "end in .npz"),
+        (["sweep", "--scenario", "breast", "--param", "transit.attrition=1:2:2", "--days", "5", "--out",
+          str(tmp_path / "s.csv")], "end in .parquet"),
+        (["cohort", "--scenario", "breast", "--patients", "5", "--years", "1", "--out", str(missing)],
+         "the folder does not exist"),
+    ]
+    for args, why in cases:
+        assert main(args) == 2, args
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and why in err and args[args.index("--out" if "--out" in args else
+                                                                      "--checkpoint") + 1] in err, err
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    import argparse
+
+    from sim_core.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    bare = [(name, a.option_strings) for name, sp in sub.choices.items() for a in sp._actions
+            if a.option_strings and not a.help]
+    assert len(sub.choices) >= 12 and not bare, bare
