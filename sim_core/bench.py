@@ -195,6 +195,36 @@ def peak_rss_mb(n: int) -> float:
     return round(float(res.stdout.strip().splitlines()[-1]), 1)
 
 
+#: Ratios to a limit: a run above 1 beat a loop that does strictly less work, so it was disturbed.
+LIMIT_RATIOS = ("numba_vs_streaming_limit", "numba_vs_draw_limit", "numba_vs_model_count_draw_limit")
+
+
+def load_average() -> float | None:
+    """The 1-minute load average (None where the system has none, e.g. Windows)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
+def contention(core: list[dict], ratios: dict, threads: int) -> list[str]:
+    """Why a run cannot be trusted, if it cannot: on a shared machine a second busy process made
+    numba's 2-thread rows 10-20x slower than its 1-thread rows (an OpenMP pool waits for the
+    thread that lost its core), and a ratio to a limit above 1 means the limit was timed while the
+    machine was busier than for the model."""
+    why = []
+    if threads > 1:
+        rate = {(r["packets"], r["threads"]): r["packet_steps_per_s"] for r in core if r["impl"] == "numba"}
+        for (n, th), v in sorted(rate.items()):
+            one = rate.get((n, 1))
+            if th == threads and one and v < one:
+                why.append(f"{threads} threads slower than 1 at {n:,} packets ({v:,} < {one:,} packet-steps/s)")
+    for k in LIMIT_RATIOS:
+        if ratios.get(k, 0) > 1:
+            why.append(f"{k} = {ratios[k]} > 1")
+    return why
+
+
 def run(quick: bool = False, progress=None) -> dict:
     """Every measurement of the benchmark, as the JSON object ``seedsoil-sim bench --json`` prints."""
     say = progress or (lambda msg: None)
@@ -204,6 +234,7 @@ def run(quick: bool = False, progress=None) -> dict:
         raise InputError("bench", "mesa", "the benchmark compares with Mesa, which is not installed: "
                          "pip install 'seedsoil[bench]'") from None
     threads = numba.get_num_threads()
+    load_before = load_average()
     sizes = QUICK_SIZES if quick else FULL_SIZES
     say("bandwidth")
     bw = bandwidth_gb_s(64 if quick else 256)
@@ -287,7 +318,12 @@ def run(quick: bool = False, progress=None) -> dict:
     rss = peak_rss_mb(1_000_000)
     say("cohort")
     cohort = cohort_speed(quick)
+    why = contention(core, ratios, threads)
     return {
+        "headline": {"numba_vs_model_count_draw_limit": ratios["numba_vs_model_count_draw_limit"]},
+        "contended": bool(why),
+        "contention": why,
+        "load_average": {"before": load_before, "after": load_average()},
         "bandwidth_gb_s": round(bw, 2),
         "core": core,
         "ratios": ratios,
@@ -338,7 +374,11 @@ def _threading_layer() -> str:
 
 def table(res: dict) -> str:
     """The human-readable form of ``run()``'s result."""
-    lines = [(f"memory-copy bandwidth: {res['bandwidth_gb_s']} GB/s   (numba threads: {res['machine']['numba_threads']},"
+    lines = [f"headline: numba reaches {res['ratios']['numba_vs_model_count_draw_limit']} of the draw limit at the "
+             f"model's own draw counts ({res['reference_packets']:,} packets)"]
+    if res.get("contended"):
+        lines.append("CONTENDED RUN, rerun on a quiet machine: " + "; ".join(res["contention"]))
+    lines += [(f"memory-copy bandwidth: {res['bandwidth_gb_s']} GB/s   (numba threads: {res['machine']['numba_threads']},"
              f" step {res['dt_s']:g} s, {res['draws_per_packet_step']} draws per packet-step)"),
              "", f"{'packets':>12}  {'implementation':<24} {'threads':>7}  {'packet-steps/s':>16}"]
     for r in res["core"]:

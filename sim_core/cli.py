@@ -259,6 +259,9 @@ def cmd_bench(a) -> int:
 
     res = bench.run(quick=a.quick, progress=lambda msg: print(f"bench: {msg}", file=sys.stderr, flush=True))
     print(json.dumps(res, indent=1) if a.json else bench.table(res))
+    if res["contended"]:
+        print("bench: warning: another process disturbed this run, its speeds are not the machine's "
+              f"({'; '.join(res['contention'])}); rerun when the machine is quiet", file=sys.stderr)
     return 0 if all(res["identical"].values()) else 1
 
 
