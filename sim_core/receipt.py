@@ -25,7 +25,7 @@ from . import __version__
 from .engine import RESOLUTIONS, Engine
 from .errors import InputError
 from .params import BY_PATH, Params, check_value
-from .scenario import Scenario, parse_scenario
+from .scenario import Scenario, parse_scenario, toml_string
 
 RECEIPT_FORMAT = 1
 #: Key of the receipt in PNG text chunks and Parquet schema metadata.
@@ -114,10 +114,7 @@ def _toml_value(v: Any) -> str:
         if not math.isfinite(v):
             raise ValueError(f"not a finite number: {v!r}")
         return repr(v)
-    s = str(v)
-    out = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    out = "".join(c if ord(c) >= 0x20 and c != "\x7f" else f"\\u{ord(c):04x}" for c in out)
-    return f'"{out}"'
+    return toml_string(str(v))
 
 
 def _scenario_tables(sc: Scenario, prefix: str) -> list[str]:

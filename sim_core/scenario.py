@@ -91,8 +91,25 @@ def _key(s: str) -> str:
     return s if s.replace("_", "").replace("-", "").isalnum() and s.isascii() else _q(s)
 
 
-def _q(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def toml_string(s: str) -> str:
+    """``s`` as a TOML basic string: the one writer of strings for scenario files, receipts and
+    checkpoints. Quotes, backslashes and every control character are escaped (a raw newline in a
+    multi-line description made the saved file invalid TOML)."""
+    out = []
+    for c in s:
+        if c in _ESCAPES:
+            out.append(_ESCAPES[c])
+        elif ord(c) < 0x20 or c == "\x7f":
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+_q = toml_string
 
 
 def file_mode(path: Path) -> int:

@@ -129,3 +129,32 @@ def test_removed_parameters_name_their_replacement():
     with pytest.raises(InputError) as err:
         parse_scenario('name="x"\nprimary="primary:breast"\n[params.soil]\nlymph_regional=1\n', "old.toml")
     assert "soil.node" in str(err.value) and "old.toml" in str(err.value)
+
+
+_TEXT = __import__("hypothesis").strategies.text(max_size=60)
+_TITLE = __import__("hypothesis").strategies.text(min_size=1, max_size=60)   # an empty title means the name
+
+
+@__import__("hypothesis").settings(max_examples=150, deadline=None)
+@__import__("hypothesis").given(title=_TITLE, description=_TEXT)
+def test_any_text_survives_scenario_file_receipt_and_checkpoint(tmp_path_factory, title, description):
+    """Any title and description (newlines, quotes, backslashes, control characters, non-ASCII) are
+    written as valid TOML and read back identical, by the scenario file, the run receipt and the
+    checkpoint, which share one string writer. A multi-line description used to make a saved file
+    that could not be reopened."""
+    from sim_core.checkpoint import load_checkpoint, save_checkpoint
+    from sim_core.engine import Engine
+    from sim_core.receipt import make_receipt, parse_receipt, receipt_scenario
+
+    sc = load_scenario("breast")
+    sc.title, sc.description = title, description
+    back = parse_scenario(sc.to_toml(), "round-trip")
+    assert (back.title, back.description) == (title, description)
+    assert back.params.differences() == sc.params.differences()
+    eng = Engine(sc, shedding=False)
+    r = receipt_scenario(parse_receipt(make_receipt(eng)))
+    assert (r.title, r.description) == (title, description)
+    path = tmp_path_factory.mktemp("ck") / "c.npz"
+    save_checkpoint(eng, path)
+    ck = load_checkpoint(path).scenario
+    assert (ck.title, ck.description) == (title, description)
