@@ -13,6 +13,7 @@ any number.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -364,10 +365,24 @@ def check_cohort_out(path: str) -> None:
     check_out_path(path, "--out")
 
 
+#: What a per-patient ``site:<id>`` value means.
+SITE_CODES = {"0": "no lesion", "1": "a lesion too small to see", "2": "a detectable lesion"}
+
+
+def meta_path(p):
+    """The JSON file beside a CSV export that holds what the CSV cannot: version, scenario, seed."""
+    from pathlib import Path
+
+    p = Path(p)
+    return p.with_name(p.name + ".meta.json")
+
+
 def write_cohort_rows(scenario: Scenario, rows: list[dict], path: str, seed: int, years: float) -> None:
     """Store the per-patient rows atomically; ``site:<id>`` is 0 none, 1 a lesion too small to see,
-    2 a detectable lesion. Parquet keeps the cohort's scenario, seed and version in its schema
-    metadata; CSV in a first comment line."""
+    2 a detectable lesion (``SITE_CODES``, written with the data). Parquet keeps the cohort's
+    scenario, seed, version and the codes in its schema metadata; a CSV file starts with its header
+    row (so that any CSV reader takes it as it is) and has them in ``FILE.meta.json`` beside it,
+    written together with it."""
     import io
     from pathlib import Path
 
@@ -377,7 +392,7 @@ def write_cohort_rows(scenario: Scenario, rows: list[dict], path: str, seed: int
     p = Path(path)
     check_cohort_out(path)
     meta = {"seedsoil_version": __version__, "scenario_toml": scenario.to_toml(), "seed": str(seed),
-            "years": repr(float(years)), "patients": str(len(rows))}
+            "years": repr(float(years)), "patients": str(len(rows)), "site_codes": json.dumps(SITE_CODES)}
     cols = list(rows[0]) if rows else ["patient"]
     if p.suffix.lower() == ".parquet":
         try:
@@ -391,9 +406,11 @@ def write_cohort_rows(scenario: Scenario, rows: list[dict], path: str, seed: int
         data = sink.getvalue().to_pybytes()
     else:
         buf = io.StringIO()
-        buf.write(f"# seedsoil {__version__} cohort scenario={scenario.name} seed={seed} years={years:g}\n")
         buf.write(",".join(cols) + "\n")
         for r in rows:
             buf.write(",".join(repr(r[c]) if isinstance(r.get(c), float) else str(r.get(c, "")) for c in cols) + "\n")
         data = buf.getvalue().encode()
+        side = dict(meta, site_codes=SITE_CODES, patients=len(rows), seed=seed, years=float(years))
+        write_files_atomic({p: data, meta_path(p): (json.dumps(side, indent=1) + "\n").encode()}, "--out")
+        return
     write_files_atomic({p: data}, "--out")

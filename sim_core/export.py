@@ -53,6 +53,7 @@ def export_timeseries(eng: Engine, path: str | Path, receipt: str | None = None)
 
     With a ``receipt`` (``sim_core.receipt.make_receipt``) Parquet carries it in its schema metadata
     and CSV gets it beside it as ``FILE.receipt.toml``; both files are replaced together or not at all.
+    A CSV file starts with its header row, so that any CSV reader takes it as it is.
     """
     p = Path(path)
     names, data = timeseries_columns(eng)
@@ -60,7 +61,6 @@ def export_timeseries(eng: Engine, path: str | Path, receipt: str | None = None)
     files: dict[Path, bytes] = {}
     if p.suffix.lower() == ".csv":
         buf = io.StringIO()
-        buf.write(f"# seedsoil {__version__} scenario={eng.scenario.name} seed={eng.seed}\n")
         buf.write(",".join(names) + "\n")
         np.savetxt(buf, data, delimiter=",", fmt="%.10g")
         files[p] = buf.getvalue().encode()

@@ -44,9 +44,9 @@ def test_run_json_contract(capsys, tmp_path):
     site = r["sites"]["organ:liver"]
     assert set(site) == {"dormant_cells", "micrometastases", "macrometastases", "largest_lesion_cells"}
     text = out.read_text().splitlines()
-    assert text[0].startswith("# seedsoil") and "seed=2" in text[0]
-    assert text[1].startswith("t_days,primary_cells,shed")
-    assert len(text) == 2 + 61
+    assert text[0].startswith("t_days,primary_cells,shed")      # the header row first
+    assert len(text) == 1 + 61
+    assert "seed = 2" in (tmp_path / "ts.csv.receipt.toml").read_text()
 
 
 def test_inject_json_contract(capsys):
@@ -162,3 +162,31 @@ def test_every_option_of_every_command_says_what_it_does():
     bare = [(name, a.option_strings) for name, sp in sub.choices.items() for a in sp._actions
             if a.option_strings and not a.help]
     assert len(sub.choices) >= 12 and not bare, bare
+
+
+def test_csv_exports_load_in_pandas_as_they_are(tmp_path, capsys):
+    """Each CSV starts with its header row: plain ``pandas.read_csv`` gets the right shape (a first
+    comment line made it a 32x1 frame). What a CSV cannot hold lies beside it: the run's receipt,
+    the cohort's version, seed, site codes and full scenario."""
+    pd = pytest.importorskip("pandas")
+    from sim_core.scenario import parse_scenario
+
+    ts = tmp_path / "run.csv"
+    assert main(["run", "--scenario", "breast", "--days", "20", "--seed", "4", "--out", str(ts)]) == 0
+    df = pd.read_csv(ts)
+    head = ts.read_text().splitlines()[0].split(",")
+    assert df.shape == (len(ts.read_text().splitlines()) - 1, len(head)) and df.shape[1] > 30
+    assert list(df.columns) == head and df["t_days"].iloc[-1] == pytest.approx(20.0)
+    assert (tmp_path / "run.csv.receipt.toml").is_file()
+    co = tmp_path / "cohort.csv"
+    assert main(["cohort", "--scenario", "breast", "--patients", "6", "--years", "0.5", "--seed", "2",
+                 "--workers", "1", "--out", str(co)]) == 0
+    capsys.readouterr()
+    df = pd.read_csv(co)
+    assert df.shape[0] == 6 and "patient" in df.columns
+    site_cols = [c for c in df.columns if c.startswith("site:")]
+    assert site_cols and set(df[site_cols].to_numpy().ravel()) <= {0, 1, 2}
+    meta = json.loads((tmp_path / "cohort.csv.meta.json").read_text())
+    assert meta["site_codes"] == {"0": "no lesion", "1": "a lesion too small to see", "2": "a detectable lesion"}
+    assert (meta["seed"], meta["patients"], meta["years"]) == (2, 6, 0.5)
+    assert parse_scenario(meta["scenario_toml"], "meta").name == "breast"

@@ -205,8 +205,12 @@ def test_cohort_out_writes_one_row_per_patient(tmp_path, capsys):
     assert main(["cohort", "--scenario", "ovary", "--patients", "4", "--years", "0.5", "--seed", "2",
                  "--workers", "1", "--out", str(csv)]) == 0
     lines = csv.read_text().splitlines()
-    assert lines[0].startswith("# seedsoil") and len(lines) == 2 + 4
-    assert lines[1].split(",")[:4] == ["patient", "preset", "seed", "doubling_days"]
+    assert len(lines) == 1 + 4                    # the header row first, then one row a patient
+    assert lines[0].split(",")[:4] == ["patient", "preset", "seed", "doubling_days"]
+    import json
+
+    assert json.loads(t.schema.metadata[b"site_codes"])["2"] == "a detectable lesion"
+    assert json.loads((tmp_path / "cohort.csv.meta.json").read_text())["seed"] == 2
 
 
 def test_cohort_out_bad_name_is_refused_before_running(tmp_path, capsys):
