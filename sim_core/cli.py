@@ -317,7 +317,7 @@ def cmd_cohort(a) -> int:
                    surgery_at_mm=a.surgery_at_mm or 0.0, anatomy_only=a.anatomy_only)
     r["version"] = __version__
     if a.out:
-        write_cohort_rows(sc, r.pop("patient_rows"), a.out, seed, a.years)
+        write_cohort_rows(sc, r.pop("patient_rows"), a.out, seed, a.years, a.surgery_at_mm or 0.0, a.anatomy_only)
     if a.json:
         print(json.dumps(r, indent=1))
         return 0
@@ -372,6 +372,20 @@ def cmd_validate(a) -> int:
         for k, v in summ["checks"].items():
             print(f"{k}: {'yes' if v else 'NO'}")
     return 0 if all(summ["checks"].values()) else 1
+
+
+def cmd_reproduce(a) -> int:
+    from .reproduce import reproduce
+
+    r = reproduce(a.file, workers=a.workers, progress=_progress("reproduce", sys.stderr.isatty()))
+    r["version"] = __version__
+    if a.json:
+        print(json.dumps(r, indent=1))
+    elif r["identical"] is None:
+        print(f"{r['file']}: the receipt replays to step {r['step']} (it holds no numbers to compare)")
+    else:
+        print(f"{r['file']}: {'identical' if r['identical'] else 'DIFFERENT'} ({r['kind']})")
+    return 0 if r["identical"] in (True, None) else 1
 
 
 def cmd_sweep(a) -> int:
@@ -512,6 +526,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     sp.add_argument("--workers", type=_finite(int), help="processes for the cohorts (default 2); results do not depend on it")
     sp.set_defaults(fn=cmd_validate)
+    sp = sub.add_parser("reproduce", help="run again what made an export (time series, cohort, receipt) and "
+                                          "say whether the numbers are identical (exit 1 if not)")
+    sp.add_argument("file", help="a run's CSV or Parquet time series, a cohort's CSV or Parquet, or a receipt")
+    sp.add_argument("--workers", type=_finite(int), help="processes for a cohort (default: CPU count); "
+                                                         "results do not depend on it")
+    sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    sp.set_defaults(fn=cmd_reproduce)
     sp = sub.add_parser("sweep", help="a parameter grid x replicates on Dask, resumable, to Parquet")
     sp.add_argument("--scenario", required=True, help="preset name or scenario file the grid varies")
     sp.add_argument("--param", action="append", help="PATH=START:STOP:COUNT (repeatable)")

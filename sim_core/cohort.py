@@ -377,13 +377,22 @@ def meta_path(p):
     return p.with_name(p.name + ".meta.json")
 
 
-def write_cohort_rows(scenario: Scenario, rows: list[dict], path: str, seed: int, years: float) -> None:
+def cohort_csv_text(rows: list[dict]) -> str:
+    """The CSV form of per-patient rows: the header row, then one line a patient."""
+    cols = list(rows[0]) if rows else ["patient"]
+    lines = [",".join(cols)]
+    for r in rows:
+        lines.append(",".join(repr(r[c]) if isinstance(r.get(c), float) else str(r.get(c, "")) for c in cols))
+    return "\n".join(lines) + "\n"
+
+
+def write_cohort_rows(scenario: Scenario, rows: list[dict], path: str, seed: int, years: float,
+                      surgery_at_mm: float = 0.0, anatomy_only: bool = False) -> None:
     """Store the per-patient rows atomically; ``site:<id>`` is 0 none, 1 a lesion too small to see,
     2 a detectable lesion (``SITE_CODES``, written with the data). Parquet keeps the cohort's
     scenario, seed, version and the codes in its schema metadata; a CSV file starts with its header
     row (so that any CSV reader takes it as it is) and has them in ``FILE.meta.json`` beside it,
     written together with it."""
-    import io
     from pathlib import Path
 
     from . import __version__
@@ -392,7 +401,8 @@ def write_cohort_rows(scenario: Scenario, rows: list[dict], path: str, seed: int
     p = Path(path)
     check_cohort_out(path)
     meta = {"seedsoil_version": __version__, "scenario_toml": scenario.to_toml(), "seed": str(seed),
-            "years": repr(float(years)), "patients": str(len(rows)), "site_codes": json.dumps(SITE_CODES)}
+            "years": repr(float(years)), "patients": str(len(rows)), "site_codes": json.dumps(SITE_CODES),
+            "surgery_at_mm": repr(float(surgery_at_mm)), "anatomy_only": json.dumps(bool(anatomy_only))}
     cols = list(rows[0]) if rows else ["patient"]
     if p.suffix.lower() == ".parquet":
         try:
@@ -405,12 +415,9 @@ def write_cohort_rows(scenario: Scenario, rows: list[dict], path: str, seed: int
         pq.write_table(table, sink)
         data = sink.getvalue().to_pybytes()
     else:
-        buf = io.StringIO()
-        buf.write(",".join(cols) + "\n")
-        for r in rows:
-            buf.write(",".join(repr(r[c]) if isinstance(r.get(c), float) else str(r.get(c, "")) for c in cols) + "\n")
-        data = buf.getvalue().encode()
-        side = dict(meta, site_codes=SITE_CODES, patients=len(rows), seed=seed, years=float(years))
+        data = cohort_csv_text(rows).encode()
+        side = dict(meta, site_codes=SITE_CODES, patients=len(rows), seed=seed, years=float(years),
+                    surgery_at_mm=float(surgery_at_mm), anatomy_only=bool(anatomy_only))
         write_files_atomic({p: data, meta_path(p): (json.dumps(side, indent=1) + "\n").encode()}, "--out")
         return
     write_files_atomic({p: data}, "--out")
