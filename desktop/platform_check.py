@@ -82,6 +82,16 @@ def problem(env: Mapping[str, str] | None = None, platform: str = sys.platform,
     lib = lib or qt_xcb_library()
     if lib is None:
         return None
+    if ldd is None:
+        # the usual case costs one load that Qt makes anyway; ldd (about 0.1 s) only lists what
+        # is missing once that load has failed
+        import ctypes
+
+        try:
+            ctypes.CDLL(str(lib))
+            return None
+        except OSError:
+            pass
     try:
         missing = missing_libraries(lib, ldd)
     except (OSError, subprocess.SubprocessError):

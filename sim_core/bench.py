@@ -337,7 +337,7 @@ def run(quick: bool = False, progress=None) -> dict:
         "quick": quick,
         "machine": {"cpus": os.cpu_count(), "numba_threads": threads, "python": platform.python_version(),
                     "numba": numba.__version__, "numpy": np.__version__,
-                    "threading_layer": _threading_layer()},
+                    "threading_layer": threading_layer()},
     }
 
 
@@ -365,11 +365,26 @@ def cohort_speed(quick: bool = False) -> list[dict]:
     return out
 
 
-def _threading_layer() -> str:
+def threading_layer() -> str:
+    """The layer numba's parallel kernels use: the one chosen, or the one it will choose (the first
+    of its order that loads here)."""
+    import importlib
+
     try:
         return numba.threading_layer()
     except ValueError:
-        return "not started"
+        pass
+    asked = str(numba.config.THREADING_LAYER).lower()
+    order = {"default": ("tbb", "omp", "workqueue"), "safe": ("tbb",), "threadsafe": ("tbb", "omp"),
+             "forksafe": ("tbb", "omp", "workqueue")}.get(asked, (asked,))
+    for layer in order:
+        try:
+            importlib.import_module(f"numba.np.ufunc.{layer}pool" if layer != "workqueue"
+                                    else "numba.np.ufunc.workqueue")
+        except ImportError:
+            continue
+        return f"{layer} (the first parallel kernel will start it)"
+    return f"none of {', '.join(order)} loads"
 
 
 def table(res: dict) -> str:

@@ -17,6 +17,7 @@ geometric mean shedding rate, and affinities of 1.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -102,8 +103,10 @@ def _sigmoid(v):
     return 1.0 / (1.0 + np.exp(-v))
 
 
+@functools.lru_cache(maxsize=None)
 def cavity_of(name: str) -> str | None:
-    """The body cavity a preset's primary sheds into (its cavity vessel's end), or None."""
+    """The body cavity a preset's primary sheds into (its cavity vessel's end), or None (read once
+    per preset: a primary's place in the body graph does not change while the program runs)."""
     g = default_graph()
     prim = load_scenario(name).primary
     for v in g.out_vessels(prim):

@@ -217,40 +217,19 @@ def _kernel_cache_dir() -> str:
     return str(path) if path else "(none: kernels are compiled at every start)"
 
 
-def _threading_layer() -> str:
-    """The layer numba's parallel kernels use: the one chosen, or the one it will choose (the first
-    of its order that loads here)."""
-    import importlib
-
-    import numba
-
-    try:
-        return numba.threading_layer()
-    except ValueError:
-        pass
-    asked = str(numba.config.THREADING_LAYER).lower()
-    order = {"default": ("tbb", "omp", "workqueue"), "safe": ("tbb",), "threadsafe": ("tbb", "omp"),
-             "forksafe": ("tbb", "omp", "workqueue")}.get(asked, (asked,))
-    for layer in order:
-        try:
-            importlib.import_module(f"numba.np.ufunc.{layer}pool" if layer != "workqueue" else "numba.np.ufunc.workqueue")
-        except ImportError:
-            continue
-        return f"{layer} (the first parallel kernel will start it)"
-    return f"none of {', '.join(order)} loads"
-
-
 def system_info() -> dict:
     """Versions, CPU, threads and the JIT cache: what ``seedsoil-sim info`` prints and the window copies."""
     import platform
 
     import numba
 
+    from .bench import threading_layer
+
     info = {"seedsoil": __version__, "python": platform.python_version(), "platform": platform.platform(),
             "cpu": _cpu_model(), "cpu_count": __import__("os").cpu_count()}
     info.update(_versions())
     info.update({"numba_threads": numba.config.NUMBA_NUM_THREADS, "numba_cache_dir": _kernel_cache_dir(),
-                 "threading_layer": _threading_layer()})
+                 "threading_layer": threading_layer()})
     return info
 
 

@@ -400,24 +400,19 @@ def write_cohort_rows(scenario: Scenario, rows: list[dict], path: str, seed: int
 
     p = Path(path)
     check_cohort_out(path)
-    meta = {"seedsoil_version": __version__, "scenario_toml": scenario.to_toml(), "seed": str(seed),
-            "years": repr(float(years)), "patients": str(len(rows)), "site_codes": json.dumps(SITE_CODES),
-            "surgery_at_mm": repr(float(surgery_at_mm)), "anatomy_only": json.dumps(bool(anatomy_only))}
+    info = {"seedsoil_version": __version__, "scenario_toml": scenario.to_toml(), "seed": int(seed),
+            "years": float(years), "patients": len(rows), "site_codes": SITE_CODES,
+            "surgery_at_mm": float(surgery_at_mm), "anatomy_only": bool(anatomy_only)}
     cols = list(rows[0]) if rows else ["patient"]
-    if p.suffix.lower() == ".parquet":
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise InputError(str(p), "--out", "Parquet needs pyarrow (pip install pyarrow); use .csv instead") from None
+    if p.suffix.lower() == ".csv":
+        files = {p: cohort_csv_text(rows).encode(), meta_path(p): (json.dumps(info, indent=1) + "\n").encode()}
+    else:   # Parquet (check_cohort_out has made sure pyarrow is there): the same facts, as JSON text
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        meta = {k: v if isinstance(v, str) else json.dumps(v) for k, v in info.items()}
         table = pa.table({c: [r.get(c) for r in rows] for c in cols}).replace_schema_metadata(meta)
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink)
-        data = sink.getvalue().to_pybytes()
-    else:
-        data = cohort_csv_text(rows).encode()
-        side = dict(meta, site_codes=SITE_CODES, patients=len(rows), seed=seed, years=float(years),
-                    surgery_at_mm=float(surgery_at_mm), anatomy_only=bool(anatomy_only))
-        write_files_atomic({p: data, meta_path(p): (json.dumps(side, indent=1) + "\n").encode()}, "--out")
-        return
-    write_files_atomic({p: data}, "--out")
+        files = {p: sink.getvalue().to_pybytes()}
+    write_files_atomic(files, "--out")

@@ -34,9 +34,10 @@ def _cohort_meta(p: Path) -> dict | None:
         if b"scenario_toml" not in meta or b"patients" not in meta:
             return None
         d = {k.decode(): v.decode() for k, v in meta.items()}
-        return {"scenario_toml": d["scenario_toml"], "seed": int(d["seed"]), "years": float(d["years"]),
-                "patients": int(d["patients"]), "surgery_at_mm": float(d.get("surgery_at_mm", "0.0")),
-                "anatomy_only": json.loads(d.get("anatomy_only", "false"))}
+        try:
+            return {k: v if k in ("scenario_toml", "seedsoil_version") else json.loads(v) for k, v in d.items()}
+        except ValueError as exc:
+            raise InputError(str(p), "metadata", f"not the JSON values a cohort writes ({exc})") from None
     from .cohort import meta_path
 
     side = meta_path(p)

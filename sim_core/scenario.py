@@ -68,10 +68,10 @@ class Scenario:
 
     def to_toml(self) -> str:
         """The scenario as a TOML document holding only non-default parameters."""
-        lines = [f"name = {_q(self.name)}", f"title = {_q(self.title)}", f"primary = {_q(self.primary)}",
-                 f"seed = {self.seed}"]
+        lines = [f"name = {toml_string(self.name)}", f"title = {toml_string(self.title)}",
+                 f"primary = {toml_string(self.primary)}", f"seed = {self.seed}"]
         if self.description:
-            lines.append(f"description = {_q(self.description)}")
+            lines.append(f"description = {toml_string(self.description)}")
         groups: dict[str, list[str]] = {}
         for path, value in sorted(self.params.differences().items()):
             group, key = path.split(".", 1)
@@ -88,7 +88,7 @@ class Scenario:
 
 
 def _key(s: str) -> str:
-    return s if s.replace("_", "").replace("-", "").isalnum() and s.isascii() else _q(s)
+    return s if s.replace("_", "").replace("-", "").isalnum() and s.isascii() else toml_string(s)
 
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
@@ -108,8 +108,6 @@ def toml_string(s: str) -> str:
             out.append(c)
     return '"' + "".join(out) + '"'
 
-
-_q = toml_string
 
 
 def file_mode(path: Path) -> int:
