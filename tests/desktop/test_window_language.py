@@ -184,3 +184,23 @@ def test_numbers_follow_the_language():
         assert "3.0" in got_en and "3,0" in got_es
     finally:
         i18n.set_language("en")
+
+
+def test_the_scenario_box_holds_a_spanish_title_with_wide_letters(qtbot, sizes):
+    """Qt sizes the box in widths of an 'x'; 'Carcinoma de mama' (17 letters, several wide) was cut
+    in the Spanish kiosk when the box got 17 of them. It must hold the whole shown title."""
+    from desktop.panels.top_bar import TopBar
+
+    try:
+        i18n.set_language("es")
+        bar = TopBar(sizes)
+        qtbot.addWidget(bar)
+        bar.set_scenario("breast")
+        box = bar.scenario
+        fm = box.fontMetrics()
+        assert box.currentText() == "Carcinoma de mama"
+        room = box.minimumContentsLength() * fm.horizontalAdvance("x")
+        print("room", room, "title", fm.horizontalAdvance(box.currentText()))
+        assert room >= fm.horizontalAdvance(box.currentText())
+    finally:
+        i18n.set_language("en")
