@@ -8,13 +8,13 @@ of the engine: the engine only follows vessels.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from .assets import assets_dir
+from . import tomlio
 from .errors import InputError
 
 COMPARTMENT_KINDS = ("primary", "organ", "node", "hub", "cavity")
@@ -168,17 +168,7 @@ def load_body_graph(path: str | Path | None = None) -> BodyGraph:
     """Parse and check the body graph; every problem raises ``InputError`` naming file and field."""
     p = Path(path) if path else assets_dir() / "body_graph.toml"
     src = str(p)
-    try:
-        with open(p, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise InputError(src, "", "file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(src, "", f"not valid TOML ({exc})") from None
-    except RecursionError:
-        raise InputError(src, "", "nested too deeply to be a body graph") from None
-    except IsADirectoryError:
-        raise InputError(src, "", "is a folder, not a body graph file") from None
+    data = tomlio.load(p, "a body graph file")
     comps = data.get("compartment", [])
     vessels = data.get("vessel", [])
     if not comps or not vessels:

@@ -7,13 +7,12 @@ step index makes the continuation bit-identical to an uninterrupted run with the
 from __future__ import annotations
 
 import io
-import tomllib
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from . import __version__, tomlio
 from .engine import Engine
 from .errors import InputError
 from .scenario import parse_scenario, write_atomic
@@ -51,10 +50,10 @@ def save_checkpoint(eng: Engine, path: str | Path) -> None:
     if getattr(eng, "resolution", "packets") != "packets":
         raise InputError(str(p), "resolution", "checkpoints hold pooled-packet runs only; "
                          "cell-resolution runs cannot be saved yet")
-    header = (f'format = "{FORMAT}"\nversion = "{__version__}"\nt_days = {eng.t_days!r}\n'
-              f"step = {eng.step_index}\nprimary_cells = {eng.primary_cells!r}\n"
-              f"next_record = {eng._next_record!r}\nrecord_every_days = {eng.record_every_days!r}\n"
-              f"shedding = {'true' if eng.shedding else 'false'}\n")
+    header = tomlio.dumps({"format": FORMAT, "version": __version__, "t_days": float(eng.t_days),
+                           "step": int(eng.step_index), "primary_cells": float(eng.primary_cells),
+                           "next_record": float(eng._next_record),
+                           "record_every_days": float(eng.record_every_days), "shedding": bool(eng.shedding)})
     buf = io.BytesIO()
     np.savez_compressed(buf, header=np.array(header), scenario=np.array(eng.scenario.to_toml()),
                         **_state_arrays(eng))
@@ -80,10 +79,7 @@ def load_checkpoint(path: str | Path) -> Engine:
     for key in ("header", "scenario"):
         if key not in data:
             raise InputError(src, key, "missing: not a Seed & Soil checkpoint")
-    try:
-        head = tomllib.loads(str(data["header"]))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(src, "header", f"not valid TOML ({exc})") from None
+    head = tomlio.decode(str(data["header"]), f"{src}:header", "a checkpoint header")
     if head.get("format") != FORMAT:
         raise InputError(src, "header.format", f"expected {FORMAT!r}, got {head.get('format')!r}")
     scenario = parse_scenario(str(data["scenario"]), f"{src}:scenario")

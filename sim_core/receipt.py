@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from . import __version__
 from .engine import RESOLUTIONS, Engine
 from .errors import InputError
 from .params import BY_PATH, Params, check_value
-from .scenario import Scenario, parse_scenario, toml_string
+from . import tomlio
+from .scenario import Scenario, parse_scenario
 
 RECEIPT_FORMAT = 1
 #: Key of the receipt in PNG text chunks and Parquet schema metadata.
@@ -105,33 +104,11 @@ class Receipt:
 
 
 # --- writing ------------------------------------------------------------------------------------
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            raise ValueError(f"not a finite number: {v!r}")
-        return repr(v)
-    return toml_string(str(v))
-
-
-def _scenario_tables(sc: Scenario, prefix: str) -> list[str]:
-    """``sc`` as TOML tables under ``prefix`` (only parameters that differ from the defaults)."""
-    lines = [f"[{prefix}]"] if prefix else []
-    lines += [f"name = {_toml_value(sc.name)}", f"title = {_toml_value(sc.title)}",
-              f"primary = {_toml_value(sc.primary)}", f"seed = {int(sc.seed)}"]
-    if sc.description:
-        lines.append(f"description = {_toml_value(sc.description)}")
-    groups: dict[str, list[str]] = {}
-    for path, value in sorted(sc.params.differences().items()):
-        group, key = path.split(".", 1)
-        groups.setdefault(group, []).append(f"{key} = {_toml_value(float(value))}")
-    head = f"{prefix}.params" if prefix else "params"
-    for group, items in groups.items():
-        lines += ["", f"[{head}.{group}]", *items]
-    return lines
+def _scenario_table(sc: Scenario) -> dict[str, Any]:
+    """``sc`` as the receipt's [scenario] table (only parameters that differ from the defaults)."""
+    doc = sc.to_dict()
+    doc.pop("mix", None)     # a single run uses the main component; the receipt says which
+    return doc
 
 
 def _consistent(eng: Engine) -> bool:
@@ -159,32 +136,36 @@ def make_receipt(eng: Engine, note: str = "") -> str:
     """
     replayable = _consistent(eng)
     start = eng.start_scenario if replayable else eng.scenario
-    lines = ["# Seed & Soil run receipt. Drop it (or the file it came with) on the Seed & Soil window",
-             "# to restore this run; sim_core.receipt.replay_receipt() repeats it headless."]
+    head = ["# Seed & Soil run receipt. Drop it (or the file it came with) on the Seed & Soil window",
+            "# to restore this run; sim_core.receipt.replay_receipt() repeats it headless."]
     if note:
-        lines.append("# " + note.replace("\n", " "))
-    lines += ["[receipt]", f"format = {RECEIPT_FORMAT}", f"version = {_toml_value(__version__)}",
-              f"step = {int(eng.step_index)}", f"t_days = {_toml_value(float(eng.t_days))}",
-              f"replayable = {_toml_value(replayable)}", f"shedding = {_toml_value(bool(eng.shedding))}",
-              f"resolution = {_toml_value(getattr(eng, 'resolution', 'packets'))}",
-              f"record_every_days = {_toml_value(float(eng.record_every_days))}",
-              f"rng = {_toml_value(RNG_SCHEME)}", ""]
-    lines += _scenario_tables(start, "scenario")
-    now = eng.params.differences()
-    lines += ["", "# every parameter in force at this step that differs from its default", "[params_now]"]
-    lines += [f'"{k}" = {_toml_value(float(v))}' for k, v in sorted(now.items())]
+        head.append("# " + " ".join(note.splitlines()))
+    events = []
     if replayable:
-        lines += ["", "# what happened since time zero, in order: runs of equal steps (dt_s seconds, count",
-                  "# times), parameters set between steps, cells injected by hand"]
         for e in eng.history:
-            lines.append("[[event]]")
             if e[0] == "steps":
-                lines += [f"dt_s = {_toml_value(float(e[1]))}", f"count = {int(e[2])}"]
+                events.append({"dt_s": float(e[1]), "count": int(e[2])})
             elif e[0] == "set":
-                lines += [f"set = {_toml_value(e[1])}", f"value = {_toml_value(float(e[2]))}"]
+                events.append({"set": e[1], "value": float(e[2])})
             else:
-                lines += [f"inject = {_toml_value(e[1])}", f"cells = {int(e[2])}", f"cluster_cells = {int(e[3])}"]
-    return "\n".join(lines) + "\n"
+                events.append({"inject": e[1], "cells": int(e[2]), "cluster_cells": int(e[3])})
+    # TOML puts a document's plain keys before its tables, so the history (an array of inline
+    # tables) comes first and the [receipt], [scenario] and [params_now] tables after it.
+    parts = ["\n".join(head)]
+    if events:
+        parts.append("# what happened since time zero, in order: runs of equal steps (dt_s seconds, count\n"
+                     "# times), parameters set between steps, cells injected by hand\n"
+                     + tomlio.dumps({"event": events}))
+    parts.append(tomlio.dumps({"receipt": {
+        "format": RECEIPT_FORMAT, "version": __version__, "step": int(eng.step_index),
+        "t_days": float(eng.t_days), "replayable": replayable, "shedding": bool(eng.shedding),
+        "resolution": getattr(eng, "resolution", "packets"),
+        "record_every_days": float(eng.record_every_days), "rng": RNG_SCHEME}}))
+    parts.append(tomlio.dumps({"scenario": _scenario_table(start)}))
+    now = {k: float(v) for k, v in sorted(eng.params.differences().items())}
+    parts.append("# every parameter in force at this step that differs from its default\n"
+                 + tomlio.dumps({"params_now": now}))
+    return "\n".join(parts)
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -192,27 +173,10 @@ def _scenario_toml(d: dict, source: str) -> str:
     """A scenario table (as decoded) back to TOML text, for the strict scenario loader."""
     if not isinstance(d, dict):
         raise InputError(source, "scenario", "must be a table")
-    top, tables = [], []
-
-    def walk(prefix: str, node: dict) -> None:
-        rows = []
-        for k, v in node.items():
-            if isinstance(v, dict):
-                walk(f"{prefix}.{_toml_value(k)}" if prefix else _toml_value(k), v)
-            elif isinstance(v, (bool, int, float, str)):
-                rows.append(f"{_toml_value(k)} = {_toml_value(v)}")
-            else:
-                raise InputError(source, f"scenario.{k}", f"unexpected {type(v).__name__}")
-        if prefix:
-            tables.append("\n".join([f"[{prefix}]", *rows]))
-        else:
-            top.extend(rows)
-
     try:
-        walk("", d)
-    except ValueError as exc:
+        return tomlio.dumps(d)
+    except (TypeError, ValueError) as exc:
         raise InputError(source, "scenario", str(exc)) from None
-    return "\n".join(top) + "\n\n" + "\n\n".join(tables) + "\n"
 
 
 def _get(d: dict, key: str, kind, source: str, where: str):
@@ -233,17 +197,7 @@ def _get(d: dict, key: str, kind, source: str, where: str):
 
 def parse_receipt(text: str | bytes, source: str = "<receipt>") -> Receipt:
     """Validate a receipt's text; ``InputError`` names the file and the field of any problem."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    if len(data) > MAX_RECEIPT_BYTES:
-        raise InputError(source, "", "too large to be a run receipt")
-    try:
-        doc = msgspec.toml.decode(data)
-    except msgspec.DecodeError as exc:
-        raise InputError(source, "", f"not valid TOML ({exc})") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(source, "", f"not UTF-8 text (byte {exc.start})") from None
-    except RecursionError:
-        raise InputError(source, "", "nested too deeply to be a run receipt") from None
+    doc = tomlio.decode(text, source, "a run receipt", dict, MAX_RECEIPT_BYTES)
     if not isinstance(doc.get("receipt"), dict):
         raise InputError(source, "receipt", "missing: this is not a Seed & Soil run receipt")
     unknown = set(doc) - {"receipt", "scenario", "params_now", "event"}
@@ -409,7 +363,7 @@ def find_receipt(path: str | Path) -> str | None:
             if p.stat().st_size > MAX_RECEIPT_BYTES:
                 return None
             raw = p.read_bytes()
-            return raw.decode("utf-8", "replace") if b"[receipt]" in raw else None
+            return _utf8(raw, p) if b"[receipt]" in raw else None
         if suffix == ".png":
             text = png_text_chunks(p.read_bytes()).get(RECEIPT_KEY)
         elif suffix == ".svg":
@@ -421,8 +375,15 @@ def find_receipt(path: str | Path) -> str | None:
     if text is None:
         side = sidecar_path(p)
         if side.is_file() and side.stat().st_size <= MAX_RECEIPT_BYTES:
-            text = side.read_text("utf-8", "replace")
+            text = _utf8(side.read_bytes(), side)
     return text
+
+
+def _utf8(raw: bytes, p: Path) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(p), "", f"not UTF-8 text (byte {exc.start})") from None
 
 
 def _svg_receipt(p: Path) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from . import tomlio
 from .assets import assets_dir
 from .errors import InputError
 from .params import BY_PATH, REMOVED, Params
@@ -68,46 +69,27 @@ class Scenario:
 
     def to_toml(self) -> str:
         """The scenario as a TOML document holding only non-default parameters."""
-        lines = [f"name = {toml_string(self.name)}", f"title = {toml_string(self.title)}",
-                 f"primary = {toml_string(self.primary)}", f"seed = {self.seed}"]
+        return tomlio.dumps(self.to_dict())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as the table a scenario file holds (only non-default parameters)."""
+        doc: dict[str, Any] = {"name": self.name, "title": self.title, "primary": self.primary,
+                               "seed": self.seed}
         if self.description:
-            lines.append(f"description = {toml_string(self.description)}")
-        groups: dict[str, list[str]] = {}
+            doc["description"] = self.description
+        groups: dict[str, dict[str, Any]] = {}
         for path, value in sorted(self.params.differences().items()):
             group, key = path.split(".", 1)
-            groups.setdefault(group, []).append(f"{key} = {value!r}")
-        for group, items in groups.items():
-            lines += ["", f"[params.{group}]", *items]
+            groups.setdefault(group, {})[key] = value
+        if groups:
+            doc["params"] = groups
         if self.mix:
-            lines += ["", "[mix]", *(f"{_key(k)} = {float(v)!r}" for k, v in self.mix.items())]
-        return "\n".join(lines) + "\n"
+            doc["mix"] = {k: float(v) for k, v in self.mix.items()}
+        return doc
 
     def save(self, path: str | Path) -> None:
         """Write atomically: a temporary file in the same folder, then rename over the target."""
         write_atomic(Path(path), self.to_toml().encode("utf-8"))
-
-
-def _key(s: str) -> str:
-    return s if s.replace("_", "").replace("-", "").isalnum() and s.isascii() else toml_string(s)
-
-
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
-
-
-def toml_string(s: str) -> str:
-    """``s`` as a TOML basic string: the one writer of strings for scenario files, receipts and
-    checkpoints. Quotes, backslashes and every control character are escaped (a raw newline in a
-    multi-line description made the saved file invalid TOML)."""
-    out = []
-    for c in s:
-        if c in _ESCAPES:
-            out.append(_ESCAPES[c])
-        elif ord(c) < 0x20 or c == "\x7f":
-            out.append(f"\\u{ord(c):04x}")
-        else:
-            out.append(c)
-    return '"' + "".join(out) + '"'
-
 
 
 def file_mode(path: Path) -> int:
@@ -163,24 +145,7 @@ MAX_SCENARIO_BYTES = 1 << 20
 
 def parse_scenario(text: bytes | str, source: str, primaries: tuple[str, ...] | None = None) -> Scenario:
     data = text.encode() if isinstance(text, str) else text
-    if len(data) > MAX_SCENARIO_BYTES:
-        raise InputError(source, "", f"too large for a scenario file ({len(data)} bytes; the limit is 1 MiB)")
-    try:
-        raw = msgspec.toml.decode(data, type=ScenarioFile)
-    except msgspec.ValidationError as exc:
-        msg = str(exc)
-        field = msg.rsplit("at `$.", 1)[1].rstrip("`") if "at `$." in msg else ""
-        problem = msg.split(" - at ")[0]
-        if "unknown field" in problem.lower():
-            field = problem.split("`")[1] if "`" in problem else field
-            problem = "unknown key"
-        raise InputError(source, field, problem) from None
-    except msgspec.DecodeError as exc:
-        raise InputError(source, "", f"not valid TOML ({exc})") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(source, "", f"not UTF-8 text (byte {exc.start})") from None
-    except RecursionError:
-        raise InputError(source, "", "nested too deeply to be a scenario file") from None
+    raw = tomlio.decode(data, source, "a scenario file", ScenarioFile, MAX_SCENARIO_BYTES)
     flat: dict[str, Any] = {}
     _flatten(raw.params, "", flat)
     overrides = {}
@@ -217,14 +182,5 @@ def load_scenario(name_or_path: str | Path, primaries: tuple[str, ...] | None = 
         if not candidate.is_file():
             raise InputError(str(name_or_path), "", f"no such scenario (presets: {', '.join(list_presets())})")
         p = candidate
-    try:
-        if p.stat().st_size > MAX_SCENARIO_BYTES:
-            raise InputError(str(p), "", f"too large for a scenario file ({p.stat().st_size} bytes; the limit is 1 MiB)")
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(str(p), "", "file not found") from None
-    except IsADirectoryError:
-        raise InputError(str(p), "", "is a folder, not a scenario file") from None
-    except OSError as exc:
-        raise InputError(str(p), "", f"cannot read ({exc.strerror})") from None
+    data = tomlio.read_bytes(p, "a scenario file", MAX_SCENARIO_BYTES)
     return parse_scenario(data, str(p), primaries)

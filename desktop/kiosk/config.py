@@ -15,7 +15,7 @@ from pathlib import Path
 
 import msgspec
 
-from sim_core import SLIDERS, InputError, list_presets
+from sim_core import SLIDERS, InputError, list_presets, tomlio
 
 from ..theme import asset_path
 
@@ -104,28 +104,12 @@ MAX_CONFIG_BYTES = 1 << 20
 def parse_kiosk_config(text: str | bytes, source: str = "<string>") -> KioskConfig:
     """Decode and validate; any problem is one ``InputError`` naming ``source`` and the field."""
     data = text.encode() if isinstance(text, str) else text
-    if len(data) > MAX_CONFIG_BYTES:
-        raise InputError(source, "", f"too large for a kiosk config ({len(data)} bytes; the limit is 1 MiB)")
     if not data.strip():
         # most likely a copy or a save that stopped half way: refuse it rather than silently run
         # a public kiosk on defaults the staff never chose (a file of comments only is deliberate)
         raise InputError(source, "", "empty file: a kiosk config sets at least one field "
                                      "(the shipped assets/kiosk.toml lists them all)")
-    try:
-        raw = msgspec.toml.decode(data, type=KioskFile)
-    except msgspec.ValidationError as exc:
-        msg = str(exc)
-        field, problem = "", msg
-        if " - at `$." in msg:
-            problem, field = msg.split(" - at `$.", 1)
-            field = field.rstrip("`")
-        raise InputError(source, field, problem) from None
-    except msgspec.DecodeError as exc:
-        raise InputError(source, "", f"not valid TOML ({exc})") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(source, "", f"not UTF-8 text (byte {exc.start})") from None
-    except RecursionError:
-        raise InputError(source, "", "nested too deeply to be a kiosk config") from None
+    raw = tomlio.decode(data, source, "a kiosk config", KioskFile, MAX_CONFIG_BYTES)
     _check(raw, source)
     return KioskConfig(**msgspec.structs.asdict(raw), source=source)
 
@@ -136,13 +120,7 @@ def default_config_path() -> Path:
 
 def load_kiosk_config(path: str | Path | None = None) -> KioskConfig:
     p = Path(path) if path else default_config_path()
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(str(p), "", "file not found") from None
-    except OSError as exc:
-        raise InputError(str(p), "", f"cannot read ({exc.strerror})") from None
-    return parse_kiosk_config(data, str(p))
+    return parse_kiosk_config(tomlio.read_bytes(p, "a kiosk config", MAX_CONFIG_BYTES), str(p))
 
 
 # --- PIN ------------------------------------------------------------------------------------------

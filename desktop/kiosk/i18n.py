@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-import msgspec
+from sim_core import InputError, tomlio
 from PySide6.QtCore import QLocale
 
 from ..theme import asset_path
@@ -40,8 +40,8 @@ def table(lang: str) -> dict[str, str]:
     if lang not in _tables:
         path = asset_path(f"i18n/{lang}.toml")
         try:
-            raw = msgspec.toml.decode(path.read_bytes(), type=dict[str, str])
-        except (OSError, msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
+            raw = tomlio.load(path, "a translation table", dict[str, str])
+        except InputError:
             raw = {}  # a broken table shows English rather than stopping the exhibit
         _tables[lang] = raw
     return _tables[lang]

@@ -27,7 +27,7 @@ def test_shipped_config_loads_with_the_defaults():
 
 
 @pytest.mark.parametrize("text, field", [
-    ("colour = 'red'", ""),                       # unknown key
+    ("colour = 'red'", "colour"),                    # unknown key
     ("idle_timeout_s = 'soon'", "idle_timeout_s"),  # wrong type
     ("idle_timeout_s = nan", "idle_timeout_s"),
     ("idle_timeout_s = inf", "idle_timeout_s"),
@@ -202,7 +202,7 @@ def test_hostile_files_are_one_line_errors_naming_file_and_field(tmp_path, name,
 
 
 def test_a_folder_or_unreadable_path_is_an_input_error(tmp_path):
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match="is a folder, not a kiosk config"):
         load_kiosk_config(tmp_path)
 
 

@@ -106,7 +106,7 @@ def test_history_is_bounded_and_then_honestly_unreplayable(monkeypatch):
     (lambda t: t.replace("count = 40", "count = 41"), "event"),
     (lambda t: t.replace("[receipt]", "[receit]"), "no run receipt"),
     (lambda t: t.replace('primary = "primary:breast"', 'primary = "primary:elbow"'), "primary"),
-    (lambda t: t + "\n[[event]]\nwhat = 1\n", "event[7]"),
+    (lambda t: t.replace("{ dt_s = 60.0, count = 40 }", "{ what = 1 }"), "event[0]"),
 ])
 def test_broken_receipts_are_refused_naming_file_and_field(edit, field, tmp_path):
     p = tmp_path / "bad.receipt.toml"
