@@ -113,6 +113,8 @@ def cmd_run(a) -> int:
 
     if a.out:                         # before the run, not after it
         check_out_path(a.out, "--out")
+    elif a.long:
+        raise InputError("run", "--long", "says how to write --out: give --out FILE too")
     if a.checkpoint:
         check_out_path(a.checkpoint, "--checkpoint", (".npz",))
     show = _progress("run", a.days > 365 and sys.stderr.isatty())
@@ -131,7 +133,7 @@ def cmd_run(a) -> int:
     if a.out:
         from .receipt import make_receipt
 
-        export_timeseries(eng, a.out, receipt=make_receipt(eng, note="made by seedsoil-sim run"))
+        export_timeseries(eng, a.out, receipt=make_receipt(eng, note="made by seedsoil-sim run"), long=a.long)
     if a.checkpoint:
         save_checkpoint(eng, a.checkpoint)
     f = eng.funnel()
@@ -293,7 +295,8 @@ def cmd_cohort(a) -> int:
         check_cohort_out(a.out)
     r = run_cohort(sc, a.patients, a.years, seed, workers=a.workers, scheduler=a.scheduler,
                    progress=_progress("cohort", sys.stderr.isatty()), keep_patients=bool(a.out),
-                   surgery_at_mm=a.surgery_at_mm or 0.0, anatomy_only=a.anatomy_only)
+                   surgery_at_mm=a.surgery_at_mm or 0.0, anatomy_only=a.anatomy_only,
+                   scheduler_file=a.scheduler_file)
     r["version"] = __version__
     if a.out:
         write_cohort_rows(sc, r.pop("patient_rows"), a.out, seed, a.years, a.surgery_at_mm or 0.0, a.anatomy_only)
@@ -356,12 +359,16 @@ def cmd_validate(a) -> int:
 def cmd_reproduce(a) -> int:
     from .reproduce import reproduce
 
-    r = reproduce(a.file, workers=a.workers, progress=_progress("reproduce", sys.stderr.isatty()))
+    r = reproduce(a.file, workers=a.workers, progress=_progress("reproduce", sys.stderr.isatty()), row=a.row)
     r["version"] = __version__
     if a.json:
         print(json.dumps(r, indent=1))
     elif r["identical"] is None:
         print(f"{r['file']}: the receipt replays to step {r['step']} (it holds no numbers to compare)")
+    elif r["kind"] == "sweep":
+        which = f"row {r['rows'][0]}" if len(r["rows"]) == 1 else f"{len(r['rows'])} rows"
+        diff = f"; rows differing: {', '.join(map(str, r['rows_differing']))}" if r["rows_differing"] else ""
+        print(f"{r['file']}: {'identical' if r['identical'] else 'DIFFERENT'} (sweep, {which}{diff})")
     else:
         print(f"{r['file']}: {'identical' if r['identical'] else 'DIFFERENT'} ({r['kind']})")
     return 0 if r["identical"] in (True, None) else 1
@@ -379,7 +386,8 @@ def cmd_sweep(a) -> int:
     check_out_path(a.out, "--out", (".parquet",))
     t0 = time.monotonic()
     r = run_sweep(sc, axes, a.replicates, a.days, a.out, base_seed=a.seed, scheduler=a.scheduler,
-                  workers=a.workers, progress=_progress("sweep", sys.stderr.isatty()))
+                  workers=a.workers, progress=_progress("sweep", sys.stderr.isatty()),
+                  scheduler_file=a.scheduler_file)
     r["seconds"] = round(time.monotonic() - t0, 2)
     print(json.dumps(r))
     return 0
@@ -472,6 +480,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--days", type=_finite(float), required=True, help="days to run (more days, with --resume)")
     sp.add_argument("--seed", type=_finite(int), help="random seed (default: the scenario's)")
     sp.add_argument("--out", help="time series to this file, .csv or .parquet (checked before the run)")
+    sp.add_argument("--long", action="store_true",
+                    help="write --out in long form: one row per time, site and state "
+                         "(t_days, site_id, site_name, state, cells) instead of a column per quantity")
     sp.add_argument("--resolution", choices=("packets", "cells"), default="packets",
                     help="pooled packets (default) or one packet per shed cell")
     sp.add_argument("--checkpoint", help="save the whole state at the end (.npz)")
@@ -492,8 +503,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--patients", type=_finite(int), required=True, help="patients in the cohort")
     sp.add_argument("--years", type=_finite(float), required=True, help="years each patient is followed")
     sp.add_argument("--seed", type=_finite(int), help="cohort seed (default: the scenario's); patient i uses a seed drawn from it")
-    sp.add_argument("--workers", type=_finite(int), help="processes (default: CPU count); results do not depend on it")
-    sp.add_argument("--scheduler", help="address of a Dask scheduler to run the patients on (as sweep)")
+    sp.add_argument("--workers", type=_finite(int), help="processes (default: CPU count); results do not depend on "
+                                                         "it; not with --scheduler or --scheduler-file")
+    sp.add_argument("--scheduler", help="address of a Dask scheduler to run the patients on, e.g. tcp://host:8786")
+    sp.add_argument("--scheduler-file", metavar="FILE",
+                    help="run the patients on the Dask scheduler that wrote FILE (dask scheduler --scheduler-file)")
     sp.add_argument("--out", help="one row per patient, .parquet or .csv")
     sp.add_argument("--surgery-at-mm", type=_finite(float), metavar="D",
                     help="remove each primary when it reaches D mm, then follow --years more (relapse curve)")
@@ -505,11 +519,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     sp.add_argument("--workers", type=_finite(int), help="processes for the cohorts (default 2); results do not depend on it")
     sp.set_defaults(fn=cmd_validate)
-    sp = sub.add_parser("reproduce", help="run again what made an export (time series, cohort, receipt) and "
-                                          "say whether the numbers are identical (exit 1 if not)")
-    sp.add_argument("file", help="a run's CSV or Parquet time series, a cohort's CSV or Parquet, or a receipt")
-    sp.add_argument("--workers", type=_finite(int), help="processes for a cohort (default: CPU count); "
-                                                         "results do not depend on it")
+    sp = sub.add_parser("reproduce", help="run again what made an export (time series, cohort, sweep, receipt) "
+                                          "and say whether the numbers are identical (exit 1 if not)")
+    sp.add_argument("file", help="a run's CSV or Parquet time series, a cohort's CSV or Parquet, a sweep's "
+                                 "Parquet, or a receipt")
+    sp.add_argument("--workers", type=_finite(int), help="processes for a cohort or for several sweep rows "
+                                                         "(default: CPU count); results do not depend on it")
+    sp.add_argument("--row", metavar="N|all",
+                    help="of a sweep: the row to run again, counting from 0 (default 0), or 'all'")
     sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     sp.set_defaults(fn=cmd_reproduce)
     sp = sub.add_parser("sweep", help="a parameter grid x replicates on Dask, resumable, to Parquet")
@@ -519,8 +536,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--days", type=_finite(float), required=True, help="days each run lasts")
     sp.add_argument("--out", required=True, help="Parquet file of results; an interrupted sweep resumes from it")
     sp.add_argument("--seed", type=_finite(int), help="base seed (default: the scenario's)")
-    sp.add_argument("--scheduler", help="address of an existing Dask scheduler (default: a local cluster)")
-    sp.add_argument("--workers", type=_finite(int), help="worker processes of the local cluster (default 2)")
+    sp.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://host:8786 "
+                                        "(default: a local cluster)")
+    sp.add_argument("--scheduler-file", metavar="FILE",
+                    help="run on the Dask scheduler that wrote FILE (dask scheduler --scheduler-file)")
+    sp.add_argument("--workers", type=_finite(int), help="worker processes of the local cluster (default 2); "
+                                                         "not with --scheduler or --scheduler-file")
     sp.set_defaults(fn=cmd_sweep)
     sp = sub.add_parser("calibrate", help="fit the shared soils, routing and each preset's values to Luzzi, "
                                           "Fidler and DiSibio 2008 (progress on stderr)")

@@ -162,7 +162,8 @@ def _run_chunk(args) -> list[PatientResult]:
 
 def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, workers: int | None = None,
                progress=None, scheduler: str | None = None, keep_patients: bool = False,
-               surgery_at_mm: float = 0.0, anatomy_only: bool = False, executor=None) -> dict:
+               surgery_at_mm: float = 0.0, anatomy_only: bool = False, executor=None,
+               scheduler_file: str | None = None) -> dict:
     """Many patients, one seed each; the autopsy-style table of where metastases are, and with
     ``surgery_at_mm`` the relapse curve after removing the primary at that diameter.
 
@@ -171,8 +172,13 @@ def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, worke
     ``metastases_per_patient`` sums ("other" organs count one site each, as there). Counts are of
     detectable lesions; ``pct_patients_any`` counts any lesion. ``keep_patients`` adds
     ``patient_rows``, one flat dict per patient (``write_cohort_rows`` stores them). ``executor``
-    (a process pool) runs the patients instead of a pool made for this call.
+    (a process pool) runs the patients instead of a pool made for this call. With ``scheduler``
+    (an address) or ``scheduler_file`` they run on that Dask scheduler's workers instead.
     """
+    if scheduler or scheduler_file:
+        from .cluster import check_options
+
+        check_options("cohort", scheduler, scheduler_file, workers)
     if not 1 <= patients <= 100000:
         raise InputError("cohort", "--patients", "must be between 1 and 100000")
     if not 0 < years <= 100:
@@ -183,7 +189,7 @@ def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, worke
     if workers < 1:
         raise InputError("cohort", "--workers", "must be at least 1")
     results = run_patients(scenario, patients, years, seed, workers, progress, scheduler,
-                           surgery_at_mm, anatomy_only, executor)
+                           surgery_at_mm, anatomy_only, executor, scheduler_file)
     out = summarise_cohort(scenario, seed, years, results)
     out["anatomy_only"] = bool(anatomy_only)
     if surgery_at_mm > 0:
@@ -195,11 +201,12 @@ def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, worke
 
 def run_patients(scenario: Scenario, patients: int, years: float, seed: int, workers: int = 1,
                  progress=None, scheduler: str | None = None, surgery_at_mm: float = 0.0,
-                 anatomy_only: bool = False, executor=None) -> list[PatientResult]:
+                 anatomy_only: bool = False, executor=None,
+                 scheduler_file: str | None = None) -> list[PatientResult]:
     """The patients' results in patient order, however they were run."""
-    if scheduler:
+    if scheduler or scheduler_file:
         jobs = [(scenario, seed, i, years, surgery_at_mm, anatomy_only) for i in range(patients)]
-        return _run_on_dask(jobs, scheduler, progress)
+        return _run_on_dask(jobs, scheduler, progress, scheduler_file)
     if executor is not None or (workers > 1 and patients >= 8):
         # chunks of consecutive patients: a worker builds its engines and kernels once per chunk
         size = max(1, min(25, patients // (4 * max(workers, 2))))
@@ -224,17 +231,15 @@ def run_patients(scenario: Scenario, patients: int, years: float, seed: int, wor
     return results
 
 
-def _run_on_dask(jobs: list, scheduler: str, progress=None) -> list[PatientResult]:
-    """Run the patients on an existing Dask scheduler; results come back in patient order."""
-    try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise InputError("cohort", "--scheduler", "needs dask[distributed] (pip install 'seedsoil[sweep]')") from None
-    try:
-        client = Client(scheduler, timeout="20s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError("cohort", "--scheduler", f"cannot reach {scheduler!r} ({exc})") from None
-    try:
+def _run_on_dask(jobs: list, scheduler: str | None, progress=None,
+                 scheduler_file: str | None = None) -> list[PatientResult]:
+    """Run the patients on an existing Dask scheduler (its address, or the file it wrote); results
+    come back in patient order. ``sim_core.cluster`` checks the workers and warms them up first."""
+    from .cluster import dask_client
+
+    with dask_client("cohort", scheduler, scheduler_file, local=False) as client:
+        from distributed import as_completed
+
         futures = client.map(_run_patient, jobs, pure=False)
         where = {f.key: i for i, f in enumerate(futures)}
         results: list = [None] * len(jobs)
@@ -242,8 +247,6 @@ def _run_on_dask(jobs: list, scheduler: str, progress=None) -> list[PatientResul
             results[where[fut.key]] = fut.result()
             if progress:
                 progress((n + 1) / len(jobs))
-    finally:
-        client.close()
     return results
 
 
@@ -353,7 +356,8 @@ def patient_rows(scenario: Scenario, seed: int, results: list[PatientResult]) ->
             row["first_distant_metastasis_years"] = (r.first_distant_days / 365.25
                                                      if not math.isnan(r.first_distant_days) else -1.0)
         for c in sites:
-            row[f"site:{g.ids[c]}"] = 2 if r.detectable[c] else int(bool(r.largest[c] > 0))
+            row[lesion_column(g.ids[c])] = (LESION_STATES[2] if r.detectable[c]
+                                            else LESION_STATES[int(bool(r.largest[c] > 0))])
         rows.append(row)
     return rows
 
@@ -365,8 +369,14 @@ def check_cohort_out(path: str) -> None:
     check_out_path(path, "--out")
 
 
-#: What a per-patient ``site:<id>`` value means.
-SITE_CODES = {"0": "no lesion", "1": "a lesion too small to see", "2": "a detectable lesion"}
+#: The values of a patient's ``<site>_lesion`` column: no lesion there, only lesions too small
+#: for the observer to see (the detection model's thresholds), or a detectable lesion.
+LESION_STATES = ("none", "too small to see", "detectable")
+
+
+def lesion_column(site_id: str) -> str:
+    """A patient row's column for a site: ``organ:liver`` -> ``organ_liver_lesion``."""
+    return site_id.replace(":", "_") + "_lesion"
 
 
 def meta_path(p):
@@ -388,11 +398,10 @@ def cohort_csv_text(rows: list[dict]) -> str:
 
 def write_cohort_rows(scenario: Scenario, rows: list[dict], path: str, seed: int, years: float,
                       surgery_at_mm: float = 0.0, anatomy_only: bool = False) -> None:
-    """Store the per-patient rows atomically; ``site:<id>`` is 0 none, 1 a lesion too small to see,
-    2 a detectable lesion (``SITE_CODES``, written with the data). Parquet keeps the cohort's
-    scenario, seed, version and the codes in its schema metadata; a CSV file starts with its header
-    row (so that any CSV reader takes it as it is) and has them in ``FILE.meta.json`` beside it,
-    written together with it."""
+    """Store the per-patient rows atomically; a site's ``<site>_lesion`` column says in words what
+    the patient has there (``LESION_STATES``). Parquet keeps the cohort's scenario, seed and version
+    in its schema metadata; a CSV file starts with its header row (so that any CSV reader takes it
+    as it is) and has them in ``FILE.meta.json`` beside it, written together with it."""
     from pathlib import Path
 
     from . import __version__
@@ -401,7 +410,7 @@ def write_cohort_rows(scenario: Scenario, rows: list[dict], path: str, seed: int
     p = Path(path)
     check_cohort_out(path)
     info = {"seedsoil_version": __version__, "scenario_toml": scenario.to_toml(), "seed": int(seed),
-            "years": float(years), "patients": len(rows), "site_codes": SITE_CODES,
+            "years": float(years), "patients": len(rows), "lesion_states": list(LESION_STATES),
             "surgery_at_mm": float(surgery_at_mm), "anatomy_only": bool(anatomy_only)}
     cols = list(rows[0]) if rows else ["patient"]
     if p.suffix.lower() == ".csv":

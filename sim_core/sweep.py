@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+import json
 import math
 from pathlib import Path
 from typing import Callable
@@ -26,6 +27,16 @@ FUNNEL_COLUMNS = ("shed", "died_in_transit", "died_anoikis", "died_shear", "died
                   "died_arrested", "extravasated", "died_in_tissue", "dormant_now",
                   "micrometastases_now", "macrometastases_now", "micrometastases_founded",
                   "angiogenic_switches")
+
+
+#: Funnel quantities that count lesions (the others count cells).
+LESION_COUNTS = {"micrometastases_now", "macrometastases_now", "micrometastases_founded", "angiogenic_switches"}
+
+
+def funnel_column(name: str) -> str:
+    """A funnel quantity's column, its unit in its name: ``shed`` -> ``shed_cells``."""
+    unit = "lesions" if name in LESION_COUNTS else "cells"
+    return name if unit in name.split("_") else f"{name}_{unit}"
 
 
 def parse_axis(text: str) -> tuple[str, np.ndarray]:
@@ -69,11 +80,12 @@ def run_one(scenario_toml: str, point: dict[str, float], seed: int, days: float,
     row: dict = {"run_key": key, "scenario": sc.name, "days": float(days), "replicate": replicate,
                  "seed": int(seed), "version": __version__}
     row.update({f"param:{p}": float(v) for p, v in point.items()})
-    row.update({c: float(f[c]) for c in FUNNEL_COLUMNS})
+    row.update({funnel_column(c): float(f[c]) for c in FUNNEL_COLUMNS})
     for cid, site in eng.site_table().items():
-        row[f"site:{cid}:micro"] = site["micrometastases"]
-        row[f"site:{cid}:macro"] = site["macrometastases"]
-        row[f"site:{cid}:dormant"] = site["dormant_cells"]
+        s = cid.replace(":", "_")
+        row[f"{s}_micrometastases"] = site["micrometastases"]
+        row[f"{s}_macrometastases"] = site["macrometastases"]
+        row[f"{s}_dormant_cells"] = site["dormant_cells"]
     return row
 
 
@@ -109,23 +121,44 @@ def _parquet_bytes(rows: list[dict], meta: dict[str, str]) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pylist(rows).replace_schema_metadata(meta)
+    table = pa.Table.from_pylist(rows)
+    fields = []
+    for f in table.schema:        # a swept parameter's column carries the parameter's unit
+        spec = BY_PATH.get(f.name[len("param:"):]) if f.name.startswith("param:") else None
+        fields.append(f.with_metadata({"unit": spec.unit, "source": spec.source}) if spec else f)
+    table = table.cast(pa.schema(fields, metadata=meta))
     sink = io.BytesIO()
     pq.write_table(table, sink)
     return sink.getvalue()
 
 
+def sweep_metadata(scenario: Scenario, axes: list[tuple[str, np.ndarray]], replicates: int, days: float,
+                   base_seed: int) -> dict[str, str]:
+    """The Parquet schema metadata of a sweep: what reruns any row (``seedsoil-sim reproduce``).
+    Every value is JSON text; ``scenario_toml`` is the whole base scenario, ``grid`` is
+    ``[[path, [values...]], ...]``."""
+    return {"seedsoil_version": json.dumps(__version__), "scenario": json.dumps(scenario.name),
+            "scenario_toml": json.dumps(scenario.to_toml()), "base_seed": json.dumps(int(base_seed)),
+            "grid": json.dumps([[p, [float(x) for x in v]] for p, v in axes]),
+            "replicates": json.dumps(int(replicates)), "days": json.dumps(float(days))}
+
+
 def run_sweep(scenario: Scenario, axes: list[tuple[str, np.ndarray]], replicates: int, days: float,
               out: str | Path, base_seed: int | None = None, scheduler: str | None = None,
-              workers: int | None = None, progress: Callable[[float], None] | None = None) -> dict:
-    """Run the grid; return ``{"runs", "computed", "skipped", "out"}``."""
+              workers: int | None = None, progress: Callable[[float], None] | None = None,
+              scheduler_file: str | None = None) -> dict:
+    """Run the grid on a local cluster of ``workers`` processes, or on the Dask scheduler at
+    ``scheduler`` or named by ``scheduler_file``; return ``{"runs", "computed", "skipped", "out"}``."""
+    from .cluster import check_options, dask_client, require_distributed
+
+    require_distributed("sweep", "--scheduler-file" if scheduler_file else "--scheduler")
     try:
-        import distributed  # noqa: F401
         import pyarrow  # noqa: F401
     except ImportError:
         raise InputError("sweep", "", "sweeps need dask[distributed] and pyarrow (pip install 'seedsoil[sweep]')") from None
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import as_completed
 
+    check_options("sweep", scheduler, scheduler_file, workers)
     out = Path(out)
     if out.suffix.lower() != ".parquet":
         raise InputError(str(out), "--out", "a sweep writes Parquet: the name must end in .parquet")
@@ -135,6 +168,8 @@ def run_sweep(scenario: Scenario, axes: list[tuple[str, np.ndarray]], replicates
         raise InputError("sweep", "--replicates", "must be between 1 and 10000")
     if not 0 < days <= 36500:
         raise InputError("sweep", "--days", "must be in (0, 36500]")
+    if workers is not None and not 1 <= workers <= 512:
+        raise InputError("sweep", "--workers", "must be between 1 and 512")
     base_seed = scenario.seed if base_seed is None else base_seed
     toml = scenario.to_toml()
     paths = [p for p, _ in axes]
@@ -147,20 +182,13 @@ def run_sweep(scenario: Scenario, axes: list[tuple[str, np.ndarray]], replicates
     rows = _stored_rows(out)
     done = {r["run_key"] for r in rows}
     todo = [j for j in jobs if j[3] not in done]
-    meta = {"seedsoil_version": __version__, "scenario": scenario.name, "base_seed": str(base_seed),
-            "grid": repr([(p, list(map(float, v))) for p, v in axes]), "replicates": str(replicates),
-            "days": repr(days)}
+    meta = sweep_metadata(scenario, axes, replicates, days, base_seed)
     parts = _parts_dir(out)
     if todo:
-        parts.mkdir(exist_ok=True)
-        if scheduler:
-            client = Client(scheduler)
-            cluster = None
-        else:
-            cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-            client = Client(cluster)
-        try:
+        # connected, checked and warmed up before anything is written: a scheduler that cannot be
+        # reached leaves no parts folder and no output file behind
+        with dask_client("sweep", scheduler, scheduler_file, workers) as client:
+            parts.mkdir(exist_ok=True)
             futures = [client.submit(run_one, toml, point, seed, days, r, key, key=f"seedsoil-{key}", pure=False)
                        for point, seed, r, key in todo]
             for i, fut in enumerate(as_completed(futures)):
@@ -169,10 +197,6 @@ def run_sweep(scenario: Scenario, axes: list[tuple[str, np.ndarray]], replicates
                 rows.append(row)
                 if progress:
                     progress((i + 1) / len(todo))
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
     wanted = {j[3] for j in jobs}
     keep = [r for r in rows if r["run_key"] in wanted] + [r for r in rows if r["run_key"] not in wanted]
     try:

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from sim_core import InputError, load_scenario
+from sim_core import BY_PATH, InputError, load_scenario
 from sim_core.cli import main
 from sim_core.sweep import _parquet_bytes, parse_axis, run_one, run_sweep
 
@@ -21,7 +21,8 @@ def test_three_points_by_two_replicates_on_two_workers_then_nothing_new(tmp_path
     table = pq.read_table(out)
     assert table.num_rows == 6
     assert sorted(set(table.column("param:dormancy.entry").to_pylist())) == [0.5, 1.25, 2.0]
-    assert table.schema.metadata[b"scenario"] == b"breast"
+    assert json.loads(table.schema.metadata[b"scenario"]) == "breast"
+    assert table.schema.field("param:dormancy.entry").metadata[b"unit"] == BY_PATH["dormancy.entry"].unit.encode()
     assert main(args) == 0
     again = json.loads(capsys.readouterr().out)
     assert (again["computed"], again["skipped"]) == (0, 6)
@@ -60,7 +61,8 @@ def test_rows_do_not_depend_on_the_number_of_workers(tmp_path):
 def test_a_row_carries_parameters_seed_funnel_and_sites():
     row = run_one(load_scenario("ovary").to_toml(), {"transit.attrition": 2.0}, 5, 10.0, 0, "k")
     assert row["param:transit.attrition"] == 2.0 and row["seed"] == 5
-    assert row["shed"] > 0 and "site:organ:peritoneum:macro" in row
+    assert row["shed_cells"] > 0 and "organ_peritoneum_macrometastases" in row
+    assert "micrometastases_now_lesions" in row and all(":" not in k for k in row if not k.startswith("param:"))
 
 
 @pytest.mark.parametrize("text", ["transit.attrition", "transit.attrition=1:2", "nope=1:2:3",
