@@ -40,30 +40,113 @@ def check_out_path(path: str | Path, flag: str, suffixes: tuple[str, ...] | None
             raise InputError(str(p), flag, "Parquet needs pyarrow (pip install pyarrow); use .csv instead") from None
 
 
+#: The unit of each cumulative counter (those not named here count cells).
+COUNTER_UNITS = {"micrometastases_founded": "lesions", "angiogenic_switches": "lesions",
+                 "micrometastases_regressed": "lesions", "clusters_shed": "clusters"}
+#: Long-form states: the primary tumour, and the living disseminated cells held in a site (single
+#: cells, dormant cells and the cells of its lesions).
+STATE_PRIMARY, STATE_DISSEMINATED = "primary tumour", "disseminated"
+LONG_COLUMNS = ("t_days", "site_id", "site_name", "state", "cells")
+
+
+def _with_unit(name: str, unit: str) -> str:
+    return name if unit in name.split("_") else f"{name}_{unit}"
+
+
+def site_column(site_id: str) -> str:
+    """The wide time series' column of a site: ``organ:liver`` -> ``organ_liver_cells``."""
+    return site_id.replace(":", "_") + "_cells"
+
+
 def timeseries_columns(eng: Engine) -> tuple[list[str], np.ndarray]:
+    """The wide time series: one row per recorded time, every column's unit in its name (days,
+    cells, lesions or clusters)."""
     rec = eng.recorder
     n = rec.n
-    names = ["t_days", "primary_cells"] + list(COUNTER_NAMES) + [f"cells:{c}" for c in eng.graph.ids]
+    names = (["t_days", "primary_cells"] + [_with_unit(c, COUNTER_UNITS.get(c, "cells")) for c in COUNTER_NAMES]
+             + [site_column(c) for c in eng.graph.ids])
     data = np.column_stack([rec.t_days[:n], rec.primary[:n], rec.counters[:n], rec.cells[:n]])
     return names, data
 
 
-def export_timeseries(eng: Engine, path: str | Path, receipt: str | None = None) -> None:
+def column_units(eng: Engine) -> dict[str, dict[str, str]]:
+    """What each wide column holds: its unit and what it counts (Parquet field metadata)."""
+    out = {"t_days": {"unit": "days", "description": "time since the start of the run"},
+           "primary_cells": {"unit": "cells", "description": "cells in the primary tumour"}}
+    for c in COUNTER_NAMES:
+        unit = COUNTER_UNITS.get(c, "cells")
+        out[_with_unit(c, unit)] = {"unit": unit, "description": f"cumulative count since the start: {c.replace('_', ' ')}"}
+    g = eng.graph
+    for i, cid in enumerate(g.ids):
+        out[site_column(cid)] = {"unit": "cells", "site_id": cid, "site_name": g.names[i],
+                                 "description": "living disseminated cells held in the site (single, dormant and in lesions)"}
+    return out
+
+
+def timeseries_long(eng: Engine) -> dict[str, list]:
+    """The time series in long (tidy) form: one row per (time, site, state), ``LONG_COLUMNS``."""
+    rec, g = eng.recorder, eng.graph
+    n, k = rec.n, g.n
+    prim = eng.scenario.primary
+    prim_name = g.names[g.index[prim]] if prim in g.index else prim
+    t = np.repeat(rec.t_days[:n], k + 1)
+    ids = ([prim] + list(g.ids)) * n
+    names = ([prim_name] + list(g.names)) * n
+    states = ([STATE_PRIMARY] + [STATE_DISSEMINATED] * k) * n
+    cells = np.column_stack([rec.primary[:n], rec.cells[:n]]).reshape(-1)
+    return {"t_days": t, "site_id": ids, "site_name": names, "state": states, "cells": cells}
+
+
+def timeseries_csv(eng: Engine, long: bool = False) -> bytes:
+    """The time series as CSV bytes (header row first; numbers with 10 significant digits)."""
+    buf = io.StringIO()
+    if long:
+        d = timeseries_long(eng)
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(LONG_COLUMNS)
+        w.writerows(zip((f"{x:.10g}" for x in d["t_days"]), d["site_id"], d["site_name"], d["state"],
+                        (f"{x:.10g}" for x in d["cells"])))
+    else:
+        names, data = timeseries_columns(eng)
+        buf.write(",".join(names) + "\n")
+        np.savetxt(buf, data, delimiter=",", fmt="%.10g")
+    return buf.getvalue().encode()
+
+
+def timeseries_table(eng: Engine, long: bool = False, meta: dict[str, str] | None = None):
+    """The time series as a pyarrow Table, each field's unit in its metadata."""
+    import pyarrow as pa
+
+    if long:
+        d = timeseries_long(eng)
+        fields = [pa.field("t_days", pa.float64(), metadata={"unit": "days"}),
+                  pa.field("site_id", pa.string()), pa.field("site_name", pa.string()),
+                  pa.field("state", pa.string(), metadata={"values": f"{STATE_PRIMARY}; {STATE_DISSEMINATED}"}),
+                  pa.field("cells", pa.float64(), metadata={"unit": "cells"})]
+        cols = [pa.array(d[f.name], f.type) for f in fields]
+    else:
+        names, data = timeseries_columns(eng)
+        units = column_units(eng)
+        fields = [pa.field(n, pa.float64(), metadata=units[n]) for n in names]
+        cols = [pa.array(data[:, i]) for i in range(len(names))]
+    return pa.Table.from_arrays(cols, schema=pa.schema(fields, metadata=meta or {}))
+
+
+def export_timeseries(eng: Engine, path: str | Path, receipt: str | None = None, long: bool = False) -> None:
     """Write the recorder's time series; the format follows the file's suffix (.csv or .parquet).
 
+    Wide (default): one row per recorded time, a column per quantity, its unit in its name.
+    ``long``: one row per (time, site, state), columns ``t_days, site_id, site_name, state, cells``.
     With a ``receipt`` (``sim_core.receipt.make_receipt``) Parquet carries it in its schema metadata
     and CSV gets it beside it as ``FILE.receipt.toml``; both files are replaced together or not at all.
     A CSV file starts with its header row, so that any CSV reader takes it as it is.
     """
     p = Path(path)
-    names, data = timeseries_columns(eng)
-    meta = {"seedsoil_version": __version__, "scenario": eng.scenario.name, "seed": str(eng.seed)}
+    meta = {"seedsoil_version": __version__, "scenario": eng.scenario.name, "seed": str(eng.seed),
+            "layout": "long" if long else "wide"}
     files: dict[Path, bytes] = {}
     if p.suffix.lower() == ".csv":
-        buf = io.StringIO()
-        buf.write(",".join(names) + "\n")
-        np.savetxt(buf, data, delimiter=",", fmt="%.10g")
-        files[p] = buf.getvalue().encode()
+        files[p] = timeseries_csv(eng, long)
         if receipt is not None:
             files[sidecar_path(p)] = receipt.encode("utf-8")
     elif p.suffix.lower() == ".parquet":
@@ -74,9 +157,8 @@ def export_timeseries(eng: Engine, path: str | Path, receipt: str | None = None)
             raise InputError(str(p), "--out", "Parquet needs pyarrow (pip install pyarrow); use .csv instead") from None
         if receipt is not None:
             meta[RECEIPT_KEY] = receipt
-        table = pa.table({n: data[:, i] for i, n in enumerate(names)}).replace_schema_metadata(meta)
         sink = pa.BufferOutputStream()
-        pq.write_table(table, sink)
+        pq.write_table(timeseries_table(eng, long, meta), sink)
         files[p] = sink.getvalue().to_pybytes()
     else:
         raise InputError(str(p), "--out", "the file name must end in .csv or .parquet")

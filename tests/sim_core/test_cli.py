@@ -164,29 +164,75 @@ def test_every_option_of_every_command_says_what_it_does():
     assert len(sub.choices) >= 12 and not bare, bare
 
 
-def test_csv_exports_load_in_pandas_as_they_are(tmp_path, capsys):
+def test_every_export_loads_in_pandas_and_pyarrow_as_it_is(tmp_path, capsys):
     """Each CSV starts with its header row: plain ``pandas.read_csv`` gets the right shape (a first
-    comment line made it a 32x1 frame). What a CSV cannot hold lies beside it: the run's receipt,
-    the cohort's version, seed, site codes and full scenario."""
+    comment line made it a 32x1 frame); plain ``pyarrow.parquet.read_table`` reads the Parquet
+    twins. Units are in the column names (and in Parquet's field metadata); the cohort says in words
+    what a patient has at each site; what a CSV cannot hold lies beside it (the run's receipt, the
+    cohort's version, seed and full scenario)."""
     pd = pytest.importorskip("pandas")
+    import pyarrow.parquet as pq
+
     from sim_core.scenario import parse_scenario
 
-    ts = tmp_path / "run.csv"
-    assert main(["run", "--scenario", "breast", "--days", "20", "--seed", "4", "--out", str(ts)]) == 0
-    df = pd.read_csv(ts)
-    head = ts.read_text().splitlines()[0].split(",")
-    assert df.shape == (len(ts.read_text().splitlines()) - 1, len(head)) and df.shape[1] > 30
-    assert list(df.columns) == head and df["t_days"].iloc[-1] == pytest.approx(20.0)
-    assert (tmp_path / "run.csv.receipt.toml").is_file()
-    co = tmp_path / "cohort.csv"
-    assert main(["cohort", "--scenario", "breast", "--patients", "6", "--years", "0.5", "--seed", "2",
-                 "--workers", "1", "--out", str(co)]) == 0
+    n_sites = len(_graph_ids())
+    for long in (False, True):
+        for suffix in (".csv", ".parquet"):
+            out = tmp_path / f"run{'_long' if long else ''}{suffix}"
+            assert main(["run", "--scenario", "breast", "--days", "20", "--seed", "4", "--out", str(out)]
+                        + (["--long"] if long else [])) == 0
+            df = pd.read_csv(out) if suffix == ".csv" else pq.read_table(out).to_pandas()
+            times = 21                                       # day 0 to day 20, one row a day
+            if long:
+                assert list(df.columns) == ["t_days", "site_id", "site_name", "state", "cells"]
+                assert df.shape == (times * (n_sites + 1), 5)
+                prim = df[df["state"] == "primary tumour"]
+                assert len(prim) == times and set(prim["site_id"]) == {"primary:breast"}
+                assert set(df["state"]) == {"primary tumour", "disseminated"}
+                assert (df.groupby("t_days").size() == n_sites + 1).all()
+            else:
+                assert df.shape == (times, 2 + 21 + n_sites)
+                assert all(":" not in c for c in df.columns)
+                assert {"t_days", "primary_cells", "shed_cells", "organ_liver_cells",
+                        "micrometastases_founded_lesions", "clusters_shed"} <= set(df.columns)
+                assert all(c == "t_days" or c.endswith(("_cells", "_lesions", "clusters_shed")) for c in df.columns)
+            assert df["t_days"].iloc[-1] == pytest.approx(20.0)
+            if suffix == ".csv":
+                assert (tmp_path / f"{out.name}.receipt.toml").is_file()
+            else:
+                schema = pq.read_schema(out)
+                assert schema.field("t_days").metadata[b"unit"] == b"days"
+                cells = schema.field("cells" if long else "organ_liver_cells").metadata
+                assert cells[b"unit"] == b"cells"
+    # the same run, wide and long, holds the same numbers
+    wide = pd.read_csv(tmp_path / "run.csv")
+    longf = pd.read_csv(tmp_path / "run_long.csv")
+    liver = longf[longf["site_id"] == "organ:liver"]["cells"].to_numpy()
+    assert liver.tolist() == wide["organ_liver_cells"].tolist()
     capsys.readouterr()
-    df = pd.read_csv(co)
-    assert df.shape[0] == 6 and "patient" in df.columns
-    site_cols = [c for c in df.columns if c.startswith("site:")]
-    assert site_cols and set(df[site_cols].to_numpy().ravel()) <= {0, 1, 2}
-    meta = json.loads((tmp_path / "cohort.csv.meta.json").read_text())
-    assert meta["site_codes"] == {"0": "no lesion", "1": "a lesion too small to see", "2": "a detectable lesion"}
-    assert (meta["seed"], meta["patients"], meta["years"]) == (2, 6, 0.5)
-    assert parse_scenario(meta["scenario_toml"], "meta").name == "breast"
+    for suffix in (".csv", ".parquet"):
+        co = tmp_path / f"cohort{suffix}"
+        assert main(["cohort", "--scenario", "breast", "--patients", "6", "--years", "0.5", "--seed", "2",
+                     "--workers", "1", "--out", str(co)]) == 0
+        df = pd.read_csv(co) if suffix == ".csv" else pq.read_table(co).to_pandas()
+        assert df.shape[0] == 6 and df["patient"].tolist() == list(range(6))
+        site_cols = [c for c in df.columns if c.endswith("_lesion")]
+        assert "organ_liver_lesion" in site_cols and all(":" not in c for c in df.columns)
+        assert set(df[site_cols].to_numpy().ravel()) <= {"none", "too small to see", "detectable"}
+        meta = (json.loads((tmp_path / "cohort.csv.meta.json").read_text()) if suffix == ".csv" else
+                {k.decode(): v.decode() for k, v in pq.read_schema(co).metadata.items()})
+        assert parse_scenario(meta["scenario_toml"], "meta").name == "breast"
+        assert json.loads(str(meta["seed"])) == 2 and json.loads(str(meta["patients"])) == 6
+    capsys.readouterr()
+
+
+def _graph_ids():
+    from sim_core.engine import default_graph
+
+    return default_graph().ids
+
+
+def test_long_needs_out(capsys):
+    assert main(["run", "--scenario", "breast", "--days", "1", "--long"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--long" in err and "--out" in err

@@ -124,7 +124,7 @@ def test_timeseries_parquet_and_csv_carry_the_receipt(tmp_path):
     text = make_receipt(eng)
     export_timeseries(eng, tmp_path / "ts.parquet", receipt=text)
     table = pq.read_table(tmp_path / "ts.parquet")
-    assert table.num_rows == eng.recorder.n and "cells:organ:liver" in table.column_names
+    assert table.num_rows == eng.recorder.n and "organ_liver_cells" in table.column_names
     assert table.schema.metadata[b"seedsoil-receipt"].decode() == text
     assert find_receipt(tmp_path / "ts.parquet") == text
     export_timeseries(eng, tmp_path / "ts.csv", receipt=text)
@@ -199,7 +199,7 @@ def test_cohort_out_writes_one_row_per_patient(tmp_path, capsys):
                  "--workers", "1", "--out", str(out)]) == 0
     t = pq.read_table(out)
     assert t.num_rows == 4 and t.column("patient").to_pylist() == [0, 1, 2, 3]
-    assert {"seed", "preset", "doubling_days", "sites_detectable", "sites_any", "site:organ:liver"} <= set(t.column_names)
+    assert {"seed", "preset", "doubling_days", "sites_detectable", "sites_any", "organ_liver_lesion"} <= set(t.column_names)
     assert t.schema.metadata[b"seed"] == b"2"
     csv = tmp_path / "cohort.csv"
     assert main(["cohort", "--scenario", "ovary", "--patients", "4", "--years", "0.5", "--seed", "2",
@@ -209,7 +209,7 @@ def test_cohort_out_writes_one_row_per_patient(tmp_path, capsys):
     assert lines[0].split(",")[:4] == ["patient", "preset", "seed", "doubling_days"]
     import json
 
-    assert json.loads(t.schema.metadata[b"site_codes"])["2"] == "a detectable lesion"
+    assert json.loads(t.schema.metadata[b"lesion_states"]) == ["none", "too small to see", "detectable"]
     assert json.loads((tmp_path / "cohort.csv.meta.json").read_text())["seed"] == 2
 
 

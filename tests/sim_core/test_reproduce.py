@@ -15,15 +15,24 @@ def _reproduce(capsys, path, *extra):
 
 
 def test_a_time_series_export_reproduces_and_a_changed_number_is_found(tmp_path, capsys):
-    for name in ("ts.csv", "ts.parquet"):
+    n_sites = 50
+    for name in ("ts.csv", "ts.parquet", "long.csv", "long.parquet"):
         if name.endswith(".parquet"):
             pytest.importorskip("pyarrow")
         out = tmp_path / name
-        assert main(["run", "--scenario", "breast", "--days", "25", "--seed", "3", "--out", str(out)]) == 0
+        long = name.startswith("long")
+        assert main(["run", "--scenario", "breast", "--days", "25", "--seed", "3", "--out", str(out)]
+                    + (["--long"] if long else [])) == 0
         capsys.readouterr()
         rc, r, _ = _reproduce(capsys, out)
         assert rc == 0 and r["identical"] is True and r["kind"] == "timeseries", r
-        assert r["rows"] == 26 and r["rows_differing"] == 0 and r["step"] == 25
+        assert r["layout"] == ("long" if long else "wide") and r["rows_differing"] == 0 and r["step"] == 25
+        assert r["rows"] == (26 * (n_sites + 1) if long else 26)
+    lines = (tmp_path / "long.csv").read_text().splitlines()
+    lines[40] = lines[40].rsplit(",", 1)[0] + ",12345"     # one site's cells at one time
+    (tmp_path / "long.csv").write_text("\n".join(lines) + "\n")
+    rc, r, _ = _reproduce(capsys, tmp_path / "long.csv")
+    assert rc == 1 and r["identical"] is False and r["rows_differing"] == 1
     lines = (tmp_path / "ts.csv").read_text().splitlines()
     row = lines[7].split(",")
     row[2] = repr(float(row[2]) + 1.0)          # one shed count, one cell more
