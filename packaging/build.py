@@ -253,7 +253,9 @@ def smoke_cold_and_warm(exe: Path, plat: str, tmp: Path, report: Report) -> None
     report.facts["smoke test, warm start (s, whole process)"] = warm["wall_s"]
     report.facts["smoke test diagnostics (warm)"] = " ".join(
         f"{k}={warm[k]}" for k in ("frozen", "platform", "numba", "layer", "threads", "cache_hits",
-                                   "cache_misses", "jit_s", "frame_s", "font") if k in warm)
+                                   "cache_misses", "jit_s", "frame_s", "font", "exports", "exports_s",
+                                   "memory") if k in warm)
+    report.facts["export formats written and read back (frozen)"] = warm.get("exports", "")
 
 
 # --- Linux ---------------------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ machine code there.
 Then:
 
 - ``--smoke-test [REPORT]`` compiles (or loads) every kernel the window uses, renders one frame
-  offscreen through the window code, prints one line of diagnostics (also written to REPORT if
-  given, for windowed Windows builds that have no stdout) and exits 0 only if all went well;
+  offscreen through the window code, writes every export format the Lab's dialogs offer and reads
+  each back, checks the memory reader ``--soak`` uses, prints one line of diagnostics (also written
+  to REPORT if given, for windowed Windows builds that have no stdout) and exits 0 only if all
+  went well;
 - ``--kiosk`` is passed on to the window if it knows the option, else the window is shown full
   screen (the Windows installer's "start in kiosk mode at login" uses it);
 - anything else starts the window (``desktop.app.main``), behind a splash that shows the kernels
@@ -34,6 +36,13 @@ from pathlib import Path
 APP_ID = "seedsoil"
 SPLASH_SIZE = (560, 300)
 SMOKE_SIZE = "1024x700"
+#: What the installed program must be able to write (packaging/README.md, "What the installed
+#: program can write"): a frozen build that cannot fails its smoke test. MP4 is not among them.
+BUNDLE_FORMATS = (".csv", ".parquet", ".png", ".svg", ".gif")
+#: The Lab export that writes each format in the smoke test's round trip.
+ROUND_TRIP_EXPORT = {".csv": "timeseries", ".parquet": "timeseries", ".png": "body", ".svg": "body",
+                     ".gif": "movie", ".mp4": "movie"}
+ROUND_TRIP_FRAMES = 4
 
 
 # --- where the JIT cache goes (pure functions, unit-tested in isolation) ----------------------------
@@ -162,6 +171,128 @@ def threading_layer() -> str:
     return numba.threading_layer()
 
 
+# --- the export round trip and the memory reader (smoke test) ---------------------------------------
+
+def read_back(path: Path, names: list[str], data, frames: int) -> str:
+    """Open an export with its format's usual reader, check what it holds, and return the run
+    receipt it carries (inside it, or beside it as FILE.receipt.toml). Raises on anything wrong.
+    ``names``/``data`` are the time series as the engine held it when it was written."""
+    import csv
+    import xml.etree.ElementTree as ET
+
+    import numpy as np
+
+    from sim_core import RECEIPT_KEY, sidecar_path
+
+    kind = path.suffix.lower()
+    if kind == ".csv":
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+        got = np.array([[float(x) for x in row] for row in rows[1:]])
+        if rows[0] != names or got.shape != data.shape or not np.allclose(got, data, rtol=1e-9, atol=0):
+            raise ValueError(f"{len(rows) - 1} rows under {rows[0][:2]}..., not the engine's {len(data)}")
+        return sidecar_path(path).read_text(encoding="utf-8")
+    if kind == ".parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        if table.column_names != names or not np.array_equal(
+                np.column_stack([table.column(n).to_numpy() for n in names]), data):
+            raise ValueError(f"{table.num_rows} rows of {table.num_columns} columns, not the engine's")
+        return table.schema.metadata[RECEIPT_KEY.encode()].decode("utf-8")
+    if kind == ".png":
+        from PIL import Image
+
+        with Image.open(path) as img:
+            img.load()
+            if img.format != "PNG" or min(img.size) < 100:
+                raise ValueError(f"a {img.format} of {img.size}")
+            return img.text[RECEIPT_KEY]
+    if kind == ".svg":
+        from desktop.lab.exports import RECEIPT_NS
+
+        root = ET.parse(path).getroot()
+        drawn = sum(1 for _ in root.iter())
+        if not root.tag.endswith("svg") or drawn < 10:
+            raise ValueError(f"root <{root.tag}> with {drawn} elements")
+        return root.find(f".//{{{RECEIPT_NS}}}receipt").text
+    if kind == ".gif":
+        from PIL import Image, ImageSequence
+
+        with Image.open(path) as gif:   # Pillow merges identical neighbours: count the time instead
+            ms = sum(f.info["duration"] for f in ImageSequence.Iterator(gif))
+            if gif.format != "GIF" or min(gif.size) < 100 or abs(ms - frames * 1000 / 30) > 10 * frames:
+                raise ValueError(f"a {gif.format} of {gif.size}, {ms} ms long")
+        return sidecar_path(path).read_text(encoding="utf-8")
+    if kind == ".mp4":
+        import imageio_ffmpeg
+
+        reader = imageio_ffmpeg.read_frames(str(path))
+        meta = next(reader)
+        n = sum(1 for _ in reader)
+        if n != frames or min(meta["size"]) < 100:
+            raise ValueError(f"{n} frames of {meta['size']}")
+        return sidecar_path(path).read_text(encoding="utf-8")
+    raise ValueError(f"no reader for {kind}")
+
+
+def export_round_trip(folder: Path) -> tuple[list[str], list[str]]:
+    """Write every format the Lab's dialogs offer right now through the Lab itself (a run of a few
+    frames; CSV and Parquet time series, PNG and SVG of the body map, the movies) into ``folder``,
+    and read each back. Returns (formats that came back whole, problems)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from desktop import app as desktop_app
+    from desktop.lab.exports import writable_formats
+    from sim_core import parse_receipt
+    from sim_core.export import timeseries_columns
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    controller, win = desktop_app.build(desktop_app.parse_args(["--size", SMOKE_SIZE, "--no-tour"]), app)
+    win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    win.show()
+    app.processEvents()
+    done: list[str] = []
+    problems: list[str] = []
+    try:
+        controller.play()
+        desktop_app.run_frames(app, controller, 20)
+        controller.pause()
+        eng = controller.engine
+        for suffix in writable_formats():      # movies last: they play the run on
+            name = suffix[1:]
+            path = folder / f"export{suffix}"
+            names, data = timeseries_columns(eng)
+            if not win.lab.export(ROUND_TRIP_EXPORT[suffix], path, frames=ROUND_TRIP_FRAMES):
+                problems.append(f"{name}: {win.lab.last_message}")
+                continue
+            try:
+                receipt = parse_receipt(read_back(path, names, data, ROUND_TRIP_FRAMES), str(path))
+                if receipt.scenario.seed != eng.seed or receipt.step != eng.step_index:
+                    raise ValueError(f"its receipt is of step {receipt.step}, the run is at {eng.step_index}")
+            except Exception as exc:  # noqa: BLE001 - any way of failing to read it back is reported
+                problems.append(f"{name} read back: {type(exc).__name__}: {' '.join(str(exc).split())}")
+                continue
+            done.append(name)
+    finally:
+        controller.pause()
+        win.close()
+    return done, problems
+
+
+def memory_reader() -> tuple[str, float]:
+    """What ``--soak`` reads resident memory with here, and the reading (MiB): psutil where it
+    imports (it must in the installers: macOS and Windows have no /proc), else /proc."""
+    from sim_core import rss_mb
+
+    try:
+        import psutil  # noqa: F401
+        source = "psutil"
+    except ImportError:
+        source = "proc"
+    return source, round(rss_mb(), 1)
+
+
 # --- modes -------------------------------------------------------------------------------------------
 
 def smoke_test(cache: str, report: str | None) -> int:
@@ -192,6 +323,20 @@ def smoke_test(cache: str, report: str | None) -> int:
         fields["font"] = theme.FONT_FAMILY
         if theme.FONT_FAMILY == "DejaVu Sans":
             problems.append("the bundled font was not found (text would depend on system fonts)")
+        t2 = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="seedsoil-exports-") as tmp:
+            done, bad = export_round_trip(Path(tmp))
+        fields["exports"] = ",".join(done) or "none"
+        fields["exports_s"] = round(time.perf_counter() - t2, 2)
+        problems += [f"export {b}" for b in bad]
+        if fields["frozen"]:
+            from desktop.lab.exports import format_problem
+
+            problems += [f"the installed program cannot write {s[1:]}: {format_problem(s)}"
+                         for s in BUNDLE_FORMATS if s[1:] not in done and format_problem(s)]
+        fields["memory"], fields["rss_mb"] = memory_reader()
+        if fields["frozen"] and fields["memory"] != "psutil":
+            problems.append("psutil is not in the bundle (--soak has no memory reader on macOS and Windows)")
         fields["threads"] = numba.config.NUMBA_NUM_THREADS
         fields["layer"] = threading_layer()
     except Exception as exc:  # reported, and the exit code says so

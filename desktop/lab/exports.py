@@ -1,12 +1,19 @@
 """Pictures and movies of the window with their run receipt: PNG (receipt in a text chunk), SVG (in
 <metadata>) and MP4 or GIF (in the container's comment and beside it as FILE.receipt.toml). Every
 file is written whole to a temporary file and renamed, so a failed export leaves an old file as it was.
+
+Which formats this program can write depends on what is installed (the frozen installers carry no
+MP4 encoder; a plain ``pip install`` has neither pyarrow nor Pillow): ``writable_formats()`` says,
+and the Lab's save dialogs offer only those (``dialog_filter``).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -21,6 +28,100 @@ from sim_core import RECEIPT_KEY, InputError, make_receipt, sidecar_path, write_
 PICTURE_SUFFIXES = (".png", ".svg")
 MOVIE_SUFFIXES = (".mp4", ".gif")
 RECEIPT_NS = "urn:seedsoil:run-receipt"
+
+#: What each Lab export can be written as, best first: a save dialog offers the ones this program
+#: can write in this order, so the format it preselects is the best one that works.
+EXPORT_FORMATS = {
+    "timeseries": (".parquet", ".csv"),
+    "funnel": (".csv",),
+    "sites": (".csv",),
+    "body": (".png", ".svg"),
+    "plots": (".png", ".svg"),
+    "funnel_chart": (".png", ".svg"),
+    "movie": (".mp4", ".gif"),
+}
+FORMAT_NAMES = {".csv": "CSV", ".parquet": "Parquet", ".png": "PNG", ".svg": "SVG", ".gif": "GIF", ".mp4": "MP4"}
+
+
+def _pip_hint(package: str) -> str:
+    """How to add ``package``: pip, unless this is the installed (frozen) program, which has no pip."""
+    return "" if getattr(sys, "frozen", False) else f" (pip install {package})"
+
+
+def _import_problem(modules: tuple[str, ...], what: str, package: str) -> str | None:
+    try:
+        for name in modules:    # the package first: a submodule already imported would not notice
+            importlib.import_module(name)
+    except Exception as exc:  # noqa: BLE001 - ImportError, or a library that fails to load
+        why = "is not installed" if isinstance(exc, ImportError) else f"does not load ({type(exc).__name__})"
+        return f"{what} needs {package}, which {why} in this program{_pip_hint(package)}"
+    return None
+
+
+@functools.lru_cache(maxsize=8)
+def _has_x264(ffmpeg: str) -> bool:
+    """Does this ffmpeg program have the H.264 encoder the MP4 writer asks for? (Asked once.)"""
+    try:
+        done = subprocess.run([ffmpeg, "-hide_banner", "-encoders"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and " libx264 " in done.stdout
+
+
+def _mp4_problem() -> str | None:
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return f"MP4 needs imageio-ffmpeg, which is not installed in this program{_pip_hint('imageio-ffmpeg')}"
+    try:
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception as exc:  # noqa: BLE001 - imageio-ffmpeg raises RuntimeError when it finds none
+        return "MP4 needs an ffmpeg program, and imageio-ffmpeg found none (" + " ".join(str(exc).split()) + ")"
+    if not _has_x264(exe):
+        return f"MP4 needs ffmpeg's libx264 encoder, which {exe} does not have"
+    return None
+
+
+def format_problem(suffix: str) -> str | None:
+    """Why this program cannot write ``suffix`` files right now (one line), or None if it can."""
+    s = suffix.lower()
+    if s in (".csv", ".png", ".svg"):   # numpy and Qt, always there
+        return None
+    if s == ".parquet":
+        return _import_problem(("pyarrow", "pyarrow.parquet"), "Parquet", "pyarrow")
+    if s == ".gif":
+        return _import_problem(("PIL", "PIL.Image"), "GIF", "Pillow")
+    if s == ".mp4":
+        return _mp4_problem()
+    return f"{suffix or 'a file without a suffix'} is not a format the Lab writes"
+
+
+def writable_formats() -> tuple[str, ...]:
+    """The formats this program can write right now, as suffixes: CSV, PNG and SVG always; Parquet
+    when pyarrow imports; GIF when Pillow imports; MP4 when imageio-ffmpeg finds an ffmpeg with the
+    libx264 encoder. Asked afresh on every call (imports are cached by Python, the ffmpeg check here),
+    so a dialog never offers what the running program cannot write."""
+    return tuple(s for s in FORMAT_NAMES if format_problem(s) is None)
+
+
+def dialog_filter(key: str, formats: tuple[str, ...] | None = None) -> str:
+    """The save dialog's file filter for export ``key``: the formats it can be written as now, best
+    first (empty when there is none)."""
+    ok = writable_formats() if formats is None else formats
+    return ";;".join(f"{FORMAT_NAMES[s]} (*{s})" for s in EXPORT_FORMATS[key] if s in ok)
+
+
+def check_writable(key: str, path: str | Path) -> None:
+    """Refuse, in one line (an ``InputError``), a format of export ``key`` that this program cannot
+    write now. (A suffix the export never takes is left to its writer, which names the right ones.)"""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    allowed = EXPORT_FORMATS[key]
+    problem = format_problem(suffix) if suffix in allowed else None
+    if problem:
+        others = [s for s in allowed if s != suffix and format_problem(s) is None]
+        hint = f"; use {' or '.join(others)} instead" if others else ""
+        raise InputError(str(p), "", f"{problem}; nothing was written{hint}")
 
 
 def png_bytes(widget: QWidget, receipt: str) -> bytes:
@@ -90,6 +191,7 @@ def record_movie(win, path: str | Path, frames: int = 150, fps: int = 30, max_wi
     kind = p.suffix.lower()
     if kind not in MOVIE_SUFFIXES:
         raise InputError(str(p), "file name", "a movie must end in .mp4 or .gif")
+    check_writable("movie", p)
     if not 2 <= frames <= 36000:
         raise InputError(str(p), "frames", "must be between 2 and 36000")
     if not p.parent.is_dir():

@@ -30,6 +30,8 @@ def test_linux_build_makes_targz_and_deb_whose_bundle_passes_its_smoke_test(tmp_
     # build.py has smoke-tested the bundle twice (cold cache, then warm from another directory).
     facts = json.loads((REPO / "packaging" / "build" / "linux" / "summary.json").read_text())["facts"]
     assert facts["smoke test, warm start (s, whole process)"] < facts["smoke test, cold start (s, whole process)"]
+    # Every format the installed program's dialogs offer was written and read back, and no MP4.
+    assert facts["export formats written and read back (frozen)"] == "csv,parquet,png,svg,gif"
 
     (targz,) = out.glob("seedsoil-*-linux-*.tar.gz")
     (deb,) = out.glob("seedsoil_*.deb")
@@ -51,3 +53,16 @@ def test_linux_build_makes_targz_and_deb_whose_bundle_passes_its_smoke_test(tmp_
                          timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "ok=True" in run.stdout and "frozen=True" in run.stdout and "cache_misses=" in run.stdout
+    # The export round trip (CSV parsed, Parquet by pyarrow, PNG and GIF by Pillow, SVG as XML) and
+    # --soak's memory reader, in the program as users get it.
+    assert " exports=csv,parquet,png,svg,gif " in run.stdout and " memory=psutil " in run.stdout
+
+    # pyarrow without the parts the program never loads (the spec drops them); Parquet's are there.
+    internal = next((tmp_path / "x").glob("seedsoil-*/_internal"))
+    libs = {p.name for p in (internal / "pyarrow").iterdir()}
+    assert any(n.startswith("libparquet.so.") for n in libs)
+    assert len([n for n in libs if n.startswith("libarrow_python.so")]) == 1   # the wheel has three copies
+    assert not {n for n in libs if n.startswith(("libarrow_flight", "libarrow_s3", "_flight", "_s3fs"))}
+    assert not (internal / "pyarrow" / "include").exists() and not (internal / "imageio_ffmpeg").exists()
+    for name in ("pyarrow", "pillow", "psutil", "numba"):   # their licence files, as linux/copyright says
+        assert list(internal.glob(f"{name}-*.dist-info/licenses/*")) or list(internal.glob(f"{name}-*.dist-info/LICENSE*")), name

@@ -128,3 +128,43 @@ def test_unwritable_cache_dir_falls_back_to_no_cache(tmp_path):
     assert result["cache"].startswith("off (")
     assert result["sum"] == 6.0          # the kernel still runs, compiled in memory
     assert result["path"] is None        # numba's NullCache: nothing written anywhere
+
+
+# --- the smoke test's export round trip (what the frozen bundle runs; here from the sources) --------
+
+def test_export_round_trip_writes_and_reads_back_every_offered_format(qapp, tmp_path):
+    from desktop.lab.exports import writable_formats
+
+    done, problems = entry.export_round_trip(tmp_path)
+    assert problems == []
+    assert done == [s[1:] for s in writable_formats()] == ["csv", "parquet", "png", "svg", "gif", "mp4"]
+    assert set(entry.BUNDLE_FORMATS) < set(writable_formats())   # what the installers must write, and no MP4
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "export.csv", "export.csv.receipt.toml", "export.gif", "export.gif.receipt.toml", "export.mp4",
+        "export.mp4.receipt.toml", "export.parquet", "export.png", "export.svg"]
+
+
+def test_export_round_trip_notices_files_that_do_not_read_back(qapp, tmp_path, monkeypatch):
+    """The round trip reads what was written: writers that write the wrong bytes are reported."""
+    from sim_core import export as export_mod
+
+    real = export_mod.write_files_atomic
+    broken = (".csv", ".png", ".gif")
+
+    def spoil(files, field=""):
+        return real({p: (b"not a picture" if p.suffix in broken else data) for p, data in files.items()}, field)
+
+    for mod in ("sim_core.export", "desktop.lab.exports", "desktop.lab.menu"):
+        monkeypatch.setattr(f"{mod}.write_files_atomic", spoil)
+    done, problems = entry.export_round_trip(tmp_path)
+    assert done == ["parquet", "svg", "mp4"]
+    assert [p.split(" ")[:3] for p in problems] == [[s[1:], "read", "back:"] for s in broken]
+
+
+def test_memory_reader_is_psutil_when_it_imports(monkeypatch):
+    source, mib = entry.memory_reader()
+    assert source == "psutil" and 20 < mib < 100_000
+    monkeypatch.setitem(sys.modules, "psutil", None)
+    if sys.platform.startswith("linux"):
+        source, mib = entry.memory_reader()
+        assert source == "proc" and 20 < mib < 100_000

