@@ -39,7 +39,15 @@ from sim_core import (
 from .. import theme
 from ..kiosk.i18n import tr
 from .exact_parameters import ExactParameterPanel
-from .exports import export_picture, record_movie
+from .exports import (
+    EXPORT_FORMATS,
+    check_writable,
+    dialog_filter,
+    export_picture,
+    format_problem,
+    record_movie,
+    writable_formats,
+)
 from .sysinfo import system_info_text
 
 MESSAGE_MS = 20000
@@ -86,14 +94,14 @@ def dock_style(sz: theme.Sizes) -> str:
 class LabMenu(QObject):
     """Owns the Lab menu, the parameter dock and the message; talks to the window's controller."""
 
-    EXPORTS = (  # (key, label, file filter)
-        ("timeseries", "Time series (CSV or Parquet)…", "Parquet (*.parquet);;CSV (*.csv)"),
-        ("funnel", "Funnel table (CSV)…", "CSV (*.csv)"),
-        ("sites", "Per-site table (CSV)…", "CSV (*.csv)"),
-        ("body", "Body map picture (PNG or SVG)…", "PNG (*.png);;SVG (*.svg)"),
-        ("plots", "Time-series plot (PNG or SVG)…", "PNG (*.png);;SVG (*.svg)"),
-        ("funnel_chart", "Funnel chart (PNG or SVG)…", "PNG (*.png);;SVG (*.svg)"),
-        ("movie", "Movie of the run (MP4 or GIF)…", "MP4 (*.mp4);;GIF (*.gif)"),
+    EXPORTS = (  # (key, label, every format it can take): the dialogs offer only what is writable now
+        ("timeseries", "Time series (CSV or Parquet)…", EXPORT_FORMATS["timeseries"]),
+        ("funnel", "Funnel table (CSV)…", EXPORT_FORMATS["funnel"]),
+        ("sites", "Per-site table (CSV)…", EXPORT_FORMATS["sites"]),
+        ("body", "Body map picture (PNG or SVG)…", EXPORT_FORMATS["body"]),
+        ("plots", "Time-series plot (PNG or SVG)…", EXPORT_FORMATS["plots"]),
+        ("funnel_chart", "Funnel chart (PNG or SVG)…", EXPORT_FORMATS["funnel_chart"]),
+        ("movie", "Movie of the run…", EXPORT_FORMATS["movie"]),     # GIF, and MP4 where an encoder is installed
     )
 
     def __init__(self, win):
@@ -154,8 +162,15 @@ class LabMenu(QObject):
         m.addSeparator()
         ex = m.addMenu(tr("Export"))
         ex.setToolTipsVisible(True)
-        for key, label, filt in self.EXPORTS:
-            self._add(ex, f"export_{key}", label, lambda _=False, k=key, f=filt: self._on_export(k, f))
+        for key, label, _ in self.EXPORTS:
+            self._add(ex, f"export_{key}", label, lambda _=False, k=key: self._on_export(k))
+            if key == "timeseries":
+                long = ex.addAction(tr("Time series in long form (a row per time, site and state)"))
+                long.setCheckable(True)
+                long.setToolTip(tr("Columns t_days, site_id, site_name, state, cells: one row per time, "
+                                   "site and state, as data tools like it"))
+                self.actions["long_form"] = long
+        ex.aboutToShow.connect(self._check_exports)   # asked when shown: probing pyarrow costs start-up time
         m.addSeparator()
         self._add(m, "surgery", "Remove the primary (surgery)", self.controller.remove_primary)
         self._add(m, "fork", "Fork and compare…", self._on_fork)
@@ -288,10 +303,11 @@ class LabMenu(QObject):
         p = Path(path)
         c, w = self.controller, self.win
         try:
+            check_writable(key, p)   # a format this program cannot write: one line, nothing written
             if key == "movie":
                 record_movie(w, p, frames=frames)
             elif key == "timeseries":
-                export_timeseries(c.engine, p, receipt=self.receipt())
+                export_timeseries(c.engine, p, receipt=self.receipt(), long=self.actions["long_form"].isChecked())
             elif key in ("funnel", "sites"):
                 if p.suffix.lower() != ".csv":
                     raise InputError(str(p), "file name", "a table must end in .csv")
@@ -333,7 +349,25 @@ class LabMenu(QObject):
         if path:
             self.open_path(path)
 
-    def _on_export(self, key: str, filt: str) -> None:
+    def _check_exports(self) -> None:
+        """An export none of whose formats this program can write (a movie without Pillow or an
+        MP4 encoder) is greyed out, with the reason as its tooltip."""
+        now = writable_formats()
+        for key, _, formats in self.EXPORTS:
+            act = self.actions[f"export_{key}"]
+            usable = bool(dialog_filter(key, now))
+            act.setEnabled(usable)
+            act.setToolTip("" if usable else "; ".join(filter(None, map(format_problem, formats))))
+
+    def export_filter(self, key: str) -> str:
+        """The save dialog's filter for export ``key``: only what can be written now, best first."""
+        return dialog_filter(key)
+
+    def _on_export(self, key: str) -> None:
+        filt = self.export_filter(key)
+        if not filt:
+            self.say("; ".join(filter(None, map(format_problem, EXPORT_FORMATS[key]))))
+            return
         path, chosen = QFileDialog.getSaveFileName(self.win, tr("Export"), "", filt)
         if not path:
             return

@@ -46,6 +46,16 @@ def test_time_series_parquet_and_csv(played, controller, tmp_path):
     rows = list(csv.reader(l for l in (tmp_path / "ts.csv").read_text().splitlines() if not l.startswith("#")))
     assert rows[0][:2] == ["t_days", "primary_cells"]
     _check_receipt(sidecar_path(tmp_path / "ts.csv").read_text(), controller)
+    lab.actions["long_form"].setChecked(True)               # the Export menu's "long form" box
+    try:
+        assert lab.export("timeseries", tmp_path / "long.csv")
+    finally:
+        lab.actions["long_form"].setChecked(False)
+    rows = list(csv.reader((tmp_path / "long.csv").read_text().splitlines()))
+    n_sites = len(controller.engine.graph.ids)
+    assert rows[0] == ["t_days", "site_id", "site_name", "state", "cells"]
+    assert len(rows) - 1 == controller.engine.recorder.n * (n_sites + 1)
+    _check_receipt(sidecar_path(tmp_path / "long.csv").read_text(), controller)
 
 
 def test_funnel_and_site_tables(played, controller, tmp_path):
