@@ -1,5 +1,5 @@
 """MainWindow: lays out the top bar (cancer type, clock, staging, scan switch), the body map
-(about two thirds of the width), the control column (playback, sliders, funnel, time series) and
+(three fifths of the width), the control column (playback, sliders, funnel, time series) and
 the caption strip, and wires panels to the controller. Panels never talk to each other.
 """
 
@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMainWindow,
     QScrollArea,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -40,6 +41,30 @@ PLOT_REFRESH_S = 0.5
 COMPACT_BELOW_SCALE = 0.9
 
 
+class ParamsScroll(QScrollArea):
+    """The sliders' scroll area. Its size hint follows the panel inside (QScrollArea keeps the
+    first one it saw); with ``hold`` set it is never made shorter than that, so the read-outs
+    below take only what the sliders leave (a word-wrapped note of theirs asks for more)."""
+
+    hold = False
+
+    def sizeHint(self) -> QSize:
+        w = self.widget()
+        f = 2 * self.frameWidth()
+        hint = w.sizeHint() if w is not None else QSize(0, 0)
+        return QSize(hint.width() + f, hint.height() + f)
+
+    def follow_panel(self) -> None:
+        if self.hold:
+            self.setMinimumHeight(self.sizeHint().height())
+        self.updateGeometry()
+
+    def eventFilter(self, obj, ev) -> bool:
+        if obj is self.widget() and ev.type() == QEvent.Type.LayoutRequest:
+            self.follow_panel()          # e.g. another language, or a tab shown or hidden
+        return super().eventFilter(obj, ev)
+
+
 def _panel(widget: QWidget) -> QWidget:
     widget.setObjectName("panel")
     widget.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -63,7 +88,7 @@ class MainWindow(QMainWindow):
         self.funnel = _panel(FunnelPanel(sizes))
         self.plots = _panel(PlotsPanel(g, sizes))
         self.caption = CaptionStrip(sizes)
-        scroll = QScrollArea()
+        scroll = ParamsScroll()
         scroll.setWidget(self.params)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -71,13 +96,21 @@ class MainWindow(QMainWindow):
         self.right_column = right = QVBoxLayout()
         right.setSpacing(round(8 * sizes.scale))
         right.addWidget(self.playback)
-        right.addWidget(self.params_scroll, 1)
         if sizes.scale >= COMPACT_BELOW_SCALE:
-            self.funnel.setFixedHeight(round(300 * sizes.scale))
-            self.plots.setFixedHeight(round(190 * sizes.scale))
-            right.addWidget(self.funnel)
-            right.addWidget(self.plots)
+            # the sliders get the height their tallest tab needs; the funnel and the time series
+            # share the rest (the funnel more: twelve rows of text; the plot keeps room for its
+            # eight end labels)
+            right.addWidget(self.params_scroll, 0)
+            scroll.hold = True
+            scroll.follow_panel()
+            for panel, minimum, stretch in ((self.funnel, 210, 5), (self.plots, 120, 3)):
+                policy = panel.sizePolicy()
+                policy.setVerticalPolicy(QSizePolicy.Policy.Ignored)
+                panel.setSizePolicy(policy)
+                panel.setMinimumHeight(round(minimum * sizes.scale))
+                right.addWidget(panel, stretch)
         else:  # small screens: the two read-outs share one taller place, as tabs
+            right.addWidget(self.params_scroll, 1)
             self.readouts = QTabWidget()
             self.readouts.addTab(self.funnel, tr("Where the cells went"))
             self.readouts.addTab(self.plots, tr("Cells by site"))
@@ -87,11 +120,13 @@ class MainWindow(QMainWindow):
             right.addWidget(self.readouts)
         middle = QHBoxLayout()
         middle.setSpacing(round(8 * sizes.scale))
-        middle.addWidget(self.body, 2)
+        # the body is tall and narrow: three fifths of the width frame it at full height, and the
+        # column gets the width for its sliders' values and for tabs beside its heading
+        middle.addWidget(self.body, 3)
         right_w = QWidget()
         right_w.setLayout(right)
         right.setContentsMargins(0, 0, 0, 0)
-        middle.addWidget(right_w, 1)
+        middle.addWidget(right_w, 2)
         root = QVBoxLayout()
         m = round(8 * sizes.scale)
         root.setContentsMargins(m, m, m, m)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -47,6 +48,7 @@ class FunnelPanel(QWidget):
         super().__init__(parent)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(max(2, round(3 * sizes.scale)))   # the chart's rows need the height more
         title = QLabel(tr("Where the shed cells went"))
         title.setObjectName("heading")
         lay.addWidget(title)
@@ -85,6 +87,15 @@ class FunnelPanel(QWidget):
         lay.addWidget(self.plot, 1)
         lay.addWidget(self.note)
         self.values = np.zeros(len(ROWS))
+        # the type follows the chart's own height: the panel's resize comes before its layout
+        # has given the chart its new size, so fitting there read the old one
+        self.plot.installEventFilter(self)
+
+    def hasHeightForWidth(self) -> bool:
+        # the wrapped note would make the window's column ask for the whole chart's natural
+        # height; to the column the funnel is a box of the height it is given (the note wraps
+        # within it)
+        return False
 
     def show_frame(self, f: FrameData) -> None:
         v = funnel_values(f.snap.counters)
@@ -146,6 +157,11 @@ class FunnelPanel(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_type()
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.plot and event.type() == QEvent.Type.Resize:
+            self._fit_type()
+        return False
 
     def _fit_axis(self) -> None:
         """Wide enough for the longest row name in the current language and type size."""

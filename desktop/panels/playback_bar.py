@@ -39,7 +39,7 @@ class PlaybackBar(QWidget):
         for b in (self.slower, self.faster):
             b.setFixedWidth(round(44 * sizes.scale))
         grid = QGridLayout(self)
-        m = round(10 * sizes.scale)
+        m = round(6 * sizes.scale)
         grid.setContentsMargins(m, m, m, m)
         grid.setSpacing(round(6 * sizes.scale))
         grid.addWidget(self.play, 0, 0, 1, 2)

@@ -25,6 +25,7 @@ from ..frames import hash01
 from ..theme import asset_path
 
 MASK_PX_PER_UNIT = 2.0
+FIGURE_PX_PER_UNIT = 1.0
 SLOTS_PER_ORGAN = 96
 #: Shown only when they are the primary of the loaded scenario.
 SEX_SPECIFIC = ("primary:prostate", "primary:ovary", "primary:uterus", "primary:cervix")
@@ -72,6 +73,7 @@ class BodyArt:
         self.renderer = QSvgRenderer(QByteArray(self.text.encode("utf-8")))
         self._masks: dict[str, tuple[QRectF, np.ndarray]] = {}
         self._build_masks()
+        self.figure_rect = self._figure_rect()
         self.slots = self._build_slots()
         self.item = QGraphicsSvgItem()
         self.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -112,6 +114,26 @@ class BodyArt:
         self.highlight.setElementId(comp_id)
         self.highlight.setPos(r.boundsOnElement(comp_id).topLeft())
         self.highlight.setVisible(True)
+
+    def _figure_rect(self) -> QRectF:
+        """The bounding box of everything drawn (the figure, not the document's blank edges), in
+        body units, from a picture of the whole art at FIGURE_PX_PER_UNIT."""
+        k = FIGURE_PX_PER_UNIT
+        doc = self.renderer.viewBoxF()
+        if doc.isEmpty():
+            doc = QRectF(0, 0, 600, 1000)
+        w, h = max(1, int(np.ceil(doc.width() * k))), max(1, int(np.ceil(doc.height() * k)))
+        img = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
+        img.fill(0)
+        p = QPainter(img)
+        self.renderer.render(p, QRectF(0, 0, w, h))
+        p.end()
+        alpha = (np.frombuffer(img.constBits(), np.uint32, count=w * h).reshape(h, w) >> 24) > 8
+        rows, cols = np.nonzero(alpha.any(axis=1))[0], np.nonzero(alpha.any(axis=0))[0]
+        if rows.size == 0:
+            return QRectF(doc)
+        return QRectF(doc.left() + cols[0] / k, doc.top() + rows[0] / k,
+                      (cols[-1] + 1 - cols[0]) / k, (rows[-1] + 1 - rows[0]) / k)
 
     # --- hit testing ----------------------------------------------------------------------------
     def _build_masks(self) -> None:

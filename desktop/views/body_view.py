@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
@@ -32,6 +32,11 @@ from .packet_item import PacketItem
 from .vessel_item import VesselItem, rounded_path
 
 BODY_RECT = QRectF(0, 0, 600, 1000)
+#: "Fit" frames the drawn figure with this share of its height free above and below...
+FIT_MARGIN = 0.012
+#: ...and at least this wide a strip of the map (body units), so organ names beside the figure
+#: stay in view on a narrow map.
+FIT_MIN_WIDTH = 560.0
 #: Organs holding the largest visible macrometastases get a name label (at most this many).
 MAX_SITE_LABELS = 6
 REPLAY_UNITS_PER_S = 170.0
@@ -79,6 +84,12 @@ class BodyView(pg.GraphicsView):
         self.banner.setStyleSheet(f"background: rgba(17,30,53,225); border: 2px solid {theme.ACCENT};"
                                   f"border-radius: 8px; padding: 8px; font-size: {sizes.medium}px;")
         self.banner.hide()
+        self.legend_button = QPushButton(self)   # compact legend only (the kiosk): more / fewer entries
+        self.legend_button.setObjectName("big")
+        self.legend_button.setCheckable(True)
+        self.legend_button.clicked.connect(self.toggle_legend)
+        self.legend_button.hide()
+        self._sync_legend_button()
         self.fit_button = QPushButton(tr("Fit"), self)
         self.fit_button.setAccessibleName(tr("Fit the whole body in view"))
         self.fit_button.clicked.connect(self.fit)
@@ -190,10 +201,74 @@ class BodyView(pg.GraphicsView):
                 self.banner.setText(self.scan_text(self.frame))
                 self.banner.adjustSize()
         self.legend.update()
+        self._sync_legend_button()
+
+    # --- the legend's compact form (kiosk) --------------------------------------------------------
+    def set_legend_compact(self, compact: bool) -> None:
+        """Kiosk: the legend in bigger type, collapsed to a few entries, with a button for the rest."""
+        self.legend.set_compact(compact, self.sizes.medium if compact else None)
+        self.legend_button.setVisible(compact)
+        self._sync_legend_button()
+        self._legend_changed()
+
+    def set_legend_expanded(self, expanded: bool) -> None:
+        self.legend.set_expanded(expanded)
+        self._sync_legend_button()
+        self._legend_changed()
+
+    def toggle_legend(self) -> None:
+        self.set_legend_expanded(not self.legend.expanded)
+
+    def _sync_legend_button(self) -> None:
+        b, expanded = self.legend_button, self.legend.expanded
+        b.setChecked(expanded)
+        b.setText(tr("Fewer symbols") if expanded else tr("More symbols…"))
+        b.setAccessibleName(tr("Show only the main symbols of the map key") if expanded
+                            else tr("Show every symbol of the map key"))
+        b.adjustSize()
+
+    def _legend_changed(self) -> None:
+        self.place_overlays()
+        if self._fitted:
+            self.fit()
+
+    # --- framing --------------------------------------------------------------------------------
+    def legend_rect(self) -> QRect:
+        """The legend and its button, in this widget's coordinates (empty when hidden)."""
+        r = QRect()
+        for w in (self.legend, self.legend_button):
+            if not w.isHidden():
+                r = r.united(w.geometry())
+        return r
 
     def fit(self) -> None:
+        """Frame the drawn figure: its height (with a small margin) fills the map's, centred, or
+        moved right of the legend where the legend would cover it."""
         self._fitted = True
-        self.vb.setRange(QRectF(20, 10, 560, 990), padding=0.01)
+        fig = self.art.figure_rect
+        m = FIT_MARGIN * fig.height()
+        top, height = fig.top() - m, fig.height() + 2 * m
+        w, h = self.vb.width(), self.vb.height()
+        if w < 2 or h < 2:   # not laid out yet
+            self.vb.setRange(QRectF(fig.center().x() - FIT_MIN_WIDTH / 2, top, FIT_MIN_WIDTH, height), padding=0)
+            return
+        ppu = min(h / height, w / FIT_MIN_WIDTH)     # pixels per body unit
+        gap = 12 * self.sizes.scale
+        legend = self.legend_rect()
+        clear = legend.right() + gap if not legend.isEmpty() else 0.0
+        if clear > 0 and clear + fig.width() * ppu + gap > w:   # too narrow to clear it at this size
+            ppu = max((w - clear - gap) / fig.width(), 0.5 * ppu)
+        span_w, span_h = w / ppu, h / ppu
+        x0 = fig.center().x() - span_w / 2
+        if clear > 0 and (fig.left() - x0) * ppu < clear:
+            x0 = fig.left() - clear / ppu
+        y0 = top + height / 2 - span_h / 2
+        self.vb.setRange(QRectF(x0, y0, span_w, span_h), padding=0)
+
+    def figure_on_screen(self) -> QRectF:
+        """The drawn figure's bounding box in this widget's pixels."""
+        scene = self.vb.mapViewToScene(self.art.figure_rect).boundingRect()
+        return QRectF(self.mapFromScene(scene).boundingRect())
 
     # --- frames ---------------------------------------------------------------------------------
     def show_frame(self, f: FrameData, force: bool = False) -> None:
@@ -352,7 +427,7 @@ class BodyView(pg.GraphicsView):
     # --- layout -----------------------------------------------------------------------------------
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
-        if not hasattr(self, "legend"):  # pyqtgraph resizes during its own __init__
+        if not hasattr(self, "_fitted"):  # pyqtgraph resizes during its own __init__
             return
         self.place_overlays()
         self._update_zoom_ref()
@@ -367,7 +442,15 @@ class BodyView(pg.GraphicsView):
 
     def place_overlays(self) -> None:
         m = round(12 * self.sizes.scale)
-        self.legend.move(m, self.height() - self.legend.height() - m)
+        if self.legend_button.isHidden():
+            self.legend.move(m, self.height() - self.legend.height() - m)
+        else:   # the button stays put at the bottom; the legend grows upwards from it
+            b = self.legend_button
+            gap = round(6 * self.sizes.scale)
+            self.legend.fit_height(self.height() - b.height() - 2 * m - gap)
+            b.setFixedWidth(self.legend.width())
+            b.move(m, self.height() - b.height() - m)
+            self.legend.move(m, b.y() - self.legend.height() - gap)
         self.fit_button.adjustSize()
         self.fit_button.move(self.width() - self.fit_button.width() - m, self.height() - self.fit_button.height() - m)
         if self.card is not None:
@@ -376,7 +459,7 @@ class BodyView(pg.GraphicsView):
             self.card.move(self.width() - self.card.width() - m, m)
         if self.banner.isVisible():
             # along the bottom, between the legend and the Fit button: the legs matter least
-            left = self.legend.x() + self.legend.width() + m
+            left = self.legend_rect().right() + 1 + m
             right = self.fit_button.x() - m
             bw = max(200, min(right - left, round(760 * self.sizes.scale)))
             self.banner.setFixedWidth(bw)

@@ -1,18 +1,28 @@
 """The map legend: vessel kinds, what the travelling glyphs mean, organ glyphs, deaths by cause,
 and whether the packets on screen are all of them or a stable sample. Glyph swatches are drawn
 by the same rasteriser as the map, so they look exactly alike.
+
+Compact (the kiosk): in bigger type, and collapsed to the few entries of the lesson (``CORE``)
+until a visitor asks for the rest (``set_expanded``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import QFontMetrics, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from .. import theme
+from ..kiosk import i18n
 from ..kiosk.i18n import num, tr
 from . import raster
+
+#: Smallest type a compact legend takes to fit a short map.
+MIN_TEXT_PX = 9
+#: The entries a collapsed legend shows: a cell's way from the tumour to a new tumour.
+CORE = ("single cells (colour = vessel)", "a cluster of cells", "shed cells already dying",
+        "cells stuck in capillaries", "micrometastasis (tiny colony)", "macrometastasis (own blood supply)")
 
 
 def glyph_image(shape: int, color: str, r: float, alpha: float = 1.0, fill: float = 0.6, px: int = 24,
@@ -60,20 +70,82 @@ class LegendWidget(QWidget):
             ((raster.RING, theme.DEATH_IMMUNE, 5.0), "killed by immune cells"),
         ]
         self._rows = g
+        self.text_px = self._compact_px = sizes.small
+        self.compact = False
+        self.expanded = True
+        self._make_glyphs()
+        self._resize()
+
+    def _make_glyphs(self) -> None:
+        k = self.sizes.scale * self.text_px / self.sizes.small   # swatches grow with the type
         self._imgs = {}
-        for spec, _ in g:
+        for spec, _ in self._rows:
             if isinstance(spec, tuple):
                 shape, color, r, *rest = spec
                 a = rest[0] if rest else 1.0
-                self._imgs[spec] = glyph_image(shape, color, r * s, a, px=round(24 * s), dpr=2.0)
+                self._imgs[spec] = glyph_image(shape, color, r * k, a, px=round(24 * k), dpr=2.0)
+
+    def set_compact(self, compact: bool, text_px: int | None = None) -> None:
+        """Compact: type of ``text_px`` and a collapsed state of ``CORE`` entries only."""
+        self.compact = compact
+        self.text_px = self._compact_px = text_px or self.sizes.small
+        self.expanded = not compact
+        self._make_glyphs()
         self._resize()
+        self.update()
+
+    def set_expanded(self, expanded: bool) -> None:
+        expanded = expanded or not self.compact
+        if expanded != self.expanded:
+            self.expanded = expanded
+            self._resize()
+            self.update()
+
+    def fit_height(self, max_h: int) -> None:
+        """Compact: the largest type, up to the compact size, at which the legend is at most
+        ``max_h`` tall (the whole legend on a small screen)."""
+        if not self.compact:
+            return
+        px = self._compact_px
+        while px > MIN_TEXT_PX and self._height(px) > max_h:
+            px -= 1
+        if px != self.text_px:
+            self.text_px = px
+            self._make_glyphs()
+            self._resize()
+            self.update()
+
+    @property
+    def collapsed(self) -> bool:
+        return self.compact and not self.expanded
+
+    def entries(self) -> list[str]:
+        """The entries (a swatch and its words) painted now, in English."""
+        if self.collapsed:
+            return [label for _, label in self._rows if label in CORE]
+        return list(theme.VESSEL_LABELS) + [label for _, label in self._rows if label is not None]
 
     def _line_h(self) -> int:
-        return round(self.sizes.small * 1.45)
+        return round(self.text_px * 1.45)
+
+    def _width(self) -> int:
+        """Room for the longest entry in any language (the kiosk switches language in place), in
+        the compact type even when a small screen has it smaller: the legend keeps its width."""
+        s = self.sizes.scale
+        px = self._compact_px if self.compact else self.text_px
+        fm = QFontMetrics(theme.font(px))
+        words = [label for _, label in self._rows if label is not None]
+        widest = max(fm.horizontalAdvance(i18n.table(lang).get(w, w)) for w in words for lang in i18n.LANGUAGES)
+        glyph = 24 * s * px / self.sizes.small
+        return max(round(330 * s), round(2 * 12 * s + glyph + 8 * s + widest + 4))
+
+    def _height(self, px: int) -> int:
+        # glyph rows, vessel block (2 rows of 3), note lines; or the few entries
+        n_rows = len(CORE) if self.collapsed else len(self._rows) + 3 + 4
+        return n_rows * round(px * 1.45) + round(20 * self.sizes.scale)
 
     def _resize(self) -> None:
-        n_rows = len(self._rows) + 3 + 4  # glyph rows, vessel block (2 rows of 3), note lines
-        self.setFixedSize(round(330 * self.sizes.scale), n_rows * self._line_h() + round(20 * self.sizes.scale))
+        self.setFixedSize(self._width(), self._height(self.text_px))
 
     def set_sample(self, shown: int, total: int, scan: bool) -> None:
         if (shown, total, scan) != (self.shown, self.total, self.scan):
@@ -126,8 +198,16 @@ class LegendWidget(QWidget):
         lh = self._line_h()
         x0 = round(12 * s)
         y = round(10 * s)
-        small = theme.font(self.sizes.small)
-        bold = theme.font(self.sizes.small, bold=True)
+        small = theme.font(self.text_px)
+        bold = theme.font(self.text_px, bold=True)
+        if self.collapsed:
+            p.setFont(small)
+            for spec, label in self._rows:
+                if label in CORE:
+                    self._paint_entry(p, spec, label, x0, y, lh)
+                    y += lh
+            p.end()
+            return
         p.setFont(bold)
         p.setPen(theme.qcolor(theme.TEXT))
         p.drawText(QRectF(x0, y, self.width(), lh), Qt.AlignmentFlag.AlignVCenter, self.translate("Vessels"))
@@ -152,15 +232,18 @@ class LegendWidget(QWidget):
                 p.drawText(QRectF(x0, y, self.width(), lh), Qt.AlignmentFlag.AlignVCenter, self.translate(spec))
                 p.setFont(small)
             else:
-                img = self._imgs[spec]
-                side = img.width() / img.devicePixelRatio()
-                p.drawImage(QRectF(x0, y + (lh - side) / 2, side, side), img)
-                p.setPen(theme.qcolor(theme.TEXT_DIM))
-                p.drawText(QRectF(x0 + side + 8 * s, y, self.width(), lh), Qt.AlignmentFlag.AlignVCenter,
-                           self.translate(label))
+                self._paint_entry(p, spec, label, x0, y, lh)
             y += lh
         p.setPen(theme.qcolor(theme.TEXT_DIM))
         p.drawText(QRectF(x0, y + 2, self.width() - 2 * x0, 3 * lh),   # 3 lines: Spanish runs longer
                    Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
                    self.sample_text() + " " + self.translate("Disc sizes are not to scale."))
         p.end()
+
+    def _paint_entry(self, p: QPainter, spec, label: str, x0: float, y: float, lh: float) -> None:
+        img = self._imgs[spec]
+        side = img.width() / img.devicePixelRatio()
+        p.drawImage(QRectF(x0, y + (lh - side) / 2, side, side), img)
+        p.setPen(theme.qcolor(theme.TEXT if self.compact else theme.TEXT_DIM))
+        p.drawText(QRectF(x0 + side + 8 * self.sizes.scale, y, self.width(), lh), Qt.AlignmentFlag.AlignVCenter,
+                   self.translate(label))

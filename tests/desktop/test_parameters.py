@@ -4,7 +4,7 @@ keyboard, by the − / + buttons and by dragging; each has an accessible name an
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from desktop.panels.parameter_panel import STEPS, ScaleMap, value_text
+from desktop.panels.parameter_panel import STEPS, TREATMENT_TAB, ScaleMap, value_text
 from sim_core import BY_PATH, SLIDERS
 
 from .conftest import run_frames
@@ -74,7 +74,10 @@ def test_anti_angiogenic_switch_starts_treatment_now_and_shows_resistance(qtbot,
     controller.set_speed(7)
     _mid_run(qapp, controller, 60)
     t_on = controller.engine.t_days
+    tabs = window.params.tabs                         # the switch is on the "Treatment" tab
+    qtbot.mouseClick(tabs, Qt.MouseButton.LeftButton, pos=tabs.tabRect(TREATMENT_TAB).center())
     box = window.params.treatment
+    assert box.isVisible()
     on_box = QPoint(8, box.height() // 2)
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=on_box)
     assert box.isChecked()
