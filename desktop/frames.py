@@ -142,12 +142,18 @@ class FrameDiffer:
         self.graph = graph
         self.primary = graph.index[primary]
         self._prev: FrameData | None = None
+        self._skip_deaths = False
         self._ids = _IdTable()
         beds = (graph.arrest_class != 0) | (graph.kind == 4)
         self._clears = beds  # non-viable cells are cleared where they arrive at these
 
     def reset(self) -> None:
         self._prev = None
+
+    def forget_packets(self) -> None:
+        """The engine changed resolution: packets got new ids, so the next diff must not read the
+        vanished old ones as deaths (cells are conserved by the switch)."""
+        self._skip_deaths = True
 
     def diff(self, snap: Snapshot, pools: Pools, params) -> FrameData:
         prev = self._prev
@@ -164,7 +170,8 @@ class FrameDiffer:
         else:
             ps = prev.snap
             dt_s = (snap.t_days - ps.t_days) * 86400.0
-            deaths = self._deaths(ps, snap, params) if 0 < dt_s <= MAX_FADE_FRAME_S else Deaths.empty()
+            fade = 0 < dt_s <= MAX_FADE_FRAME_S and not self._skip_deaths
+            deaths = self._deaths(ps, snap, params) if fade else Deaths.empty()
             new_arr = np.maximum(pools.arrested_cum - prev.pools.arrested_cum, 0.0)
             new_ex = np.maximum(pools.extravasated_cum - prev.pools.extravasated_cum, 0.0)
             dctr = snap.counters - ps.counters
@@ -175,6 +182,7 @@ class FrameDiffer:
                        switched_lesions=switched, regressed_comp=regressed, cells_per_g=cells_per_g,
                        primary=self.primary)
         self._prev = fd
+        self._skip_deaths = False
         return fd
 
     def _deaths(self, ps: Snapshot, snap: Snapshot, params) -> Deaths:

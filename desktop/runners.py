@@ -3,8 +3,11 @@
 ``TickRunner`` is a 60 Hz precise timer in the GUI thread: each tick advances the body by
 (speed x wall time) in engine steps of at most ``Speed.max_step_s``, and stops stepping when the
 tick's wall-time budget is spent, so a heavy late-stage run slows down (and the clock says so)
-instead of freezing. ``warm_up_in_background`` compiles the numba kernels off the GUI thread at
-start (the on-disk cache makes this fast after the first run).
+instead of freezing. With ``async_tick`` set (the controller does), the timer's ticks call it
+instead: the engine then steps on its own thread (``engine_thread``) and the tick only publishes
+and hands over work; ``tick()`` called by hand stays synchronous. ``warm_up_in_background``
+compiles the numba kernels off the GUI thread at start (the on-disk cache makes this fast after
+the first run).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ class TickRunner(QObject):
         self.body_s_per_s = 10.0
         self.actual_rate = 0.0   # body seconds per wall second actually achieved (smoothed)
         self.ticks = 0
+        #: called with the wall seconds since the last timer tick instead of ``tick`` (None: tick)
+        self.async_tick: Callable[[float], None] | None = None
 
     @property
     def running(self) -> bool:
@@ -89,7 +94,12 @@ class TickRunner(QObject):
         now = time.perf_counter()
         dt = now - self._last
         self._last = now
-        self.tick(dt)
+        if self.async_tick is None:
+            self.tick(dt)
+            return
+        self.async_tick(dt)
+        self.ticks += 1
+        self.ticked.emit()
 
 
 def warm_up() -> None:

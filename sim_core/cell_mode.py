@@ -128,21 +128,41 @@ class CellTransport:
         self.comp_flag = np.where(g.kind == KIND_CAVITY_COMP, FLAG_CAVITY, flag).astype(np.int8)
         self.set_graph(g)
         # one flat tally row per block, in the kernels' layout; the named tallies are views of it
-        m, n, R = g.m, g.n, L.N_ROUTES
-        o_died, o_arr_s, o_arr_c, o_float, o_clear = tally_offsets(m, n)
-        self.tally = tl = np.zeros((N_BLOCKS, o_clear + n), np.int64)
-        self.acc = tl[:, :N_ACC]
-        self.acc_died = tl[:, o_died:o_arr_s].reshape(N_BLOCKS, m, 3)
-        self.acc_arr_s = tl[:, o_arr_s:o_arr_c].reshape(N_BLOCKS, n, R)
-        self.acc_arr_c = tl[:, o_arr_c:o_float].reshape(N_BLOCKS, n, R)
-        self.acc_float = tl[:, o_float:o_clear]
-        self.acc_clear = tl[:, o_clear:]
+        o_clear = tally_offsets(g.m, g.n)[-1]
+        self.tally = np.zeros((N_BLOCKS, o_clear + g.n), np.int64)
+        self._views()
         self._used = N_BLOCKS
         self._tables_key = None
         self._tables = None
         #: cumulative random draws and packet-steps (for the benchmark's draws per packet-step)
         self.draws = 0
         self.packet_steps = 0
+
+    _VIEWS = ("acc", "acc_died", "acc_arr_s", "acc_arr_c", "acc_float", "acc_clear")
+
+    def _views(self) -> None:
+        """The named tallies as views of the one flat tally array."""
+        g, tl, R = self.graph, self.tally, L.N_ROUTES
+        m, n = g.m, g.n
+        o_died, o_arr_s, o_arr_c, o_float, o_clear = tally_offsets(m, n)
+        self.acc = tl[:, :N_ACC]
+        self.acc_died = tl[:, o_died:o_arr_s].reshape(N_BLOCKS, m, 3)
+        self.acc_arr_s = tl[:, o_arr_s:o_arr_c].reshape(N_BLOCKS, n, R)
+        self.acc_arr_c = tl[:, o_arr_c:o_float].reshape(N_BLOCKS, n, R)
+        self.acc_float = tl[:, o_float:o_clear]
+        self.acc_clear = tl[:, o_clear:]
+
+    def __getstate__(self) -> dict:
+        # a copy (Engine.fork) must rebuild the views on its own tally: a deep copy of a numpy view
+        # is an independent array, and the kernels would then write where the reduction never reads
+        state = self.__dict__.copy()
+        for name in self._VIEWS:
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._views()
 
     def set_graph(self, graph: BodyGraph) -> None:
         """Use ``graph``'s flow shares from now on (same compartments and vessels, other shares)."""
@@ -173,6 +193,29 @@ class CellTransport:
                 p.pos_h[i].astype(np.float64), p.pid[i].copy())
 
     # --- changes -----------------------------------------------------------------------------------
+    def add_units(self, vessel, pos_h, cells, kind, route, pid) -> None:
+        """Put ready-made packets (one per cell or cluster, ids already assigned) into the pool."""
+        k = int(vessel.shape[0])
+        if k == 0:
+            return
+        p = self.pool
+        if p.free() < k:
+            p.grow(k)
+        slots = self._take_slots(k)
+        p.vessel[slots] = vessel
+        p.pos_h[slots] = pos_h
+        p.cells[slots] = cells
+        p.kind[slots] = kind
+        p.route[slots] = route
+        p.pid[slots] = pid
+        p.next_id = max(p.next_id, int(pid.max()) + 1)
+
+    def units(self):
+        """(vessel, pos_h, cells, kind, route, pid) of the live packets, as stored."""
+        p = self.pool
+        i = p.live_index()
+        return p.vessel[i], p.pos_h[i], p.cells[i], p.kind[i], p.route[i], p.pid[i]
+
     def inject(self, vessel: int, cells: int, cluster_cells: int) -> None:
         """``cells`` cells at the start of ``vessel``: single cells, or clusters of about
         ``cluster_cells`` (the cells shared out as evenly as possible)."""
@@ -348,3 +391,59 @@ class CellTransport:
         pools.arrested_cum += (arr_s + arr_c).sum(axis=1)
         pools.floating += self.acc_float[:u].sum(axis=0)
         pools.cleared_cum += self.acc_clear[:u].sum(axis=0)
+
+
+# --- switching resolution mid-run ------------------------------------------------------------------
+def expand_pooled(cells, nclu, vessel, pos_h, route, pid, v_transit_h, next_id: int):
+    """Pooled packets as one unit per cell or cluster, in the same vessel at the same place with the
+    same route: ``nclu`` < 0 gives ``cells`` non-viable cells, 0 gives ``cells`` single cells, k > 0
+    gives k clusters sharing the ``cells`` as evenly as possible (a one-cell share is a single
+    cell, as in the cell kernel). The first unit of each packet keeps the packet's id; the others
+    get fresh ids from ``next_id``. Returns (vessel, pos_h, cells, kind, route, pid, next_id)."""
+    cells = np.asarray(cells, np.int64)
+    nclu = np.asarray(nclu, np.int64)
+    units = np.where(nclu > 0, nclu, cells)
+    total = int(units.sum())
+    owner = np.repeat(np.arange(cells.shape[0]), units)
+    rank = np.arange(total) - np.repeat(np.cumsum(units) - units, units)   # unit's place in its packet
+    clu = nclu[owner] > 0
+    per, extra = np.divmod(cells[owner], np.maximum(units[owner], 1))
+    size = np.where(clu, per + (rank < extra), 1)
+    if size.max(initial=1) > np.iinfo(np.int16).max:
+        raise ValueError("clusters larger than 32,767 cells are not supported")
+    kind = np.where(nclu[owner] < 0, KIND_NONVIABLE, np.where(clu & (size > 1), KIND_CLUSTER, KIND_SINGLE))
+    new_pid = np.where(rank == 0, np.asarray(pid, np.int64)[owner], 0)
+    fresh = rank > 0
+    new_pid[fresh] = next_id + np.arange(int(fresh.sum()))
+    next_id += int(fresh.sum())
+    v = np.asarray(vessel, np.int64)[owner]
+    # float32 positions, never rounded up onto the vessel's end
+    pos = np.asarray(pos_h, np.float64)[owner].astype(np.float32)
+    end = v_transit_h[v].astype(np.float32)
+    over = pos >= end
+    pos[over] = np.nextafter(end[over], np.float32(0.0))
+    return v, pos, size.astype(np.int64), kind.astype(np.int8), np.asarray(route, np.int64)[owner], new_pid, next_id
+
+
+def group_cells(vessel, pos_h, cells, kind, route, pid):
+    """Cell packets grouped by identical state (vessel, position, kind, route and cluster size) into
+    pooled packets: (cells, nclu, vessel, pos_h, route, pid); a group keeps its lowest id."""
+    n = vessel.shape[0]
+    if n == 0:
+        z = np.zeros(0, np.int64)
+        return z, z, z.astype(np.int32), np.zeros(0), z, z
+    pos = np.asarray(pos_h, np.float32)
+    keys = np.stack([vessel.astype(np.int64), pos.view(np.int32).astype(np.int64), kind.astype(np.int64),
+                     route.astype(np.int64), cells.astype(np.int64)], axis=1)
+    order = np.lexsort((pid,) + tuple(keys[:, j] for j in range(keys.shape[1] - 1, -1, -1)))
+    ks = keys[order]
+    start = np.ones(n, bool)
+    start[1:] = (ks[1:] != ks[:-1]).any(axis=1)
+    first = order[start]                       # lowest id of each group (pid sorts last)
+    count = np.diff(np.append(np.flatnonzero(start), n))
+    k = kind[first].astype(np.int64)
+    size = cells[first].astype(np.int64)
+    g_cells = count * size
+    g_nclu = np.where(k == KIND_CLUSTER, count, np.where(k == KIND_NONVIABLE, -1, 0))
+    return (g_cells, g_nclu, vessel[first].astype(np.int32), pos[first].astype(np.float64),
+            route[first].astype(np.int64), np.asarray(pid, np.int64)[first])

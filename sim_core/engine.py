@@ -311,6 +311,54 @@ class Engine:
         alike stay identical until a parameter is changed in one of them."""
         return copy.deepcopy(self, memo={id(self.graph): self.graph})
 
+    def set_resolution(self, resolution: str) -> None:
+        """Switch transport resolution mid-run (between steps); every cell in transit is kept.
+
+        Pooled packets -> one packet per cell or cluster, in the same vessel at the same place
+        (positions rounded to the cell pool's float32), of the same kind, route and cluster size;
+        cells -> pooled packets grouping identical states. Counters, organ pools, lesions and the
+        clock are untouched, so ``accounting()`` still balances; from the next step on the other
+        transport's rules and random draws apply. A full cell pool raises ``MemoryError`` and
+        leaves the engine as it was."""
+        from .cell_mode import expand_pooled, group_cells
+
+        if resolution not in RESOLUTIONS:
+            raise InputError("engine", "resolution", f"must be one of {', '.join(RESOLUTIONS)}")
+        if resolution == self.resolution:
+            return
+        g = self.graph
+        if resolution == "cells":
+            pk = self.packets
+            on = pk.active == 1
+            ct = CellTransport(g, self._cell_capacity, self._max_packets)
+            start_id = max(int(pk.next_id[0]), ct.pool.next_id)
+            v, pos, cells, kind, route, pid, next_id = expand_pooled(
+                pk.cells[on], pk.nclu[on], pk.vessel[on], pk.pos_h[on], pk.route[on], pk.pid[on],
+                g.v_transit_h, start_id)
+            ct.add_units(v, pos, cells, kind, route, pid)
+            ct.pool.next_id = max(ct.pool.next_id, next_id)
+            self.packets = PacketTable(4096)
+            self.packets.next_id[0] = ct.pool.next_id
+            self.cells = ct
+        else:
+            ct = self.cells
+            cells, nclu, vessel, pos_h, route, pid = group_cells(*ct.units())
+            pk = PacketTable(max(4096, 2 * cells.shape[0]))
+            k = cells.shape[0]
+            rows = pk.free_stack[pk.n_free[0] - k: pk.n_free[0]][::-1]
+            pk.n_free[0] -= k
+            pk.active[rows] = 1
+            pk.cells[rows] = cells
+            pk.nclu[rows] = nclu
+            pk.vessel[rows] = vessel
+            pk.pos_h[rows] = pos_h
+            pk.route[rows] = route
+            pk.pid[rows] = pid
+            pk.next_id[0] = max(int(self.packets.next_id[0]), ct.pool.next_id)
+            self.packets = pk
+            self.cells = None
+        self.resolution = resolution
+
     def inject(self, vessel: str, cells: int, cluster_cells: int = 1) -> None:
         """Put ``cells`` cells at the start of ``vessel`` (as clusters of ``cluster_cells`` if > 1)."""
         g = self.graph

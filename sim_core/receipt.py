@@ -50,7 +50,14 @@ class RecordedEngine(Engine):
     def reset(self, seed: int | None = None) -> None:
         super().reset(seed)
         self.start_scenario = self.scenario.copy()
+        self.start_resolution = self.resolution
         self.history: list[list] = []
+
+    def set_resolution(self, resolution: str) -> None:
+        was = self.resolution
+        super().set_resolution(resolution)
+        if self.resolution != was:
+            self._note(["resolution", self.resolution])
 
     def _note(self, entry: list) -> None:
         if self.history is not None:
@@ -147,6 +154,8 @@ def make_receipt(eng: Engine, note: str = "") -> str:
                 events.append({"dt_s": float(e[1]), "count": int(e[2])})
             elif e[0] == "set":
                 events.append({"set": e[1], "value": float(e[2])})
+            elif e[0] == "resolution":
+                events.append({"resolution": e[1]})
             else:
                 events.append({"inject": e[1], "cells": int(e[2]), "cluster_cells": int(e[3])})
     # TOML puts a document's plain keys before its tables, so the history (an array of inline
@@ -159,7 +168,8 @@ def make_receipt(eng: Engine, note: str = "") -> str:
     parts.append(tomlio.dumps({"receipt": {
         "format": RECEIPT_FORMAT, "version": __version__, "step": int(eng.step_index),
         "t_days": float(eng.t_days), "replayable": replayable, "shedding": bool(eng.shedding),
-        "resolution": getattr(eng, "resolution", "packets"),
+        "resolution": (getattr(eng, "start_resolution", eng.resolution) if replayable
+                       else getattr(eng, "resolution", "packets")),
         "record_every_days": float(eng.record_every_days), "rng": RNG_SCHEME}}))
     parts.append(tomlio.dumps({"scenario": _scenario_table(start)}))
     now = {k: float(v) for k, v in sorted(eng.params.differences().items())}
@@ -248,6 +258,12 @@ def parse_receipt(text: str | bytes, source: str = "<receipt>") -> Receipt:
                 raise InputError(source, where + "set", f"unknown parameter {path!r}")
             events.append(["set", path, check_value(path, e.get("value"), f"{source} {where}value")])
             extra = set(e) - {"set", "value"}
+        elif "resolution" in e:
+            res = _get(e, "resolution", str, source, where)
+            if res not in RESOLUTIONS:
+                raise InputError(source, where + "resolution", f"must be one of {', '.join(RESOLUTIONS)}")
+            events.append(["resolution", res])
+            extra = set(e) - {"resolution"}
         elif "inject" in e:
             vessel = _get(e, "inject", str, source, where)
             cells = _get(e, "cells", int, source, where)
@@ -257,7 +273,8 @@ def parse_receipt(text: str | bytes, source: str = "<receipt>") -> Receipt:
             events.append(["inject", vessel, cells, clu])
             extra = set(e) - {"inject", "cells", "cluster_cells"}
         else:
-            raise InputError(source, f"event[{i}]", "needs dt_s/count, set/value or inject/cells/cluster_cells")
+            raise InputError(source, f"event[{i}]",
+                             "needs dt_s/count, set/value, resolution or inject/cells/cluster_cells")
         if extra:
             raise InputError(source, where + sorted(extra)[0], "unknown key")
     if replayable and total != step:
@@ -294,6 +311,8 @@ def replay_receipt(receipt: Receipt | str | Path, graph=None, progress=None) -> 
                     progress(done / max(r.step, 1))
         elif e[0] == "set":
             eng.set_param(e[1], e[2])
+        elif e[0] == "resolution":
+            eng.set_resolution(e[1])
         else:
             try:
                 eng.inject(e[1], e[2], e[3])
