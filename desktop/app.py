@@ -37,8 +37,10 @@ def parse_args(argv):
                    help="museum/classroom mode: full screen, locked down, attract loop, idle reset, quiz")
     p.add_argument("--kiosk-config", metavar="PATH", default=None,
                    help="kiosk config TOML (default: assets/kiosk.toml or $SEEDSOIL_KIOSK_CONFIG)")
-    p.add_argument("--kiosk-view", default="attract", choices=("attract", "explore", "countdown", "quiz"),
-                   help="with --kiosk --screenshot: which kiosk screen to render")
+    p.add_argument("--kiosk-view", default="attract",
+                   choices=("attract", "explore", "countdown", "quiz", "split"),
+                   help="with --kiosk --screenshot: which kiosk screen to render (split: 'Anatomy or soil?', "
+                        "run to the end)")
     p.add_argument("--soak", action="store_true",
                    help="drive the kiosk offscreen as fast as it goes for --minutes, then report leaks, "
                         "exceptions and Qt warnings (non-zero exit on a failure)")
@@ -49,6 +51,9 @@ def parse_args(argv):
                    help="measure the body view's frames per second with 1k-100k moving packets (offscreen, "
                         "1920x1080) beside a pyqtgraph baseline, and the seconds to the first frame")
     p.add_argument("--quick", action="store_true", help="with --bench-render: small counts, few frames")
+    p.add_argument("--live", action="store_true",
+                   help="with --bench-render: the real window on the real engine at cell resolution "
+                        "(10^4, 10^5, 10^6 packets in flight)")
     args = p.parse_args(argv)
     if args.soak and not args.size:
         args.size = "1024x700"   # why this size: desktop/soak.py
@@ -136,6 +141,10 @@ def main(argv=None) -> int:
     if args.bench_render:
         from .bench_render import main as bench_render
 
+        if args.live:
+            from .bench_render import main_live
+
+            return main_live(quick=args.quick, as_json=args.json)
         return bench_render(quick=args.quick, as_json=args.json)
     batch = bool(args.screenshot or args.smoke_frames or args.soak)
     if batch and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):

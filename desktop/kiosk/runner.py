@@ -93,6 +93,12 @@ def run_kiosk(app, controller, win, args, log) -> int:
                 for key in ("mmp", "ecm", "immune", "intravasation", "extravasation"):
                     shell.quiz.place(key)
                 shell.quiz.check()
+            elif args.kiosk_view == "split":
+                shell.show_split()
+                if shell.stack.currentWidget() is not shell.split:
+                    log.problems.append(f"{shell.config.source}: 'anatomy_or_soil' is not in controls, "
+                                        "so the kiosk does not offer that screen")
+                shell.split.view.run_to_end()
         win.refresh_all()
         app.processEvents()
         pix = win.grab()                    # a last full render, also for a smoke run

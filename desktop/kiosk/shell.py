@@ -9,7 +9,7 @@ import hashlib
 import json
 import time
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QScrollBar,
     QScroller,
     QStackedWidget,
-    QTabBar,
     QVBoxLayout,
     QWidget,
 )
@@ -36,13 +35,14 @@ from .lockdown import LockdownFilter, disable_menus
 from .overlays import AttractOverlay, CountdownOverlay, PinPad, ShortcutsOverlay
 from .pin import CornerGesture, PinGuard
 from .quiz_screen import QuizScreen
+from .split_view import SplitScreen
 from .window_text import WindowText
 
 #: Qt's 'no maximum' for a widget's size (QWIDGETSIZE_MAX; PySide6 does not export it)
 QWIDGETSIZE_MAX = (1 << 24) - 1
 TICK_MS = 250
 PINPAD_TIMEOUT_S = 20.0
-EXPLORE, QUIZ = 0, 1
+EXPLORE, QUIZ, SPLIT = 0, 1, 2
 
 
 class KioskShell(QObject):
@@ -87,6 +87,7 @@ class KioskShell(QObject):
         nav.setContentsMargins(round(8 * sz.scale), 0, round(8 * sz.scale), 0)
         self.explore_button = self._nav_button(nav, self.show_explore, checkable=True)
         self.quiz_button = self._nav_button(nav, self.show_quiz, checkable=True)
+        self.split_button = self._nav_button(nav, self.show_split, checkable=True)
         nav.addStretch(1)
         self.motion_button = self._nav_button(nav, self._on_motion_clicked, checkable=True)
         self.lang_button = self._nav_button(nav, self.next_language)
@@ -95,6 +96,8 @@ class KioskShell(QObject):
         self.stack.addWidget(central)
         self.quiz = QuizScreen(sz)
         self.stack.addWidget(self.quiz)
+        self.split = SplitScreen(win.controller.graph, sz, self.config.scenarios, self.config.seed)
+        self.stack.addWidget(self.split)
         self.container = QWidget()
         lay = QVBoxLayout(self.container)
         lay.setContentsMargins(0, round(6 * sz.scale), 0, 0)
@@ -144,13 +147,19 @@ class KioskShell(QObject):
         win.caption.setSizePolicy(policy)
         if not hasattr(win, "readouts"):       # bigger controls need the height: a shorter plot
             win.plots.setFixedHeight(round(150 * sz.scale))
+            if self.config.level != "intro":   # and a tab of touch-sized sliders may scroll
+                win.params_scroll.hold = False # rather than squeeze the funnel's type
+                win.params_scroll.setMinimumHeight(0)
+                win.funnel.setMinimumHeight(round(270 * sz.scale))
         QScroller.grabGesture(win.params_scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         for bar in win.findChildren(QScrollBar):
             bar.setAccessibleName(tr("Scroll"))
-        for tabs in win.findChildren(QTabBar):
-            tabs.setAccessibleName(tr("Read-outs"))
-        self.window_text = WindowText(win, (self.nav, self.quiz, self.attract_overlay, self.countdown,
-                                            self.keys, self.pinpad))
+        if hasattr(win, "readouts"):
+            win.readouts.tabBar().setAccessibleName(tr("Read-outs"))
+        # the map's key: the few entries of the lesson in big type, the rest one tap away
+        win.body.set_legend_compact(True)
+        self.window_text = WindowText(win, (self.nav, self.quiz, self.split, self.attract_overlay,
+                                            self.countdown, self.keys, self.pinpad))
         disable_menus(win)
         a11y.enforce_targets(win, self.target_px)
 
@@ -177,11 +186,12 @@ class KioskShell(QObject):
         self.controller.playing_changed.connect(self._on_controller_playing_changed)
 
     def _legend_rect(self):
-        """The map legend in the overlay's coordinates: the story card keeps clear of it."""
-        legend = self.win.body.legend
-        if not legend.isVisible():
+        """The map legend and its button in the overlay's coordinates: the story card keeps clear of them."""
+        body = self.win.body
+        if not body.legend.isVisible():
             return None
-        return QRect(legend.mapTo(self.container, QPoint(0, 0)), legend.size())
+        r = body.legend_rect()          # with its More / Fewer button
+        return QRect(body.mapTo(self.container, r.topLeft()), r.size())
 
     # --- the loop ---------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -224,6 +234,7 @@ class KioskShell(QObject):
         for o in (self.countdown, self.keys, self.pinpad):
             o.hide()
         self.quiz.reset()
+        self.split.reset()               # both runs of "Anatomy or soil?" stopped and dropped
         self.stack.setCurrentIndex(EXPLORE)
         i18n.set_language(cfg.language)
         self.reduce_motion = cfg.reduce_motion
@@ -235,6 +246,8 @@ class KioskShell(QObject):
         c.pause()
         self.win.top.scan.setChecked(False)
         self.win._on_body_background_clicked()
+        self.win.body.set_legend_expanded(False)    # the key back to its few entries
+        self.win.params.show_tab(0)
         self.apply_level()
         self.retranslate()
         self.idle.enter_attract()
@@ -254,6 +267,15 @@ class KioskShell(QObject):
             self.stack.setCurrentIndex(QUIZ)
         self._sync_nav()
 
+    def show_split(self) -> None:
+        """'Anatomy or soil?': the explored patient (cancer type, sliders, seed) twice from day 0."""
+        if "anatomy_or_soil" in self.visible_controls():
+            self.controller.pause()
+            self.split.view.still = self.reduce_motion     # reduce motion: only the end result
+            self.split.open(self.controller.engine.scenario.copy())
+            self.stack.setCurrentIndex(SPLIT)
+        self._sync_nav()
+
     def visible_controls(self) -> set[str]:
         return set(CONTROLS) if self.config.level == "lab" else set(self.config.controls)
 
@@ -267,6 +289,8 @@ class KioskShell(QObject):
         w.params.treatment.setVisible("treatment" in v)
         w.params.surgery.setVisible("surgery" in v)
         w.params.effect.setVisible("treatment" in v)
+        # a few controls (Intro) stand one under the other; all of them (Lab) go in their tabs
+        w.params.set_tabbed(cfg.level == "lab")
         pb = w.playback
         for key, widgets in (("play", [pb.play]), ("reset", [pb.reset]), ("step", [pb.step]),
                              ("speed", [pb.slower, pb.faster, pb.speed]), ("fast_forward", [pb.ff]),
@@ -287,7 +311,8 @@ class KioskShell(QObject):
             frame = 2 * w.params_scroll.frameWidth()
             w.params_scroll.setMinimumHeight(w.params.sizeHint().height() + frame)
         self.quiz_button.setVisible("quiz" in v)
-        self.explore_button.setVisible("quiz" in v)
+        self.split_button.setVisible("anatomy_or_soil" in v)
+        self.explore_button.setVisible("quiz" in v or "anatomy_or_soil" in v)
         self.lang_button.setVisible("language" in v)
         self.motion_button.setVisible("reduce_motion" in v)
 
@@ -304,6 +329,8 @@ class KioskShell(QObject):
         self.explore_button.setAccessibleName(tr("Explore the body"))
         self.quiz_button.setText(tr("Know the Flow quiz"))
         self.quiz_button.setAccessibleName(tr("Open the Know the Flow quiz"))
+        self.split_button.setText(tr("Anatomy or soil?"))
+        self.split_button.setAccessibleName(tr("Compare blood flow alone with seed and soil"))
         other = next(k for k in i18n.LANGUAGES if k != i18n.language())
         self.lang_button.setText(i18n.LANGUAGES[other])
         self.lang_button.setAccessibleName(tr("Change language to {name}", name=i18n.LANGUAGES[other]))
@@ -312,7 +339,7 @@ class KioskShell(QObject):
         self.motion_button.setChecked(self.reduce_motion)
         self.keys_button.setText("?")
         self.keys_button.setAccessibleName(tr("Show the keyboard keys"))
-        for x in (self.quiz, self.countdown, self.attract_overlay, self.keys, self.window_text):
+        for x in (self.quiz, self.split, self.countdown, self.attract_overlay, self.keys, self.window_text):
             x.retranslate()
         self.pinpad.retranslate()
         self.pinpad.set_message(tr("Staff PIN"))
@@ -322,6 +349,7 @@ class KioskShell(QObject):
     def _sync_nav(self) -> None:
         self.explore_button.setChecked(self.stack.currentIndex() == EXPLORE)
         self.quiz_button.setChecked(self.stack.currentIndex() == QUIZ)
+        self.split_button.setChecked(self.stack.currentIndex() == SPLIT)
 
     def _on_controller_playing_changed(self, playing: bool) -> None:
         if not playing:

@@ -110,6 +110,7 @@ class LabMenu(QObject):
         self.controller = win.controller
         self.last_message = ""
         self.fork_window = None
+        self.anatomy_window = None
         sz = win.sizes
         bar = win.menuBar()
         bar.setStyleSheet(lab_style(sz))
@@ -174,6 +175,7 @@ class LabMenu(QObject):
         m.addSeparator()
         self._add(m, "surgery", "Remove the primary (surgery)", self.controller.remove_primary)
         self._add(m, "fork", "Fork and compare…", self._on_fork)
+        self._add(m, "anatomy_or_soil", "Anatomy or soil?…", self._on_anatomy_or_soil)
         m.aboutToShow.connect(self._check_fork)
         m.addSeparator()
         self._add(m, "system_info", "Copy system info", self.copy_system_info)
@@ -408,6 +410,16 @@ class LabMenu(QObject):
             self.fork_window.show()
         except Exception as exc:  # noqa: BLE001
             self.say(tr("Fork and compare failed: {why}", why=f"{type(exc).__name__}: {exc}"))
+
+    def _on_anatomy_or_soil(self) -> None:
+        """The main run's patient twice from day 0: blood flow alone against seed and soil."""
+        try:
+            from .anatomy_or_soil import AnatomyOrSoilWindow
+
+            self.anatomy_window = AnatomyOrSoilWindow(self.controller, parent=self.win)
+            self.anatomy_window.show()
+        except Exception as exc:  # noqa: BLE001 - a failure is said, never a crash of the main window
+            self.say(tr("Anatomy or soil? failed: {why}", why=f"{type(exc).__name__}: {exc}"))
 
     # --- system info ------------------------------------------------------------------------------
     def copy_system_info(self) -> str:
