@@ -38,9 +38,14 @@ def parse_args(argv):
     p.add_argument("--kiosk-config", metavar="PATH", default=None,
                    help="kiosk config TOML (default: assets/kiosk.toml or $SEEDSOIL_KIOSK_CONFIG)")
     p.add_argument("--kiosk-view", default="attract",
-                   choices=("attract", "explore", "countdown", "quiz", "split"),
+                   choices=("attract", "explore", "countdown", "quiz", "split", "experiment"),
                    help="with --kiosk --screenshot: which kiosk screen to render (split: 'Anatomy or soil?', "
-                        "run to the end)")
+                        "run to the end; experiment: the Experiments screen, see --experiment)")
+    p.add_argument("--experiment", choices=("luzzi", "fidler"), default=None,
+                   help="with --screenshot: render the Experiments replay of this injection experiment "
+                        "(with --kiosk: and --kiosk-view experiment, the kiosk's screen)")
+    p.add_argument("--experiment-at", metavar="T", default=None,
+                   help="with --experiment: the moment of the replay, e.g. 5s, 90min, 12h, 3d (default: the end)")
     p.add_argument("--soak", action="store_true",
                    help="drive the kiosk offscreen as fast as it goes for --minutes, then report leaks, "
                         "exceptions and Qt warnings (non-zero exit on a failure)")
@@ -190,10 +195,25 @@ def main(argv=None) -> int:
         from .soak import run_soak
 
         return run_soak(app, controller, win, args, log)
+    if args.kiosk and args.screenshot and args.kiosk_view == "experiment":
+        from .kiosk.experiment_screen import render_kiosk_experiment
+
+        return render_kiosk_experiment(app, controller, win, args, log)
     if args.kiosk:
         from .kiosk.runner import run_kiosk
 
         return run_kiosk(app, controller, win, args, log)
+    if args.experiment and args.screenshot:
+        from .panels.experiment_panel import render_experiment_screenshot
+
+        try:
+            render_experiment_screenshot(args.screenshot, args.experiment, args.experiment_at, args.seed,
+                                         args.size or (1920, 1080), args.language)
+        except Exception:  # reported and turned into a non-zero exit
+            log.problems.append(traceback.format_exc())
+        for p in log.problems:
+            print(f"seedsoil: {p}", file=sys.stderr)
+        return 1 if log.problems else 0
     if batch:
         win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         win.show()

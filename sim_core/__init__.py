@@ -14,6 +14,17 @@ allow_uncached_kernels()
 from .body_graph import BodyGraph, load_body_graph
 from .engine import COUNTER_NAMES, Engine, Snapshot, default_graph
 from .errors import InputError
+from .experiments import (
+    INJECT_DT_DAYS,
+    INJECT_TIMES_DAYS,
+    INJECT_TRIP_DT_S,
+    INJECT_TRIP_S,
+    INJECTION_DESIGNS,
+    InjectionDesign,
+    PublishedFigure,
+    inject_experiment,
+    observe_injection,
+)
 from .export import export_timeseries, funnel_csv, sites_csv, write_files_atomic
 from .params import BY_PATH, SLIDERS, SPECS, Params, ParamSpec, check_value
 from .receipt import (
@@ -30,6 +41,7 @@ from .receipt import (
 )
 from .scenario import Scenario, list_presets, load_scenario, write_atomic
 from .memory import rss_mb
+from .references import REFERENCES, Reference
 
 
 def __getattr__(name):
@@ -45,16 +57,25 @@ def __getattr__(name):
 __all__ = [
     "BY_PATH",
     "COUNTER_NAMES",
+    "INJECTION_DESIGNS",
+    "INJECT_DT_DAYS",
+    "INJECT_TIMES_DAYS",
+    "INJECT_TRIP_DT_S",
+    "INJECT_TRIP_S",
+    "REFERENCES",
     "RECEIPT_KEY",
     "SLIDERS",
     "SPECS",
     "BodyGraph",
     "Engine",
+    "InjectionDesign",
     "InputError",
     "ParamSpec",
     "Params",
+    "PublishedFigure",
     "Receipt",
     "RecordedEngine",
+    "Reference",
     "Scenario",
     "Snapshot",
     "__version__",
@@ -62,6 +83,7 @@ __all__ = [
     "default_graph",
     "export_timeseries",
     "find_receipt",
+    "inject_experiment",
     "funnel_csv",
     "list_presets",
     "load_body_graph",
@@ -69,6 +91,7 @@ __all__ = [
     "load_scenario",
     "rss_mb",
     "make_receipt",
+    "observe_injection",
     "parse_receipt",
     "receipt_scenario",
     "replay_receipt",

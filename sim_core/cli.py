@@ -275,7 +275,7 @@ def cmd_inject(a) -> int:
 
     sc = _scenario(a.scenario)
     r = inject_experiment(sc, a.vessel, a.cells, a.days, sc.seed if a.seed is None else a.seed,
-                          organ=a.organ)
+                          organ=a.organ, resolution=a.resolution)
     r["version"] = __version__
     if a.json:
         print(json.dumps(r, indent=1))
@@ -496,6 +496,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=_finite(int), help="random seed (default: the scenario's)")
     sp.add_argument("--scenario", default="melanoma", help="preset or file whose rates the cells follow (default: melanoma)")
     sp.add_argument("--organ", help="compartment to count in (default: first bed downstream)")
+    sp.add_argument("--resolution", choices=("packets", "cells"), default="packets",
+                    help="pooled packets (default) or one packet per injected cell, its first trip in "
+                         "0.1-s steps (what the window's Experiments replay runs)")
     sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     sp.set_defaults(fn=cmd_inject)
     sp = sub.add_parser("cohort", help="a virtual cohort")

@@ -7,6 +7,8 @@ validation and the window call these, so all of them use the same engine and def
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .engine import Engine, default_graph
@@ -20,6 +22,12 @@ INJECT_TIMES_DAYS = (1.5 / 24, 1.0, 3.0, 10.0, 13.0)
 INJECT_DT_DAYS = 0.25 / 24
 #: Step of patient runs and cohorts.
 PATIENT_DT_DAYS = 1.0
+#: At cell resolution an injection follows each cell's first trip (a vessel takes seconds) in steps
+#: of ``INJECT_TRIP_DT_S`` for the first ``INJECT_TRIP_S``, then steps of ``dt_days`` as pooled
+#: packets do. Measured with 1e5 B16 cells (portal vein or tail vein): none is still in a vessel
+#: after 90 s.
+INJECT_TRIP_S = 120.0
+INJECT_TRIP_DT_S = 0.1
 
 
 def run_patient(scenario: Scenario, days: float, seed: int | None = None,
@@ -49,13 +57,16 @@ def run_patient(scenario: Scenario, days: float, seed: int | None = None,
 
 def inject_experiment(scenario: Scenario, vessel: str, cells: int, days: float, seed: int | None = None,
                       organ: str | None = None, times: tuple[float, ...] | None = None,
-                      dt_days: float = INJECT_DT_DAYS, cluster_cells: int = 1) -> dict:
+                      dt_days: float = INJECT_DT_DAYS, cluster_cells: int = 1,
+                      resolution: str = "packets") -> dict:
     """Inject cells into a vessel and follow them (the designs of [luzzi1998] and [fidler1970]).
 
     Fractions are of injected cells, counted in ``organ`` (default: the first capillary bed
     downstream of the vessel, the organ those experiments observed): ``arrested`` and
     ``extravasated`` are cumulative; ``dormant`` counts solitary non-dividing cells in tissue;
-    ``micrometastases``/``macrometastases`` are lesions per injected cell.
+    ``micrometastases``/``macrometastases`` are lesions per injected cell. ``resolution="cells"``
+    follows every injected cell as its own packet, its first trip in short steps
+    (``INJECT_TRIP_S``, ``INJECT_TRIP_DT_S``); the window's replay of the experiment steps alike.
     """
     g = default_graph()
     if vessel not in g.v_index:
@@ -70,9 +81,11 @@ def inject_experiment(scenario: Scenario, vessel: str, cells: int, days: float, 
     sc = scenario.copy()
     if seed is not None:
         sc.seed = int(seed)
-    eng = Engine(sc, shedding=False)
+    eng = Engine(sc, shedding=False, resolution=resolution)
     eng.inject(vessel, cells, cluster_cells)
     times = sorted(set(t for t in (times or INJECT_TIMES_DAYS) if t <= days) | {float(days)})
+    if resolution == "cells":
+        eng.advance(min(INJECT_TRIP_S / 86400.0, times[0]), INJECT_TRIP_DT_S / 86400.0)
     timeline = []
     for t in times:
         eng.advance(t - eng.t_days, dt_days)
@@ -88,6 +101,12 @@ def inject_experiment(scenario: Scenario, vessel: str, cells: int, days: float, 
 MICRO_MIN_CELLS = 2.0
 MACRO_MIN_CELLS = 50.0
 NODULE_MIN_CELLS = 1000.0
+
+
+def observe_injection(eng: Engine, organ: int, injected: int) -> dict:
+    """One row of an injection experiment's timeline: what the papers measured in compartment
+    ``organ`` (an index of ``eng.graph``), per injected cell (see ``_observe``)."""
+    return _observe(eng, organ, injected)
 
 
 def _observe(eng: Engine, c: int, injected: int) -> dict:
@@ -119,6 +138,67 @@ def _observe(eng: Engine, c: int, injected: int) -> dict:
         "labelled": (float(po.alive()[c]) + int(here.sum())) / injected,
         "median_macro_cells": float(np.median(les.cells[macro])) if macro.any() else 0.0,
     }
+
+
+@dataclass(frozen=True)
+class PublishedFigure:
+    """A figure an injection paper published, as ``seedsoil-sim validate`` holds the model to it."""
+
+    quantity: str     # a key of the timeline row (``_observe``), or "nodules_per_labelled"
+    t_days: float     # when the paper measured it
+    value: float      # per injected cell (or, for nodules_per_labelled, per labelled cell)
+    what: str         # in words, as the window shows it (the time point apart)
+    target: str       # the name of the validation target (``validation.luzzi_targets`` ...)
+
+
+@dataclass(frozen=True)
+class InjectionDesign:
+    """An injection experiment as the validation runs it: preset, vessel, cells, days, times."""
+
+    key: str
+    title: str
+    scenario: str
+    vessel: str
+    cells: int
+    days: float
+    times: tuple[float, ...]
+    source: str                         # reference key (``references.REFERENCES``)
+    figures: tuple[PublishedFigure, ...]
+
+    def run(self, seed: int | None = None, resolution: str = "packets") -> dict:
+        """``inject_experiment`` of this design (what ``seedsoil-sim inject`` prints)."""
+        from .scenario import load_scenario
+
+        return inject_experiment(load_scenario(self.scenario), self.vessel, self.cells, self.days, seed,
+                                 times=self.times, resolution=resolution)
+
+
+#: The two mouse experiments of ``seedsoil-sim validate`` (``validation.luzzi_targets`` and
+#: ``fidler_targets``: same preset, vessel, cells, days and published figures; a test compares).
+INJECTION_DESIGNS = {
+    "luzzi": InjectionDesign(
+        "luzzi", "Luzzi's liver experiment", "b16", "vein:portal->organ:liver", 100_000, 13.0,
+        INJECT_TIMES_DAYS, "luzzi1998", (
+            PublishedFigure("arrested", 1.5 / 24, 0.87, "arrested in the liver",
+                            "Luzzi: arrested in liver at 90 min"),
+            PublishedFigure("extravasated", 3.0, 0.83, "out of the vessels into the liver",
+                            "Luzzi: extravasated by day 3"),
+            PublishedFigure("micrometastases", 3.0, 0.025, "small colonies (micrometastases)",
+                            "Luzzi: micrometastases at day 3"),
+            PublishedFigure("macrometastases", 13.0, 2.5e-4, "tumours (macrometastases)",
+                            "Luzzi: macrometastases (>= 50 cells) at day 13"),
+            PublishedFigure("dormant", 13.0, 0.36, "still single cells in the liver (solitary)",
+                            "Luzzi: solitary dormant cells at day 13"),
+        )),
+    "fidler": InjectionDesign(
+        "fidler", "Fidler's lung experiment", "b16", "vein:ivc->heart:right", 100_000, 14.0,
+        (1.0, 14.0), "fidler1970", (
+            PublishedFigure("alive", 1.0, 0.01, "alive in the lungs",
+                            "Fidler: alive in lung at 24 h"),
+            PublishedFigure("nodules_per_labelled", 14.0, 78 / 400, "lung tumours per labelled cell",
+                            "Fidler: metastases per labelled cell in lung at day 14"),
+        )),
+}
 
 
 # --- virtual cohorts live in ``cohort.py``; these names stay importable from here

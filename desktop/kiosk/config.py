@@ -23,10 +23,10 @@ LEVELS = ("intro", "lab")
 LANGUAGES = ("en", "es")
 #: Controls a curator may list in ``controls`` (Lab level shows them all).
 CONTROLS = ("scenario", "sliders", "play", "reset", "step", "speed", "fast_forward", "cluster",
-            "scan", "treatment", "surgery", "funnel", "plots", "quiz", "anatomy_or_soil", "language",
-            "reduce_motion")
-INTRO_CONTROLS = ("scenario", "sliders", "play", "reset", "surgery", "quiz", "anatomy_or_soil", "language",
-                  "reduce_motion")
+            "scan", "treatment", "surgery", "funnel", "plots", "quiz", "anatomy_or_soil", "experiments",
+            "language", "reduce_motion")
+INTRO_CONTROLS = ("scenario", "sliders", "play", "reset", "surgery", "quiz", "anatomy_or_soil", "experiments",
+                  "language", "reduce_motion")
 #: The three main sliders of the Intro level (shedding, survival in the blood, dormancy).
 INTRO_SLIDERS = ("shedding.rate_per_g_day", "transit.attrition", "dormancy.entry")
 PBKDF2_ROUNDS = 200_000

@@ -35,6 +35,7 @@ from .lockdown import LockdownFilter, disable_menus
 from .overlays import AttractOverlay, CountdownOverlay, PinPad, ShortcutsOverlay
 from .pin import CornerGesture, PinGuard
 from .quiz_screen import QuizScreen
+from .experiment_screen import ExperimentScreen
 from .split_view import SplitScreen
 from .window_text import WindowText
 
@@ -42,7 +43,7 @@ from .window_text import WindowText
 QWIDGETSIZE_MAX = (1 << 24) - 1
 TICK_MS = 250
 PINPAD_TIMEOUT_S = 20.0
-EXPLORE, QUIZ, SPLIT = 0, 1, 2
+EXPLORE, QUIZ, SPLIT, EXPERIMENTS = 0, 1, 2, 3
 
 
 class KioskShell(QObject):
@@ -88,6 +89,7 @@ class KioskShell(QObject):
         self.explore_button = self._nav_button(nav, self.show_explore, checkable=True)
         self.quiz_button = self._nav_button(nav, self.show_quiz, checkable=True)
         self.split_button = self._nav_button(nav, self.show_split, checkable=True)
+        self.experiments_button = self._nav_button(nav, self.show_experiments, checkable=True)
         nav.addStretch(1)
         self.motion_button = self._nav_button(nav, self._on_motion_clicked, checkable=True)
         self.lang_button = self._nav_button(nav, self.next_language)
@@ -98,6 +100,8 @@ class KioskShell(QObject):
         self.stack.addWidget(self.quiz)
         self.split = SplitScreen(win.controller.graph, sz, self.config.scenarios, self.config.seed)
         self.stack.addWidget(self.split)
+        self.experiments = ExperimentScreen(win.controller.graph, sz, self.config.seed)
+        self.stack.addWidget(self.experiments)
         self.container = QWidget()
         lay = QVBoxLayout(self.container)
         lay.setContentsMargins(0, round(6 * sz.scale), 0, 0)
@@ -158,7 +162,7 @@ class KioskShell(QObject):
             win.readouts.tabBar().setAccessibleName(tr("Read-outs"))
         # the map's key: the few entries of the lesson in big type, the rest one tap away
         win.body.set_legend_compact(True)
-        self.window_text = WindowText(win, (self.nav, self.quiz, self.split, self.attract_overlay,
+        self.window_text = WindowText(win, (self.nav, self.quiz, self.split, self.experiments, self.attract_overlay,
                                             self.countdown, self.keys, self.pinpad))
         disable_menus(win)
         a11y.enforce_targets(win, self.target_px)
@@ -235,6 +239,7 @@ class KioskShell(QObject):
             o.hide()
         self.quiz.reset()
         self.split.reset()               # both runs of "Anatomy or soil?" stopped and dropped
+        self.experiments.reset()         # the experiment's replay stopped and dropped
         self.stack.setCurrentIndex(EXPLORE)
         i18n.set_language(cfg.language)
         self.reduce_motion = cfg.reduce_motion
@@ -276,6 +281,15 @@ class KioskShell(QObject):
             self.stack.setCurrentIndex(SPLIT)
         self._sync_nav()
 
+    def show_experiments(self) -> None:
+        """'Experiments': Luzzi's liver experiment replayed (Fidler's lung one a tap away)."""
+        if "experiments" in self.visible_controls():
+            self.controller.pause()
+            self.experiments.view.still = self.reduce_motion     # reduce motion: only the end result
+            self.experiments.open()
+            self.stack.setCurrentIndex(EXPERIMENTS)
+        self._sync_nav()
+
     def visible_controls(self) -> set[str]:
         return set(CONTROLS) if self.config.level == "lab" else set(self.config.controls)
 
@@ -312,7 +326,8 @@ class KioskShell(QObject):
             w.params_scroll.setMinimumHeight(w.params.sizeHint().height() + frame)
         self.quiz_button.setVisible("quiz" in v)
         self.split_button.setVisible("anatomy_or_soil" in v)
-        self.explore_button.setVisible("quiz" in v or "anatomy_or_soil" in v)
+        self.experiments_button.setVisible("experiments" in v)
+        self.explore_button.setVisible("quiz" in v or "anatomy_or_soil" in v or "experiments" in v)
         self.lang_button.setVisible("language" in v)
         self.motion_button.setVisible("reduce_motion" in v)
 
@@ -331,6 +346,8 @@ class KioskShell(QObject):
         self.quiz_button.setAccessibleName(tr("Open the Know the Flow quiz"))
         self.split_button.setText(tr("Anatomy or soil?"))
         self.split_button.setAccessibleName(tr("Compare blood flow alone with seed and soil"))
+        self.experiments_button.setText(tr("Experiments"))
+        self.experiments_button.setAccessibleName(tr("Replay the injection experiments of Luzzi and Fidler"))
         other = next(k for k in i18n.LANGUAGES if k != i18n.language())
         self.lang_button.setText(i18n.LANGUAGES[other])
         self.lang_button.setAccessibleName(tr("Change language to {name}", name=i18n.LANGUAGES[other]))
@@ -339,7 +356,8 @@ class KioskShell(QObject):
         self.motion_button.setChecked(self.reduce_motion)
         self.keys_button.setText("?")
         self.keys_button.setAccessibleName(tr("Show the keyboard keys"))
-        for x in (self.quiz, self.split, self.countdown, self.attract_overlay, self.keys, self.window_text):
+        for x in (self.quiz, self.split, self.experiments, self.countdown, self.attract_overlay, self.keys,
+                  self.window_text):
             x.retranslate()
         self.pinpad.retranslate()
         self.pinpad.set_message(tr("Staff PIN"))
@@ -350,6 +368,7 @@ class KioskShell(QObject):
         self.explore_button.setChecked(self.stack.currentIndex() == EXPLORE)
         self.quiz_button.setChecked(self.stack.currentIndex() == QUIZ)
         self.split_button.setChecked(self.stack.currentIndex() == SPLIT)
+        self.experiments_button.setChecked(self.stack.currentIndex() == EXPERIMENTS)
 
     def _on_controller_playing_changed(self, playing: bool) -> None:
         if not playing:

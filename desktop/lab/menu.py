@@ -111,6 +111,7 @@ class LabMenu(QObject):
         self.last_message = ""
         self.fork_window = None
         self.anatomy_window = None
+        self.experiment_window = None
         sz = win.sizes
         bar = win.menuBar()
         bar.setStyleSheet(lab_style(sz))
@@ -176,6 +177,7 @@ class LabMenu(QObject):
         self._add(m, "surgery", "Remove the primary (surgery)", self.controller.remove_primary)
         self._add(m, "fork", "Fork and compare…", self._on_fork)
         self._add(m, "anatomy_or_soil", "Anatomy or soil?…", self._on_anatomy_or_soil)
+        self._add(m, "experiments", "Experiments: Luzzi's liver, Fidler's lung…", self._on_experiments)
         m.aboutToShow.connect(self._check_fork)
         m.addSeparator()
         self._add(m, "system_info", "Copy system info", self.copy_system_info)
@@ -420,6 +422,16 @@ class LabMenu(QObject):
             self.anatomy_window.show()
         except Exception as exc:  # noqa: BLE001 - a failure is said, never a crash of the main window
             self.say(tr("Anatomy or soil? failed: {why}", why=f"{type(exc).__name__}: {exc}"))
+
+    def _on_experiments(self) -> None:
+        """Luzzi's and Fidler's injection experiments replayed, every cell drawn (the main run pauses)."""
+        try:
+            from ..panels.experiment_panel import ExperimentWindow
+
+            self.experiment_window = ExperimentWindow(self.controller, parent=self.win)
+            self.experiment_window.show()
+        except Exception as exc:  # noqa: BLE001 - a failure is said, never a crash of the main window
+            self.say(tr("Experiments failed: {why}", why=f"{type(exc).__name__}: {exc}"))
 
     # --- system info ------------------------------------------------------------------------------
     def copy_system_info(self) -> str:
