@@ -33,6 +33,7 @@ from .panels.plots_panel import PlotsPanel
 from .panels.top_bar import TopBar
 from .staging import stage
 from .views.body_view import BodyView
+from .views.microscope import MicroscopePanel
 
 #: Wall seconds between refreshes of the slower read-outs (plots, funnel, organ card).
 SLOW_REFRESH_S = 0.25
@@ -88,6 +89,11 @@ class MainWindow(QMainWindow):
         self.funnel = _panel(FunnelPanel(sizes))
         self.plots = _panel(PlotsPanel(g, sizes))
         self.caption = CaptionStrip(sizes)
+        # the microscope: the lit step, drawn small over the map's empty top-left corner
+        self.microscope = MicroscopePanel(sizes)
+        self.microscope.attach(self.body)
+        self.microscope.set_step(self.caption.current.step)
+        self.caption.step_shown.connect(self.microscope.set_step)
         scroll = ParamsScroll()
         scroll.setWidget(self.params)
         scroll.setWidgetResizable(True)
@@ -211,6 +217,7 @@ class MainWindow(QMainWindow):
             self.readouts.setTabText(0, tr("Where the cells went"))
             self.readouts.setTabText(1, tr("Cells by site"))
         self.caption.retranslate()
+        self.microscope.retranslate()
         self.top.retranslate()
         self.funnel.retranslate()
         self.plots.retranslate()

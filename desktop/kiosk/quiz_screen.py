@@ -4,16 +4,45 @@ drag it onto a place), tap a placed card to take it back, Check, read why, Start
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
-from PySide6.QtGui import QDrag
+from PySide6.QtCore import QMimeData, QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QDrag, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QApplication, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
 from .. import theme
+from ..views import microscope
 from .i18n import tr
 from .quiz_model import BY_KEY, CARDS, N_SLOTS, ORDER, QuizModel
 
 MIME = "application/x-seedsoil-card"
+#: The microscope drawing each card shows, and at which moment of it: (drawing, seconds). The
+#: invasion drawing tells three cards' steps in turn (enzymes, the cut matrix, the vessel entered).
+CARD_DRAWINGS = {
+    "mmp": ("shed", 1.9),
+    "ecm": ("shed", 5.2),
+    "intravasation": ("shed", 7.4),
+    "immune": ("transit", 4.6),
+    "extravasation": ("extravasate", 5.0),
+    "apoptosis": ("apoptosis", 3.7),
+}
+#: A card's picture at UI scale 1 (16:9, like the microscope).
+CARD_PICTURE = QSize(144, 81)
+
+
+def _card_icon(drawing: str, moment: float, size: QSize, dpr: float) -> QIcon:
+    """The drawing in colour, and dimmed (not greyed) for a card already placed."""
+    pix = microscope.pixmap(drawing, moment, size, dpr)
+    dim = QPixmap(pix.size())
+    dim.setDevicePixelRatio(pix.devicePixelRatio())
+    dim.fill(QColor(theme.BG))
+    p = QPainter(dim)
+    p.setOpacity(0.35)
+    p.drawPixmap(0, 0, pix)
+    p.end()
+    icon = QIcon()
+    icon.addPixmap(pix, QIcon.Mode.Normal)
+    icon.addPixmap(dim, QIcon.Mode.Disabled)
+    return icon
 
 
 class CardButton(QPushButton):
@@ -73,6 +102,12 @@ class QuizScreen(QWidget):
         self.hint.setObjectName("caption")
         self.hint.setWordWrap(True)
         self.cards = {c.key: CardButton(c.key) for c in CARDS}
+        pic = QSize(round(CARD_PICTURE.width() * s), round(CARD_PICTURE.height() * s))
+        for key, b in self.cards.items():       # each card shows the drawing of its step
+            drawing, moment = CARD_DRAWINGS[key]
+            b.drawing = drawing
+            b.setIcon(_card_icon(drawing, moment, pic, self.devicePixelRatioF()))
+            b.setIconSize(pic)
         self.slots = [SlotButton(i) for i in range(N_SLOTS)]
         pool = QVBoxLayout()
         self.pool_label = QLabel()
@@ -80,6 +115,7 @@ class QuizScreen(QWidget):
         pool.addWidget(self.pool_label)
         for b in self.cards.values():
             b.setObjectName("card")
+            b.setStyleSheet("text-align: left;")      # the picture, then its words
             b.clicked.connect(self._on_card_clicked)
             pool.addWidget(b)
         pool.addStretch(1)

@@ -162,6 +162,7 @@ class KioskShell(QObject):
             win.readouts.tabBar().setAccessibleName(tr("Read-outs"))
         # the map's key: the few entries of the lesson in big type, the rest one tap away
         win.body.set_legend_compact(True)
+        win.microscope.set_text_px(sz.medium)   # the microscope's label, read from two metres
         self.window_text = WindowText(win, (self.nav, self.quiz, self.split, self.experiments, self.attract_overlay,
                                             self.countdown, self.keys, self.pinpad))
         disable_menus(win)
@@ -243,6 +244,7 @@ class KioskShell(QObject):
         self.stack.setCurrentIndex(EXPLORE)
         i18n.set_language(cfg.language)
         self.reduce_motion = cfg.reduce_motion
+        self.win.microscope.set_still(True)   # a still drawing until the model plays (see below)
         c.pause()
         c._seed_override = cfg.seed
         if c.scenario.name != cfg.scenario:
@@ -371,12 +373,15 @@ class KioskShell(QObject):
         self.experiments_button.setChecked(self.stack.currentIndex() == EXPERIMENTS)
 
     def _on_controller_playing_changed(self, playing: bool) -> None:
+        # the microscope moves only while the model plays and reduce motion is off
+        self.win.microscope.set_still(self.reduce_motion or not playing)
         if not playing:
             self.win.body.freeze()       # pause stops all motion within one frame
 
     def _on_motion_clicked(self) -> None:
         self.reduce_motion = not self.reduce_motion
         self.motion_button.setChecked(self.reduce_motion)
+        self.win.microscope.set_still(self.reduce_motion or not self.controller.playing)
         if self.reduce_motion:
             self.controller.pause()
             self.win.body.freeze()

@@ -4,7 +4,7 @@ the caption in large type, along the bottom of the window.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -16,6 +16,9 @@ STEP_PAD_PX = 2
 
 
 class CaptionStrip(QWidget):
+    #: the step now lit (one of ``narrator.STEPS``), sent with every caption shown
+    step_shown = Signal(str)
+
     def __init__(self, sizes: theme.Sizes, parent=None):
         super().__init__(parent)
         self.setObjectName("panel")
@@ -76,6 +79,7 @@ class CaptionStrip(QWidget):
                 + (f"background: {theme.ACCENT}; color: #111; font-weight: 600;" if on
                    else f"background: {theme.PANEL_2}; color: {theme.TEXT_DIM};"))
         self._hold_text_height()
+        self.step_shown.emit(cap.step)
 
     def _hold_text_height(self) -> None:
         """Grow the caption area to fit the current text; never shrink it at the same width."""
