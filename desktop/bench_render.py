@@ -6,9 +6,9 @@ What one measured frame includes: handing the view new packet positions (``BodyV
 with a snapshot whose packets have moved along the body graph's vessel paths: sampling, sorting,
 colouring and sizing the packets, the lesion and label updates) and then a synchronous
 ``viewport().repaint()``, in which Qt paints the whole 1920x1080 view into the offscreen window's
-backing store: background, the body art (an SVG item whose device cache Qt caps at 1024x768, so
-at this size it is re-rendered every frame), the cached vessels, lesions, the rasterised packet
-image and the legend overlay. Not included: the simulation (the moving positions are computed
+backing store: background, the body art and the vessels (both blitted from Qt's device cache, made
+again only on a zoom or resize), lesions, the rasterised packet image and the legend overlay; a
+repaint covers only the part of the map the packets left or reached. Not included: the simulation (the moving positions are computed
 before timing, for a cycle of frames that is then replayed), and what a real screen adds after the
 backing store (compositor, vsync, upload to a GPU). The baseline frame is
 ``ScatterPlotItem.setData`` with one brush per point plus the same repaint, with the packet layer
@@ -348,8 +348,9 @@ if __name__ == "__main__":
 # --- the live window: real engine at cell resolution, stepping on its own thread ------------------
 LIVE_COUNTS = (10_000, 100_000, 1_000_000)
 LIVE_QUICK_COUNTS = (2_000,)
-#: Packets drawn at most in the live benchmark (a stable sample by packet id above this): room
-#: above 10^5, so the 10^5 row (whose count wanders a little round its target) is drawn in full.
+#: Packets drawn at most in the live benchmark: the window's own cap (a stable sample by packet id
+#: above it), with room above 10^5, so the 10^5 row (whose count wanders round its target) is
+#: drawn in full.
 LIVE_DRAW_CAP = 125_000
 #: The rate of the calibration run, cells shed per gram per day, and its packets in flight.
 _CAL_RATE = 1e5
@@ -409,7 +410,7 @@ def live_row(app, win, controller, n_target: int, seconds: float, per_packet: fl
     controller.load_run(eng.scenario, eng)
     controller.set_speed(DEFAULT_SPEED)
     assert controller.resolution == "cells"
-    win.body.packets.max_packets = LIVE_DRAW_CAP
+    win.body.packets.max_packets = LIVE_DRAW_CAP    # (the window's own cap, packet_item.MAX_PACKETS)
     view = win.body
     for _ in range(3):                         # compile / warm the frame path
         controller.runner.tick(1 / 60)

@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
     # --- wiring -----------------------------------------------------------------------------------
     def _wire(self) -> None:
         c = self.controller
+        c.runner.pacer = self.body.frame_interval_s     # frames paced to what moves on the map
         c.snapshot_ready.connect(self._on_controller_snapshot_ready)
         c.caption_changed.connect(self._on_controller_caption_changed)
         c.playing_changed.connect(self._on_controller_playing_changed)

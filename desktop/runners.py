@@ -12,13 +12,25 @@ the first run).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+# libgomp (numba's omp layer) makes a thread that waits at a parallel region's end spin on its
+# core by default. With both cores taken (the engine thread, another process), the thread it waits
+# for then gets no core until the spinner's time slice ends: every parallel raster of the window
+# cost about 24 ms whatever its size (measured: 24 ms for one sprite, 0.07 ms with passive waiting).
+# Read once, when numba first loads libgomp, which in the window happens after this import; it
+# changes how threads wait, not what they compute. An explicit setting is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 FRAME_MS = 16
+#: The longest the timer waits between ticks when little moves (``TickRunner.pacer``): the clock
+#: and captions still change several times a second, and a tick stays under MAX_WALL_DT_S.
+SLOWEST_FRAME_MS = 80
 #: Wall time per tick the engine may use; the rest is for drawing.
 STEP_BUDGET_S = 0.010
 MAX_WALL_DT_S = 0.1
@@ -45,6 +57,10 @@ class TickRunner(QObject):
         self.ticks = 0
         #: called with the wall seconds since the last timer tick instead of ``tick`` (None: tick)
         self.async_tick: Callable[[float], None] | None = None
+        #: Frames paced to what moves: returns the seconds the next frame may wait (the window's
+        #: body view says, from how fast its dots cross the screen); None: every FRAME_MS. Body
+        #: time owed follows the wall clock, so a slower timer changes no number of the run.
+        self.pacer: Callable[[], float] | None = None
 
     @property
     def running(self) -> bool:
@@ -70,6 +86,7 @@ class TickRunner(QObject):
         if self._on and not self._manual:
             if not self._timer.isActive():
                 self._last = time.perf_counter()
+                self._timer.setInterval(FRAME_MS)     # a run starts at full rate; pacing follows
                 self._timer.start()
         else:
             self._timer.stop()
@@ -96,10 +113,28 @@ class TickRunner(QObject):
         self._last = now
         if self.async_tick is None:
             self.tick(dt)
+        else:
+            self.async_tick(dt)
+            self.ticks += 1
+            self.ticked.emit()
+        self._pace()
+
+    def _pace(self) -> None:
+        """The next tick's interval from ``pacer`` (FRAME_MS to SLOWEST_FRAME_MS)."""
+        if self.pacer is None or not self._timer.isActive():
             return
-        self.async_tick(dt)
-        self.ticks += 1
-        self.ticked.emit()
+        wait_s = self.pacer()
+        if not wait_s < SLOWEST_FRAME_MS / 1000.0:       # (also inf and nan)
+            ms = SLOWEST_FRAME_MS
+        else:
+            ms = max(FRAME_MS, int(round(1000.0 * wait_s)))
+        if ms != self._timer.interval():
+            self._timer.setInterval(ms)
+
+    @property
+    def interval_ms(self) -> int:
+        """The timer's current interval (FRAME_MS unless paced down)."""
+        return self._timer.interval()
 
 
 def warm_up() -> None:

@@ -23,11 +23,18 @@ hence only every 20th frame.
 
 Time comes from a hand-moved clock (``ManualClock``), so idle resets happen after a few frames
 instead of minutes; nothing in the kiosk itself is changed for the soak.
+
+After the verdict's samples, the report adds what the exhibit costs when nobody is there
+(``attract_cpu``): a fresh kiosk window at 1920x1080 left alone for a quarter of the run (8 to 80 s,
+the whole 79-s story at most) on the real clock and its own timers, and the process's CPU time
+(``time.process_time()``, every thread) over that wall time as ``attract_cpu_pct_of_one_core``, with
+the load average before and after (a busy machine raises it; the target is 25 %).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 import time
@@ -62,6 +69,16 @@ MIN_WARMUP_VISITS = 4
 RSS_GROWTH_MAX = 0.05
 MAX_EXCEPTIONS_KEPT = 5
 MIN_RESETS_JUDGED = 3
+#: The attract loop's CPU is measured at this window size (a museum screen), on the real clock ...
+ATTRACT_SIZE = (1920, 1080)
+#: ... after this long (the first frames, the story's start) ...
+ATTRACT_CPU_WARMUP_S = 3.0
+#: ... for this share of the soak's minutes, between these bounds (the whole story, 79 s, at most).
+ATTRACT_CPU_SHARE = 0.25
+ATTRACT_CPU_S = (8.0, 80.0)
+#: What the attract loop may cost (per cent of one core); reported beside the figure, not judged
+#: (the soak's verdict is about leaks, and a shared machine's load moves the figure).
+ATTRACT_CPU_TARGET_PCT = 25.0
 SLIDER_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown,
                Qt.Key.Key_Up, Qt.Key.Key_Down)
 #: Organs a visitor may tap on the map.
@@ -279,6 +296,74 @@ class Soak:
         return counts
 
 
+def _load_avg() -> float | None:
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+
+
+def attract_cpu(app, args, seconds: float, size=ATTRACT_SIZE) -> dict:
+    """The kiosk left alone, as it runs in a museum: a fresh window of ``size`` (1920x1080), the
+    shell on the real clock and its own timers (the 250 ms shell tick, the runner's frame timer, the
+    engine thread), Qt's event loop painting what changed. The process's CPU time (all threads:
+    ``time.process_time()``) over ``seconds`` of wall time, after ``ATTRACT_CPU_WARMUP_S``, is the
+    attract loop's cost, in per cent of one core. Run after the soak's own verdict (its census is
+    taken), so the second window does not disturb the leak checks."""
+    import argparse
+
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from .app import build
+    from .kiosk.shell import KioskShell
+
+    a = argparse.Namespace(**vars(args))
+    a.size = tuple(size)
+    controller, win = build(a, app)
+    win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    shell = KioskShell(win, args.kiosk_cfg)            # real clock, timers on: nothing driven by hand
+    paints = PaintCounter(shell)
+    paints.watch(win.body.viewport())
+    win.show()
+    frames = [0]
+
+    def on_frame(_f) -> None:
+        frames[0] += 1
+
+    controller.snapshot_ready.connect(on_frame)
+    loop = QEventLoop()
+    stop = QTimer()
+    stop.setSingleShot(True)
+    stop.setTimerType(Qt.TimerType.PreciseTimer)       # (a coarse timer may end 5 % early)
+    stop.timeout.connect(loop.quit)
+
+    def run_for(s: float) -> None:
+        stop.start(max(1, int(s * 1000)))
+        loop.exec()
+
+    run_for(ATTRACT_CPU_WARMUP_S)
+    frames[0] = 0
+    paints.counts = dict.fromkeys(paints.counts, 0)
+    story0 = shell.attract.index
+    t0, c0 = time.perf_counter(), time.process_time()
+    run_for(seconds)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    out = {
+        "attract_cpu_pct_of_one_core": round(100.0 * cpu / wall, 1) if wall > 0 else 0.0,
+        "attract_cpu_s": round(cpu, 2),
+        "attract_wall_s": round(wall, 2),
+        "attract_size": list(size),
+        "attract_frames_per_s": round(frames[0] / wall, 1) if wall > 0 else 0.0,
+        "attract_body_paints_per_s": round(paints.count(win.body.viewport()) / wall, 1) if wall > 0 else 0.0,
+        "attract_story_steps": [int(story0), int(shell.attract.index)],
+    }
+    controller.snapshot_ready.disconnect(on_frame)
+    shell.lockdown.allow_close = True
+    controller.pause()
+    shell.uninstall()
+    win.close()
+    win.deleteLater()
+    app.processEvents()
+    return out
+
+
 def run_soak(app, controller, win, args, log) -> int:
     """Run the soak for ``args.minutes`` and print the report; 0 on a pass, 1 on a failure."""
     report = soak_report(app, controller, win, args, log)
@@ -341,6 +426,16 @@ def soak_report(app, controller, win, args, log) -> dict:
     soak.shell.uninstall()
     win.close()
     app.processEvents()
+    # the exhibit left alone in real time, at a museum screen's size: what it costs when calm
+    attract_s = min(max(ATTRACT_CPU_SHARE * budget_s, ATTRACT_CPU_S[0]), ATTRACT_CPU_S[1])
+    load_before = _load_avg()
+    try:
+        report.update(attract_cpu(app, args, attract_s))
+    except Exception:
+        soak.exception_count += 1
+        soak.exceptions.append(traceback.format_exc())
+    report["attract_load_avg_1min"] = [load_before, _load_avg()]
+    report["attract_cpu_target_pct"] = ATTRACT_CPU_TARGET_PCT
 
     from .app import IGNORED_QT_MESSAGES
 
@@ -405,5 +500,10 @@ def _summary(r: dict) -> str:
         f"  objects at the end    {r['objects']['end']}",
         f"  exceptions {r['exceptions']}, unlisted Qt warnings {r['qt_warnings']}",
     ]
+    if "attract_cpu_pct_of_one_core" in r:
+        lines.insert(2, f"  attract loop at {r['attract_size'][0]}x{r['attract_size'][1]}: "
+                        f"{r['attract_cpu_pct_of_one_core']} % of one core over {r['attract_wall_s']} s "
+                        f"(target <= {r['attract_cpu_target_pct']:g} %), {r['attract_frames_per_s']} frames/s, "
+                        f"load average {r['attract_load_avg_1min']}")
     lines += [f"  failed: {k}" for k, ok in r["checks"].items() if not ok]
     return "\n".join(lines)

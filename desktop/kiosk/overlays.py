@@ -28,6 +28,8 @@ class Overlay(QWidget):
         return False
 
     def paintEvent(self, ev):
+        if self._dim <= 0.0:     # (the attract card's overlay dims nothing: no pass over the window)
+            return
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(11, 20, 38, round(255 * self._dim)))
 

@@ -62,6 +62,24 @@ def _read_svg(path) -> str:
         raise InputError(str(path), "", f"not UTF-8 text (byte {exc.start}): not an SVG file") from None
 
 
+class CachedSvgItem(QGraphicsSvgItem):
+    """The SVG art, cached by Qt at device resolution (``DeviceCoordinateCache``): ``paint`` runs
+    only when the cache is (re)made, on a zoom, a resize or new art, and ``render_count`` says how
+    often (a plain frame blits the cache)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.render_count = 0
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # Qt's default cache limit (1024x768) is smaller than the body at 1080p, and an item over
+        # the limit is re-rendered from the SVG on every frame (about 12 ms measured)
+        self.setMaximumCacheSize(QSize(8192, 8192))
+
+    def paint(self, painter, option, widget=None) -> None:
+        self.render_count += 1
+        super().paint(painter, option, widget)
+
+
 class BodyArt:
     """Loads the SVG once per scenario and answers 'which organ is here?'."""
 
@@ -75,14 +93,8 @@ class BodyArt:
         self._build_masks()
         self.figure_rect = self._figure_rect()
         self.slots = self._build_slots()
-        self.item = QGraphicsSvgItem()
-        self.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.highlight = QGraphicsSvgItem()
-        self.highlight.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        # Qt's default cache limit (1024x768) is smaller than the body at 1080p, and an item over
-        # the limit is re-rendered from the SVG on every frame (about 12 ms measured)
-        for it in (self.item, self.highlight):
-            it.setMaximumCacheSize(QSize(8192, 8192))
+        self.item = CachedSvgItem()
+        self.highlight = CachedSvgItem()
         eff = QGraphicsColorizeEffect()
         eff.setColor(QColor("#f5c451"))
         eff.setStrength(0.85)

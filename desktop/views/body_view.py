@@ -40,6 +40,20 @@ FIT_MIN_WIDTH = 560.0
 #: Organs holding the largest visible macrometastases get a name label (at most this many).
 MAX_SITE_LABELS = 6
 REPLAY_UNITS_PER_S = 170.0
+#: Frame pacing (``frame_interval_s``, read by the runner's timer): the most a drawn dot may move
+#: between two frames (px) before the frame rate goes up, ...
+PACE_STEP_PX = 1.5
+#: ... a move longer than this between two frames is a jump (a pooled packet crossing a vessel in
+#: one frame at a growth speed), which no frame rate would make smooth, ...
+PACE_JUMP_PX = 40.0
+#: ... frames stay this close while something fades or grows in (effects are timed animations) ...
+PACE_ANIMATING_S = 1 / 30
+#: ... and above this many drawn packets every frame is drawn (so many dots always move).
+PACE_TRACK_MAX = 512
+#: While frames arrive at least this often (a run playing), they animate the fades and pulses: the
+#: view's own animation timer then draws nothing in between (each of its ticks re-rasterised every
+#: packet: one or two extra paints per frame at 10^5 packets).
+FRAMES_ANIMATE_S = 0.12
 
 
 def _n(count: float, noun: str) -> str:
@@ -99,10 +113,13 @@ class BodyView(pg.GraphicsView):
         self.frame: FrameData | None = None
         self._selected = ""
         self._anim = QTimer(self)
-        self._anim.setInterval(16)
+        self._anim.setInterval(round(1000 * PACE_ANIMATING_S))   # fades need no more
         self._anim.timeout.connect(self._on_anim_timeout)
         self._replay: Journey | None = None
         self._replay_t0 = 0.0
+        self._frame_at = -1e9         # when the last frame was shown
+        self._motion = None          # (time, packet ids, positions) of the last frame, for pacing
+        self.motion_px_s = 0.0       # fastest drawn dot on screen (px/s; inf: too many to tell)
         self._fitted = True
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self.vb.sigRangeChangedManually.connect(self._on_vb_range_changed_manually)
@@ -274,8 +291,10 @@ class BodyView(pg.GraphicsView):
     def show_frame(self, f: FrameData, force: bool = False) -> None:
         self.frame = f
         now = time.perf_counter()
+        self._frame_at = now
         if self.scan_mm is None:
             self.packets.show_frame(f, now)
+        self._track_motion(f, now)
         self.lesions.show_frame(f, now, force)
         self.legend.set_sample(self.packets.shown, self.packets.total, self.scan_mm is not None)
         self._update_primary_label(f)
@@ -379,6 +398,44 @@ class BodyView(pg.GraphicsView):
         x, y, _ = j.position(ease * j.length)
         self.replay_dot.setPos(QPointF(x, y))
 
+    # --- pacing ----------------------------------------------------------------------------------
+    def _track_motion(self, f: FrameData, now: float) -> None:
+        """How fast the fastest drawn dot crosses the screen (``motion_px_s``), from the packets
+        this frame and the last have in common (by id); jumps (``PACE_JUMP_PX``) are not motion."""
+        s = f.snap
+        if self.scan_mm is not None or not self.packets.isVisible():
+            self._motion, self.motion_px_s = None, 0.0
+            return
+        if s.packet_id.shape[0] > PACE_TRACK_MAX:
+            self._motion, self.motion_px_s = None, float("inf")
+            return
+        ids, xy = s.packet_id, s.packet_xy
+        prev, self._motion = self._motion, (now, ids.copy(), np.array(xy, np.float64))
+        if prev is None or now <= prev[0]:
+            self.motion_px_s = 0.0 if ids.shape[0] == 0 else float("inf")
+            return
+        _, i_new, i_old = np.intersect1d(ids, prev[1], assume_unique=True, return_indices=True)
+        if i_new.size == 0:
+            self.motion_px_s = 0.0
+            return
+        d = np.hypot(*(xy[i_new] - prev[2][i_old]).T) * self.packets.px_per_unit
+        d = d[d < PACE_JUMP_PX]
+        self.motion_px_s = float(d.max() / (now - prev[0])) if d.size else 0.0
+
+    def frame_interval_s(self) -> float:
+        """How long the next frame may wait, from what moves on the map: a frame each time the
+        fastest dot has moved ``PACE_STEP_PX`` (at most 60 a second), at least every
+        ``PACE_ANIMATING_S`` while effects fade or a journey replays. The runner's timer reads it
+        (``TickRunner.pacer``); a slower timer changes no number of the run, only how often it is
+        drawn."""
+        if self.replaying:
+            return 0.0
+        v = self.motion_px_s
+        wait = PACE_STEP_PX / v if v > 0 else float("inf")
+        if self.packets.animating or self.lesions.animating:
+            wait = min(wait, PACE_ANIMATING_S)
+        return wait
+
     # --- animation --------------------------------------------------------------------------------
     def _maybe_animate(self) -> None:
         busy = self.packets.animating or self.lesions.animating or self.replaying
@@ -389,6 +446,8 @@ class BodyView(pg.GraphicsView):
         now = time.perf_counter()
         if self.replaying:
             self._replay_step(now)
+        elif now - self._frame_at < FRAMES_ANIMATE_S:
+            return    # frames are arriving and animate the fades themselves: no extra repaint between
         if self.packets.animating:
             self.packets.animate(now)
         if self.lesions.animating:

@@ -150,7 +150,8 @@ class LegendWidget(QWidget):
     def set_sample(self, shown: int, total: int, scan: bool) -> None:
         if (shown, total, scan) != (self.shown, self.total, self.scan):
             self.shown, self.total, self.scan = shown, total, scan
-            self.update()
+            if not self.collapsed:   # (a collapsed legend does not show the line)
+                QWidget.update(self, self._sample_rect().toAlignedRect())   # only the line, over the kept picture
 
     def sample_text(self) -> str:
         if self.scan:
@@ -175,7 +176,8 @@ class LegendWidget(QWidget):
         super().update()
 
     def paintEvent(self, event) -> None:
-        # drawn once into a pixmap; the map repaints under it every frame
+        # drawn once into a pixmap; the map repaints under it every frame. The line that counts the
+        # packets changes with nearly every frame: it is drawn over the pixmap, not into it.
         dpr = self.devicePixelRatioF()
         cache = getattr(self, "_cache", None)
         if cache is None or cache.size() != self.size() * dpr:
@@ -186,7 +188,23 @@ class LegendWidget(QWidget):
             self._cache = cache
         p = QPainter(self)
         p.drawPixmap(0, 0, cache)
+        if not self.collapsed:
+            self._paint_sample(p)
         p.end()
+
+    def _sample_rect(self) -> QRectF:
+        """Where the sample line goes (3 lines: Spanish runs longer), below every entry."""
+        s, lh = self.sizes.scale, self._line_h()
+        x0 = round(12 * s)
+        y = round(10 * s) + 4 * lh + len(self._rows) * lh
+        return QRectF(x0, y + 2, self.width() - 2 * x0, 3 * lh)
+
+    def _paint_sample(self, p: QPainter) -> None:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setFont(theme.font(self.text_px))
+        p.setPen(theme.qcolor(theme.TEXT_DIM))
+        p.drawText(self._sample_rect(), Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                   self.sample_text() + " " + self.translate("Disc sizes are not to scale."))
 
     def _paint_into(self, device) -> None:
         p = QPainter(device)
@@ -234,11 +252,7 @@ class LegendWidget(QWidget):
             else:
                 self._paint_entry(p, spec, label, x0, y, lh)
             y += lh
-        p.setPen(theme.qcolor(theme.TEXT_DIM))
-        p.drawText(QRectF(x0, y + 2, self.width() - 2 * x0, 3 * lh),   # 3 lines: Spanish runs longer
-                   Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-                   self.sample_text() + " " + self.translate("Disc sizes are not to scale."))
-        p.end()
+        p.end()    # the sample line, below, is drawn by paintEvent over this picture
 
     def _paint_entry(self, p: QPainter, spec, label: str, x0: float, y: float, lh: float) -> None:
         img = self._imgs[spec]

@@ -30,10 +30,10 @@ CAUSE_ARGB = np.array([theme.argb(theme.DEATH_ANOIKIS), theme.argb(theme.DEATH_S
                        theme.argb(theme.DEATH_IMMUNE)], np.uint32)
 CAUSE_SHAPE = np.array([raster.DOT, raster.CROSS, raster.RING], np.int8)
 FADE_S = 1.1
-#: Packets drawn at most (a stable sample beyond). 100k can be drawn (``seedsoil --bench-render``),
-#: but the live window shares two cores with the simulation, and past a few tens of thousands
-#: more dots only thicken the vessels into solid lines.
-MAX_PACKETS = 20_000
+#: Packets drawn at most (a stable sample by packet id beyond): room above 10^5, so a body with
+#: about 10^5 packets in flight (whose count wanders round it) has every one drawn. Measured in the
+#: live window (``seedsoil --bench-render --live``, desktop/README.md).
+MAX_PACKETS = 125_000
 #: Up to this many drawn packets the glyphs have their full look (the legend's).
 FULL_DETAIL = 3_000
 #: From this many on, glyphs have no halo and shrink as sqrt(1/count) (at most down to MIN_SCALE).
@@ -71,12 +71,45 @@ def _style_packets(order, xy, cells, nclu, kind, kind_argb, nonviable_argb, x, y
         alpha[j] = 0.4 if c < 0 else 1.0
 
 
+@numba.njit(cache=True, nogil=True)
+def _draw_order(nclu, sel):
+    """The packets ``sel`` (indices) in draw order: by ``nclu`` clipped to -1..32767, stable (dying
+    cells under living ones, clusters on top, bigger ones later): a counting sort, the same order
+    as ``np.argsort(np.clip(nclu[sel], -1, 32767).astype(np.int16), kind="stable")`` mapped
+    through ``sel``, in two passes over the packets."""
+    n = sel.shape[0]
+    top = 0
+    for j in range(n):
+        k = min(max(nclu[sel[j]], -1), 32767) + 1
+        if k > top:
+            top = k
+    start = np.zeros(top + 2, np.int64)
+    for j in range(n):
+        start[min(max(nclu[sel[j]], -1), 32767) + 2] += 1
+    for k in range(1, top + 2):
+        start[k] += start[k - 1]
+    out = np.empty(n, np.int64)
+    for j in range(n):
+        i = sel[j]
+        k = min(max(nclu[i], -1), 32767) + 1
+        out[start[k]] = i
+        start[k] += 1
+    return out
+
+
+def draw_order(nclu: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the packets to draw (all, or ``keep``), in draw order (see ``_draw_order``)."""
+    sel = np.arange(nclu.shape[0], dtype=np.int64) if keep is None else keep.astype(np.int64, copy=False)
+    return _draw_order(np.ascontiguousarray(nclu, np.int64), sel)
+
+
 def warm_up() -> None:
     """Compile (or load from the cache) the packet layer's kernels, e.g. in the start-up warm-up
     thread, so that the first busy frame does not stall the window."""
     one = np.zeros(1, np.int64)
     out = [np.empty(1, t) for t in (np.float32, np.float32, np.float32, np.uint32, np.float32, np.int8)]
     _style_packets(one, np.zeros((1, 2)), one, one, np.zeros(1, np.int8), KIND_ARGB, NONVIABLE_ARGB, *out)
+    draw_order(one)
     raster.warm_up()
 
 
@@ -120,11 +153,8 @@ class PacketItem(SpriteItem):
         keep = None
         if n > self.max_packets:
             keep = np.flatnonzero(hash01(s.packet_id) < sample_fraction(n, self.max_packets))
-        # draw order: dying cells under living ones, clusters on top (a radix sort on a small key)
-        nclu_all = s.packet_nclu if keep is None else s.packet_nclu[keep]
-        order = np.argsort(np.clip(nclu_all, -1, 32767).astype(np.int16), kind="stable")
-        if keep is not None:
-            order = keep[order]
+        # draw order: dying cells under living ones, clusters on top (a counting sort on a small key)
+        order = draw_order(s.packet_nclu, keep)
         self.shown = k = int(order.size)
         x, y, r_full = np.empty(k, np.float32), np.empty(k, np.float32), np.empty(k, np.float32)
         color, alpha, shape = np.empty(k, np.uint32), np.empty(k, np.float32), np.empty(k, np.int8)

@@ -68,6 +68,16 @@ def _cover(edge):
     return min(max(edge + 0.5, 0.0), 1.0)
 
 
+@ijit
+def _lobe(px, py, lx, ly, lobe_r, far2):
+    """Coverage of pixel centre (px, py) by a rosette lobe: no square root where it is 0 anyway
+    (at ``lobe_r + 0.5`` or farther; a rounding there gives an alpha that blends to nothing)."""
+    d2 = (px - lx) ** 2 + (py - ly) ** 2
+    if d2 >= far2:
+        return 0.0
+    return _cover(lobe_r - math.sqrt(d2))
+
+
 @jit
 def _reach(rad, sh, halo):
     """How far (px) from its centre a sprite can colour a pixel, plus a margin."""
@@ -87,7 +97,50 @@ def _span(cx, dy, r2, x0, x1):
 
 
 @ijit
+def _blend_ai(buf, yy, xx, s_rb, s_ag, ai):
+    """``_blend_i`` with the alpha already in 1/256 steps (0..256)."""
+    ki = 256 - ai
+    d = np.int64(buf[yy, xx])
+    rb = ((s_rb * ai + (d & 0x00FF00FF) * ki + 0x00800080) >> 8) & 0x00FF00FF
+    ag = (s_ag * ai + ((d >> 8) & 0x00FF00FF) * ki + 0x00800080) & 0xFF00FF00
+    buf[yy, xx] = np.uint32(rb | ag)
+
+
+@ijit
+def _ai(a):
+    """An alpha as ``_blend_i`` rounds it: 1/256 steps, at most 256."""
+    return min(np.int64(a * 256.0 + 0.5), np.int64(256))
+
+
+@ijit
 def _tiny(buf, row0, row1, cx, cy, rad, s_rb, s_ag, a0):
+    """``_tiny_edge`` for a footprint wholly inside the buffer's rows row0..row1 (nearly every dot):
+    no clamped indices, and a row whose weight rounds to 0 is skipped (it would leave its pixels
+    exactly as they were). The same pixels, bit for bit, about a quarter faster."""
+    w = buf.shape[1]
+    e = 0.8862269 * rad + 0.5
+    ix0 = int(math.floor(cx - e - 0.5)) + 1
+    iy0 = int(math.floor(cy - e - 0.5)) + 1
+    if ix0 < 0 or ix0 + 3 >= w or iy0 < row0 or iy0 + 3 >= row1:
+        _tiny_edge(buf, row0, row1, cx, cy, rad, s_rb, s_ag, a0)
+        return
+    wx0 = _cover(e - 0.5 - abs(ix0 + 0.5 - cx))
+    wx1 = _cover(e - 0.5 - abs(ix0 + 1.5 - cx))
+    wx2 = _cover(e - 0.5 - abs(ix0 + 2.5 - cx))
+    wx3 = _cover(e - 0.5 - abs(ix0 + 3.5 - cx))
+    for j in range(4):
+        yy = iy0 + j
+        wy = a0 * _cover(e - 0.5 - abs(yy + 0.5 - cy))
+        if wy * 256.0 < 0.5:
+            continue
+        _blend_ai(buf, yy, ix0, s_rb, s_ag, _ai(wy * wx0))
+        _blend_ai(buf, yy, ix0 + 1, s_rb, s_ag, _ai(wy * wx1))
+        _blend_ai(buf, yy, ix0 + 2, s_rb, s_ag, _ai(wy * wx2))
+        _blend_ai(buf, yy, ix0 + 3, s_rb, s_ag, _ai(wy * wx3))
+
+
+@ijit
+def _tiny_edge(buf, row0, row1, cx, cy, rad, s_rb, s_ag, a0):
     """A dot of at most TINY px radius drawn as an antialiased square of the disc's area (the
     product of an x and a y coverage) over a fixed 4x4 footprint: at this size it looks the same
     as a disc, and needs neither square roots nor loops of varying length. Written without
@@ -188,6 +241,7 @@ def _sprite(buf, row0, row1, cx, cy, rad, argb, a0, sh, fill, halo):
         # three lobes around the centre, over a halo (none when crowded)
         halo_r = rad * halo if halo > 1.05 else 0.0
         lobe_r = rad * 0.56
+        lobe_far2 = (lobe_r + 0.5) * (lobe_r + 0.5)
         lobes = rad * 0.48 + lobe_r + 0.5
         outer = max(halo_r, lobes)
         lx0 = cx + math.cos(-1.5707963) * rad * 0.48
@@ -209,9 +263,9 @@ def _sprite(buf, row0, row1, cx, cy, rad, argb, a0, sh, fill, halo):
                 if d >= lobes:
                     continue
                 px = xx + 0.5
-                best = _cover(lobe_r - math.sqrt((px - lx0) ** 2 + (py - ly0) ** 2))
-                best = max(best, _cover(lobe_r - math.sqrt((px - lx1) ** 2 + (py - ly1) ** 2)))
-                best = max(best, _cover(lobe_r - math.sqrt((px - lx2) ** 2 + (py - ly2) ** 2)))
+                best = _lobe(px, py, lx0, ly0, lobe_r, lobe_far2)
+                best = max(best, _lobe(px, py, lx1, ly1, lobe_r, lobe_far2))
+                best = max(best, _lobe(px, py, lx2, ly2, lobe_r, lobe_far2))
                 if best > 0.0:
                     _blend(buf, yy, xx, l_rb, l_ag, a0 * best)
         return
@@ -383,10 +437,33 @@ def draw_sprites_mapped(buf, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy,
     return drawn
 
 
+@jit
+def extent(x, y, r):
+    """(min x, min y, max x, max y, max r) of the sprites, NaNs left out, in one pass (NaN where
+    no sprite is finite): what ``nanmin``/``nanmax`` give, without five passes over a crowded frame."""
+    x_lo = y_lo = r_hi = x_hi = y_hi = np.nan
+    for i in range(x.shape[0]):
+        xi, yi, ri = x[i], y[i], r[i]
+        if xi == xi:
+            if not (xi >= x_lo):
+                x_lo = xi
+            if not (xi <= x_hi):
+                x_hi = xi
+        if yi == yi:
+            if not (yi >= y_lo):
+                y_lo = yi
+            if not (yi <= y_hi):
+                y_hi = yi
+        if ri == ri and not (ri <= r_hi):
+            r_hi = ri
+    return x_lo, y_lo, x_hi, y_hi, r_hi
+
+
 def warm_up() -> None:
     """Compile (or load from the cache) both variants of the kernel, e.g. behind a splash."""
     buf = np.zeros((4, 4), np.uint32)
     one = np.ones(1, np.float32)
+    extent(one, one, one)
     for kernel in (_draw_serial, _draw_parallel):
         kernel(buf, one, one, one, np.ones(1, np.uint32), one, np.zeros(1, np.int8), one, 1.0, 1.0, 0.0, 0.0,
                1.0, HALO, True, 2)

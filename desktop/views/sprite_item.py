@@ -14,9 +14,14 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject
 
-from .raster import HALO, draw_sprites_mapped
+from .raster import HALO, draw_sprites_mapped, extent
 
 _MAX_SIDE = 8192
+#: Up to this many sprites, each one's own box is repainted when they change; above, one box round all.
+DIRTY_BOXES = 48
+#: Up to this many sprites, a new set is compared with the last one, and nothing is repainted when
+#: they are the same.
+SAME_CHECK_MAX = 4096
 
 
 def _f32(a) -> np.ndarray:
@@ -41,6 +46,7 @@ class SpriteItem(QGraphicsObject):
         self.px_per_unit = 1.0       # logical px per unit seen at the last paint
         self.paint_count = 0
         self.last_drawn = 0
+        self.unchanged_frames = 0    # set_sprites calls that repainted nothing (the same sprites)
         self.set_sprites(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, np.uint32),
                          np.zeros(0), np.zeros(0, np.int8))
 
@@ -48,6 +54,10 @@ class SpriteItem(QGraphicsObject):
     def set_sprites(self, x, y, r, color, alpha, shape, fill=None, key=None) -> None:
         """Replace all sprites (arrays of equal length); ``key`` is returned by ``pick``."""
         n = len(x)
+        old = None
+        if hasattr(self, "_x"):
+            old = ((self._x, self._y, self._r, self._color, self._alpha, self._shape, self._fill),
+                   self._extent, self._look)
         self._x = _f32(x)
         self._y = _f32(y)
         self._r = _f32(r)
@@ -62,13 +72,50 @@ class SpriteItem(QGraphicsObject):
         self._key = np.asarray(key) if key is not None else np.arange(n)
         # where the sprites are (item units) and the largest radius: paint() rasterises, clears and
         # blits only that part of the view, not the whole exposed area
-        if n:
-            with np.errstate(all="ignore"):
-                self._extent = (float(np.nanmin(self._x)), float(np.nanmin(self._y)),
-                                float(np.nanmax(self._x)), float(np.nanmax(self._y)), float(np.nanmax(self._r)))
-        else:
-            self._extent = None
-        self.update()
+        self._extent = tuple(float(v) for v in extent(self._x, self._y, self._r)) if n else None
+        self._invalidate(old)
+        self._look = (self.halo, self.size_scale, self.zoom_ref)
+
+    # --- what to repaint --------------------------------------------------------------------------
+    def _boxes(self, x, y, r, extent, halo) -> list[QRectF]:
+        """The parts of the item (item units) that sprites (``x``, ``y``, ``r``) colour as drawn at
+        the last paint's zoom, with a margin: one box per sprite when there are few, else one box
+        round them all; empty when there are none."""
+        n = x.shape[0]
+        if n == 0:
+            return []
+        if extent is None or not all(math.isfinite(v) for v in extent):
+            return [QRectF(self._bounds)]
+        k = 1.25 / max(self.px_per_unit, 1e-6)              # px -> units, with room for a zoom step
+        zf = self.zoom_factor() * max(halo, 1.0)
+        if n <= DIRTY_BOXES:
+            pad = k * (r * zf + 2.0)
+            return [QRectF(float(cx - p), float(cy - p), float(2 * p), float(2 * p))
+                    for cx, cy, p in zip(x, y, pad) if math.isfinite(cx) and math.isfinite(cy)]
+        x_lo, y_lo, x_hi, y_hi, r_max = extent
+        p = k * (r_max * zf + 2.0)
+        return [QRectF(x_lo - p, y_lo - p, x_hi - x_lo + 2 * p, y_hi - y_lo + 2 * p)]
+
+    def _invalidate(self, old) -> None:
+        """Ask Qt to repaint only what changed: nothing when the sprites are the same as at the last
+        call (to the bit), else the boxes the old sprites coloured and those the new ones will
+        colour, so a few moving dots repaint a few small squares of the map, not the whole body."""
+        new = (self._x, self._y, self._r, self._color, self._alpha, self._shape, self._fill)
+        look = (self.halo, self.size_scale, self.zoom_ref)
+        if old is None:
+            self.update()
+            return
+        (ox, oy, orr, oc, oa, osh, ofi), o_extent, o_look = old
+        if (o_look == look and ox.shape == self._x.shape and self._x.shape[0] <= SAME_CHECK_MAX
+                and all(np.array_equal(u, v) for u, v in zip((ox, oy, orr, oc, oa, osh, ofi), new))):
+            self.unchanged_frames += 1
+            return
+        if o_look[1:] != look[1:]:                 # a new size or zoom reference: all of it
+            self.update()
+            return
+        for box in self._boxes(ox, oy, orr, o_extent, o_look[0]) + self._boxes(
+                self._x, self._y, self._r, self._extent, self.halo):
+            self.update(box)
 
     @property
     def count(self) -> int:

@@ -51,6 +51,7 @@ class VesselItem(QGraphicsItem):
         for p in self._vessel_paths:
             self._rect = self._rect.united(p.boundingRect().adjusted(-4, -4, 4, 4))
         self.width_scale = 1.0
+        self.render_count = 0    # paints into Qt's device cache: on zoom, resize or a new primary only
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._primary: str | None = None
         self.set_primary("")
@@ -80,6 +81,7 @@ class VesselItem(QGraphicsItem):
         return self._rect
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
+        self.render_count += 1
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         s = self.width_scale
         faint = QPen(qcolor("#9fb6d8", 0.13), 1.0 * s)

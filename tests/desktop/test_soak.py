@@ -32,8 +32,10 @@ def test_600_frames_without_warnings_or_exceptions(qtbot, qapp, qtlog, window, c
     window.resize(1000, 700)                  # resize: buffers follow the view
     run_frames(qapp, controller, 100)
     assert window.frames_shown >= 600
-    assert window.body.packets.paint_count >= 500
-    assert window.body.lesions.paint_count >= 500
+    # a layer whose sprites are the same to the bit as at the last frame is not repainted
+    # (test_frame_cost.py): each frame painted it or left it unchanged
+    for layer in (window.body.packets, window.body.lesions):
+        assert layer.paint_count >= 300 and layer.paint_count + layer.unchanged_frames >= 500
     bad = [r for r in qtlog.records
            if r.type in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
            and not r.message.startswith(IGNORED)]
