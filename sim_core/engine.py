@@ -552,7 +552,7 @@ class Engine:
         cells, nclu, vessel, pos_h, pid = self._packet_view()
         xy = np.empty((cells.shape[0], 2))
         packet_positions(np.ones(cells.shape[0], np.int8), vessel, pos_h, g.v_transit_h, g.path_ptr,
-                         g.path_xy, xy)
+                         g.path_xy, g.path_cum, xy)
         used = les.state > 0
         return Snapshot(
             t_days=self.t_days, step=self.step_index, packet_xy=xy, packet_cells=cells,

@@ -293,8 +293,9 @@ def advance_packets(dt_h, v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr,
 
 
 @jit
-def packet_positions(pk_active, pk_vessel, pk_pos, v_transit_h, path_ptr, path_xy, out_xy):
-    """Body-map coordinates of every packet, interpolated along its vessel's polyline by time."""
+def packet_positions(pk_active, pk_vessel, pk_pos, v_transit_h, path_ptr, path_xy, path_cum, out_xy):
+    """Body-map coordinates of every packet, interpolated along its vessel's polyline by time:
+    the point at that share of the path's arc length (``path_cum``), found by binary search."""
     for p in range(pk_active.shape[0]):
         if pk_active[p] == 0:
             out_xy[p, 0] = math.nan
@@ -306,22 +307,24 @@ def packet_positions(pk_active, pk_vessel, pk_pos, v_transit_h, path_ptr, path_x
             f = 1.0
         a = path_ptr[v]
         b = path_ptr[v + 1]
-        length = 0.0
-        for i in range(a, b - 1):
-            length += math.hypot(path_xy[i + 1, 0] - path_xy[i, 0], path_xy[i + 1, 1] - path_xy[i, 1])
-        target = f * length
-        x = path_xy[b - 1, 0]
-        y = path_xy[b - 1, 1]
-        for i in range(a, b - 1):
-            seg = math.hypot(path_xy[i + 1, 0] - path_xy[i, 0], path_xy[i + 1, 1] - path_xy[i, 1])
-            if target <= seg and seg > 0.0:
-                t = target / seg
-                x = path_xy[i, 0] + t * (path_xy[i + 1, 0] - path_xy[i, 0])
-                y = path_xy[i, 1] + t * (path_xy[i + 1, 1] - path_xy[i, 1])
-                break
-            target -= seg
-        out_xy[p, 0] = x
-        out_xy[p, 1] = y
+        target = f * path_cum[b - 1]
+        # the last point i of the path with path_cum[i] < target (the segment i..i+1 holds it)
+        lo = a
+        hi = b - 1
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if path_cum[mid] < target:
+                lo = mid
+            else:
+                hi = mid
+        seg = path_cum[lo + 1] - path_cum[lo] if b - a > 1 else 0.0
+        if seg > 0.0:
+            t = (target - path_cum[lo]) / seg
+            out_xy[p, 0] = path_xy[lo, 0] + t * (path_xy[lo + 1, 0] - path_xy[lo, 0])
+            out_xy[p, 1] = path_xy[lo, 1] + t * (path_xy[lo + 1, 1] - path_xy[lo, 1])
+        else:                     # a path of one point, or a packet at a start of zero length
+            out_xy[p, 0] = path_xy[lo, 0]
+            out_xy[p, 1] = path_xy[lo, 1]
 
 
 @jit

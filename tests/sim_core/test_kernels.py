@@ -182,20 +182,29 @@ def test_advance_packets_matches_reference(trial):
 
 
 def test_packet_positions_follow_the_polyline():
+    """Every vessel, at fractions along it: the point at that share of the polyline's arc length
+    (walked here segment by segment, as the kernel's binary search must agree)."""
     g = default_graph()
-    v = g.v_index["lymph:thoracic_duct->vein:left_subclavian"]
-    path = g.path(v)
-    seg = np.hypot(*np.diff(path, axis=0).T)
-    for frac in (0.0, 0.3, 0.999, 1.0):
-        active = np.ones(1, np.int8)
-        out = np.zeros((1, 2))
-        packet_positions(active, np.array([v], np.int32), np.array([frac * g.v_transit_h[v]]),
-                         g.v_transit_h, g.path_ptr, g.path_xy, out)
-        target = frac * seg.sum()
-        i = min(int(np.searchsorted(np.cumsum(seg), target)), len(seg) - 1)
-        before = np.concatenate([[0.0], np.cumsum(seg)])[i]
-        expect = path[i] + (target - before) / seg[i] * (path[i + 1] - path[i])
-        np.testing.assert_allclose(out[0], expect, atol=1e-9)
+    rng = np.random.default_rng(3)
+    checked = 0
+    for v in range(g.m):
+        path = g.path(v)
+        seg = np.hypot(*np.diff(path, axis=0).T)
+        for frac in (0.0, 0.3, 0.999, 1.0, 1.5, *rng.uniform(0, 1, 3)):
+            active = np.ones(1, np.int8)
+            out = np.zeros((1, 2))
+            packet_positions(active, np.array([v], np.int32), np.array([frac * g.v_transit_h[v]]),
+                             g.v_transit_h, g.path_ptr, g.path_xy, g.path_cum, out)
+            target = min(frac, 1.0) * seg.sum()
+            expect = path[-1]
+            for i, s_ in enumerate(seg):
+                if target <= s_ and s_ > 0:
+                    expect = path[i] + target / s_ * (path[i + 1] - path[i])
+                    break
+                target -= s_
+            np.testing.assert_allclose(out[0], expect, atol=1e-9)
+            checked += 1
+    assert checked == 8 * g.m
 
 
 @pytest.mark.parametrize("trial", range(4))
