@@ -8,8 +8,10 @@ until a visitor asks for the rest (``set_expanded``).
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QFontMetrics, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
@@ -35,6 +37,11 @@ def glyph_image(shape: int, color: str, r: float, alpha: float = 1.0, fill: floa
     img = QImage(buf.data, n, n, 4 * n, QImage.Format.Format_ARGB32_Premultiplied).copy()
     img.setDevicePixelRatio(dpr)
     return img
+
+
+#: The packet-count line is repainted at most this often (seconds): a number that changes every
+#: frame cannot be read, and the map repaints under the (translucent) legend each time it does.
+SAMPLE_LINE_S = 0.25
 
 
 class LegendWidget(QWidget):
@@ -70,6 +77,10 @@ class LegendWidget(QWidget):
             ((raster.RING, theme.DEATH_IMMUNE, 5.0), "killed by immune cells"),
         ]
         self._rows = g
+        self._line_at = -1e9                   # when the sample line was last repainted
+        self._line_timer = QTimer(self)
+        self._line_timer.setSingleShot(True)
+        self._line_timer.timeout.connect(self._repaint_line)
         self.text_px = self._compact_px = sizes.small
         self.compact = False
         self.expanded = True
@@ -150,8 +161,19 @@ class LegendWidget(QWidget):
     def set_sample(self, shown: int, total: int, scan: bool) -> None:
         if (shown, total, scan) != (self.shown, self.total, self.scan):
             self.shown, self.total, self.scan = shown, total, scan
-            if not self.collapsed:   # (a collapsed legend does not show the line)
-                QWidget.update(self, self._sample_rect().toAlignedRect())   # only the line, over the kept picture
+            if self.collapsed or self._line_timer.isActive():   # (a collapsed legend has no line)
+                return
+            wait = self._line_at + SAMPLE_LINE_S - time.perf_counter()
+            if wait > 0:
+                self._line_timer.start(max(1, round(1000 * wait)))   # the latest count, a little later
+            else:
+                self._repaint_line()
+
+    def _repaint_line(self) -> None:
+        """Only the line, over the kept picture."""
+        self._line_at = time.perf_counter()
+        if not self.collapsed:
+            QWidget.update(self, self._sample_rect().toAlignedRect())
 
     def sample_text(self) -> str:
         if self.scan:

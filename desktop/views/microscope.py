@@ -35,6 +35,10 @@ from ..kiosk.i18n import tr
 
 W, H = 320.0, 180.0          # the canvas every drawing is made on
 FPS = 25
+#: The inset may use at most this share of the GUI thread: frames are spaced to their measured
+#: cost (a drawing that takes 6 ms then shows at about 17 frames a second, not 25), so beside a
+#: busy map the microscope slows down before the map drops a frame.
+MAX_SHARE = 0.10
 
 # --- colours (the app's theme, and a histology palette that reads on navy) ----------------------
 FIELD = "#10203a"            # the tissue behind everything
@@ -1013,6 +1017,7 @@ class MicroscopeView(QWidget):
         self.timer.setInterval(round(1000 / FPS))
         self.timer.timeout.connect(self.update)
         self.frames_painted = 0
+        self.paint_ms = 0.0           # a running mean of one frame's cost
 
     def set_drawing(self, key: str) -> None:
         if key != self.key:
@@ -1062,11 +1067,17 @@ class MicroscopeView(QWidget):
         return False
 
     def paintEvent(self, ev) -> None:
+        t0 = time.perf_counter()
         p = QPainter(self)
         p.fillRect(self.rect(), _c(theme.PANEL))
         draw(self.key, p, QRectF(self.rect()), self.moment(), radius=6.0)
         p.end()
         self.frames_painted += 1
+        ms = 1e3 * (time.perf_counter() - t0)
+        self.paint_ms = ms if self.frames_painted == 1 else 0.8 * self.paint_ms + 0.2 * ms
+        interval = max(round(1000 / FPS), round(self.paint_ms / MAX_SHARE))
+        if abs(interval - self.timer.interval()) > 2:
+            self.timer.setInterval(interval)
         if self.timer.isActive() and not self.isVisible():
             self.timer.stop()
 

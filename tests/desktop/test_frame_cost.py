@@ -227,3 +227,23 @@ def _fake_report() -> dict:
             "language_toggles": 0, "quiz_visits": 0, "exceptions": 0, "qt_warnings": 0, "checks": {},
             "rss_mb": {"start": 1, "after_warmup": 1, "end": 1, "growth_after_warmup_pct": 0.0},
             "objects": {"after_warmup": {}, "end": {}}}
+
+
+def test_the_legend_count_line_is_repainted_at_most_four_times_a_second(qapp, qtbot):
+    """A count that changes every frame is shown, a quarter second late at most, without asking
+    for a repaint (of the legend and the map under it) every frame."""
+    from desktop import theme
+    from desktop.views import legend as legend_mod
+
+    leg = legend_mod.LegendWidget(theme.sizes_for_height(1080))
+    asked = []
+    leg._repaint_line = (lambda real: lambda: (asked.append(1), real()))(leg._repaint_line)
+    leg._line_timer.timeout.disconnect()
+    leg._line_timer.timeout.connect(leg._repaint_line)
+    for i in range(30):                                # 30 frames at 60 a second
+        leg.set_sample(1000 + i, 1000 + i, False)
+        qtbot.wait(16)
+    qtbot.waitUntil(lambda: not leg._line_timer.isActive(), timeout=1000)
+    print(f"{len(asked)} repaints of the line for 30 counts in {30 * 16} ms")
+    assert 2 <= len(asked) <= 4
+    assert "1,029" in leg.sample_text()

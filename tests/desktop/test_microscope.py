@@ -137,6 +137,26 @@ def test_the_animation_is_cheap_and_stops_when_hidden(big_window, qtbot):
     qtbot.waitUntil(view.animating, timeout=1000)
 
 
+def test_a_costly_drawing_slows_the_inset_not_the_map(big_window, qtbot, monkeypatch):
+    """Frames are spaced to their measured cost: a drawing that takes 8 ms may use at most a tenth
+    of the GUI thread, so it shows about every 80 ms (12.5 a second) instead of every 40."""
+    import time
+
+    view = big_window.microscope.view
+    real = mic.draw
+
+    def slow(*a, **k):
+        time.sleep(0.008)
+        real(*a, **k)
+
+    monkeypatch.setattr(mic, "draw", slow)
+    n = view.frames_painted
+    qtbot.waitUntil(lambda: view.frames_painted >= n + 8, timeout=5000)
+    print(f"paint {view.paint_ms:.1f} ms, interval {view.timer.interval()} ms")
+    assert view.paint_ms >= 8.0
+    assert view.timer.interval() >= round(view.paint_ms / mic.MAX_SHARE) - 3 >= 77
+
+
 def test_reduce_motion_in_the_kiosk_draws_a_still_frame(kiosk, qtbot):  # noqa: F811
     view, c = kiosk.win.microscope.view, kiosk.controller
     kiosk.idle.poke()                                 # a visitor: the model plays, the drawing moves
