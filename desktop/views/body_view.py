@@ -9,14 +9,15 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QPen
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
     QGraphicsPathItem,
     QLabel,
     QPushButton,
+    QWidget,
 )
 
 from sim_core import BodyGraph
@@ -24,7 +25,9 @@ from sim_core import BodyGraph
 from .. import theme
 from ..frames import FrameData, lesion_diameter_mm
 from ..journey import Journey
+from ..kiosk import i18n
 from ..kiosk.i18n import num, tr
+from . import label_layout
 from .body_art import BodyArt
 from .legend import LegendWidget
 from .lesion_item import PRIMARY_KEY, LesionItem
@@ -37,8 +40,19 @@ FIT_MARGIN = 0.012
 #: ...and at least this wide a strip of the map (body units), so organ names beside the figure
 #: stay in view on a narrow map.
 FIT_MIN_WIDTH = 560.0
-#: Organs holding the largest visible macrometastases get a name label (at most this many).
-MAX_SITE_LABELS = 6
+#: Organs holding visible macrometastases get a name label, biggest lesion first, as many as the
+#: columns beside the figure hold (the rest are counted in one "+N more" label), and at most this
+#: many: every organ and node site of assets/body_graph.toml (18 organs, 7 node basins).
+MAX_SITE_LABELS = 25
+#: Organ names stand in columns beside the figure (``label_layout``), in px at scale 1: this far
+#: from the figure, from the view's edge and from any other label or overlay, ...
+LABEL_GAP_PX = 10.0
+#: ... this far apart when stacked, ...
+LABEL_SPACING_PX = 3.0
+#: ... with this inner margin in their boxes (Qt's default is 4: tighter boxes stack more names) ...
+LABEL_MARGIN_PX = 2.0
+#: ... and joined to their organs by a thin leader whose last piece runs level this far.
+LEADER_ELBOW_PX = 14.0
 REPLAY_UNITS_PER_S = 170.0
 #: Frame pacing (``frame_interval_s``, read by the runner's timer): the most a drawn dot may move
 #: between two frames (px) before the frame rate goes up, ...
@@ -123,6 +137,8 @@ class BodyView(pg.GraphicsView):
         self._fitted = True
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self.vb.sigRangeChangedManually.connect(self._on_vb_range_changed_manually)
+        self.vb.sigRangeChanged.connect(self._site_labels_stale)
+        self.vb.sigResized.connect(self._site_labels_stale)
         self.fit()
 
     # --- set-up ---------------------------------------------------------------------------------
@@ -154,14 +170,36 @@ class BodyView(pg.GraphicsView):
         for it in (self.primary_label, self.organ_label):
             it.setZValue(8)
             self.vb.addItem(it, ignoreBounds=True)
-        self.site_labels = []
-        for _ in range(MAX_SITE_LABELS):
-            t = pg.TextItem("", color=theme.TEXT_DIM, fill=theme.qcolor(theme.BG, 0.6))
-            t.setFont(theme.font(self.sizes.small))
-            t.setZValue(8)
-            t.setVisible(False)
-            self.vb.addItem(t, ignoreBounds=True)
-            self.site_labels.append(t)
+        # one name per organ or node site (so a name keeps its item while the ranking changes),
+        # then the "+N more" label; callers may restyle them all through ``site_labels``
+        sites = [c for c in range(self.graph.n) if self.graph.kind[c] in (1, 2)][:MAX_SITE_LABELS]
+        self.site_labels = [self._new_site_label() for _ in range(len(sites) + 1)]
+        self._site_label = dict(zip(sites, self.site_labels))
+        self.more_label = self.site_labels[-1]
+        self.leaders = QGraphicsPathItem()
+        pen = QPen(theme.qcolor(theme.TEXT_DIM, 0.5), max(1.0, self.sizes.scale))
+        pen.setCosmetic(True)
+        self.leaders.setPen(pen)
+        self.leaders.setZValue(2.5)          # over the vessels, under the organ glyphs and the dots
+        self.vb.addItem(self.leaders, ignoreBounds=True)
+        self._ranked: tuple[int, ...] = ()    # organs wanting a name, biggest lesion first
+        self._label_key = None                # what the shown layout was made from
+        self.label_layout: label_layout.Layout | None = None
+        self._site_mask = np.zeros(self.graph.n, bool)   # compartments that have a name item
+        self._site_mask[sites] = True
+        self._relabel = QTimer(self)
+        self._relabel.setSingleShot(True)
+        self._relabel.setInterval(0)
+        self._relabel.timeout.connect(self._layout_site_labels)
+
+    def _new_site_label(self) -> pg.TextItem:
+        t = pg.TextItem("", color=theme.TEXT_DIM, fill=theme.qcolor(theme.BG, 0.6))
+        t.setFont(theme.font(self.sizes.small))
+        t.textItem.document().setDocumentMargin(max(1.0, LABEL_MARGIN_PX * self.sizes.scale))
+        t.setZValue(8)
+        t.setVisible(False)
+        self.vb.addItem(t, ignoreBounds=True)
+        return t
 
     def set_card(self, card) -> None:
         self.card = card
@@ -179,6 +217,8 @@ class BodyView(pg.GraphicsView):
         self.stop_replay()
         self.select_organ("")
         self.frame = None
+        self._ranked = ()
+        self._layout_site_labels()
 
     def set_scan(self, mm: float | None) -> None:
         self.scan_mm = mm
@@ -206,6 +246,7 @@ class BodyView(pg.GraphicsView):
         else:
             self.organ_label.setVisible(False)
             self.lesions.selected_lesion = -1
+        self._site_labels_stale()
 
     def retranslate(self) -> None:
         """Re-render the map's own texts (labels, banner, legend) in the current language."""
@@ -334,27 +375,144 @@ class BodyView(pg.GraphicsView):
         self.primary_label.setVisible(self.scan_mm is None or d >= self.scan_mm)
 
     def _update_site_labels(self, f: FrameData) -> None:
-        """Name the organs with the biggest macrometastases, left or right of the figure."""
+        """Name the organs with visible macrometastases, biggest first, in columns beside the figure.
+        Called every frame: the layout is made again only when what it depends on changed."""
         s = f.snap
         macro = s.lesion_state == 2
         if self.scan_mm is not None:
             macro &= lesion_diameter_mm(s.lesion_cells, f.cells_per_g) >= self.scan_mm
-        comps = []
+        ranked: tuple[int, ...] = ()
         if macro.any():
             biggest = np.zeros(self.graph.n)
             np.maximum.at(biggest, s.lesion_comp[macro], s.lesion_cells[macro])
-            comps = [int(c) for c in np.argsort(-biggest)[:MAX_SITE_LABELS] if biggest[c] > 0]
-        for i, lab in enumerate(self.site_labels):
-            if i < len(comps):
-                c = comps[i]
-                x, y = self.graph.xy[c]
-                left = x < 300
-                lab.setAnchor((1, 0.5) if left else (0, 0.5))
-                lab.setText(tr(self.graph.names[c].split(" (")[0]))
-                lab.setPos(QPointF(x - 14 if left else x + 14, y))
-                lab.setVisible(True)
-            else:
+            order = np.argsort(-biggest, kind="stable")[:int((biggest > 0).sum())]
+            ranked = tuple(order[self._site_mask[order]].tolist())
+        self._ranked = ranked
+        self._layout_site_labels()
+
+    def site_label_text(self, comp: int) -> str:
+        """An organ's name without its closing note ('Kidney (right)' -> 'Kidney'); a note inside
+        the name stays ('Pelvic (iliac) nodes': 'Pelvic' alone would not say what it is)."""
+        name = self.graph.names[comp]
+        short = name.split(" (")[0]
+        return tr(short if name.endswith(")") else name)
+
+    def more_label_text(self, n: int) -> str:
+        return tr("+{n} more", n=num(n))
+
+    def _site_labels_stale(self, *args) -> None:
+        """The view or an overlay moved: lay the names out again once the event settles (the
+        microscope panel, for one, follows the same range change)."""
+        if getattr(self, "_ranked", ()):
+            self._relabel.start()
+
+    def _text_rect(self, item: pg.TextItem) -> tuple[float, float, float, float]:
+        """Where a TextItem's box is on screen (scene pixels), from its position and anchor."""
+        br = item.textItem.boundingRect()
+        p = self.vb.mapViewToScene(item.pos())
+        x0, y0 = p.x() - item.anchor.x() * br.width(), p.y() - item.anchor.y() * br.height()
+        return (x0, y0, x0 + br.width(), y0 + br.height())
+
+    def childEvent(self, ev) -> None:
+        super().childEvent(ev)
+        self._overlays = None       # a widget came or went: list the overlays again when next needed
+
+    def _overlay_widgets(self) -> list[QWidget]:
+        """The widgets floating over the map (legend, its button, Fit, the organ card, the banner,
+        the microscope panel); each is watched, so that its moves re-lay the names."""
+        if getattr(self, "_overlays", None) is None:
+            vp = self.viewport()
+            self._overlays = [w for w in self.children() if isinstance(w, QWidget) and w is not vp
+                              and w.windowType() == Qt.WindowType.Widget]
+            for w in self._overlays:
+                w.installEventFilter(self)       # (once: Qt moves a filter installed again)
+        return self._overlays
+
+    def _label_obstacles(self) -> list[tuple[float, float, float, float]]:
+        """What the names must leave uncovered (scene pixels): the primary's and the tapped organ's
+        labels and the visible overlay widgets."""
+        out = [self._text_rect(t) for t in (self.primary_label, self.organ_label) if t.isVisible()]
+        off = self.mapToScene(self.viewport().mapFrom(self, QPoint(0, 0)))
+        dx, dy = off.x(), off.y()
+        for w in self._overlay_widgets():
+            if w.isVisible():
+                x, y, ww, hh = w.geometry().getRect()
+                out.append((x + dx, y + dy, x + ww + dx, y + hh + dy))
+        return out
+
+    def eventFilter(self, obj, ev) -> bool:
+        if ev.type() in (QEvent.Type.Show, QEvent.Type.Hide, QEvent.Type.Move, QEvent.Type.Resize):
+            self._site_labels_stale()
+        return super().eventFilter(obj, ev)
+
+    def _layout_site_labels(self) -> None:
+        """Place the names of ``_ranked`` (``label_layout``) and draw their leaders, unless nothing
+        they depend on changed since the last time (the frame loop calls this every frame)."""
+        self._relabel.stop()
+        vw, vh = self.vb.width(), self.vb.height()
+        if not self._ranked or vw < 2 or vh < 2:
+            if self._label_key is not None:
+                self._label_key = None
+                self.label_layout = None
+                for lab in self.site_labels:
+                    lab.setVisible(False)
+                self.leaders.setPath(QPainterPath())
+            return
+        obstacles = self._label_obstacles()
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        # while every name fits, the ranking does not change where they stand: the set decides
+        ranked = self._ranked if self.label_layout and self.label_layout.hidden else tuple(sorted(self._ranked))
+        font = self.site_labels[0].textItem.font()
+        key = (ranked, i18n.language(), (x0, x1, y0, y1, vw, vh), tuple(obstacles), font.pixelSize())
+        if key == self._label_key:
+            return
+        self._label_key = key
+        self.vb.updateMatrix()
+        to_scene = self.vb.childGroup.sceneTransform()     # body units -> scene pixels, and back
+        to_view = to_scene.inverted()[0]
+        calls = []
+        for c in self._ranked:
+            lab = self._site_label[c]
+            lab.setText(self.site_label_text(c))
+            br = lab.textItem.boundingRect()
+            p = to_scene.map(QPointF(*self.graph.xy[c]))
+            calls.append(label_layout.Callout(c, (p.x(), p.y()), br.width(), br.height()))
+        more = self.more_label
+        if more.textItem.font() != font:
+            more.setFont(font)
+        fm = QFontMetricsF(more.textItem.font())
+        pad = 2 * more.textItem.document().documentMargin() + 4     # (a box, never narrower than the text)
+        more_size = (fm.horizontalAdvance(self.more_label_text(len(self._ranked))) + pad,
+                     calls[0].height if calls else fm.height() + pad)
+        view = self.mapToScene(self.viewport().rect()).boundingRect().intersected(self.vb.sceneBoundingRect())
+        fig = to_scene.mapRect(self.art.figure_rect)
+        s = self.sizes.scale
+        lay = label_layout.layout_callouts(
+            calls, (view.left(), view.top(), view.right(), view.bottom()),
+            (fig.left(), fig.top(), fig.right(), fig.bottom()), obstacles, more_size,
+            gap=LABEL_GAP_PX * s, spacing=LABEL_SPACING_PX * s, elbow=LEADER_ELBOW_PX * s)
+        self.label_layout = lay
+        path = QPainterPath()
+        shown = set()
+        for p in lay.placed + ((lay.more,) if lay.more else ()):
+            lab = more if p.key == label_layout.MORE else self._site_label[p.key]
+            if p.key == label_layout.MORE:
+                lab.setText(self.more_label_text(lay.more_count))
+            left = p.side == label_layout.LEFT
+            anchor = (1, 0) if left else (0, 0)          # pinned by the edge facing the figure
+            if tuple(lab.anchor) != anchor:
+                lab.setAnchor(anchor)
+            lab.setPos(to_view.map(QPointF(p.rect[2] if left else p.rect[0], p.rect[1])))
+            lab.setVisible(True)
+            shown.add(id(lab))
+            if p.leader:
+                path.moveTo(to_view.map(QPointF(*p.leader[0])))
+                for q in p.leader[1:]:
+                    path.lineTo(to_view.map(QPointF(*q)))
+        for lab in self.site_labels:
+            if id(lab) not in shown:
                 lab.setVisible(False)
+        self.leaders.setPath(path)
 
     # --- replay of a founder's journey --------------------------------------------------------------
     def play_journey(self, j: Journey) -> None:
