@@ -47,6 +47,13 @@ CLUSTER_CELLS = 40
 BATCH_BUDGET_S = 0.014
 #: Below this many shed cells per screen second the window says that shedding is sparse.
 SPARSE_PER_SCREEN_S = 3.0
+#: Cell resolution is kept while at most this many packets are in flight (the live benchmark's
+#: heaviest row, about 5 frames a second) and while one minute of body time sheds fewer cells than
+#: that. Late in a run the tumours can shed millions of cells a second: each step would then add
+#: hundreds of thousands of packets until the pool is full, so the window stays on pooled packets at
+#: transit speeds too and says so (``dense_note``).
+CELLS_MAX_IN_FLIGHT = 1_000_000
+DENSE_LOOKAHEAD_S = 60.0
 
 
 #: The engine steps on its own thread only where numba's threading layer allows two threads to
@@ -100,6 +107,7 @@ class SimController(QObject):
         self._curve = None
         self._sparse_said = None
         self._refused = None         # (engine, speed epoch, resolution) of a switch the pool refused
+        self._dense = None           # (engine, speed epoch) at which shedding was too dense for cells
         self._seed_override = seed
         self._load(scenario)
 
@@ -192,7 +200,7 @@ class SimController(QObject):
         self._load(scenario)
         if engine is not None:
             self.engine = engine
-            self._switch_resolution(resolution_for(self.speed))
+            self._switch_resolution(self.resolution_now())
         self.scenario_changed.emit(self.scenario)
         self._emit_all_parameters()
         self.follow_changed.emit(-1)
@@ -262,7 +270,7 @@ class SimController(QObject):
         self._epoch += 1
         self.runner.body_s_per_s = SPEEDS[index].body_s_per_s
         self.runner.actual_rate = 0.0
-        self._switch_resolution(resolution_for(SPEEDS[index]))
+        self._switch_resolution(self.resolution_now())
         self.speed_changed.emit(index)
         self._say_if_sparse()
 
@@ -340,8 +348,42 @@ class SimController(QObject):
     def _follow_the_clock(self) -> None:
         """Before the clock steps the engine: the resolution of its speed (``advance_days`` leaves
         pooled packets, so a fork or export right after it is of a pooled run)."""
-        if self._engine.resolution != resolution_for(self.speed):
-            self._switch_resolution(resolution_for(self.speed))
+        dense = self._dense
+        want = self.resolution_now()
+        if self._engine.resolution != want:
+            self._switch_resolution(want)
+        if self._dense != dense and not self.follow.active:
+            note = self.dense_note()
+            if note is not None:
+                self._say(Caption.of(lambda: self.dense_note() or note, "shed", 2))
+
+    def resolution_now(self) -> str:
+        """The speed's resolution (``resolution_for``), but pooled packets while shedding is too
+        dense to follow cell by cell (``CELLS_MAX_IN_FLIGHT``), judged from the last frame and
+        kept for the rest of this speed so the view does not flip back and forth."""
+        want = resolution_for(self.speed)
+        if want != "cells":
+            return want
+        key = (id(self._engine), self._epoch)
+        if self._dense == key:
+            return "packets"
+        f = self.last_frame
+        if f is not None:
+            shed = float(f.extra.get("shed_per_body_s", 0.0)) * DENSE_LOOKAHEAD_S
+            in_flight = int(f.snap.packet_id.shape[0]) if self._engine.resolution == "cells" else 0
+            if max(shed, in_flight) > CELLS_MAX_IN_FLIGHT:
+                self._dense = key
+                return "packets"
+        return want
+
+    def dense_note(self) -> str | None:
+        """A caption line when shedding is too dense to draw cell by cell at this speed."""
+        if self.speed.growth or self._dense != (id(self._engine), self._epoch):
+            return None
+        f = self.last_frame
+        per_s = float(f.extra.get("shed_per_body_s", 0.0)) if f is not None else 0.0
+        return tr("The tumours shed {n} cells a second now: too many to draw one by one, so each dot "
+                  "stands for many cells.", n=num(round(per_s, -3) if per_s >= 10_000 else per_s))
 
     # --- the engine thread ------------------------------------------------------------------------
     def _async_tick(self, wall_dt_s: float) -> None:
@@ -572,10 +614,10 @@ class SimController(QObject):
         key = (self.speed_index, self._generation)
         if self._sparse_said == key or self.speed.growth or self.follow.active:
             return
-        note = self.sparse_note()
+        note = self.sparse_note() or self.dense_note()
         if note is not None:
             self._sparse_said = key
-            self._say(Caption.of(lambda: self.sparse_note() or note, "shed", 2))
+            self._say(Caption.of(lambda: self.sparse_note() or self.dense_note() or note, "shed", 2))
 
     def _treatment_readout(self, eng: Engine | None = None) -> dict:
         """The treatment's effect on growth now (the drug's multiplier, diluted by the drug-adapted

@@ -192,3 +192,41 @@ def test_with_numbas_workqueue_layer_the_window_steps_on_the_gui_thread():
         assert p.returncode == 0, p.stderr[-1500:]
         out[layer] = p.stdout.split()[-1]
     assert out == {"workqueue": "True", "omp": "False"}
+
+
+def test_dense_shedding_stays_pooled_at_transit_speeds_and_says_so(qapp, monkeypatch):
+    """Late in a run the tumours can shed millions of cells a second (colorectal at day 2000:
+    1.9 million, which filled the 16.7-million cell pool within a minute of body time): the window
+    then keeps pooled packets at transit speeds, says so, and keeps every cell."""
+    import desktop.controller as ctl
+
+    monkeypatch.setattr(ctl, "CELLS_MAX_IN_FLIGHT", 3_000)
+    c = SimController(busy_scenario(1e7))      # ~1,160 cells a second: 69,000 a minute, over the cap
+    c.set_speed(FIRST_GROWTH)
+    c.publish()
+    said = []
+    c.caption_changed.connect(lambda cap: said.append(cap.text))
+    c.set_speed(DEFAULT_SPEED)
+    assert c.resolution == "packets"
+    note = c.dense_note()
+    assert note is not None and "too many to draw one by one" in note
+    assert any("too many to draw one by one" in t for t in said)
+    # moderate shedding: cells first, then pooled once more than the cap are in flight
+    m = SimController(busy_scenario())          # ~23 cells a second
+    m.set_speed(ten_min := SPEEDS.index(next(s for s in SPEEDS if s.label == "10 min")))
+    assert m.resolution == "cells" and m.dense_note() is None
+    seen = []
+    for _ in range(40):
+        before, acc = in_transit(m), m.engine.accounting()
+        m.runner.tick(1 / 60)
+        seen.append((m.resolution, m.last_frame.snap.packet_id.shape[0]))
+        if m.resolution == "packets":
+            break
+    print("resolution and packets per frame:", seen[-3:])
+    assert m.resolution == "packets" and max(n for r, n in seen if r == "cells") > 3_000
+    acc = m.engine.accounting()
+    assert abs(acc["came"] - acc["alive"] - acc["dead"]) <= 1e-9 * acc["came"]
+    assert m.dense_note() is not None
+    m.set_speed(FIRST_GROWTH)
+    assert m.dense_note() is None                # growth speeds are pooled anyway: nothing to say
+    assert ten_min != DEFAULT_SPEED
