@@ -54,6 +54,9 @@ SPARSE_PER_SCREEN_S = 3.0
 #: transit speeds too and says so (``dense_note``).
 CELLS_MAX_IN_FLIGHT = 1_000_000
 DENSE_LOOKAHEAD_S = 60.0
+#: ``advance_days`` checks after every chunk of this many days, so a run stops on the day the burden
+#: kills (``patient.lethal_cells``) instead of going on past it.
+ADVANCE_CHUNK_DAYS = 1.0
 
 
 #: The engine steps on its own thread only where numba's threading layer allows two threads to
@@ -106,6 +109,7 @@ class SimController(QObject):
         self._curve_key = None
         self._curve = None
         self._sparse_said = None
+        self._death_said = None      # the engine generation whose death was said
         self._refused = None         # (engine, speed epoch, resolution) of a switch the pool refused
         self._dense = None           # (engine, speed epoch) at which shedding was too dense for cells
         self._seed_override = seed
@@ -247,6 +251,9 @@ class SimController(QObject):
 
     # --- time -------------------------------------------------------------------------------------
     def play(self) -> None:
+        if self._engine.death_day is not None:
+            self._say_death()             # the run ended: nothing left to play until a reset
+            return
         if not self.runner.running:
             self._owed_at, self._pumped = time.perf_counter(), False
             self.runner.start()
@@ -330,6 +337,9 @@ class SimController(QObject):
         rather than carried, so a heavy run slows down instead of freezing.
         """
         self._sync()
+        if self._engine.death_day is not None:
+            self._debt_s = 0.0
+            return 0.0
         self._follow_the_clock()
         done, self._debt_s, _ = pay_debt(self._engine, self.step_s, self._debt_s + body_s, budget_s)
         return done
@@ -341,7 +351,11 @@ class SimController(QObject):
         if days > 0:
             eng = self.engine
             eng.set_resolution("packets")
-            eng.advance(days, 1.0)
+            left = days
+            while left > 1e-9 and eng.death_day is None:    # a run ends where the burden kills
+                chunk = min(left, ADVANCE_CHUNK_DAYS)
+                eng.advance(chunk, 1.0)
+                left -= chunk
             self.differ.forget_packets()
         self.publish()
 
@@ -413,6 +427,8 @@ class SimController(QObject):
     def _pay_forward(self, wall_dt_s: float) -> None:
         wall_dt_s = min(max(wall_dt_s, 0.0), MAX_WALL_DT_S)
         self._collect(publish=True)
+        if self._engine.death_day is not None or not self.runner.running:
+            return                # the run ended (or was paused by the frame just shown)
         self._owed_s += self.runner.body_s_per_s * wall_dt_s
         self._owed_wall_s += wall_dt_s
         # a run heavier than the screen slows down instead of piling up time
@@ -496,7 +512,31 @@ class SimController(QObject):
             if cap is not None:
                 self.caption_changed.emit(cap)
         self.snapshot_ready.emit(frame)
+        if self._engine.death_day is not None and self._death_said != self._generation:
+            self.pause()
+            self._say_death()
         return frame
+
+    def death_text(self) -> str | None:
+        """What ends a run: the day its tumour burden reached ``patient.lethal_cells``, and how much
+        of that burden was metastases (None while the patient lives)."""
+        eng = self._engine
+        if eng.death_day is None:
+            return None
+        burden = float(eng.burden())
+        mets = max(burden - float(eng.primary_cells), 0.0)
+        g = burden / eng.params["primary.cells_per_g"]
+        mass = f"{num(g)} g" if g < 1000 else f"{num(g / 1000, 1)} kg"
+        return tr("Day {d}: the cancer now weighs about {mass}, {share} % of it in metastases, a burden "
+                  "that kills. The run ends here: metastases, not the first tumour, cause about 90 % of "
+                  "cancer deaths.", d=num(eng.death_day), mass=mass,
+                  share=num(100.0 * mets / burden if burden > 0 else 0.0))
+
+    def _say_death(self) -> None:
+        self._death_said = self._generation
+        text = self.death_text()
+        if text is not None:
+            self._say(Caption.of(lambda: self.death_text() or text, "macro", 3))
 
     def _say(self, caption: Caption, now: float | None = None) -> None:
         self.narrator.push(caption, time.perf_counter() if now is None else now)

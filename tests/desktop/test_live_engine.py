@@ -7,10 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from desktop.controller import SimController, resolution_for
+from desktop.controller import ADVANCE_CHUNK_DAYS, SimController, resolution_for
 from desktop.kiosk import i18n
 from desktop.speeds import DEFAULT_SPEED, FIRST_GROWTH, SPEEDS
 from sim_core.receipt import make_receipt, parse_receipt, replay_receipt
+from sim_core import load_scenario
 from sim_core.soak import soak_scenario
 
 
@@ -230,3 +231,28 @@ def test_dense_shedding_stays_pooled_at_transit_speeds_and_says_so(qapp, monkeyp
     m.set_speed(FIRST_GROWTH)
     assert m.dense_note() is None                # growth speeds are pooled anyway: nothing to say
     assert ten_min != DEFAULT_SPEED
+
+
+def test_a_run_ends_on_the_day_the_tumour_burden_kills(qapp):
+    """A run does not go on past the patient's death (colorectal reached 8.4 million lesions and
+    4.7 kg of tumour by day 2000, and the window ground to a frame a second): it stops on that day,
+    says so with the share of the burden that is metastases, and play does not restart it."""
+    sc = load_scenario("colorectal")
+    sc.params.set("patient.lethal_cells", 3e10)       # 30 g: reached in a few years
+    c = SimController(sc)
+    said = []
+    c.caption_changed.connect(lambda cap: said.append(cap.text))
+    c.advance_days(3000)
+    eng = c.engine
+    assert eng.death_day is not None and eng.t_days < 3000
+    assert eng.t_days - eng.death_day < 1.0 + ADVANCE_CHUNK_DAYS    # stopped within a chunk
+    assert eng.burden() >= 3e10 and eng.death_day > 365
+    assert any("a burden that kills" in t for t in said)
+    print(said[-1])
+    t, steps = eng.t_days, eng.step_index
+    c.play()
+    assert not c.playing
+    c.runner.tick(1 / 60)                   # a tick by hand steps nothing either
+    assert (c.engine.t_days, c.engine.step_index) == (t, steps)
+    c.reset_all()
+    assert c.engine.death_day is None and c.engine.t_days == 0
