@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Signal
 
 #: Events that count as a visitor being there.
 ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress,
             QEvent.Type.Wheel, QEvent.Type.TabletPress}
+
+#: The presses that wake the exhibit from its attract loop and do nothing else.
+PRESSES = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.TabletPress}
 
 ACTIVE, WARNING, ATTRACT = "active", "warning", "attract"
 
@@ -35,6 +39,9 @@ class IdleMonitor(QObject):
         self.last_activity = clock()
         self._warn_start = 0.0
         self._last_left = -1
+        #: Says whether the press that wakes the exhibit from the attract loop is to do nothing
+        #: else (the kiosk shell: while its attract card shows); None: presses pass on.
+        self.swallow_wake: Callable[[], bool] | None = None
 
     def poke(self) -> None:
         """A visitor did something."""
@@ -73,5 +80,9 @@ class IdleMonitor(QObject):
 
     def eventFilter(self, obj, ev) -> bool:  # installed on the QApplication
         if ev.type() in ACTIVITY:
+            swallow = (self.state == ATTRACT and ev.type() in PRESSES and self.swallow_wake is not None
+                       and self.swallow_wake())          # (asked first: waking hides the card)
             self.poke()
+            if swallow:
+                return True       # the touch that wakes the exhibit presses nothing beneath it
         return False

@@ -132,22 +132,30 @@ class AttractOverlay(Overlay):
         return max(hint, self.card.minimumSizeHint().height())
 
     def place_card(self) -> None:
-        """Low and centred; moved right (and narrowed, down to 60 %) to clear ``keep_clear()``."""
+        """Low and centred; moved right (and narrowed, down to 60 %) to clear ``keep_clear()``. The
+        overlay itself takes the card's rectangle, not the whole window: a see-through widget over
+        everything made Qt repaint the live map under every change of any widget beneath it (the
+        microscope's frames among them). A touch anywhere still only wakes the exhibit: the idle
+        watcher swallows the first press while the attract loop runs (``IdleWatcher.eventFilter``)."""
+        parent = self.parentWidget()
+        pw, ph = parent.width(), parent.height()
         m = self._margin
-        w = min(self._width, self.width() - 2 * m)
-        x = (self.width() - w) // 2
+        w = min(self._width, pw - 2 * m)
+        x = (pw - w) // 2
         h = self._card_height(w)
         clear = self.keep_clear() if self.keep_clear is not None else None
-        if clear is not None and not clear.isEmpty() and clear.bottom() >= self.height() - h - m \
+        if clear is not None and not clear.isEmpty() and clear.bottom() >= ph - h - m \
                 and clear.right() + m > x:
             x = clear.right() + m
-            w = max(round(0.6 * self._width), min(w, self.width() - m - x))
+            w = max(round(0.6 * self._width), min(w, pw - m - x))
             h = self._card_height(w)
-        self.card.setGeometry(x, self.height() - h - m, w, h)
+        self.setGeometry(x, ph - h - m, w, h)
+        self.card.setGeometry(0, 0, w, h)
 
-    def resizeEvent(self, ev) -> None:
-        super().resizeEvent(ev)
-        self.place_card()
+    def eventFilter(self, obj, ev):
+        if obj is self.parent() and ev.type() == QEvent.Type.Resize:
+            self.place_card()
+        return False
 
     def popup(self) -> None:
         super().popup()

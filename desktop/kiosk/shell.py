@@ -111,6 +111,8 @@ class KioskShell(QObject):
         win.setCentralWidget(self.container)
         self.attract_overlay = AttractOverlay(self.container, sz)
         self.attract_overlay.keep_clear = self._legend_rect
+        # the attract card runs over the explore screen: a touch there only wakes the exhibit
+        self.idle.swallow_wake = lambda: self.attract_overlay.isVisible() and self.stack.currentIndex() == EXPLORE
         self.countdown = CountdownOverlay(self.container, sz)
         self.keys = ShortcutsOverlay(self.container, sz)
         self.pinpad = PinPad(self.container, sz)

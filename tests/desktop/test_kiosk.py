@@ -276,10 +276,29 @@ def test_the_story_card_keeps_clear_of_the_map_legend(kiosk, qapp):
         ov.show_step(0, 8, text)
         qapp.processEvents()
         legend = kiosk._legend_rect()
-        card = ov.card.geometry()
+        card = ov.geometry()                                 # the overlay is the card's rectangle
+        assert ov.card.geometry() == ov.rect()
         assert legend is not None and not card.intersects(legend), (card, legend)
-        assert ov.rect().contains(card)                      # all of it on the screen
+        assert ov.parentWidget().rect().contains(card)       # all of it on the screen
         assert card.height() >= ov.card.minimumSizeHint().height()
+
+
+def test_a_touch_anywhere_in_the_attract_loop_wakes_and_presses_nothing(kiosk, qtbot, qapp):
+    """The story card covers only itself (a see-through widget over the whole window made Qt
+    repaint the live map under every microscope frame), yet the touch that wakes the exhibit still
+    does nothing else: here, on the Play button under the loop."""
+    ov = kiosk.attract_overlay
+    assert kiosk.idle.state == "attract" and ov.isVisible()
+    container = ov.parentWidget()
+    assert ov.width() < container.width() and ov.height() < container.height() / 2
+    pressed = []
+    play = kiosk.win.playback.play
+    play.clicked.connect(lambda *a: pressed.append(1))
+    qtbot.mouseClick(play, Qt.MouseButton.LeftButton)
+    assert kiosk.idle.state == "active" and not ov.isVisible()
+    assert pressed == []                                     # woke, pressed nothing
+    qtbot.mouseClick(play, Qt.MouseButton.LeftButton)        # awake: a press presses
+    assert pressed == [1]
 
 
 # --- the funnel at the Intro level ----------------------------------------------------------------

@@ -138,8 +138,8 @@ def test_the_animation_is_cheap_and_stops_when_hidden(big_window, qtbot):
 
 
 def test_a_costly_drawing_slows_the_inset_not_the_map(big_window, qtbot, monkeypatch):
-    """Frames are spaced to their measured cost: a drawing that takes 8 ms may use at most a tenth
-    of the GUI thread, so it shows about every 80 ms (12.5 a second) instead of every 40."""
+    """Frames are spaced to their measured cost: a drawing that takes 8 ms may use at most 6 %
+    of the GUI thread, so it shows about every 133 ms (7.5 a second) instead of every 40."""
     import time
 
     view = big_window.microscope.view
@@ -154,7 +154,7 @@ def test_a_costly_drawing_slows_the_inset_not_the_map(big_window, qtbot, monkeyp
     qtbot.waitUntil(lambda: view.frames_painted >= n + 8, timeout=5000)
     print(f"paint {view.paint_ms:.1f} ms, interval {view.timer.interval()} ms")
     assert view.paint_ms >= 8.0
-    assert view.timer.interval() >= round(view.paint_ms / mic.MAX_SHARE) - 3 >= 77
+    assert view.timer.interval() >= round(view.paint_ms / mic.MAX_SHARE) - 3 >= 130
 
 
 def test_reduce_motion_in_the_kiosk_draws_a_still_frame(kiosk, qtbot):  # noqa: F811
