@@ -119,7 +119,11 @@ class FunnelPanel(QWidget):
         v = self.values
         shed = v[0]
         lesions = int(v[5])
-        if shed > 0:
+        if shed == 1:
+            self.note.setText(tr("One cell shed so far: {m} survived the trip, {k} started a colony. "
+                                 "Micro- and macrometastases are counted as lesions.",
+                                 m=count_text(v[1]), k=num(lesions)))
+        elif shed > 0:
             self.note.setText(tr("Of {n} cells shed, {m} survived the trip and {k} started a colony. "
                                  "Micro- and macrometastases are counted as lesions.",
                                  n=count_text(shed), m=count_text(v[1]), k=num(lesions)))
