@@ -61,7 +61,7 @@ PACE_STEP_PX = 1.5
 #: one frame at a growth speed), which no frame rate would make smooth, ...
 PACE_JUMP_PX = 40.0
 #: ... frames stay this close while something fades or grows in (effects are timed animations) ...
-PACE_ANIMATING_S = 1 / 30
+PACE_ANIMATING_S = 1 / 20
 #: ... and above this many drawn packets every frame is drawn (so many dots always move).
 PACE_TRACK_MAX = 512
 #: While frames arrive at least this often (a run playing), they animate the fades and pulses: the
