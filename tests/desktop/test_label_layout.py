@@ -9,7 +9,6 @@ crowds of callouts and obstacles."""
 from __future__ import annotations
 
 import dataclasses
-import types
 
 import numpy as np
 import pytest
@@ -23,6 +22,7 @@ from desktop.views.label_layout import Callout
 
 from .test_kiosk_support import clock  # noqa: F401  (fixture)
 from .test_window_layout import _close_kiosk, _kiosk
+from .test_window_layout import _desktop as _shown_desktop
 
 #: Names shown (of 25) in the worst case, by window size and language; the rest are counted in
 #: the "+N more" label. Measured with the bundled Open Sans; a change of type size or of the
@@ -51,15 +51,8 @@ def _late_frame(graph, primary: str):
 
 
 def _desktop(qtbot, size, language):
-    """The window as ``seedsoil --size WxH --language L`` builds it, shown offscreen."""
-    from desktop.app import build
-
-    args = types.SimpleNamespace(size=size, scenario="breast", seed=None, language=language, kiosk_cfg=None)
-    controller, win = build(args, QApplication.instance())
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    controller.publish()
+    """The window as ``seedsoil --size WxH --language L`` builds it, shown offscreen, paused."""
+    controller, win = _shown_desktop(qtbot, size, language)
     controller.pause()
     QApplication.processEvents()
     return controller, win
