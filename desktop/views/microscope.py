@@ -143,6 +143,18 @@ def cancer_cell(p: QPainter, x: float, y: float, r: float, sx: float = 1.0, sy: 
     p.restore()
 
 
+def _band(path: QPainterPath, side_a: list, side_b: list) -> QPainterPath:
+    """Add to ``path`` the closed shape between two polylines drawn the same way (along ``side_a``,
+    back along ``side_b``), e.g. a vessel wall cell, a sprout, a cut through the matrix."""
+    path.moveTo(side_a[0])
+    for q in side_a[1:]:
+        path.lineTo(q)
+    for q in reversed(side_b):
+        path.lineTo(q)
+    path.closeSubpath()
+    return path
+
+
 @lru_cache(maxsize=None)
 def _rbc_edge_path() -> QPainterPath:
     """A red cell seen edge on, radius 1: the Evans-Fung profile (thin centre, thick rim)."""
@@ -153,13 +165,7 @@ def _rbc_edge_path() -> QPainterPath:
         z = 0.5 * math.sqrt(max(0.0, 1 - x * x)) * (0.207 + 2.003 * x * x - 1.123 * x ** 4)
         top.append(QPointF(x, -max(z, 0.0)))
         bottom.append(QPointF(x, max(z, 0.0)))
-    path = QPainterPath(top[0])
-    for q in top[1:]:
-        path.lineTo(q)
-    for q in reversed(bottom):
-        path.lineTo(q)
-    path.closeSubpath()
-    return path
+    return _band(QPainterPath(), top, bottom)
 
 
 def red_cell(p: QPainter, x: float, y: float, r: float, tilt: float = 0.0, angle: float = 0.0,
@@ -214,12 +220,7 @@ def _wall_cell(fy, a: float, b: float, side: int, thick: float, j: int,
         th = thick * (0.35 + 0.65 * math.sin(math.pi * u) ** 0.6)
         inner.append(QPointF(x, y))
         outer.append(QPointF(x + nx * th, y + ny * th))
-    cells.moveTo(inner[0])
-    for q in inner[1:]:
-        cells.lineTo(q)
-    for q in reversed(outer):
-        cells.lineTo(q)
-    cells.closeSubpath()
+    _band(cells, inner, outer)
     mid = _lerp(a, b, _NUCLEUS_AT[j % len(_NUCLEUS_AT)])
     angle = math.degrees(math.atan(fy(mid + 0.5) - fy(mid - 0.5)))
     return mid, fy(mid) + side * thick * 0.55, min(6.5, (b - a) * 0.22), thick * 0.32, angle
@@ -440,13 +441,9 @@ def _draw_shed(p: QPainter, t: float) -> None:
             w = 16 + 4 * math.sin(x / 9)
             top.append(QPointF(x, 92 - w))
             bottom.append(QPointF(x, 92 + w))
-        path = QPainterPath(top[0])
-        for q in top[1:] + bottom[::-1]:
-            path.lineTo(q)
-        path.closeSubpath()
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(_c(FIELD))
-        p.drawPath(path)
+        p.drawPath(_band(QPainterPath(), top, bottom))
     if cut_to > 100:                                   # the digested matrix: a few faint scraps
         pen = QPen(_c(FIBRE, 0.25), 1.3)
         p.setPen(pen)
@@ -822,12 +819,7 @@ def _sprout(p: QPainter, at, g: float, t: float, perfused: float) -> None:
         w = 9.0 * (1 - _seg(u, g - 0.22, g))            # the tube narrows to the tip cell
         left.append(QPointF(x + nx * w, y + ny * w))
         right.append(QPointF(x - nx * w, y - ny * w))
-    tube = QPainterPath(left[0])
-    for q in left[1:]:
-        tube.lineTo(q)
-    for q in reversed(right):
-        tube.lineTo(q)
-    tube.closeSubpath()
+    tube = _band(QPainterPath(), left, right)
     p.setBrush(_c(ENDO, 0.95))
     p.setPen(QPen(_c(ENDO_EDGE, 0.9), 0.8))
     p.drawPath(tube)
