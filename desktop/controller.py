@@ -49,9 +49,9 @@ BATCH_BUDGET_S = 0.014
 SPARSE_PER_SCREEN_S = 3.0
 #: Cell resolution is kept while at most this many packets are in flight (twice the live
 #: benchmark's heaviest row, 10^6 at about 5 frames a second) and while one minute of body time
-#: sheds fewer cells than that. Late in a run the tumours can shed millions of cells a second: each step would then add
-#: hundreds of thousands of packets until the pool is full, so the window stays on pooled packets at
-#: transit speeds too and says so (``dense_note``).
+#: sheds fewer cells than that. Late in a run the tumours can shed millions of cells a second:
+#: each step would then add hundreds of thousands of packets until the pool is full, so the window
+#: stays on pooled packets at transit speeds too and says so (``dense_note``).
 CELLS_MAX_IN_FLIGHT = 2_000_000
 DENSE_LOOKAHEAD_S = 60.0
 #: ``advance_days`` checks after every chunk of this many days, so a run stops on the day the burden
