@@ -21,6 +21,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from sim_core import BY_PATH, Engine, InputError, RecordedEngine, Scenario, default_graph, load_scenario
+from sim_core.engine import shed_size_factor
 
 from .engine_thread import BatchResult, EngineWorker, threadsafe_layer
 from .follow import FollowTracker
@@ -624,10 +625,12 @@ class SimController(QObject):
         """How many cells the tumours shed per body second now (from the model's own rates), for
         the 'shedding is sparse' note."""
         p = eng.params
-        mass_g = frame.snap.primary_cells / p["primary.cells_per_g"]
-        macro = frame.snap.lesion_state == 2
-        mets_g = float(frame.snap.lesion_cells[macro].sum()) / p["primary.cells_per_g"] * p["shedding.from_metastases"]
-        per_s = p["shedding.rate_per_g_day"] * (mass_g + mets_g) / 86400.0
+        prim = float(frame.snap.primary_cells)
+        macro = frame.snap.lesion_cells[frame.snap.lesion_state == 2].astype(np.float64)
+        # each tumour sheds by its size (shedding.size_exponent), as the engine does
+        cells = prim * float(shed_size_factor(prim, p)) if prim > 0 else 0.0
+        cells += float((macro * shed_size_factor(macro, p)).sum()) * p["shedding.from_metastases"]
+        per_s = p["shedding.rate_per_g_day"] * cells / p["primary.cells_per_g"] / 86400.0
         return {"shed_per_body_s": per_s, "viable_share": float(p["shedding.viable_fraction"])}
 
     def sparse_note(self) -> str | None:

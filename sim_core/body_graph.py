@@ -144,6 +144,26 @@ class BodyGraph:
             v_share[plexus] = share / plexus.size
         return replace(self, v_share=v_share)
 
+    def with_duct_node_share(self, share: float) -> BodyGraph:
+        """A copy in which every lymph hub (the thoracic duct) sends ``share`` of its lymph through
+        the lymph nodes it reaches (Virchow's left supraclavicular nodes, split evenly if several)
+        and the rest straight into its vein. ``routing.duct_node_share`` sets it: the route is the
+        one that puts abdominal and pelvic cancers in the left supraclavicular node [troisier1889],
+        but no measurement gives the share, so it is a fitted, shared parameter."""
+        v_share = self.v_share.copy()
+        for c in range(self.n):
+            if self.kind[c] != KIND_HUB:
+                continue
+            outs = np.array(self.out_vessels(c), np.int64)
+            outs = outs[VESSEL_CLASS[self.v_kind[outs]] == CLASS_LYMPH] if outs.size else outs
+            node = outs[self.kind[self.v_dst[outs]] == KIND_NODE]
+            other = outs[self.kind[self.v_dst[outs]] != KIND_NODE]
+            if node.size == 0 or other.size == 0:
+                continue
+            v_share[other] *= (1.0 - share) / v_share[other].sum()
+            v_share[node] = share / node.size
+        return replace(self, v_share=v_share)
+
 
 def _req(d: dict, key: str, typ, src: str, where: str):
     if key not in d:

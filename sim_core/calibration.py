@@ -39,23 +39,41 @@ CALIBRATION_SEED = 1001
 
 @dataclass(frozen=True)
 class Affinity:
-    """A named seed-organ affinity: this preset's cancer likes this tissue beyond its soil."""
+    """A named seed-organ affinity: the cancers of a group like this tissue beyond its soil. One
+    value is fitted for the whole group, so a primary left out of the fit still gets the value its
+    group's other members show (or 1 when it is the group's only member)."""
 
-    preset: str
+    presets: tuple[str, ...]
     soil: str
     source: str
 
+    @property
+    def owner(self) -> str:
+        """The fit's name for this value (a column of its own, like a shared value)."""
+        return f"affinity:{'+'.join(self.presets)}"
 
-#: Each affinity names the observation that motivates it; its value is fitted to its preset's row.
+
+#: Each affinity names the observation that motivates it and the primaries it covers; the groups are
+#: read from the clinical literature, not from the autopsy rows the value is fitted to.
 AFFINITIES: tuple[Affinity, ...] = (
-    Affinity("breast", "bone", "[paget1889] more bone metastases than the blood supply predicts"),
-    Affinity("prostate", "bone", "[bubendorf2000] bone in 90 % of patients with blood-borne spread"),
-    Affinity("lung", "adrenal", "[riihimaki2014] adrenal metastases are characteristic of lung cancer"),
-    Affinity("lung", "brain", "[riihimaki2014] brain metastases are characteristic of lung cancer"),
-    Affinity("melanoma", "brain", "[patel1978] brain metastases in 49 % of melanoma autopsies"),
-    Affinity("melanoma", "other", "[patel1978] skin, heart and bowel metastases are frequent in melanoma"),
-    Affinity("sarcoma", "bone", "bone sarcomas metastasise to bone as well as lung [fong1993]"),
+    Affinity(("breast", "prostate", "lung", "kidney"), "bone",
+             "[coleman2006] bone metastases in 65-75 % of advanced breast and prostate cancers, 30-40 % of "
+             "lung and 20-25 % of renal cancers, more than their share of blood flow predicts; [bubendorf2000] "
+             "bone in 90 % of prostate-cancer patients with blood-borne spread"),
+    Affinity(("lung", "melanoma", "kidney", "breast"), "brain",
+             "[barnholtz2004] brain metastases most often from lung cancer, melanoma, renal and breast cancer; "
+             "[riihimaki2014] characteristic of lung cancer"),
+    Affinity(("lung", "breast", "melanoma"), "adrenal",
+             "[glomset1938] adrenal metastases most frequent from lung and breast carcinomas and melanoma; "
+             "[riihimaki2014] characteristic of lung cancer"),
+    Affinity(("melanoma",), "other", "[patel1978] skin, heart and bowel metastases are frequent in melanoma"),
+    Affinity(("sarcoma",), "bone", "bone sarcomas metastasise to bone as well as lung [fong1993]"),
 )
+
+
+def _members(a: Affinity, presets) -> tuple[str, ...]:
+    return tuple(n for n in a.presets if n in presets)
+
 
 #: Lymph-fraction groups: carcinomas and melanoma spread by lymph first, sarcomas and renal
 #: carcinomas by blood [fong1993]; a left-out primary takes its group's mean.
@@ -77,7 +95,8 @@ PRIOR_SD: dict[str, float] = {}
 ANCHORS = {("lymph", "shedding.lymph_fraction"): (0.5, 1.5), ("blood", "shedding.lymph_fraction"): (0.1, 1.5),
            ("all", "arrest.node"): (0.5, 1.5)}
 #: Shared values fitted with the soils, and their starting points.
-SHARED = {"arrest.node": 0.5, "routing.plexus_share": 0.1, "shedding.from_metastases": 0.1,
+SHARED = {"arrest.node": 0.5, "routing.plexus_share": 0.1, "routing.duct_node_share": 0.2,
+          "shedding.from_metastases": 0.1,
           "cavity.omentum_share": 0.3, "shedding.patient_sd": 1.0, "arrest.lung": 0.92}
 #: Residual weights: shares of metastases, log metastases per patient, the lung-muscle share.
 W_SHARES, W_MPP, W_MUSCLE = 10.0, 5.0, 1.0
@@ -154,7 +173,8 @@ class AutopsyFit:
         self.corrections = {n: np.asarray(corrections.get(n, np.zeros(14)), np.float64) if corrections
                             else np.zeros(14) for n in self.presets}
         self.cavity = cavity_presets() & set(self.presets)
-        self.affs = [a for a in AFFINITIES if a.preset in self.presets]
+        self.affs = [a for a in AFFINITIES if _members(a, self.presets)]
+        self._aff_by_owner = {a.owner: a for a in self.affs}
         self.base = base or {n: load_scenario(n).params for n in self.presets}
         self.models = models or {}
         for n in self.presets:
@@ -165,7 +185,7 @@ class AutopsyFit:
             lay += [(n, "shedding.rate_per_g_day"), (n, "shedding.lymph_fraction")]
             if n in self.cavity:
                 lay.append((n, "shedding.cavity_fraction"))
-        lay += [(a.preset, f"affinity.{a.soil}") for a in self.affs]
+        lay += [(a.owner, f"affinity.{a.soil}") for a in self.affs]
         self.layout = lay
         self.index = {x: i for i, x in enumerate(lay)}
 
@@ -173,6 +193,7 @@ class AutopsyFit:
     @staticmethod
     def _is_share(path: str) -> bool:
         return path.endswith("_fraction") or path in ("arrest.node", "arrest.lung", "routing.plexus_share",
+                                                      "routing.duct_node_share",
                                                       "shedding.from_metastases", "cavity.omentum_share")
 
     def encode(self, shared: dict[str, float], per_preset: dict[str, dict[str, float]]) -> np.ndarray:
@@ -182,6 +203,10 @@ class AutopsyFit:
                 v = shared.get(f"soil.{path}", 1.0)
             elif owner == "shared":
                 v = shared.get(path, SHARED[path])
+            elif owner in self._aff_by_owner:
+                m = _members(self._aff_by_owner[owner], self.presets)
+                v = math.exp(float(np.mean([math.log(max(per_preset.get(n, {}).get(path, self.base[n][path]), 1e-12))
+                                            for n in m])))
             else:
                 v = per_preset.get(owner, {}).get(path, self.base[owner][path])
             full = f"soil.{path}" if owner == "soil" else path
@@ -195,6 +220,9 @@ class AutopsyFit:
             v = float(_sigmoid(x[i])) if self._is_share(full) else math.exp(x[i])
             if owner in ("soil", "shared"):
                 shared[full] = _clip(full, v)
+            elif owner in self._aff_by_owner:
+                for n in _members(self._aff_by_owner[owner], self.presets):
+                    per[n][path] = _clip(path, v)
             else:
                 per[owner][path] = _clip(path, v)
         return FitResult(shared, per)
@@ -205,6 +233,10 @@ class AutopsyFit:
         shared.update({k: BY_PATH[k].default for k in SHARED})
         per = {n: {path: self.base[n][path] for owner, path in self.layout if owner == n} for n in self.presets}
         return self.encode(shared, per)
+
+    def _shared_column(self, owner: str) -> bool:
+        """A column that moves several presets' rows: a soil, a shared value or a group's affinity."""
+        return owner in ("soil", "shared") or owner in self._aff_by_owner
 
     # --- residuals ----------------------------------------------------------------------------------
     def tables(self, x: np.ndarray) -> dict[str, dict]:
@@ -258,7 +290,7 @@ class AutopsyFit:
                     vals = groups[self._group(n, path)]
                     out.append((x[self.index[(n, path)]] - float(np.mean(vals))) / sd if len(vals) > 1 else 0.0)
         for a in self.affs:
-            out.append(0.1 * x[self.index[(a.preset, f"affinity.{a.soil}")]])
+            out.append(0.1 * x[self.index[(a.owner, f"affinity.{a.soil}")]])
         for (group, path), (value, sd) in ANCHORS.items():
             if path == "arrest.node":
                 out.append((x[self.index[("shared", path)]] - _logit(value)) / sd)
@@ -294,10 +326,10 @@ class AutopsyFit:
     def _column_groups(self) -> list[list[int]]:
         """Columns whose model residuals one evaluation can give: each shared value alone, and the
         k-th own value of every preset together (presets' rows do not overlap)."""
-        groups = [[j] for j, (owner, _) in enumerate(self.layout) if owner in ("soil", "shared")]
+        groups = [[j] for j, (owner, _) in enumerate(self.layout) if self._shared_column(owner)]
         own: dict[str, list[int]] = {}
         for j, (owner, _) in enumerate(self.layout):
-            if owner not in ("soil", "shared"):
+            if not self._shared_column(owner):
                 own.setdefault(owner, []).append(j)
         for k in range(max((len(v) for v in own.values()), default=0)):
             groups.append([cols[k] for cols in own.values() if k < len(cols)])
@@ -324,7 +356,7 @@ class AutopsyFit:
             d = (self._model(xp) - r0[:n_model]) / h
             for j in group:
                 owner = self.layout[j][0]
-                if owner in ("soil", "shared"):
+                if self._shared_column(owner):
                     J[:n_model, j] = d
                 else:
                     a, b = rows[owner]
@@ -354,7 +386,9 @@ class AutopsyFit:
             return {}
         out = {}
         for i, (owner, path) in enumerate(self.layout):
-            if owner in ("soil", "shared"):
+            if owner in self._aff_by_owner:
+                out[f"{owner}.{path}"] = float(se[i])
+            elif self._shared_column(owner):
                 out[f"soil.{path}" if owner == "soil" else path] = float(se[i])
         return out
 
@@ -370,12 +404,15 @@ class AutopsyFit:
         shared = {f"soil.{k}": 1.0 for k in SOIL_KEYS}
         shared.update(SHARED)
         per = {n: {path: self.base[n][path] for owner, path in self.layout if owner == n} for n in self.presets}
+        for a in self.affs:
+            for n in _members(a, self.presets):
+                per[n][f"affinity.{a.soil}"] = 1.0
         return self.encode(shared, per)
 
     def held_out_values(self, fit: FitResult, preset: str) -> dict[str, float]:
         """The fitted values that predict a preset that was not in this fit: the shared values, its
         shedding rate (the others' geometric mean), lymph and cavity fractions (its group's mean),
-        and its named affinities at 1."""
+        and its groups' affinities as the other members show them."""
         p = self.held_out_params(fit, preset)
         keys = list(fit.shared) + ["shedding.rate_per_g_day", "shedding.lymph_fraction", "shedding.cavity_fraction"]
         keys += [k for k in p.as_dict() if k.startswith("affinity.")]
@@ -383,12 +420,18 @@ class AutopsyFit:
 
     def held_out_params(self, fit: FitResult, preset: str) -> Params:
         """Parameters for a preset that was not in this fit: shared values from the fit, its own
-        shedding rate, lymph and cavity fractions from its group's fitted values, affinities 1."""
+        shedding rate, lymph and cavity fractions from its group's fitted values, and the affinities
+        of the groups it belongs to as fitted on their other members (1 where it is alone)."""
         p = load_scenario(preset).params
         for k, v in fit.shared.items():
             p.set(k, _clip(k, v))
         for k in [k for k in p.as_dict() if k.startswith("affinity.")]:
             p.set(k, 1.0)
+        for a in AFFINITIES:
+            # a group's affinity as its other members showed it; 1 if no other member was fitted
+            others = [n for n in _members(a, self.presets) if n != preset]
+            if preset in a.presets and others:
+                p.set(f"affinity.{a.soil}", _clip(f"affinity.{a.soil}", fit.per_preset[others[0]][f"affinity.{a.soil}"]))
         rates = [math.log(fit.per_preset[n]["shedding.rate_per_g_day"]) for n in self.presets]
         p.set("shedding.rate_per_g_day", _clip("shedding.rate_per_g_day", math.exp(float(np.mean(rates)))))
         lam = [_logit(fit.per_preset[n]["shedding.lymph_fraction"]) for n in self.presets

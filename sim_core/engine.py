@@ -50,20 +50,34 @@ def default_graph() -> BodyGraph:
 _ROUTED: dict[tuple[int, float], tuple[BodyGraph, BodyGraph]] = {}
 
 
-def _routed(graph: BodyGraph, plexus_share: float) -> BodyGraph:
-    """``graph`` with the vertebral-plexus share applied (cached: engines share read-only graphs)."""
-    key = (id(graph), float(plexus_share))
+#: The fitted routing shares that replace the body graph file's shares (``routed``).
+ROUTING_KEYS = ("routing.plexus_share", "routing.duct_node_share")
+
+
+def routed(graph: BodyGraph, params) -> BodyGraph:
+    """``graph`` with the vertebral-plexus and thoracic-duct shares of ``params`` applied (cached:
+    engines share read-only graphs)."""
+    plexus, duct = (float(params[k]) for k in ROUTING_KEYS)
+    key = (id(graph), plexus, duct)
     hit = _ROUTED.get(key)
     if hit is None or hit[0] is not graph:
         if len(_ROUTED) > 64:
             _ROUTED.clear()
-        hit = _ROUTED[key] = (graph, graph.with_plexus_share(plexus_share))
+        hit = _ROUTED[key] = (graph, graph.with_plexus_share(plexus).with_duct_node_share(duct))
     return hit[1]
 
 
 def cells_to_mm(cells, cells_per_g: float):
     """Diameter in mm of a spherical lesion of ``cells`` cells at ``cells_per_g`` (1 g per cm3)."""
     return 10.0 * np.cbrt(6.0 * np.asarray(cells, np.float64) / (math.pi * cells_per_g))
+
+
+def shed_size_factor(cells, params) -> np.ndarray:
+    """Shedding per cell of a tumour of ``cells`` cells relative to one of the reference size:
+    (cells / reference) ** (exponent - 1), since shedding grows with the tumour's vessels, whose
+    extent grows as its mass to the power ``shedding.size_exponent`` [iwata2000]."""
+    ref = params["primary.doubling_ref_cells"]
+    return (np.maximum(np.asarray(cells, np.float64), 1.0) / ref) ** (params["shedding.size_exponent"] - 1.0)
 
 
 def mm_to_cells(mm: float, cells_per_g: float) -> float:
@@ -112,7 +126,7 @@ class Engine:
         self._cell_capacity = int(cell_capacity)
         self._max_packets = int(max_packets)
         self._base_graph = graph or default_graph()
-        self.graph = _routed(self._base_graph, scenario.params["routing.plexus_share"])
+        self.graph = routed(self._base_graph, scenario.params)
         if scenario.primary not in self.graph.index:
             raise InputError(scenario.source, "primary", f"unknown primary site {scenario.primary!r}")
         self.scenario = scenario.copy()
@@ -136,8 +150,8 @@ class Engine:
         """Change one parameter mid-run (validated; takes effect at the next step)."""
         self.scenario.params.set(path, value)
         self._soil = self._soil_vector()
-        if path == "routing.plexus_share":
-            self.graph = _routed(self._base_graph, self.params["routing.plexus_share"])
+        if path in ROUTING_KEYS:
+            self.graph = routed(self._base_graph, self.params)
             if self.cells is not None:
                 self.cells.set_graph(self.graph)
 
@@ -284,7 +298,7 @@ class Engine:
         self.t_days = 0.0
         self.step_index = 0
         self.packets = PacketTable(4096)
-        self.graph = _routed(self._base_graph, self.params["routing.plexus_share"])
+        self.graph = routed(self._base_graph, self.params)
         self.cells = (CellTransport(self.graph, self._cell_capacity, self._max_packets)
                       if self.resolution == "cells" else None)
         self.lesions = LesionTable(1024)
@@ -458,7 +472,7 @@ class Engine:
         if not self.shedding:
             return np.zeros(0, np.int32), np.zeros(0), np.zeros(0)
         src, cells = self._shedding_sources(_log_mean(self.primary_cells, primary_next))
-        per_h = np.full(src.shape[0], rates[L.R_SHED_PER_CELL] / 24.0)
+        per_h = rates[L.R_SHED_PER_CELL] / 24.0 * shed_size_factor(cells, self.params)
         per_h[1:] *= rates[L.R_FROM_METS]
         return src, cells, per_h
 

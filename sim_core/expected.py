@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .body_graph import CATEGORIES, KIND_CAVITY, KIND_NODE, KIND_ORGAN, VESSEL_CLASS, BodyGraph
-from .engine import _routed, default_graph, mm_to_cells
+from .engine import default_graph, mm_to_cells, routed, shed_size_factor
 from .params import Params
 
 DT_DAYS = 28.0
@@ -251,7 +251,7 @@ class PresetModel:
         cpg = p["primary.cells_per_g"]
         N = _gompertz(n0, self.r[:, None], n_max, t[None, :], p["primary.doubling_ref_cells"])
         #: viable cells shed per grid step per unit shedding rate (cells/g/day)
-        self.shed_shape = N / cpg * p["shedding.viable_fraction"] * dt
+        self.shed_shape = N * shed_size_factor(N, p) / cpg * p["shedding.viable_fraction"] * dt
         det = (mm_to_cells(p["detect.autopsy_mm"], cpg), mm_to_cells(p["detect.node_mm"], cpg))
         self.lt = lesion_tables(self.r, p, self.n_t, dt, det)
         # convolutions with the shedding profile (first generation at the end of follow-up)
@@ -269,7 +269,8 @@ class PresetModel:
         # detection-weighted shedding of a macrometastasis switched at step s: W[i, d, soil, s]
         K = p["micro.cap_cells"]
         lag = np.arange(nt) * dt + 0.5 * dt
-        G = _gompertz(K, self.r[:, None], n_max, lag[None, :], p["primary.doubling_ref_cells"]) / cpg * p["shedding.viable_fraction"] * dt
+        G = _gompertz(K, self.r[:, None], n_max, lag[None, :], p["primary.doubling_ref_cells"])
+        G = G * shed_size_factor(G, p) / cpg * p["shedding.viable_fraction"] * dt
         self.W = np.zeros((len(self.r), 2, SOIL_GRID.shape[0], nt))
         self.Wd = np.zeros_like(self.W)
         for s in range(nt):
@@ -279,11 +280,11 @@ class PresetModel:
         self._transport_key = None
 
     def _transport(self, p: Params) -> Transport:
-        keys = ("routing.plexus_share", "arrest.node", "cavity.omentum_share", "shedding.cluster_fraction",
+        keys = ("routing.plexus_share", "routing.duct_node_share", "arrest.node", "cavity.omentum_share", "shedding.cluster_fraction",
                 "transit.attrition", "immune.surveillance", "transit.cluster_protection", "chemo.lung_factor")
         key = tuple(p[k] for k in keys)
         if key != self._transport_key:
-            self._trans = Transport(_routed(self.base, p["routing.plexus_share"]), p)
+            self._trans = Transport(routed(self.base, p), p)
             self._transport_key = key
             self._src_cache = {}
         return self._trans

@@ -92,7 +92,14 @@ _p("patient.lethal_cells", 1e12, 1e9, 1e13, "cells", "measured",
 # --- shedding -----------------------------------------------------------------------------------
 _p("shedding.rate_per_g_day", 3.5e6, 1e2, 1e8, "cells/g/day", "fitted",
    "[butler1975] 3.5e6 in the rat (the default); human presets: fitted to metastases per patient [disibio2008]",
-   "Cells a gram of tumour sheds into its drainage each day.", log=True, label="shedding")
+   "Cells a gram of tumour sheds into its drainage each day at the reference size (1e8 cells, about "
+   "1 g; see shedding.size_exponent for other sizes).", log=True, label="shedding")
+_p("shedding.size_exponent", 0.663, 0.3, 1.0, "1", "measured",
+   "[iwata2000] colonisation rate m x^alpha with alpha = 0.663, the fractal dimension of the vessels "
+   "infiltrating a tumour (fitted to the metastases of one hepatocellular carcinoma)",
+   "A tumour sheds through its blood vessels, whose extent grows more slowly than its mass: a "
+   "tumour of N cells sheds rate x (N / reference size)^exponent grams' worth a day. 1 would make "
+   "every gram shed alike; below 1 a small tumour sheds more per gram than a large one.")
 _p("shedding.patient_sd", 1.0, 0.0, 2.0, "log units", "fitted",
    "fitted to all rows of [disibio2008]: some tumours shed far more than others of the same type",
    "Patient-to-patient standard deviation of the log of the shedding rate (virtual cohorts; the "
@@ -146,6 +153,11 @@ _p("routing.plexus_share", 0.1, 0.0, 0.9, "1", "fitted",
    "[batson1940] the route; its share fitted to [disibio2008] (bone in pelvic primaries)",
    "Share of a pelvic primary's venous blood that enters the vertebral venous plexus (prostate, "
    "rectum, uterus, cervix).")
+_p("routing.duct_node_share", 0.2, 0.0, 0.9, "1", "fitted",
+   "[troisier1889] the route (abdominal cancers in the left supraclavicular node); its share fitted to "
+   "[disibio2008] (distant nodes of abdominal and pelvic primaries)",
+   "Share of the thoracic duct's lymph that passes the left supraclavicular (Virchow's) nodes before "
+   "it reaches the venous angle; the rest enters the vein directly.")
 
 # --- arrested cells: intravascular death or extravasation -------------------------------------------
 _p("bed.kill_lung_per_h", 1.5, 0.0, 20.0, "1/h", "fitted", "[fidler1970] ~1 % alive at 24 h (mouse; kept for humans)",
@@ -291,6 +303,9 @@ RULES: tuple[tuple[str, str, str], ...] = (
      "[bergers2008], not by a timer"),
     ("Gompertz growth of vascularised tumours", "phenomenology", "a curve that fits tumour growth"),
     ("metastases seed metastases", "mechanism", "vascularised lesions shed like the primary"),
+    ("shedding grows as mass to the power 0.663", "phenomenology",
+     "a power law read from one patient's metastases [iwata2000]; that vessels, not mass, set shedding "
+     "is the mechanism it stands for"),
     ("detection thresholds", "mechanism", "a lesion counts when it is large enough for the observer"),
 )
 

@@ -67,6 +67,21 @@ _R = [
               "bevacizumab in colorectal cancer: progression-free survival 10.6 vs 6.2 months, HR 0.54", "H"),
     Reference("koop1995", "Koop S et al. 1995, Cancer Res 55:2520-2523",
               "over 80 % of B16F10 cells survive the circulation and extravasate by 24 h (chick membrane)", "H"),
+    Reference("troisier1889", "Troisier CE 1889, Arch Gen Med 1:129-138 (Virchow 1848 before him)",
+              "an enlarged left supraclavicular node signals an abdominal cancer: the thoracic duct's "
+              "lymph passes those nodes before it reaches the venous angle (a route, no flow figure)", "L"),
+    Reference("iwata2000", "Iwata K, Kawasaki K, Shigesada N 2000, J Theor Biol 203:177-186",
+              "metastases are founded at m x^alpha per day by a tumour of x cells; alpha = 0.663 for one "
+              "hepatocellular carcinoma (the fractal dimension of its vessels)", "M"),
+    Reference("coleman2006", "Coleman RE 2006, Clin Cancer Res 12:6243s-6249s",
+              "bone metastases in 65-75 % of advanced breast and prostate, 30-40 % of lung and 20-25 % of "
+              "renal cancers", "M"),
+    Reference("barnholtz2004", "Barnholtz-Sloan JS et al. 2004, J Clin Oncol 22:2865-2872",
+              "brain metastases in 19.9 % of lung, 6.9 % of melanoma, 6.5 % of renal and 5.1 % of breast "
+              "cancer patients (Detroit registry)", "M"),
+    Reference("glomset1938", "Glomset DA 1938, Am J Cancer 32:57-61",
+              "adrenal metastases most frequent from lung carcinomas (20-30 % after Willis) and melanoma; "
+              "50 of 162 breast-carcinoma autopsies (Warren and Witham)", "M"),
     Reference("luzzi1998", "Luzzi KJ et al. 1998, Am J Pathol 153:865-873",
               "B16F1 into the mesenteric vein: 87 % arrested in liver at 90 min, 83 % extravasated by day 3, "
               "1 in 40 form micrometastases by day 3, 1 in 100 of those macrometastases by day 13, 36 % solitary at day 13", "L"),

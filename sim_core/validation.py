@@ -162,7 +162,7 @@ def current_fit() -> FitResult:
         p = load_scenario(n).params
         per[n] = {k: p[k] for k in ("shedding.rate_per_g_day", "shedding.lymph_fraction", "shedding.cavity_fraction")}
         for a in AFFINITIES:
-            if a.preset == n:
+            if n in a.presets:
                 per[n][f"affinity.{a.soil}"] = p[f"affinity.{a.soil}"]
     return FitResult(shared, per)
 

@@ -15,7 +15,9 @@ from sim_core import load_scenario
 from sim_core.soak import soak_scenario
 
 
-def busy_scenario(rate=2e5):
+def busy_scenario(rate=4.4e5):
+    """The soak scenario shedding ``rate`` cells per g per day at the reference size; its 10-g
+    primary sheds 0.46x that per gram (shedding.size_exponent), so the default is ~23 cells a second."""
     sc = soak_scenario()
     sc.params.set("shedding.rate_per_g_day", rate)
     return sc
@@ -202,7 +204,7 @@ def test_dense_shedding_stays_pooled_at_transit_speeds_and_says_so(qapp, monkeyp
     import desktop.controller as ctl
 
     monkeypatch.setattr(ctl, "CELLS_MAX_IN_FLIGHT", 3_000)
-    c = SimController(busy_scenario(1e7))      # ~1,160 cells a second: 69,000 a minute, over the cap
+    c = SimController(busy_scenario(1e7))      # ~530 cells a second: 32,000 a minute, over the cap
     c.set_speed(FIRST_GROWTH)
     c.publish()
     said = []

@@ -268,3 +268,43 @@ def test_snapshot_is_a_copy():
     assert np.isfinite(snap.packet_xy).all()
     snap.packet_cells[:] = -1
     assert (eng.packets.cells[eng.packets.active == 1] > 0).all()
+
+
+@pytest.mark.parametrize("exponent", [0.663, 1.0])
+def test_a_tumour_sheds_by_its_size_to_the_power_of_the_exponent(exponent):
+    """Shedding per cell is rate / (cells per g) at the reference size and scales as
+    (cells / reference) ** (exponent - 1): a 100-fold larger tumour sheds 100 ** exponent times more."""
+    sc = load_scenario("breast")
+    p = sc.params
+    p.set("shedding.size_exponent", exponent)
+    eng = Engine(sc)
+    rates = eng.rates()
+    ref = p["primary.doubling_ref_cells"]
+    per_cell_day = p["shedding.rate_per_g_day"] / p["primary.cells_per_g"]
+    got = []
+    for cells in (ref, 100 * ref):
+        eng.primary_cells = cells
+        _, src_cells, per_h = eng._shedding(cells, rates)
+        got.append(per_h[0] * 24.0 * src_cells[0])
+    print("exponent", exponent, "cells shed a day at 1x and 100x the reference size", got)
+    assert got[0] == pytest.approx(per_cell_day * ref, rel=1e-6)
+    assert got[1] / got[0] == pytest.approx(100.0 ** exponent, rel=1e-6)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 0.9])
+def test_the_thoracic_duct_sends_its_share_through_virchows_node(share):
+    """routing.duct_node_share of the duct's lymph passes the left supraclavicular nodes, the rest
+    enters the venous angle directly; the graph file's own split there is replaced."""
+    from sim_core.engine import default_graph, routed
+
+    p = load_scenario("uterus").params
+    p.set("routing.duct_node_share", share)
+    g = routed(default_graph(), p)
+    duct = g.index["lymph:thoracic_duct"]
+    out = {g.ids[g.v_dst[v]]: float(g.v_share[v]) for v in g.out_vessels(duct)}
+    print(out)
+    assert out == pytest.approx({"node:cervical": share, "vein:left_subclavian": 1.0 - share})
+    # blood hubs keep their splits: the aorta still sends its file share to each node basin
+    aorta = g.index["artery:aorta"]
+    base = default_graph()
+    assert np.array_equal(g.v_share[g.out_vessels(aorta)], base.v_share[base.out_vessels(aorta)])

@@ -74,32 +74,45 @@ def test_r2_log_is_one_for_proportional_shares_and_low_for_unrelated():
 def test_fitted_numbers_are_counted_against_the_data_points():
     s = V.summary([], [])
     print("free parameters", s["free_parameters"], "data points", s["data_points"])
-    # 13 soils - 1 + 6 shared + 14 rates + 14 lymph + 8 cavity + 7 affinities, and the 8 mouse ones
-    assert s["free_parameters"] == 12 + 6 + 14 + 14 + 8 + 7 + 8
+    # 13 soils - 1 + 7 shared + 14 rates + 14 lymph + 8 cavity + 5 group affinities, and the 8 mouse ones
+    assert s["free_parameters"] == 12 + 7 + 14 + 14 + 8 + 5 + 8
     assert s["data_points"] == 13 * 14 + 1 + 5 + 2
     assert s["checks"]["free_parameters_at_most_half_of_data"]
 
 
-def test_the_left_out_row_cannot_leak_into_its_own_prediction(monkeypatch):
-    """The refit without a row starts from a point that owes nothing to any fit, and replacing the
-    left-out row's published figures by nonsense changes nothing in the values that predict it (a
-    short refit, so the test is quick; the property does not depend on it)."""
+@pytest.mark.parametrize("held", ["ovary", "prostate"])
+def test_the_left_out_row_cannot_leak_into_its_own_prediction(monkeypatch, held):
+    """The refit without a row starts from a point that owes nothing to any fit (every soil and
+    affinity 1), and replacing the left-out row's published figures by nonsense changes nothing in
+    the values that predict it (a short refit, so the test is quick; the property does not depend
+    on it). The ovary belongs to no affinity group: all its affinities are 1. The prostate belongs
+    to the bone group: it takes the value the group's other members were fitted to, and no other."""
     from sim_core import calibration as C
     from sim_core import disibio
     from sim_core.fitted_values import FITTED
 
-    held = "ovary"
     fit = C.AutopsyFit([n for n in disibio.ROWS if n != held])
     start = fit.decode(fit.neutral_start())
     assert all(start.shared[f"soil.{k}"] == pytest.approx(1.0) for k in C.SOIL_KEYS)
     assert all(start.shared[k] == pytest.approx(v) for k, v in C.SHARED.items())
+    assert all(v == pytest.approx(1.0) for n in start.per_preset for k, v in start.per_preset[n].items()
+               if k.startswith("affinity."))
     assert start.shared["soil.lung"] != pytest.approx(FITTED["soil.lung"][0])
     before = C.left_out_values(held, max_nfev=2)
     junk = disibio.AutopsyRow(held, "junk", 1, 99.0, tuple([100.0] * 12))
     monkeypatch.setitem(disibio.ROWS, held, junk)
     after = C.left_out_values(held, max_nfev=2)
     assert before == after
-    assert before["affinity.bone"] == 1.0 and before["affinity.brain"] == 1.0
+    grouped = {a.soil for a in C.AFFINITIES if held in a.presets and len(a.presets) > 1}
+    print(held, "affinities from its groups", {k: v for k, v in before.items() if k.startswith("affinity.")})
+    assert grouped == ({"bone"} if held == "prostate" else set())
+    assert all(v == 1.0 for k, v in before.items() if k.startswith("affinity.") and k[9:] not in grouped)
+    if grouped:
+        # the value comes from the group's column of the fit without the held-out row
+        a = next(a for a in C.AFFINITIES if held in a.presets and len(a.presets) > 1)
+        x = fit.neutral_start()
+        x[fit.index[(a.owner, "affinity.bone")]] = np.log(3.0)
+        assert fit.held_out_params(fit.decode(x), held)["affinity.bone"] == pytest.approx(3.0)
 
 
 def test_a_left_out_primary_alone_in_its_cavity_group_takes_its_cavitys_mean():
@@ -117,7 +130,7 @@ def test_a_left_out_primary_alone_in_its_cavity_group_takes_its_cavitys_mean():
                                      for n in peritoneal])))
     got = fit.held_out_params(res, "ovary")["shedding.cavity_fraction"]
     print("left-out ovary cavity fraction", round(got, 4), "from", peritoneal)
-    assert got == pytest.approx(want, rel=1e-9) and got > 0.05
+    assert got == pytest.approx(want, rel=1e-9) and got > 0.02
     fit_b = C.AutopsyFit([n for n in disibio.ROWS if n != "breast"])
     res_b = fit_b.decode(fit_b.start())
     assert fit_b.held_out_params(res_b, "breast")["shedding.cavity_fraction"] == pytest.approx(
@@ -137,7 +150,8 @@ def test_calibrate_without_scipy_says_so_in_one_line(monkeypatch):
 
 def test_stored_left_out_values_were_fitted_to_todays_other_rows(monkeypatch):
     """validate predicts each row with values refitted without it; they must have been fitted to
-    the current data of the other rows (and never name the row's own affinities)."""
+    the current data of the other rows (and take no affinity but its groups', as the other members
+    showed them)."""
     from sim_core import calibration as C
     from sim_core import disibio
     from sim_core.fitted_values import LEFT_OUT, LEFT_OUT_DATA
@@ -146,7 +160,8 @@ def test_stored_left_out_values_were_fitted_to_todays_other_rows(monkeypatch):
     for held in disibio.ROWS:
         others = [n for n in disibio.ROWS if n != held]
         assert LEFT_OUT_DATA[held] == C.data_fingerprint(others), held
-        assert all(v == 1.0 for k, v in LEFT_OUT[held].items() if k.startswith("affinity.")), held
+        grouped = {a.soil for a in C.AFFINITIES if held in a.presets and len(a.presets) > 1}
+        assert all(v == 1.0 for k, v in LEFT_OUT[held].items() if k.startswith("affinity.") and k[9:] not in grouped), held
         p = V.leave_one_out_params(held)
         assert p["soil.lung"] == LEFT_OUT[held]["soil.lung"]
     # changed data make the stored values stale: one clear error, no prediction
