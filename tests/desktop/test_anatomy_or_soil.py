@@ -1,7 +1,7 @@
 """"Anatomy or soil?": one patient twice from one seed, blood flow alone against seed and soil.
 The two sides share the seed and shed alike while only the primary sheds; the anatomy side has
 every soil factor and affinity 1, the soil side the scenario's own; after five years a prostate
-patient's tumours go to bone only with seed and soil. The Lab window opens from the menu and leaves
+patient has bone tumours by Batson's plexus alone and more with seed and soil. The Lab window opens from the menu and leaves
 the main run alone; the kiosk screen opens from its button and the idle reset leaves it."""
 
 import gc
@@ -44,8 +44,9 @@ def test_one_seed_and_the_same_shedding_until_metastases_shed():
     first_macro = soil.t_days
     print(f"shed alike for {steps} steps: {soil.counters[SHED]:.6g} cells; sides differ since day "
           f"{split.pair.diverged_day} ({split.pair.diverged_what}); first macrometastasis day {first_macro}")
-    assert steps >= 365                                   # over a year of identical shedding ...
-    assert split.pair.diverged_day is not None and split.pair.diverged_day < 100   # ... while lesions differ
+    # months of identical shedding after the lesions already differ
+    assert split.pair.diverged_day is not None and split.pair.diverged_day < 100
+    assert steps >= split.pair.diverged_day + 60
     assert soil.counters[SHED] > 1e7
     split.advance(365.0)
     assert soil.counters[SHED] != anat.counters[SHED]     # metastases shed as well, unlike each other
@@ -77,16 +78,19 @@ def test_anatomy_side_has_every_soil_one_and_the_soil_side_the_scenarios(prostat
     assert soil.site_soil(bone) > 1.0
 
 
-def test_prostate_tumours_go_to_bone_only_with_seed_and_soil(prostate_five_years):
+def test_prostate_tumours_reach_bone_by_the_plexus_and_more_with_seed_and_soil(prostate_five_years):
+    """Blood flow alone already takes prostate cells to the spine (Batson's plexus, fitted share
+    0.9); seed and soil adds the bone affinity and fertile nodes, so more tumours grow in all."""
     split = prostate_five_years
     assert split.t_days == pytest.approx(5 * 365.25)
     anat, soil = split.counts()
     print("blood flow alone:", {k: v for k, v in anat.items() if v}, "| seed and soil:", {k: v for k, v in soil.items() if v})
-    assert soil["bones"] >= 15 and anat["bones"] == 0
-    assert sum(soil.values()) > 3 * sum(anat.values())
-    assert anat["kidneys"] + anat["liver"] + anat["muscle"] > soil["kidneys"] + soil["liver"] + soil["muscle"]
+    assert anat["bones"] >= 3 and soil["bones"] > anat["bones"]
+    assert soil["lymph nodes"] > anat["lymph nodes"]
+    assert sum(soil.values()) > 2 * sum(anat.values())
     gain, loss = soil_lesson(anat, soil)
-    assert gain == "bones" and loss in ("kidneys", "liver", "muscle")
+    print("lesson:", gain, loss)
+    assert gain in ("bones", "lymph nodes")
 
 
 def test_rows_and_the_lesson_from_counts():
