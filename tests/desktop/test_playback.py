@@ -74,7 +74,10 @@ def _state(engine):
 
 
 def test_reset_all_restores_the_initial_state(qtbot, qapp, window, controller):
-    fresh = Engine(controller.scenario)
+    from desktop.controller import resolution_for
+
+    # the window runs the default speed at its resolution (cells): the fresh run does too
+    fresh = Engine(controller.scenario, resolution=resolution_for(SPEEDS[DEFAULT_SPEED]))
     initial = _state(fresh)
     defaults = {p: controller.params[p] for p in window.params.rows}
     controller.play()

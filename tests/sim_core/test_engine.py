@@ -236,6 +236,7 @@ def test_antiangiogenic_treatment_holds_micrometastases_and_stopping_it_lets_the
 def test_surgery_removes_the_primary_at_its_size_and_shedding_stops():
     sc = load_scenario("breast")
     sc.params.set("surgery.at_mm", 12.0)
+    sc.params.set("shedding.from_metastases", 0.0)   # only the primary sheds: its removal ends shedding
     eng = Engine(sc, record_every_days=1e9)
     eng.advance(3000, 7.0)
     assert eng.surgery_day is not None and eng.primary_cells == 0.0
