@@ -20,8 +20,8 @@ import weakref
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from sim_core import BY_PATH, Engine, InputError, RecordedEngine, Scenario, default_graph, load_scenario
-from sim_core.engine import shed_size_factor
+from sim_core import (BY_PATH, Engine, InputError, RecordedEngine, Scenario, default_graph, load_scenario,
+                      shed_size_factor)
 
 from .engine_thread import BatchResult, EngineWorker, threadsafe_layer
 from .follow import FollowTracker
