@@ -20,8 +20,7 @@ import weakref
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from sim_core import (BY_PATH, Engine, InputError, RecordedEngine, Scenario, default_graph, load_scenario,
-                      shed_size_factor)
+from sim_core import BY_PATH, Engine, InputError, RecordedEngine, Scenario, default_graph, load_scenario
 
 from .engine_thread import BatchResult, EngineWorker, threadsafe_layer
 from .follow import FollowTracker
@@ -486,7 +485,7 @@ class SimController(QObject):
         """Snapshot, pools and frame diff of ``eng`` (on whichever thread steps it)."""
         frame = differ.diff(eng.snapshot(), Pools.from_engine(eng.pools), eng.params)
         frame.extra.update(self._treatment_readout(eng))
-        frame.extra.update(self._sparse_readout(eng, frame))
+        frame.extra.update(self._sparse_readout(eng))
         return frame
 
     # --- frames -----------------------------------------------------------------------------------
@@ -621,17 +620,11 @@ class SimController(QObject):
             prim = np.append(prim, self.engine.primary_cells)
         return t, cells, prim
 
-    def _sparse_readout(self, eng: Engine, frame: FrameData) -> dict:
-        """How many cells the tumours shed per body second now (from the model's own rates), for
-        the 'shedding is sparse' note."""
-        p = eng.params
-        prim = float(frame.snap.primary_cells)
-        macro = frame.snap.lesion_cells[frame.snap.lesion_state == 2].astype(np.float64)
-        # each tumour sheds by its size (shedding.size_exponent), as the engine does
-        cells = prim * float(shed_size_factor(prim, p)) if prim > 0 else 0.0
-        cells += float((macro * shed_size_factor(macro, p)).sum()) * p["shedding.from_metastases"]
-        per_s = p["shedding.rate_per_g_day"] * cells / p["primary.cells_per_g"] / 86400.0
-        return {"shed_per_body_s": per_s, "viable_share": float(p["shedding.viable_fraction"])}
+    def _sparse_readout(self, eng: Engine) -> dict:
+        """How many cells the tumours shed per body second now (the engine's own rule), for the
+        'shedding is sparse' note."""
+        return {"shed_per_body_s": eng.shed_per_day() / 86400.0,
+                "viable_share": float(eng.params["shedding.viable_fraction"])}
 
     def sparse_note(self) -> str | None:
         """A caption line when, at this transit speed, too few cells are shed to watch; None else.

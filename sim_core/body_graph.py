@@ -130,19 +130,12 @@ class BodyGraph:
         blood that way (split evenly if it has several) and the rest down its other veins in their
         file proportions. ``routing.plexus_share`` sets it: no measurement gives the share (Batson
         1940 showed the route, not its flow), so it is a fitted, shared parameter."""
-        v_share = self.v_share.copy()
         cls = VESSEL_CLASS[self.v_kind]
-        for c in range(self.n):
-            if self.kind[c] != KIND_PRIMARY:
-                continue
-            outs = np.array(self.out_vessels(c), np.int64)
+
+        def split(outs):
             plexus = outs[self.v_kind[outs] == V_PLEXUS]
-            other = outs[(cls[outs] == CLASS_BLOOD) & (self.v_kind[outs] != V_PLEXUS)]
-            if plexus.size == 0 or other.size == 0:
-                continue
-            v_share[other] *= (1.0 - share) / v_share[other].sum()
-            v_share[plexus] = share / plexus.size
-        return replace(self, v_share=v_share)
+            return plexus, outs[(cls[outs] == CLASS_BLOOD) & (self.v_kind[outs] != V_PLEXUS)]
+        return self._with_share(KIND_PRIMARY, split, share)
 
     def with_duct_node_share(self, share: float) -> BodyGraph:
         """A copy in which every lymph hub (the thoracic duct) sends ``share`` of its lymph through
@@ -150,20 +143,28 @@ class BodyGraph:
         and the rest straight into its vein. ``routing.duct_node_share`` sets it: the route is the
         one that puts abdominal and pelvic cancers in the left supraclavicular node [troisier1889],
         but no measurement gives the share, so it is a fitted, shared parameter."""
+        cls = VESSEL_CLASS[self.v_kind]
+
+        def split(outs):
+            outs = outs[cls[outs] == CLASS_LYMPH]
+            to_node = self.kind[self.v_dst[outs]] == KIND_NODE
+            return outs[to_node], outs[~to_node]
+        return self._with_share(KIND_HUB, split, share)
+
+    def _with_share(self, kind: int, split, share: float) -> BodyGraph:
+        """A copy in which every compartment of ``kind`` sends ``share`` of its flow down the
+        vessels ``split(out_vessels)`` names first (evenly) and the rest down the vessels it names
+        second, in their file proportions. Compartments lacking either group keep their shares."""
         v_share = self.v_share.copy()
         for c in range(self.n):
-            if self.kind[c] != KIND_HUB:
+            if self.kind[c] != kind:
                 continue
-            outs = np.array(self.out_vessels(c), np.int64)
-            outs = outs[VESSEL_CLASS[self.v_kind[outs]] == CLASS_LYMPH] if outs.size else outs
-            node = outs[self.kind[self.v_dst[outs]] == KIND_NODE]
-            other = outs[self.kind[self.v_dst[outs]] != KIND_NODE]
-            if node.size == 0 or other.size == 0:
+            chosen, other = split(np.array(self.out_vessels(c), np.int64))
+            if chosen.size == 0 or other.size == 0:
                 continue
             v_share[other] *= (1.0 - share) / v_share[other].sum()
-            v_share[node] = share / node.size
+            v_share[chosen] = share / chosen.size
         return replace(self, v_share=v_share)
-
 
 def _req(d: dict, key: str, typ, src: str, where: str):
     if key not in d:

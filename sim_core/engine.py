@@ -47,7 +47,7 @@ def default_graph() -> BodyGraph:
     return load_body_graph()
 
 
-_ROUTED: dict[tuple[int, float], tuple[BodyGraph, BodyGraph]] = {}
+_ROUTED: dict[tuple[int, float, float], tuple[BodyGraph, BodyGraph]] = {}
 
 
 #: The fitted routing shares that replace the body graph file's shares (``routed``).
@@ -472,9 +472,25 @@ class Engine:
         if not self.shedding:
             return np.zeros(0, np.int32), np.zeros(0), np.zeros(0)
         src, cells = self._shedding_sources(_log_mean(self.primary_cells, primary_next))
-        per_h = rates[L.R_SHED_PER_CELL] / 24.0 * shed_size_factor(cells, self.params)
-        per_h[1:] *= rates[L.R_FROM_METS]
-        return src, cells, per_h
+        return src, cells, self._shed_per_cell_day(cells, rates) / 24.0
+
+    def _shed_per_cell_day(self, cells: np.ndarray, rates: np.ndarray) -> np.ndarray:
+        """Cells shed per tumour cell and day by shedding sources of ``cells`` cells (the primary
+        first, then metastases at ``shedding.from_metastases`` of its rate)."""
+        per = rates[L.R_SHED_PER_CELL] * shed_size_factor(cells, self.params)
+        per[1:] *= rates[L.R_FROM_METS]
+        return per
+
+    def shed_per_day(self) -> float:
+        """Cells all shedding tumours release per day at their present sizes, by the same rule as
+        a step (before anoikis and the viable share); 0 once nothing sheds."""
+        if not self.shedding:
+            return 0.0
+        _, cells = self._shedding_sources(self.primary_cells)
+        per = cells * self._shed_per_cell_day(cells, self.rates())
+        if self.primary_cells <= 0.0:
+            per[0] = 0.0
+        return float(per.sum())
 
     def _shedding_sources(self, primary_cells: float) -> tuple[np.ndarray, np.ndarray]:
         """Shedding tumours and their sizes: the primary at its mean size over the step (so the

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .body_graph import CATEGORIES, KIND_CAVITY, KIND_NODE, KIND_ORGAN, VESSEL_CLASS, BodyGraph
-from .engine import default_graph, mm_to_cells, routed, shed_size_factor
+from .engine import ROUTING_KEYS, default_graph, mm_to_cells, routed, shed_size_factor
 from .params import Params
 
 DT_DAYS = 28.0
@@ -280,8 +280,9 @@ class PresetModel:
         self._transport_key = None
 
     def _transport(self, p: Params) -> Transport:
-        keys = ("routing.plexus_share", "routing.duct_node_share", "arrest.node", "cavity.omentum_share", "shedding.cluster_fraction",
-                "transit.attrition", "immune.surveillance", "transit.cluster_protection", "chemo.lung_factor")
+        keys = ROUTING_KEYS + ("arrest.node", "cavity.omentum_share", "shedding.cluster_fraction",
+                               "transit.attrition", "immune.surveillance", "transit.cluster_protection",
+                               "chemo.lung_factor")
         key = tuple(p[k] for k in keys)
         if key != self._transport_key:
             self._trans = Transport(routed(self.base, p), p)

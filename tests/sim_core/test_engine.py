@@ -1,6 +1,7 @@
 """The engine: conservation of cells, determinism, step-size independence, slider effects."""
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -290,6 +291,27 @@ def test_a_tumour_sheds_by_its_size_to_the_power_of_the_exponent(exponent):
     print("exponent", exponent, "cells shed a day at 1x and 100x the reference size", got)
     assert got[0] == pytest.approx(per_cell_day * ref, rel=1e-6)
     assert got[1] / got[0] == pytest.approx(100.0 ** exponent, rel=1e-6)
+
+
+def test_shed_per_day_is_the_rate_a_run_sheds():
+    """Engine.shed_per_day (what the window's sparse-shedding note reads) is the rule a step
+    uses: a day of a run sheds that many cells within Poisson noise, and nothing once the
+    primary is gone and no metastasis sheds."""
+    sc = load_scenario("breast")
+    sc.params.set("shedding.from_metastases", 0.0)
+    eng = Engine(sc)
+    p = sc.params
+    n = eng.primary_cells
+    expected = p["shedding.rate_per_g_day"] / p["primary.cells_per_g"] * n \
+        * (n / p["primary.doubling_ref_cells"]) ** (p["shedding.size_exponent"] - 1.0)
+    assert eng.shed_per_day() == pytest.approx(expected, rel=1e-12)
+    before = eng.counters[L.C_SHED]
+    eng.step(86400.0)
+    shed = eng.counters[L.C_SHED] - before
+    print("cells expected in a day", expected, "shed", shed)
+    assert abs(shed - expected) < 5.0 * math.sqrt(expected) + 0.01 * expected
+    eng.remove_primary()
+    assert eng.shed_per_day() == 0.0
 
 
 @pytest.mark.parametrize("share", [0.0, 0.3, 0.9])
