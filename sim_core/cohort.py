@@ -326,8 +326,9 @@ def _primary_of(scenario: Scenario, preset: str) -> str:
 
 
 def relapse_summary(results: list[PatientResult], years: float, surgery_mm: float) -> dict:
-    """Metastasis-free fraction at each whole year after surgery and each patient's time to the
-    first distant metastasis (years; 0 if present at surgery; None if none was found)."""
+    """Metastasis-free fraction at each whole year after surgery, each patient's time to the first
+    distant metastasis (years; 0 if present at surgery; None if none was found) and whether a
+    regional node held a lesion at surgery (the same patients, in the same order)."""
     first = np.array([r.first_distant_days for r in results]) / 365.25
     free = []
     for y in range(int(math.floor(years + 1e-9)) + 1):
@@ -337,6 +338,7 @@ def relapse_summary(results: list[PatientResult], years: float, surgery_mm: floa
         "metastasis_free": free,
         "first_distant_metastasis_years": [None if math.isnan(x) else round(float(x), 4) for x in first],
         "pct_node_positive_at_surgery": 100.0 * float(np.mean([r.node_positive for r in results])),
+        "node_positive_at_surgery": [bool(r.node_positive) for r in results],
         "median_years_to_surgery": float(np.median([r.surgery_day for r in results])) / 365.25,
     }
 

@@ -81,7 +81,9 @@ def test_surgery_cohort_reports_a_relapse_curve():
     for row in free:
         frac = sum(1 for x in first if x is None or x > row["years"]) / 24
         assert row["fraction"] == pytest.approx(frac)
-    assert 0 <= r["pct_node_positive_at_surgery"] <= 100
+    node = r["node_positive_at_surgery"]
+    assert len(node) == 24 and all(isinstance(x, bool) for x in node)
+    assert r["pct_node_positive_at_surgery"] == pytest.approx(100.0 * sum(node) / 24)
     assert r["median_years_to_surgery"] > 0
 
 
