@@ -273,6 +273,7 @@ class Engine:
         r[L.R_CAVITY_DEATH] = p["cavity.death_per_day"] * att
         r[L.R_OMENTUM] = p["cavity.omentum_share"]
         r[L.R_REGRESS] = p["micro.regress_per_doubling"] / math.log(2.0)
+        r[L.R_REGRESS_UNTIL] = p["micro.regress_until_cells"]
         r[L.R_SWITCH] = p["micro.switch_per_doubling"] * growth / math.log(2.0) * aa * boost
         r[L.R_CAP] = p["micro.cap_cells"]
         r[L.R_GROWTH] = growth

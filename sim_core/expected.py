@@ -7,7 +7,7 @@ comes from simulated cohorts (``cohort.py``). It follows the engine's rules in e
 - transport: the share of viable shed cells that arrest (and extravasate) in each organ and node,
   or implant on a cavity lining, solved exactly as a linear system on the body graph;
 - lesions: a micrometastasis grows by its type's Gompertz law up to its balanced size, regresses
-  with a hazard per doubling and switches at a hazard per doubling time times its soil; after the switch it grows by
+  with a hazard per doubling (fading past ``micro.regress_until_cells``) and switches at a hazard per doubling time times its soil; after the switch it grows by
   the Gompertz law until it is large enough to see; dormant cells wake at a constant rate;
 - patients: Gauss-Hermite quadrature over the log-normal doubling time of a cohort;
 - metastases seeding metastases: one generation, exactly for Poisson-distributed first-generation
@@ -149,9 +149,16 @@ class LesionTables:
     Pswd: np.ndarray   # same from dormancy
 
 
+def _regress_exposure(cells: np.ndarray, until: float) -> np.ndarray:
+    """``kernels.lesions.regress_exposure`` for an array of sizes."""
+    n = np.asarray(cells, np.float64)
+    return np.where(n <= until, np.log(np.maximum(n, 1e-300)), math.log(until) + 1.0 - until / np.maximum(n, 1e-300))
+
+
 def lesion_tables(r: np.ndarray, p: Params, n_t: int, dt: float, det_cells: tuple[float, float]) -> LesionTables:
     K = p["micro.cap_cells"]
     rho = p["micro.regress_per_doubling"] / math.log(2.0)
+    until = p["micro.regress_until_cells"]
     sigma = p["micro.switch_per_doubling"] / math.log(2.0)
     n_max = p["primary.max_cells"]
     n_ref = p["primary.doubling_ref_cells"]
@@ -166,7 +173,7 @@ def lesion_tables(r: np.ndarray, p: Params, n_t: int, dt: float, det_cells: tupl
     tau = (np.arange(n_t) + 1.0) * dt           # ages at which detection is asked (end of a step)
     for i in range(nq):
         Na = np.minimum(_gompertz(1.0, r[i], n_max, a_f, n_ref), K)   # micro size at fine ages
-        surv_reg = Na ** (-rho)
+        surv_reg = np.exp(-rho * _regress_exposure(Na, until))
         h = sigma * r[i] * soils                                   # [s]
         live = surv_reg[None, :] * np.exp(-h[:, None] * a_f[None, :])   # [s, a]
         dens = h[:, None] * live * (dt / sub)                          # switch probability per sub-step
@@ -186,7 +193,7 @@ def lesion_tables(r: np.ndarray, p: Params, n_t: int, dt: float, det_cells: tupl
             Q[i, d] = dens @ ok.T.astype(np.float64)
             still = (Ntau >= D)
             if still.any():
-                live_tau = (Ntau ** (-rho))[None, :] * np.exp(-h[:, None] * tau[None, :])
+                live_tau = np.exp(-rho * _regress_exposure(Ntau, until))[None, :] * np.exp(-h[:, None] * tau[None, :])
                 Q[i, d] += live_tau * still[None, :]
     # dormant route: wake after w ~ Exp(lam), then the lesion's own life
     if lam > 0:

@@ -198,6 +198,11 @@ _p("micro.cap_cells", 1e5, 1e2, 1e7, "cells", "measured", "[folkman2000] 0.2-2 m
 _p("micro.regress_per_doubling", 0.4, 0.0, 5.0, "1/doubling", "fitted",
    "[luzzi1998] most micrometastases gone by day 13 (B16 doubles in a day [b16growth])",
    "Hazard that a growing micrometastasis dies out, per doubling of its size (none once balanced).")
+_p("micro.regress_until_cells", 1e3, 1.0, 1e7, "cells", "assumption",
+   "[luzzi1998] regression seen over days 3-13, about ten doublings of B16 [b16growth]; beyond that "
+   "an established colony rarely dies out [kendall1948]; late relapse needs lasting micrometastases [willis2010]",
+   "Size up to which a growing micrometastasis faces its full regression hazard; beyond it the "
+   "hazard per doubling falls as this size over the colony's.", log=True)
 _p("micro.switch_per_doubling", 0.004, 0.0, 1.0, "1/doubling time", "fitted",
    "[luzzi1998] 1 in 100 micrometastases become macrometastases",
    "Hazard of the angiogenic switch per doubling time of the tumour type, times the organ's soil.",
@@ -296,6 +301,10 @@ RULES: tuple[tuple[str, str, str], ...] = (
      "without vessels proliferation comes to equal death [holmgren1995] [folkman2000]"),
     ("regression per doubling of a growing micrometastasis", "phenomenology",
      "reproduces Luzzi's loss of micrometastases; the cause (immune, failure to settle) is not modelled"),
+    ("regression fades once a colony is established (past micro.regress_until_cells)", "mechanism",
+     "a colony dies out while it is small, as a branching process does; Luzzi saw regression only over "
+     "the first ten or so doublings, so the hazard is not carried on through the 17 a human colony needs "
+     "to reach its balanced size"),
     ("angiogenic switch at a hazard per doubling time", "phenomenology",
      "a constant hazard; what triggers the switch is not modelled"),
     ("anti-angiogenic treatment holds micrometastases and slows sensitive cells", "mechanism",

@@ -73,6 +73,12 @@ _R = [
     Reference("iwata2000", "Iwata K, Kawasaki K, Shigesada N 2000, J Theor Biol 203:177-186",
               "metastases are founded at m x^alpha per day by a tumour of x cells; alpha = 0.663 for one "
               "hepatocellular carcinoma (the fractal dimension of its vessels)", "M"),
+    Reference("kendall1948", "Kendall DG 1948, Ann Math Stat 19:1-15",
+              "a birth-death process started from n cells dies out with probability (death/birth rate)^n: "
+              "extinction threatens small colonies, hardly large ones", "L"),
+    Reference("willis2010", "Willis L et al. 2010, Cancer Res 70:4310-4317",
+              "late breast-cancer relapse fits a few growth-restricted micrometastases per patient that "
+              "escape with a half-life of 12 to 69 years (model fit to long follow-up, not a measurement)", "M"),
     Reference("coleman2006", "Coleman RE 2006, Clin Cancer Res 12:6243s-6249s",
               "bone metastases in 65-75 % of advanced breast and prostate, 30-40 % of lung and 20-25 % of "
               "renal cancers", "M"),

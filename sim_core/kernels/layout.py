@@ -43,7 +43,8 @@ R_ANOIKIS_NONVIABLE = 34  # 1/h, shed cells that were not viable
 R_ADAPT = 35           # share of sensitive divisions that produce drug-adapted cells under treatment
 R_OMENTUM = 36         # share of cells implanting from a cavity that land on its second lining
 R_DOUBLING_REF = 37    # cells: size at which a vascular tumour doubles in the type's doubling time
-N_RATES = 38
+R_REGRESS_UNTIL = 38   # cells: above this size a micrometastasis' regression hazard falls as 1/size
+N_RATES = 39
 
 # --- counters (cumulative) ------------------------------------------------------------------------
 C_SHED = 0             # cells shed by the primary (and metastases), viable or not

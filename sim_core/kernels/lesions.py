@@ -2,9 +2,10 @@
 
 A micrometastasis (avascular) grows by the same Gompertz law as a vascular tumour of its type (fast
 when tiny) until it reaches its balanced size, where proliferation equals death (angiogenic
-dormancy, Holmgren 1995). While it still grows it may die out: the hazard
-of regression is a fixed amount per doubling of its size, so a colony that doubles quickly is as
-likely to reach balance as one that doubles slowly. At any size it may switch on angiogenesis, at
+dormancy, Holmgren 1995). While it still grows it may die out: the hazard of regression is a fixed
+amount per doubling of its size, so a colony that doubles quickly is as likely to reach balance as
+one that doubles slowly, until the colony is established (``regress_until_cells``); past that size
+the hazard per doubling falls as that size over the colony's, since a large colony rarely dies out. At any size it may switch on angiogenesis, at
 a hazard per doubling time of its tumour type, times its organ's soil and the anti-angiogenic
 multiplier. A switched lesion is a vascularised macrometastasis that grows by a Gompertz law; under
 anti-angiogenic treatment its sensitive cells grow more slowly and drug-adapted cells (which arise
@@ -18,7 +19,7 @@ import math
 from ._jit import jit
 from .layout import (C_BORN, C_DIED_LESION, C_FOUNDER_CELLS, C_MACRO, C_MICRO, C_MICRO_REGRESSED,
                      N_ROUTES, NEED_LESIONS, OK, R_AA_MULT, R_ADAPT, R_CAP, R_GROWTH, R_MAX_CELLS,
-                     R_DOUBLING_REF, R_REGRESS, R_SWITCH)
+                     R_DOUBLING_REF, R_REGRESS, R_REGRESS_UNTIL, R_SWITCH)
 from .rng import make_key, uniform
 
 STREAM_SPAWN = 3
@@ -77,6 +78,16 @@ def treated_growth(cells, resistant, rate, mult, adapt, n_ref, n_max, dt):
 
 
 @jit
+def regress_exposure(cells, until):
+    """Regression exposure of a colony grown from 1 to ``cells`` cells, in e-folds of growth: each
+    e-fold counts fully up to ``until`` cells and ``until / cells`` of one beyond, so a colony past
+    that size is established and rarely dies out (as an extinction-prone branching process)."""
+    if cells <= until:
+        return math.log(cells)
+    return math.log(until) + 1.0 - until / cells
+
+
+@jit
 def spawn_lesions(spawn, t_days, dt_days, les_state, les_comp, les_route, les_cells, les_born,
                   les_switch, les_res, les_id, free_stack, n_free, next_id, counters, seed, step, ctr):
     """Found one micrometastasis per dividing cell in ``spawn`` (emptied as it goes).
@@ -115,12 +126,14 @@ def grow_lesions(dt_days, t_days, les_state, les_comp, les_cells, les_switch, le
 
     A micrometastasis grows towards the balanced size (``avascular``); the regression hazard
     integrated over the step is ``R_REGRESS`` times the log of its growth in the step (so it
-    vanishes at balance); the switch hazard is ``R_SWITCH`` per day times the organ's soil. Both
+    vanishes at balance; past ``R_REGRESS_UNTIL`` cells each e-fold counts only that size over the
+    colony's, ``regress_exposure``); the switch hazard is ``R_SWITCH`` per day times the organ's soil. Both
     compete over the step. Macrometastases grow under the anti-angiogenic multiplier with their
     adapted fraction (``treated_growth``).
     """
     key = make_key(seed, STREAM_LESIONS, step)
     h_reg = rates[R_REGRESS]
+    until = rates[R_REGRESS_UNTIL]
     cap = rates[R_CAP]
     r = rates[R_GROWTH]
     n_max = rates[R_MAX_CELLS]
@@ -135,7 +148,7 @@ def grow_lesions(dt_days, t_days, les_state, les_comp, les_cells, les_switch, le
         if s == MICRO:
             after = avascular(before, r, n_ref, n_max, cap, dt_days)
             ctr = les_id[i] * 4
-            a_reg = h_reg * math.log(after / before)
+            a_reg = h_reg * (regress_exposure(after, until) - regress_exposure(before, until))
             a_sw = rates[R_SWITCH] * soil[les_comp[i]] * dt_days
             a = a_reg + a_sw
             les_cells[i] = after

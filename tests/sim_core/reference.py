@@ -211,7 +211,10 @@ def grow_lesions(dt_days, t_days, state, comp, cells, switch, res, lid, free, so
             cells[i] = after
             counters[L.C_BORN] += after - before
             ctr = int(lid[i]) * 4
-            a_reg = r[L.R_REGRESS] * math.log(after / before)
+            # each e-fold of growth counts fully up to R_REGRESS_UNTIL cells, then as until/size
+            u = r[L.R_REGRESS_UNTIL]
+            expo = [math.log(n) if n <= u else math.log(u) + 1.0 - u / n for n in (before, after)]
+            a_reg = r[L.R_REGRESS] * (expo[1] - expo[0])
             a_sw = r[L.R_SWITCH] * soil[comp[i]] * dt_days
             a = a_reg + a_sw
             if a > 0 and uniform(key, ctr) < -math.expm1(-a):

@@ -24,6 +24,7 @@ def random_rates(r: np.random.Generator) -> np.ndarray:
     rates[L.R_CAP] = 1e5
     rates[L.R_MAX_CELLS] = 1e9
     rates[L.R_DOUBLING_REF] = 1e6
+    rates[L.R_REGRESS_UNTIL] = 1e3
     rates[L.R_CLUSTER_PROT] = r.uniform(0.05, 1.0)
     return rates
 
@@ -98,10 +99,11 @@ def test_grow_lesions_matches_reference(trial):
     rates = random_rates(r)
     rates[L.R_REGRESS], rates[L.R_SWITCH] = 0.6, 0.2
     rates[L.R_AA_MULT] = (1.0, 0.6, 1.0, 0.5)[trial]      # treatment on in two trials
+    rates[L.R_REGRESS_UNTIL] = (1e3, 1e7, 50.0, 1e3)[trial]  # established colonies at several sizes
     rates[L.R_ADAPT] = 0.05
     m = 300
     state = r.integers(0, 3, m).astype(np.int8)
-    cells = np.where(state > 0, r.uniform(1, 2e5, m), 0.0)
+    cells = np.where(state > 0, 10.0 ** r.uniform(0.0, 5.3, m), 0.0)   # 1 to 2e5 cells, every decade
     switch = np.full(m, -1.0)
     res = np.where(state == 2, r.uniform(0, 0.5, m), 0.0)
     lid = np.arange(m, dtype=np.int64) * 3 + trial
