@@ -326,7 +326,8 @@ def cmd_validate(a) -> int:
     workers = a.workers or max(1, min(__import__("os").cpu_count() or 1, 8))
     # one pool of worker processes for every cohort: each compiles (or loads) the kernels once
     with ProcessPoolExecutor(max_workers=workers) as ex:
-        results = V.all_targets(workers=workers, progress=say, executor=ex)
+        reports: dict = {}
+        results = V.all_targets(workers=workers, progress=say, executor=ex, reports=reports)
         say("each DiSibio primary predicted without its row")
         try:
             loo = V.leave_one_out(workers=workers, progress=say, executor=ex)
@@ -338,7 +339,8 @@ def cmd_validate(a) -> int:
     summ = V.summary(results, loo)
     out = {"targets": [r.row() for r in results],
            "fit": {"free_parameters": summ["free_parameters"], "data_points": summ["data_points"]},
-           "leave_one_out": loo, "anatomy_only": anat, "checks": summ["checks"],
+           "leave_one_out": loo, "anatomy_only": anat,
+           "relapse_by_node": reports.get("relapse_by_node", []), "checks": summ["checks"],
            "seconds": round(time.monotonic() - t0, 1), "version": __version__}
     if a.json:
         print(json.dumps(out, indent=1))
@@ -351,6 +353,11 @@ def cmd_validate(a) -> int:
         print("anatomy only    tvd  R2(log)")
         for r in anat:
             print(f"  {r['primary']:<11} {r['tvd']:.3f}  {r['r2_log']:.2f}")
+        print("breast relapse by node status at surgery   patients  free at 5 y  late rate  Pan 2017")
+        for r in reports.get("relapse_by_node", []):
+            free5, late = (("-" if v is None else f"{v:.{d}f}") for v, d in ((r["free_at_5_years"], 3),
+                                                                            (r["late_rate"], 4)))
+            print(f"  {r['group']:<40} {r['patients']:>8}  {free5:>11}  {late:>9}  {r['published_late_rate']:.4f}")
         for k, v in summ["checks"].items():
             print(f"{k}: {'yes' if v else 'NO'}")
     return 0 if all(summ["checks"].values()) else 1

@@ -41,6 +41,8 @@ RELAPSE_YEARS = 20.0
 #: preset stands for T1N0-N1 disease: at surgery 24-27 % of T1 cancers are node-positive.
 RELAPSE_SURGERY_MM = 15.0
 PAN_T1N0_RATE = -math.log(1.0 - 0.13) / 15.0
+#: Pan 2017's T1N1-3 group: 20 % over years 5-20 at a steady rate.
+PAN_T1N13_RATE = -math.log(1.0 - 0.20) / 15.0
 T1_NODE_POSITIVE = 0.255
 #: Patients of the anatomy-only cohorts (a report, no pass line).
 ANATOMY_PATIENTS = 200
@@ -130,11 +132,47 @@ def cohort_targets(preset: str, patients: int = COHORT_PATIENTS, years: float = 
     ]
 
 
+def relapse_cohort(patients: int = RELAPSE_PATIENTS, seed: int = COHORT_SEED, workers: int | None = None,
+                   executor=None) -> dict:
+    """The breast cohort of the relapse targets: removed at 15 mm and followed 20 years."""
+    return run_cohort(load_scenario("breast"), patients, RELAPSE_YEARS, seed, workers=workers,
+                      surgery_at_mm=RELAPSE_SURGERY_MM, executor=executor)
+
+
+def _late_rate(first: list, years_from: float = 5.0, years_to: float = RELAPSE_YEARS) -> float:
+    """Yearly distant-relapse hazard between two follow-up times, from each patient's time to the
+    first distant metastasis (None: never), as -ln(free at the end / free at the start) / years."""
+    t = np.array([math.inf if x is None else x for x in first], np.float64)
+    if t.size == 0:
+        return math.nan
+    f0, f1 = float(np.mean(t > years_from)), float(np.mean(t > years_to))
+    if f0 <= 0.0:
+        return math.nan
+    return -math.log(max(f1, 1e-9) / f0) / (years_to - years_from)
+
+
+def relapse_by_node(table: dict) -> list[dict]:
+    """The relapse cohort split by node status at surgery, beside Pan 2017's T1N0 and T1N1-3 late
+    rates: a report (no pass line) of how strongly the model ties late relapse to the nodes."""
+    first = table["first_distant_metastasis_years"]
+    node = table["node_positive_at_surgery"]
+    out = []
+    for group, positive, published in (("node-negative", False, PAN_T1N0_RATE),
+                                       ("node-positive", True, PAN_T1N13_RATE)):
+        mine = [t for t, n in zip(first, node) if n == positive]
+        free5 = float(np.mean([t is None or t > 5.0 for t in mine])) if mine else math.nan
+        late = _late_rate(mine)
+        out.append({"group": group, "patients": len(mine),
+                    "free_at_5_years": None if math.isnan(free5) else free5,
+                    "late_rate": None if math.isnan(late) else late, "published_late_rate": published,
+                    "source": "[pan2017] T1N0" if not positive else "[pan2017] T1N1-3"})
+    return out
+
+
 def relapse_targets(patients: int = RELAPSE_PATIENTS, seed: int = COHORT_SEED, workers: int | None = None,
                     table: dict | None = None, executor=None) -> list[Result]:
     """Breast cancer removed at 15 mm and followed 20 years: some early relapses, then a steady tail."""
-    r = table or run_cohort(load_scenario("breast"), patients, RELAPSE_YEARS, seed, workers=workers,
-                            surgery_at_mm=RELAPSE_SURGERY_MM, executor=executor)
+    r = table or relapse_cohort(patients, seed, workers, executor)
     free = {row["years"]: row["fraction"] for row in r["metastasis_free"]}
     early = 1.0 - free[2]
     late = -math.log(max(free[20], 1e-9) / max(free[5], 1e-9)) / 15.0 if free[5] > 0 else math.inf
@@ -263,7 +301,9 @@ def mouse_free_parameters() -> int:
 
 
 def all_targets(workers: int | None = None, progress: Callable[[str], None] | None = None,
-                executor=None) -> list[Result]:
+                executor=None, reports: dict | None = None) -> list[Result]:
+    """Every target, from simulated cohorts. ``reports`` (a dict), if given, receives the figures
+    that have no pass line: ``relapse_by_node``."""
     say = progress or (lambda m: None)
     workers = workers or max(1, min(os.cpu_count() or 1, 8))
     say("Luzzi and Fidler (mice)")
@@ -272,7 +312,10 @@ def all_targets(workers: int | None = None, progress: Callable[[str], None] | No
         say(f"cohort {preset}")
         results += cohort_targets(preset, workers=workers, executor=executor)
     say("breast relapse after surgery")
-    results += relapse_targets(workers=workers, executor=executor)
+    table = relapse_cohort(workers=workers, executor=executor)
+    results += relapse_targets(table=table)
+    if reports is not None:
+        reports["relapse_by_node"] = relapse_by_node(table)
     return results
 
 

@@ -172,6 +172,23 @@ def test_stored_left_out_values_were_fitted_to_todays_other_rows(monkeypatch):
     assert V.leave_one_out_params("colon")["soil.lung"] == LEFT_OUT["colon"]["soil.lung"]
 
 
+def test_relapse_by_node_splits_the_cohort_and_reads_each_groups_late_rate():
+    """Node-negative: 10 patients, 1 relapsed at 3 y (not late), 2 at 8 and 12 y: free 0.9 at 5 y
+    and 0.7 at 20 y. Node-positive: 4 patients, 1 present at surgery, 1 at 6 y."""
+    first = [None] * 7 + [3.0, 8.0, 12.0] + [0.0, 6.0, None, None]
+    node = [False] * 10 + [True] * 4
+    neg, pos = V.relapse_by_node({"first_distant_metastasis_years": first, "node_positive_at_surgery": node})
+    print(neg, pos)
+    assert (neg["group"], neg["patients"], pos["group"], pos["patients"]) == ("node-negative", 10, "node-positive", 4)
+    assert neg["free_at_5_years"] == pytest.approx(0.9) and pos["free_at_5_years"] == pytest.approx(0.75)
+    assert neg["late_rate"] == pytest.approx(-math.log(0.7 / 0.9) / 15)
+    assert pos["late_rate"] == pytest.approx(-math.log(0.5 / 0.75) / 15)
+    assert neg["published_late_rate"] == pytest.approx(-math.log(0.87) / 15)
+    assert pos["published_late_rate"] == pytest.approx(-math.log(0.80) / 15)
+    empty = V.relapse_by_node({"first_distant_metastasis_years": [None], "node_positive_at_surgery": [False]})
+    assert empty[1]["patients"] == 0 and empty[1]["late_rate"] is None
+
+
 def test_relapse_target_reads_the_metastasis_free_curve():
     fake = {"metastasis_free": [{"years": y, "fraction": math.exp(-0.01 * y) * (0.9 if y >= 2 else 1.0)}
                                 for y in range(21)], "pct_node_positive_at_surgery": 30.0}
@@ -180,3 +197,30 @@ def test_relapse_target_reads_the_metastasis_free_curve():
     assert early.got == pytest.approx(1 - 0.9 * math.exp(-0.02))
     assert late.got == pytest.approx(0.01)
     assert late.passed == (V.PAN_T1N0_RATE / 2 <= 0.01 <= 2 * V.PAN_T1N0_RATE)
+
+
+def test_validate_reports_relapse_by_node_in_json_and_table(monkeypatch, capsys):
+    """The report reaches `validate --json` and the printed table (the cohorts themselves are
+    replaced here by a fixed relapse table: the wiring is under test, not the model)."""
+    import json
+
+    from sim_core import cli
+
+    table = {"first_distant_metastasis_years": [None, 8.0, 0.0, None], "node_positive_at_surgery": [False, False, True, True],
+             "metastasis_free": [{"years": y, "fraction": 1.0} for y in range(21)], "pct_node_positive_at_surgery": 50.0}
+
+    def fake_targets(workers=None, progress=None, executor=None, reports=None):
+        reports["relapse_by_node"] = V.relapse_by_node(table)
+        return V.relapse_targets(table=table)
+
+    monkeypatch.setattr(V, "all_targets", fake_targets)
+    monkeypatch.setattr(V, "leave_one_out", lambda **k: [])
+    monkeypatch.setattr(V, "anatomy_only", lambda **k: [])
+    assert cli.main(["validate", "--json", "--workers", "1"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    groups = {r["group"]: r for r in out["relapse_by_node"]}
+    assert groups["node-negative"]["late_rate"] == pytest.approx(-math.log(0.5) / 15)
+    assert groups["node-positive"]["free_at_5_years"] == pytest.approx(0.5)
+    assert cli.main(["validate", "--workers", "1"]) == 1
+    text = capsys.readouterr().out
+    assert "breast relapse by node status" in text and "node-positive" in text and "0.0462" in text
