@@ -12,7 +12,7 @@ from .jit_cache import allow_uncached_kernels
 allow_uncached_kernels()
 
 from .body_graph import BodyGraph, load_body_graph
-from .engine import COUNTER_NAMES, Engine, Snapshot, default_graph, shed_size_factor
+from .engine import COUNTER_NAMES, Engine, Snapshot, default_graph
 from .errors import InputError
 from .experiments import (
     INJECT_DT_DAYS,
@@ -55,7 +55,6 @@ def __getattr__(name):
 
 
 __all__ = [
-    "shed_size_factor",
     "BY_PATH",
     "COUNTER_NAMES",
     "INJECTION_DESIGNS",

@@ -166,6 +166,7 @@ class BodyGraph:
             v_share[chosen] = share / chosen.size
         return replace(self, v_share=v_share)
 
+
 def _req(d: dict, key: str, typ, src: str, where: str):
     if key not in d:
         raise InputError(src, f"{where}.{key}", "missing")

@@ -355,8 +355,8 @@ def cmd_validate(a) -> int:
             print(f"  {r['primary']:<11} {r['tvd']:.3f}  {r['r2_log']:.2f}")
         print("breast relapse by node status at surgery   patients  free at 5 y  late rate  Pan 2017")
         for r in reports.get("relapse_by_node", []):
-            free5, late = (("-" if v is None else f"{v:.{d}f}") for v, d in ((r["free_at_5_years"], 3),
-                                                                            (r["late_rate"], 4)))
+            free5 = "-" if r["free_at_5_years"] is None else f"{r['free_at_5_years']:.3f}"
+            late = "-" if r["late_rate"] is None else f"{r['late_rate']:.4f}"
             print(f"  {r['group']:<40} {r['patients']:>8}  {free5:>11}  {late:>9}  {r['published_late_rate']:.4f}")
         for k, v in summ["checks"].items():
             print(f"{k}: {'yes' if v else 'NO'}")

@@ -7,8 +7,8 @@ comes from simulated cohorts (``cohort.py``). It follows the engine's rules in e
 - transport: the share of viable shed cells that arrest (and extravasate) in each organ and node,
   or implant on a cavity lining, solved exactly as a linear system on the body graph;
 - lesions: a micrometastasis grows by its type's Gompertz law up to its balanced size, regresses
-  with a hazard per doubling (fading past ``micro.regress_until_cells``) and switches at a hazard per doubling time times its soil; after the switch it grows by
-  the Gompertz law until it is large enough to see; dormant cells wake at a constant rate;
+  with a hazard per doubling (fading past ``micro.regress_until_cells``) and switches at a hazard
+  per doubling time times its soil; after the switch it grows by the Gompertz law until it is large enough to see; dormant cells wake at a constant rate;
 - patients: Gauss-Hermite quadrature over the log-normal doubling time of a cohort;
 - metastases seeding metastases: one generation, exactly for Poisson-distributed first-generation
   lesions (the probability-generating functional); later generations are left out.
@@ -152,7 +152,8 @@ class LesionTables:
 def _regress_exposure(cells: np.ndarray, until: float) -> np.ndarray:
     """``kernels.lesions.regress_exposure`` for an array of sizes."""
     n = np.asarray(cells, np.float64)
-    return np.where(n <= until, np.log(np.maximum(n, 1e-300)), math.log(until) + 1.0 - until / np.maximum(n, 1e-300))
+    n = np.maximum(n, 1e-300)
+    return np.where(n <= until, np.log(n), math.log(until) + 1.0 - until / n)
 
 
 def lesion_tables(r: np.ndarray, p: Params, n_t: int, dt: float, det_cells: tuple[float, float]) -> LesionTables:
@@ -193,7 +194,8 @@ def lesion_tables(r: np.ndarray, p: Params, n_t: int, dt: float, det_cells: tupl
             Q[i, d] = dens @ ok.T.astype(np.float64)
             still = (Ntau >= D)
             if still.any():
-                live_tau = np.exp(-rho * _regress_exposure(Ntau, until))[None, :] * np.exp(-h[:, None] * tau[None, :])
+                live_tau = (np.exp(-rho * _regress_exposure(Ntau, until))[None, :]
+                            * np.exp(-h[:, None] * tau[None, :]))
                 Q[i, d] += live_tau * still[None, :]
     # dormant route: wake after w ~ Exp(lam), then the lesion's own life
     if lam > 0:

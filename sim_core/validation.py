@@ -139,16 +139,12 @@ def relapse_cohort(patients: int = RELAPSE_PATIENTS, seed: int = COHORT_SEED, wo
                       surgery_at_mm=RELAPSE_SURGERY_MM, executor=executor)
 
 
-def _late_rate(first: list, years_from: float = 5.0, years_to: float = RELAPSE_YEARS) -> float:
-    """Yearly distant-relapse hazard between two follow-up times, from each patient's time to the
-    first distant metastasis (None: never), as -ln(free at the end / free at the start) / years."""
-    t = np.array([math.inf if x is None else x for x in first], np.float64)
-    if t.size == 0:
-        return math.nan
-    f0, f1 = float(np.mean(t > years_from)), float(np.mean(t > years_to))
-    if f0 <= 0.0:
-        return math.nan
-    return -math.log(max(f1, 1e-9) / f0) / (years_to - years_from)
+def _late_hazard(free5: float, free20: float) -> float:
+    """Yearly distant-relapse hazard over years 5-20 from the fractions still free then (a steady
+    rate, as Pan 2017 report it); inf when nobody is free at 5 years."""
+    if free5 <= 0.0:
+        return math.inf
+    return -math.log(max(free20, 1e-9) / free5) / (RELAPSE_YEARS - 5.0)
 
 
 def relapse_by_node(table: dict) -> list[dict]:
@@ -159,12 +155,11 @@ def relapse_by_node(table: dict) -> list[dict]:
     out = []
     for group, positive, published in (("node-negative", False, PAN_T1N0_RATE),
                                        ("node-positive", True, PAN_T1N13_RATE)):
-        mine = [t for t, n in zip(first, node) if n == positive]
-        free5 = float(np.mean([t is None or t > 5.0 for t in mine])) if mine else math.nan
-        late = _late_rate(mine)
-        out.append({"group": group, "patients": len(mine),
-                    "free_at_5_years": None if math.isnan(free5) else free5,
-                    "late_rate": None if math.isnan(late) else late, "published_late_rate": published,
+        mine = np.array([math.inf if t is None else t for t, n in zip(first, node) if n == positive])
+        free5 = float(np.mean(mine > 5.0)) if mine.size else None
+        late = _late_hazard(free5, float(np.mean(mine > RELAPSE_YEARS))) if free5 else None
+        out.append({"group": group, "patients": int(mine.size), "free_at_5_years": free5,
+                    "late_rate": late, "published_late_rate": published,
                     "source": "[pan2017] T1N0" if not positive else "[pan2017] T1N1-3"})
     return out
 
@@ -175,7 +170,7 @@ def relapse_targets(patients: int = RELAPSE_PATIENTS, seed: int = COHORT_SEED, w
     r = table or relapse_cohort(patients, seed, workers, executor)
     free = {row["years"]: row["fraction"] for row in r["metastasis_free"]}
     early = 1.0 - free[2]
-    late = -math.log(max(free[20], 1e-9) / max(free[5], 1e-9)) / 15.0 if free[5] > 0 else math.inf
+    late = _late_hazard(free[5], free[20])
     node = r.get("pct_node_positive_at_surgery", 0.0) / 100.0
     return [
         _factor("Breast T1 at 15 mm: node-positive at surgery (fraction)", "validation", node, T1_NODE_POSITIVE,

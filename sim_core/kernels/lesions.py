@@ -5,9 +5,9 @@ when tiny) until it reaches its balanced size, where proliferation equals death 
 dormancy, Holmgren 1995). While it still grows it may die out: the hazard of regression is a fixed
 amount per doubling of its size, so a colony that doubles quickly is as likely to reach balance as
 one that doubles slowly, until the colony is established (``regress_until_cells``); past that size
-the hazard per doubling falls as that size over the colony's, since a large colony rarely dies out. At any size it may switch on angiogenesis, at
-a hazard per doubling time of its tumour type, times its organ's soil and the anti-angiogenic
-multiplier. A switched lesion is a vascularised macrometastasis that grows by a Gompertz law; under
+the hazard per doubling falls as that size over the colony's, since a large colony rarely dies out.
+At any size it may switch on angiogenesis, at a hazard per doubling time of its tumour type, times
+its organ's soil and the anti-angiogenic multiplier. A switched lesion is a vascularised macrometastasis that grows by a Gompertz law; under
 anti-angiogenic treatment its sensitive cells grow more slowly and drug-adapted cells (which arise
 in proportion to sensitive divisions) take over: resistance is the outgrowth of adapted cells, not a
 timer. Each lesion draws its random numbers from its own stable id, so the result does not depend
@@ -127,8 +127,8 @@ def grow_lesions(dt_days, t_days, les_state, les_comp, les_cells, les_switch, le
     A micrometastasis grows towards the balanced size (``avascular``); the regression hazard
     integrated over the step is ``R_REGRESS`` times the log of its growth in the step (so it
     vanishes at balance; past ``R_REGRESS_UNTIL`` cells each e-fold counts only that size over the
-    colony's, ``regress_exposure``); the switch hazard is ``R_SWITCH`` per day times the organ's soil. Both
-    compete over the step. Macrometastases grow under the anti-angiogenic multiplier with their
+    colony's, ``regress_exposure``); the switch hazard is ``R_SWITCH`` per day times the organ's
+    soil. Both compete over the step. Macrometastases grow under the anti-angiogenic multiplier with their
     adapted fraction (``treated_growth``).
     """
     key = make_key(seed, STREAM_LESIONS, step)
