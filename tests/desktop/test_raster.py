@@ -225,6 +225,24 @@ def test_a_tiny_dot_has_the_area_of_its_disc():
             assert abs(area - math.pi * r * r) < 0.08 * math.pi * r * r + 0.1, (r, cx, cy, area)
 
 
+def test_small_tiny_dots_draw_the_same_pixels_as_the_full_footprint():
+    """``_tiny`` walks 2x2 or 3x3 pixels for the smallest dots (a crowded frame's): stacked over one
+    another, bit for bit what the 4x4 ``_tiny_edge`` (clamped, every pixel) draws."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    cx, cy = rng.uniform(3.0, 37.0, n), rng.uniform(3.0, 27.0, n)
+    rad = rng.choice([0.2, 0.45, 0.5642, 0.5643, 0.8, 1.1283, 1.1284, 1.4, 1.69], n)
+    alpha = rng.uniform(0.2, 1.0, n)
+    fast = np.zeros((30, 40), np.uint32)
+    full = np.zeros((30, 40), np.uint32)
+    s_rb, s_ag = raster._words(200.0, 90.0, 40.0)
+    for i in range(n):
+        raster._tiny(fast, 0, 30, cx[i], cy[i], rad[i], s_rb, s_ag, alpha[i])
+        raster._tiny_edge(full, 0, 30, cx[i], cy[i], rad[i], s_rb, s_ag, alpha[i])
+    assert (fast != 0).sum() > 900
+    assert np.array_equal(fast, full)
+
+
 def test_big_frames_keep_whichever_way_of_drawing_was_faster():
     choice = raster.ThreadChoice()
     for _ in range(choice.TRIAL_FRAMES):
