@@ -17,6 +17,12 @@ from ..kiosk.i18n import tr
 GROUP_COLORS = {"primary": theme.PRIMARY, "regional nodes": theme.GREEN, "distant nodes": "#7fe3c9",
                 "lungs": theme.SKY, "liver": theme.ORANGE, "bone": theme.YELLOW, "brain": theme.PURPLE,
                 "other organs": theme.GREY}
+#: The plot is redrawn only when its picture would change: times are compared in steps of this
+#: share of the time axis, cell counts in steps of this many decades (both below a pixel of the
+#: plot at the window's sizes). At transit speeds a line's end moves less than that for seconds,
+#: and a redraw cost the window about 15 ms (setting the lines, then Qt painting the plot).
+X_QUANTUM = 1 / 2000
+Y_QUANTUM_DECADES = 0.01
 
 
 def compartment_groups(graph: BodyGraph, primary: str) -> dict[str, np.ndarray]:
@@ -75,6 +81,7 @@ class PlotsPanel(QWidget):
             self.plot.addItem(t)
             self.labels[name] = t
         self.groups: dict[str, np.ndarray] = {}
+        self._shown_key: bytes | None = None
 
     def _label_time_axis(self) -> None:
         # in the tick labels' colour: the axis line's colour (its default) is near the background's
@@ -87,6 +94,7 @@ class PlotsPanel(QWidget):
 
     def set_primary(self, primary: str) -> None:
         self.groups = compartment_groups(self.graph, primary)
+        self._shown_key = None
         for c in self.curves.values():
             c.setData([], [])
         for t in self.labels.values():
@@ -100,6 +108,10 @@ class PlotsPanel(QWidget):
         for name, idx in self.groups.items():
             series[name] = cells[:, idx].sum(axis=1) if idx.size else np.zeros(t_days.size)
         xmax = max(float(t_days[-1]), 1.0)
+        key = self._picture_key(t_days, series, xmax)
+        if key == self._shown_key:
+            return
+        self._shown_key = key
         top = 1.0
         ends = {}
         for name, y in series.items():
@@ -118,6 +130,16 @@ class PlotsPanel(QWidget):
             lab.setPos(float(t_days[-1]), ly)
         self.plot.setXRange(0, xmax * 1.3, padding=0)
         self.plot.setYRange(0, ytop, padding=0)
+
+    def _picture_key(self, t_days: np.ndarray, series: dict[str, np.ndarray], xmax: float) -> bytes:
+        """The plot's picture in quantised numbers (``X_QUANTUM``, ``Y_QUANTUM_DECADES``) with the
+        plot's height: equal keys draw the same picture."""
+        x = np.round(t_days / (xmax * X_QUANTUM))     # (the axis ends at 1.3 xmax)
+        y = [np.where(v >= 1.0, np.round(np.log10(np.maximum(v, 1.0)) / Y_QUANTUM_DECADES), -1.0)
+             for v in series.values()]
+        head = np.array([np.round(np.log(xmax) / X_QUANTUM), round(self.plot.getViewBox().height()),
+                         len(series)], np.float64)
+        return b"".join(a.astype(np.float64).tobytes() for a in (head, x, *y))
 
     def _label_gap(self) -> float:
         """Spacing of the end labels as a share of the plot's height: one line of label text

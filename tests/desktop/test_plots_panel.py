@@ -35,3 +35,35 @@ def test_end_labels_of_close_lines_do_not_overlap_on_a_short_plot(qtbot, control
     for i in range(len(rects)):
         for j in range(i + 1, len(rects)):
             assert not _overlaps(rects[i], rects[j]), (i, j, rects[i], rects[j])
+
+
+def test_the_plot_is_redrawn_only_when_its_picture_changes(qtbot, controller, sizes):
+    panel = PlotsPanel(controller.graph, sizes)
+    panel.resize(460, 150)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_primary(controller.scenario.primary)
+    sets = []
+    curve = panel.curves["lungs"]
+    curve.sigPlotChanged.connect(lambda *_: sets.append(1))
+    lung = panel.groups["lungs"][0]
+    t = np.array([0.0, 30.0, 30.2])
+    cells = np.zeros((3, controller.graph.n))
+    cells[:, lung] = [10.0, 400.0, 400.0]
+    prim = np.full(3, 1e8)
+    panel.show_history(t, cells, prim)
+    assert len(sets) == 1
+    # the live end moves less than a pixel (a thousandth of a decade, 1e-5 of the axis): no redraw
+    panel.show_history(t + np.array([0, 0, 1e-4]), cells * np.array([1, 1, 1.002])[:, None], prim)
+    assert len(sets) == 1
+    # a tenth of a decade more cells in the lungs: redrawn, and the line shows the new end
+    cells[2, lung] = 500.0
+    panel.show_history(t, cells, prim)
+    assert len(sets) == 2
+    assert curve.yData[-1] == 500.0
+    # a new primary always redraws
+    panel.set_primary(controller.scenario.primary)      # (clears the lines)
+    before = len(sets)
+    panel.show_history(t, cells, prim)
+    assert len(sets) == before + 1
