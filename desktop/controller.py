@@ -412,12 +412,17 @@ class SimController(QObject):
 
     def _on_batch_done(self) -> None:
         """The worker finished a batch: show it and start the next at once, rather than at the next
-        tick (so a batch longer than a frame costs one frame, not two); at most 60 times a second."""
+        tick (so a batch longer than a frame costs one frame, not two); at most 60 times a second,
+        and no more often than the runner's paced timer ticks."""
         r = self.runner
         if not r.running or r.manual or r.async_tick is None or not self.worker.has_result:
             return
         now = time.perf_counter()
-        if now - self._published_at < 0.8 / STEP_FRAMES_PER_S:
+        # no sooner than the timer's own pace: when little moves, the pacer (the body view) has
+        # slowed the timer, and a pump at every finished batch would draw at the engine's rate
+        # instead (measured in the kiosk's attract loop: 16-24 frames a second at growth speeds
+        # while the pacer asked for 12, 40-46 while one cell travelled against 22-30)
+        if now - self._published_at < 0.8 * max(1.0 / STEP_FRAMES_PER_S, r.interval_ms / 1000.0):
             return                # the timer's next tick takes it
         dt = now - self._owed_at if self._owed_at else 0.0
         self._owed_at = now

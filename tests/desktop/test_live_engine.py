@@ -3,6 +3,7 @@ cell kept across a switch), steps on the engine thread without the GUI waiting, 
 whatever the frame timing (the run receipt replays it)."""
 
 import dataclasses
+import time
 
 import numpy as np
 import pytest
@@ -267,3 +268,27 @@ def test_a_run_ends_on_the_day_the_tumour_burden_kills(qapp):
     assert (c.engine.t_days, c.engine.step_index) == (t, steps)
     c.reset_all()
     assert c.engine.death_day is None and c.engine.t_days == 0
+
+
+def test_finished_batches_are_shown_no_faster_than_the_paced_timer(qtbot, qapp):
+    """The worker's finished batch is published at once only while the timer runs at full rate:
+    when the pacer has slowed the timer (little moves), frames follow the timer, not the engine."""
+    c = SimController(busy_scenario(5e4))
+    shown = []
+    c.snapshot_ready.connect(lambda f: shown.append(time.perf_counter()))
+    c.runner.pacer = lambda: 0.08                  # 80 ms: what a calm map asks for
+    c.play()
+    qtbot.waitUntil(lambda: len(shown) >= 14, timeout=20000)
+    c.pause()
+    gaps = np.diff(shown[2:])                       # (the first tick runs at full rate)
+    print("frame gaps (ms):", np.round(1e3 * gaps, 1))
+    assert c.runner.interval_ms == 80
+    assert c.batch_stats["batches"] >= 10
+    assert np.median(gaps) > 0.06                   # 60 frames a second would be 0.017
+    # and unpaced, finished batches are still shown at once (at most 60 a second)
+    shown.clear()
+    c.runner.pacer = None
+    c.play()
+    qtbot.waitUntil(lambda: len(shown) >= 14, timeout=20000)
+    c.pause()
+    assert np.median(np.diff(shown[2:])) < 0.06
