@@ -33,6 +33,7 @@ the load average before and after (a busy machine raises it; the target is 25 %)
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -322,6 +323,9 @@ def attract_cpu(app, args, seconds: float, size=ATTRACT_SIZE) -> dict:
     paints = PaintCounter(shell)
     paints.watch(win.body.viewport())
     win.show()
+    from .runners import settle_heap
+
+    settle_heap()                       # as the window does once it is ready
     frames = [0]
 
     def on_frame(_f) -> None:
@@ -361,6 +365,7 @@ def attract_cpu(app, args, seconds: float, size=ATTRACT_SIZE) -> dict:
     win.close()
     win.deleteLater()
     app.processEvents()
+    gc.unfreeze()                       # (the process goes on: its later objects may be garbage)
     return out
 
 
