@@ -17,6 +17,7 @@ hidden. Ours and the baseline are timed in alternating rounds, so a busy machine
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -426,13 +427,14 @@ def live_row(app, win, controller, n_target: int, seconds: float, per_packet: fl
 
     controller.snapshot_ready.connect(on_frame)
     paints = _PaintCounter(view.viewport())
-    gaps = []
+    gaps, gap_at = [], []
     last = [0.0]
 
     def probe():
         now = time.perf_counter()
         if last[0]:
             gaps.append(now - last[0])
+            gap_at.append(now - t_start)
         last[0] = now
 
     prober = QTimer()
@@ -465,6 +467,8 @@ def live_row(app, win, controller, n_target: int, seconds: float, per_packet: fl
         "engine_steps_per_s": float(st["steps"] / wall),
         "gui_stall_ms_max": float(g.max() * 1e3),
         "gui_stall_ms_p99": float(np.percentile(g, 99) * 1e3),
+        "gui_stalls_longest": [[round(float(gap_at[i]), 3), round(float(g[i] * 1e3), 1)]
+                               for i in np.argsort(g)[::-1][:5]] if gaps else [],
         "frame_interval_p95_ms": float(np.percentile(iv, 95) * 1e3),
         "target_in_flight": int(n_target),
         "sampled": bool(drawn and drawn[-1] < counts[-1]),
@@ -501,8 +505,12 @@ def run_live(quick: bool = False, counts=None, seconds: float | None = None) -> 
     win.resize(*SIZE)
     win.show()
     app.processEvents()
+    from .runners import settle_heap
+
+    settle_heap()                       # as the window does once it is ready
     rows = [live_row(app, win, controller, n, seconds, per_packet) for n in counts]
     win.hide()
+    gc.unfreeze()
     return {
         "live": rows,
         "size": list(SIZE),
