@@ -28,7 +28,7 @@ def disable_menus(root: QWidget) -> None:
 
 
 #: The event types the lockdown looks at; the rest go by after one set lookup.
-_WATCHED = frozenset({QEvent.Type.Close, QEvent.Type.ContextMenu, QEvent.Type.KeyPress,
+WATCHED = frozenset({QEvent.Type.Close, QEvent.Type.ContextMenu, QEvent.Type.KeyPress,
                       QEvent.Type.ShortcutOverride, QEvent.Type.MouseButtonPress,
                       QEvent.Type.MouseButtonRelease, QEvent.Type.Show})
 
@@ -43,7 +43,7 @@ class LockdownFilter(QObject):
 
     def eventFilter(self, obj, ev) -> bool:
         t = ev.type()
-        if t not in _WATCHED:                # every event of the application passes here
+        if t not in WATCHED:                # every event of the application passes here
             return False
         if t == QEvent.Type.Close and isinstance(obj, QWidget) and obj.isWindow() and not self.allow_close:
             if not isinstance(obj, (QMenu, QFileDialog)):
