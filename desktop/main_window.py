@@ -210,6 +210,12 @@ class MainWindow(QMainWindow):
             self._last_plot = now
             self.plots.show_history(*c.history())
 
+    def set_calm(self, calm: bool) -> None:
+        """Calm while nobody watches (the kiosk's attract loop): the map's frames paced coarser
+        (``body_view.PACE_CALM_*``) and the microscope at half its share of the GUI thread."""
+        self.body.calm = bool(calm)
+        self.microscope.view.set_calm(calm)
+
     def retranslate(self) -> None:
         """Re-render every live text (caption, clock, staging, panels, map labels) in the current language;
         fixed labels are re-set by the caller (``kiosk.window_text.WindowText``)."""

@@ -248,6 +248,7 @@ class KioskShell(QObject):
 
     def _on_idle_woke(self) -> None:
         self.attract.stop()
+        self.win.set_calm(False)         # someone is watching: full frame pacing
         self.attract_overlay.hide()
         self.win.caption.show()
         self._pending_journey = False
@@ -282,6 +283,7 @@ class KioskShell(QObject):
         self.idle.enter_attract()
         self.win.caption.hide()          # the story card speaks instead of the live narrator
         self.attract_overlay.popup()
+        self.win.set_calm(True)          # nobody watching: calm frame pacing (MainWindow.set_calm)
         self.attract.start()
         self.reset_done.emit()
 

@@ -64,6 +64,17 @@ PACE_JUMP_PX = 40.0
 PACE_ANIMATING_S = 1 / 20
 #: ... and above this many drawn packets every frame is drawn (so many dots always move).
 PACE_TRACK_MAX = 512
+#: Calm pacing (``BodyView.calm``, set by the kiosk while its attract loop plays to nobody): a
+#: frame each time the fastest dot has moved this far, and fades at this interval. Measured at
+#: 1920x1080 over the whole 79-s story: the attract loop drew 40-46 frames a second while one
+#: cell travelled (each frame about 6 ms of the GUI thread) and 16-24 while fades played at the
+#: growth speeds (about 10 ms each), 33-35 % of one core in all; the target for an exhibit left
+#: alone all day is 25 %. Smoothness is for whoever touches the screen: that ends the calm. (The
+#: runner's timer never waits longer than runners.SLOWEST_FRAME_MS, 12.5 frames a second.)
+PACE_CALM_STEP_PX = 3.0
+PACE_CALM_ANIMATING_S = 1 / 12
+#: ... and never more often than a film's 24 frames a second (fast dots, or too many to track).
+PACE_CALM_MIN_S = 1 / 24
 #: While frames arrive at least this often (a run playing), they animate the fades and pulses: the
 #: view's own animation timer then draws nothing in between (each of its ticks re-rasterised every
 #: packet: one or two extra paints per frame at 10^5 packets).
@@ -134,6 +145,7 @@ class BodyView(pg.GraphicsView):
         self._frame_at = -1e9         # when the last frame was shown
         self._motion = None          # (time, packet ids, positions) of the last frame, for pacing
         self.motion_px_s = 0.0       # fastest drawn dot on screen (px/s; inf: too many to tell)
+        self.calm = False            # coarser frame pacing while nobody watches (PACE_CALM_*)
         self._fitted = True
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self.vb.sigRangeChangedManually.connect(self._on_vb_range_changed_manually)
@@ -583,16 +595,18 @@ class BodyView(pg.GraphicsView):
     def frame_interval_s(self) -> float:
         """How long the next frame may wait, from what moves on the map: a frame each time the
         fastest dot has moved ``PACE_STEP_PX`` (at most 60 a second), at least every
-        ``PACE_ANIMATING_S`` while effects fade or a journey replays. The runner's timer reads it
+        ``PACE_ANIMATING_S`` while effects fade or a journey replays (``PACE_CALM_*`` when
+        ``calm``). The runner's timer reads it
         (``TickRunner.pacer``); a slower timer changes no number of the run, only how often it is
         drawn."""
         if self.replaying:
             return 0.0
         v = self.motion_px_s
-        wait = PACE_STEP_PX / v if v > 0 else float("inf")
+        step, fades = (PACE_CALM_STEP_PX, PACE_CALM_ANIMATING_S) if self.calm else (PACE_STEP_PX, PACE_ANIMATING_S)
+        wait = step / v if v > 0 else float("inf")
         if self.packets.animating or self.lesions.animating:
-            wait = min(wait, PACE_ANIMATING_S)
-        return wait
+            wait = min(wait, fades)
+        return max(wait, PACE_CALM_MIN_S) if self.calm else wait
 
     # --- animation --------------------------------------------------------------------------------
     def _maybe_animate(self) -> None:

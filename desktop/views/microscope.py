@@ -39,6 +39,9 @@ FPS = 25
 #: cost (a drawing that takes 4 ms then shows at about 15 frames a second, not 25), so beside a
 #: busy map the microscope slows down before the map drops a frame.
 MAX_SHARE = 0.06
+#: ... and this share while the kiosk's attract loop plays to nobody (``set_calm``): its drawings
+#: cost 3-4 ms a frame at the kiosk's size, about 6 % of a core at MAX_SHARE.
+CALM_SHARE = 0.03
 
 # --- colours (the app's theme, and a histology palette that reads on navy) ----------------------
 FIELD = "#10203a"            # the tissue behind everything
@@ -1010,12 +1013,17 @@ class MicroscopeView(QWidget):
         self.timer.timeout.connect(self.update)
         self.frames_painted = 0
         self.paint_ms = 0.0           # a running mean of one frame's cost
+        self.share = MAX_SHARE        # of the GUI thread (CALM_SHARE when calm)
 
     def set_drawing(self, key: str) -> None:
         if key != self.key:
             self.key = key
             self._t0 = self.clock()                   # each story starts from its beginning
             self.update()
+
+    def set_calm(self, calm: bool) -> None:
+        """Fewer frames while nobody watches (``CALM_SHARE``), the full rate again after."""
+        self.share = CALM_SHARE if calm else MAX_SHARE
 
     def set_still(self, still: bool) -> None:
         self.still = bool(still)
@@ -1067,7 +1075,7 @@ class MicroscopeView(QWidget):
         self.frames_painted += 1
         ms = 1e3 * (time.perf_counter() - t0)
         self.paint_ms = ms if self.frames_painted == 1 else 0.8 * self.paint_ms + 0.2 * ms
-        interval = max(round(1000 / FPS), round(self.paint_ms / MAX_SHARE))
+        interval = max(round(1000 / FPS), round(self.paint_ms / self.share))
         if abs(interval - self.timer.interval()) > 2:
             self.timer.setInterval(interval)
         if self.timer.isActive() and not self.isVisible():

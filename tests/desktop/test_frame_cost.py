@@ -167,6 +167,23 @@ def test_frames_are_paced_to_what_moves(qapp, view):
     # so many dots that some always move: every frame
     view.show_frame(_frames(view, body_view.PACE_TRACK_MAX + 1)[0])
     assert view.frame_interval_s() == 0.0
+    # calm (the kiosk's attract loop, nobody watching): never more than 24 frames a second, and a
+    # moving dot drawn each time it has moved twice as far
+    view.calm = True
+    assert view.frame_interval_s() == body_view.PACE_CALM_MIN_S
+    view.calm = False
+    view._motion = None
+    view.show_frame(frames[0])
+    view._motion = (view._motion[0] - 1.0,) + view._motion[1:]
+    view.show_frame(frames[1])
+    view.packets.effects.clear()                     # (no fades: the dots' motion alone)
+    view.lesions.effects.clear()
+    full = view.frame_interval_s()
+    view.calm = True
+    calm = view.frame_interval_s()
+    view.calm = False
+    assert calm == pytest.approx(max(full * body_view.PACE_CALM_STEP_PX / body_view.PACE_STEP_PX,
+                                     body_view.PACE_CALM_MIN_S), rel=1e-12)
 
 
 def test_the_runner_timer_follows_the_pacer(qapp):

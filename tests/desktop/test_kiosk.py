@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
 from desktop.kiosk import i18n
 from desktop.kiosk.attract import RELEASE_STEP, STORY
+from desktop.views import microscope
 from desktop.kiosk.quiz_model import ORDER
 
 from .conftest import run_frames
@@ -69,8 +70,11 @@ def test_no_context_menu_and_no_file_dialog_is_reachable(lab, qtbot):
 def test_idle_countdown_extension_and_reset_to_the_start_state(kiosk, clock, qapp):
     start, start_state = kiosk.state_hash(), kiosk.state()
     assert kiosk.idle.state == "attract" and kiosk.attract_overlay.isVisible()
+    # nobody watching: calm pacing (coarser frames, a slower microscope)
+    assert kiosk.win.body.calm and kiosk.win.microscope.view.share == microscope.CALM_SHARE
     kiosk.idle.poke()                                       # a visitor arrives
     assert kiosk.idle.state == "active" and not kiosk.attract_overlay.isVisible()
+    assert not kiosk.win.body.calm and kiosk.win.microscope.view.share == microscope.MAX_SHARE
     c = kiosk.controller
     c.set_parameter("transit.attrition", 3.0)
     c.set_speed(5)
