@@ -358,6 +358,10 @@ def _draw_rows(buf, row0, row1, x, y, r, color, alpha, shape, fill, sx, sy, ox, 
     if clear:
         buf[row0:row1, :] = 0
     drawn = 0
+    # the colour words of the last tiny sprite: neighbours in draw order mostly share colour and
+    # shape (a crowded frame's dying cells are one colour), so they are worked out once per run
+    last_c, last_sh = np.uint32(0), np.int8(-1)
+    s_rb, s_ag = np.int64(0), np.int64(0)
     for i in range(x.shape[0]):
         cx, cy, rad, a0, inside, top = _placed(i, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale,
                                                halo, w, row0, row1)
@@ -366,7 +370,9 @@ def _draw_rows(buf, row0, row1, x, y, r, color, alpha, shape, fill, sx, sy, ox, 
         if top >= row0:
             drawn += 1
         if rad <= TINY:
-            s_rb, s_ag = _dot_words(color[i], shape[i], halo)
+            if color[i] != last_c or shape[i] != last_sh:
+                last_c, last_sh = color[i], shape[i]
+                s_rb, s_ag = _dot_words(last_c, last_sh, halo)
             if s_ag != 0:
                 _tiny(buf, row0, row1, cx, cy, rad, s_rb, s_ag, a0)
                 continue
