@@ -110,6 +110,7 @@ def warm_up() -> None:
     out = [np.empty(1, t) for t in (np.float32, np.float32, np.float32, np.uint32, np.float32, np.int8)]
     _style_packets(one, np.zeros((1, 2)), one, one, np.zeros(1, np.int8), KIND_ARGB, NONVIABLE_ARGB, *out)
     draw_order(one)
+    hash01(one)                    # (the sample above the cap, and the dying cells' thinning)
     raster.warm_up()
 
 
