@@ -10,13 +10,19 @@ def _overlaps(a, b) -> bool:
     return a.intersects(b) and a.intersected(b).height() > 0.5
 
 
-def test_end_labels_of_close_lines_do_not_overlap_on_a_short_plot(qtbot, controller, sizes):
+def _shown_panel(qtbot, controller, sizes) -> PlotsPanel:
+    """A short plot (460x150, as at 1080 p) on the controller's primary, shown."""
     panel = PlotsPanel(controller.graph, sizes)
     panel.resize(460, 150)
     qtbot.addWidget(panel)
     panel.show()
     qtbot.waitExposed(panel)
     panel.set_primary(controller.scenario.primary)
+    return panel
+
+
+def test_end_labels_of_close_lines_do_not_overlap_on_a_short_plot(qtbot, controller, sizes):
+    panel = _shown_panel(qtbot, controller, sizes)
     t = np.linspace(0.0, 60.0, 61)
     cells = np.zeros((t.size, controller.graph.n))
     # the regional nodes and the brain end 0.3 decades apart: their labels would touch
@@ -38,12 +44,7 @@ def test_end_labels_of_close_lines_do_not_overlap_on_a_short_plot(qtbot, control
 
 
 def test_the_plot_is_redrawn_only_when_its_picture_changes(qtbot, controller, sizes):
-    panel = PlotsPanel(controller.graph, sizes)
-    panel.resize(460, 150)
-    qtbot.addWidget(panel)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.set_primary(controller.scenario.primary)
+    panel = _shown_panel(qtbot, controller, sizes)
     sets = []
     curve = panel.curves["lungs"]
     curve.sigPlotChanged.connect(lambda *_: sets.append(1))
