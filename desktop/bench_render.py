@@ -395,6 +395,48 @@ def _PaintCounter(widget):
     return c
 
 
+#: A row is contended when, while it played, the rest of the machine kept this many cores busy
+#: (other processes, or a hypervisor's steal): on these 2-core machines the window's two threads
+#: need about 1.25 cores at 10^5 packets, so a third of a core taken elsewhere costs frames.
+CONTENDED_OTHER_CORES = 0.3
+CONTENDED_STEAL_CORES = 0.1
+
+
+def machine_cpu() -> tuple[float, float] | None:
+    """(busy, steal) CPU seconds of the whole machine so far, from /proc/stat's first line (None
+    where there is no /proc/stat). Busy counts user, nice, system, irq and softirq time."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu":
+        return None
+    v = [int(x) for x in fields[1:9]] + [0] * max(0, 9 - len(fields))
+    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    user, nice, system, _idle, _iowait, irq, softirq, steal = v[:8]
+    return (user + nice + system + irq + softirq) / hz, steal / hz
+
+
+def contention(wall_s: float, own_cpu_s: float, machine0, machine1) -> dict:
+    """What else ran while a row played: cores kept busy by other processes (the machine's busy
+    time less this process's CPU time) and stolen by a hypervisor, and whether that contended
+    the row (``CONTENDED_*``). A contended row's frame rate says more about the machine than
+    about the window."""
+    if machine0 is None or machine1 is None or wall_s <= 0:
+        return {"cpu_own_cores": round(own_cpu_s / wall_s, 2) if wall_s > 0 else None,
+                "cpu_other_cores": None, "cpu_steal_cores": None, "contended": None, "contention": []}
+    other = max(0.0, (machine1[0] - machine0[0]) - own_cpu_s) / wall_s
+    steal = (machine1[1] - machine0[1]) / wall_s
+    why = []
+    if other > CONTENDED_OTHER_CORES:
+        why.append(f"other processes kept {other:.2f} cores busy (> {CONTENDED_OTHER_CORES})")
+    if steal > CONTENDED_STEAL_CORES:
+        why.append(f"the hypervisor stole {steal:.2f} cores (> {CONTENDED_STEAL_CORES})")
+    return {"cpu_own_cores": round(own_cpu_s / wall_s, 2), "cpu_other_cores": round(other, 2),
+            "cpu_steal_cores": round(steal, 2), "contended": bool(why), "contention": why}
+
+
 def live_row(app, win, controller, n_target: int, seconds: float, per_packet: float) -> dict:
     """Play the real window on a warmed engine with about ``n_target`` packets in flight, at the
     default (transit) speed, on the runner's own 60 Hz timer and Qt's event loop, as the window
@@ -444,6 +486,7 @@ def live_row(app, win, controller, n_target: int, seconds: float, per_packet: fl
     loop = QEventLoop()
     ticks0 = controller.runner.ticks
     t_days0 = controller._engine.t_days
+    machine0, cpu0 = machine_cpu(), time.process_time()
     t_start = time.perf_counter()
     controller.play()
     prober.start()
@@ -451,6 +494,7 @@ def live_row(app, win, controller, n_target: int, seconds: float, per_packet: fl
     loop.exec()
     prober.stop()
     wall = time.perf_counter() - t_start
+    busy = contention(wall, time.process_time() - cpu0, machine0, machine_cpu())
     waited_s = st["wait_s_max"]                # (pausing below waits for the batch in flight, by design)
     controller.pause()
     controller.snapshot_ready.disconnect(on_frame)
@@ -480,6 +524,7 @@ def live_row(app, win, controller, n_target: int, seconds: float, per_packet: fl
         "body_view_paints": int(paints.n),
         "gui_wait_for_engine_ms_max": float(waited_s * 1e3),
         "seconds": float(wall),
+        **busy,
     }
 
 
@@ -513,6 +558,7 @@ def run_live(quick: bool = False, counts=None, seconds: float | None = None) -> 
     gc.unfreeze()
     return {
         "live": rows,
+        "contended": any(bool(r["contended"]) for r in rows),
         "size": list(SIZE),
         "draw_cap": LIVE_DRAW_CAP,
         "engine_threads": engine_thread.ENGINE_THREADS,
@@ -531,7 +577,10 @@ def run_live(quick: bool = False, counts=None, seconds: float | None = None) -> 
                  "go (plus up to 4 ms); engine_steps_per_s = engine steps the worker made per wall second (the speed "
                  "needs 60 per second of 1/6 s each); body_s_per_s_reached against _wanted says whether "
                  f"the engine kept up. Up to {LIVE_DRAW_CAP:,} packets all are drawn; above, a stable "
-                 "sample by packet id."),
+                 "sample by packet id. cpu_other_cores / cpu_steal_cores: cores the rest of the machine "
+                 "kept busy while the row played (/proc/stat less this process); a row is contended "
+                 f"above {CONTENDED_OTHER_CORES} / {CONTENDED_STEAL_CORES} cores, and its figures are "
+                 "then the machine's, not the window's."),
     }
 
 
@@ -552,8 +601,11 @@ def print_live(result: dict) -> None:
     for r in result["live"]:
         print(f"{r['in_flight']:>10,} {r['drawn']:>8,} {r['fps']:>7.1f} {r['frame_interval_p95_ms']:>7.1f} "
               f"{r['gui_stall_ms_max']:>9.1f} {r['engine_steps_per_s']:>8.1f} {r['engine_ms_per_step']:>8.2f} "
-              f"{r['body_s_per_s_reached']:>6.2f}/{r['body_s_per_s_wanted']:g}")
+              f"{r['body_s_per_s_reached']:>6.2f}/{r['body_s_per_s_wanted']:g}"
+              + (f"  CONTENDED: {'; '.join(r['contention'])}" if r.get("contended") else ""))
     print(f"load average before/after: {result['load_avg_1min']}")
+    if result.get("contended"):
+        print("contended: another load shared the machine during a row; run again on a quiet machine")
 
 
 def main_live(quick: bool = False, as_json: bool = False) -> int:

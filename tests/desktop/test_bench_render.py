@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 
+from desktop import bench_render
 from desktop.bench_render import MovingPackets
 
 
@@ -68,3 +69,22 @@ def test_live_bench_runs_the_real_engine_and_draws_every_packet_below_the_cap():
         assert row["engine_steps_per_s"] > 0 and row["body_s_per_s_reached"] > 0
         for key in ("fps", "gui_stall_ms_max"):
             assert isinstance(row[key], float) and math.isfinite(row[key]) and row[key] > 0, key
+        assert row["cpu_own_cores"] > 0 and isinstance(row["contended"], (bool, type(None)))
+    assert out["contended"] == any(bool(r["contended"]) for r in out["live"])
+
+
+def test_a_row_is_contended_when_the_rest_of_the_machine_was_busy():
+    """The live rows say what else ran: the machine's busy CPU seconds (/proc/stat) less this
+    process's, and the steal, per wall second."""
+    quiet = bench_render.contention(5.0, 6.5, (100.0, 2.0), (106.8, 2.0))      # 0.3 s of others
+    assert quiet["cpu_own_cores"] == 1.3 and quiet["cpu_other_cores"] == 0.06
+    assert quiet["cpu_steal_cores"] == 0.0 and quiet["contended"] is False and quiet["contention"] == []
+    busy = bench_render.contention(5.0, 6.5, (100.0, 2.0), (110.0, 2.0))       # 3.5 s of others
+    assert busy["cpu_other_cores"] == 0.7 and busy["contended"] is True
+    assert "0.70 cores" in busy["contention"][0]
+    stolen = bench_render.contention(5.0, 6.5, (100.0, 2.0), (106.5, 3.0))     # 1 s stolen
+    assert stolen["cpu_steal_cores"] == 0.2 and stolen["contended"] is True
+    unknown = bench_render.contention(5.0, 6.5, None, None)                    # no /proc/stat
+    assert unknown["contended"] is None and unknown["cpu_own_cores"] == 1.3
+    m = bench_render.machine_cpu()
+    assert m is None or (m[0] > 0 and m[1] >= 0)
