@@ -116,8 +116,8 @@ def _ai(a):
 def _tiny(buf, row0, row1, cx, cy, rad, s_rb, s_ag, a0):
     """``_tiny_edge`` for a footprint wholly inside the buffer's rows row0..row1 (nearly every dot):
     no clamped indices, and a row whose weight rounds to 0 is skipped (it would leave its pixels
-    exactly as they were); a dot whose footprint has only 2 or 3 pixels of non-zero weight a side
-    (``e`` at most 1 or 1.5) walks only those. The same pixels, bit for bit."""
+    exactly as they were), and a dot with only 2 or 3 pixels of non-zero weight a side walks only
+    those. The same pixels, bit for bit."""
     w = buf.shape[1]
     e = 0.8862269 * rad + 0.5
     ix0 = int(math.floor(cx - e - 0.5)) + 1
@@ -125,40 +125,25 @@ def _tiny(buf, row0, row1, cx, cy, rad, s_rb, s_ag, a0):
     if ix0 < 0 or ix0 + 3 >= w or iy0 < row0 or iy0 + 3 >= row1:
         _tiny_edge(buf, row0, row1, cx, cy, rad, s_rb, s_ag, a0)
         return
+    # the first pixel centre lies less than e left of the dot's centre, so pixel k on has
+    # |d| >= e, weight 0, once k >= 2e: at e <= 1 a 2x2 footprint draws the same pixels, at
+    # e <= 1.5 a 3x3 one (a crowded frame's dots), else 4x4
+    n = 2 if e <= 1.0 else (3 if e <= 1.5 else 4)
     wx0 = _cover(e - 0.5 - abs(ix0 + 0.5 - cx))
     wx1 = _cover(e - 0.5 - abs(ix0 + 1.5 - cx))
-    if e <= 1.0:
-        # the first pixel centre lies less than e left of the centre, so from the third on
-        # |d| >= e and the weight is 0: a 2x2 footprint draws the same pixels
-        for j in range(2):
-            yy = iy0 + j
-            wy = a0 * _cover(e - 0.5 - abs(yy + 0.5 - cy))
-            if wy * 256.0 < 0.5:
-                continue
-            _blend_ai(buf, yy, ix0, s_rb, s_ag, _ai(wy * wx0))
-            _blend_ai(buf, yy, ix0 + 1, s_rb, s_ag, _ai(wy * wx1))
-        return
     wx2 = _cover(e - 0.5 - abs(ix0 + 2.5 - cx))
-    if e <= 1.5:       # likewise 3x3 (a crowded frame's single cells)
-        for j in range(3):
-            yy = iy0 + j
-            wy = a0 * _cover(e - 0.5 - abs(yy + 0.5 - cy))
-            if wy * 256.0 < 0.5:
-                continue
-            _blend_ai(buf, yy, ix0, s_rb, s_ag, _ai(wy * wx0))
-            _blend_ai(buf, yy, ix0 + 1, s_rb, s_ag, _ai(wy * wx1))
-            _blend_ai(buf, yy, ix0 + 2, s_rb, s_ag, _ai(wy * wx2))
-        return
     wx3 = _cover(e - 0.5 - abs(ix0 + 3.5 - cx))
-    for j in range(4):
+    for j in range(n):
         yy = iy0 + j
         wy = a0 * _cover(e - 0.5 - abs(yy + 0.5 - cy))
         if wy * 256.0 < 0.5:
             continue
         _blend_ai(buf, yy, ix0, s_rb, s_ag, _ai(wy * wx0))
         _blend_ai(buf, yy, ix0 + 1, s_rb, s_ag, _ai(wy * wx1))
-        _blend_ai(buf, yy, ix0 + 2, s_rb, s_ag, _ai(wy * wx2))
-        _blend_ai(buf, yy, ix0 + 3, s_rb, s_ag, _ai(wy * wx3))
+        if n > 2:
+            _blend_ai(buf, yy, ix0 + 2, s_rb, s_ag, _ai(wy * wx2))
+            if n > 3:
+                _blend_ai(buf, yy, ix0 + 3, s_rb, s_ag, _ai(wy * wx3))
 
 
 @ijit
