@@ -17,7 +17,6 @@ hidden. Ours and the baseline are timed in alternating rounds, so a busy machine
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import shutil
@@ -550,12 +549,11 @@ def run_live(quick: bool = False, counts=None, seconds: float | None = None) -> 
     win.resize(*SIZE)
     win.show()
     app.processEvents()
-    from .runners import settle_heap
+    from .runners import heap_settled
 
-    settle_heap()                       # as the window does once it is ready
-    rows = [live_row(app, win, controller, n, seconds, per_packet) for n in counts]
+    with heap_settled():                # as the window settles its heap once it is ready
+        rows = [live_row(app, win, controller, n, seconds, per_packet) for n in counts]
     win.hide()
-    gc.unfreeze()
     return {
         "live": rows,
         "contended": any(bool(r["contended"]) for r in rows),

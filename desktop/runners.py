@@ -12,11 +12,12 @@ the first run).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import threading
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
@@ -167,6 +168,17 @@ def settle_heap() -> None:
     the program's own objects want anyway (they live as long as the window)."""
     gc.collect()
     gc.freeze()
+
+
+@contextlib.contextmanager
+def heap_settled() -> Iterator[None]:
+    """``settle_heap`` for a measurement inside a process that goes on (the live benchmark, the
+    soak's attract figure): the heap is unfrozen after, so later garbage can be collected."""
+    settle_heap()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def warm_up_in_background(done: Callable[[], None], parent: QObject) -> threading.Thread:

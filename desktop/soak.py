@@ -33,7 +33,6 @@ the load average before and after (a busy machine raises it; the target is 25 %)
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import random
@@ -310,10 +309,9 @@ def attract_cpu(app, args, seconds: float, size=ATTRACT_SIZE) -> dict:
     taken), so the second window does not disturb the leak checks."""
     import argparse
 
-    from PySide6.QtCore import QEventLoop, QTimer
-
     from .app import build
     from .kiosk.shell import KioskShell
+    from .runners import heap_settled
 
     a = argparse.Namespace(**vars(args))
     a.size = tuple(size)
@@ -323,9 +321,14 @@ def attract_cpu(app, args, seconds: float, size=ATTRACT_SIZE) -> dict:
     paints = PaintCounter(shell)
     paints.watch(win.body.viewport())
     win.show()
-    from .runners import settle_heap
+    with heap_settled():                # as the window settles its heap once it is ready
+        return _attract_cpu_measure(app, controller, win, shell, paints, seconds, size)
 
-    settle_heap()                       # as the window does once it is ready
+
+def _attract_cpu_measure(app, controller, win, shell, paints, seconds: float, size) -> dict:
+    """``attract_cpu``'s measurement of the shown kiosk window, then its teardown."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
     frames = [0]
 
     def on_frame(_f) -> None:
@@ -365,7 +368,6 @@ def attract_cpu(app, args, seconds: float, size=ATTRACT_SIZE) -> dict:
     win.close()
     win.deleteLater()
     app.processEvents()
-    gc.unfreeze()                       # (the process goes on: its later objects may be garbage)
     return out
 
 

@@ -64,7 +64,7 @@ class KioskEvents(QObject):
         if ev.type() not in self.LOOKED_AT:
             return False
         sh = self.shell
-        return sh.eventFilter(obj, ev) or sh.idle.eventFilter(obj, ev) or sh.lockdown.eventFilter(obj, ev)
+        return sh.staff_gesture(obj, ev) or sh.idle.eventFilter(obj, ev) or sh.lockdown.eventFilter(obj, ev)
 
 
 class KioskShell(QObject):
@@ -417,7 +417,9 @@ class KioskShell(QObject):
             self.keys.popup()
 
     # --- staff exit -------------------------------------------------------------------------------
-    def eventFilter(self, obj, ev) -> bool:
+    def staff_gesture(self, obj, ev) -> bool:
+        """Counts a press towards the staff exit's corner taps (called by ``KioskEvents``); never
+        swallows it."""
         if ev.type() == QEvent.Type.MouseButtonPress and isinstance(obj, QWidget) and obj.window() is self.win:
             key = (ev.timestamp(), ev.globalPosition().toPoint().toTuple())
             if key != self._last_press:          # the same press may reach each parent in turn
