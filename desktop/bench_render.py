@@ -407,11 +407,11 @@ def machine_cpu() -> tuple[float, float] | None:
     try:
         with open("/proc/stat") as f:
             fields = f.readline().split()
-    except OSError:
+        v = [int(x) for x in fields[1:9]] + [0] * max(0, 9 - len(fields))
+    except (OSError, ValueError):      # no /proc/stat, or not the format we know: no figure
         return None
     if not fields or fields[0] != "cpu":
         return None
-    v = [int(x) for x in fields[1:9]] + [0] * max(0, 9 - len(fields))
     hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     user, nice, system, _idle, _iowait, irq, softirq, steal = v[:8]
     return (user + nice + system + irq + softirq) / hz, steal / hz

@@ -264,3 +264,14 @@ def test_the_legend_count_line_is_repainted_at_most_four_times_a_second(qapp, qt
     print(f"{len(asked)} repaints of the line for 30 counts in {30 * 16} ms")
     assert 2 <= len(asked) <= 4
     assert "1,029" in leg.sample_text()
+
+
+def test_the_heap_is_frozen_for_a_measurement_and_unfrozen_after():
+    """``runners.heap_settled``: what lives when a measurement starts is out of the cyclic
+    collector's reach while it runs (no full collection walks the program), and back after."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    with runners.heap_settled():
+        assert gc.get_freeze_count() > 1000
+    assert gc.get_freeze_count() == 0

@@ -270,9 +270,20 @@ def test_a_run_ends_on_the_day_the_tumour_burden_kills(qapp):
     assert c.engine.death_day is None and c.engine.t_days == 0
 
 
-def test_finished_batches_are_shown_no_faster_than_the_paced_timer(qtbot, qapp):
+def test_finished_batches_are_shown_no_faster_than_the_paced_timer(qtbot, qapp, monkeypatch):
     """The worker's finished batch is published at once only while the timer runs at full rate:
-    when the pacer has slowed the timer (little moves), frames follow the timer, not the engine."""
+    when the pacer has slowed the timer (little moves), frames follow the timer, not the engine.
+    Each batch here takes 25 ms (a heavy growth-speed batch), longer than a 60-Hz frame, so a
+    finished batch would be shown at once, at the engine's pace, if the pacer were ignored."""
+    import desktop.controller as ctl
+
+    slow_pay = ctl.pay_debt
+
+    def pay_debt(*a, **k):
+        time.sleep(0.025)
+        return slow_pay(*a, **k)
+
+    monkeypatch.setattr(ctl, "pay_debt", pay_debt)
     c = SimController(busy_scenario(5e4))
     shown = []
     c.snapshot_ready.connect(lambda f: shown.append(time.perf_counter()))

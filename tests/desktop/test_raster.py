@@ -231,7 +231,7 @@ def test_small_tiny_dots_draw_the_same_pixels_as_the_full_footprint():
     rng = np.random.default_rng(5)
     n = 3000
     cx, cy = rng.uniform(3.0, 37.0, n), rng.uniform(3.0, 27.0, n)
-    rad = rng.choice([0.2, 0.45, 0.5642, 0.5643, 0.8, 1.1283, 1.1284, 1.4, 1.69], n)
+    rad = rng.choice([0.2, 0.45, 0.5642, 0.5643, 0.7, 0.8, 1.0, 1.1283, 1.1284, 1.3, 1.4, 1.69], n)
     alpha = rng.uniform(0.2, 1.0, n)
     fast = np.zeros((30, 40), np.uint32)
     full = np.zeros((30, 40), np.uint32)
@@ -241,6 +241,24 @@ def test_small_tiny_dots_draw_the_same_pixels_as_the_full_footprint():
         raster._tiny_edge(full, 0, 30, cx[i], cy[i], rad[i], s_rb, s_ag, alpha[i])
     assert (fast != 0).sum() > 900
     assert np.array_equal(fast, full)
+
+
+def test_tiny_sprites_of_one_colour_but_another_shape_keep_their_own_look():
+    """The raster works a tiny sprite's colour words out once per run of equal colour and shape:
+    a crowded glow (core lightened) right after a plain dot of the same colour is still lighter,
+    as when each is drawn on its own."""
+    f32 = np.float32
+    x, y, r = np.array([4.5, 10.5, 16.5], f32), np.full(3, 4.5, f32), np.full(3, 1.2, f32)
+    color, alpha, fill = np.full(3, 0xFF3A8FD0, np.uint32), np.ones(3, f32), np.ones(3, f32)
+    shape = np.array([raster.DOT, raster.GLOW, raster.DOT], np.int8)
+    together = np.zeros((9, 21), np.uint32)
+    raster._draw_serial(together, x, y, r, color, alpha, shape, fill, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, True, 1)
+    alone = np.zeros((9, 21), np.uint32)
+    for i in range(3):
+        raster._draw_serial(alone, x[i:i + 1], y[i:i + 1], r[i:i + 1], color[i:i + 1], alpha[i:i + 1],
+                            shape[i:i + 1], fill[i:i + 1], 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, False, 1)
+    assert np.array_equal(together, alone)
+    assert together[4, 10] != together[4, 4]            # the glow's core is lighter than the dot
 
 
 def test_big_frames_keep_whichever_way_of_drawing_was_faster():
