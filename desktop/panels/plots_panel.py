@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from sim_core import BodyGraph
 
@@ -23,6 +23,13 @@ GROUP_COLORS = {"primary": theme.PRIMARY, "regional nodes": theme.GREEN, "distan
 #: and a redraw cost the window about 15 ms (setting the lines, then Qt painting the plot).
 X_QUANTUM = 1 / 2000
 Y_QUANTUM_DECADES = 0.01
+#: The axes' ranges move in steps, not with every redraw: the time axis ends at X_ROOM_SET times the
+#: last day when it is set, and is set again when the lines' ends come within X_ROOM_MIN of its end
+#: (the room the end labels need) or shrink far from it; the cell axis likewise rises by whole
+#: steps of Y_STEP_DECADES. An unchanged axis is not drawn again (it is cached as a picture): a
+#: redraw at transit speeds measured 8.7 ms with both axes redrawn, about 4 ms without.
+X_ROOM_SET, X_ROOM_MIN = 1.45, 1.25
+Y_STEP_DECADES = 0.5
 
 
 def compartment_groups(graph: BodyGraph, primary: str) -> dict[str, np.ndarray]:
@@ -67,6 +74,8 @@ class PlotsPanel(QWidget):
         for ax in ("left", "bottom"):
             self.plot.getAxis(ax).setTextPen(theme.TEXT_DIM)
             self.plot.getAxis(ax).setPen(theme.BORDER)
+            # an axis (with its tick labels and the grid) is painted again only when it changes
+            self.plot.getAxis(ax).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._label_time_axis()
         self.plot.getAxis("left").setWidth(round(46 * sizes.scale))
         lay.addWidget(self.plot, 1)
@@ -82,6 +91,8 @@ class PlotsPanel(QWidget):
             self.labels[name] = t
         self.groups: dict[str, np.ndarray] = {}
         self._shown_key: bytes | None = None
+        self._x_end = 0.0            # the time axis' end as last set (0: not set)
+        self._y_top = 0.0            # the cell axis' top (decades) as last set
 
     def _label_time_axis(self) -> None:
         # in the tick labels' colour: the axis line's colour (its default) is near the background's
@@ -95,6 +106,7 @@ class PlotsPanel(QWidget):
     def set_primary(self, primary: str) -> None:
         self.groups = compartment_groups(self.graph, primary)
         self._shown_key = None
+        self._x_end = self._y_top = 0.0
         for c in self.curves.values():
             c.setData([], [])
         for t in self.labels.values():
@@ -123,13 +135,23 @@ class PlotsPanel(QWidget):
                 top = max(top, float(np.nanmax(y)))
             else:
                 self.labels[name].setVisible(False)
-        ytop = max(2.0, np.log10(top) * 1.08)
+        ytop = self._y_axis_top(max(2.0, np.log10(top) * 1.08))
         for name, ly in spread_labels(ends, self._label_gap() * ytop, ytop).items():
             lab = self.labels[name]
             lab.setVisible(True)
             lab.setPos(float(t_days[-1]), ly)
-        self.plot.setXRange(0, xmax * 1.3, padding=0)
-        self.plot.setYRange(0, ytop, padding=0)
+        x_end = x_axis_end(xmax, self._x_end)
+        if x_end != self._x_end:
+            self._x_end = x_end
+            self.plot.setXRange(0, x_end, padding=0)
+
+    def _y_axis_top(self, want: float) -> float:
+        """The cell axis' top (decades): ``want`` rounded up to a whole step, kept while the lines
+        stay below it and above half of it."""
+        if not (want <= self._y_top <= 2.0 * want):
+            self._y_top = Y_STEP_DECADES * np.ceil(want / Y_STEP_DECADES)
+            self.plot.setYRange(0, self._y_top, padding=0)
+        return self._y_top
 
     def _picture_key(self, t_days: np.ndarray, series: dict[str, np.ndarray], xmax: float) -> bytes:
         """The plot's picture in quantised numbers (``X_QUANTUM``, ``Y_QUANTUM_DECADES``) with the
@@ -146,6 +168,14 @@ class PlotsPanel(QWidget):
         (at least 11 %, the spacing on a tall plot), so labels of nearby lines never overlap."""
         h = self.plot.getViewBox().height()
         return max(0.11, self._label_line_px / h) if h > 0 else 0.11
+
+
+def x_axis_end(xmax: float, current: float) -> float:
+    """The time axis' end for lines ending at day ``xmax``: ``current`` while it leaves the end
+    labels their room (X_ROOM_MIN) and the lines fill at least half of it, else X_ROOM_SET room."""
+    if X_ROOM_MIN * xmax <= current <= 2.0 * X_ROOM_SET * xmax:
+        return current
+    return X_ROOM_SET * xmax
 
 
 def spread_labels(ends: dict[str, float], gap: float, top: float) -> dict[str, float]:

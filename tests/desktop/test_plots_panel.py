@@ -68,3 +68,30 @@ def test_the_plot_is_redrawn_only_when_its_picture_changes(qtbot, controller, si
     before = len(sets)
     panel.show_history(t, cells, prim)
     assert len(sets) == before + 1
+
+
+def test_the_axes_move_in_steps_and_always_leave_the_end_labels_room(qtbot, controller, sizes):
+    from desktop.panels.plots_panel import X_ROOM_MIN, X_ROOM_SET, x_axis_end
+
+    assert x_axis_end(10.0, 0.0) == 10.0 * X_ROOM_SET
+    assert x_axis_end(11.0, 14.5) == 14.5                    # still 1.32x room: kept
+    assert x_axis_end(12.0, 14.5) == 12.0 * X_ROOM_SET       # 1.21x: set again
+    assert x_axis_end(3.0, 14.5) == 3.0 * X_ROOM_SET         # lines in a sixth of it: set again
+    panel = _shown_panel(qtbot, controller, sizes)
+    vb = panel.plot.getViewBox()
+    changes = []
+    vb.sigRangeChanged.connect(lambda *_: changes.append(1))
+    lung = panel.groups["lungs"][0]
+    prim = np.full(3, 1e8)
+    cells = np.zeros((3, controller.graph.n))
+    ends = []
+    for k in range(40):                                       # a run's end creeping on
+        day = 30.0 + 0.2 * k
+        cells[:, lung] = [10.0, 400.0, 400.0 * 1.05 ** k]
+        panel.show_history(np.array([0.0, day - 1.0, day]), cells, prim)
+        (x0, x1), (y0, y1) = vb.viewRange()
+        ends.append((day, x1, y1))
+        assert x1 >= X_ROOM_MIN * day * 0.999                 # room for the labels right of the lines
+        assert y1 >= np.log10(400.0 * 1.05 ** k)              # the lines are below the top
+    print("axis changes:", len(changes), "of 40 redraws; ends:", ends[0], ends[-1])
+    assert len(changes) <= 6
