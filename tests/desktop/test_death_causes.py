@@ -22,5 +22,17 @@ def test_mixed_counts_give_a_matching_mix():
     ids = np.arange(20000)
     cause, _ = observed_causes(ids, np.zeros(ids.size, np.int64), delta)
     share = np.bincount(cause, minlength=3) / ids.size
-    np.testing.assert_allclose(share, [0.3, 0.1, 0.6], atol=0.02)
-    assert ANOIKIS == 0
+    # the counts' columns are anoikis, shear, immune: each cause carries its own column's share
+    np.testing.assert_allclose([share[ANOIKIS], share[SHEAR], share[IMMUNE]], [0.3, 0.1, 0.6], atol=0.02)
+
+
+def test_each_cause_is_drawn_in_its_own_colour_and_shape():
+    """The cause codes index the packet layer's tables (and the legend's words): anoikis a grey dot,
+    shear a yellow cross, immune attack a green ring."""
+    from desktop import theme
+    from desktop.views import raster
+    from desktop.views.packet_item import CAUSE_ARGB, CAUSE_SHAPE
+
+    assert (CAUSE_ARGB[ANOIKIS], CAUSE_SHAPE[ANOIKIS]) == (theme.argb(theme.DEATH_ANOIKIS), raster.DOT)
+    assert (CAUSE_ARGB[SHEAR], CAUSE_SHAPE[SHEAR]) == (theme.argb(theme.DEATH_SHEAR), raster.CROSS)
+    assert (CAUSE_ARGB[IMMUNE], CAUSE_SHAPE[IMMUNE]) == (theme.argb(theme.DEATH_IMMUNE), raster.RING)

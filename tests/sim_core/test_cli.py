@@ -62,14 +62,14 @@ def test_inject_json_contract(capsys):
 
 
 def test_cohort_json_contract(capsys):
-    assert main(["cohort", "--scenario", "ovary", "--patients", "10", "--years", "1", "--seed", "1",
+    assert main(["cohort", "--scenario", "ovary", "--patients", "40", "--years", "3", "--seed", "1",
                  "--json", "--workers", "1"]) == 0
     r = json.loads(capsys.readouterr().out)
-    assert r["metastases_per_patient"] >= 0
+    print("metastases per patient:", r["metastases_per_patient"])
+    assert r["metastases_per_patient"] > 0      # (10 patients for 1 year had none: the shares were empty)
     s = r["sites"]["organ:peritoneum"]
     assert {"name", "pct_patients", "pct_metastases"} <= set(s)
-    assert sum(v["pct_metastases"] for v in r["sites"].values()) == pytest.approx(100.0, abs=1e-6) or \
-        r["metastases_per_patient"] == 0
+    assert sum(v["pct_metastases"] for v in r["sites"].values()) == pytest.approx(100.0, abs=1e-6)
 
 
 @pytest.mark.parametrize("args,needle", [

@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -79,7 +80,6 @@ def test_hostile_files(tmp_path):
             assert str(p) in str(err) and "\n" not in str(err)
         else:
             raise AssertionError(f"{name} was accepted")
-    try:
+    with pytest.raises(InputError) as err:          # a folder is not a scenario file
         load_scenario(tmp_path)
-    except InputError as err:
-        assert "folder" in str(err)
+    assert "folder" in str(err.value) and str(tmp_path) in str(err.value)
