@@ -51,6 +51,15 @@ def read_only_install():
             pytest.skip("running as root without setpriv: a read-only folder cannot be made")
         os.chown(runtime, NOBODY, NOBODY)
         as_user = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+        # nobody must be able to run this Python and read its packages (not so when the checkout
+        # and its virtual environment sit in a folder only root may enter)
+        probe = subprocess.run([*as_user, sys.executable, "-c", "import numba, PySide6"], cwd=root,
+                               capture_output=True, text=True)
+        if probe.returncode != 0:
+            shutil.rmtree(root)
+            shutil.rmtree(runtime, ignore_errors=True)
+            last = (probe.stderr.strip().splitlines() or ["?"])[-1]
+            pytest.skip(f"user nobody cannot use the Python environment at {sys.prefix}: {last}")
     _read_only(root)
     yield root, runtime, as_user
     _writable(root)
