@@ -12,7 +12,14 @@ import sys
 
 import numpy as np
 import pyqtgraph as pg
+import pytest
 from PySide6.QtCore import QObject, Signal
+
+# From CPython 3.12 True, False and None are immortal: their reference counts never move, so the
+# bug cannot happen there and these counts could not show it (the tests would pass whatever the
+# binding did).
+pytestmark = pytest.mark.skipif(sys.version_info >= (3, 12),
+                                reason="True/False/None are immortal from Python 3.12: no count to watch")
 
 N_EMITS = 10_000
 N_FRAMES = 5_000
