@@ -41,17 +41,13 @@ NO_HALO = 12_000
 MIN_SCALE = 0.3
 
 
-def packet_radius(cells: np.ndarray, nclu: np.ndarray) -> np.ndarray:
-    """Radius in logical px (at the reference zoom) grows slowly with the cells a packet carries."""
-    lc = np.log2(np.maximum(cells, 1).astype(np.float64))
-    r = np.where(nclu > 0, np.minimum(3.2 + 0.6 * lc, 6.5), np.minimum(2.0 + 0.5 * lc, 4.5))
-    return np.where(nclu < 0, np.minimum(0.9 + 0.15 * lc, 1.6), r).astype(np.float32)
-
-
 @numba.njit(cache=True, nogil=True)
 def _style_packets(order, xy, cells, nclu, kind, kind_argb, nonviable_argb, x, y, r, color, alpha, shape):
-    """Gather the packets ``order`` picks and give each its glyph in one pass (as
-    ``packet_radius`` and the colour/shape rules in ``show_frame`` describe)."""
+    """Gather the packets ``order`` picks and give each its glyph in one pass. The radius (logical
+    px at the reference zoom) grows slowly with the cells a packet carries, L = log2(max(cells, 1)):
+    a cluster (nclu > 0) min(3.2 + 0.6 L, 6.5) as a rosette, single viable cells min(2.0 + 0.5 L,
+    4.5) as a glow in its vessel's colour, shed cells already dying (nclu < 0) min(0.9 + 0.15 L,
+    1.6) as a dim dot."""
     for j in range(order.shape[0]):
         i = order[j]
         x[j] = xy[i, 0]

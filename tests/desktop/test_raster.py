@@ -200,7 +200,11 @@ def test_packet_glyphs_follow_the_readable_rules():
     x, y, r, color, alpha, shape = out
     o_nclu = nclu[order]
     assert np.allclose(x, xy[order, 0]) and np.allclose(y, xy[order, 1])
-    assert np.allclose(r, pi.packet_radius(cells[order], o_nclu), atol=1e-5)
+    # the radius rule as the kernel's docstring gives it (L = log2 of the cells, at least 1 cell)
+    lc = np.log2(np.maximum(cells[order], 1).astype(np.float64))
+    want_r = np.where(o_nclu > 0, np.minimum(3.2 + 0.6 * lc, 6.5),
+                      np.where(o_nclu < 0, np.minimum(0.9 + 0.15 * lc, 1.6), np.minimum(2.0 + 0.5 * lc, 4.5)))
+    assert np.allclose(r, want_r, atol=1e-5)
     want_color = np.where(o_nclu < 0, pi.NONVIABLE_ARGB, pi.KIND_ARGB[kind[order]])
     assert np.array_equal(color, want_color)
     assert np.array_equal(shape, np.where(o_nclu > 0, raster.ROSETTE, np.where(o_nclu < 0, raster.DOT, raster.GLOW)))
