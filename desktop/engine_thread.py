@@ -125,18 +125,18 @@ class EngineWorker:
             self._cv.wait_for(lambda: not self._busy, timeout)
         return time.perf_counter() - t0
 
-    def stop(self, wait_s: float | None = STOP_WAIT_S) -> None:
-        """No more batches and no more calls to ``done``; then wait up to ``wait_s`` seconds for a
-        batch still running to end. At exit this keeps engine steps and signals from running while
-        Python and Qt tear down (measured before: 1 exit in 12 of the live benchmark under load
-        crashed, the worker emitting its signal into a controller being destroyed)."""
+    def stop(self, wait_s: float = STOP_WAIT_S) -> None:
+        """No more batches and no more calls to ``done``; then wait up to ``wait_s`` seconds (0: not
+        at all) for a batch still running to end. At exit this keeps engine steps and signals from
+        running while Python and Qt tear down (measured before: 3 of 11 exits of the live benchmark
+        under load crashed, the worker emitting its signal into a controller being destroyed)."""
         with self._emit:
             self._done = None
         with self._cv:
             self._stop = True
             self._cv.notify_all()
         t = self._thread
-        if wait_s and t is not None and t is not threading.current_thread() and t.is_alive():
+        if wait_s > 0 and t is not None and t is not threading.current_thread() and t.is_alive():
             t.join(wait_s)
 
     # --- worker side -------------------------------------------------------------------------------

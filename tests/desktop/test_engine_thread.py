@@ -34,8 +34,8 @@ def test_stop_waits_for_the_running_batch_and_nothing_is_signalled_after_it():
 def test_exit_in_the_middle_of_a_batch_waits_for_it_and_exits_cleanly(tmp_path):
     """A program that ends while a batch runs (a window closed mid-step): the batch ends before
     Python and Qt tear down, and its signal is not sent into a destroyed controller. Before the
-    fix the daemon worker was killed mid-batch (the marker below was never written) and 1 exit in
-    12 of the live benchmark crashed with a segmentation fault."""
+    fix the daemon worker was killed mid-batch (the marker below was never written) and 3 of 11
+    exits of the live benchmark under load crashed with a segmentation fault."""
     marker = tmp_path / "batch_ended"
     code = f"""
 import time, threading
