@@ -135,7 +135,7 @@ class PlotsPanel(QWidget):
                 top = max(top, float(np.nanmax(y)))
             else:
                 self.labels[name].setVisible(False)
-        ytop = self._y_axis_top(max(2.0, np.log10(top) * 1.08))
+        ytop = y_axis_top(max(2.0, np.log10(top) * 1.08), self._y_top)
         for name, ly in spread_labels(ends, self._label_gap() * ytop, ytop).items():
             lab = self.labels[name]
             lab.setVisible(True)
@@ -144,14 +144,9 @@ class PlotsPanel(QWidget):
         if x_end != self._x_end:
             self._x_end = x_end
             self.plot.setXRange(0, x_end, padding=0)
-
-    def _y_axis_top(self, want: float) -> float:
-        """The cell axis' top (decades): ``want`` rounded up to a whole step, kept while the lines
-        stay below it and above half of it."""
-        if not (want <= self._y_top <= 2.0 * want):
-            self._y_top = Y_STEP_DECADES * np.ceil(want / Y_STEP_DECADES)
-            self.plot.setYRange(0, self._y_top, padding=0)
-        return self._y_top
+        if ytop != self._y_top:
+            self._y_top = ytop
+            self.plot.setYRange(0, ytop, padding=0)
 
     def _picture_key(self, t_days: np.ndarray, series: dict[str, np.ndarray], xmax: float) -> bytes:
         """The plot's picture in quantised numbers (``X_QUANTUM``, ``Y_QUANTUM_DECADES``) with the
@@ -176,6 +171,14 @@ def x_axis_end(xmax: float, current: float) -> float:
     if X_ROOM_MIN * xmax <= current <= 2.0 * X_ROOM_SET * xmax:
         return current
     return X_ROOM_SET * xmax
+
+
+def y_axis_top(want: float, current: float) -> float:
+    """The cell axis' top (decades) for lines that need ``want``: ``current`` while the lines stay
+    below it and reach at least half of it, else ``want`` rounded up to a whole Y_STEP_DECADES."""
+    if want <= current <= 2.0 * want:
+        return current
+    return float(Y_STEP_DECADES * np.ceil(want / Y_STEP_DECADES))
 
 
 def spread_labels(ends: dict[str, float], gap: float, top: float) -> dict[str, float]:
