@@ -347,9 +347,9 @@ def cmd_validate(a) -> int:
     else:
         print(V.format_table(results))
         print(f"fitted numbers {summ['free_parameters']} for {summ['data_points']} data points")
-        print("left out        tvd  baseline (pooled row)")
+        print("left out        tvd  baseline (pooled row)  chance alone (the row's size)")
         for r in loo:
-            print(f"  {r['primary']:<11} {r['tvd']:.3f}  {r['baseline_tvd']:.3f}")
+            print(f"  {r['primary']:<11} {r['tvd']:.3f}  {r['baseline_tvd']:.3f}{'':<15}  {r['sampling_tvd']:.3f}")
         print("anatomy only    tvd  R2(log)")
         for r in anat:
             print(f"  {r['primary']:<11} {r['tvd']:.3f}  {r['r2_log']:.2f}")

@@ -26,7 +26,7 @@ import numpy as np
 from .body_graph import CATEGORIES, SOIL_KEYS
 from .calibration import AFFINITIES, AutopsyFit, FitResult, data_points
 from .cohort import run_cohort
-from .disibio import COLORECTAL, POOLED_SHARES, ROWS, tv_distance
+from .disibio import COLORECTAL, POOLED_SHARES, ROWS, sampling_tvd, tv_distance
 from .experiments import inject_experiment
 from .scenario import load_scenario
 
@@ -233,7 +233,8 @@ def _loo_one(args):
 
 def leave_one_out(workers: int = 2, patients: int = COHORT_PATIENTS, progress=None, executor=None) -> list[dict]:
     """Each primary predicted from the refit without its row (stored by ``calibrate``) by a
-    simulated cohort, one primary per process."""
+    simulated cohort, one primary per process; beside it the pooled row's distance (the baseline)
+    and the distance the row shows from itself by chance (``disibio.sampling_tvd``: the floor)."""
     for n in ROWS:
         leave_one_out_params(n)      # stale stored values: one error before any cohort runs
     jobs = [(n, patients, COHORT_YEARS, COHORT_SEED) for n in ROWS]
@@ -242,7 +243,8 @@ def leave_one_out(workers: int = 2, patients: int = COHORT_PATIENTS, progress=No
     try:
         for held, tvd in ex.map(_loo_one, jobs):
             out.append({"primary": held, "tvd": float(tvd),
-                        "baseline_tvd": float(tv_distance(POOLED_SHARES, ROWS[held].shares()))})
+                        "baseline_tvd": float(tv_distance(POOLED_SHARES, ROWS[held].shares())),
+                        "sampling_tvd": sampling_tvd(ROWS[held])})
             if progress:
                 progress(f"left out {held}")
     finally:

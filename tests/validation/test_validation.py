@@ -224,3 +224,22 @@ def test_validate_reports_relapse_by_node_in_json_and_table(monkeypatch, capsys)
     assert cli.main(["validate", "--workers", "1"]) == 1
     text = capsys.readouterr().out
     assert "breast relapse by node status" in text and "node-positive" in text and "0.0462" in text
+
+
+def test_sampling_floor_of_the_autopsy_rows():
+    """The distance a row keeps from itself by chance: large for small series, small for large ones,
+    and close to the normal approximation of its binomial spread (a check with other arithmetic)."""
+    from sim_core.disibio import sampling_tvd
+
+    got = {n: sampling_tvd(r) for n, r in ROWS.items()}
+    print({n: round(v, 4) for n, v in got.items()})
+    assert got["breast"] == pytest.approx(0.0215, abs=0.002)     # 432 patients, 2,233 metastases
+    assert got["sarcoma"] == pytest.approx(0.118, abs=0.006)     # 35 patients, 88 metastases
+    assert sampling_tvd(ROWS["colon"]) == got["colon"]           # the same seed, the same figure
+    for n, r in ROWS.items():
+        # E|X - p| ~ sqrt(2/pi) sd for each share (binomial patients; "other" Poisson), half the sum
+        q = np.array(r.pct_patients) / 100.0
+        sd_named = np.sqrt(q * (1 - q) / r.patients) / r.mets_per_patient
+        sd_other = math.sqrt(r.shares()[-1] / (r.mets_per_patient * r.patients))
+        approx = 0.5 * math.sqrt(2 / math.pi) * (sd_named.sum() + sd_other)
+        assert got[n] == pytest.approx(approx, rel=0.25), n
