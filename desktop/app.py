@@ -105,9 +105,9 @@ def build(args, app):
     """The controller and the window, sized and styled for the screen."""
     from PySide6.QtGui import QGuiApplication
 
-    from . import theme
-    from .controller import SimController
-    from .main_window import MainWindow
+    from desktop import theme
+    from desktop.controller import SimController
+    from desktop.main_window import MainWindow
 
     theme.load_fonts()
     if args.size:
@@ -121,13 +121,13 @@ def build(args, app):
     if getattr(args, "kiosk_cfg", None) is not None:
         args.scenario, args.seed = args.kiosk_cfg.scenario, args.kiosk_cfg.seed
     if getattr(args, "kiosk_cfg", None) is None:
-        from .kiosk import i18n
+        from desktop.kiosk import i18n
 
         i18n.set_language(getattr(args, "language", "en"))
     controller = SimController(args.scenario, seed=args.seed)
     win = MainWindow(controller, sizes)
     if getattr(args, "kiosk_cfg", None) is None:   # the Lab is for desktop mode only, never the kiosk
-        from .lab import install_lab
+        from desktop.lab import install_lab
 
         install_lab(win)
     win.resize(w, h)
@@ -144,17 +144,17 @@ def run_frames(app, controller, n: int) -> None:
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.bench_render:
-        from .bench_render import main as bench_render
+        from desktop.bench_render import main as bench_render
 
         if args.live:
-            from .bench_render import main_live
+            from desktop.bench_render import main_live
 
             return main_live(quick=args.quick, as_json=args.json)
         return bench_render(quick=args.quick, as_json=args.json)
     batch = bool(args.screenshot or args.smoke_frames or args.soak)
     if batch and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from .platform_check import problem
+    from desktop.platform_check import problem
 
     missing = problem()
     if missing:                       # before Qt, which would abort with a paragraph instead
@@ -175,7 +175,7 @@ def main(argv=None) -> int:
     args.kiosk_cfg = None
     try:
         if args.kiosk or args.soak:
-            from .kiosk.config import load_kiosk_config
+            from desktop.kiosk.config import load_kiosk_config
 
             args.kiosk_cfg = load_kiosk_config(args.kiosk_config)
         controller, win = build(args, app)
@@ -192,19 +192,19 @@ def main(argv=None) -> int:
         traceback.print_exc()
         return 1
     if args.soak:
-        from .soak import run_soak
+        from desktop.soak import run_soak
 
         return run_soak(app, controller, win, args, log)
     if args.kiosk and args.screenshot and args.kiosk_view == "experiment":
-        from .kiosk.experiment_screen import render_kiosk_experiment
+        from desktop.kiosk.experiment_screen import render_kiosk_experiment
 
         return render_kiosk_experiment(app, controller, win, args, log)
     if args.kiosk:
-        from .kiosk.runner import run_kiosk
+        from desktop.kiosk.runner import run_kiosk
 
         return run_kiosk(app, controller, win, args, log)
     if args.experiment and args.screenshot:
-        from .panels.experiment_panel import render_experiment_screenshot
+        from desktop.panels.experiment_panel import render_experiment_screenshot
 
         try:
             render_experiment_screenshot(args.screenshot, args.experiment, args.experiment_at, args.seed,
@@ -238,7 +238,7 @@ def main(argv=None) -> int:
         for p in log.problems:
             print(f"seedsoil: {p}", file=sys.stderr)
         return 1 if log.problems else 0
-    from .runners import warm_up_in_background
+    from desktop.runners import warm_up_in_background
 
     win.show()
 

@@ -82,7 +82,7 @@ def _frames(graph, packets: MovingPackets, primary: str):
     """A cycle of FrameData, one per set of positions (built before timing)."""
     from sim_core import COUNTER_NAMES, Snapshot
 
-    from .frames import Deaths, FrameData, Pools
+    from desktop.frames import Deaths, FrameData, Pools
 
     n_comp, m = graph.n, graph.m
     z = np.zeros(n_comp)
@@ -117,8 +117,8 @@ def build_view(graph, size=SIZE, budget: int = 100_000):
     """A BodyView of ``size`` pixels, shown offscreen, drawing up to ``budget`` packets."""
     from PySide6.QtCore import Qt
 
-    from . import theme
-    from .views.body_view import BodyView
+    from desktop import theme
+    from desktop.views.body_view import BodyView
 
     theme.load_fonts()
     view = BodyView(graph, theme.sizes_for_height(size[1]))
@@ -158,7 +158,7 @@ def _summary(times: list[tuple[float, float]]) -> dict:
 
 
 def raster_threads():
-    from .views.raster import THREADS
+    from desktop.views.raster import THREADS
 
     return THREADS
 
@@ -168,7 +168,7 @@ def bench_count(app, view, graph, n: int, quick: bool) -> dict:
     alternating rounds so that both see the same background load of a shared machine."""
     import pyqtgraph as pg
 
-    from . import theme
+    from desktop import theme
 
     packets = MovingPackets(graph, n)
     frames = _frames(graph, packets, "primary:breast")
@@ -359,7 +359,7 @@ _CAL_RATE = 1e5
 def live_scenario(rate: float):
     """The soak's load (a 10-g primary) with shedding ``rate`` per gram per day: its steady state
     is a number of packets in flight roughly proportional to the rate."""
-    from sim_core.soak import soak_scenario
+    from sim_core import soak_scenario
 
     sc = soak_scenario()
     sc.params.set("shedding.rate_per_g_day", min(rate, 1e8))
@@ -444,7 +444,7 @@ def live_row(app, win, controller, n_target: int, seconds: float, per_packet: fl
     ever busy in one go (``gui_stall_ms_max``: the longest gap between its firings)."""
     from PySide6.QtCore import QEventLoop, Qt, QTimer
 
-    from .speeds import DEFAULT_SPEED, SPEEDS
+    from desktop.speeds import DEFAULT_SPEED, SPEEDS
 
     rate = n_target / per_packet
     eng = warm_engine(rate, hours=4.0, capacity=max(1 << 16, int(1.5 * n_target)))
@@ -532,9 +532,9 @@ def run_live(quick: bool = False, counts=None, seconds: float | None = None) -> 
     import numba
     from PySide6.QtCore import Qt
 
-    from . import engine_thread, theme
-    from .controller import SimController
-    from .main_window import MainWindow
+    from desktop import engine_thread, theme
+    from desktop.controller import SimController
+    from desktop.main_window import MainWindow
 
     counts = counts or (LIVE_QUICK_COUNTS if quick else LIVE_COUNTS)
     seconds = seconds or (1.0 if quick else 5.0)
@@ -549,7 +549,7 @@ def run_live(quick: bool = False, counts=None, seconds: float | None = None) -> 
     win.resize(*SIZE)
     win.show()
     app.processEvents()
-    from .runners import heap_settled
+    from desktop.runners import heap_settled
 
     with heap_settled():                # as the window settles its heap once it is ready
         rows = [live_row(app, win, controller, n, seconds, per_packet) for n in counts]

@@ -22,24 +22,15 @@ from PySide6.QtCore import QObject, Signal
 
 from sim_core import BY_PATH, Engine, InputError, RecordedEngine, Scenario, default_graph, load_scenario
 
-from .engine_thread import BatchResult, EngineWorker, threadsafe_layer
-from .follow import FollowTracker
-from .frames import FrameData, FrameDiffer, Pools
-from .journey import founder_journey
-from .kiosk.i18n import num, tr
-from .narrator import Caption, Narrator, place_phrase, short_name, tumour_phrase
-from .runners import MAX_WALL_DT_S, TickRunner
-from .speeds import (
-    AFTER_FOLLOW_SPEED,
-    DEFAULT_SPEED,
-    FAST_FORWARD,
-    FOLLOW_SPEED,
-    SPEEDS,
-    STEP_FRAMES_PER_S,
-    WATCH_SPEED,
-    duration_text,
-)
-from .theme import ROUTE_WORDS
+from desktop.engine_thread import BatchResult, EngineWorker, threadsafe_layer
+from desktop.follow import FollowTracker
+from desktop.frames import FrameData, FrameDiffer, Pools
+from desktop.journey import founder_journey
+from desktop.kiosk.i18n import num, tr
+from desktop.narrator import Caption, Narrator, place_phrase, short_name, tumour_phrase
+from desktop.runners import MAX_WALL_DT_S, TickRunner
+from desktop.speeds import AFTER_FOLLOW_SPEED, DEFAULT_SPEED, FAST_FORWARD, FOLLOW_SPEED, SPEEDS, STEP_FRAMES_PER_S, WATCH_SPEED, duration_text
+from desktop.theme import ROUTE_WORDS
 
 DEFAULT_SCENARIO = "breast"
 CLUSTER_CELLS = 40

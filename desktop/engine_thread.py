@@ -38,7 +38,7 @@ def threadsafe_layer() -> bool:
     """Can two threads launch numba parallel kernels at once (the engine thread and the GUI
     thread's rasteriser)? True for the omp and tbb layers; numba's workqueue layer aborts the
     process when they do (measured), so with it the window steps on the GUI thread as before."""
-    from sim_core.bench import threading_layer
+    from sim_core import threading_layer
 
     layer = threading_layer()
     return layer.startswith(("omp", "tbb"))

@@ -31,7 +31,7 @@ from sim_core import (
     observe_injection,
 )
 
-from .kiosk.i18n import num, sig, tr
+from desktop.kiosk.i18n import num, sig, tr
 
 DAY_S = 86400.0
 #: Body seconds per screen second, by body time (the rate of the first row whose end is later).

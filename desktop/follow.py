@@ -15,9 +15,9 @@ import numpy as np
 
 from sim_core import BodyGraph
 
-from .frames import FrameData
-from .kiosk.i18n import tr
-from .narrator import Caption, place_phrase, the_name, tumour_phrase
+from desktop.frames import FrameData
+from desktop.kiosk.i18n import tr
+from desktop.narrator import Caption, place_phrase, the_name, tumour_phrase
 
 IDLE, TRAVELLING, ARRESTED, DONE = "idle", "travelling", "arrested", "done"
 HANDOVER_UNITS = 40.0

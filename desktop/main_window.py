@@ -19,21 +19,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import theme
-from .controller import SimController
-from .frames import FrameData, lesion_diameter_mm
-from .kiosk.i18n import tr
-from .narrator import Caption
-from .panels.caption_strip import CaptionStrip
-from .panels.funnel_panel import FunnelPanel
-from .panels.organ_panel import OrganPanel, organ_report
-from .panels.parameter_panel import ParameterPanel
-from .panels.playback_bar import PlaybackBar
-from .panels.plots_panel import PlotsPanel
-from .panels.top_bar import TopBar
-from .staging import stage
-from .views.body_view import BodyView
-from .views.microscope import MicroscopePanel
+from desktop import theme
+from desktop.controller import SimController
+from desktop.frames import FrameData, lesion_diameter_mm
+from desktop.kiosk.i18n import tr
+from desktop.narrator import Caption
+from desktop.panels.caption_strip import CaptionStrip
+from desktop.panels.funnel_panel import FunnelPanel
+from desktop.panels.organ_panel import OrganPanel, organ_report
+from desktop.panels.parameter_panel import ParameterPanel
+from desktop.panels.playback_bar import PlaybackBar
+from desktop.panels.plots_panel import PlotsPanel
+from desktop.panels.top_bar import TopBar
+from desktop.staging import stage
+from desktop.views.body_view import BodyView
+from desktop.views.microscope import MicroscopePanel
 
 #: Wall seconds between refreshes of the slower read-outs (plots, funnel, organ card).
 SLOW_REFRESH_S = 0.25

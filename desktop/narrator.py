@@ -14,9 +14,9 @@ import numpy as np
 
 from sim_core import BodyGraph
 
-from .frames import FrameData, counter
-from .kiosk.i18n import num, tr
-from .speeds import duration_text
+from desktop.frames import FrameData, counter
+from desktop.kiosk.i18n import num, tr
+from desktop.speeds import duration_text
 
 #: The steps of the metastatic cascade, as shown in the caption strip.
 STEPS = ("shed", "transit", "arrest", "extravasate", "dormant", "micro", "macro")

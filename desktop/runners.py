@@ -145,8 +145,8 @@ def warm_up() -> None:
 
     from sim_core import Engine, load_scenario
 
-    from .views import packet_item
-    from .views.raster import draw_sprites
+    from desktop.views import packet_item
+    from desktop.views.raster import draw_sprites
 
     eng = Engine(load_scenario("breast"))
     eng.step(60.0)

@@ -48,17 +48,10 @@ from PySide6.QtWidgets import QWidget
 
 from sim_core import rss_mb
 
-from .kiosk import i18n
-from .kiosk.quiz_model import ORDER
-from .kiosk.runner import ManualClock
-from .soak_census import (
-    FLAT_SLACK,
-    REFCOUNT_SLACK,
-    REFCOUNTS,
-    PaintCounter,
-    census,
-    flat,
-)
+from desktop.kiosk import i18n
+from desktop.kiosk.quiz_model import ORDER
+from desktop.kiosk.runner import ManualClock
+from desktop.soak_census import FLAT_SLACK, REFCOUNT_SLACK, REFCOUNTS, PaintCounter, census, flat
 
 SCREEN_DT_S = 1.0 / 60.0
 FULL_PAINT_EVERY = 20
@@ -89,7 +82,7 @@ class Soak:
     """Drives one ``KioskShell`` and keeps the tallies for the report."""
 
     def __init__(self, app, controller, win, config, minutes: float, seed: int = 1):
-        from .kiosk.shell import KioskShell
+        from desktop.kiosk.shell import KioskShell
 
         self.app, self.controller, self.win = app, controller, win
         self.minutes = minutes
@@ -309,9 +302,9 @@ def attract_cpu(app, args, seconds: float, size=ATTRACT_SIZE) -> dict:
     taken), so the second window does not disturb the leak checks."""
     import argparse
 
-    from .app import build
-    from .kiosk.shell import KioskShell
-    from .runners import heap_settled
+    from desktop.app import build
+    from desktop.kiosk.shell import KioskShell
+    from desktop.runners import heap_settled
 
     a = argparse.Namespace(**vars(args))
     a.size = tuple(size)
@@ -444,7 +437,7 @@ def soak_report(app, controller, win, args, log) -> dict:
     report["attract_load_avg_1min"] = [load_before, _load_avg()]
     report["attract_cpu_target_pct"] = ATTRACT_CPU_TARGET_PCT
 
-    from .app import IGNORED_QT_MESSAGES
+    from desktop.app import IGNORED_QT_MESSAGES
 
     qt_warnings = [p[4:] for p in log.problems if p.startswith("Qt: ")]
     slot_errors = [p for p in log.problems if not p.startswith("Qt: ")]

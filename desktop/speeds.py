@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .kiosk.i18n import num, tr
+from desktop.kiosk.i18n import num, tr
 
 MINUTE_S = 60.0
 HOUR_S = 3600.0

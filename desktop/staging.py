@@ -13,7 +13,7 @@ import numpy as np
 
 from sim_core import BodyGraph
 
-from .kiosk.i18n import tr
+from desktop.kiosk.i18n import tr
 
 KIND_ORGAN, KIND_NODE = 1, 2
 

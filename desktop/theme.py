@@ -31,7 +31,7 @@ VERMILLION = "#F06A1D"   # Okabe-Ito vermillion #D55E00, lifted
 PURPLE = "#E08DBE"       # Okabe-Ito reddish purple #CC79A7, lifted
 GREY = "#9aa6b8"
 
-#: Vessel kinds in ``sim_core.body_graph.VESSEL_KINDS`` order (artery, vein, portal, lymph,
+#: Vessel kinds in ``sim_core.model.body_graph.VESSEL_KINDS`` order (artery, vein, portal, lymph,
 #: cavity, plexus): warm red, blue, violet, teal, amber (dashed), pink.
 VESSEL_COLORS = ("#ff6b6b", "#5b9cff", "#b48cff", "#3ad6c5", "#f5b83d", "#ff8fd0")
 VESSEL_LABELS = ("arteries", "veins", "portal veins", "lymphatics", "cavity spread",

@@ -245,7 +245,7 @@ def export_round_trip(folder: Path) -> tuple[list[str], list[str]]:
     from desktop import app as desktop_app
     from desktop.lab.exports import writable_formats
     from sim_core import parse_receipt
-    from sim_core.export import timeseries_columns
+    from sim_core import timeseries_columns
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     controller, win = desktop_app.build(desktop_app.parse_args(["--size", SMOKE_SIZE, "--no-tour"]), app)

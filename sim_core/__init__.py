@@ -4,51 +4,34 @@ Pure numpy/numba; never imports Qt. Public names are re-exported here; the windo
 validation all go through them.
 """
 
-__version__ = "0.2.0"
+from sim_core.version import __version__
 
-from .jit_cache import allow_uncached_kernels
+from sim_core.tools.jit_cache import allow_uncached_kernels
 
 # before any kernel is defined: a read-only install with no writable cache folder must still run
 allow_uncached_kernels()
 
-from .body_graph import BodyGraph, load_body_graph
-from .engine import COUNTER_NAMES, Engine, Snapshot, default_graph
-from .errors import InputError
-from .experiments import (
-    INJECT_DT_DAYS,
-    INJECT_TIMES_DAYS,
-    INJECT_TRIP_DT_S,
-    INJECT_TRIP_S,
-    INJECTION_DESIGNS,
-    InjectionDesign,
-    PublishedFigure,
-    inject_experiment,
-    observe_injection,
-)
-from .export import export_timeseries, funnel_csv, sites_csv, write_files_atomic
-from .params import BY_PATH, SLIDERS, SPECS, Params, ParamSpec, check_value
-from .receipt import (
-    RECEIPT_KEY,
-    Receipt,
-    RecordedEngine,
-    find_receipt,
-    load_receipt,
-    make_receipt,
-    parse_receipt,
-    receipt_scenario,
-    replay_receipt,
-    sidecar_path,
-)
-from .scenario import Scenario, list_presets, load_scenario, write_atomic
-from .memory import rss_mb
-from .references import REFERENCES, Reference
+from sim_core.model.body_graph import BodyGraph, load_body_graph
+from sim_core.model.engine import COUNTER_NAMES, Engine, Snapshot, default_graph
+from sim_core.model.errors import InputError
+from sim_core.science.experiments import INJECT_DT_DAYS, INJECT_TIMES_DAYS, INJECT_TRIP_DT_S, INJECT_TRIP_S, INJECTION_DESIGNS, InjectionDesign, PublishedFigure, inject_experiment, observe_injection
+from sim_core.io.export import export_timeseries, funnel_csv, sites_csv, write_files_atomic
+from sim_core.model.params import BY_PATH, SLIDERS, SPECS, Params, ParamSpec, check_value
+from sim_core.io.receipt import RECEIPT_KEY, Receipt, RecordedEngine, find_receipt, load_receipt, make_receipt, parse_receipt, receipt_scenario, replay_receipt, sidecar_path
+from sim_core.model.scenario import Scenario, list_presets, load_scenario, write_atomic
+from sim_core.tools.memory import rss_mb
+from sim_core.model.references import REFERENCES, Reference
+from sim_core.model import tomlio
+from sim_core.io.export import timeseries_columns
+from sim_core.tools.soak import soak_scenario
+from sim_core.tools.bench.suite import threading_layer
 
 
 def __getattr__(name):
     # ``system_info`` lives in the CLI (``seedsoil-sim info``); importing it lazily keeps
-    # ``python -m sim_core.cli`` from finding the module already imported by its package.
+    # ``python -m sim_core.tools.cli`` from finding the module already imported by its package.
     if name == "system_info":
-        from .cli import system_info
+        from sim_core.tools.cli import system_info
 
         return system_info
     raise AttributeError(f"module 'sim_core' has no attribute {name!r}")
@@ -80,6 +63,10 @@ __all__ = [
     "Snapshot",
     "__version__",
     "check_value",
+    "soak_scenario",
+    "threading_layer",
+    "timeseries_columns",
+    "tomlio",
     "default_graph",
     "export_timeseries",
     "find_receipt",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from .. import theme
-from ..panels.experiment_panel import ExperimentView
+from desktop import theme
+from desktop.panels.experiment_panel import ExperimentView
 
 FIRST = "luzzi"
 
@@ -44,9 +44,9 @@ def render_kiosk_experiment(app, controller, win, args, log) -> int:
 
     from PySide6.QtCore import Qt
 
-    from ..panels.experiment_panel import parse_moment
-    from .runner import ManualClock
-    from .shell import KioskShell
+    from desktop.panels.experiment_panel import parse_moment
+    from desktop.kiosk.runner import ManualClock
+    from desktop.kiosk.shell import KioskShell
 
     clock = ManualClock()
     w, h = args.size or (1920, 1080)

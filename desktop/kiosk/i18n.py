@@ -22,7 +22,7 @@ import re
 from sim_core import InputError, tomlio
 from PySide6.QtCore import QLocale
 
-from ..theme import asset_path
+from desktop.theme import asset_path
 
 LANGUAGES = {"en": "English", "es": "Español"}
 _LOCALES = {"en": (QLocale.Language.English, QLocale.Country.UnitedStates),

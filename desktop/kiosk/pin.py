@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from .config import verify_pin
+from desktop.kiosk.config import verify_pin
 
 GESTURE_TAPS = 5
 GESTURE_WINDOW_S = 3.0

@@ -9,10 +9,10 @@ from PySide6.QtGui import QColor, QDrag, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QApplication, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
-from .. import theme
-from ..views import microscope
-from .i18n import tr
-from .quiz_model import BY_KEY, CARDS, N_SLOTS, ORDER, QuizModel
+from desktop import theme
+from desktop.views import microscope
+from desktop.kiosk.i18n import tr
+from desktop.kiosk.quiz_model import BY_KEY, CARDS, N_SLOTS, ORDER, QuizModel
 
 MIME = "application/x-seedsoil-card"
 #: The microscope drawing each card shows, and at which moment of it: (drawing, seconds). The

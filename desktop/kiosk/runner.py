@@ -41,11 +41,11 @@ def show_full_screen(win) -> None:
 
 
 def run_kiosk(app, controller, win, args, log) -> int:
-    from .shell import KioskShell
-    from .watchdog import Watchdog, enable_crash_log
+    from desktop.kiosk.shell import KioskShell
+    from desktop.kiosk.watchdog import Watchdog, enable_crash_log
 
     if not (args.screenshot or args.smoke_frames):
-        from ..runners import warm_up_in_background
+        from desktop.runners import warm_up_in_background
 
         shell = KioskShell(win, args.kiosk_cfg)
         shell.timer.stop()                  # the attract loop starts once the kernels are compiled

@@ -24,20 +24,20 @@ from PySide6.QtWidgets import (
 
 from sim_core import BY_PATH
 
-from .. import theme
-from ..main_window import MainWindow
-from . import a11y, i18n
-from .attract import RELEASE_STEP, AttractLoop
-from .config import CONTROLS, KioskConfig
-from .i18n import tr
-from .idle import ACTIVITY, ATTRACT, IdleMonitor
-from .lockdown import WATCHED, LockdownFilter, disable_menus
-from .overlays import AttractOverlay, CountdownOverlay, PinPad, ShortcutsOverlay
-from .pin import CornerGesture, PinGuard
-from .quiz_screen import QuizScreen
-from .experiment_screen import ExperimentScreen
-from .split_view import SplitScreen
-from .window_text import WindowText
+from desktop import theme
+from desktop.main_window import MainWindow
+from desktop.kiosk import a11y, i18n
+from desktop.kiosk.attract import RELEASE_STEP, AttractLoop
+from desktop.kiosk.config import CONTROLS, KioskConfig
+from desktop.kiosk.i18n import tr
+from desktop.kiosk.idle import ACTIVITY, ATTRACT, IdleMonitor
+from desktop.kiosk.lockdown import WATCHED, LockdownFilter, disable_menus
+from desktop.kiosk.overlays import AttractOverlay, CountdownOverlay, PinPad, ShortcutsOverlay
+from desktop.kiosk.pin import CornerGesture, PinGuard
+from desktop.kiosk.quiz_screen import QuizScreen
+from desktop.kiosk.experiment_screen import ExperimentScreen
+from desktop.kiosk.split_view import SplitScreen
+from desktop.kiosk.window_text import WindowText
 
 #: Qt's 'no maximum' for a widget's size (QWIDGETSIZE_MAX; PySide6 does not export it)
 QWIDGETSIZE_MAX = (1 << 24) - 1

@@ -5,7 +5,7 @@ exports with run receipts, fork and compare, system info. ``install_lab(win)`` a
 
 def install_lab(win):
     """Give ``win`` its Lab menu, parameter dock and drag-and-drop; returns the ``LabMenu``."""
-    from .menu import LabMenu
+    from desktop.lab.menu import LabMenu
 
     win.lab = LabMenu(win)
     return win.lab

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from sim_core import SPECS, InputError, check_value
 
-from .. import theme
-from ..kiosk.i18n import tr
+from desktop import theme
+from desktop.kiosk.i18n import tr
 
 
 def exact_text(v: float) -> str:
@@ -44,7 +44,7 @@ class ParamRow:
     def __init__(self, spec, grid: QGridLayout, r: int, panel: "ExactParameterPanel"):
         self.spec = spec
         self.value = spec.default
-        # the description and citation stay as written in sim_core.params (the researcher's reference)
+        # the description and citation stay as written in sim_core.model.params (the researcher's reference)
         tip = f"{spec.path}\n{spec.doc}\n" + tr("Source: {cite}", cite=spec.source)
         self.name = QLabel(spec.path.split(".", 1)[1])
         self.edit = QLineEdit()

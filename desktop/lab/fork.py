@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
 
 from sim_core import InputError
 
-from .. import theme
-from .fork_controls import ChangePanel
-from .fork_maps import BranchMapPanel, legend_strip
-from .fork_pair import BranchPair, antiangio_preset, replicate_pairs, replicate_summary
-from .fork_readouts import A_COLOR, B_COLOR, CompareTablePanel, SiteHistoryPanel
+from desktop import theme
+from desktop.lab.fork_controls import ChangePanel
+from desktop.lab.fork_maps import BranchMapPanel, legend_strip
+from desktop.lab.fork_pair import BranchPair, antiangio_preset, replicate_pairs, replicate_summary
+from desktop.lab.fork_readouts import A_COLOR, B_COLOR, CompareTablePanel, SiteHistoryPanel
 
 TICK_MS = 30
 #: Wall time per tick the two branches may use; the rest is for drawing.
@@ -375,7 +375,7 @@ def render_fork_screenshot(path: str, scenario: str = "breast", days_before: flo
     the anti-angiogenesis preset), run both ``days_after`` days and save the window as a PNG."""
     from PySide6.QtWidgets import QApplication
 
-    from ..controller import SimController
+    from desktop.controller import SimController
 
     app = QApplication.instance() or QApplication([])
     theme.load_fonts()

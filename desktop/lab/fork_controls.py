@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from sim_core import BY_PATH, SPECS
 
-from .. import theme
-from .fork_pair import STEP_CHOICES, Change, num_text
+from desktop import theme
+from desktop.lab.fork_pair import STEP_CHOICES, Change, num_text
 
 
 def _dim(text: str = "") -> QLabel:

@@ -8,11 +8,11 @@ from __future__ import annotations
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .. import theme
-from ..frames import FrameDiffer, Pools, lesion_diameter_mm
-from ..views import raster
-from ..views.body_view import BodyView
-from ..views.legend import glyph_image
+from desktop import theme
+from desktop.frames import FrameDiffer, Pools, lesion_diameter_mm
+from desktop.views import raster
+from desktop.views.body_view import BodyView
+from desktop.views.legend import glyph_image
 
 
 def _tag(text: str, color: str, sizes: theme.Sizes) -> QLabel:

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
 
 from sim_core import COUNTER_NAMES, BodyGraph, Engine
 
-from .. import theme
-from ..frames import lesion_diameter_mm
-from ..narrator import count_text
-from ..panels.funnel_panel import ROWS as FUNNEL_ROWS
-from ..panels.plots_panel import GROUP_COLORS, compartment_groups, spread_labels
+from desktop import theme
+from desktop.frames import lesion_diameter_mm
+from desktop.narrator import count_text
+from desktop.panels.funnel_panel import ROWS as FUNNEL_ROWS
+from desktop.panels.plots_panel import GROUP_COLORS, compartment_groups, spread_labels
 
 A_COLOR = theme.SKY
 B_COLOR = theme.ORANGE

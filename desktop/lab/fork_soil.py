@@ -20,7 +20,7 @@ import numpy as np
 
 from sim_core import BodyGraph, Engine, Scenario
 
-from .fork_pair import BranchPair
+from desktop.lab.fork_pair import BranchPair
 
 #: The anatomy-only switch of ``sim_core``: every soil and affinity raised to this power.
 ANATOMY_ONLY = {"soil.weight": 0.0}

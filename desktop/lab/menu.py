@@ -36,19 +36,11 @@ from sim_core import (
     write_files_atomic,
 )
 
-from .. import theme
-from ..kiosk.i18n import tr
-from .exact_parameters import ExactParameterPanel
-from .exports import (
-    EXPORT_FORMATS,
-    check_writable,
-    dialog_filter,
-    export_picture,
-    format_problem,
-    record_movie,
-    writable_formats,
-)
-from .sysinfo import system_info_text
+from desktop import theme
+from desktop.kiosk.i18n import tr
+from desktop.lab.exact_parameters import ExactParameterPanel
+from desktop.lab.exports import EXPORT_FORMATS, check_writable, dialog_filter, export_picture, format_problem, record_movie, writable_formats
+from desktop.lab.sysinfo import system_info_text
 
 MESSAGE_MS = 20000
 DEFAULT_MOVIE_FRAMES = 150
@@ -416,7 +408,7 @@ class LabMenu(QObject):
     def _on_anatomy_or_soil(self) -> None:
         """The main run's patient twice from day 0: blood flow alone against seed and soil."""
         try:
-            from .anatomy_or_soil import AnatomyOrSoilWindow
+            from desktop.lab.anatomy_or_soil import AnatomyOrSoilWindow
 
             self.anatomy_window = AnatomyOrSoilWindow(self.controller, parent=self.win)
             self.anatomy_window.show()
@@ -426,7 +418,7 @@ class LabMenu(QObject):
     def _on_experiments(self) -> None:
         """Luzzi's and Fidler's injection experiments replayed, every cell drawn (the main run pauses)."""
         try:
-            from ..panels.experiment_panel import ExperimentWindow
+            from desktop.panels.experiment_panel import ExperimentWindow
 
             self.experiment_window = ExperimentWindow(self.controller, parent=self.win)
             self.experiment_window.show()

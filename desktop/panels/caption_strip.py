@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .. import theme
-from ..kiosk.i18n import tr
-from ..narrator import STEP_LABELS, STEPS, Caption
+from desktop import theme
+from desktop.kiosk.i18n import tr
+from desktop.narrator import STEP_LABELS, STEPS, Caption
 
 STEP_PAD_PX = 2
 

@@ -30,21 +30,13 @@ from PySide6.QtWidgets import (
 
 from sim_core import INJECTION_DESIGNS
 
-from .. import theme
-from ..experiments import (
-    DAY_S,
-    ExperimentReplay,
-    Pacer,
-    clock_text,
-    figure_caption,
-    pct,
-    source_line,
-)
-from ..frames import FrameDiffer, Pools
-from ..kiosk.i18n import num, tr
-from ..views import raster
-from ..views.body_view import BodyView
-from ..views.legend import glyph_image
+from desktop import theme
+from desktop.experiments import DAY_S, ExperimentReplay, Pacer, clock_text, figure_caption, pct, source_line
+from desktop.frames import FrameDiffer, Pools
+from desktop.kiosk.i18n import num, tr
+from desktop.views import raster
+from desktop.views.body_view import BodyView
+from desktop.views.legend import glyph_image
 
 TICK_MS = 16
 #: The part of the body the experiments happen in (map units): heart, lungs, liver and gut.
@@ -118,7 +110,7 @@ def cloud(snap):
 
     import numpy as np
 
-    from ..frames import hash01
+    from desktop.frames import hash01
 
     ids = snap.packet_id.astype(np.int64)
     if ids.size == 0:
@@ -608,7 +600,7 @@ def render_experiment_screenshot(path: str, key: str = "luzzi", at: str | None =
     """The Lab window at body time ``at`` ('6s', '90min', '3d'; default: the end) as a PNG."""
     from PySide6.QtWidgets import QApplication
 
-    from ..kiosk import i18n
+    from desktop.kiosk import i18n
 
     app = QApplication.instance() or QApplication([])
     theme.load_fonts()

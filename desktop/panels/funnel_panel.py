@@ -10,10 +10,10 @@ from PySide6.QtCore import QEvent
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from .. import theme
-from ..frames import FrameData, counter
-from ..kiosk.i18n import num, sig, tr
-from ..narrator import count_text
+from desktop import theme
+from desktop.frames import FrameData, counter
+from desktop.kiosk.i18n import num, sig, tr
+from desktop.narrator import count_text
 
 #: (label, how to compute from the counters, colour); the first seven form the funnel.
 ROWS = (

@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from sim_core import BodyGraph
 
-from .. import theme
-from ..frames import FrameData, lesion_diameter_mm
-from ..kiosk.i18n import num, sig, tr
-from ..narrator import count_text
+from desktop import theme
+from desktop.frames import FrameData, lesion_diameter_mm
+from desktop.kiosk.i18n import num, sig, tr
+from desktop.narrator import count_text
 
 
 def cells_text(n: float) -> str:

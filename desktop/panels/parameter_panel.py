@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 
 from sim_core import BY_PATH, SLIDERS, ParamSpec
 
-from .. import theme
-from ..kiosk.i18n import num, sci, sig, tr
+from desktop import theme
+from desktop.kiosk.i18n import num, sci, sig, tr
 
 STEPS = 1000
 BUTTON_STEP = 25

@@ -7,9 +7,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
-from .. import theme
-from ..kiosk.i18n import tr
-from ..speeds import SPEEDS
+from desktop import theme
+from desktop.kiosk.i18n import tr
+from desktop.speeds import SPEEDS
 
 
 class PlaybackBar(QWidget):

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from sim_core import BodyGraph
 
-from .. import theme
-from ..kiosk.i18n import tr
+from desktop import theme
+from desktop.kiosk.i18n import tr
 
 GROUP_COLORS = {"primary": theme.PRIMARY, "regional nodes": theme.GREEN, "distant nodes": "#7fe3c9",
                 "lungs": theme.SKY, "liver": theme.ORANGE, "bone": theme.YELLOW, "brain": theme.PURPLE,

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
 
 from sim_core import list_presets, load_scenario
 
-from .. import theme
-from ..kiosk.i18n import num, tr
-from ..speeds import Speed, clock_text
-from ..staging import Stage
+from desktop import theme
+from desktop.kiosk.i18n import num, tr
+from desktop.speeds import Speed, clock_text
+from desktop.staging import Stage
 
 
 class TopBar(QWidget):

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QGraphicsColorizeEffect, QGraphicsItem
 
 from sim_core import BodyGraph, InputError
 
-from ..frames import hash01
-from ..theme import asset_path
+from desktop.frames import hash01
+from desktop.theme import asset_path
 
 MASK_PX_PER_UNIT = 2.0
 FIGURE_PX_PER_UNIT = 1.0

@@ -22,17 +22,17 @@ from PySide6.QtWidgets import (
 
 from sim_core import BodyGraph
 
-from .. import theme
-from ..frames import FrameData, lesion_diameter_mm
-from ..journey import Journey
-from ..kiosk import i18n
-from ..kiosk.i18n import num, tr
-from . import label_layout
-from .body_art import BodyArt
-from .legend import LegendWidget
-from .lesion_item import PRIMARY_KEY, LesionItem
-from .packet_item import PacketItem
-from .vessel_item import VesselItem, rounded_path
+from desktop import theme
+from desktop.frames import FrameData, lesion_diameter_mm
+from desktop.journey import Journey
+from desktop.kiosk import i18n
+from desktop.kiosk.i18n import num, tr
+from desktop.views import label_layout
+from desktop.views.body_art import BodyArt
+from desktop.views.legend import LegendWidget
+from desktop.views.lesion_item import PRIMARY_KEY, LesionItem
+from desktop.views.packet_item import PacketItem
+from desktop.views.vessel_item import VesselItem, rounded_path
 
 BODY_RECT = QRectF(0, 0, 600, 1000)
 #: "Fit" frames the drawn figure with this share of its height free above and below...

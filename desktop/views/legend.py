@@ -15,10 +15,10 @@ from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QFontMetrics, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
-from .. import theme
-from ..kiosk import i18n
-from ..kiosk.i18n import num, tr
-from . import raster
+from desktop import theme
+from desktop.kiosk import i18n
+from desktop.kiosk.i18n import num, tr
+from desktop.views import raster
 
 #: Smallest type a compact legend takes to fit a short map.
 MIN_TEXT_PX = 9

@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRectF
 
-from .. import theme
-from ..frames import FrameData, hash01, lesion_diameter_mm
-from . import raster
-from .effects import EffectBuffer
-from .sprite_item import SpriteItem
+from desktop import theme
+from desktop.frames import FrameData, hash01, lesion_diameter_mm
+from desktop.views import raster
+from desktop.views.effects import EffectBuffer
+from desktop.views.sprite_item import SpriteItem
 
 A = theme.argb
 PER_ORGAN = 40

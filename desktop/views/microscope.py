@@ -30,8 +30,8 @@ from PySide6.QtGui import (QBrush, QColor, QImage, QPainter, QPainterPath, QPen,
                            QRadialGradient)
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from .. import theme
-from ..kiosk.i18n import tr
+from desktop import theme
+from desktop.kiosk.i18n import tr
 
 W, H = 320.0, 180.0          # the canvas every drawing is made on
 FPS = 25

@@ -17,11 +17,11 @@ import numba
 import numpy as np
 from PySide6.QtCore import QRectF
 
-from .. import theme
-from ..frames import IMMUNE, SHEAR, FrameData, hash01
-from . import raster
-from .effects import EffectBuffer
-from .sprite_item import SpriteItem
+from desktop import theme
+from desktop.frames import IMMUNE, SHEAR, FrameData, hash01
+from desktop.views import raster
+from desktop.views.effects import EffectBuffer
+from desktop.views.sprite_item import SpriteItem
 
 KIND_ARGB = np.array([theme.argb(c) for c in theme.VESSEL_COLORS], np.uint32)
 NONVIABLE_ARGB = np.uint32(theme.argb(theme.NONVIABLE))

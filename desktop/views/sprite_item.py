@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject
 
-from .raster import HALO, draw_sprites_mapped, extent
+from desktop.views.raster import HALO, draw_sprites_mapped, extent
 
 _MAX_SIDE = 8192
 #: Up to this many sprites, each one's own box is repainted when they change; above, one box round all.

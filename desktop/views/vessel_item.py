@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from sim_core import BodyGraph
 
-from ..theme import VESSEL_COLORS, qcolor
+from desktop.theme import VESSEL_COLORS, qcolor
 
 CORNER_UNITS = 9.0
 #: Draw order of vessel kinds (later on top): lymph and cavity under the blood vessels.

@@ -10,12 +10,9 @@ import math
 
 import numpy as np
 
-from ._jit import jit
-from .layout import (C_DIED_ARRESTED, C_DIED_CAVITY, C_DIED_TISSUE, C_DORMANT, C_EXTRAVASATED,
-                     C_IMPLANTED, C_WOKE, N_ROUTES, R_CAVITY_DEATH, R_CLUSTER_PROT, R_DOOMED_DEATH,
-                     R_EX, R_EX_LUNG, R_IMPLANT, R_KILL_BED, R_KILL_LIVER, R_KILL_LUNG,
-                     R_KILL_NODE, R_OMENTUM, R_W_DIE, R_W_DORMANT, R_W_PROLIF, R_WAKE, STRIDE)
-from .rng import binomial, make_key
+from sim_core.kernels._jit import jit
+from sim_core.kernels.layout import C_DIED_ARRESTED, C_DIED_CAVITY, C_DIED_TISSUE, C_DORMANT, C_EXTRAVASATED, C_IMPLANTED, C_WOKE, N_ROUTES, R_CAVITY_DEATH, R_CLUSTER_PROT, R_DOOMED_DEATH, R_EX, R_EX_LUNG, R_IMPLANT, R_KILL_BED, R_KILL_LIVER, R_KILL_LUNG, R_KILL_NODE, R_OMENTUM, R_W_DIE, R_W_DORMANT, R_W_PROLIF, R_WAKE, STRIDE
+from sim_core.kernels.rng import binomial, make_key
 
 STREAM_BEDS = 2
 ROUTE_CAVITY = 4

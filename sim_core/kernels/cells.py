@@ -19,8 +19,8 @@ import math
 import numba
 import numpy as np
 
-from .layout import N_ROUTES, R_CLUSTER_CELLS, R_CLUSTER_FRAC, R_VIABLE, STRIDE
-from .rng import binomial, binomial_draws, make_key, poisson, uniform_seq
+from sim_core.kernels.layout import N_ROUTES, R_CLUSTER_CELLS, R_CLUSTER_FRAC, R_VIABLE, STRIDE
+from sim_core.kernels.rng import binomial, binomial_draws, make_key, poisson, uniform_seq
 
 pjit = numba.njit(cache=True, nogil=True, parallel=True)
 jit = numba.njit(cache=True, nogil=True)

@@ -16,11 +16,9 @@ on array order or threads.
 
 import math
 
-from ._jit import jit
-from .layout import (C_BORN, C_DIED_LESION, C_FOUNDER_CELLS, C_MACRO, C_MICRO, C_MICRO_REGRESSED,
-                     N_ROUTES, NEED_LESIONS, OK, R_AA_MULT, R_ADAPT, R_CAP, R_GROWTH, R_MAX_CELLS,
-                     R_DOUBLING_REF, R_REGRESS, R_REGRESS_UNTIL, R_SWITCH)
-from .rng import make_key, uniform
+from sim_core.kernels._jit import jit
+from sim_core.kernels.layout import C_BORN, C_DIED_LESION, C_FOUNDER_CELLS, C_MACRO, C_MICRO, C_MICRO_REGRESSED, N_ROUTES, NEED_LESIONS, OK, R_AA_MULT, R_ADAPT, R_CAP, R_GROWTH, R_MAX_CELLS, R_DOUBLING_REF, R_REGRESS, R_REGRESS_UNTIL, R_SWITCH
+from sim_core.kernels.rng import make_key, uniform
 
 STREAM_SPAWN = 3
 STREAM_LESIONS = 5

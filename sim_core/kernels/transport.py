@@ -10,12 +10,9 @@ import math
 
 import numpy as np
 
-from ._jit import jit
-from .layout import (C_ARRESTED, C_CAVITY, C_CLUSTERS_SHED, C_DIED_ANOIKIS, C_DIED_IMMUNE,
-                     C_DIED_SHEAR, C_SHED, N_ROUTES, NEED_PACKETS, OK, R_ANOIKIS, R_ANOIKIS_NONVIABLE, R_ARREST_BED,
-                     R_ARREST_LIVER, R_ARREST_LUNG, R_ARREST_NODE, R_CAVITY_FRAC, R_CLUSTER_CELLS,
-                     R_CLUSTER_FRAC, R_CLUSTER_PROT, R_IMMUNE, R_LYMPH_FRAC, R_SHEAR, R_VIABLE, STRIDE)
-from .rng import binomial, make_key, poisson, uniform
+from sim_core.kernels._jit import jit
+from sim_core.kernels.layout import C_ARRESTED, C_CAVITY, C_CLUSTERS_SHED, C_DIED_ANOIKIS, C_DIED_IMMUNE, C_DIED_SHEAR, C_SHED, N_ROUTES, NEED_PACKETS, OK, R_ANOIKIS, R_ANOIKIS_NONVIABLE, R_ARREST_BED, R_ARREST_LIVER, R_ARREST_LUNG, R_ARREST_NODE, R_CAVITY_FRAC, R_CLUSTER_CELLS, R_CLUSTER_FRAC, R_CLUSTER_PROT, R_IMMUNE, R_LYMPH_FRAC, R_SHEAR, R_VIABLE, STRIDE
+from sim_core.kernels.rng import binomial, make_key, poisson, uniform
 
 STREAM_TRANSPORT = 1
 STREAM_SHEDDING = 4

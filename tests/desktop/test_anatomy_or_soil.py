@@ -14,8 +14,8 @@ from desktop.kiosk import i18n
 from desktop.lab.fork_soil import GROUP_LABELS, MACRO, SoilSplit, compare_sites, soil_lesson, site_groups
 from sim_core import COUNTER_NAMES, load_scenario
 
-from .conftest import SIZE
-from .test_kiosk_support import _kiosk, clock  # noqa: F401  (fixture)
+from tests.desktop.conftest import SIZE
+from tests.desktop.test_kiosk_support import _kiosk, clock  # noqa: F401  (fixture)
 
 SHED = COUNTER_NAMES.index("shed")
 

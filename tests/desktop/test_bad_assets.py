@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from sim_core.assets import assets_dir
+from sim_core.model.assets import assets_dir
 
 RUN = "import sys, desktop.app; sys.exit(desktop.app.main())"
 

@@ -14,13 +14,13 @@ from desktop import experiments as X
 from desktop.kiosk import i18n
 from sim_core import INJECTION_DESIGNS, default_graph
 
-from .test_kiosk_support import _kiosk, clock  # noqa: F401  (fixture)
+from tests.desktop.test_kiosk_support import _kiosk, clock  # noqa: F401  (fixture)
 
 
 @pytest.fixture(scope="module")
 def cli_luzzi():
     d = INJECTION_DESIGNS["luzzi"]
-    out = subprocess.run([sys.executable, "-m", "sim_core.cli", "inject", "--scenario", d.scenario, "--vessel",
+    out = subprocess.run([sys.executable, "-m", "sim_core.tools.cli", "inject", "--scenario", d.scenario, "--vessel",
                           d.vessel, "--cells", str(d.cells), "--days", f"{d.days:g}", "--seed", "1",
                           "--resolution", "cells", "--json"], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
@@ -28,7 +28,7 @@ def cli_luzzi():
 
 def test_the_designs_are_the_validations():
     """Preset, vessel, cells, days and every published figure as ``seedsoil-sim validate`` has them."""
-    from sim_core import validation as V
+    from sim_core.science import validation as V
 
     luzzi, fidler = INJECTION_DESIGNS["luzzi"], INJECTION_DESIGNS["fidler"]
     assert (luzzi.scenario, luzzi.vessel, luzzi.cells) == (V.MOUSE, V.LUZZI_VESSEL, V.INJECTED)

@@ -10,8 +10,8 @@ import pytest
 from desktop.lab import exports
 from desktop.lab.exports import dialog_filter, format_problem, writable_formats
 
-from .conftest import run_frames
-from .test_lab_parameters import lab_window  # noqa: F401  (fixture)
+from tests.desktop.conftest import run_frames
+from tests.desktop.test_lab_parameters import lab_window  # noqa: F401  (fixture)
 
 EVERYTHING = (".csv", ".parquet", ".png", ".svg", ".gif", ".mp4")
 

@@ -16,7 +16,7 @@ from PySide6.QtGui import QImage
 
 import desktop
 import sim_core
-from sim_core.assets import assets_dir
+from sim_core.model.assets import assets_dir
 
 NOBODY = 65534
 RUN = "import sys, desktop.app; sys.exit(desktop.app.main())"
@@ -86,7 +86,7 @@ def test_read_only_install_without_a_cache_folder_still_starts(read_only_install
     written = [p for p in root.rglob("*") if p.name == "__pycache__" or p.suffix == ".nbi"]
     assert written == []
     # the headless command line from the same install: it used to stop with "no locator available"
-    cli = "import sys, sim_core.cli; sys.exit(sim_core.cli.main())"
+    cli = "import sys, sim_core.tools.cli; sys.exit(sim_core.tools.cli.main())"
     p = subprocess.run([*as_user, sys.executable, "-c", cli, "run", "--scenario", "breast", "--days", "3", "--json"],
                        env=env, cwd=root, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr[-3000:]

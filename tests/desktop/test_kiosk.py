@@ -12,8 +12,8 @@ from desktop.kiosk.attract import RELEASE_STEP, STORY
 from desktop.views import microscope
 from desktop.kiosk.quiz_model import ORDER
 
-from .conftest import run_frames
-from .test_kiosk_support import PIN, clock, kiosk, lab, make_config  # noqa: F401  (fixtures)
+from tests.desktop.conftest import run_frames
+from tests.desktop.test_kiosk_support import PIN, clock, kiosk, lab, make_config  # noqa: F401  (fixtures)
 
 
 # --- lock-down ------------------------------------------------------------------------------------

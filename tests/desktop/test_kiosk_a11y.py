@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QApplication, QScrollBar, QSlider
 from desktop.kiosk import a11y, i18n
 from desktop.kiosk.quiz_model import CARDS, ORDER
 
-from .conftest import run_frames
-from .test_kiosk_support import clock, kiosk, lab  # noqa: F401  (fixtures)
+from tests.desktop.conftest import run_frames
+from tests.desktop.test_kiosk_support import clock, kiosk, lab  # noqa: F401  (fixtures)
 
 
 # --- accessibility --------------------------------------------------------------------------------

@@ -10,12 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.kiosk.config import (
-    hash_pin,
-    load_kiosk_config,
-    parse_kiosk_config,
-    verify_pin,
-)
+from desktop.kiosk.config import hash_pin, load_kiosk_config, parse_kiosk_config, verify_pin
 from sim_core import InputError
 
 

@@ -10,7 +10,7 @@ from desktop.kiosk import i18n
 from desktop.kiosk.config import hash_pin, load_kiosk_config
 from desktop.kiosk.runner import ManualClock
 
-from .conftest import SIZE
+from tests.desktop.conftest import SIZE
 
 PIN = "2468"
 

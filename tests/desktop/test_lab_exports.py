@@ -11,10 +11,10 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from sim_core import COUNTER_NAMES, parse_receipt, sidecar_path
-from sim_core import export as export_mod
+from sim_core.io import export as export_mod
 
-from .conftest import run_frames
-from .test_lab_parameters import lab_window  # noqa: F401  (fixture)
+from tests.desktop.conftest import run_frames
+from tests.desktop.test_lab_parameters import lab_window  # noqa: F401  (fixture)
 
 
 @pytest.fixture

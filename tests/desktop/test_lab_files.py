@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication
 
 from sim_core import BY_PATH, load_scenario
 
-from .conftest import run_frames
-from .test_lab_parameters import lab_window  # noqa: F401  (fixture)
+from tests.desktop.conftest import run_frames
+from tests.desktop.test_lab_parameters import lab_window  # noqa: F401  (fixture)
 
 
 def _same(a, b):

@@ -11,7 +11,7 @@ from desktop.app import build, parse_args
 from desktop.kiosk import i18n
 from desktop.kiosk.runner import ManualClock
 
-from .test_kiosk_support import make_config
+from tests.desktop.test_kiosk_support import make_config
 
 
 def _build(qtbot, kiosk_cfg, *argv):
@@ -73,7 +73,7 @@ def test_desktop_window_has_the_lab(qtbot):
 
 
 def test_lab_texts_have_spanish_entries(qtbot, tmp_path):
-    from .test_window_language import NEUTRAL, PROPER
+    from tests.desktop.test_window_language import NEUTRAL, PROPER
 
     i18n.seen.clear()
     i18n.set_language("es")

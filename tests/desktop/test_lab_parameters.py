@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from sim_core import BY_PATH, SPECS
 
-from .conftest import SIZE, run_frames
+from tests.desktop.conftest import SIZE, run_frames
 
 
 @pytest.fixture

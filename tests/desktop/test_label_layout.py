@@ -20,9 +20,9 @@ from desktop.kiosk import i18n
 from desktop.views import label_layout
 from desktop.views.label_layout import Callout
 
-from .test_kiosk_support import clock  # noqa: F401  (fixture)
-from .test_window_layout import _close_kiosk, _kiosk
-from .test_window_layout import _desktop as _shown_desktop
+from tests.desktop.test_kiosk_support import clock  # noqa: F401  (fixture)
+from tests.desktop.test_window_layout import _close_kiosk, _kiosk
+from tests.desktop.test_window_layout import _desktop as _shown_desktop
 
 #: Names shown (of 25) in the worst case, by window size and language; the rest are counted in
 #: the "+N more" label. Measured with the bundled Open Sans; a change of type size or of the

@@ -11,9 +11,9 @@ import pytest
 from desktop.controller import ADVANCE_CHUNK_DAYS, SimController, resolution_for
 from desktop.kiosk import i18n
 from desktop.speeds import DEFAULT_SPEED, FIRST_GROWTH, SPEEDS
-from sim_core.receipt import make_receipt, parse_receipt, replay_receipt
+from sim_core.io.receipt import make_receipt, parse_receipt, replay_receipt
 from sim_core import load_scenario
-from sim_core.soak import soak_scenario
+from sim_core.tools.soak import soak_scenario
 
 
 def busy_scenario(rate=4.4e5):

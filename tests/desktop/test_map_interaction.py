@@ -11,7 +11,7 @@ from desktop.speeds import FOLLOW_SPEED, SPEEDS
 from desktop.staging import stage
 from sim_core import default_graph, load_scenario
 
-from .conftest import run_frames
+from tests.desktop.conftest import run_frames
 
 
 def test_switching_the_cancer_type_loads_its_scenario(qtbot, qapp, window, controller):

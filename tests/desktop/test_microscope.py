@@ -12,8 +12,8 @@ from desktop.kiosk.quiz_model import CARDS
 from desktop.narrator import STEPS, Caption
 from desktop.views import microscope as mic
 
-from .conftest import run_frames
-from .test_kiosk_support import clock, kiosk  # noqa: F401  (fixtures)
+from tests.desktop.conftest import run_frames
+from tests.desktop.test_kiosk_support import clock, kiosk  # noqa: F401  (fixtures)
 
 FULL_HD = (1920, 1080)
 

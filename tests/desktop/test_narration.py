@@ -5,7 +5,7 @@ import re
 from desktop.narrator import MAX_WORDS, STEPS
 from desktop.speeds import FAST_FORWARD
 
-from .conftest import run_frames
+from tests.desktop.conftest import run_frames
 
 
 def _sentences(text):

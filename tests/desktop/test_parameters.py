@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, Qt
 from desktop.panels.parameter_panel import STEPS, TREATMENT_TAB, ScaleMap, value_text
 from sim_core import BY_PATH, SLIDERS
 
-from .conftest import run_frames
+from tests.desktop.conftest import run_frames
 
 
 def test_one_row_per_slider_path_built_from_the_spec(window):

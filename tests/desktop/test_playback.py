@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 from desktop.speeds import DEFAULT_SPEED, FAST_FORWARD, SPEEDS, STEP_FRAMES_PER_S
 from sim_core import Engine
 
-from .conftest import run_frames
+from tests.desktop.conftest import run_frames
 
 
 def test_play_runs_and_pause_stops(qtbot, qapp, window, controller):

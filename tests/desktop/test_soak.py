@@ -6,7 +6,7 @@ from PySide6.QtCore import QtMsgType
 
 from desktop.speeds import FAST_FORWARD
 
-from .conftest import run_frames
+from tests.desktop.conftest import run_frames
 
 IGNORED = ("This plugin does not support propagateSizeHints",)
 

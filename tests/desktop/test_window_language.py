@@ -11,8 +11,8 @@ from desktop.kiosk import i18n
 from desktop.kiosk.window_text import WindowText
 from desktop.speeds import SPEEDS
 
-from .conftest import SIZE, run_frames
-from .test_kiosk_support import _kiosk, clock  # noqa: F401  (fixture)
+from tests.desktop.conftest import SIZE, run_frames
+from tests.desktop.test_kiosk_support import _kiosk, clock  # noqa: F401  (fixture)
 
 #: Texts that need no translation: numbers, units, symbols, stage labels (N0, M1), the title.
 _UNIT = re.compile(r"\b(s|min|h|mm|cm|µm|N\d|M\d|\d+(\.\d+)?e[+-]?\d+)\b")

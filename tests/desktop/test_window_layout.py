@@ -15,8 +15,8 @@ from desktop.panels.parameter_panel import TABS, TREATMENT_TAB
 from desktop.views.legend import CORE, LegendWidget
 from sim_core import SLIDERS
 
-from .conftest import run_frames
-from .test_kiosk_support import clock, make_config  # noqa: F401  (fixture)
+from tests.desktop.conftest import run_frames
+from tests.desktop.test_kiosk_support import clock, make_config  # noqa: F401  (fixture)
 
 FULL_HD = (1920, 1080)
 

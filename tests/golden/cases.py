@@ -50,7 +50,7 @@ def strip(obj):
 
 def answer(name: str) -> dict:
     """Run one case in this process and return its JSON without the volatile fields."""
-    from sim_core.cli import main
+    from sim_core.tools.cli import main
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):

@@ -146,7 +146,7 @@ def test_export_round_trip_writes_and_reads_back_every_offered_format(qapp, tmp_
 
 def test_export_round_trip_notices_files_that_do_not_read_back(qapp, tmp_path, monkeypatch):
     """The round trip reads what was written: writers that write the wrong bytes are reported."""
-    from sim_core import export as export_mod
+    from sim_core.io import export as export_mod
 
     real = export_mod.write_files_atomic
     broken = (".csv", ".png", ".gif")
@@ -154,7 +154,7 @@ def test_export_round_trip_notices_files_that_do_not_read_back(qapp, tmp_path, m
     def spoil(files, field=""):
         return real({p: (b"not a picture" if p.suffix in broken else data) for p, data in files.items()}, field)
 
-    for mod in ("sim_core.export", "desktop.lab.exports", "desktop.lab.menu"):
+    for mod in ("sim_core.io.export", "desktop.lab.exports", "desktop.lab.menu"):
         monkeypatch.setattr(f"{mod}.write_files_atomic", spoil)
     done, problems = entry.export_round_trip(tmp_path)
     assert done == ["parquet", "svg", "mp4"]

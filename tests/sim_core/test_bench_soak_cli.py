@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-CLI = [sys.executable, "-m", "sim_core.cli"]
+CLI = [sys.executable, "-m", "sim_core.tools.cli"]
 
 
 def run_cli(*args, timeout=600):
@@ -46,7 +46,7 @@ def test_quick_bench_prints_the_json_shape_and_identical_results():
 def test_a_disturbed_bench_run_is_marked_as_such():
     """Rows measured in one real run on this 2-core machine with a second busy process: the 2-thread
     rows at 2.5-5.5 M/s against 47-53 M/s on one thread; and a ratio to a limit above 1."""
-    from sim_core.bench import contention
+    from sim_core.tools.bench.suite import contention
 
     core = [{"packets": 10_000, "impl": "numba", "threads": 2, "packet_steps_per_s": 2_500_000},
             {"packets": 10_000, "impl": "numba", "threads": 1, "packet_steps_per_s": 47_000_000},
@@ -79,13 +79,13 @@ def test_soak_refuses_a_bad_duration_in_one_line():
 
 
 def test_a_full_cell_pool_ends_the_command_with_one_line(monkeypatch, capsys):
-    import sim_core.experiments
-    from sim_core.cli import main
+    import sim_core.science.experiments
+    from sim_core.tools.cli import main
 
     def full(*a, **k):
         raise MemoryError("the cell-resolution pool is full at 16,777,216 packets (max_packets)")
 
-    monkeypatch.setattr(sim_core.experiments, "run_patient", full)
+    monkeypatch.setattr(sim_core.science.experiments, "run_patient", full)
     assert main(["run", "--scenario", "breast", "--days", "1", "--resolution", "cells"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pool is full" in err

@@ -8,19 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim_core import SPECS, Engine, load_scenario
-from sim_core.bench import (
-    _tables,
-    bench_engine,
-    engine_tally,
-    load_state,
-    rules_tally,
-    same_packets,
-    same_tally,
-    survivors,
-    synthetic_state,
-)
-from sim_core.bench_rules import mesa_step, numpy_step
-from sim_core.soak import soak_scenario
+from sim_core.tools.bench.suite import _tables, bench_engine, engine_tally, load_state, rules_tally, same_packets, same_tally, survivors, synthetic_state
+from sim_core.tools.bench.rules import mesa_step, numpy_step
+from sim_core.tools.soak import soak_scenario
 
 
 def light_load(rate=2e5):
@@ -176,8 +166,8 @@ def test_a_full_pool_stops_the_run_with_a_clear_message():
 
 
 def test_checkpoints_refuse_cell_resolution_with_one_line(tmp_path):
-    from sim_core.checkpoint import save_checkpoint
-    from sim_core.errors import InputError
+    from sim_core.io.checkpoint import save_checkpoint
+    from sim_core.model.errors import InputError
 
     eng = Engine(light_load(), resolution="cells")
     with pytest.raises(InputError, match="resolution"):
@@ -227,8 +217,8 @@ def test_cell_resolution_invariants_for_any_parameters_and_slider_moves(values, 
 
 
 def test_a_cell_resolution_run_replays_from_its_receipt():
-    from sim_core.experiments import run_patient
-    from sim_core.receipt import make_receipt, parse_receipt, replay_receipt
+    from sim_core.science.experiments import run_patient
+    from sim_core.io.receipt import make_receipt, parse_receipt, replay_receipt
 
     eng = run_patient(light_load(), 3, record=True, resolution="cells", dt_days=1 / 24)
     again = replay_receipt(parse_receipt(make_receipt(eng)))

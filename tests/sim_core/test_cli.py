@@ -6,11 +6,11 @@ import sys
 
 import pytest
 
-from sim_core.cli import main
+from sim_core.tools.cli import main
 
 
 def run_cli(*args):
-    p = subprocess.run([sys.executable, "-m", "sim_core.cli", *args], capture_output=True, text=True)
+    p = subprocess.run([sys.executable, "-m", "sim_core.tools.cli", *args], capture_output=True, text=True)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -96,7 +96,7 @@ def test_bad_scenario_file_names_file_and_field(tmp_path):
 
 
 def test_full_disk_on_export_keeps_the_old_file(tmp_path, monkeypatch):
-    import sim_core.scenario as scen
+    import sim_core.model.scenario as scen
 
     target = tmp_path / "ts.csv"
     target.write_text("precious")
@@ -130,7 +130,7 @@ def test_parquet_export_without_pyarrow_says_how_to_get_it(tmp_path, monkeypatch
 
 def test_output_paths_are_refused_before_any_work(tmp_path, monkeypatch, capsys):
     """run, cohort and sweep check --out (and run --checkpoint) first: a bad path costs nothing."""
-    from sim_core import experiments
+    from sim_core.science import experiments
 
     def no_run(*a, **k):
         raise AssertionError("the simulation started before --out was checked")
@@ -156,7 +156,7 @@ def test_output_paths_are_refused_before_any_work(tmp_path, monkeypatch, capsys)
 def test_every_option_of_every_command_says_what_it_does():
     import argparse
 
-    from sim_core.cli import build_parser
+    from sim_core.tools.cli import build_parser
 
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     bare = [(name, a.option_strings) for name, sp in sub.choices.items() for a in sp._actions
@@ -173,7 +173,7 @@ def test_every_export_loads_in_pandas_and_pyarrow_as_it_is(tmp_path, capsys):
     pd = pytest.importorskip("pandas")
     import pyarrow.parquet as pq
 
-    from sim_core.scenario import parse_scenario
+    from sim_core.model.scenario import parse_scenario
 
     n_sites = len(_graph_ids())
     for long in (False, True):
@@ -227,7 +227,7 @@ def test_every_export_loads_in_pandas_and_pyarrow_as_it_is(tmp_path, capsys):
 
 
 def _graph_ids():
-    from sim_core.engine import default_graph
+    from sim_core.model.engine import default_graph
 
     return default_graph().ids
 

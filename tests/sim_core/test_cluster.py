@@ -20,9 +20,10 @@ import pytest
 pytest.importorskip("distributed")
 pq = pytest.importorskip("pyarrow.parquet")
 
-from sim_core import __version__, cluster  # noqa: E402
-from sim_core.cli import main  # noqa: E402
-from sim_core.scenario import load_scenario, parse_scenario  # noqa: E402
+from sim_core import __version__  # noqa: E402
+from sim_core.science import cluster  # noqa: E402
+from sim_core.tools.cli import main  # noqa: E402
+from sim_core.model.scenario import load_scenario, parse_scenario  # noqa: E402
 
 DASK = Path(sys.executable).parent / "dask"
 SWEEP = ["sweep", "--scenario", "breast", "--param", "dormancy.entry=0.5:2:2", "--replicates", "2", "--days", "5"]

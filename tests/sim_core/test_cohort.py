@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from sim_core import load_scenario
-from sim_core.body_graph import CATEGORIES
-from sim_core.cohort import detect_cells, patient_scenario, run_cohort
-from sim_core.disibio import tv_distance
-from sim_core.engine import Engine, cells_to_mm, default_graph, mm_to_cells
-from sim_core.params import BY_PATH
+from sim_core.model.body_graph import CATEGORIES
+from sim_core.science.cohort import detect_cells, patient_scenario, run_cohort
+from sim_core.science.disibio import tv_distance
+from sim_core.model.engine import Engine, cells_to_mm, default_graph, mm_to_cells
+from sim_core.model.params import BY_PATH
 
 
 def test_detection_thresholds_are_sizes_an_observer_can_see():
@@ -41,7 +41,7 @@ def test_cohort_counts_detectable_lesions_and_reports_any_lesion_and_sizes():
 
 def test_weekly_and_daily_cohort_steps_agree():
     """Every rule is an exact hazard over the step, so weekly cohort steps give the daily answer."""
-    import sim_core.cohort as C
+    import sim_core.science.cohort as C
 
     sc = load_scenario("colon")
     a = run_cohort(sc, 150, 3.0, 11, workers=2)
@@ -106,7 +106,7 @@ def test_expected_value_calculation_agrees_with_simulated_cohorts():
     burden before the examination), shares agree within a total-variation distance of 0.05 and
     metastases per patient within 15 % (400 patients; measured 0.022 and -3 % for breast). Two
     400-patient simulated cohorts differ by 0.016-0.041 on other seeds."""
-    from sim_core.expected import PresetModel
+    from sim_core.science.expected import PresetModel
 
     for name in ("breast", "colon"):
         sc = load_scenario(name)
@@ -127,7 +127,7 @@ def test_cascade_sums_equal_the_per_patient_formula():
     """The surrogate's second-generation term, formed on 10 doubling-time nodes with the shedding
     factor broadcast, equals the plain sum over all 150 patients i = q * n_j + j of
     scale_j m[q] (1 - exp(-beta_j X[q])), for random inputs (relative 1e-12)."""
-    from sim_core.expected import cascade_sums
+    from sim_core.science.expected import cascade_sums
 
     rng = np.random.default_rng(5)
     nq, nj, ns, nt = 10, 15, 7, 9
@@ -147,8 +147,8 @@ def test_stored_corrections_make_the_surrogate_match_new_simulations():
     """With metastases seeding metastases and deaths from tumour burden, the surrogate is corrected
     by simulation during calibration (``fitted_values.CORRECTIONS``); on another seed, the
     corrected shares still match a simulated cohort within 0.06."""
-    from sim_core.calibration import AutopsyFit
-    from sim_core.fitted_values import CORRECTIONS
+    from sim_core.science.calibration import AutopsyFit
+    from sim_core.model.fitted_values import CORRECTIONS
 
     for name in ("breast", "stomach"):
         fit = AutopsyFit([name], corrections={name: np.array(CORRECTIONS[name])})

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim_core import SPECS, Engine, load_scenario
-from sim_core.experiments import inject_experiment, run_patient
+from sim_core.science.experiments import inject_experiment, run_patient
 from sim_core.kernels import layout as L
 
 
@@ -116,7 +116,7 @@ def test_same_seed_same_numbers_and_different_seed_different_numbers():
 
 def _cli_json(args, threads):
     env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
-    out = subprocess.run([sys.executable, "-m", "sim_core.cli", *args], env=env, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "sim_core.tools.cli", *args], env=env, capture_output=True,
                          text=True, check=True)
     return json.loads(out.stdout)
 
@@ -133,7 +133,7 @@ def test_identical_json_with_one_and_two_threads(args):
 
 
 def test_cohort_does_not_depend_on_worker_count():
-    from sim_core.experiments import run_cohort
+    from sim_core.science.experiments import run_cohort
 
     sc = load_scenario("prostate")
     a = run_cohort(sc, 8, 1.0, 4, workers=1)
@@ -254,7 +254,7 @@ def test_surgery_removes_the_primary_at_its_size_and_shedding_stops():
     shed = eng.counters[L.C_SHED]
     eng.advance(100, 7.0)
     assert eng.counters[L.C_SHED] == shed
-    from sim_core.engine import cells_to_mm
+    from sim_core.model.engine import cells_to_mm
     assert cells_to_mm(eng.removed_cells, sc.params["primary.cells_per_g"]) == pytest.approx(12.0, rel=0.2)
 
 
@@ -328,7 +328,7 @@ def test_shed_per_day_is_the_rate_a_run_sheds():
 def test_the_thoracic_duct_sends_its_share_through_virchows_node(share):
     """routing.duct_node_share of the duct's lymph passes the left supraclavicular nodes, the rest
     enters the venous angle directly; the graph file's own split there is replaced."""
-    from sim_core.engine import default_graph, routed
+    from sim_core.model.engine import default_graph, routed
 
     p = load_scenario("uterus").params
     p.set("routing.duct_node_share", share)

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim_core import BY_PATH, InputError, load_scenario
-from sim_core.scenario import parse_scenario
+from sim_core.model.scenario import parse_scenario
 
 PRIMARIES = ("primary:breast", "primary:lung")
 KEYS = sorted(BY_PATH)

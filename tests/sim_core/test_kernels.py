@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from sim_core import default_graph
-from sim_core.body_graph import VESSEL_CLASS
+from sim_core.model.body_graph import VESSEL_CLASS
 from sim_core.kernels import layout as L
 from sim_core.kernels import rng
 from sim_core.kernels.beds import update_beds
 from sim_core.kernels.lesions import grow_lesions
 from sim_core.kernels.transport import advance_packets, packet_positions
 
-from . import reference as ref
+from tests.sim_core import reference as ref
 
 
 def random_rates(r: np.random.Generator) -> np.ndarray:

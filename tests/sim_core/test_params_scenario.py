@@ -5,7 +5,7 @@ import math
 import pytest
 
 from sim_core import BY_PATH, SLIDERS, SPECS, InputError, Params, list_presets, load_scenario
-from sim_core.scenario import parse_scenario
+from sim_core.model.scenario import parse_scenario
 
 REQUIRED_PRESETS = {"breast", "colorectal", "lung", "melanoma", "prostate", "pancreas", "ovary",
                     "stomach", "sarcoma"}
@@ -89,7 +89,7 @@ def test_params_reject_out_of_range_mid_run_values():
 def test_model_readme_parameter_table_is_generated_from_params():
     from pathlib import Path
 
-    from sim_core.cli import params_markdown
+    from sim_core.tools.cli import params_markdown
 
     text = (Path(__file__).resolve().parents[2] / "sim_core" / "README.md").read_text()
     table = text.split("<!-- params:begin -->\n")[1].split("\n<!-- params:end -->")[0]
@@ -100,12 +100,12 @@ def test_model_readme_reference_table_is_generated_and_every_source_key_resolves
     import re
     from pathlib import Path
 
-    from sim_core.references import REFERENCES, markdown_table
+    from sim_core.model.references import REFERENCES, markdown_table
 
     text = (Path(__file__).resolve().parents[2] / "sim_core" / "README.md").read_text()
     table = text.split("<!-- references:begin -->\n")[1].split("\n<!-- references:end -->")[0]
     assert table == markdown_table(), "regenerate with: seedsoil-sim params --references"
-    from sim_core.calibration import AFFINITIES
+    from sim_core.science.calibration import AFFINITIES
 
     cited = set()
     for s in SPECS:
@@ -117,7 +117,7 @@ def test_model_readme_reference_table_is_generated_and_every_source_key_resolves
 
 
 def test_every_parameter_says_where_its_default_comes_from():
-    from sim_core.params import BASES, RULES
+    from sim_core.model.params import BASES, RULES
 
     assert {s.basis for s in SPECS} <= set(BASES)
     fitted = [s.path for s in SPECS if s.basis == "fitted"]
@@ -154,7 +154,7 @@ def _scenarios(draw):
 
 
 def _short_run(sc):
-    from sim_core.engine import Engine
+    from sim_core.model.engine import Engine
 
     eng = Engine(sc)
     for _ in range(3):
@@ -169,9 +169,9 @@ def test_any_valid_scenario_survives_file_receipt_and_checkpoint(tmp_path_factor
     non-ASCII; any seed; parameters anywhere in their ranges) is written by the one TOML codec, read
     back identical, and gives an identical run; the run receipt and the checkpoint carry it the same
     way. A multi-line description used to make a saved file that could not be reopened."""
-    from sim_core.checkpoint import load_checkpoint, save_checkpoint
-    from sim_core.engine import Engine
-    from sim_core.receipt import make_receipt, parse_receipt, receipt_scenario
+    from sim_core.io.checkpoint import load_checkpoint, save_checkpoint
+    from sim_core.model.engine import Engine
+    from sim_core.io.receipt import make_receipt, parse_receipt, receipt_scenario
 
     path = tmp_path_factory.mktemp("sc") / "s.toml"
     sc.save(path)

@@ -9,11 +9,10 @@ import stat
 import numpy as np
 import pytest
 
-from sim_core import (InputError, RecordedEngine, export_timeseries, find_receipt, load_receipt, load_scenario,
-                      make_receipt, parse_receipt, replay_receipt, sidecar_path)
-from sim_core import export as export_mod
-from sim_core.cli import main
-from sim_core.engine import Engine
+from sim_core import InputError, RecordedEngine, export_timeseries, find_receipt, load_receipt, load_scenario, make_receipt, parse_receipt, replay_receipt, sidecar_path
+from sim_core.io import export as export_mod
+from sim_core.tools.cli import main
+from sim_core.model.engine import Engine
 
 
 def _same_state(a, b):
@@ -87,7 +86,7 @@ def test_engine_without_history_gets_an_honest_unreplayable_receipt():
 
 
 def test_history_is_bounded_and_then_honestly_unreplayable(monkeypatch):
-    from sim_core import receipt
+    from sim_core.io import receipt
 
     monkeypatch.setattr(receipt, "MAX_HISTORY", 5)
     eng = RecordedEngine(load_scenario("breast"))
@@ -223,7 +222,7 @@ def test_cohort_out_bad_name_is_refused_before_running(tmp_path, capsys):
 def test_cohort_on_a_dask_cluster_equals_the_process_pool():
     from distributed import LocalCluster
 
-    from sim_core.experiments import run_cohort
+    from sim_core.science.experiments import run_cohort
 
     sc = load_scenario("stomach")
     pool = run_cohort(sc, 8, 1.0, 5, workers=2, keep_patients=True)

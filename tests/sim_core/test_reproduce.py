@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from sim_core.cli import main
+from sim_core.tools.cli import main
 
 
 def _reproduce(capsys, path, *extra):

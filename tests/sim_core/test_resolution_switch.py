@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from sim_core import Engine, load_scenario
-from sim_core.cell_mode import expand_pooled, group_cells
+from sim_core.model.cell_mode import expand_pooled, group_cells
 from sim_core.kernels.cells import KIND_CLUSTER, KIND_NONVIABLE, KIND_SINGLE
-from sim_core.soak import soak_scenario
+from sim_core.tools.soak import soak_scenario
 
 
 def busy(rate=2e5):
@@ -114,7 +114,7 @@ def test_a_followed_cluster_keeps_its_id_across_switches():
 
 
 def test_a_run_that_switched_replays_from_its_receipt():
-    from sim_core.receipt import RecordedEngine, make_receipt, parse_receipt, replay_receipt
+    from sim_core.io.receipt import RecordedEngine, make_receipt, parse_receipt, replay_receipt
 
     eng = RecordedEngine(busy(), resolution="cells")
     for res in ("packets", "cells", "packets"):
@@ -143,7 +143,7 @@ def test_switching_to_cells_with_too_many_cells_in_transit_leaves_the_engine_alo
 
 
 def test_unknown_resolution_is_refused():
-    from sim_core.errors import InputError
+    from sim_core.model.errors import InputError
 
     with pytest.raises(InputError, match="resolution"):
         Engine(load_scenario("breast")).set_resolution("atoms")

@@ -7,8 +7,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim_core import BY_PATH, InputError, load_scenario
-from sim_core.cli import main
-from sim_core.sweep import _parquet_bytes, parse_axis, run_one, run_sweep
+from sim_core.tools.cli import main
+from sim_core.tools.sweep import _parquet_bytes, parse_axis, run_one, run_sweep
 
 
 def test_three_points_by_two_replicates_on_two_workers_then_nothing_new(tmp_path, capsys):

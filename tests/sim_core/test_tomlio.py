@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from sim_core import InputError, load_scenario, tomlio
-from sim_core.body_graph import load_body_graph
-from sim_core.receipt import load_receipt
+from sim_core import InputError, load_scenario
+from sim_core.model import tomlio
+from sim_core.model.body_graph import load_body_graph
+from sim_core.io.receipt import load_receipt
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from sim_core import validation as V
-from sim_core.disibio import COLORECTAL, POOLED_SHARES, ROWS, tv_distance
+from sim_core.science import validation as V
+from sim_core.science.disibio import COLORECTAL, POOLED_SHARES, ROWS, tv_distance
 
 
 def _check(results):
@@ -87,9 +87,9 @@ def test_the_left_out_row_cannot_leak_into_its_own_prediction(monkeypatch, held)
     the values that predict it (a short refit, so the test is quick; the property does not depend
     on it). The ovary belongs to no affinity group: all its affinities are 1. The prostate belongs
     to the bone group: it takes the value the group's other members were fitted to, and no other."""
-    from sim_core import calibration as C
-    from sim_core import disibio
-    from sim_core.fitted_values import FITTED
+    from sim_core.science import calibration as C
+    from sim_core.science import disibio
+    from sim_core.model.fitted_values import FITTED
 
     fit = C.AutopsyFit([n for n in disibio.ROWS if n != held])
     start = fit.decode(fit.neutral_start())
@@ -119,8 +119,8 @@ def test_a_left_out_primary_alone_in_its_cavity_group_takes_its_cavitys_mean():
     """The ovary is the only primary whose surface lies in the peritoneal cavity. Left out, it takes
     the mean (in logit) cavity fraction of the primaries that shed into the peritoneum, not 0; a
     pleural primary left out takes the other pleural primary's value."""
-    from sim_core import calibration as C
-    from sim_core import disibio
+    from sim_core.science import calibration as C
+    from sim_core.science import disibio
 
     fit = C.AutopsyFit([n for n in disibio.ROWS if n != "ovary"])
     res = fit.decode(fit.start())
@@ -140,8 +140,8 @@ def test_a_left_out_primary_alone_in_its_cavity_group_takes_its_cavitys_mean():
 def test_calibrate_without_scipy_says_so_in_one_line(monkeypatch):
     import sys
 
-    from sim_core import calibration as C
-    from sim_core.errors import InputError
+    from sim_core.science import calibration as C
+    from sim_core.model.errors import InputError
 
     monkeypatch.setitem(sys.modules, "scipy.optimize", None)
     with pytest.raises(InputError, match=r"^calibrate: scipy: .*seedsoil\[calibrate\]"):
@@ -152,9 +152,9 @@ def test_stored_left_out_values_were_fitted_to_todays_other_rows(monkeypatch):
     """validate predicts each row with values refitted without it; they must have been fitted to
     the current data of the other rows (and take no affinity but its groups', as the other members
     showed them)."""
-    from sim_core import calibration as C
-    from sim_core import disibio
-    from sim_core.fitted_values import LEFT_OUT, LEFT_OUT_DATA
+    from sim_core.science import calibration as C
+    from sim_core.science import disibio
+    from sim_core.model.fitted_values import LEFT_OUT, LEFT_OUT_DATA
 
     assert set(LEFT_OUT) == set(disibio.ROWS)
     for held in disibio.ROWS:
@@ -204,7 +204,7 @@ def test_validate_reports_relapse_by_node_in_json_and_table(monkeypatch, capsys)
     replaced here by a fixed relapse table: the wiring is under test, not the model)."""
     import json
 
-    from sim_core import cli
+    from sim_core.tools import cli
 
     table = {"first_distant_metastasis_years": [None, 8.0, 0.0, None], "node_positive_at_surgery": [False, False, True, True],
              "metastasis_free": [{"years": y, "fraction": 1.0} for y in range(21)], "pct_node_positive_at_surgery": 50.0}
@@ -229,7 +229,7 @@ def test_validate_reports_relapse_by_node_in_json_and_table(monkeypatch, capsys)
 def test_sampling_floor_of_the_autopsy_rows():
     """The distance a row keeps from itself by chance: large for small series, small for large ones,
     and close to the normal approximation of its binomial spread (a check with other arithmetic)."""
-    from sim_core.disibio import sampling_tvd
+    from sim_core.science.disibio import sampling_tvd
 
     got = {n: sampling_tvd(r) for n, r in ROWS.items()}
     print({n: round(v, 4) for n, v in got.items()})

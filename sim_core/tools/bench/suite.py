@@ -24,18 +24,11 @@ import time
 import numba
 import numpy as np
 
-from .bench_rules import (
-    Tables,
-    draw_limit,
-    draw_limit_counts,
-    mesa_step,
-    numpy_step,
-    streaming_limit,
-)
-from .engine import Engine
-from .errors import InputError
-from .kernels.cells import A_DRAWS, A_PACKET_STEPS, CHUNK
-from .scenario import load_scenario
+from sim_core.tools.bench.rules import Tables, draw_limit, draw_limit_counts, mesa_step, numpy_step, streaming_limit
+from sim_core.model.engine import Engine
+from sim_core.model.errors import InputError
+from sim_core.kernels.cells import A_DRAWS, A_PACKET_STEPS, CHUNK
+from sim_core.model.scenario import load_scenario
 
 DT_S = 60.0
 FULL_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
@@ -164,8 +157,8 @@ print(time.perf_counter() - t0)
 
 _MEMORY = """
 import sys
-from sim_core.bench import bench_engine, load_state, synthetic_state
-from sim_core.memory import peak_rss_of_this_process
+from sim_core.tools.bench.suite import bench_engine, load_state, synthetic_state
+from sim_core.tools.memory import peak_rss_of_this_process
 n = int(sys.argv[1])
 e = bench_engine(n)
 load_state(e, synthetic_state(e.graph, n))
@@ -348,8 +341,8 @@ COHORT_BENCH_PATIENTS = (16, 96)
 def cohort_speed(quick: bool = False) -> list[dict]:
     """Patient-years per second of a virtual cohort with 1 and 2 worker processes (after a warm-up
     that compiles the kernels in this process; each worker compiles its own from the disk cache)."""
-    from .cohort import run_cohort
-    from .scenario import load_scenario
+    from sim_core.science.cohort import run_cohort
+    from sim_core.model.scenario import load_scenario
 
     sc = load_scenario("breast")
     years = 5.0

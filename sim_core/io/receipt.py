@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .engine import RESOLUTIONS, Engine
-from .errors import InputError
-from .params import BY_PATH, Params, check_value
-from . import tomlio
-from .scenario import Scenario, parse_scenario
+from sim_core.version import __version__
+from sim_core.model.engine import RESOLUTIONS, Engine
+from sim_core.model.errors import InputError
+from sim_core.model.params import BY_PATH, Params, check_value
+from sim_core.model import tomlio
+from sim_core.model.scenario import Scenario, parse_scenario
 
 RECEIPT_FORMAT = 1
 #: Key of the receipt in PNG text chunks and Parquet schema metadata.
@@ -144,7 +144,7 @@ def make_receipt(eng: Engine, note: str = "") -> str:
     replayable = _consistent(eng)
     start = eng.start_scenario if replayable else eng.scenario
     head = ["# Seed & Soil run receipt. Drop it (or the file it came with) on the Seed & Soil window",
-            "# to restore this run; sim_core.receipt.replay_receipt() repeats it headless."]
+            "# to restore this run; sim_core.io.receipt.replay_receipt() repeats it headless."]
     if note:
         head.append("# " + " ".join(note.splitlines()))
     events = []

@@ -14,10 +14,10 @@ from typing import Any
 
 import msgspec
 
-from . import tomlio
-from .assets import assets_dir
-from .errors import InputError
-from .params import BY_PATH, REMOVED, Params
+from sim_core.model import tomlio
+from sim_core.model.assets import assets_dir
+from sim_core.model.errors import InputError
+from sim_core.model.params import BY_PATH, REMOVED, Params
 
 
 class ScenarioFile(msgspec.Struct, forbid_unknown_fields=True):

@@ -18,10 +18,10 @@ from typing import Callable
 
 import numpy as np
 
-from . import __version__
-from .errors import InputError
-from .params import BY_PATH, check_value
-from .scenario import Scenario, parse_scenario, write_atomic
+from sim_core.version import __version__
+from sim_core.model.errors import InputError
+from sim_core.model.params import BY_PATH, check_value
+from sim_core.model.scenario import Scenario, parse_scenario, write_atomic
 
 FUNNEL_COLUMNS = ("shed", "died_in_transit", "died_anoikis", "died_shear", "died_immune", "arrested",
                   "died_arrested", "extravasated", "died_in_tissue", "dormant_now",
@@ -70,7 +70,7 @@ def run_key(scenario_toml: str, point: dict[str, float], seed: int, days: float)
 
 def run_one(scenario_toml: str, point: dict[str, float], seed: int, days: float, replicate: int, key: str) -> dict:
     """One patient run at one grid point; returns a flat row. Runs in a Dask worker."""
-    from .experiments import run_patient
+    from sim_core.science.experiments import run_patient
 
     sc = parse_scenario(scenario_toml, "sweep")
     for path, value in point.items():
@@ -149,7 +149,7 @@ def run_sweep(scenario: Scenario, axes: list[tuple[str, np.ndarray]], replicates
               scheduler_file: str | None = None) -> dict:
     """Run the grid on a local cluster of ``workers`` processes, or on the Dask scheduler at
     ``scheduler`` or named by ``scheduler_file``; return ``{"runs", "computed", "skipped", "out"}``."""
-    from .cluster import check_options, dask_client, require_distributed
+    from sim_core.science.cluster import check_options, dask_client, require_distributed
 
     require_distributed("sweep", "--scheduler-file" if scheduler_file else "--scheduler")
     try:

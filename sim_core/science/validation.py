@@ -23,12 +23,12 @@ from typing import Callable
 
 import numpy as np
 
-from .body_graph import CATEGORIES, SOIL_KEYS
-from .calibration import AFFINITIES, AutopsyFit, FitResult, data_points
-from .cohort import run_cohort
-from .disibio import COLORECTAL, POOLED_SHARES, ROWS, sampling_tvd, tv_distance
-from .experiments import inject_experiment
-from .scenario import load_scenario
+from sim_core.model.body_graph import CATEGORIES, SOIL_KEYS
+from sim_core.science.calibration import AFFINITIES, AutopsyFit, FitResult, data_points
+from sim_core.science.cohort import run_cohort
+from sim_core.science.disibio import COLORECTAL, POOLED_SHARES, ROWS, sampling_tvd, tv_distance
+from sim_core.science.experiments import inject_experiment
+from sim_core.model.scenario import load_scenario
 
 COHORT_PATIENTS = 300
 COHORT_YEARS = 5.0
@@ -185,8 +185,8 @@ def relapse_targets(patients: int = RELAPSE_PATIENTS, seed: int = COHORT_SEED, w
 # --- fitted numbers, leaving one out, anatomy alone ------------------------------------------------
 def current_fit() -> FitResult:
     """The fitted values now in the defaults and presets."""
-    from .calibration import SHARED
-    from .params import BY_PATH
+    from sim_core.science.calibration import SHARED
+    from sim_core.model.params import BY_PATH
 
     shared = {f"soil.{k}": BY_PATH[f"soil.{k}"].default for k in SOIL_KEYS}
     shared.update({k: BY_PATH[k].default for k in SHARED})
@@ -208,8 +208,8 @@ def leave_one_out_params(held: str) -> "dict":
     """The parameters that predict ``held`` from the other rows: its scenario with the values that
     ``seedsoil-sim calibrate`` refitted without its row (``fitted_values.LEFT_OUT``). Raises
     ``StaleLeftOut`` when the data those refits saw differ from today's rows."""
-    from .calibration import data_fingerprint
-    from .fitted_values import LEFT_OUT, LEFT_OUT_DATA
+    from sim_core.science.calibration import data_fingerprint
+    from sim_core.model.fitted_values import LEFT_OUT, LEFT_OUT_DATA
 
     others = [n for n in ROWS if n != held]
     if held not in LEFT_OUT or LEFT_OUT_DATA.get(held) != data_fingerprint(others):
@@ -223,7 +223,7 @@ def leave_one_out_params(held: str) -> "dict":
 
 def _loo_one(args):
     held, patients, years, seed = args
-    from .params import Params
+    from sim_core.model.params import Params
 
     sc = load_scenario(held)
     sc.params = Params(leave_one_out_params(held))

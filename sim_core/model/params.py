@@ -22,9 +22,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .body_graph import SOIL_KEYS
-from .errors import InputError
-from .fitted_values import FITTED
+from sim_core.model.body_graph import SOIL_KEYS
+from sim_core.model.errors import InputError
+from sim_core.model.fitted_values import FITTED
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from sim_core.model.errors import InputError
 
 
 def _parquet_meta(p: Path) -> dict:
@@ -45,7 +45,7 @@ def _cohort_meta(p: Path) -> dict | None:
             return {k: v if k in ("scenario_toml", "seedsoil_version") else json.loads(v) for k, v in d.items()}
         except ValueError as exc:
             raise InputError(str(p), "metadata", f"not the JSON values a cohort writes ({exc})") from None
-    from .cohort import meta_path
+    from sim_core.science.cohort import meta_path
 
     side = meta_path(p)
     if p.suffix.lower() == ".csv" and side.is_file():
@@ -82,7 +82,7 @@ def _sweep_meta(p: Path) -> dict | None:
 
 
 def _rerun_row(args) -> dict:
-    from .sweep import run_one
+    from sim_core.tools.sweep import run_one
 
     return run_one(*args)
 
@@ -108,9 +108,9 @@ def _sweep(p: Path, meta: dict, row, workers: int | None, progress) -> dict:
 
     import pyarrow.parquet as pq
 
-    from . import __version__
-    from .scenario import parse_scenario
-    from .sweep import run_key
+    from sim_core.version import __version__
+    from sim_core.model.scenario import parse_scenario
+    from sim_core.tools.sweep import run_key
 
     toml = meta["scenario_toml"]
     parse_scenario(toml, f"{p}: metadata scenario_toml")          # a bad scenario is one line, here
@@ -170,8 +170,8 @@ def _first_difference(a: list, b: list) -> int | None:
 
 
 def _cohort(p: Path, meta: dict, workers: int | None, progress) -> dict:
-    from .cohort import cohort_csv_text, run_cohort
-    from .scenario import parse_scenario
+    from sim_core.science.cohort import cohort_csv_text, run_cohort
+    from sim_core.model.scenario import parse_scenario
 
     try:
         sc = parse_scenario(meta["scenario_toml"], f"{p}: scenario_toml")
@@ -210,7 +210,7 @@ def _timeseries(p: Path, eng) -> dict:
     """Compare a time-series export, wide or long, with the same series written again from the
     replayed run by the same writer (CSV: line by line, as the file writes numbers; Parquet: column
     by column)."""
-    from .export import LONG_COLUMNS, timeseries_csv, timeseries_table
+    from sim_core.io.export import LONG_COLUMNS, timeseries_csv, timeseries_table
 
     if p.suffix.lower() == ".csv":
         import csv
@@ -242,7 +242,7 @@ def reproduce(path: str | Path, workers: int | None = None, progress=None, row: 
     """Re-run what made ``path`` and compare; ``identical`` is True, False, or None for a receipt
     that holds no numbers (then ``replayed`` says it reached its step). ``row`` picks the rows of a
     sweep to run again: a row number (default 0) or ``"all"``."""
-    from .receipt import find_receipt, parse_receipt, replay_receipt
+    from sim_core.io.receipt import find_receipt, parse_receipt, replay_receipt
 
     p = Path(path)
     if not p.is_file():

@@ -15,9 +15,9 @@ import sys
 import time
 import traceback
 
-from .engine import Engine
-from .memory import rss_mb
-from .scenario import Scenario, load_scenario
+from sim_core.model.engine import Engine
+from sim_core.tools.memory import rss_mb
+from sim_core.model.scenario import Scenario, load_scenario
 
 #: Parameter changes from the breast preset for the soak's load (see the module docstring).
 SOAK_LOAD = {

@@ -9,7 +9,7 @@ def assets_dir() -> Path:
     env = os.environ.get("SEEDSOIL_ASSETS")
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parent.parent / "assets"
+    here = Path(__file__).resolve().parents[2] / "assets"
     if (here / "body_graph.toml").is_file():
         return here
     import importlib.resources

@@ -15,17 +15,17 @@ from functools import lru_cache
 
 import numpy as np
 
-from .body_graph import KIND_NODE, KIND_ORGAN, VESSEL_CLASS, BodyGraph, load_body_graph
-from .cell_mode import CellTransport
-from .errors import InputError
-from .kernels import layout as L
-from .kernels.beds import update_beds
-from .kernels.lesions import MACRO, MICRO, grow_lesions, spawn_lesions, treated_growth
-from .kernels.transport import advance_packets, packet_positions, shed_into_vessels
-from .params import Params
-from .recorder import Recorder
-from .scenario import Scenario
-from .state import LesionTable, OrganPools, PacketTable
+from sim_core.model.body_graph import KIND_NODE, KIND_ORGAN, VESSEL_CLASS, BodyGraph, load_body_graph
+from sim_core.model.cell_mode import CellTransport
+from sim_core.model.errors import InputError
+from sim_core.kernels import layout as L
+from sim_core.kernels.beds import update_beds
+from sim_core.kernels.lesions import MACRO, MICRO, grow_lesions, spawn_lesions, treated_growth
+from sim_core.kernels.transport import advance_packets, packet_positions, shed_into_vessels
+from sim_core.model.params import Params
+from sim_core.model.recorder import Recorder
+from sim_core.model.scenario import Scenario
+from sim_core.model.state import LesionTable, OrganPools, PacketTable
 
 #: Transport resolutions: pooled packets of many cells (fast, the default) or one packet per cell.
 RESOLUTIONS = ("packets", "cells")
@@ -335,7 +335,7 @@ class Engine:
         clock are untouched, so ``accounting()`` still balances; from the next step on the other
         transport's rules and random draws apply. A full cell pool raises ``MemoryError`` and
         leaves the engine as it was."""
-        from .cell_mode import expand_pooled, group_cells
+        from sim_core.model.cell_mode import expand_pooled, group_cells
 
         if resolution not in RESOLUTIONS:
             raise InputError("engine", "resolution", f"must be one of {', '.join(RESOLUTIONS)}")

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, tomlio
-from .engine import Engine
-from .errors import InputError
-from .scenario import parse_scenario, write_atomic
+from sim_core.model import tomlio
+from sim_core.version import __version__
+from sim_core.model.engine import Engine
+from sim_core.model.errors import InputError
+from sim_core.model.scenario import parse_scenario, write_atomic
 
 FORMAT = "seedsoil-checkpoint-1"
 _TABLES = ("packets", "lesions")

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .body_graph import CATEGORIES, KIND_CAVITY, KIND_NODE, KIND_ORGAN, VESSEL_CLASS, BodyGraph
-from .engine import ROUTING_KEYS, default_graph, mm_to_cells, routed, shed_size_factor
-from .params import Params
+from sim_core.model.body_graph import CATEGORIES, KIND_CAVITY, KIND_NODE, KIND_ORGAN, VESSEL_CLASS, BodyGraph
+from sim_core.model.engine import ROUTING_KEYS, default_graph, mm_to_cells, routed, shed_size_factor
+from sim_core.model.params import Params
 
 DT_DAYS = 28.0
 N_QUAD = 10
@@ -307,7 +307,7 @@ class PresetModel:
         tr = self._transport(p)
         lam, kap = p["shedding.lymph_fraction"], p["shedding.cavity_fraction"]
         prim = g.index[self.primary]
-        from .engine import soil_vector
+        from sim_core.model.engine import soil_vector
         soil = soil_vector(g, p, self.primary)
         sites = [c for c in range(g.n) if g.kind[c] in (KIND_ORGAN, KIND_NODE)]
         own = g.own_organ.get(self.primary, "")

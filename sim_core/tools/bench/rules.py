@@ -14,21 +14,10 @@ import math
 import numba
 import numpy as np
 
-from .cell_mode import step_death
-from .kernels.cells import (
-    A_ANOIKIS,
-    A_ARRESTED,
-    A_CAVITY,
-    DRAW_BITS,
-    FLAG_CAVITY,
-    FLAG_PASS,
-    KIND_CLUSTER,
-    KIND_NONVIABLE,
-    KIND_SINGLE,
-    STREAM_CELLS,
-)
-from .kernels.layout import STRIDE
-from .kernels.rng import binomial, binomial_draws, make_key, uniform_seq
+from sim_core.model.cell_mode import step_death
+from sim_core.kernels.cells import A_ANOIKIS, A_ARRESTED, A_CAVITY, DRAW_BITS, FLAG_CAVITY, FLAG_PASS, KIND_CLUSTER, KIND_NONVIABLE, KIND_SINGLE, STREAM_CELLS
+from sim_core.kernels.layout import STRIDE
+from sim_core.kernels.rng import binomial, binomial_draws, make_key, uniform_seq
 
 MASK = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
@@ -39,7 +28,7 @@ class Tables:
     """What one step of transport reads besides the packets: the graph and the step's rates."""
 
     def __init__(self, transport, rates, seed: int, step: int):
-        from .cell_mode import arrest_table, full_vessel_death, hazard_table
+        from sim_core.model.cell_mode import arrest_table, full_vessel_death, hazard_table
 
         g = transport.graph
         self.v_dst, self.v_kind, self.v_class = g.v_dst, g.v_kind, transport.v_class

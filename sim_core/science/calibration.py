@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .body_graph import CATEGORIES, SOIL_KEYS, V_CAVITY
-from .disibio import LUNG_MUSCLE_SHARE, ROWS
-from .engine import default_graph
-from .expected import PresetModel
-from .params import BY_PATH, Params
-from .scenario import load_scenario
+from sim_core.model.body_graph import CATEGORIES, SOIL_KEYS, V_CAVITY
+from sim_core.science.disibio import LUNG_MUSCLE_SHARE, ROWS
+from sim_core.model.engine import default_graph
+from sim_core.science.expected import PresetModel
+from sim_core.model.params import BY_PATH, Params
+from sim_core.model.scenario import load_scenario
 
 #: Years of a fitted cohort (as ``validation.COHORT_YEARS``).
 FIT_YEARS = 5.0
@@ -107,7 +107,7 @@ def require_scipy() -> None:
     try:
         import scipy.optimize  # noqa: F401
     except ImportError:
-        from .errors import InputError
+        from sim_core.model.errors import InputError
 
         raise InputError("calibrate", "scipy", "needed for the least-squares fit: "
                          "pip install 'seedsoil[calibrate]'") from None
@@ -304,7 +304,7 @@ class AutopsyFit:
         require_scipy()
         from scipy.optimize import least_squares
 
-        from .disibio import tv_distance
+        from sim_core.science.disibio import tv_distance
 
         start = time.monotonic()
         calls = [0]
@@ -478,7 +478,7 @@ def left_out_values(held: str, max_nfev: int = LEFT_OUT_MAX_NFEV, corrections: d
     that predict ``held``. ``held``'s data are never read, and nothing fitted with them is a
     starting point (a test checks both). The other rows keep their simulation corrections
     (``corrections``, default the stored ones): those describe the model, not the data."""
-    from .fitted_values import CORRECTIONS
+    from sim_core.model.fitted_values import CORRECTIONS
 
     others = [n for n in ROWS if n != held]
     corr = corrections if corrections is not None else {n: np.array(c) for n, c in CORRECTIONS.items()}
@@ -519,7 +519,7 @@ CORRECTION_FLOOR = 0.005
 def simulated_corrections(fit: "AutopsyFit", result: FitResult, patients: int, seed: int, workers: int,
                           progress=None) -> dict[str, np.ndarray]:
     """log(simulated / expected) shares and metastases per patient of every preset at ``result``."""
-    from .cohort import run_cohort
+    from sim_core.science.cohort import run_cohort
 
     out = {}
     for n in fit.presets:
@@ -550,7 +550,7 @@ MOUSE_CELLS = 200_000
 
 
 def _luzzi(p: Params) -> dict:
-    from .experiments import inject_experiment
+    from sim_core.science.experiments import inject_experiment
 
     sc = load_scenario("b16")
     sc.params = p
@@ -559,7 +559,7 @@ def _luzzi(p: Params) -> dict:
 
 
 def _fidler(p: Params) -> tuple[float, float]:
-    from .experiments import inject_experiment
+    from sim_core.science.experiments import inject_experiment
 
     sc = load_scenario("b16")
     sc.params = p
@@ -633,9 +633,9 @@ def write_fitted(shared: dict[str, float], stderr: dict[str, float], per_preset:
     """Rewrite ``fitted_values.py`` and the presets' fitted values (atomically); returns the files."""
     from pathlib import Path
 
-    from . import fitted_values
-    from .export import write_files_atomic
-    from .scenario import presets_dir
+    from sim_core.model import fitted_values
+    from sim_core.io.export import write_files_atomic
+    from sim_core.model.scenario import presets_dir
 
     values = dict(fitted_values.FITTED)
     for k, v in shared.items():

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import Engine, default_graph
-from .errors import InputError
-from .kernels.lesions import MACRO, MICRO
-from .scenario import Scenario
+from sim_core.model.engine import Engine, default_graph
+from sim_core.model.errors import InputError
+from sim_core.kernels.lesions import MACRO, MICRO
+from sim_core.model.scenario import Scenario
 
 #: Default observation times of an injection experiment (days): 90 min, 1, 3, 10 and 13 days.
 INJECT_TIMES_DAYS = (1.5 / 24, 1.0, 3.0, 10.0, 13.0)
@@ -40,7 +40,7 @@ def run_patient(scenario: Scenario, days: float, seed: int | None = None,
     if seed is not None:
         sc.seed = int(seed)
     if record:
-        from .receipt import RecordedEngine
+        from sim_core.io.receipt import RecordedEngine
 
         eng = RecordedEngine(sc, resolution=resolution)
     else:
@@ -167,7 +167,7 @@ class InjectionDesign:
 
     def run(self, seed: int | None = None, resolution: str = "packets") -> dict:
         """``inject_experiment`` of this design (what ``seedsoil-sim inject`` prints)."""
-        from .scenario import load_scenario
+        from sim_core.model.scenario import load_scenario
 
         return inject_experiment(load_scenario(self.scenario), self.vessel, self.cells, self.days, seed,
                                  times=self.times, resolution=resolution)
@@ -202,5 +202,4 @@ INJECTION_DESIGNS = {
 
 
 # --- virtual cohorts live in ``cohort.py``; these names stay importable from here
-from .cohort import (PatientResult, check_cohort_out, patient_rows, patient_scenario,  # noqa: E402,F401
-                     run_cohort, summarise_cohort, write_cohort_rows)
+from sim_core.science.cohort import PatientResult, check_cohort_out, patient_rows, patient_scenario, run_cohort, summarise_cohort, write_cohort_rows

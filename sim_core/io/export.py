@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .engine import COUNTER_NAMES, Engine
-from .errors import InputError
-from .receipt import RECEIPT_KEY, sidecar_path
-from .scenario import file_mode
+from sim_core.version import __version__
+from sim_core.model.engine import COUNTER_NAMES, Engine
+from sim_core.model.errors import InputError
+from sim_core.io.receipt import RECEIPT_KEY, sidecar_path
+from sim_core.model.scenario import file_mode
 
 
 def check_out_path(path: str | Path, flag: str, suffixes: tuple[str, ...] | None = (".csv", ".parquet")) -> None:
@@ -137,7 +137,7 @@ def export_timeseries(eng: Engine, path: str | Path, receipt: str | None = None,
 
     Wide (default): one row per recorded time, a column per quantity, its unit in its name.
     ``long``: one row per (time, site, state), columns ``t_days, site_id, site_name, state, cells``.
-    With a ``receipt`` (``sim_core.receipt.make_receipt``) Parquet carries it in its schema metadata
+    With a ``receipt`` (``sim_core.io.receipt.make_receipt``) Parquet carries it in its schema metadata
     and CSV gets it beside it as ``FILE.receipt.toml``; both files are replaced together or not at all.
     A CSV file starts with its header row, so that any CSV reader takes it as it is.
     """

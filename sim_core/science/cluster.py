@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from . import __version__
-from .errors import InputError
+from sim_core.version import __version__
+from sim_core.model.errors import InputError
 
 try:
     from distributed import WorkerPlugin
@@ -81,9 +81,9 @@ def _worker_versions() -> dict[str, str]:
     """Runs on each worker (so it imports what it reports inside)."""
     import numba
 
-    import sim_core
+    from sim_core.version import __version__ as seedsoil_version
 
-    return {"seedsoil": sim_core.__version__, "numba": numba.__version__}
+    return {"seedsoil": seedsoil_version, "numba": numba.__version__}
 
 
 def check_workers(client, source: str, field: str) -> None:
@@ -106,8 +106,8 @@ def check_workers(client, source: str, field: str) -> None:
 
 def warm_up() -> dict:
     """Compile (or load from the cache) the kernels a run uses: a small patient for a few days."""
-    from .experiments import run_patient
-    from .scenario import load_scenario
+    from sim_core.science.experiments import run_patient
+    from sim_core.model.scenario import load_scenario
 
     t0 = time.perf_counter()
     run_patient(load_scenario("breast"), 3.0, seed=1)
@@ -122,7 +122,7 @@ def compiled_kernels() -> int:
 
     from numba.core.dispatcher import Dispatcher
 
-    from . import kernels
+    from sim_core import kernels
 
     n = 0
     for mod in pkgutil.iter_modules(kernels.__path__):

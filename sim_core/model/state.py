@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels.layout import N_ROUTES
+from sim_core.kernels.layout import N_ROUTES
 
 
 def _grow(arr: np.ndarray, cap: int, fill=0) -> np.ndarray:
@@ -115,7 +115,7 @@ class CellPool:
                 ("kind", np.int8), ("route", np.uint8), ("pid", np.int64))
 
     def __init__(self, capacity: int, max_packets: int):
-        from .kernels.cells import CHUNK
+        from sim_core.kernels.cells import CHUNK
 
         self.chunk = CHUNK
         self.max_packets = int(max_packets)
@@ -156,7 +156,7 @@ class CellPool:
             setattr(self, name, np.concatenate([getattr(self, name), np.zeros(add * self.chunk, dtype)]))
 
     def live_index(self) -> np.ndarray:
-        from .kernels.cells import live_slots
+        from sim_core.kernels.cells import live_slots
 
         out = np.empty(self.n_used, np.int64)
         live_slots(self.n_live, out)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .assets import assets_dir
-from . import tomlio
-from .errors import InputError
+from sim_core.model.assets import assets_dir
+from sim_core.model import tomlio
+from sim_core.model.errors import InputError
 
 COMPARTMENT_KINDS = ("primary", "organ", "node", "hub", "cavity")
 KIND_PRIMARY, KIND_ORGAN, KIND_NODE, KIND_HUB, KIND_CAVITY = range(5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels.layout import N_COUNTERS
+from sim_core.kernels.layout import N_COUNTERS
 
 
 class Recorder:

@@ -7,48 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .body_graph import VESSEL_CLASS, BodyGraph
-from .kernels import layout as L
-from .kernels.cells import (
-    A_ANOIKIS,
-    A_ARRESTED,
-    A_CAVITY,
-    A_DRAWS,
-    A_IMMUNE,
-    A_PACKET_STEPS,
-    A_SHEAR,
-    ARRIVE_CLEAR,
-    ARRIVE_DEPOSIT,
-    CHUNK,
-    FLAG_BED,
-    FLAG_CAVITY,
-    FLAG_PASS,
-    KIND_CLUSTER,
-    KIND_NONVIABLE,
-    KIND_SINGLE,
-    N_ACC,
-    N_BLOCKS,
-    N_VI,
-    N_VR,
-    VI_DST,
-    VI_HI,
-    VI_KIND,
-    VI_LO,
-    VR_H,
-    VR_HA,
-    VR_HAS,
-    VR_HI,
-    VR_HS,
-    VR_Q_FULL,
-    VR_Q_STEP,
-    VR_TRANSIT,
-    advance_cells,
-    birth_cells,
-    live_cells,
-    shed_counts,
-    tally_offsets,
-)
-from .state import CellPool, OrganPools
+from sim_core.model.body_graph import VESSEL_CLASS, BodyGraph
+from sim_core.kernels import layout as L
+from sim_core.kernels.cells import A_ANOIKIS, A_ARRESTED, A_CAVITY, A_DRAWS, A_IMMUNE, A_PACKET_STEPS, A_SHEAR, ARRIVE_CLEAR, ARRIVE_DEPOSIT, CHUNK, FLAG_BED, FLAG_CAVITY, FLAG_PASS, KIND_CLUSTER, KIND_NONVIABLE, KIND_SINGLE, N_ACC, N_BLOCKS, N_VI, N_VR, VI_DST, VI_HI, VI_KIND, VI_LO, VR_H, VR_HA, VR_HAS, VR_HI, VR_HS, VR_Q_FULL, VR_Q_STEP, VR_TRANSIT, advance_cells, birth_cells, live_cells, shed_counts, tally_offsets
+from sim_core.model.state import CellPool, OrganPools
 
 KIND_CAVITY_COMP = 4
 #: Before each round of births the pool is grown if less than this share of it is free.

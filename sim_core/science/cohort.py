@@ -21,12 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .body_graph import CATEGORIES, KIND_NODE, KIND_ORGAN
-from .engine import Engine, default_graph, mm_to_cells
-from .errors import InputError
-from .kernels.lesions import MACRO
-from .params import BY_PATH
-from .scenario import Scenario
+from sim_core.model.body_graph import CATEGORIES, KIND_NODE, KIND_ORGAN
+from sim_core.model.engine import Engine, default_graph, mm_to_cells
+from sim_core.model.errors import InputError
+from sim_core.kernels.lesions import MACRO
+from sim_core.model.params import BY_PATH
+from sim_core.model.scenario import Scenario
 
 #: Step of cohort patients. Every rule is a hazard resolved exactly within a step, so a week gives
 #: the same cohorts as a day (``tests/sim_core/test_cohort.py`` checks it) at a seventh of the cost.
@@ -176,7 +176,7 @@ def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, worke
     (an address) or ``scheduler_file`` they run on that Dask scheduler's workers instead.
     """
     if scheduler or scheduler_file:
-        from .cluster import check_options
+        from sim_core.science.cluster import check_options
 
         check_options("cohort", scheduler, scheduler_file, workers)
     if not 1 <= patients <= 100000:
@@ -234,8 +234,8 @@ def run_patients(scenario: Scenario, patients: int, years: float, seed: int, wor
 def _run_on_dask(jobs: list, scheduler: str | None, progress=None,
                  scheduler_file: str | None = None) -> list[PatientResult]:
     """Run the patients on an existing Dask scheduler (its address, or the file it wrote); results
-    come back in patient order. ``sim_core.cluster`` checks the workers and warms them up first."""
-    from .cluster import dask_client
+    come back in patient order. ``sim_core.science.cluster`` checks the workers and warms them up first."""
+    from sim_core.science.cluster import dask_client
 
     with dask_client("cohort", scheduler, scheduler_file, local=False) as client:
         from distributed import as_completed
@@ -366,7 +366,7 @@ def patient_rows(scenario: Scenario, seed: int, results: list[PatientResult]) ->
 
 def check_cohort_out(path: str) -> None:
     """Refuse a bad ``--out`` before the cohort runs, not after."""
-    from .export import check_out_path
+    from sim_core.io.export import check_out_path
 
     check_out_path(path, "--out")
 
@@ -406,8 +406,8 @@ def write_cohort_rows(scenario: Scenario, rows: list[dict], path: str, seed: int
     as it is) and has them in ``FILE.meta.json`` beside it, written together with it."""
     from pathlib import Path
 
-    from . import __version__
-    from .export import write_files_atomic
+    from sim_core.version import __version__
+    from sim_core.io.export import write_files_atomic
 
     p = Path(path)
     check_cohort_out(path)

@@ -12,9 +12,9 @@ import math
 import sys
 import time
 
-from . import __version__
-from .errors import InputError
-from .params import SPECS
+from sim_core.version import __version__
+from sim_core.model.errors import InputError
+from sim_core.model.params import SPECS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,8 +38,8 @@ def _progress(label: str, enabled: bool):
 
 
 def _scenario(arg: str):
-    from .engine import default_graph
-    from .scenario import load_scenario
+    from sim_core.model.engine import default_graph
+    from sim_core.model.scenario import load_scenario
 
     return load_scenario(arg, tuple(default_graph().primaries()))
 
@@ -57,7 +57,7 @@ def _finite(kind):
 
 
 def cmd_scenarios(a) -> int:
-    from .scenario import list_presets
+    from sim_core.model.scenario import list_presets
 
     for name in list_presets():
         sc = _scenario(name)
@@ -76,7 +76,7 @@ def params_markdown() -> str:
 
 def cmd_params(a) -> int:
     if a.references:
-        from .references import markdown_table
+        from sim_core.model.references import markdown_table
 
         print(markdown_table())
         return 0
@@ -93,8 +93,8 @@ def cmd_params(a) -> int:
 
 
 def cmd_vessels(a) -> int:
-    from .body_graph import VESSEL_KINDS
-    from .engine import default_graph
+    from sim_core.model.body_graph import VESSEL_KINDS
+    from sim_core.model.engine import default_graph
 
     g = default_graph()
     for v, vid in enumerate(g.v_ids):
@@ -103,13 +103,13 @@ def cmd_vessels(a) -> int:
 
 
 def cmd_run(a) -> int:
-    from .checkpoint import load_checkpoint, save_checkpoint
-    from .experiments import run_patient
-    from .export import export_timeseries
+    from sim_core.io.checkpoint import load_checkpoint, save_checkpoint
+    from sim_core.science.experiments import run_patient
+    from sim_core.io.export import export_timeseries
 
     if not 0 < a.days <= 36500:
         raise InputError("run", "--days", "must be in (0, 36500]")
-    from .export import check_out_path
+    from sim_core.io.export import check_out_path
 
     if a.out:                         # before the run, not after it
         check_out_path(a.out, "--out")
@@ -131,7 +131,7 @@ def cmd_run(a) -> int:
         seed = sc.seed if a.seed is None else a.seed
         eng = run_patient(sc, a.days, seed, progress=show, record=True, resolution=a.resolution)
     if a.out:
-        from .receipt import make_receipt
+        from sim_core.io.receipt import make_receipt
 
         export_timeseries(eng, a.out, receipt=make_receipt(eng, note="made by seedsoil-sim run"), long=a.long)
     if a.checkpoint:
@@ -213,7 +213,7 @@ def _cpu_model() -> str:
 def _kernel_cache_dir() -> str:
     """Where the compiled kernels really go (numba resolves an unset NUMBA_CACHE_DIR to a folder
     next to the sources or in the user's cache), or that they are compiled at every start."""
-    from .kernels import transport
+    from sim_core.kernels import transport
 
     path = getattr(getattr(transport.advance_packets, "_cache", None), "_cache_path", None)
     return str(path) if path else "(none: kernels are compiled at every start)"
@@ -225,7 +225,7 @@ def system_info() -> dict:
 
     import numba
 
-    from .bench import threading_layer
+    from sim_core.tools.bench.suite import threading_layer
 
     info = {"seedsoil": __version__, "python": platform.python_version(), "platform": platform.platform(),
             "cpu": _cpu_model(), "cpu_count": __import__("os").cpu_count()}
@@ -236,7 +236,7 @@ def system_info() -> dict:
 
 
 def cmd_bench(a) -> int:
-    from . import bench
+    from sim_core.tools.bench import suite as bench
 
     res = bench.run(quick=a.quick, progress=lambda msg: print(f"bench: {msg}", file=sys.stderr, flush=True))
     print(json.dumps(res, indent=1) if a.json else bench.table(res))
@@ -247,7 +247,7 @@ def cmd_bench(a) -> int:
 
 
 def cmd_soak(a) -> int:
-    from . import soak
+    from sim_core.tools import soak
 
     if not 0 < a.minutes <= 24 * 60:
         raise InputError("--minutes", "minutes", "must be between 0 and 1440")
@@ -271,7 +271,7 @@ def cmd_info(a) -> int:
 
 
 def cmd_inject(a) -> int:
-    from .experiments import inject_experiment
+    from sim_core.science.experiments import inject_experiment
 
     sc = _scenario(a.scenario)
     r = inject_experiment(sc, a.vessel, a.cells, a.days, sc.seed if a.seed is None else a.seed,
@@ -287,7 +287,7 @@ def cmd_inject(a) -> int:
 
 
 def cmd_cohort(a) -> int:
-    from .cohort import check_cohort_out, run_cohort, write_cohort_rows
+    from sim_core.science.cohort import check_cohort_out, run_cohort, write_cohort_rows
 
     sc = _scenario(a.scenario)
     seed = sc.seed if a.seed is None else a.seed
@@ -317,7 +317,7 @@ def cmd_cohort(a) -> int:
 
 
 def cmd_validate(a) -> int:
-    from . import validation as V
+    from sim_core.science import validation as V
 
     from concurrent.futures import ProcessPoolExecutor
 
@@ -364,7 +364,7 @@ def cmd_validate(a) -> int:
 
 
 def cmd_reproduce(a) -> int:
-    from .reproduce import reproduce
+    from sim_core.tools.reproduce import reproduce
 
     r = reproduce(a.file, workers=a.workers, progress=_progress("reproduce", sys.stderr.isatty()), row=a.row)
     r["version"] = __version__
@@ -382,13 +382,13 @@ def cmd_reproduce(a) -> int:
 
 
 def cmd_sweep(a) -> int:
-    from .sweep import parse_axis, run_sweep
+    from sim_core.tools.sweep import parse_axis, run_sweep
 
     if not a.param:
         raise InputError("sweep", "--param", "give at least one PATH=START:STOP:COUNT")
     axes = [parse_axis(t) for t in a.param]
     sc = _scenario(a.scenario)
-    from .export import check_out_path
+    from sim_core.io.export import check_out_path
 
     check_out_path(a.out, "--out", (".parquet",))
     t0 = time.monotonic()
@@ -403,10 +403,10 @@ def cmd_sweep(a) -> int:
 def cmd_calibrate(a) -> int:
     import numpy as np
 
-    from . import calibration as C
-    from .disibio import ROWS
-    from .scenario import load_scenario
-    from .validation import current_fit
+    from sim_core.science import calibration as C
+    from sim_core.science.disibio import ROWS
+    from sim_core.model.scenario import load_scenario
+    from sim_core.science.validation import current_fit
 
     t0 = time.monotonic()
     say = (lambda m: print(f"calibrate: {time.monotonic() - t0:6.0f} s  {m}", file=sys.stderr, flush=True))
@@ -433,7 +433,7 @@ def cmd_calibrate(a) -> int:
             p.set(k, v)
         base[n] = p
     say("autopsy rows (DiSibio & French 2008): lesion tables")
-    from .fitted_values import CORRECTIONS
+    from sim_core.model.fitted_values import CORRECTIONS
 
     fit = C.AutopsyFit(list(ROWS), base=base, corrections={k: np.array(v) for k, v in CORRECTIONS.items()})
     cur = current_fit()
@@ -555,7 +555,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(fn=cmd_sweep)
     sp = sub.add_parser("calibrate", help="fit the shared soils, routing and each preset's values to Luzzi, "
                                           "Fidler and DiSibio 2008 (progress on stderr)")
-    sp.add_argument("--write", action="store_true", help="store the values in sim_core/fitted_values.py and the presets")
+    sp.add_argument("--write", action="store_true", help="store the values in sim_core/model/fitted_values.py and the presets")
     sp.add_argument("--skip-mouse", action="store_true", help="keep the fate and lesion rates; fit the autopsy rows only")
     sp.add_argument("--max-steps", type=_finite(int), default=60, help="least-squares evaluations per round (default 60)")
     sp.add_argument("--rounds", type=_finite(int), default=2,
@@ -563,7 +563,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--patients", type=_finite(int), default=400, help="patients per simulated row (default 400)")
     sp.add_argument("--left-out-steps", type=_finite(int),
                     help="least-squares evaluations of each leave-one-out refit (default: LEFT_OUT_MAX_NFEV "
-                         "in sim_core/calibration.py)")
+                         "in sim_core/science/calibration.py)")
     sp.add_argument("--left-out-only", action="store_true",
                     help="only redo the leave-one-out refits (from a neutral start) that validate predicts with")
     sp.add_argument("--workers", type=_finite(int), help="processes (default 2)")

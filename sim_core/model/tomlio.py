@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 import tomli_w
 
-from .errors import InputError
+from sim_core.model.errors import InputError
 
 #: The files read here are a few kB (a receipt of hours of live play, a few hundred kB).
 DEFAULT_MAX_BYTES = 1 << 20
