@@ -11,10 +11,6 @@ import sys
 import traceback
 import xml.etree.ElementTree as ET
 
-IGNORED_QT_MESSAGES = ("This plugin does not support propagateSizeHints",)
-#: Frames rendered after ``--sim-days`` so a screenshot shows cells in flight.
-SCREENSHOT_SETTLE_FRAMES = 150
-SCREENSHOT_TOUR_FRAMES = 240
 
 
 def parse_args(argv):
@@ -61,7 +57,7 @@ def parse_args(argv):
                         "(10^4, 10^5, 10^6 packets in flight)")
     args = p.parse_args(argv)
     if args.soak and not args.size:
-        args.size = "1024x700"   # why this size: desktop/soak.py
+        args.size = "1024x700"   # why this size: desktop/tools/soak.py
     if not args.minutes > 0:
         p.error("--minutes must be > 0")
     if args.size:
@@ -81,90 +77,32 @@ def parse_args(argv):
     return args
 
 
-class MessageLog:
-    """Collects Qt warnings and Python exceptions so batch modes can fail loudly."""
-
-    def __init__(self):
-        self.problems: list[str] = []
-
-    def qt_handler(self, mode, context, message):
-        from PySide6.QtCore import QtMsgType
-
-        if any(message.startswith(m) for m in IGNORED_QT_MESSAGES):
-            return
-        if mode in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
-            self.problems.append(f"Qt: {message}")
-        print(message, file=sys.stderr)
-
-    def excepthook(self, etype, value, tb):
-        self.problems.append("".join(traceback.format_exception(etype, value, tb)))
-        sys.__excepthook__(etype, value, tb)
-
-
-def build(args, app):
-    """The controller and the window, sized and styled for the screen."""
-    from PySide6.QtGui import QGuiApplication
-
-    from desktop import theme
-    from desktop.controller import SimController
-    from desktop.main_window import MainWindow
-
-    theme.load_fonts()
-    if args.size:
-        w, h = args.size
-    else:
-        screen = QGuiApplication.primaryScreen()
-        geo = screen.availableGeometry() if screen else None
-        w, h = (geo.width(), geo.height()) if geo else (1600, 1000)
-        w, h = max(1024, int(w * 0.95)), max(700, int(h * 0.92))
-    sizes = theme.sizes_for_height(h)
-    if getattr(args, "kiosk_cfg", None) is not None:
-        args.scenario, args.seed = args.kiosk_cfg.scenario, args.kiosk_cfg.seed
-    if getattr(args, "kiosk_cfg", None) is None:
-        from desktop.kiosk import i18n
-
-        i18n.set_language(getattr(args, "language", "en"))
-    controller = SimController(args.scenario, seed=args.seed)
-    win = MainWindow(controller, sizes)
-    if getattr(args, "kiosk_cfg", None) is None:   # the Lab is for desktop mode only, never the kiosk
-        from desktop.lab import install_lab
-
-        install_lab(win)
-    win.resize(w, h)
-    return controller, win
-
-
-def run_frames(app, controller, n: int) -> None:
-    """Advance and draw ``n`` frames synchronously (1/60 s of screen time each)."""
-    for _ in range(n):
-        controller.runner.tick(1.0 / 60.0)
-        app.processEvents()
-
-
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.bench_render:
-        from desktop.bench_render import main as bench_render
+        from desktop.tools.bench_render import main as bench_render
 
         if args.live:
-            from desktop.bench_render import main_live
+            from desktop.tools.bench_render import main_live
 
             return main_live(quick=args.quick, as_json=args.json)
         return bench_render(quick=args.quick, as_json=args.json)
     batch = bool(args.screenshot or args.smoke_frames or args.soak)
     if batch and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from desktop.platform_check import problem
+    from desktop.core.platform_check import problem
 
     missing = problem()
     if missing:                       # before Qt, which would abort with a paragraph instead
         print(f"seedsoil: {missing}", file=sys.stderr)
         return 2
     import sim_core  # noqa: F401  (first: it lets kernels run uncached on a read-only install)
-    from PySide6.QtCore import Qt, qInstallMessageHandler
+    from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     from sim_core import InputError
+
+    from desktop.launch import MessageLog, build, run_batch, start_interactive
 
     log = MessageLog()
     if batch:
@@ -192,7 +130,7 @@ def main(argv=None) -> int:
         traceback.print_exc()
         return 1
     if args.soak:
-        from desktop.soak import run_soak
+        from desktop.tools.soak import run_soak
 
         return run_soak(app, controller, win, args, log)
     if args.kiosk and args.screenshot and args.kiosk_view == "experiment":
@@ -204,7 +142,7 @@ def main(argv=None) -> int:
 
         return run_kiosk(app, controller, win, args, log)
     if args.experiment and args.screenshot:
-        from desktop.panels.experiment_panel import render_experiment_screenshot
+        from desktop.window.panels.experiment_panel import render_experiment_screenshot
 
         try:
             render_experiment_screenshot(args.screenshot, args.experiment, args.experiment_at, args.seed,
@@ -215,42 +153,8 @@ def main(argv=None) -> int:
             print(f"seedsoil: {p}", file=sys.stderr)
         return 1 if log.problems else 0
     if batch:
-        win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-        win.show()
-        app.processEvents()
-        try:
-            controller.advance_days(args.sim_days)
-            controller.play()
-            run_frames(app, controller, args.smoke_frames or SCREENSHOT_SETTLE_FRAMES)
-            if args.screenshot and not args.no_tour:
-                controller.release_cluster()   # as on opening: one journey on screen
-                run_frames(app, controller, SCREENSHOT_TOUR_FRAMES)
-            win.refresh_all()
-            app.processEvents()
-            if args.screenshot:
-                pix = win.grab()
-                if pix.isNull() or not pix.save(args.screenshot, "PNG"):
-                    log.problems.append(f"could not write {args.screenshot}")
-            controller.pause()
-        except Exception:  # reported and turned into a non-zero exit
-            log.problems.append(traceback.format_exc())
-        win.close()
-        for p in log.problems:
-            print(f"seedsoil: {p}", file=sys.stderr)
-        return 1 if log.problems else 0
-    from desktop.runners import warm_up_in_background
-
-    win.show()
-
-    def _ready():
-        controller.publish()
-        if not args.paused:
-            controller.play()
-            if not args.no_tour:
-                controller.release_cluster()
-
-    warm_up_in_background(_ready, win)
-    return app.exec()
+        return run_batch(app, controller, win, args, log)
+    return start_interactive(app, controller, win, args)
 
 
 if __name__ == "__main__":

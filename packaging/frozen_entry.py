@@ -244,11 +244,11 @@ def export_round_trip(folder: Path) -> tuple[list[str], list[str]]:
 
     from desktop import app as desktop_app
     from desktop.lab.exports import writable_formats
-    from sim_core import parse_receipt
-    from sim_core import timeseries_columns
+    from desktop import launch
+    from sim_core import parse_receipt, timeseries_columns
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    controller, win = desktop_app.build(desktop_app.parse_args(["--size", SMOKE_SIZE, "--no-tour"]), app)
+    controller, win = launch.build(desktop_app.parse_args(["--size", SMOKE_SIZE, "--no-tour"]), app)
     win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     win.show()
     app.processEvents()
@@ -256,7 +256,7 @@ def export_round_trip(folder: Path) -> tuple[list[str], list[str]]:
     problems: list[str] = []
     try:
         controller.play()
-        desktop_app.run_frames(app, controller, 20)
+        launch.run_frames(app, controller, 20)
         controller.pause()
         eng = controller.engine
         for suffix in writable_formats():      # movies last: they play the run on
@@ -304,7 +304,7 @@ def smoke_test(cache: str, report: str | None) -> int:
     try:
         import numba
 
-        from desktop.runners import warm_up
+        from desktop.window.runners import warm_up
 
         fields["numba"] = numba.__version__
         warm_up()   # the engine's kernels (a real scenario stepped a day) and the rasteriser
@@ -314,7 +314,7 @@ def smoke_test(cache: str, report: str | None) -> int:
             fields["cache_hits"], fields["cache_misses"] = cache_counts()
         t1 = time.perf_counter()
         from desktop import app as desktop_app
-        from desktop import theme
+        from desktop.window import theme
 
         rc = desktop_app.main(["--smoke-frames", "1", "--size", SMOKE_SIZE, "--no-tour"])
         fields["frame_s"] = round(time.perf_counter() - t1, 2)
@@ -363,7 +363,7 @@ def warm_up_behind_splash(app) -> None:
     from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
     from PySide6.QtWidgets import QSplashScreen
 
-    from desktop import theme
+    from desktop.window import theme
 
     family = theme.load_fonts()
     pix = QPixmap(*SPLASH_SIZE)
@@ -387,8 +387,8 @@ def warm_up_behind_splash(app) -> None:
 
     say("Loading the model…")
     import sim_core  # noqa: F401  (imports the kernel modules, so they can be counted)
-    from desktop.runners import warm_up
-    from desktop.views import raster  # noqa: F401
+    from desktop.window.runners import warm_up
+    from desktop.window.views import raster  # noqa: F401
 
     total = len(kernel_dispatchers())
     worker = threading.Thread(target=_quietly, args=(warm_up,), name="seedsoil-warm-up", daemon=True)

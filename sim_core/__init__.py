@@ -22,6 +22,7 @@ from sim_core.model.scenario import Scenario, list_presets, load_scenario, write
 from sim_core.tools.memory import rss_mb
 from sim_core.model.references import REFERENCES, Reference
 from sim_core.model import tomlio
+from sim_core.model.assets import assets_dir
 from sim_core.io.export import timeseries_columns
 from sim_core.tools.soak import soak_scenario
 from sim_core.tools.bench.suite import threading_layer
@@ -62,6 +63,7 @@ __all__ = [
     "Scenario",
     "Snapshot",
     "__version__",
+    "assets_dir",
     "check_value",
     "soak_scenario",
     "threading_layer",

@@ -5,6 +5,15 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+def pytest_configure(config):
+    """pytest-qt fails a GUI test on any Qt warning except the ones the program itself ignores."""
+    if config.pluginmanager.hasplugin("pytest-qt"):
+        from desktop.launch import IGNORED_QT_MESSAGES
+
+        for message in IGNORED_QT_MESSAGES:
+            config.addinivalue_line("qt_log_ignore", message)
+
+
 def pytest_report_header(config):
     import numba
     import numpy

@@ -9,7 +9,7 @@ import math
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QTabBar,
                                QWidget)
 
-from desktop import theme
+from desktop.window import theme
 
 INTERACTIVE = (QAbstractButton, QAbstractSlider, QComboBox, QAbstractSpinBox, QTabBar)
 BODY_TEXT_MIN = 7.0      # kiosk body text (WCAG 1.4.6 AAA)

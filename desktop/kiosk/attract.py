@@ -9,7 +9,7 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.kiosk.i18n import tr
+from desktop.core.i18n import tr
 
 #: (caption, seconds on screen). Each stays >= 6 s: readable, and nothing changes > 3 times a second.
 #: The durations follow the live journey of the breast preset (released at ``RELEASE_STEP``): in

@@ -17,7 +17,7 @@ import msgspec
 
 from sim_core import SLIDERS, InputError, list_presets, tomlio
 
-from desktop.theme import asset_path
+from desktop.core.assets import asset_path
 
 LEVELS = ("intro", "lab")
 LANGUAGES = ("en", "es")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from desktop import theme
-from desktop.panels.experiment_panel import ExperimentView
+from desktop.window import theme
+from desktop.window.panels.experiment_panel import ExperimentView
 
 FIRST = "luzzi"
 
@@ -44,7 +44,7 @@ def render_kiosk_experiment(app, controller, win, args, log) -> int:
 
     from PySide6.QtCore import Qt
 
-    from desktop.panels.experiment_panel import parse_moment
+    from desktop.window.panels.experiment_panel import parse_moment
     from desktop.kiosk.runner import ManualClock
     from desktop.kiosk.shell import KioskShell
 

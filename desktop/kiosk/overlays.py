@@ -8,8 +8,8 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop import theme
-from desktop.kiosk.i18n import tr
+from desktop.window import theme
+from desktop.core.i18n import tr
 
 
 class Overlay(QWidget):

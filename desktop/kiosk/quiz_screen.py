@@ -9,9 +9,9 @@ from PySide6.QtGui import QColor, QDrag, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QApplication, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
-from desktop import theme
-from desktop.views import microscope
-from desktop.kiosk.i18n import tr
+from desktop.window import theme
+from desktop.window.views import microscope
+from desktop.core.i18n import tr
 from desktop.kiosk.quiz_model import BY_KEY, CARDS, N_SLOTS, ORDER, QuizModel
 
 MIME = "application/x-seedsoil-card"

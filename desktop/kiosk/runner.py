@@ -45,7 +45,7 @@ def run_kiosk(app, controller, win, args, log) -> int:
     from desktop.kiosk.watchdog import Watchdog, enable_crash_log
 
     if not (args.screenshot or args.smoke_frames):
-        from desktop.runners import warm_up_in_background
+        from desktop.window.runners import warm_up_in_background
 
         shell = KioskShell(win, args.kiosk_cfg)
         shell.timer.stop()                  # the attract loop starts once the kernels are compiled

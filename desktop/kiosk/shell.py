@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
 
 from sim_core import BY_PATH
 
-from desktop import theme
-from desktop.main_window import MainWindow
-from desktop.kiosk import a11y, i18n
+from desktop.window import theme
+from desktop.window.main_window import MainWindow
+from desktop.kiosk import a11y; from desktop.core import i18n
 from desktop.kiosk.attract import RELEASE_STEP, AttractLoop
 from desktop.kiosk.config import CONTROLS, KioskConfig
-from desktop.kiosk.i18n import tr
+from desktop.core.i18n import tr
 from desktop.kiosk.idle import ACTIVITY, ATTRACT, IdleMonitor
 from desktop.kiosk.lockdown import WATCHED, LockdownFilter, disable_menus
 from desktop.kiosk.overlays import AttractOverlay, CountdownOverlay, PinPad, ShortcutsOverlay

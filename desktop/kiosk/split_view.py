@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from sim_core import Scenario, load_scenario
 
-from desktop import theme
+from desktop.window import theme
 from desktop.lab.anatomy_or_soil import SplitView
-from desktop.kiosk.i18n import tr
+from desktop.core.i18n import tr
 
 
 class SplitScreen(QWidget):

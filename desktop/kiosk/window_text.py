@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QWidget
 
-from desktop.kiosk import i18n
-from desktop.kiosk.i18n import tr
+from desktop.core import i18n
+from desktop.core.i18n import tr
 
 
 class WindowText:

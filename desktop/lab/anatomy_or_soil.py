@@ -29,13 +29,13 @@ from PySide6.QtWidgets import (
 
 from sim_core import Scenario
 
-from desktop import theme
-from desktop.frames import FrameDiffer, Pools
-from desktop.kiosk.i18n import num, tr
-from desktop.views import raster
-from desktop.views.legend import glyph_image
-from desktop.lab.fork_maps import BranchMapPanel
-from desktop.lab.fork_soil import HORIZON_DAYS, MACRO, YEAR_DAYS, SoilSplit, compare_sites, soil_lesson
+from desktop.window import theme
+from desktop.core.frames import FrameDiffer, Pools
+from desktop.core.i18n import num, tr
+from desktop.window.views import raster
+from desktop.window.views.legend import glyph_image
+from desktop.lab.fork.maps import BranchMapPanel
+from desktop.lab.fork.soil import HORIZON_DAYS, MACRO, YEAR_DAYS, SoilSplit, compare_sites, soil_lesson
 
 ANATOMY_COLOR = theme.SKY
 SOIL_COLOR = theme.ORANGE
@@ -482,8 +482,8 @@ def render_split_screenshot(path: str, scenario: str = "prostate", seed: int | N
     """Run both sides ``days`` days (default: to the end) and save the Lab window as a PNG."""
     from PySide6.QtWidgets import QApplication
 
-    from desktop.controller import SimController
-    from desktop.kiosk import i18n
+    from desktop.window.controller import SimController
+    from desktop.core import i18n
 
     app = QApplication.instance() or QApplication([])
     theme.load_fonts()

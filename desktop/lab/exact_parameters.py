@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from sim_core import SPECS, InputError, check_value
 
-from desktop import theme
-from desktop.kiosk.i18n import tr
+from desktop.window import theme
+from desktop.core.i18n import tr
 
 
 def exact_text(v: float) -> str:

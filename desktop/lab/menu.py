@@ -36,8 +36,8 @@ from sim_core import (
     write_files_atomic,
 )
 
-from desktop import theme
-from desktop.kiosk.i18n import tr
+from desktop.window import theme
+from desktop.core.i18n import tr
 from desktop.lab.exact_parameters import ExactParameterPanel
 from desktop.lab.exports import EXPORT_FORMATS, check_writable, dialog_filter, export_picture, format_problem, record_movie, writable_formats
 from desktop.lab.sysinfo import system_info_text
@@ -381,7 +381,7 @@ class LabMenu(QObject):
     def fork_class(self):
         """``ForkWindow`` if it can be imported (lazily); otherwise None and the reason."""
         try:
-            mod = importlib.import_module("desktop.lab.fork")
+            mod = importlib.import_module("desktop.lab.fork.window")
             return getattr(mod, "ForkWindow"), ""
         except Exception as exc:  # noqa: BLE001 - any failure only disables the entry
             return None, f"{type(exc).__name__}: {exc}"
@@ -418,7 +418,7 @@ class LabMenu(QObject):
     def _on_experiments(self) -> None:
         """Luzzi's and Fidler's injection experiments replayed, every cell drawn (the main run pauses)."""
         try:
-            from desktop.panels.experiment_panel import ExperimentWindow
+            from desktop.window.panels.experiment_panel import ExperimentWindow
 
             self.experiment_window = ExperimentWindow(self.controller, parent=self.win)
             self.experiment_window.show()

@@ -50,6 +50,16 @@ class _Table:
 class PacketTable(_Table):
     """Packets of cells in vessels: single cells (``nclu == 0``) or ``nclu`` clusters."""
 
+    # the columns, made by ``_Table.__init__`` from ``_columns`` (declared for the type checker)
+    cells: np.ndarray
+    nclu: np.ndarray
+    vessel: np.ndarray
+    pos_h: np.ndarray
+    clock_h: np.ndarray
+    route: np.ndarray
+    pid: np.ndarray
+    active: np.ndarray
+
     _columns = (
         ("cells", np.int64, 0),
         ("nclu", np.int64, 0),        # clusters in the packet; 0 = viable single cells, -1 = non-viable
@@ -64,6 +74,15 @@ class PacketTable(_Table):
 
 class LesionTable(_Table):
     """Micrometastases (state 1) and macrometastases (state 2)."""
+
+    state: np.ndarray
+    comp: np.ndarray
+    route: np.ndarray
+    cells: np.ndarray
+    born_day: np.ndarray
+    switch_day: np.ndarray
+    res: np.ndarray
+    lid: np.ndarray
 
     _columns = (
         ("state", np.int8, 0),
@@ -113,6 +132,12 @@ class CellPool:
 
     _columns = (("vessel", np.int16), ("pos_h", np.float32), ("cells", np.int16),
                 ("kind", np.int8), ("route", np.uint8), ("pid", np.int64))
+    vessel: np.ndarray
+    pos_h: np.ndarray
+    cells: np.ndarray
+    kind: np.ndarray
+    route: np.ndarray
+    pid: np.ndarray
 
     def __init__(self, capacity: int, max_packets: int):
         from sim_core.kernels.cells import CHUNK

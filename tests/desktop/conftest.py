@@ -2,7 +2,7 @@
 
 import pytest
 
-from desktop import theme
+from desktop.window import theme
 
 SIZE = (1280, 800)
 
@@ -15,7 +15,7 @@ def sizes():
 
 @pytest.fixture
 def controller(qapp):
-    from desktop.controller import SimController
+    from desktop.window.controller import SimController
 
     c = SimController("breast")
     yield c
@@ -24,7 +24,7 @@ def controller(qapp):
 
 @pytest.fixture
 def window(qtbot, controller, sizes):
-    from desktop.main_window import MainWindow
+    from desktop.window.main_window import MainWindow
 
     w = MainWindow(controller, sizes)
     w.resize(*SIZE)

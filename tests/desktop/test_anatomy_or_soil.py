@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
-from desktop.kiosk import i18n
-from desktop.lab.fork_soil import GROUP_LABELS, MACRO, SoilSplit, compare_sites, soil_lesson, site_groups
+from desktop.core import i18n
+from desktop.lab.fork.soil import GROUP_LABELS, MACRO, SoilSplit, compare_sites, soil_lesson, site_groups
 from sim_core import COUNTER_NAMES, load_scenario
 
 from tests.desktop.conftest import SIZE
@@ -139,7 +139,7 @@ def test_every_sentence_and_label_has_a_spanish_entry():
 # --- the Lab window -------------------------------------------------------------------------------
 def test_lab_menu_opens_the_split_and_leaves_the_main_run_alone(qtbot, controller, sizes):
     from desktop.lab import install_lab
-    from desktop.main_window import MainWindow
+    from desktop.window.main_window import MainWindow
 
     win = MainWindow(controller, sizes)
     lab = install_lab(win)

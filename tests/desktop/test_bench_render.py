@@ -9,8 +9,8 @@ import sys
 
 import numpy as np
 
-from desktop import bench_render
-from desktop.bench_render import MovingPackets
+from desktop.tools import bench_render
+from desktop.tools.bench_render import MovingPackets
 
 
 def test_quick_bench_prints_the_promised_json():

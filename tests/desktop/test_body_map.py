@@ -4,8 +4,8 @@ organ exists, organs are drawn where the graph puts them, and taps find the righ
 from PySide6.QtCore import QPointF
 
 from sim_core import default_graph
-from desktop.views.body_art import BodyArt, looks_like_compartment, svg_element_ids, svg_path
-from desktop.views.vessel_item import VesselItem
+from desktop.window.views.body_art import BodyArt, looks_like_compartment, svg_element_ids, svg_path
+from desktop.window.views.vessel_item import VesselItem
 
 
 def test_every_compartment_has_an_svg_element(qapp):

@@ -76,7 +76,7 @@ def test_sim_days_with_the_kiosk_is_refused_not_ignored(capsys):
 
 
 def test_language_option_opens_the_desktop_window_in_spanish():
-    from desktop.kiosk import i18n
+    from desktop.core import i18n
 
     assert parse_args([]).language == "en" and parse_args(["--language", "es"]).language == "es"
     with pytest.raises(SystemExit):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from desktop.frames import ANOIKIS, IMMUNE, SHEAR, observed_causes
+from desktop.core.frames import ANOIKIS, IMMUNE, SHEAR, observed_causes
 
 
 def test_causes_follow_the_counted_deaths_on_each_vessel():
@@ -29,9 +29,9 @@ def test_mixed_counts_give_a_matching_mix():
 def test_each_cause_is_drawn_in_its_own_colour_and_shape():
     """The cause codes index the packet layer's tables (and the legend's words): anoikis a grey dot,
     shear a yellow cross, immune attack a green ring."""
-    from desktop import theme
-    from desktop.views import raster
-    from desktop.views.packet_item import CAUSE_ARGB, CAUSE_SHAPE
+    from desktop.window import theme
+    from desktop.window.views import raster
+    from desktop.window.views.packet_item import CAUSE_ARGB, CAUSE_SHAPE
 
     assert (CAUSE_ARGB[ANOIKIS], CAUSE_SHAPE[ANOIKIS]) == (theme.argb(theme.DEATH_ANOIKIS), raster.DOT)
     assert (CAUSE_ARGB[SHEAR], CAUSE_SHAPE[SHEAR]) == (theme.argb(theme.DEATH_SHEAR), raster.CROSS)

@@ -6,7 +6,7 @@ import sys
 import threading
 import time
 
-from desktop.engine_thread import EngineWorker
+from desktop.window.engine_thread import EngineWorker
 
 
 def test_stop_waits_for_the_running_batch_and_nothing_is_signalled_after_it():
@@ -40,7 +40,7 @@ def test_exit_in_the_middle_of_a_batch_waits_for_it_and_exits_cleanly(tmp_path):
     code = f"""
 import time, threading
 from PySide6.QtCore import QCoreApplication, QObject, Signal
-from desktop.engine_thread import EngineWorker
+from desktop.window.engine_thread import EngineWorker
 
 class C(QObject):
     sig = Signal()

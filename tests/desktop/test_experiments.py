@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from desktop import experiments as X
-from desktop.kiosk import i18n
+from desktop.core import experiments as X
+from desktop.core import i18n
 from sim_core import INJECTION_DESIGNS, default_graph
 
 from tests.desktop.test_kiosk_support import _kiosk, clock  # noqa: F401  (fixture)
@@ -49,7 +49,7 @@ def test_replay_equals_inject_experiment(key):
 
 
 def test_window_funnel_equals_the_command_line(qtbot, sizes, cli_luzzi):
-    from desktop.panels.experiment_panel import ExperimentView
+    from desktop.window.panels.experiment_panel import ExperimentView
 
     view = ExperimentView(default_graph(), sizes, seed=1)
     qtbot.addWidget(view)
@@ -132,7 +132,7 @@ def test_kiosk_offers_experiments_and_idle_reset_leaves_it(qtbot, controller, si
 
 
 def test_every_experiment_text_has_spanish(qtbot, sizes):
-    from desktop.panels.experiment_panel import ExperimentView
+    from desktop.window.panels.experiment_panel import ExperimentView
 
     i18n.seen.clear()
     i18n.set_language("es")

@@ -5,7 +5,7 @@ main run untouched."""
 import numpy as np
 import pytest
 
-from desktop.lab.fork_pair import BranchPair, antiangio_preset, first_difference
+from desktop.lab.fork.pair import BranchPair, antiangio_preset, first_difference
 from sim_core import Engine, load_scenario
 
 
@@ -109,7 +109,7 @@ def test_forks_do_not_touch_the_original(breast_day_400):
 # --- the window -----------------------------------------------------------------------------------
 @pytest.fixture
 def fork_window(qtbot, controller, sizes):
-    from desktop.lab.fork import ForkWindow
+    from desktop.lab.fork.window import ForkWindow
 
     controller.advance_days(300)
     w = ForkWindow(controller, sizes=sizes, horizon_days=200)
@@ -172,7 +172,7 @@ def test_window_change_field_and_plain_copy(qtbot, fork_window):
 def test_render_fork_screenshot(tmp_path, qapp):
     from PySide6.QtGui import QImage
 
-    from desktop.lab.fork import render_fork_screenshot
+    from desktop.lab.fork.window import render_fork_screenshot
 
     out = tmp_path / "fork.png"
     render_fork_screenshot(out, days_before=120, days_after=60, size=(1280, 800))
@@ -194,7 +194,7 @@ def test_refork_takes_the_main_run_as_it_is_now(qtbot, controller, fork_window):
 
 
 def test_opened_from_the_main_window_and_closed(qtbot, controller, window):
-    from desktop.lab.fork import ForkWindow
+    from desktop.lab.fork.window import ForkWindow
 
     eng = controller.engine
     before = (eng.t_days, eng.step_index, eng.counters.copy())

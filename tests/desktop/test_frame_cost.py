@@ -16,8 +16,8 @@ from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QImage, QPainter, QRegion
 from PySide6.QtWidgets import QWidget
 
-from desktop import bench_render, runners
-from desktop.views import body_view, packet_item
+from desktop.tools import bench_render; from desktop.window import runners
+from desktop.window.views import body_view, packet_item
 
 SIZE = (1280, 800)
 
@@ -210,7 +210,7 @@ def test_the_runner_timer_follows_the_pacer(qapp):
 
 def test_the_soak_reports_the_attract_loops_cpu_from_process_time(qapp, monkeypatch):
     from desktop import app as desktop_app
-    from desktop import soak
+    from desktop.tools import soak
     from desktop.kiosk.config import load_kiosk_config
 
     args = desktop_app.parse_args(["--soak", "--minutes", "0.1"])
@@ -249,8 +249,8 @@ def _fake_report() -> dict:
 def test_the_legend_count_line_is_repainted_at_most_four_times_a_second(qapp, qtbot):
     """A count that changes every frame is shown, a quarter second late at most, without asking
     for a repaint (of the legend and the map under it) every frame."""
-    from desktop import theme
-    from desktop.views import legend as legend_mod
+    from desktop.window import theme
+    from desktop.window.views import legend as legend_mod
 
     leg = legend_mod.LegendWidget(theme.sizes_for_height(1080))
     asked = []

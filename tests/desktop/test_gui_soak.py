@@ -10,7 +10,7 @@ import sys
 import numpy as np
 from PySide6.QtCore import QObject
 
-from desktop import soak
+from desktop.tools import soak
 
 SOAK_MINUTES = 0.3
 
@@ -46,11 +46,12 @@ def test_ci_soak_passes_on_its_own_numbers():
 
 def test_a_planted_leak_fails_the_verdict(qapp, qtbot, monkeypatch):
     from desktop import app as desktop_app
+    from desktop import launch
     from desktop.kiosk.config import load_kiosk_config
 
     args = desktop_app.parse_args(["--soak", "--minutes", "0.25"])
     args.kiosk_cfg = load_kiosk_config()
-    controller, win = desktop_app.build(args, qapp)
+    controller, win = launch.build(args, qapp)
     qtbot.addWidget(win)
     hoard = []
     visit = soak.Soak.visit
@@ -61,7 +62,7 @@ def test_a_planted_leak_fails_the_verdict(qapp, qtbot, monkeypatch):
             QObject(self.win)                                 # owned by the window: never freed
         hoard.append(np.ones(3 * 2 ** 20))                    # 24 MB, touched
     monkeypatch.setattr(soak.Soak, "visit", leaky_visit)
-    r = soak.soak_report(qapp, controller, win, args, desktop_app.MessageLog())
+    r = soak.soak_report(qapp, controller, win, args, launch.MessageLog())
     assert r["pass"] is False
     assert not r["checks"]["rss_growth_below_5pct"] and not r["checks"]["objects_flat"]
     assert "qt_window_children" in r["not_flat"]

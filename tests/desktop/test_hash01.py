@@ -4,7 +4,7 @@ samples and placements stay where they were)."""
 
 import numpy as np
 
-from desktop.frames import hash01
+from desktop.core.frames import hash01
 
 
 def _splitmix01(ids):

@@ -7,9 +7,9 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QCloseEvent, QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
-from desktop.kiosk import i18n
+from desktop.core import i18n
 from desktop.kiosk.attract import RELEASE_STEP, STORY
-from desktop.views import microscope
+from desktop.window.views import microscope
 from desktop.kiosk.quiz_model import ORDER
 
 from tests.desktop.conftest import run_frames
@@ -250,7 +250,7 @@ def test_a_finger_tap_places_a_quiz_card_and_counts_as_a_visitor(kiosk, qtbot):
 def test_the_map_keeps_its_size_and_its_drawing_across_visits_and_captions(kiosk, clock, qapp):
     """A visitor's arrival, the captions and an idle reset neither resize the map (a resize
     re-renders the vessels and the body art, ~11 ms and a visible jump) nor rebuild its drawing."""
-    from desktop.narrator import Caption
+    from desktop.core.narrator import Caption
 
     body = kiosk.win.body
     art_renderer, vessel_paths = body.art._shown_renderer, body.vessels._paths
@@ -331,9 +331,9 @@ def test_intro_gives_the_funnel_the_spare_room_in_big_type(qtbot, controller, cl
     they are apart where they do not, and the sliders stay whole."""
     from PySide6.QtGui import QFontMetrics
 
-    from desktop import theme
+    from desktop.window import theme
     from desktop.kiosk.shell import KioskShell
-    from desktop.main_window import MainWindow
+    from desktop.window.main_window import MainWindow
 
     sizes = theme.sizes_for_height(size[1])
     win = MainWindow(controller, sizes)

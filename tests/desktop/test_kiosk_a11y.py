@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication, QScrollBar, QSlider
 
-from desktop.kiosk import a11y, i18n
+from desktop.kiosk import a11y; from desktop.core import i18n
 from desktop.kiosk.quiz_model import CARDS, ORDER
 
 from tests.desktop.conftest import run_frames
@@ -138,7 +138,7 @@ def test_language_button_switches_to_spanish_and_reset_restores_english(kiosk, c
 def test_spanish_table_parses_strictly():
     import msgspec
 
-    from desktop.theme import asset_path
+    from desktop.core.assets import asset_path
 
     table = msgspec.toml.decode(asset_path("i18n/es.toml").read_bytes(), type=dict[str, str])
     assert len(table) > 100 and i18n.table("es") == table

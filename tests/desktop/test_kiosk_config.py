@@ -237,7 +237,7 @@ def test_a_bad_config_stops_the_kiosk_with_one_line_and_status_2(tmp_path):
 ATHERIS_HARNESS = """
 import sys
 import atheris
-import desktop.theme
+import desktop.window.theme
 from sim_core import InputError
 for name in [m for m in sys.modules if m == "tomllib" or m.startswith("tomllib.")]:
     del sys.modules[name]            # msgspec imported it already: import it again, instrumented

@@ -11,7 +11,8 @@ import textwrap
 
 import pytest
 
-from desktop.app import MessageLog, build, parse_args
+from desktop.app import parse_args
+from desktop.launch import MessageLog, build
 
 
 def _smoke(qapp, qtbot, n, fail_at=None):

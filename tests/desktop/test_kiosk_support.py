@@ -6,7 +6,7 @@ import gc
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from desktop.kiosk import i18n
+from desktop.core import i18n
 from desktop.kiosk.config import hash_pin, load_kiosk_config
 from desktop.kiosk.runner import ManualClock
 
@@ -29,7 +29,7 @@ def clock():
 
 def _kiosk(qtbot, controller, sizes, clock, **changes):
     from desktop.kiosk.shell import KioskShell
-    from desktop.main_window import MainWindow
+    from desktop.window.main_window import MainWindow
 
     win = MainWindow(controller, sizes)
     win.resize(*SIZE)

@@ -7,8 +7,9 @@ import pytest
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMenuBar
 
-from desktop.app import build, parse_args
-from desktop.kiosk import i18n
+from desktop.app import parse_args
+from desktop.launch import build
+from desktop.core import i18n
 from desktop.kiosk.runner import ManualClock
 
 from tests.desktop.test_kiosk_support import make_config

@@ -13,7 +13,7 @@ from tests.desktop.conftest import SIZE, run_frames
 @pytest.fixture
 def lab_window(qtbot, controller, sizes):
     from desktop.lab import install_lab
-    from desktop.main_window import MainWindow
+    from desktop.window.main_window import MainWindow
 
     w = MainWindow(controller, sizes)
     install_lab(w)

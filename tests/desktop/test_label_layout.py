@@ -15,10 +15,10 @@ import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop import bench_render
-from desktop.kiosk import i18n
-from desktop.views import label_layout
-from desktop.views.label_layout import Callout
+from desktop.tools import bench_render
+from desktop.core import i18n
+from desktop.window.views import label_layout
+from desktop.window.views.label_layout import Callout
 
 from tests.desktop.test_kiosk_support import clock  # noqa: F401  (fixture)
 from tests.desktop.test_window_layout import _close_kiosk, _kiosk

@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from desktop.controller import ADVANCE_CHUNK_DAYS, SimController, resolution_for
-from desktop.kiosk import i18n
-from desktop.speeds import DEFAULT_SPEED, FIRST_GROWTH, SPEEDS
+from desktop.window.controller import ADVANCE_CHUNK_DAYS, SimController, resolution_for
+from desktop.core import i18n
+from desktop.core.speeds import DEFAULT_SPEED, FIRST_GROWTH, SPEEDS
 from sim_core.io.receipt import make_receipt, parse_receipt, replay_receipt
 from sim_core import load_scenario
 from sim_core.tools.soak import soak_scenario
@@ -68,7 +68,7 @@ def test_a_switch_is_not_drawn_as_deaths(qapp):
     assert np.isin(f0.snap.packet_id, f1.snap.packet_id).all()      # the packet's id lives on
     assert f1.deaths.xy.shape[0] == 0
     # and the differ's guard itself: packets that vanish across a switch are not read as deaths
-    from desktop.frames import FrameDiffer, Pools
+    from desktop.core.frames import FrameDiffer, Pools
 
     d = FrameDiffer(c.graph, c.scenario.primary)
     eng = c.engine
@@ -195,7 +195,7 @@ def test_with_numbas_workqueue_layer_the_window_steps_on_the_gui_thread():
     import subprocess
     import sys
 
-    code = ("from desktop.controller import SimController\n"
+    code = ("from desktop.window.controller import SimController\n"
             "c = SimController('breast')\n"
             "print(c.runner.async_tick is None)\n")
     out = {}
@@ -211,7 +211,7 @@ def test_dense_shedding_stays_pooled_at_transit_speeds_and_says_so(qapp, monkeyp
     """Late in a run the tumours can shed millions of cells a second (colorectal at day 2000:
     1.9 million, which filled the 16.7-million cell pool within a minute of body time): the window
     then keeps pooled packets at transit speeds, says so, and keeps every cell."""
-    import desktop.controller as ctl
+    import desktop.window.controller as ctl
 
     monkeypatch.setattr(ctl, "CELLS_MAX_IN_FLIGHT", 3_000)
     c = SimController(busy_scenario(1e7))      # ~530 cells a second: 32,000 a minute, over the cap
@@ -275,7 +275,7 @@ def test_finished_batches_are_shown_no_faster_than_the_paced_timer(qtbot, qapp, 
     when the pacer has slowed the timer (little moves), frames follow the timer, not the engine.
     Each batch here takes 25 ms (a heavy growth-speed batch), longer than a 60-Hz frame, so a
     finished batch would be shown at once, at the engine's pace, if the pacer were ignored."""
-    import desktop.controller as ctl
+    import desktop.window.controller as ctl
 
     slow_pay = ctl.pay_debt
 

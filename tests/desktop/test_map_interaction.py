@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
-from desktop.frames import lesion_diameter_mm
-from desktop.journey import founder_journey
-from desktop.speeds import FOLLOW_SPEED, SPEEDS
-from desktop.staging import stage
+from desktop.core.frames import lesion_diameter_mm
+from desktop.core.journey import founder_journey
+from desktop.core.speeds import FOLLOW_SPEED, SPEEDS
+from desktop.core.staging import stage
 from sim_core import default_graph, load_scenario
 
 from tests.desktop.conftest import run_frames
@@ -173,7 +173,7 @@ def test_glyphs_land_on_their_organs_in_a_whole_window_grab(qapp, window, contro
     """The raster item must place sprites right in the window's backing store, not only alone."""
     from PySide6.QtGui import QColor
 
-    from desktop import theme
+    from desktop.window import theme
 
     controller.advance_days(200)
     qapp.processEvents()

@@ -6,11 +6,11 @@ import pytest
 from PySide6.QtCore import QRect, QSize
 from PySide6.QtGui import QIcon, QImage
 
-from desktop.kiosk import i18n
-from desktop.kiosk.i18n import tr
+from desktop.core import i18n
+from desktop.core.i18n import tr
 from desktop.kiosk.quiz_model import CARDS
-from desktop.narrator import STEPS, Caption
-from desktop.views import microscope as mic
+from desktop.core.narrator import STEPS, Caption
+from desktop.window.views import microscope as mic
 
 from tests.desktop.conftest import run_frames
 from tests.desktop.test_kiosk_support import clock, kiosk  # noqa: F401  (fixtures)
@@ -28,8 +28,8 @@ def _pixels(img: QImage) -> np.ndarray:
 
 @pytest.fixture
 def big_window(qtbot, controller):
-    from desktop import theme
-    from desktop.main_window import MainWindow
+    from desktop.window import theme
+    from desktop.window.main_window import MainWindow
 
     theme.load_fonts()
     win = MainWindow(controller, theme.sizes_for_height(FULL_HD[1]))
@@ -71,11 +71,11 @@ def test_the_microscope_shows_the_step_the_strip_lights(big_window, qapp):
 
 
 def test_the_microscope_follows_the_live_narrator(big_window, qapp, monkeypatch):
-    import desktop.narrator as nar
+    import desktop.core.narrator as nar
 
     monkeypatch.setattr(nar, "HOLD_S", 0.0)           # a new caption every frame: many steps
     monkeypatch.setattr(nar, "HOLD_RARE_S", 0.0)
-    from desktop.speeds import SPEEDS
+    from desktop.core.speeds import SPEEDS
 
     win, c = big_window, big_window.controller
     # frames come only from run_frames: the runner's own timer would add ticks of real elapsed

@@ -2,8 +2,8 @@
 
 import re
 
-from desktop.narrator import MAX_WORDS, STEPS
-from desktop.speeds import FAST_FORWARD
+from desktop.core.narrator import MAX_WORDS, STEPS
+from desktop.core.speeds import FAST_FORWARD
 
 from tests.desktop.conftest import run_frames
 
@@ -13,7 +13,7 @@ def _sentences(text):
 
 
 def test_captions_across_time_scales_are_short_sentences(qapp, controller, monkeypatch):
-    import desktop.narrator as nar
+    import desktop.core.narrator as nar
 
     monkeypatch.setattr(nar, "HOLD_S", 0.0)      # a new caption every frame: see them all
     monkeypatch.setattr(nar, "HOLD_RARE_S", 0.0)

@@ -4,7 +4,7 @@ keyboard, by the − / + buttons and by dragging; each has an accessible name an
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from desktop.panels.parameter_panel import STEPS, TREATMENT_TAB, ScaleMap, value_text
+from desktop.window.panels.parameter_panel import STEPS, TREATMENT_TAB, ScaleMap, value_text
 from sim_core import BY_PATH, SLIDERS
 
 from tests.desktop.conftest import run_frames

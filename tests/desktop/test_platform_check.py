@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop import platform_check as pc
+from desktop.core import platform_check as pc
 
 LDD_TWO_MISSING = """\
 \tlinux-vdso.so.1 (0x00007ffd)

@@ -2,7 +2,7 @@
 
 from PySide6.QtCore import Qt
 
-from desktop.speeds import DEFAULT_SPEED, FAST_FORWARD, SPEEDS, STEP_FRAMES_PER_S
+from desktop.core.speeds import DEFAULT_SPEED, FAST_FORWARD, SPEEDS, STEP_FRAMES_PER_S
 from sim_core import Engine
 
 from tests.desktop.conftest import run_frames
@@ -74,7 +74,7 @@ def _state(engine):
 
 
 def test_reset_all_restores_the_initial_state(qtbot, qapp, window, controller):
-    from desktop.controller import resolution_for
+    from desktop.window.controller import resolution_for
 
     # the window runs the default speed at its resolution (cells): the fresh run does too
     fresh = Engine(controller.scenario, resolution=resolution_for(SPEEDS[DEFAULT_SPEED]))
@@ -104,7 +104,7 @@ def test_reset_all_restores_the_initial_state(qtbot, qapp, window, controller):
 
 
 def test_a_run_does_not_depend_on_the_frame_rate(qapp):
-    from desktop.controller import SimController
+    from desktop.window.controller import SimController
 
     a, b = SimController("breast"), SimController("breast")
     for c in (a, b):

@@ -3,7 +3,7 @@ not print over each other (at 1080 p the plot is about 100 px tall)."""
 
 import numpy as np
 
-from desktop.panels.plots_panel import PlotsPanel
+from desktop.window.panels.plots_panel import PlotsPanel
 
 
 def _overlaps(a, b) -> bool:
@@ -71,7 +71,7 @@ def test_the_plot_is_redrawn_only_when_its_picture_changes(qtbot, controller, si
 
 
 def test_the_axes_move_in_steps_and_always_leave_the_end_labels_room(qtbot, controller, sizes):
-    from desktop.panels.plots_panel import X_ROOM_MIN, X_ROOM_SET, x_axis_end, y_axis_top
+    from desktop.window.panels.plots_panel import X_ROOM_MIN, X_ROOM_SET, x_axis_end, y_axis_top
 
     assert x_axis_end(10.0, 0.0) == 10.0 * X_ROOM_SET
     assert x_axis_end(11.0, 14.5) == 14.5                    # still 1.32x room: kept

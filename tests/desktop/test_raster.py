@@ -10,8 +10,8 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
-from desktop.views import raster
-from desktop.views.sprite_item import SpriteItem
+from desktop.window.views import raster
+from desktop.window.views.sprite_item import SpriteItem
 
 
 def _ref_cover(edge):
@@ -186,7 +186,7 @@ def test_a_crowded_glow_drops_its_halo():
 
 
 def test_packet_glyphs_follow_the_readable_rules():
-    from desktop.views import packet_item as pi
+    from desktop.window.views import packet_item as pi
 
     rng = np.random.default_rng(3)
     n = 300
@@ -212,7 +212,7 @@ def test_packet_glyphs_follow_the_readable_rules():
 
 
 def test_detail_is_full_for_few_packets_and_simpler_when_crowded():
-    from desktop.views.packet_item import FULL_DETAIL, detail
+    from desktop.window.views.packet_item import FULL_DETAIL, detail
 
     assert detail(10) == (raster.HALO, 1.0) and detail(FULL_DETAIL) == (raster.HALO, 1.0)
     halos, scales = zip(*(detail(n) for n in (8_000, 15_000, 30_000, 60_000, 100_000, 10**7)))
@@ -279,7 +279,7 @@ def test_big_frames_keep_whichever_way_of_drawing_was_faster():
 
 
 def test_the_packet_layer_can_be_warmed_up_ahead_of_the_first_frame():
-    from desktop.views import packet_item
+    from desktop.window.views import packet_item
 
     packet_item.warm_up()
     assert packet_item._style_packets.signatures and raster._draw_parallel.signatures

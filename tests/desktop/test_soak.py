@@ -4,7 +4,7 @@
 from PySide6.QtCore import QPointF
 from PySide6.QtCore import QtMsgType
 
-from desktop.speeds import FAST_FORWARD
+from desktop.core.speeds import FAST_FORWARD
 
 from tests.desktop.conftest import run_frames
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
-from desktop.kiosk import i18n
+from desktop.core import i18n
 from desktop.kiosk.window_text import WindowText
-from desktop.speeds import SPEEDS
+from desktop.core.speeds import SPEEDS
 
 from tests.desktop.conftest import SIZE, run_frames
 from tests.desktop.test_kiosk_support import _kiosk, clock  # noqa: F401  (fixture)
@@ -77,7 +77,7 @@ def _assert_templates_have_spanish():
 
 
 def test_desktop_window_in_spanish(qtbot, qapp, controller, sizes):
-    from desktop.main_window import MainWindow
+    from desktop.window.main_window import MainWindow
 
     i18n.seen.clear()
     i18n.set_language("es")
@@ -134,12 +134,12 @@ def test_kiosk_lab_in_spanish_and_back_to_english(qtbot, qapp, controller, sizes
 @pytest.mark.parametrize("lang", ["es"])
 def test_every_place_name_and_fixed_label_has_a_spanish_entry(lang):
     """Names the story can reach but one run may not: every compartment, route, unit, speed, funnel row."""
-    from desktop import theme
-    from desktop.narrator import STEP_LABELS, place_names
-    from desktop.panels.funnel_panel import ROWS
-    from desktop.panels.parameter_panel import _UNITS
-    from desktop.panels.plots_panel import GROUP_COLORS
-    from desktop.speeds import SPEEDS
+    from desktop.window import theme
+    from desktop.core.narrator import STEP_LABELS, place_names
+    from desktop.window.panels.funnel_panel import ROWS
+    from desktop.window.panels.parameter_panel import _UNITS
+    from desktop.window.panels.plots_panel import GROUP_COLORS
+    from desktop.core.speeds import SPEEDS
     from sim_core import default_graph
 
     table = i18n.table(lang)
@@ -158,10 +158,10 @@ def test_numbers_follow_the_language():
     """Counts, sizes and values in sentences take the language's digit groups and decimal mark
     (Qt's QLocale): Spanish '12.400 células', '3,4 millones', '1240' (four digits stay ungrouped);
     before, Spanish texts printed English numbers ('1,240 células', '3.4 millones')."""
-    from desktop.narrator import count_text
-    from desktop.panels.organ_panel import size_text
-    from desktop.panels.parameter_panel import value_text
-    from desktop.speeds import duration_text
+    from desktop.core.narrator import count_text
+    from desktop.window.panels.organ_panel import size_text
+    from desktop.window.panels.parameter_panel import value_text
+    from desktop.core.speeds import duration_text
     from sim_core import BY_PATH
 
     rate = BY_PATH["shedding.rate_per_g_day"]
@@ -189,7 +189,7 @@ def test_numbers_follow_the_language():
 def test_the_scenario_box_holds_a_spanish_title_with_wide_letters(qtbot, sizes):
     """Qt sizes the box in widths of an 'x'; 'Carcinoma de mama' (17 letters, several wide) was cut
     in the Spanish kiosk when the box got 17 of them. It must hold the whole shown title."""
-    from desktop.panels.top_bar import TopBar
+    from desktop.window.panels.top_bar import TopBar
 
     try:
         i18n.set_language("es")

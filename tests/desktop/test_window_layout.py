@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop import theme
-from desktop.kiosk import i18n
-from desktop.panels.parameter_panel import TABS, TREATMENT_TAB
-from desktop.views.legend import CORE, LegendWidget
+from desktop.window import theme
+from desktop.core import i18n
+from desktop.window.panels.parameter_panel import TABS, TREATMENT_TAB
+from desktop.window.views.legend import CORE, LegendWidget
 from sim_core import SLIDERS
 
 from tests.desktop.conftest import run_frames
@@ -23,7 +23,7 @@ FULL_HD = (1920, 1080)
 
 def _desktop(qtbot, size, language="en"):
     """The window as ``seedsoil --size WxH`` builds it (with the Lab menu bar), shown offscreen."""
-    from desktop.app import build
+    from desktop.launch import build
 
     args = types.SimpleNamespace(size=size, scenario="breast", seed=None, language=language, kiosk_cfg=None)
     controller, win = build(args, QApplication.instance())
@@ -37,9 +37,9 @@ def _desktop(qtbot, size, language="en"):
 
 
 def _kiosk(qtbot, clock, size, **changes):  # noqa: F811
-    from desktop.controller import SimController
+    from desktop.window.controller import SimController
     from desktop.kiosk.shell import KioskShell
-    from desktop.main_window import MainWindow
+    from desktop.window.main_window import MainWindow
 
     controller = SimController("breast")
     win = MainWindow(controller, theme.sizes_for_height(size[1]))
