@@ -12,52 +12,94 @@ import traceback
 import xml.etree.ElementTree as ET
 
 
-
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="seedsoil", description="Seed & Soil: watch how cancer spreads.")
     p.add_argument("--scenario", default="breast", help="preset name (e.g. breast, colorectal) or a scenario file")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
     p.add_argument("--screenshot", metavar="PATH", help="render the window to this PNG and exit")
-    p.add_argument("--sim-days", type=float, default=0.0, metavar="D",
-                   help="with --screenshot or --smoke-frames: run the model D days first (not with "
-                        "--kiosk or --soak: the kiosk always starts at day 0)")
+    p.add_argument(
+        "--sim-days",
+        type=float,
+        default=0.0,
+        metavar="D",
+        help="with --screenshot or --smoke-frames: run the model D days first (not with "
+        "--kiosk or --soak: the kiosk always starts at day 0)",
+    )
     p.add_argument("--size", default=None, metavar="WxH", help="window size, e.g. 1920x1080")
-    p.add_argument("--smoke-frames", type=int, default=0, metavar="N",
-                   help="render N frames, then exit (non-zero on any error or Qt warning)")
+    p.add_argument(
+        "--smoke-frames",
+        type=int,
+        default=0,
+        metavar="N",
+        help="render N frames, then exit (non-zero on any error or Qt warning)",
+    )
     p.add_argument("--paused", action="store_true", help="open paused")
-    p.add_argument("--no-tour", action="store_true",
-                   help="do not open by releasing a cluster of cells to follow through the body")
-    p.add_argument("--language", default="en", choices=("en", "es"),
-                   help="language of the window's texts (kiosk mode takes it from its config)")
-    p.add_argument("--kiosk", action="store_true",
-                   help="museum/classroom mode: full screen, locked down, attract loop, idle reset, quiz")
-    p.add_argument("--kiosk-config", metavar="PATH", default=None,
-                   help="kiosk config TOML (default: assets/kiosk.toml or $SEEDSOIL_KIOSK_CONFIG)")
-    p.add_argument("--kiosk-view", default="attract",
-                   choices=("attract", "explore", "countdown", "quiz", "split", "experiment"),
-                   help="with --kiosk --screenshot: which kiosk screen to render (split: 'Anatomy or soil?', "
-                        "run to the end; experiment: the Experiments screen, see --experiment)")
-    p.add_argument("--experiment", choices=("luzzi", "fidler"), default=None,
-                   help="with --screenshot: render the Experiments replay of this injection experiment "
-                        "(with --kiosk: and --kiosk-view experiment, the kiosk's screen)")
-    p.add_argument("--experiment-at", metavar="T", default=None,
-                   help="with --experiment: the moment of the replay, e.g. 5s, 90min, 12h, 3d (default: the end)")
-    p.add_argument("--soak", action="store_true",
-                   help="drive the kiosk offscreen as fast as it goes for --minutes, then report leaks, "
-                        "exceptions and Qt warnings (non-zero exit on a failure)")
+    p.add_argument(
+        "--no-tour", action="store_true", help="do not open by releasing a cluster of cells to follow through the body"
+    )
+    p.add_argument(
+        "--language",
+        default="en",
+        choices=("en", "es"),
+        help="language of the window's texts (kiosk mode takes it from its config)",
+    )
+    p.add_argument(
+        "--kiosk",
+        action="store_true",
+        help="museum/classroom mode: full screen, locked down, attract loop, idle reset, quiz",
+    )
+    p.add_argument(
+        "--kiosk-config",
+        metavar="PATH",
+        default=None,
+        help="kiosk config TOML (default: assets/kiosk.toml or $SEEDSOIL_KIOSK_CONFIG)",
+    )
+    p.add_argument(
+        "--kiosk-view",
+        default="attract",
+        choices=("attract", "explore", "countdown", "quiz", "split", "experiment"),
+        help="with --kiosk --screenshot: which kiosk screen to render (split: 'Anatomy or soil?', "
+        "run to the end; experiment: the Experiments screen, see --experiment)",
+    )
+    p.add_argument(
+        "--experiment",
+        choices=("luzzi", "fidler"),
+        default=None,
+        help="with --screenshot: render the Experiments replay of this injection experiment "
+        "(with --kiosk: and --kiosk-view experiment, the kiosk's screen)",
+    )
+    p.add_argument(
+        "--experiment-at",
+        metavar="T",
+        default=None,
+        help="with --experiment: the moment of the replay, e.g. 5s, 90min, 12h, 3d (default: the end)",
+    )
+    p.add_argument(
+        "--soak",
+        action="store_true",
+        help="drive the kiosk offscreen as fast as it goes for --minutes, then report leaks, "
+        "exceptions and Qt warnings (non-zero exit on a failure)",
+    )
     p.add_argument("--minutes", type=float, default=10.0, metavar="M", help="with --soak: how long to run")
-    p.add_argument("--json", action="store_true",
-                   help="with --soak or --bench-render: print the report as one JSON object")
-    p.add_argument("--bench-render", action="store_true",
-                   help="measure the body view's frames per second with 1k-100k moving packets (offscreen, "
-                        "1920x1080) beside a pyqtgraph baseline, and the seconds to the first frame")
+    p.add_argument(
+        "--json", action="store_true", help="with --soak or --bench-render: print the report as one JSON object"
+    )
+    p.add_argument(
+        "--bench-render",
+        action="store_true",
+        help="measure the body view's frames per second with 1k-100k moving packets (offscreen, "
+        "1920x1080) beside a pyqtgraph baseline, and the seconds to the first frame",
+    )
     p.add_argument("--quick", action="store_true", help="with --bench-render: small counts, few frames")
-    p.add_argument("--live", action="store_true",
-                   help="with --bench-render: the real window on the real engine at cell resolution "
-                        "(10^4, 10^5, 10^6 packets in flight)")
+    p.add_argument(
+        "--live",
+        action="store_true",
+        help="with --bench-render: the real window on the real engine at cell resolution "
+        "(10^4, 10^5, 10^6 packets in flight)",
+    )
     args = p.parse_args(argv)
     if args.soak and not args.size:
-        args.size = "1024x700"   # why this size: desktop/tools/soak.py
+        args.size = "1024x700"  # why this size: desktop/tools/soak.py
     if not args.minutes > 0:
         p.error("--minutes must be > 0")
     if args.size:
@@ -93,16 +135,15 @@ def main(argv=None) -> int:
     from desktop.core.platform_check import problem
 
     missing = problem()
-    if missing:                       # before Qt, which would abort with a paragraph instead
+    if missing:  # before Qt, which would abort with a paragraph instead
         print(f"seedsoil: {missing}", file=sys.stderr)
         return 2
-    import sim_core  # noqa: F401  (first: it lets kernels run uncached on a read-only install)
     from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
-    from sim_core import InputError
-
+    import sim_core  # noqa: F401  (first: it lets kernels run uncached on a read-only install)
     from desktop.launch import MessageLog, build, run_batch, start_interactive
+    from sim_core import InputError
 
     log = MessageLog()
     if batch:
@@ -145,8 +186,14 @@ def main(argv=None) -> int:
         from desktop.window.panels.experiment_panel import render_experiment_screenshot
 
         try:
-            render_experiment_screenshot(args.screenshot, args.experiment, args.experiment_at, args.seed,
-                                         args.size or (1920, 1080), args.language)
+            render_experiment_screenshot(
+                args.screenshot,
+                args.experiment,
+                args.experiment_at,
+                args.seed,
+                args.size or (1920, 1080),
+                args.language,
+            )
         except Exception:  # reported and turned into a non-zero exit
             log.problems.append(traceback.format_exc())
         for p in log.problems:

@@ -61,7 +61,7 @@ def build(args, app):
         i18n.set_language(getattr(args, "language", "en"))
     controller = SimController(args.scenario, seed=args.seed)
     win = MainWindow(controller, sizes)
-    if getattr(args, "kiosk_cfg", None) is None:   # the Lab is for desktop mode only, never the kiosk
+    if getattr(args, "kiosk_cfg", None) is None:  # the Lab is for desktop mode only, never the kiosk
         from desktop.lab import install_lab
 
         install_lab(win)
@@ -88,7 +88,7 @@ def run_batch(app, controller, win, args, log: MessageLog) -> int:
         controller.play()
         run_frames(app, controller, args.smoke_frames or SCREENSHOT_SETTLE_FRAMES)
         if args.screenshot and not args.no_tour:
-            controller.release_cluster()   # as on opening: one journey on screen
+            controller.release_cluster()  # as on opening: one journey on screen
             run_frames(app, controller, SCREENSHOT_TOUR_FRAMES)
         win.refresh_all()
         app.processEvents()

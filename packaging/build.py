@@ -37,10 +37,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 LOCKS = HERE / "locks"
-PYTHON = (3, 11)   # the locks are resolved for this Python
+PYTHON = (3, 11)  # the locks are resolved for this Python
 HOSTS = {"linux": "linux", "windows": "win32", "macos": "darwin"}
-LOCK_TARGETS = {"linux": "x86_64-manylinux_2_34", "windows": "x86_64-pc-windows-msvc",
-                "macos": "aarch64-apple-darwin"}
+LOCK_TARGETS = {"linux": "x86_64-manylinux_2_34", "windows": "x86_64-pc-windows-msvc", "macos": "aarch64-apple-darwin"}
 APP_NAME = "Seed & Soil"
 MAC_APP = "SeedSoil.app"
 ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
@@ -53,6 +52,7 @@ class BuildError(RuntimeError):
 
 
 # --- small helpers ---------------------------------------------------------------------------------
+
 
 def say(msg: str) -> None:
     print(f"[build] {msg}", flush=True)
@@ -86,11 +86,13 @@ def venv_python(venv: Path) -> Path:
 
 def link_tree(src: Path, dst: Path) -> None:
     """Copy a tree by hard links where possible (the bundle is ~400 MB), keeping symlinks."""
+
     def link_or_copy(s, d):
         try:
             os.link(s, d)
         except OSError:
             shutil.copy2(s, d)
+
     shutil.copytree(src, dst, symlinks=True, copy_function=link_or_copy)
 
 
@@ -124,6 +126,7 @@ class Report:
 
 # --- the build venv ----------------------------------------------------------------------------------
 
+
 def ensure_venv(plat: str, venv: Path, python: str) -> Path:
     """A venv holding exactly the platform's lock (reused while the lock is unchanged)."""
     lock = LOCKS / f"{plat}.txt"
@@ -136,13 +139,28 @@ def ensure_venv(plat: str, venv: Path, python: str) -> Path:
     if venv.exists():
         shutil.rmtree(venv)
     run([python, "-m", "venv", venv])
-    got = subprocess.run([py, "-c", "import sys; print(*sys.version_info[:2])"], capture_output=True,
-                         text=True, check=True).stdout.split()
+    got = subprocess.run(
+        [py, "-c", "import sys; print(*sys.version_info[:2])"], capture_output=True, text=True, check=True
+    ).stdout.split()
     if tuple(map(int, got)) != PYTHON:
-        raise BuildError(f"the locks are for Python {'.'.join(map(str, PYTHON))}, but {python} is "
-                         f"{'.'.join(got)}; pass --python PATH")
-    run([py, "-m", "pip", "install", "--disable-pip-version-check", "--require-hashes",
-         "--only-binary", ":all:", "-r", lock])
+        raise BuildError(
+            f"the locks are for Python {'.'.join(map(str, PYTHON))}, but {python} is "
+            f"{'.'.join(got)}; pass --python PATH"
+        )
+    run(
+        [
+            py,
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--require-hashes",
+            "--only-binary",
+            ":all:",
+            "-r",
+            lock,
+        ]
+    )
     stamp.write_text(digest + "\n")
     return py
 
@@ -153,12 +171,28 @@ def relock() -> None:
     if not uv:
         raise BuildError("--relock needs uv on PATH (pip install uv)")
     for plat, target in LOCK_TARGETS.items():
-        run([uv, "pip", "compile", "requirements.in", "--generate-hashes", "--quiet", "--no-header",
-             "--python-version", ".".join(map(str, PYTHON)), "--python-platform", target,
-             "-o", f"{plat}.txt"], cwd=LOCKS)   # relative names: the files do not depend on the cwd
+        run(
+            [
+                uv,
+                "pip",
+                "compile",
+                "requirements.in",
+                "--generate-hashes",
+                "--quiet",
+                "--no-header",
+                "--python-version",
+                ".".join(map(str, PYTHON)),
+                "--python-platform",
+                target,
+                "-o",
+                f"{plat}.txt",
+            ],
+            cwd=LOCKS,
+        )  # relative names: the files do not depend on the cwd
 
 
 # --- icons (runs inside the build venv, which has PySide6 and Pillow) ---------------------------------
+
 
 def render_icons(out: Path) -> None:
     """PNG icons from packaging/icons/seedsoil.svg, plus a .ico for Windows."""
@@ -187,13 +221,34 @@ def render_icons(out: Path) -> None:
 
 # --- bundle and smoke test ---------------------------------------------------------------------------
 
+
 def freeze(py: Path, plat: str, work: Path, icons: Path, version: str) -> Path:
     icon = {"windows": icons / "seedsoil.ico", "macos": icons / "seedsoil-512.png"}.get(plat)
-    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONDONTWRITEBYTECODE="1",
-               SEEDSOIL_VERSION=version, SEEDSOIL_ICON=str(icon or ""))
-    run([py, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-         "--distpath", work / "dist", "--workpath", work / "pyinstaller", HERE / "seedsoil.spec"],
-        env=env, cwd=work)
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(REPO),
+        PYTHONDONTWRITEBYTECODE="1",
+        SEEDSOIL_VERSION=version,
+        SEEDSOIL_ICON=str(icon or ""),
+    )
+    run(
+        [
+            py,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--clean",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            work / "dist",
+            "--workpath",
+            work / "pyinstaller",
+            HERE / "seedsoil.spec",
+        ],
+        env=env,
+        cwd=work,
+    )
     return work / "dist" / (MAC_APP if plat == "macos" else "seedsoil")
 
 
@@ -206,16 +261,20 @@ def bundle_executable(bundle: Path, plat: str) -> Path:
 def clean_env(plat: str, cache_home: Path) -> dict:
     """The environment of a user who has no Python: no venv, no PYTHON*/NUMBA_* variables, and
     a fresh per-user cache folder (what the program picks on that platform)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTHON", "NUMBA_", "SEEDSOIL_", "VIRTUAL_ENV", "CONDA", "PIP_"))}
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
-                                  if "venv" not in p and ".pyenv" not in p)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTHON", "NUMBA_", "SEEDSOIL_", "VIRTUAL_ENV", "CONDA", "PIP_"))
+    }
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if "venv" not in p and ".pyenv" not in p
+    )
     env["QT_QPA_PLATFORM"] = "offscreen"
     if plat == "linux":
         env["XDG_CACHE_HOME"] = str(cache_home)
     elif plat == "windows":
         env["LOCALAPPDATA"] = str(cache_home)
-    else:   # ~/Library/Caches is under HOME; the program honours NUMBA_CACHE_DIR like numba does
+    else:  # ~/Library/Caches is under HOME; the program honours NUMBA_CACHE_DIR like numba does
         env["NUMBA_CACHE_DIR"] = str(cache_home / "numba")
     return env
 
@@ -224,8 +283,9 @@ def smoke_test(exe: Path, plat: str, cwd: Path, env: dict) -> dict:
     """Run ``--smoke-test`` once; return its diagnostics and the wall time of the process."""
     report = cwd / "smoke-report.txt"
     t0 = time.perf_counter()
-    done = subprocess.run([str(exe), "--smoke-test", str(report)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [str(exe), "--smoke-test", str(report)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
     wall = time.perf_counter() - t0
     text = report.read_text(encoding="utf-8") if report.exists() else ""
     if done.returncode != 0 or "ok=True" not in text:
@@ -252,13 +312,29 @@ def smoke_cold_and_warm(exe: Path, plat: str, tmp: Path, report: Report) -> None
     report.facts["smoke test, cold start (s, whole process)"] = cold["wall_s"]
     report.facts["smoke test, warm start (s, whole process)"] = warm["wall_s"]
     report.facts["smoke test diagnostics (warm)"] = " ".join(
-        f"{k}={warm[k]}" for k in ("frozen", "platform", "numba", "layer", "threads", "cache_hits",
-                                   "cache_misses", "jit_s", "frame_s", "font", "exports", "exports_s",
-                                   "memory") if k in warm)
+        f"{k}={warm[k]}"
+        for k in (
+            "frozen",
+            "platform",
+            "numba",
+            "layer",
+            "threads",
+            "cache_hits",
+            "cache_misses",
+            "jit_s",
+            "frame_s",
+            "font",
+            "exports",
+            "exports_s",
+            "memory",
+        )
+        if k in warm
+    )
     report.facts["export formats written and read back (frozen)"] = warm.get("exports", "")
 
 
 # --- Linux ---------------------------------------------------------------------------------------------
+
 
 def make_targz(bundle: Path, out: Path, name: str) -> Path:
     path = out / f"{name}.tar.gz"
@@ -268,8 +344,7 @@ def make_targz(bundle: Path, out: Path, name: str) -> Path:
 
 
 def deb_arch() -> str:
-    return subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def glibc_version() -> str:
@@ -299,11 +374,20 @@ def make_deb(bundle: Path, icons: Path, work: Path, out: Path, version: str) -> 
     shutil.copy2(HERE / "linux" / "copyright", doc / "copyright")
     (root / "DEBIAN").mkdir()
     arch = deb_arch()
-    control = (HERE / "linux" / "control.in").read_text().format(
-        version=version, arch=arch, maintainer=os.environ.get("SEEDSOIL_MAINTAINER", MAINTAINER),
-        installed_kib=tree_size(root) // 1024 + 1, homepage=HOMEPAGE, glibc=glibc_version())
+    control = (
+        (HERE / "linux" / "control.in")
+        .read_text()
+        .format(
+            version=version,
+            arch=arch,
+            maintainer=os.environ.get("SEEDSOIL_MAINTAINER", MAINTAINER),
+            installed_kib=tree_size(root) // 1024 + 1,
+            homepage=HOMEPAGE,
+            glibc=glibc_version(),
+        )
+    )
     (root / "DEBIAN" / "control").write_text(control)
-    for p in [root, *root.rglob("*")]:   # dpkg wants 0755 dirs and no group/other write bits
+    for p in [root, *root.rglob("*")]:  # dpkg wants 0755 dirs and no group/other write bits
         if not p.is_symlink():
             p.chmod(0o755 if p.is_dir() else p.stat().st_mode & 0o755)
     path = out / f"seedsoil_{version}_{arch}.deb"
@@ -322,11 +406,15 @@ def installers_linux(bundle: Path, icons: Path, work: Path, out: Path, version: 
         report.facts[".deb time (s)"] = round(time.perf_counter() - t0, 1)
     else:
         report.skip(".deb", "dpkg-deb is not installed (apt-get install dpkg)")
-    report.skip("AppImage", "appimagetool is in neither Debian's nor PyPI's packages (its PyPI "
-                "wrappers download it from GitHub at run time); the .deb and .tar.gz cover Linux")
+    report.skip(
+        "AppImage",
+        "appimagetool is in neither Debian's nor PyPI's packages (its PyPI "
+        "wrappers download it from GitHub at run time); the .deb and .tar.gz cover Linux",
+    )
 
 
 # --- Windows -------------------------------------------------------------------------------------------
+
 
 def find_iscc() -> str | None:
     found = shutil.which("iscc") or shutil.which("ISCC")
@@ -343,29 +431,57 @@ def installers_windows(bundle: Path, icons: Path, work: Path, out: Path, version
     if not iscc:
         report.skip("Inno Setup installer", "ISCC.exe not found (choco install innosetup)")
         return
-    run([iscc, "/Qp", f"/DAppVersion={version}", f"/DSourceDir={bundle}", f"/DOutputDir={out}",
-         f"/DIconFile={icons / 'seedsoil.ico'}", f"/DLicenseFile={HERE / 'linux' / 'copyright'}",
-         HERE / "windows" / "seedsoil.iss"])
+    run(
+        [
+            iscc,
+            "/Qp",
+            f"/DAppVersion={version}",
+            f"/DSourceDir={bundle}",
+            f"/DOutputDir={out}",
+            f"/DIconFile={icons / 'seedsoil.ico'}",
+            f"/DLicenseFile={HERE / 'linux' / 'copyright'}",
+            HERE / "windows" / "seedsoil.iss",
+        ]
+    )
     report.made("setup.exe", out / f"SeedSoil-{version}-windows-x64-setup.exe")
-    report.skip("Authenticode signing", "not configured (needs an HSM-backed certificate; the "
-                "installer is unsigned, so SmartScreen will warn)")
+    report.skip(
+        "Authenticode signing",
+        "not configured (needs an HSM-backed certificate; the installer is unsigned, so SmartScreen will warn)",
+    )
 
 
 # --- macOS ---------------------------------------------------------------------------------------------
+
 
 def installers_macos(app: Path, work: Path, out: Path, version: str, report: Report) -> None:
     identity = os.environ.get("APPLE_CODESIGN_IDENTITY", "")
     entitlements = HERE / "macos" / "entitlements.plist"
     if identity:
-        run(["codesign", "--force", "--deep", "--options", "runtime", "--timestamp",
-             "--entitlements", entitlements, "--sign", identity, app])
+        run(
+            [
+                "codesign",
+                "--force",
+                "--deep",
+                "--options",
+                "runtime",
+                "--timestamp",
+                "--entitlements",
+                entitlements,
+                "--sign",
+                identity,
+                app,
+            ]
+        )
         run(["codesign", "--verify", "--deep", "--strict", "--verbose=2", app])
         # Notarisation does not run the program: prove the signed, hardened app still JITs.
         with tempfile.TemporaryDirectory() as tmp:
             smoke_test(bundle_executable(app, "macos"), "macos", Path(tmp), clean_env("macos", Path(tmp)))
     else:
-        report.skip("codesign", "APPLE_CODESIGN_IDENTITY is not set; the .app keeps PyInstaller's "
-                    "ad-hoc signature (Gatekeeper will ask users to confirm the first start)")
+        report.skip(
+            "codesign",
+            "APPLE_CODESIGN_IDENTITY is not set; the .app keeps PyInstaller's "
+            "ad-hoc signature (Gatekeeper will ask users to confirm the first start)",
+        )
     stage = work / "dmg"
     if stage.exists():
         shutil.rmtree(stage)
@@ -377,25 +493,28 @@ def installers_macos(app: Path, work: Path, out: Path, version: str, report: Rep
     if identity:
         run(["codesign", "--force", "--timestamp", "--sign", identity, dmg])
     report.made(".dmg", dmg)
-    key = [os.environ.get(k, "") for k in ("APPLE_NOTARY_KEY_PATH", "APPLE_NOTARY_KEY_ID",
-                                           "APPLE_NOTARY_ISSUER")]
+    key = [os.environ.get(k, "") for k in ("APPLE_NOTARY_KEY_PATH", "APPLE_NOTARY_KEY_ID", "APPLE_NOTARY_ISSUER")]
     profile = os.environ.get("APPLE_NOTARY_PROFILE", "")
     if identity and (all(key) or profile):
-        auth = ["--keychain-profile", profile] if profile else [
-            "--key", key[0], "--key-id", key[1], "--issuer", key[2]]
+        auth = ["--keychain-profile", profile] if profile else ["--key", key[0], "--key-id", key[1], "--issuer", key[2]]
         run(["xcrun", "notarytool", "submit", dmg, "--wait", *auth])
-        run(["xcrun", "stapler", "staple", dmg])   # offline kiosks cannot look the ticket up
+        run(["xcrun", "stapler", "staple", dmg])  # offline kiosks cannot look the ticket up
     else:
-        report.skip("notarisation", "needs APPLE_CODESIGN_IDENTITY and either APPLE_NOTARY_PROFILE "
-                    "or APPLE_NOTARY_KEY_PATH/_KEY_ID/_ISSUER")
+        report.skip(
+            "notarisation",
+            "needs APPLE_CODESIGN_IDENTITY and either APPLE_NOTARY_PROFILE or APPLE_NOTARY_KEY_PATH/_KEY_ID/_ISSUER",
+        )
 
 
 # --- main ----------------------------------------------------------------------------------------------
 
+
 def build(plat: str, python: str, venv: Path | None, out: Path) -> Report:
     if not sys.platform.startswith(HOSTS[plat]):
-        raise BuildError(f"PyInstaller does not cross-compile: build --platform {plat} on {plat} "
-                         f"(this is {sys.platform}); CI does that in .github/workflows/release.yml")
+        raise BuildError(
+            f"PyInstaller does not cross-compile: build --platform {plat} on {plat} "
+            f"(this is {sys.platform}); CI does that in .github/workflows/release.yml"
+        )
     report = Report()
     version = project_version()
     work = HERE / "build" / plat
@@ -418,20 +537,22 @@ def build(plat: str, python: str, venv: Path | None, out: Path) -> Report:
         installers_windows(bundle, icons, work, out, version, report)
     else:
         installers_macos(bundle, work, out, version, report)
-    (work / "summary.json").write_text(json.dumps({"lines": report.lines, "skipped": report.skipped,
-                                                   "facts": report.facts}, indent=1))
+    (work / "summary.json").write_text(
+        json.dumps({"lines": report.lines, "skipped": report.skipped, "facts": report.facts}, indent=1)
+    )
     return report
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--platform", choices=sorted(HOSTS))
-    p.add_argument("--python", default=sys.executable,
-                   help="Python 3.11 interpreter for the build venv (default: this one)")
+    p.add_argument(
+        "--python", default=sys.executable, help="Python 3.11 interpreter for the build venv (default: this one)"
+    )
     p.add_argument("--venv", type=Path, help="build venv folder (default: packaging/build/venv-PLATFORM)")
     p.add_argument("--out", type=Path, default=HERE / "dist", help="where the installers go")
     p.add_argument("--relock", action="store_true", help="regenerate locks/*.txt (needs uv)")
-    p.add_argument("--render-icons", type=Path, help=argparse.SUPPRESS)   # runs inside the build venv
+    p.add_argument("--render-icons", type=Path, help=argparse.SUPPRESS)  # runs inside the build venv
     args = p.parse_args(argv)
     try:
         if args.render_icons:

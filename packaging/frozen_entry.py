@@ -40,12 +40,19 @@ SMOKE_SIZE = "1024x700"
 #: program can write"): a frozen build that cannot fails its smoke test. MP4 is not among them.
 BUNDLE_FORMATS = (".csv", ".parquet", ".png", ".svg", ".gif")
 #: The Lab export that writes each format in the smoke test's round trip.
-ROUND_TRIP_EXPORT = {".csv": "timeseries", ".parquet": "timeseries", ".png": "body", ".svg": "body",
-                     ".gif": "movie", ".mp4": "movie"}
+ROUND_TRIP_EXPORT = {
+    ".csv": "timeseries",
+    ".parquet": "timeseries",
+    ".png": "body",
+    ".svg": "body",
+    ".gif": "movie",
+    ".mp4": "movie",
+}
 ROUND_TRIP_FRAMES = 4
 
 
 # --- where the JIT cache goes (pure functions, unit-tested in isolation) ----------------------------
+
 
 def user_cache_root(platform: str = sys.platform, env=os.environ, home: str | None = None) -> Path:
     """The per-user cache folder of the program: XDG on Linux, %LOCALAPPDATA% on Windows,
@@ -87,6 +94,7 @@ def choose_cache_dir(candidate: Path, writable=is_writable_dir) -> Path | None:
 
 # --- numba set-up (before any kernel module is imported) ---------------------------------------------
 
+
 def bundle_dir() -> Path:
     """The folder holding the bundled modules and data (PyInstaller's ``_MEIPASS``), or the repo."""
     return Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parent.parent))
@@ -109,7 +117,7 @@ def configure_numba_cache(frozen: bool | None = None) -> str:
         _define_bundle_locator()
     import numba.core.config
 
-    numba.core.config.reload_config()   # in case numba was imported before the variables were set
+    numba.core.config.reload_config()  # in case numba was imported before the variables were set
     return str(chosen)
 
 
@@ -173,6 +181,7 @@ def threading_layer() -> str:
 
 # --- the export round trip and the memory reader (smoke test) ---------------------------------------
 
+
 def read_back(path: Path, names: list[str], data, frames: int) -> str:
     """Open an export with its format's usual reader, check what it holds, and return the run
     receipt it carries (inside it, or beside it as FILE.receipt.toml). Raises on anything wrong.
@@ -196,7 +205,8 @@ def read_back(path: Path, names: list[str], data, frames: int) -> str:
 
         table = pq.read_table(path)
         if table.column_names != names or not np.array_equal(
-                np.column_stack([table.column(n).to_numpy() for n in names]), data):
+            np.column_stack([table.column(n).to_numpy() for n in names]), data
+        ):
             raise ValueError(f"{table.num_rows} rows of {table.num_columns} columns, not the engine's")
         return table.schema.metadata[RECEIPT_KEY.encode()].decode("utf-8")
     if kind == ".png":
@@ -218,7 +228,7 @@ def read_back(path: Path, names: list[str], data, frames: int) -> str:
     if kind == ".gif":
         from PIL import Image, ImageSequence
 
-        with Image.open(path) as gif:   # Pillow merges identical neighbours: count the time instead
+        with Image.open(path) as gif:  # Pillow merges identical neighbours: count the time instead
             ms = sum(f.info["duration"] for f in ImageSequence.Iterator(gif))
             if gif.format != "GIF" or min(gif.size) < 100 or abs(ms - frames * 1000 / 30) > 10 * frames:
                 raise ValueError(f"a {gif.format} of {gif.size}, {ms} ms long")
@@ -243,8 +253,8 @@ def export_round_trip(folder: Path) -> tuple[list[str], list[str]]:
     from PySide6.QtWidgets import QApplication
 
     from desktop import app as desktop_app
-    from desktop.lab.exports import writable_formats
     from desktop import launch
+    from desktop.lab.exports import writable_formats
     from sim_core import parse_receipt, timeseries_columns
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -259,7 +269,7 @@ def export_round_trip(folder: Path) -> tuple[list[str], list[str]]:
         launch.run_frames(app, controller, 20)
         controller.pause()
         eng = controller.engine
-        for suffix in writable_formats():      # movies last: they play the run on
+        for suffix in writable_formats():  # movies last: they play the run on
             name = suffix[1:]
             path = folder / f"export{suffix}"
             names, data = timeseries_columns(eng)
@@ -287,6 +297,7 @@ def memory_reader() -> tuple[str, float]:
 
     try:
         import psutil  # noqa: F401
+
         source = "psutil"
     except ImportError:
         source = "proc"
@@ -294,6 +305,7 @@ def memory_reader() -> tuple[str, float]:
 
 
 # --- modes -------------------------------------------------------------------------------------------
+
 
 def smoke_test(cache: str, report: str | None) -> int:
     """Run the JIT kernels, render one frame offscreen, print diagnostics; 0 when all went well."""
@@ -307,7 +319,7 @@ def smoke_test(cache: str, report: str | None) -> int:
         from desktop.window.runners import warm_up
 
         fields["numba"] = numba.__version__
-        warm_up()   # the engine's kernels (a real scenario stepped a day) and the rasteriser
+        warm_up()  # the engine's kernels (a real scenario stepped a day) and the rasteriser
         fields["jit_s"] = round(time.perf_counter() - t0, 2)
         fields.update(cache=cache, kernels=len(kernel_dispatchers()))
         if not cache.startswith("off"):
@@ -332,8 +344,11 @@ def smoke_test(cache: str, report: str | None) -> int:
         if fields["frozen"]:
             from desktop.lab.exports import format_problem
 
-            problems += [f"the installed program cannot write {s[1:]}: {format_problem(s)}"
-                         for s in BUNDLE_FORMATS if s[1:] not in done and format_problem(s)]
+            problems += [
+                f"the installed program cannot write {s[1:]}: {format_problem(s)}"
+                for s in BUNDLE_FORMATS
+                if s[1:] not in done and format_problem(s)
+            ]
         fields["memory"], fields["rss_mb"] = memory_reader()
         if fields["frozen"] and fields["memory"] != "psutil":
             problems.append("psutil is not in the bundle (--soak has no memory reader on macOS and Windows)")
@@ -381,8 +396,7 @@ def warm_up_behind_splash(app) -> None:
     splash.show()
 
     def say(text: str) -> None:
-        splash.showMessage(text, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
-                           QColor(theme.ACCENT))
+        splash.showMessage(text, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter, QColor(theme.ACCENT))
         app.processEvents()
 
     say("Loading the model…")
@@ -405,7 +419,7 @@ def warm_up_behind_splash(app) -> None:
 def _quietly(fn) -> None:
     try:
         fn()
-    except Exception:   # the window's own warm-up meets the same error and reports it
+    except Exception:  # the window's own warm-up meets the same error and reports it
         pass
 
 
@@ -473,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["LC_CTYPE"] = ctype
     cache = configure_numba_cache()
     if "--smoke-test" in argv:
-        rest = argv[argv.index("--smoke-test") + 1:]
+        rest = argv[argv.index("--smoke-test") + 1 :]
         if len(argv) != len(rest) + 1 or len(rest) > 1:
             print("usage: seedsoil --smoke-test [REPORT]", file=sys.stderr)
             return 2

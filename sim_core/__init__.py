@@ -4,28 +4,47 @@ Pure numpy/numba; never imports Qt. Public names are re-exported here; the windo
 validation all go through them.
 """
 
-from sim_core.version import __version__
-
 from sim_core.tools.jit_cache import allow_uncached_kernels
+from sim_core.version import __version__
 
 # before any kernel is defined: a read-only install with no writable cache folder must still run
 allow_uncached_kernels()
 
+from sim_core.io.export import export_timeseries, funnel_csv, sites_csv, timeseries_columns, write_files_atomic
+from sim_core.io.receipt import (
+    RECEIPT_KEY,
+    Receipt,
+    RecordedEngine,
+    find_receipt,
+    load_receipt,
+    make_receipt,
+    parse_receipt,
+    receipt_scenario,
+    replay_receipt,
+    sidecar_path,
+)
+from sim_core.model import tomlio
+from sim_core.model.assets import assets_dir
 from sim_core.model.body_graph import BodyGraph, load_body_graph
 from sim_core.model.engine import COUNTER_NAMES, Engine, Snapshot, default_graph
 from sim_core.model.errors import InputError
-from sim_core.science.experiments import INJECT_DT_DAYS, INJECT_TIMES_DAYS, INJECT_TRIP_DT_S, INJECT_TRIP_S, INJECTION_DESIGNS, InjectionDesign, PublishedFigure, inject_experiment, observe_injection
-from sim_core.io.export import export_timeseries, funnel_csv, sites_csv, write_files_atomic
 from sim_core.model.params import BY_PATH, SLIDERS, SPECS, Params, ParamSpec, check_value
-from sim_core.io.receipt import RECEIPT_KEY, Receipt, RecordedEngine, find_receipt, load_receipt, make_receipt, parse_receipt, receipt_scenario, replay_receipt, sidecar_path
-from sim_core.model.scenario import Scenario, list_presets, load_scenario, write_atomic
-from sim_core.tools.memory import rss_mb
 from sim_core.model.references import REFERENCES, Reference
-from sim_core.model import tomlio
-from sim_core.model.assets import assets_dir
-from sim_core.io.export import timeseries_columns
-from sim_core.tools.soak import soak_scenario
+from sim_core.model.scenario import Scenario, list_presets, load_scenario, write_atomic
+from sim_core.science.experiments import (
+    INJECT_DT_DAYS,
+    INJECT_TIMES_DAYS,
+    INJECT_TRIP_DT_S,
+    INJECT_TRIP_S,
+    INJECTION_DESIGNS,
+    InjectionDesign,
+    PublishedFigure,
+    inject_experiment,
+    observe_injection,
+)
 from sim_core.tools.bench.suite import threading_layer
+from sim_core.tools.memory import rss_mb
+from sim_core.tools.soak import soak_scenario
 
 
 def __getattr__(name):

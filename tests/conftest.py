@@ -18,11 +18,12 @@ def pytest_report_header(config):
     import numba
     import numpy
 
-    lines = [f"numba {numba.__version__}, numpy {numpy.__version__}, "
-             f"NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS}"]
+    lines = [
+        f"numba {numba.__version__}, numpy {numpy.__version__}, NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS}"
+    ]
     try:
-        import PySide6
         import pyqtgraph
+        import PySide6
         from PySide6 import QtCore
 
         lines.append(f"PySide6 {PySide6.__version__}, Qt {QtCore.qVersion()}, pyqtgraph {pyqtgraph.__version__}")

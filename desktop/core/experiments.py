@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import time
 
+from desktop.core.i18n import num, sig, tr
 from sim_core import (
     INJECT_DT_DAYS,
     INJECT_TRIP_DT_S,
@@ -31,19 +32,17 @@ from sim_core import (
     observe_injection,
 )
 
-from desktop.core.i18n import num, sig, tr
-
 DAY_S = 86400.0
 #: Body seconds per screen second, by body time (the rate of the first row whose end is later).
 #: The trip slowly (every cell drawn on its way: the portal vein takes 4 s, the tail vein's cells
 #: reach the lungs after about 10 s), then faster as cells come to rest: minutes, hours, days.
 PACE = (
-    (10.0, 2.0),                 # the first trip: 2 body seconds per second
-    (40.0, 6.0),                 # the few that pass through, on to the next capillary bed
-    (INJECT_TRIP_S, 40.0),       # the last cells in the blood
-    (1.5 * 3600.0, 900.0),       # 15 minutes per second up to 90 min (arrest)
+    (10.0, 2.0),  # the first trip: 2 body seconds per second
+    (40.0, 6.0),  # the few that pass through, on to the next capillary bed
+    (INJECT_TRIP_S, 40.0),  # the last cells in the blood
+    (1.5 * 3600.0, 900.0),  # 15 minutes per second up to 90 min (arrest)
     (3.0 * DAY_S, 12 * 3600.0),  # half a day per second up to day 3 (out of the vessels, colonies)
-    (math.inf, 1.5 * DAY_S),     # a day and a half per second to the end (tumours, sleeping cells)
+    (math.inf, 1.5 * DAY_S),  # a day and a half per second to the end (tumours, sleeping cells)
 )
 #: Screen seconds the replay stands still at a time point where the paper published a figure.
 HOLD_S = 3.0
@@ -102,7 +101,7 @@ class ExperimentReplay:
         while not self.finished:
             kind, value, _, observe = self._segments[self._seg]
             eng = self.engine
-            if self._end is None:    # as Engine.advance computes it: start + the days asked for
+            if self._end is None:  # as Engine.advance computes it: start + the days asked for
                 self._end = eng.t_days + (value if kind == "for" else value - eng.t_days)
             if eng.t_days < self._end - 1e-9:
                 return closed
@@ -152,9 +151,15 @@ class ExperimentReplay:
     def result(self) -> dict:
         """What ``inject_experiment`` returns for this design and seed (once finished)."""
         d = self.design
-        return {"scenario": self.scenario.name, "seed": self.scenario.seed, "vessel": d.vessel,
-                "organ": self.organ_id, "injected": int(d.cells), "days": float(d.days),
-                "timeline": list(self.timeline)}
+        return {
+            "scenario": self.scenario.name,
+            "seed": self.scenario.seed,
+            "vessel": d.vessel,
+            "organ": self.organ_id,
+            "injected": int(d.cells),
+            "days": float(d.days),
+            "timeline": list(self.timeline),
+        }
 
 
 class Pacer:
@@ -187,8 +192,12 @@ class Pacer:
             n += 1
             self.debt_s -= dt
             self.body_s_shown += dt
-            if reached and r.timeline and round(r.timeline[-1]["t_days"], 6) in self._hold_at \
-                    and abs(r.timeline[-1]["t_days"] - r.t_days) < 1e-9:
+            if (
+                reached
+                and r.timeline
+                and round(r.timeline[-1]["t_days"], 6) in self._hold_at
+                and abs(r.timeline[-1]["t_days"] - r.t_days) < 1e-9
+            ):
                 self.hold_left, self.debt_s = self.hold_s, 0.0
                 break
             if time.perf_counter() - t0 > budget_s:
@@ -242,17 +251,27 @@ def figure_here_text(fig: PublishedFigure, row: dict, injected: int) -> str:
     """The simulated figure with the counts behind it."""
     v = figure_value(fig, row)
     if fig.quantity == "nodules_per_labelled":
-        return tr("{v} ({k} tumours, {n} labelled cells)", v=sig(v, 2), k=num(round(row["nodules"] * injected)),
-                  n=num(round(row["labelled"] * injected)))
-    return tr("{v} ({n} cells)", v=pct(v), n=num(round(v * injected))) if fig.quantity not in (
-        "micrometastases", "macrometastases") else tr("{v} ({n} colonies)", v=pct(v), n=num(round(v * injected)))
+        return tr(
+            "{v} ({k} tumours, {n} labelled cells)",
+            v=sig(v, 2),
+            k=num(round(row["nodules"] * injected)),
+            n=num(round(row["labelled"] * injected)),
+        )
+    return (
+        tr("{v} ({n} cells)", v=pct(v), n=num(round(v * injected)))
+        if fig.quantity not in ("micrometastases", "macrometastases")
+        else tr("{v} ({n} colonies)", v=pct(v), n=num(round(v * injected)))
+    )
 
 
 def figure_caption(fig: PublishedFigure, row: dict | None, injected: int, source: str) -> str:
     """'paper: 87 % arrested in the liver at 90 min · here: 87.1 % (87,134 cells)  [luzzi1998]'."""
     paper = tr("paper: {figure} {when}", figure=figure_paper_text(fig), when=when_text(fig.t_days))
-    here = (tr("here: {value}", value=figure_here_text(fig, row, injected)) if row is not None
-            else tr("here: not there yet"))
+    here = (
+        tr("here: {value}", value=figure_here_text(fig, row, injected))
+        if row is not None
+        else tr("here: not there yet")
+    )
     return f"{paper} · {here}  [{source}]"
 
 

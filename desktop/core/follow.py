@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim_core import BodyGraph
-
 from desktop.core.frames import FrameData
 from desktop.core.i18n import tr
 from desktop.core.narrator import Caption, place_phrase, the_name, tumour_phrase
+from sim_core import BodyGraph
 
 IDLE, TRAVELLING, ARRESTED, DONE = "idle", "travelling", "arrested", "done"
 HANDOVER_UNITS = 40.0
@@ -28,7 +27,7 @@ WATCH_WALL_S = 25.0
 @dataclass
 class FollowUpdate:
     caption: Caption | None = None
-    speed: int | None = None       # index into SPEEDS the follow wants now
+    speed: int | None = None  # index into SPEEDS the follow wants now
     finished: bool = False
 
 
@@ -62,9 +61,18 @@ class FollowTracker:
         self._max_id = int(pid)
         self._passed = []
         self.organ = -1
-        return FollowUpdate(Caption.of(lambda: tr(
-            "Watch one cluster of {n} cells break away from {tumour} into a vein, shown at three times real speed.",
-            n=cells, tumour=tumour_phrase(source_name)), "shed", 5), self.travel_speed)
+        return FollowUpdate(
+            Caption.of(
+                lambda: tr(
+                    "Watch one cluster of {n} cells break away from {tumour} into a vein, shown at three times real speed.",
+                    n=cells,
+                    tumour=tumour_phrase(source_name),
+                ),
+                "shed",
+                5,
+            ),
+            self.travel_speed,
+        )
 
     def stop(self) -> None:
         self.state = IDLE
@@ -90,8 +98,13 @@ class FollowTracker:
             self.cells = int(s.packet_cells[i])
             if lost > 0:
                 left = self.cells
-                return FollowUpdate(Caption.of(lambda: tr(
-                    "{n} of its cells died on the way. {m} are still travelling.", n=lost, m=left), "transit", 5))
+                return FollowUpdate(
+                    Caption.of(
+                        lambda: tr("{n} of its cells died on the way. {m} are still travelling.", n=lost, m=left),
+                        "transit",
+                        5,
+                    )
+                )
             return FollowUpdate()
         # handover at a junction: the nearest new cluster packet
         cand = np.flatnonzero(new_ids & (s.packet_nclu >= 1))
@@ -114,11 +127,12 @@ class FollowTracker:
             self._watch_t0 = now_s
             self._arrested_last = float(f.pools.cluster_arrested_now[c])
             self._escaped = 0.0
-            text = ("The cluster is held in {place}: arrest. Speeding up: now an hour passes every second."
-                    if g.kind[c] == 2 else
-                    "The cluster is stuck in {place}: arrest. Speeding up: now an hour passes every second.")
-            return FollowUpdate(Caption.of(lambda: tr(text, place=place_phrase(g, c)), "arrest", 5),
-                                self.watch_speed)
+            text = (
+                "The cluster is held in {place}: arrest. Speeding up: now an hour passes every second."
+                if g.kind[c] == 2
+                else "The cluster is stuck in {place}: arrest. Speeding up: now an hour passes every second."
+            )
+            return FollowUpdate(Caption.of(lambda: tr(text, place=place_phrase(g, c)), "arrest", 5), self.watch_speed)
         self.state = DONE
         text = "The cluster's last cells died on the way. Most circulating tumour cells end like this."
         return FollowUpdate(Caption.of(lambda: tr(text), "transit", 5), self.after_speed, finished=True)
@@ -133,9 +147,16 @@ class FollowTracker:
         self._arrested_last = left
         self._escaped = min(self._escaped + min(float(f.new_extravasations[c]), drop), self.start_cells)
         if f.new_extravasations[c] > 0:
-            return FollowUpdate(Caption.of(lambda: tr(
-                "Cells are squeezing out of the capillary into {organ} tissue: extravasation.",
-                organ=the_name(g, c)), "extravasate", 5))
+            return FollowUpdate(
+                Caption.of(
+                    lambda: tr(
+                        "Cells are squeezing out of the capillary into {organ} tissue: extravasation.",
+                        organ=the_name(g, c),
+                    ),
+                    "extravasate",
+                    5,
+                )
+            )
         if left <= 0.5 or now_s - self._watch_t0 > WATCH_WALL_S:
             self.state = DONE
             esc = int(round(self._escaped))
@@ -143,12 +164,17 @@ class FollowTracker:
             if esc >= start:
                 text = "All {n} of its cells escaped into {organ}. Now months pass every second."
             elif esc:
-                text = ("{n} of its {m} cells escaped into {organ}; the others died "
-                        "or are still stuck. Now months pass every second.")
+                text = (
+                    "{n} of its {m} cells escaped into {organ}; the others died "
+                    "or are still stuck. Now months pass every second."
+                )
             else:
                 text = "None of its {m} cells escaped yet. Now months pass every second: watch what grows."
-            return FollowUpdate(Caption.of(lambda: tr(text, n=esc, m=start, organ=the_name(g, c)), "dormant", 5),
-                                self.after_speed, finished=True)
+            return FollowUpdate(
+                Caption.of(lambda: tr(text, n=esc, m=start, organ=the_name(g, c)), "dormant", 5),
+                self.after_speed,
+                finished=True,
+            )
         return FollowUpdate()
 
     def _passing_caption(self, c: int) -> Caption:
@@ -163,8 +189,11 @@ class FollowTracker:
         elif cid == "artery:aorta":
             text = "It is in the aorta now; blood flow decides which organ it reaches."
         elif g.kind[c] in (1, 2):
-            return Caption.of(lambda: tr("It squeezes through {place} without sticking, and travels on.",
-                                         place=place_phrase(g, c)), "transit", 5)
+            return Caption.of(
+                lambda: tr("It squeezes through {place} without sticking, and travels on.", place=place_phrase(g, c)),
+                "transit",
+                5,
+            )
         else:
             return Caption.of(lambda: tr("It passes {organ} and travels on.", organ=the_name(g, c)), "transit", 5)
         return Caption.of(lambda: tr(text), "transit", 5)

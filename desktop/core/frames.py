@@ -36,16 +36,16 @@ def counter(counters: np.ndarray, name: str) -> float:
 class Pools:
     """Per-compartment read-outs of ``Engine.pools`` copied for one frame."""
 
-    arrested_cum: np.ndarray      # [n] cells ever arrested here
+    arrested_cum: np.ndarray  # [n] cells ever arrested here
     extravasated_cum: np.ndarray  # [n] cells ever extravasated here
-    arrested_now: np.ndarray      # [n] cells stuck in capillaries / held in nodes now
+    arrested_now: np.ndarray  # [n] cells stuck in capillaries / held in nodes now
     cluster_arrested_now: np.ndarray  # [n] of which arrived in clusters
-    doomed_now: np.ndarray        # [n] extravasated cells that will die
+    doomed_now: np.ndarray  # [n] extravasated cells that will die
     dormant_by_route: np.ndarray  # [n, 6] dormant cells by arrival route (vessel kind)
-    floating_now: np.ndarray      # [n] cells adrift in a body cavity
+    floating_now: np.ndarray  # [n] cells adrift in a body cavity
 
     @classmethod
-    def from_engine(cls, pools) -> "Pools":
+    def from_engine(cls, pools) -> Pools:
         return cls(
             arrested_cum=np.array(pools.arrested_cum, np.float64),
             extravasated_cum=np.array(pools.extravasated_cum, np.float64),
@@ -59,14 +59,14 @@ class Pools:
 
 @dataclass(frozen=True)
 class Deaths:
-    xy: np.ndarray      # [k, 2]
-    cells: np.ndarray   # [k]
-    cause: np.ndarray   # [k] ANOIKIS / SHEAR / IMMUNE
+    xy: np.ndarray  # [k, 2]
+    cells: np.ndarray  # [k]
+    cause: np.ndarray  # [k] ANOIKIS / SHEAR / IMMUNE
     viable: np.ndarray  # [k] bool
-    kind: np.ndarray    # [k] vessel kind
+    kind: np.ndarray  # [k] vessel kind
 
     @classmethod
-    def empty(cls) -> "Deaths":
+    def empty(cls) -> Deaths:
         z = np.zeros(0)
         return cls(np.zeros((0, 2)), z, z.astype(np.int8), z.astype(bool), z.astype(np.int8))
 
@@ -77,16 +77,16 @@ class FrameData:
 
     snap: Snapshot
     pools: Pools
-    dt_s: float                      # body seconds since the previous frame (0 for the first)
-    deaths: Deaths                   # packets that died in transit (for fades)
-    new_arrests: np.ndarray          # [n] cells arrested since the previous frame
-    new_extravasations: np.ndarray   # [n]
-    counters_delta: np.ndarray       # [N_COUNTERS]
-    new_lesions: np.ndarray          # bool over the current lesions
-    switched_lesions: np.ndarray     # bool over the current lesions (micro -> macro)
-    regressed_comp: np.ndarray       # compartments of micrometastases that died out
+    dt_s: float  # body seconds since the previous frame (0 for the first)
+    deaths: Deaths  # packets that died in transit (for fades)
+    new_arrests: np.ndarray  # [n] cells arrested since the previous frame
+    new_extravasations: np.ndarray  # [n]
+    counters_delta: np.ndarray  # [N_COUNTERS]
+    new_lesions: np.ndarray  # bool over the current lesions
+    switched_lesions: np.ndarray  # bool over the current lesions (micro -> macro)
+    regressed_comp: np.ndarray  # compartments of micrometastases that died out
     cells_per_g: float
-    primary: int                     # compartment index of the primary
+    primary: int  # compartment index of the primary
     extra: dict = field(default_factory=dict)
 
     @property
@@ -104,7 +104,7 @@ def _hash01(ids, out):
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
-        out[i] = np.float64(np.int64(z >> np.uint64(11))) / 9007199254740992.0   # (53 bits: exact)
+        out[i] = np.float64(np.int64(z >> np.uint64(11))) / 9007199254740992.0  # (53 bits: exact)
 
 
 def hash01(ids: np.ndarray) -> np.ndarray:
@@ -186,10 +186,20 @@ class FrameDiffer:
             dctr = snap.counters - ps.counters
             new_les, switched, regressed = self._ids.changes(ps, snap)
         cells_per_g = float(params["primary.cells_per_g"])
-        fd = FrameData(snap=snap, pools=pools, dt_s=dt_s, deaths=deaths, new_arrests=new_arr,
-                       new_extravasations=new_ex, counters_delta=dctr, new_lesions=new_les,
-                       switched_lesions=switched, regressed_comp=regressed, cells_per_g=cells_per_g,
-                       primary=self.primary)
+        fd = FrameData(
+            snap=snap,
+            pools=pools,
+            dt_s=dt_s,
+            deaths=deaths,
+            new_arrests=new_arr,
+            new_extravasations=new_ex,
+            counters_delta=dctr,
+            new_lesions=new_les,
+            switched_lesions=switched,
+            regressed_comp=regressed,
+            cells_per_g=cells_per_g,
+            primary=self.primary,
+        )
         self._prev = fd
         self._skip_deaths = False
         return fd
@@ -203,7 +213,7 @@ class FrameDiffer:
         kind = ps.packet_kind[gone]
         d2 = ((xy[:, None, :] - self.graph.xy[None, :, :]) ** 2).sum(axis=2)
         nearest = d2.argmin(axis=1)
-        near = d2[np.arange(len(xy)), nearest] <= NEAR_UNITS ** 2
+        near = d2[np.arange(len(xy)), nearest] <= NEAR_UNITS**2
         died = ~near | ((nclu < 0) & self._clears[nearest])
         if not died.any():
             return Deaths.empty()
@@ -211,8 +221,13 @@ class FrameDiffer:
         cause = death_causes(ids, kind[died], nclu[died], params)
         seen, counted = observed_causes(ids, ps.packet_vessel[gone][died], snap.died_in_vessel - ps.died_in_vessel)
         cause = np.where(counted & (nclu[died] >= 0), seen, cause).astype(np.int8)
-        return Deaths(xy=xy[died], cells=ps.packet_cells[gone][died].astype(np.float64),
-                      cause=cause, viable=nclu[died] >= 0, kind=kind[died])
+        return Deaths(
+            xy=xy[died],
+            cells=ps.packet_cells[gone][died].astype(np.float64),
+            cause=cause,
+            viable=nclu[died] >= 0,
+            kind=kind[died],
+        )
 
 
 class _IdTable:

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import re
 
-from sim_core import InputError, tomlio
-
 from desktop.core import numbers
 from desktop.core.assets import asset_path
+from sim_core import InputError, tomlio
 
 LANGUAGES = {"en": "English", "es": "Español"}
 _tables: dict[str, dict[str, str]] = {}
@@ -74,9 +73,9 @@ def tr(source: str, **fields) -> str:
     seen.add(source)
     out = table(_current).get(source, source)
     out = out.format(**fields) if fields else out
-    if _current == "es" and fields:   # 'de el hígado' -> 'del hígado' where a field starts with 'el'
+    if _current == "es" and fields:  # 'de el hígado' -> 'del hígado' where a field starts with 'el'
         out = _CONTRACT.sub(lambda m: m.group(1) + "l ", out)
-        out = _MILLIONS.sub(r"\1 de ", out)    # '3 millones células' -> '3 millones de células'
+        out = _MILLIONS.sub(r"\1 de ", out)  # '3 millones células' -> '3 millones de células'
     return out
 
 

@@ -23,11 +23,11 @@ KIND_CAVITY = 4
 @dataclass(frozen=True)
 class Journey:
     vessels: tuple[int, ...]
-    points: np.ndarray         # [k, 2] the whole polyline in body-map units
-    seg_end: np.ndarray        # [len(vessels)] cumulative length at the end of each vessel
-    transit_s: float           # body time of the trip (blood in seconds, lymph in hours)
-    probability: float         # chance of this exact path, given the first vessel class
-    via: tuple[str, ...]       # names of the compartments passed on the way
+    points: np.ndarray  # [k, 2] the whole polyline in body-map units
+    seg_end: np.ndarray  # [len(vessels)] cumulative length at the end of each vessel
+    transit_s: float  # body time of the trip (blood in seconds, lymph in hours)
+    probability: float  # chance of this exact path, given the first vessel class
+    via: tuple[str, ...]  # names of the compartments passed on the way
 
     @property
     def length(self) -> float:
@@ -106,6 +106,11 @@ def founder_journey(graph: BodyGraph, primary: str, organ: str, route_kind: int,
     points = np.concatenate(pts)
     lengths = [float(np.hypot(*np.diff(graph.path(v), axis=0).T).sum()) for v in chain]
     via = tuple(graph.names[int(graph.v_dst[v])] for v in chain[:-1])
-    return Journey(vessels=tuple(chain), points=points, seg_end=np.cumsum(lengths),
-                   transit_s=float(sum(graph.v_transit_h[v] for v in chain) * 3600.0),
-                   probability=math.exp(-best[goal]), via=via)
+    return Journey(
+        vessels=tuple(chain),
+        points=points,
+        seg_end=np.cumsum(lengths),
+        transit_s=float(sum(graph.v_transit_h[v] for v in chain) * 3600.0),
+        probability=math.exp(-best[goal]),
+        via=via,
+    )

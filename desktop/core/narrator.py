@@ -12,32 +12,51 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim_core import BodyGraph
-
 from desktop.core.frames import FrameData, counter
 from desktop.core.i18n import num, tr
 from desktop.core.speeds import duration_text
+from sim_core import BodyGraph
 
 #: The steps of the metastatic cascade, as shown in the caption strip.
 STEPS = ("shed", "transit", "arrest", "extravasate", "dormant", "micro", "macro")
-STEP_LABELS = ("Shedding", "Transit", "Arrest", "Escape", "Dormancy", "Micrometastasis",
-               "Macrometastasis")
+STEP_LABELS = ("Shedding", "Transit", "Arrest", "Escape", "Dormancy", "Micrometastasis", "Macrometastasis")
 MAX_WORDS = 25
 HOLD_S = 5.0
 HOLD_RARE_S = 3.0
 
 _SHORT = {
-    "organ:lungs": "lung", "organ:liver": "liver", "organ:brain": "brain", "organ:spine": "spine",
-    "organ:pelvis_bone": "pelvic bone", "organ:long_bones": "thigh bone", "organ:adrenals": "adrenal",
-    "organ:kidneys": "kidney", "organ:spleen": "spleen", "organ:pancreas": "pancreas",
-    "organ:skin": "skin", "organ:muscle": "muscle", "organ:heart_wall": "heart muscle",
-    "organ:gi_wall": "bowel wall", "organ:thyroid": "thyroid", "organ:peritoneum": "peritoneum",
-    "organ:pleura": "pleura", "organ:omentum": "omentum",
-    "primary:breast": "breast", "primary:colon": "colon", "primary:rectum": "rectal",
-    "primary:lung": "lung", "primary:skin": "skin", "primary:prostate": "prostate",
-    "primary:pancreas": "pancreas", "primary:stomach": "stomach", "primary:ovary": "ovary",
-    "primary:kidney": "kidney", "primary:limb": "thigh", "primary:uterus": "uterine",
-    "primary:cervix": "cervical", "primary:oesophagus": "oesophageal",
+    "organ:lungs": "lung",
+    "organ:liver": "liver",
+    "organ:brain": "brain",
+    "organ:spine": "spine",
+    "organ:pelvis_bone": "pelvic bone",
+    "organ:long_bones": "thigh bone",
+    "organ:adrenals": "adrenal",
+    "organ:kidneys": "kidney",
+    "organ:spleen": "spleen",
+    "organ:pancreas": "pancreas",
+    "organ:skin": "skin",
+    "organ:muscle": "muscle",
+    "organ:heart_wall": "heart muscle",
+    "organ:gi_wall": "bowel wall",
+    "organ:thyroid": "thyroid",
+    "organ:peritoneum": "peritoneum",
+    "organ:pleura": "pleura",
+    "organ:omentum": "omentum",
+    "primary:breast": "breast",
+    "primary:colon": "colon",
+    "primary:rectum": "rectal",
+    "primary:lung": "lung",
+    "primary:skin": "skin",
+    "primary:prostate": "prostate",
+    "primary:pancreas": "pancreas",
+    "primary:stomach": "stomach",
+    "primary:ovary": "ovary",
+    "primary:kidney": "kidney",
+    "primary:limb": "thigh",
+    "primary:uterus": "uterine",
+    "primary:cervix": "cervical",
+    "primary:oesophagus": "oesophageal",
 }
 
 
@@ -105,8 +124,8 @@ def words(text: str) -> int:
 @dataclass(frozen=True)
 class Caption:
     text: str
-    step: str           # one of STEPS
-    priority: int = 0   # higher jumps the queue
+    step: str  # one of STEPS
+    priority: int = 0  # higher jumps the queue
     #: Makes ``text`` again in the current language (a language switch re-renders the caption).
     make: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
@@ -165,8 +184,14 @@ class Narrator:
         s = f.snap
         if f.switched_lesions.any():
             c = int(s.lesion_comp[f.switched_lesions][0])
-            return Caption.of(lambda: tr("A micrometastasis in {organ} has grown its own blood vessels. "
-                                         "Now it can grow into a real tumour.", organ=the_name(g, c)), "macro", 3)
+            return Caption.of(
+                lambda: tr(
+                    "A micrometastasis in {organ} has grown its own blood vessels. Now it can grow into a real tumour.",
+                    organ=the_name(g, c),
+                ),
+                "macro",
+                3,
+            )
         if f.new_lesions.any():
             c = int(s.lesion_comp[f.new_lesions][0])
             key = f"micro:{c}"
@@ -174,17 +199,23 @@ class Narrator:
                 self._firsts.add(key)
                 woke = f.counters_delta.shape[0] and counter(f.counters_delta, "woke") > 0
                 if woke:
-                    text = ("A sleeping cell in {organ} woke up and began to divide: "
-                            "a micrometastasis, still far too small to see.")
+                    text = (
+                        "A sleeping cell in {organ} woke up and began to divide: "
+                        "a micrometastasis, still far too small to see."
+                    )
                 else:
-                    text = ("A cell that escaped into {organ} has started to divide. "
-                            "This tiny colony is a micrometastasis.")
+                    text = (
+                        "A cell that escaped into {organ} has started to divide. This tiny colony is a micrometastasis."
+                    )
                 return Caption.of(lambda: tr(text, organ=the_name(g, c)), "micro", 2)
         if len(f.regressed_comp) and "regress" not in self._firsts:
             self._firsts.add("regress")
             c = int(f.regressed_comp[0])
-            return Caption.of(lambda: tr("A micrometastasis in {organ} has died out, as most of them do.",
-                                         organ=the_name(g, c)), "micro", 1)
+            return Caption.of(
+                lambda: tr("A micrometastasis in {organ} has died out, as most of them do.", organ=the_name(g, c)),
+                "micro",
+                1,
+            )
         ex = f.new_extravasations
         if ex.sum() > 0 and f.dt_s <= 3600:
             c = int(np.argmax(ex))
@@ -208,12 +239,17 @@ class Narrator:
                 if n < 2:
                     text = "A cell is held in {place}: arrest." if held else "A cell is stuck in {place}: arrest."
                 else:
-                    text = ("{n} cells are held in {place}: arrest." if held
-                            else "{n} cells are stuck in {place}: arrest.")
+                    text = (
+                        "{n} cells are held in {place}: arrest." if held else "{n} cells are stuck in {place}: arrest."
+                    )
 
                 def make():
-                    return (tr(text, n=count_text(n), place=place_phrase(g, c)) + " "
-                            + tr("Most arrested cells will die there."))
+                    return (
+                        tr(text, n=count_text(n), place=place_phrase(g, c))
+                        + " "
+                        + tr("Most arrested cells will die there.")
+                    )
+
                 return Caption.of(make, "arrest", 1)
         return None
 
@@ -231,8 +267,9 @@ class Narrator:
         window_s = self._window_s
         span = duration_text(window_s) if window_s > 0 else ""
         shed = counter(s.counters, "shed")
-        dead_transit = (counter(s.counters, "died_anoikis") + counter(s.counters, "died_shear")
-                        + counter(s.counters, "died_immune"))
+        dead_transit = (
+            counter(s.counters, "died_anoikis") + counter(s.counters, "died_shear") + counter(s.counters, "died_immune")
+        )
         dormant = float(s.dormant_cells.sum())
         micro = int((s.lesion_state == 1).sum())
         macro = int((s.lesion_state == 2).sum())
@@ -240,41 +277,93 @@ class Narrator:
         if not growth:
             shed_now = counter(acc, "shed")
             if shed_now > 0 and span:
-                options.append(Caption.of(lambda: tr(
-                    "In the last {span}, {tumour} shed {n} cells into its veins and lymph.",
-                    span=duration_text(window_s), tumour=tumour_phrase(self.primary_name),
-                    n=count_text(shed_now)), "shed"))
+                options.append(
+                    Caption.of(
+                        lambda: tr(
+                            "In the last {span}, {tumour} shed {n} cells into its veins and lymph.",
+                            span=duration_text(window_s),
+                            tumour=tumour_phrase(self.primary_name),
+                            n=count_text(shed_now),
+                        ),
+                        "shed",
+                    )
+                )
             if shed > 0:
                 pct = 100.0 * dead_transit / shed
-                options.append(Caption.of(lambda: tr(
-                    "Almost all shed cells die within minutes, most by anoikis: cut off, they kill themselves. "
-                    "{pct} % of {n} so far.",
-                    pct=num(pct, 2), n=count_text(shed)), "transit"))
+                options.append(
+                    Caption.of(
+                        lambda: tr(
+                            "Almost all shed cells die within minutes, most by anoikis: cut off, they kill themselves. "
+                            "{pct} % of {n} so far.",
+                            pct=num(pct, 2),
+                            n=count_text(shed),
+                        ),
+                        "transit",
+                    )
+                )
             moving = float(s.packet_cells[s.packet_nclu >= 0].sum())
             if moving > 0:
-                options.append(Caption.of(lambda: tr(
-                    "{n} living cancer cells are travelling in blood and lymph right now. "
-                    "Bright dots are alive; dim ones are dying.", n=count_text(moving)), "transit"))
+                options.append(
+                    Caption.of(
+                        lambda: tr(
+                            "{n} living cancer cells are travelling in blood and lymph right now. "
+                            "Bright dots are alive; dim ones are dying.",
+                            n=count_text(moving),
+                        ),
+                        "transit",
+                    )
+                )
             else:
-                options.append(Caption.of(lambda: tr("Bright dots are living cancer cells; dim dots are shed "
-                                                     "cells that are already dying."), "transit"))
+                options.append(
+                    Caption.of(
+                        lambda: tr(
+                            "Bright dots are living cancer cells; dim dots are shed cells that are already dying."
+                        ),
+                        "transit",
+                    )
+                )
         else:
             new_micro = counter(acc, "micrometastases_founded")
             regressed = counter(acc, "micrometastases_regressed")
             if span and (new_micro or regressed):
-                options.append(Caption.of(lambda: tr(
-                    "In the last {span}: {n} new micrometastases, {m} died out.", span=duration_text(window_s),
-                    n=count_text(new_micro), m=count_text(regressed)), "micro"))
+                options.append(
+                    Caption.of(
+                        lambda: tr(
+                            "In the last {span}: {n} new micrometastases, {m} died out.",
+                            span=duration_text(window_s),
+                            n=count_text(new_micro),
+                            m=count_text(regressed),
+                        ),
+                        "micro",
+                    )
+                )
             if dormant > 0:
-                options.append(Caption.of(lambda: tr("{n} cells sleep in organs and nodes. No scan can see them.",
-                                                     n=count_text(dormant)), "dormant"))
+                options.append(
+                    Caption.of(
+                        lambda: tr("{n} cells sleep in organs and nodes. No scan can see them.", n=count_text(dormant)),
+                        "dormant",
+                    )
+                )
             if macro:
-                options.append(Caption.of(lambda: tr(
-                    "{n} lesions have their own blood supply and keep growing; {m} smaller ones have not.",
-                    n=num(macro), m=num(micro)), "macro"))
-            options.append(Caption.of(lambda: tr(
-                "{tumour} keeps growing and shedding cells. Only a few of them will ever found a metastasis.",
-                tumour=cap_first(tumour_phrase(self.primary_name))), "shed"))
+                options.append(
+                    Caption.of(
+                        lambda: tr(
+                            "{n} lesions have their own blood supply and keep growing; {m} smaller ones have not.",
+                            n=num(macro),
+                            m=num(micro),
+                        ),
+                        "macro",
+                    )
+                )
+            options.append(
+                Caption.of(
+                    lambda: tr(
+                        "{tumour} keeps growing and shedding cells. Only a few of them will ever found a metastasis.",
+                        tumour=cap_first(tumour_phrase(self.primary_name)),
+                    ),
+                    "shed",
+                )
+            )
         if not options:
             return None
         self._rot = (self._rot + 1) % len(options)

@@ -23,7 +23,7 @@ def _group(digits: str, sep: str, least: int) -> str:
     if len(digits) < least:
         return digits
     head = len(digits) % 3 or 3
-    return sep.join([digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)])
+    return sep.join([digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)])
 
 
 def _finish(sign: str, whole: str, frac: str, lang: str, exp: str = "") -> str:
@@ -33,7 +33,7 @@ def _finish(sign: str, whole: str, frac: str, lang: str, exp: str = "") -> str:
 
 
 def _sign(x: float) -> str:
-    return "-" if x < 0 else ""       # Qt: '-0.00' for -0.001, but '0' for -0.0
+    return "-" if x < 0 else ""  # Qt: '-0.00' for -0.001, but '0' for -0.0
 
 
 def _special(x: float) -> str | None:

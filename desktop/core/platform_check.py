@@ -20,16 +20,30 @@ from pathlib import Path
 
 #: Shared libraries Qt's xcb platform links to, and the Debian/Ubuntu package of each.
 PACKAGES = {
-    "libxcb-cursor.so.0": "libxcb-cursor0", "libxcb-icccm.so.4": "libxcb-icccm4",
-    "libxcb-util.so.1": "libxcb-util1", "libxcb-image.so.0": "libxcb-image0",
-    "libxcb-keysyms.so.1": "libxcb-keysyms1", "libxcb-randr.so.0": "libxcb-randr0",
-    "libxcb-render.so.0": "libxcb-render0", "libxcb-render-util.so.0": "libxcb-render-util0",
-    "libxcb-shape.so.0": "libxcb-shape0", "libxcb-shm.so.0": "libxcb-shm0",
-    "libxcb-sync.so.1": "libxcb-sync1", "libxcb.so.1": "libxcb1", "libxcb-xfixes.so.0": "libxcb-xfixes0",
-    "libxcb-xkb.so.1": "libxcb-xkb1", "libxkbcommon.so.0": "libxkbcommon0",
-    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0", "libX11-xcb.so.1": "libx11-xcb1", "libX11.so.6": "libx11-6",
-    "libGL.so.1": "libgl1", "libEGL.so.1": "libegl1", "libfontconfig.so.1": "libfontconfig1",
-    "libfreetype.so.6": "libfreetype6", "libglib-2.0.so.0": "libglib2.0-0", "libgthread-2.0.so.0": "libglib2.0-0",
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-util.so.1": "libxcb-util1",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-render.so.0": "libxcb-render0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-shm.so.0": "libxcb-shm0",
+    "libxcb-sync.so.1": "libxcb-sync1",
+    "libxcb.so.1": "libxcb1",
+    "libxcb-xfixes.so.0": "libxcb-xfixes0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon.so.0": "libxkbcommon0",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libX11-xcb.so.1": "libx11-xcb1",
+    "libX11.so.6": "libx11-6",
+    "libGL.so.1": "libgl1",
+    "libEGL.so.1": "libegl1",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libfreetype.so.6": "libfreetype6",
+    "libglib-2.0.so.0": "libglib2.0-0",
+    "libgthread-2.0.so.0": "libglib2.0-0",
     "libdbus-1.so.3": "libdbus-1-3",
 }
 
@@ -64,6 +78,7 @@ def missing_libraries(lib: Path, ldd: Callable[[Path], str] | None = None) -> li
 
         def ldd(path: Path) -> str:
             return subprocess.run([tool, str(path)], capture_output=True, text=True, timeout=20).stdout
+
     out = []
     for line in ldd(lib).splitlines():
         name, _, where = line.strip().partition(" => ")
@@ -72,8 +87,12 @@ def missing_libraries(lib: Path, ldd: Callable[[Path], str] | None = None) -> li
     return out
 
 
-def problem(env: Mapping[str, str] | None = None, platform: str = sys.platform,
-            ldd: Callable[[Path], str] | None = None, lib: Path | None = None) -> str | None:
+def problem(
+    env: Mapping[str, str] | None = None,
+    platform: str = sys.platform,
+    ldd: Callable[[Path], str] | None = None,
+    lib: Path | None = None,
+) -> str | None:
     """One line naming what to install if Qt's xcb platform would fail to load; None if it loads
     (or is not the platform Qt will use)."""
     env = os.environ if env is None else env
@@ -99,5 +118,7 @@ def problem(env: Mapping[str, str] | None = None, platform: str = sys.platform,
     if not missing:
         return None
     pkgs = sorted({PACKAGES.get(m, m) for m in missing})
-    return (f"Qt's X11 platform (xcb) cannot start: {', '.join(missing)} not found; "
-            f"on Debian or Ubuntu: sudo apt-get install {' '.join(pkgs)}")
+    return (
+        f"Qt's X11 platform (xcb) cannot start: {', '.join(missing)} not found; "
+        f"on Debian or Ubuntu: sudo apt-get install {' '.join(pkgs)}"
+    )

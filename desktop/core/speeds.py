@@ -20,10 +20,10 @@ MONTH_D = YEAR_D / 12.0
 
 @dataclass(frozen=True)
 class Speed:
-    label: str           # on the speed button
+    label: str  # on the speed button
     body_s_per_s: float  # body seconds shown per second on screen
-    max_step_s: float    # longest single engine step at this speed
-    growth: bool         # True: a growth time scale (packets move too fast to follow)
+    max_step_s: float  # longest single engine step at this speed
+    growth: bool  # True: a growth time scale (packets move too fast to follow)
 
     @property
     def label_text(self) -> str:

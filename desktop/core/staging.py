@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim_core import BodyGraph
-
 from desktop.core.i18n import tr
+from sim_core import BodyGraph
 
 KIND_ORGAN, KIND_NODE = 1, 2
 
@@ -22,10 +21,10 @@ KIND_ORGAN, KIND_NODE = 1, 2
 class Stage:
     n_involved: int
     n_regional: int
-    regional_involved: tuple[str, ...]    # names of involved regional basins
-    distant_sites: tuple[str, ...]        # names of distant sites with a lesion
-    distant_macro: bool                   # at least one distant lesion is a macrometastasis
-    dormant_sites: int                    # sites holding only dormant cells
+    regional_involved: tuple[str, ...]  # names of involved regional basins
+    distant_sites: tuple[str, ...]  # names of distant sites with a lesion
+    distant_macro: bool  # at least one distant lesion is a macrometastasis
+    dormant_sites: int  # sites holding only dormant cells
 
     @property
     def n_label(self) -> str:
@@ -41,8 +40,12 @@ class Stage:
     def n_text(self) -> str:
         if self.n_involved == 0:
             return tr("no regional node basin involved (0 of {n})", n=self.n_regional)
-        return tr("{n} of {m} regional basins: {names}", n=self.n_involved, m=self.n_regional,
-                  names=", ".join(tr(x) for x in self.regional_involved))
+        return tr(
+            "{n} of {m} regional basins: {names}",
+            n=self.n_involved,
+            m=self.n_regional,
+            names=", ".join(tr(x) for x in self.regional_involved),
+        )
 
     @property
     def m_text(self) -> str:
@@ -52,14 +55,23 @@ class Stage:
             if self.dormant_sites:
                 return tr("no distant lesion; dormant cells in {n} sites", n=self.dormant_sites)
             return tr("no distant metastasis")
-        shown = ", ".join(tr(x) for x in self.distant_sites[:3]) + (tr(" and more") if len(self.distant_sites) > 3 else "")
+        shown = ", ".join(tr(x) for x in self.distant_sites[:3]) + (
+            tr(" and more") if len(self.distant_sites) > 3 else ""
+        )
         if len(self.distant_sites) == 1:
             return tr("distant lesions in one site: {names}", names=shown)
         return tr("distant lesions in {n} sites: {names}", n=len(self.distant_sites), names=shown)
 
 
-def stage(graph: BodyGraph, primary: str, lesion_comp: np.ndarray, lesion_state: np.ndarray,
-          lesion_diam_mm: np.ndarray, dormant_cells: np.ndarray, min_diam_mm: float = 0.0) -> Stage:
+def stage(
+    graph: BodyGraph,
+    primary: str,
+    lesion_comp: np.ndarray,
+    lesion_state: np.ndarray,
+    lesion_diam_mm: np.ndarray,
+    dormant_cells: np.ndarray,
+    min_diam_mm: float = 0.0,
+) -> Stage:
     regional = [graph.index[c] for c in graph.regional_nodes.get(primary, ())]
     keep = (lesion_state > 0) & (lesion_diam_mm >= min_diam_mm)
     comps = lesion_comp[keep]
@@ -76,6 +88,11 @@ def stage(graph: BodyGraph, primary: str, lesion_comp: np.ndarray, lesion_state:
     # largest burden first would need sizes; alphabetical keeps the text stable between frames
     distant_names = tuple(sorted(graph.names[c] for c in distant_idx))
     dormant_only = int((distant & ~has & (dormant_cells > 0)).sum()) if min_diam_mm <= 0 else 0
-    return Stage(n_involved=len(involved), n_regional=len(regional), regional_involved=tuple(involved),
-                 distant_sites=distant_names, distant_macro=bool((distant & macro).any()),
-                 dormant_sites=dormant_only)
+    return Stage(
+        n_involved=len(involved),
+        n_regional=len(regional),
+        regional_involved=tuple(involved),
+        distant_sites=distant_names,
+        distant_macro=bool((distant & macro).any()),
+        dormant_sites=dormant_only,
+    )

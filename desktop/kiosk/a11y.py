@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QTabBar,
-                               QWidget)
+from PySide6.QtWidgets import QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QTabBar, QWidget
 
 from desktop.window import theme
 
 INTERACTIVE = (QAbstractButton, QAbstractSlider, QComboBox, QAbstractSpinBox, QTabBar)
-BODY_TEXT_MIN = 7.0      # kiosk body text (WCAG 1.4.6 AAA)
-TEXT_MIN = 4.5           # any text (WCAG 1.4.3)
-GRAPHICS_MIN = 3.0       # markers, outlines, focus ring (WCAG 1.4.11)
+BODY_TEXT_MIN = 7.0  # kiosk body text (WCAG 1.4.6 AAA)
+TEXT_MIN = 4.5  # any text (WCAG 1.4.3)
+GRAPHICS_MIN = 3.0  # markers, outlines, focus ring (WCAG 1.4.11)
 
 #: (foreground, background, what) — text the kiosk shows, on each surface it sits on.
 BODY_TEXT_PAIRS = (
@@ -31,12 +30,20 @@ TEXT_PAIRS = (
     (theme.GREEN, theme.PANEL, "quiz 'right' mark"),
     (theme.ORANGE, theme.PANEL, "quiz 'not here' mark"),
 )
-GRAPHIC_PAIRS = tuple((c, bg, f"{name} on {bgname}")
-                      for c, name in ((theme.ORANGE, "orange"), (theme.SKY, "sky blue"),
-                                      (theme.GREEN, "bluish green"), (theme.YELLOW, "yellow"),
-                                      (theme.BLUE, "blue"), (theme.VERMILLION, "vermilion"),
-                                      (theme.PURPLE, "reddish purple"), (theme.ACCENT, "focus ring"))
-                      for bg, bgname in ((theme.BG, "page"), (theme.PANEL, "panel")))
+GRAPHIC_PAIRS = tuple(
+    (c, bg, f"{name} on {bgname}")
+    for c, name in (
+        (theme.ORANGE, "orange"),
+        (theme.SKY, "sky blue"),
+        (theme.GREEN, "bluish green"),
+        (theme.YELLOW, "yellow"),
+        (theme.BLUE, "blue"),
+        (theme.VERMILLION, "vermilion"),
+        (theme.PURPLE, "reddish purple"),
+        (theme.ACCENT, "focus ring"),
+    )
+    for bg, bgname in ((theme.BG, "page"), (theme.PANEL, "panel"))
+)
 
 
 def _linear(c: float) -> float:
@@ -45,7 +52,7 @@ def _linear(c: float) -> float:
 
 def luminance(hex_: str) -> float:
     h = hex_.lstrip("#")
-    r, g, b = (int(h[i:i + 2], 16) / 255.0 for i in (0, 2, 4))
+    r, g, b = (int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))
     return 0.2126 * _linear(r) + 0.7152 * _linear(g) + 0.0722 * _linear(b)
 
 
@@ -54,8 +61,9 @@ def contrast(fg: str, bg: str) -> float:
     return (a + 0.05) / (b + 0.05)
 
 
-def min_target_px(min_px: int, min_mm: float, screen_width_px: int = 0, screen_width_mm: float = 0.0,
-                  dpi: float = 96.0) -> int:
+def min_target_px(
+    min_px: int, min_mm: float, screen_width_px: int = 0, screen_width_mm: float = 0.0, dpi: float = 96.0
+) -> int:
     """The larger of ``min_px`` and ``min_mm`` on this screen (its width in mm if the curator gave it)."""
     px_per_mm = screen_width_px / screen_width_mm if screen_width_mm > 0 and screen_width_px > 0 else dpi / 25.4
     return max(int(min_px), math.ceil(min_mm * px_per_mm))

@@ -18,7 +18,10 @@ from desktop.core.i18n import tr
 STORY = (
     ("A tumour grows. Its cells make MMPs, enzymes that cut the basement membrane around it.", 7.0),
     ("One cell crawls out through the gap and squeezes into a small blood vessel.", 7.0),
-    ("Almost every cell that breaks away dies within minutes: cut off from its neighbours, it kills itself (anoikis).", 6.0),
+    (
+        "Almost every cell that breaks away dies within minutes: cut off from its neighbours, it kills itself (anoikis).",
+        6.0,
+    ),
     ("One cell survives the trip and gets stuck in a narrow vessel of another organ.", 7.0),
     ("It squeezes out of the vessel into the organ: extravasation.", 7.0),
     ("There it sleeps. Dormant cells can wait for months or years.", 9.0),
@@ -33,8 +36,8 @@ INVITE_S = 6.0
 class AttractLoop(QObject):
     """Steps through ``STORY`` on its clock; ``tick()`` is called a few times a second."""
 
-    step_changed = Signal(int, int, str)   # index, total, caption (translated)
-    restarted = Signal()                   # a new journey begins (release a new cluster)
+    step_changed = Signal(int, int, str)  # index, total, caption (translated)
+    restarted = Signal()  # a new journey begins (release a new cluster)
 
     def __init__(self, clock=time.monotonic, parent=None):
         super().__init__(parent)

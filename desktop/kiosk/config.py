@@ -15,18 +15,44 @@ from pathlib import Path
 
 import msgspec
 
-from sim_core import SLIDERS, InputError, list_presets, tomlio
-
 from desktop.core.assets import asset_path
+from sim_core import SLIDERS, InputError, list_presets, tomlio
 
 LEVELS = ("intro", "lab")
 LANGUAGES = ("en", "es")
 #: Controls a curator may list in ``controls`` (Lab level shows them all).
-CONTROLS = ("scenario", "sliders", "play", "reset", "step", "speed", "fast_forward", "cluster",
-            "scan", "treatment", "surgery", "funnel", "plots", "quiz", "anatomy_or_soil", "experiments",
-            "language", "reduce_motion")
-INTRO_CONTROLS = ("scenario", "sliders", "play", "reset", "surgery", "quiz", "anatomy_or_soil", "experiments",
-                  "language", "reduce_motion")
+CONTROLS = (
+    "scenario",
+    "sliders",
+    "play",
+    "reset",
+    "step",
+    "speed",
+    "fast_forward",
+    "cluster",
+    "scan",
+    "treatment",
+    "surgery",
+    "funnel",
+    "plots",
+    "quiz",
+    "anatomy_or_soil",
+    "experiments",
+    "language",
+    "reduce_motion",
+)
+INTRO_CONTROLS = (
+    "scenario",
+    "sliders",
+    "play",
+    "reset",
+    "surgery",
+    "quiz",
+    "anatomy_or_soil",
+    "experiments",
+    "language",
+    "reduce_motion",
+)
 #: The three main sliders of the Intro level (shedding, survival in the blood, dormancy).
 INTRO_SLIDERS = ("shedding.rate_per_g_day", "transit.attrition", "dormancy.entry")
 PBKDF2_ROUNDS = 200_000
@@ -81,7 +107,7 @@ def _check(k: KioskFile, source: str) -> None:
         _fail(source, "scenarios", "must list at least one scenario")
     if k.scenario not in k.scenarios:
         _fail(source, "scenario", "must be one of the listed scenarios")
-    if not 0 <= k.seed < 2 ** 63:
+    if not 0 <= k.seed < 2**63:
         _fail(source, "seed", "must be between 0 and 2^63-1")
     for i, c in enumerate(k.controls):
         if c not in CONTROLS:
@@ -109,8 +135,11 @@ def parse_kiosk_config(text: str | bytes, source: str = "<string>") -> KioskConf
     if not data.strip():
         # most likely a copy or a save that stopped half way: refuse it rather than silently run
         # a public kiosk on defaults the staff never chose (a file of comments only is deliberate)
-        raise InputError(source, "", "empty file: a kiosk config sets at least one field "
-                                     "(the shipped assets/kiosk.toml lists them all)")
+        raise InputError(
+            source,
+            "",
+            "empty file: a kiosk config sets at least one field (the shipped assets/kiosk.toml lists them all)",
+        )
     raw = tomlio.decode(data, source, "a kiosk config", KioskFile, MAX_CONFIG_BYTES)
     _check(raw, source)
     return KioskConfig(**msgspec.structs.asdict(raw), source=source)

@@ -44,9 +44,9 @@ def render_kiosk_experiment(app, controller, win, args, log) -> int:
 
     from PySide6.QtCore import Qt
 
-    from desktop.window.panels.experiment_panel import parse_moment
     from desktop.kiosk.runner import ManualClock
     from desktop.kiosk.shell import KioskShell
+    from desktop.window.panels.experiment_panel import parse_moment
 
     clock = ManualClock()
     w, h = args.size or (1920, 1080)
@@ -61,8 +61,9 @@ def render_kiosk_experiment(app, controller, win, args, log) -> int:
         shell.idle.poke()
         shell.show_experiments()
         if shell.stack.currentWidget() is not shell.experiments:
-            log.problems.append(f"{shell.config.source}: 'experiments' is not in controls, "
-                                "so the kiosk does not offer that screen")
+            log.problems.append(
+                f"{shell.config.source}: 'experiments' is not in controls, so the kiosk does not offer that screen"
+            )
         else:
             view = shell.experiments.view
             if (args.experiment or FIRST) != FIRST:

@@ -12,8 +12,13 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, Signal
 
 #: Events that count as a visitor being there.
-ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress,
-            QEvent.Type.Wheel, QEvent.Type.TabletPress}
+ACTIVITY = {
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.TouchBegin,
+    QEvent.Type.KeyPress,
+    QEvent.Type.Wheel,
+    QEvent.Type.TabletPress,
+}
 
 #: The presses that wake the exhibit from its attract loop and do nothing else.
 PRESSES = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.TabletPress}
@@ -24,11 +29,11 @@ ACTIVE, WARNING, ATTRACT = "active", "warning", "attract"
 class IdleMonitor(QObject):
     """States: ``attract`` (nobody there) → ``active`` (a visitor) → ``warning`` → ``attract``."""
 
-    warned = Signal()                 # the countdown began
-    countdown_ticked = Signal(int)    # whole seconds left
-    extended = Signal()               # a touch during the countdown
-    timed_out = Signal()              # countdown reached zero
-    woke = Signal()                   # first touch while in the attract loop
+    warned = Signal()  # the countdown began
+    countdown_ticked = Signal(int)  # whole seconds left
+    extended = Signal()  # a touch during the countdown
+    timed_out = Signal()  # countdown reached zero
+    woke = Signal()  # first touch while in the attract loop
 
     def __init__(self, timeout_s: float, countdown_s: float, clock=time.monotonic, parent=None):
         super().__init__(parent)
@@ -80,9 +85,10 @@ class IdleMonitor(QObject):
 
     def eventFilter(self, obj, ev) -> bool:  # installed on the QApplication
         if ev.type() in ACTIVITY:
-            swallow = (self.state == ATTRACT and ev.type() in PRESSES and self.swallow_wake is not None
-                       and self.swallow_wake())          # (asked first: waking hides the card)
+            swallow = (
+                self.state == ATTRACT and ev.type() in PRESSES and self.swallow_wake is not None and self.swallow_wake()
+            )  # (asked first: waking hides the card)
             self.poke()
             if swallow:
-                return True       # the touch that wakes the exhibit presses nothing beneath it
+                return True  # the touch that wakes the exhibit presses nothing beneath it
         return False

@@ -8,10 +8,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
-QUIT_KEYS = {(Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier),
-             (Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier),
-             (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier),
-             (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)}
+QUIT_KEYS = {
+    (Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier),
+    (Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier),
+    (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier),
+    (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+}
 
 
 def disable_menus(root: QWidget) -> None:
@@ -21,16 +23,24 @@ def disable_menus(root: QWidget) -> None:
         if isinstance(w, pg.GraphicsView):
             scene = w.scene()
             if scene is not None:
-                scene.contextMenu = []          # drops "Export…"
+                scene.contextMenu = []  # drops "Export…"
                 for item in scene.items():
                     if isinstance(item, (pg.ViewBox, pg.PlotItem)):
                         item.setMenuEnabled(False)
 
 
 #: The event types the lockdown looks at; the rest go by after one set lookup.
-WATCHED = frozenset({QEvent.Type.Close, QEvent.Type.ContextMenu, QEvent.Type.KeyPress,
-                      QEvent.Type.ShortcutOverride, QEvent.Type.MouseButtonPress,
-                      QEvent.Type.MouseButtonRelease, QEvent.Type.Show})
+WATCHED = frozenset(
+    {
+        QEvent.Type.Close,
+        QEvent.Type.ContextMenu,
+        QEvent.Type.KeyPress,
+        QEvent.Type.ShortcutOverride,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseButtonRelease,
+        QEvent.Type.Show,
+    }
+)
 
 
 class LockdownFilter(QObject):
@@ -43,7 +53,7 @@ class LockdownFilter(QObject):
 
     def eventFilter(self, obj, ev) -> bool:
         t = ev.type()
-        if t not in WATCHED:                # every event of the application passes here
+        if t not in WATCHED:  # every event of the application passes here
             return False
         if t == QEvent.Type.Close and isinstance(obj, QWidget) and obj.isWindow() and not self.allow_close:
             if not isinstance(obj, (QMenu, QFileDialog)):
@@ -57,9 +67,11 @@ class LockdownFilter(QObject):
             if (Qt.Key(ev.key()), mods) in QUIT_KEYS:
                 self.refused += 1
                 return True
-        if t in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease) \
-                and ev.button() == Qt.MouseButton.RightButton:
-            return True                      # pyqtgraph opens its menus from right clicks
+        if (
+            t in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease)
+            and ev.button() == Qt.MouseButton.RightButton
+        ):
+            return True  # pyqtgraph opens its menus from right clicks
         if t == QEvent.Type.Show and isinstance(obj, (QFileDialog, QMenu)):
             QTimer.singleShot(0, obj.close)  # belt and braces: nothing may open the file system
         return False

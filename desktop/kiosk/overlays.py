@@ -8,8 +8,8 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop.window import theme
 from desktop.core.i18n import tr
+from desktop.window import theme
 
 
 class Overlay(QWidget):
@@ -28,7 +28,7 @@ class Overlay(QWidget):
         return False
 
     def paintEvent(self, ev):
-        if self._dim <= 0.0:     # (the attract card's overlay dims nothing: no pass over the window)
+        if self._dim <= 0.0:  # (the attract card's overlay dims nothing: no pass over the window)
             return
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(11, 20, 38, round(255 * self._dim)))
@@ -144,8 +144,7 @@ class AttractOverlay(Overlay):
         x = (pw - w) // 2
         h = self._card_height(w)
         clear = self.keep_clear() if self.keep_clear is not None else None
-        if clear is not None and not clear.isEmpty() and clear.bottom() >= ph - h - m \
-                and clear.right() + m > x:
+        if clear is not None and not clear.isEmpty() and clear.bottom() >= ph - h - m and clear.right() + m > x:
             x = clear.right() + m
             w = max(round(0.6 * self._width), min(w, pw - m - x))
             h = self._card_height(w)
@@ -165,7 +164,7 @@ class AttractOverlay(Overlay):
         self.step.setText(tr("The journey of one cell · {i} of {n}", i=index + 1, n=total))
         self.caption.setText(text)
         if self.isVisible():
-            self.place_card()                    # a longer caption makes the card taller
+            self.place_card()  # a longer caption makes the card taller
 
     def retranslate(self) -> None:
         self.invite.setText(tr("Touch to explore"))
@@ -175,9 +174,17 @@ class AttractOverlay(Overlay):
 class ShortcutsOverlay(Overlay):
     closed = Signal()
 
-    KEYS = (("Space", "Play or pause"), ("R", "Reset all"), ("Tab / Shift+Tab", "Move between controls"),
-            ("← →", "Change the focused slider"), ("Q", "Know the Flow quiz"), ("E", "Back to exploring"),
-            ("L", "Change language"), ("M", "Reduce motion on or off"), ("?", "Show or hide these keys"))
+    KEYS = (
+        ("Space", "Play or pause"),
+        ("R", "Reset all"),
+        ("Tab / Shift+Tab", "Move between controls"),
+        ("← →", "Change the focused slider"),
+        ("Q", "Know the Flow quiz"),
+        ("E", "Back to exploring"),
+        ("L", "Change language"),
+        ("M", "Reduce motion on or off"),
+        ("?", "Show or hide these keys"),
+    )
 
     def __init__(self, parent: QWidget, sizes: theme.Sizes):
         super().__init__(parent)

@@ -13,18 +13,32 @@ class Card:
 
 
 CARDS = (
-    Card("mmp", "MMP secretion",
-         "Tumour cells release MMPs, enzymes that cut the proteins holding tissue together."),
-    Card("ecm", "Extracellular-matrix breakdown",
-         "The cut matrix and basement membrane open a path, so cells can crawl out of the tumour."),
-    Card("intravasation", "Invasion of a blood vessel",
-         "Cells squeeze between the cells of a vessel wall and are carried off in the blood."),
-    Card("immune", "Escaping the immune lymphocytes",
-         "Most cells die within minutes of leaving the tumour; in the blood, immune cells kill some of the rest."),
-    Card("extravasation", "Leaking out of the vessel",
-         "A surviving cell sticks in a small vessel of another organ and squeezes out into it."),
-    Card("apoptosis", "Increased apoptosis",
-         "Does not belong: apoptosis is cell suicide. More of it stops spread; it is not a step of it."),
+    Card("mmp", "MMP secretion", "Tumour cells release MMPs, enzymes that cut the proteins holding tissue together."),
+    Card(
+        "ecm",
+        "Extracellular-matrix breakdown",
+        "The cut matrix and basement membrane open a path, so cells can crawl out of the tumour.",
+    ),
+    Card(
+        "intravasation",
+        "Invasion of a blood vessel",
+        "Cells squeeze between the cells of a vessel wall and are carried off in the blood.",
+    ),
+    Card(
+        "immune",
+        "Escaping the immune lymphocytes",
+        "Most cells die within minutes of leaving the tumour; in the blood, immune cells kill some of the rest.",
+    ),
+    Card(
+        "extravasation",
+        "Leaking out of the vessel",
+        "A surviving cell sticks in a small vessel of another organ and squeezes out into it.",
+    ),
+    Card(
+        "apoptosis",
+        "Increased apoptosis",
+        "Does not belong: apoptosis is cell suicide. More of it stops spread; it is not a step of it.",
+    ),
 )
 BY_KEY = {c.key: c for c in CARDS}
 ORDER = ("mmp", "ecm", "intravasation", "immune", "extravasation")

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QDrag, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import (QApplication, QGridLayout, QHBoxLayout, QLabel, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QApplication, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop.window import theme
-from desktop.window.views import microscope
 from desktop.core.i18n import tr
 from desktop.kiosk.quiz_model import BY_KEY, CARDS, N_SLOTS, ORDER, QuizModel
+from desktop.window import theme
+from desktop.window.views import microscope
 
 MIME = "application/x-seedsoil-card"
 #: The microscope drawing each card shows, and at which moment of it: (drawing, seconds). The
@@ -58,8 +57,10 @@ class CardButton(QPushButton):
         super().mousePressEvent(ev)
 
     def mouseMoveEvent(self, ev):
-        if self._press is not None and (ev.position().toPoint() - self._press).manhattanLength() \
-                >= QApplication.startDragDistance():
+        if (
+            self._press is not None
+            and (ev.position().toPoint() - self._press).manhattanLength() >= QApplication.startDragDistance()
+        ):
             self._press = None
             self.setDown(False)
             mime = QMimeData()
@@ -72,7 +73,7 @@ class CardButton(QPushButton):
 
 
 class SlotButton(QPushButton):
-    dropped = Signal(int, str)   # slot, card key
+    dropped = Signal(int, str)  # slot, card key
 
     def __init__(self, index: int, parent=None):
         super().__init__(parent)
@@ -89,7 +90,7 @@ class SlotButton(QPushButton):
 
 
 class QuizScreen(QWidget):
-    checked = Signal(bool)    # solved or not
+    checked = Signal(bool)  # solved or not
 
     def __init__(self, sizes: theme.Sizes, parent=None):
         super().__init__(parent)
@@ -103,7 +104,7 @@ class QuizScreen(QWidget):
         self.hint.setWordWrap(True)
         self.cards = {c.key: CardButton(c.key) for c in CARDS}
         pic = QSize(round(CARD_PICTURE.width() * s), round(CARD_PICTURE.height() * s))
-        for key, b in self.cards.items():       # each card shows the drawing of its step
+        for key, b in self.cards.items():  # each card shows the drawing of its step
             drawing, moment = CARD_DRAWINGS[key]
             b.drawing = drawing
             b.setIcon(_card_icon(drawing, moment, pic, self.devicePixelRatioF()))
@@ -115,7 +116,7 @@ class QuizScreen(QWidget):
         pool.addWidget(self.pool_label)
         for b in self.cards.values():
             b.setObjectName("card")
-            b.setStyleSheet("text-align: left;")      # the picture, then its words
+            b.setStyleSheet("text-align: left;")  # the picture, then its words
             b.clicked.connect(self._on_card_clicked)
             pool.addWidget(b)
         pool.addStretch(1)
@@ -132,7 +133,7 @@ class QuizScreen(QWidget):
             mark, note = QLabel(), QLabel()
             mark.setObjectName("heading")
             note.setObjectName("dim")
-            note.setStyleSheet(f"font-size: {sizes.medium}px;")   # read from two metres
+            note.setStyleSheet(f"font-size: {sizes.medium}px;")  # read from two metres
             note.setWordWrap(True)
             order.addWidget(b, 1 + 2 * i, 0)
             order.addWidget(mark, 1 + 2 * i, 1)
@@ -202,8 +203,12 @@ class QuizScreen(QWidget):
     def retranslate(self) -> None:
         self.verdict.setAccessibleName(tr("Quiz result"))
         self.title.setText(tr("Know the Flow"))
-        self.hint.setText(tr("Put five steps of spread in the order they happen. One card does not "
-                             "belong. Tap a card (or drag it) to place it; tap a place to take it back."))
+        self.hint.setText(
+            tr(
+                "Put five steps of spread in the order they happen. One card does not "
+                "belong. Tap a card (or drag it) to place it; tap a place to take it back."
+            )
+        )
         self.pool_label.setText(tr("Cards"))
         self.order_label.setText(tr("The order, first to last"))
         for key, b in self.cards.items():
@@ -221,8 +226,9 @@ class QuizScreen(QWidget):
             theme.restyle(self.marks[i], "" if ok is None else f"color: {theme.GREEN if ok else theme.ORANGE};")
             note = tr(BY_KEY[key].explanation) if (key and ok is not None) else ""
             if key and ok is False:
-                note += " " + (tr("Belongs at place {n}.", n=ORDER.index(key) + 1) if key in ORDER
-                               else tr("Leave this card out."))
+                note += " " + (
+                    tr("Belongs at place {n}.", n=ORDER.index(key) + 1) if key in ORDER else tr("Leave this card out.")
+                )
             self.notes[i].setText(note)
             self.notes[i].setVisible(ok is not None and key is not None)
         self.check_button.setText(tr("Check"))
@@ -231,11 +237,12 @@ class QuizScreen(QWidget):
         self.reset_button.setText(tr("Start again"))
         self.reset_button.setAccessibleName(tr("Start the quiz again"))
         if self.result is None:
-            self.verdict.setText("" if self.model.full() else tr("{n} of 5 placed.", n=sum(
-                s is not None for s in self.model.slots)))
+            self.verdict.setText(
+                "" if self.model.full() else tr("{n} of 5 placed.", n=sum(s is not None for s in self.model.slots))
+            )
         elif self.model.solved():
-            self.verdict.setText(tr("All five in the right order! Increased apoptosis does not belong: "
-                                    "cells dying more stops spread."))
+            self.verdict.setText(
+                tr("All five in the right order! Increased apoptosis does not belong: cells dying more stops spread.")
+            )
         else:
-            self.verdict.setText(tr("{n} of 5 in the right place. Read why, then try again.",
-                                    n=sum(self.result)))
+            self.verdict.setText(tr("{n} of 5 in the right place. Read why, then try again.", n=sum(self.result)))

@@ -48,14 +48,14 @@ def run_kiosk(app, controller, win, args, log) -> int:
         from desktop.window.runners import warm_up_in_background
 
         shell = KioskShell(win, args.kiosk_cfg)
-        shell.timer.stop()                  # the attract loop starts once the kernels are compiled
+        shell.timer.stop()  # the attract loop starts once the kernels are compiled
         enable_crash_log(on_error=shell.reset_to_start)
         dog = Watchdog(parent=shell)
         show_full_screen(win)
 
         def _ready():
             shell.timer.start()
-            dog.start()                     # READY=1, then watchdog pings from the GUI thread
+            dog.start()  # READY=1, then watchdog pings from the GUI thread
 
         warm_up_in_background(_ready, win)
         return app.exec()
@@ -65,8 +65,8 @@ def run_kiosk(app, controller, win, args, log) -> int:
     win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     try:
         shell = KioskShell(win, args.kiosk_cfg, clock=clock)
-        shell.timer.stop()                  # frames below tick the shell and the engine once each,
-        controller.runner.manual = True     # on the hand-moved clock; their own timers stay off
+        shell.timer.stop()  # frames below tick the shell and the engine once each,
+        controller.runner.manual = True  # on the hand-moved clock; their own timers stay off
         win.show()
         app.processEvents()
 
@@ -79,9 +79,9 @@ def run_kiosk(app, controller, win, args, log) -> int:
 
         frames(2)
         if args.smoke_frames:
-            frames(args.smoke_frames)       # the exhibit left alone: its attract loop
+            frames(args.smoke_frames)  # the exhibit left alone: its attract loop
         if args.screenshot and args.kiosk_view == "attract":
-            frames(ATTRACT_FRAMES)          # into the story, with the cluster arrested
+            frames(ATTRACT_FRAMES)  # into the story, with the cluster arrested
         elif args.screenshot:
             shell.idle.poke()
             frames(SETTLE_FRAMES)
@@ -96,12 +96,14 @@ def run_kiosk(app, controller, win, args, log) -> int:
             elif args.kiosk_view == "split":
                 shell.show_split()
                 if shell.stack.currentWidget() is not shell.split:
-                    log.problems.append(f"{shell.config.source}: 'anatomy_or_soil' is not in controls, "
-                                        "so the kiosk does not offer that screen")
+                    log.problems.append(
+                        f"{shell.config.source}: 'anatomy_or_soil' is not in controls, "
+                        "so the kiosk does not offer that screen"
+                    )
                 shell.split.view.run_to_end()
         win.refresh_all()
         app.processEvents()
-        pix = win.grab()                    # a last full render, also for a smoke run
+        pix = win.grab()  # a last full render, also for a smoke run
         if pix.isNull():
             log.problems.append("the kiosk window rendered nothing")
         elif args.screenshot and not pix.save(args.screenshot, "PNG"):

@@ -22,22 +22,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sim_core import BY_PATH
-
-from desktop.window import theme
-from desktop.window.main_window import MainWindow
-from desktop.kiosk import a11y; from desktop.core import i18n
+from desktop.core import i18n
+from desktop.core.i18n import tr
+from desktop.kiosk import a11y
 from desktop.kiosk.attract import RELEASE_STEP, AttractLoop
 from desktop.kiosk.config import CONTROLS, KioskConfig
-from desktop.core.i18n import tr
+from desktop.kiosk.experiment_screen import ExperimentScreen
 from desktop.kiosk.idle import ACTIVITY, ATTRACT, IdleMonitor
 from desktop.kiosk.lockdown import WATCHED, LockdownFilter, disable_menus
 from desktop.kiosk.overlays import AttractOverlay, CountdownOverlay, PinPad, ShortcutsOverlay
 from desktop.kiosk.pin import CornerGesture, PinGuard
 from desktop.kiosk.quiz_screen import QuizScreen
-from desktop.kiosk.experiment_screen import ExperimentScreen
 from desktop.kiosk.split_view import SplitScreen
 from desktop.kiosk.window_text import WindowText
+from desktop.window import theme
+from desktop.window.main_window import MainWindow
+from sim_core import BY_PATH
 
 #: Qt's 'no maximum' for a widget's size (QWIDGETSIZE_MAX; PySide6 does not export it)
 QWIDGETSIZE_MAX = (1 << 24) - 1
@@ -56,7 +56,7 @@ class KioskEvents(QObject):
 
     LOOKED_AT = frozenset(WATCHED | ACTIVITY | {QEvent.Type.MouseButtonPress})
 
-    def __init__(self, shell: "KioskShell"):
+    def __init__(self, shell: KioskShell):
         super().__init__(shell)
         self.shell = shell
 
@@ -68,8 +68,8 @@ class KioskEvents(QObject):
 
 
 class KioskShell(QObject):
-    reset_done = Signal()      # back at the start state (attract loop running)
-    exited = Signal()          # staff PIN accepted
+    reset_done = Signal()  # back at the start state (attract loop running)
+    exited = Signal()  # staff PIN accepted
 
     def __init__(self, win: MainWindow, config: KioskConfig, clock=time.monotonic, app=None):
         super().__init__(win)
@@ -138,24 +138,31 @@ class KioskShell(QObject):
         self.pinpad = PinPad(self.container, sz)
         screen = win.screen()
         self.target_px = a11y.min_target_px(
-            self.config.min_target_px, self.config.min_target_mm,
-            screen.geometry().width() if screen else 0, self.config.screen_width_mm,
-            screen.physicalDotsPerInch() if screen else 96.0)
+            self.config.min_target_px,
+            self.config.min_target_mm,
+            screen.geometry().width() if screen else 0,
+            self.config.screen_width_mm,
+            screen.physicalDotsPerInch() if screen else 96.0,
+        )
         # Only the scenarios the curator listed.
         combo = win.top.scenario
         for i in reversed(range(combo.count())):
             if combo.itemData(i) not in self.config.scenarios:
                 combo.removeItem(i)
-        for key, slot in (("Q", self.show_quiz), ("E", self.show_explore), ("L", self.next_language),
-                          ("M", self._on_motion_clicked), ("?", self.toggle_keys)):
+        for key, slot in (
+            ("Q", self.show_quiz),
+            ("E", self.show_explore),
+            ("L", self.next_language),
+            ("M", self._on_motion_clicked),
+            ("?", self.toggle_keys),
+        ):
             sc = QShortcut(QKeySequence(key), win)
             sc.activated.connect(slot)
-        win.setStyleSheet(theme.style_sheet(sz) + a11y.kiosk_style(self.target_px, sz,
-                                                                    self.config.level == "intro"))
-        for row in win.params.rows.values():   # values with units wrap beside the bigger buttons
+        win.setStyleSheet(theme.style_sheet(sz) + a11y.kiosk_style(self.target_px, sz, self.config.level == "intro"))
+        for row in win.params.rows.values():  # values with units wrap beside the bigger buttons
             row.value_label.setWordWrap(True)
             row.value_label.setFixedWidth(round(125 * sz.scale))
-        combo.setMinimumContentsLength(20)     # room for the longer Spanish names
+        combo.setMinimumContentsLength(20)  # room for the longer Spanish names
         if self.config.level == "intro":
             # the funnel (most shed cells die: the lesson of the exhibit) in the type of the
             # controls (smaller only where its rows are too close for it), without the log axis a
@@ -171,10 +178,10 @@ class KioskShell(QObject):
         policy = win.caption.sizePolicy()
         policy.setRetainSizeWhenHidden(True)
         win.caption.setSizePolicy(policy)
-        if not hasattr(win, "readouts"):       # bigger controls need the height: a shorter plot
+        if not hasattr(win, "readouts"):  # bigger controls need the height: a shorter plot
             win.plots.setFixedHeight(round(150 * sz.scale))
-            if self.config.level != "intro":   # and a tab of touch-sized sliders may scroll
-                win.params_scroll.hold = False # rather than squeeze the funnel's type
+            if self.config.level != "intro":  # and a tab of touch-sized sliders may scroll
+                win.params_scroll.hold = False  # rather than squeeze the funnel's type
                 win.params_scroll.setMinimumHeight(0)
                 win.funnel.setMinimumHeight(round(270 * sz.scale))
         QScroller.grabGesture(win.params_scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
@@ -184,9 +191,20 @@ class KioskShell(QObject):
             win.readouts.tabBar().setAccessibleName(tr("Read-outs"))
         # the map's key: the few entries of the lesson in big type, the rest one tap away
         win.body.set_legend_compact(True)
-        win.microscope.set_text_px(sz.medium)   # the microscope's label, read from two metres
-        self.window_text = WindowText(win, (self.nav, self.quiz, self.split, self.experiments, self.attract_overlay,
-                                            self.countdown, self.keys, self.pinpad))
+        win.microscope.set_text_px(sz.medium)  # the microscope's label, read from two metres
+        self.window_text = WindowText(
+            win,
+            (
+                self.nav,
+                self.quiz,
+                self.split,
+                self.experiments,
+                self.attract_overlay,
+                self.countdown,
+                self.keys,
+                self.pinpad,
+            ),
+        )
         disable_menus(win)
         a11y.enforce_targets(win, self.target_px)
 
@@ -217,12 +235,12 @@ class KioskShell(QObject):
         body = self.win.body
         if not body.legend.isVisible():
             return None
-        r = body.legend_rect()          # with its More / Fewer button
+        r = body.legend_rect()  # with its More / Fewer button
         return QRect(body.mapTo(self.container, r.topLeft()), r.size())
 
     # --- the loop ---------------------------------------------------------------------------------
     def tick(self) -> None:
-        if self._pending_journey and self.idle.state == ATTRACT:   # asked for on an earlier tick
+        if self._pending_journey and self.idle.state == ATTRACT:  # asked for on an earlier tick
             self._pending_journey = False
             if not self.reduce_motion:
                 self.controller.reset_all()
@@ -230,17 +248,16 @@ class KioskShell(QObject):
         self.idle.check()
         self.attract.tick()
         if self.pinpad.isVisible() and self.clock() - self._pin_opened > PINPAD_TIMEOUT_S:
-            self.pinpad.hide()                   # a visitor who found it is not left looking at it
+            self.pinpad.hide()  # a visitor who found it is not left looking at it
 
     def _on_attract_restarted(self) -> None:
         self._released = False
-        self._pending_journey = True   # on the next tick, so a reset is the start state until then
+        self._pending_journey = True  # on the next tick, so a reset is the start state until then
 
     def _on_attract_step_changed(self, index: int, total: int, text: str) -> None:
-        if index >= RELEASE_STEP and not self._released and self.idle.state == ATTRACT \
-                and not self.reduce_motion:
-            self._released = True                # once per loop, even if a stalled tick skipped a step
-            self.controller.release_cluster()    # the cell the captions talk about sets off
+        if index >= RELEASE_STEP and not self._released and self.idle.state == ATTRACT and not self.reduce_motion:
+            self._released = True  # once per loop, even if a stalled tick skipped a step
+            self.controller.release_cluster()  # the cell the captions talk about sets off
 
     def _on_idle_warned(self) -> None:
         self.countdown.show_seconds(self.idle.seconds_left())
@@ -248,7 +265,7 @@ class KioskShell(QObject):
 
     def _on_idle_woke(self) -> None:
         self.attract.stop()
-        self.win.set_calm(False)         # someone is watching: full frame pacing
+        self.win.set_calm(False)  # someone is watching: full frame pacing
         self.attract_overlay.hide()
         self.win.caption.show()
         self._pending_journey = False
@@ -262,12 +279,12 @@ class KioskShell(QObject):
         for o in (self.countdown, self.keys, self.pinpad):
             o.hide()
         self.quiz.reset()
-        self.split.reset()               # both runs of "Anatomy or soil?" stopped and dropped
-        self.experiments.reset()         # the experiment's replay stopped and dropped
+        self.split.reset()  # both runs of "Anatomy or soil?" stopped and dropped
+        self.experiments.reset()  # the experiment's replay stopped and dropped
         self.stack.setCurrentIndex(EXPLORE)
         i18n.set_language(cfg.language)
         self.reduce_motion = cfg.reduce_motion
-        self.win.microscope.set_still(True)   # a still drawing until the model plays (see below)
+        self.win.microscope.set_still(True)  # a still drawing until the model plays (see below)
         c.pause()
         c._seed_override = cfg.seed
         if c.scenario.name != cfg.scenario:
@@ -276,14 +293,14 @@ class KioskShell(QObject):
         c.pause()
         self.win.top.scan.setChecked(False)
         self.win._on_body_background_clicked()
-        self.win.body.set_legend_expanded(False)    # the key back to its few entries
+        self.win.body.set_legend_expanded(False)  # the key back to its few entries
         self.win.params.show_tab(0)
         self.apply_level()
         self.retranslate()
         self.idle.enter_attract()
-        self.win.caption.hide()          # the story card speaks instead of the live narrator
+        self.win.caption.hide()  # the story card speaks instead of the live narrator
         self.attract_overlay.popup()
-        self.win.set_calm(True)          # nobody watching: calm frame pacing (MainWindow.set_calm)
+        self.win.set_calm(True)  # nobody watching: calm frame pacing (MainWindow.set_calm)
         self.attract.start()
         self.reset_done.emit()
 
@@ -302,7 +319,7 @@ class KioskShell(QObject):
         """'Anatomy or soil?': the explored patient (cancer type, sliders, seed) twice from day 0."""
         if "anatomy_or_soil" in self.visible_controls():
             self.controller.pause()
-            self.split.view.still = self.reduce_motion     # reduce motion: only the end result
+            self.split.view.still = self.reduce_motion  # reduce motion: only the end result
             self.split.open(self.controller.engine.scenario.copy())
             self.stack.setCurrentIndex(SPLIT)
         self._sync_nav()
@@ -311,7 +328,7 @@ class KioskShell(QObject):
         """'Experiments': Luzzi's liver experiment replayed (Fidler's lung one a tap away)."""
         if "experiments" in self.visible_controls():
             self.controller.pause()
-            self.experiments.view.still = self.reduce_motion     # reduce motion: only the end result
+            self.experiments.view.still = self.reduce_motion  # reduce motion: only the end result
             self.experiments.open()
             self.stack.setCurrentIndex(EXPERIMENTS)
         self._sync_nav()
@@ -332,9 +349,14 @@ class KioskShell(QObject):
         # a few controls (Intro) stand one under the other; all of them (Lab) go in their tabs
         w.params.set_tabbed(cfg.level == "lab")
         pb = w.playback
-        for key, widgets in (("play", [pb.play]), ("reset", [pb.reset]), ("step", [pb.step]),
-                             ("speed", [pb.slower, pb.faster, pb.speed]), ("fast_forward", [pb.ff]),
-                             ("cluster", [pb.cluster])):
+        for key, widgets in (
+            ("play", [pb.play]),
+            ("reset", [pb.reset]),
+            ("step", [pb.step]),
+            ("speed", [pb.slower, pb.faster, pb.speed]),
+            ("fast_forward", [pb.ff]),
+            ("cluster", [pb.cluster]),
+        ):
             for x in widgets:
                 x.setVisible(key in v)
         if hasattr(w, "readouts"):
@@ -382,8 +404,15 @@ class KioskShell(QObject):
         self.motion_button.setChecked(self.reduce_motion)
         self.keys_button.setText("?")
         self.keys_button.setAccessibleName(tr("Show the keyboard keys"))
-        for x in (self.quiz, self.split, self.experiments, self.countdown, self.attract_overlay, self.keys,
-                  self.window_text):
+        for x in (
+            self.quiz,
+            self.split,
+            self.experiments,
+            self.countdown,
+            self.attract_overlay,
+            self.keys,
+            self.window_text,
+        ):
             x.retranslate()
         self.pinpad.retranslate()
         self.pinpad.set_message(tr("Staff PIN"))
@@ -400,7 +429,7 @@ class KioskShell(QObject):
         # the microscope moves only while the model plays and reduce motion is off
         self.win.microscope.set_still(self.reduce_motion or not playing)
         if not playing:
-            self.win.body.freeze()       # pause stops all motion within one frame
+            self.win.body.freeze()  # pause stops all motion within one frame
 
     def _on_motion_clicked(self) -> None:
         self.reduce_motion = not self.reduce_motion
@@ -422,10 +451,10 @@ class KioskShell(QObject):
         swallows it."""
         if ev.type() == QEvent.Type.MouseButtonPress and isinstance(obj, QWidget) and obj.window() is self.win:
             key = (ev.timestamp(), ev.globalPosition().toPoint().toTuple())
-            if key != self._last_press:          # the same press may reach each parent in turn
+            if key != self._last_press:  # the same press may reach each parent in turn
                 self._last_press = key
                 if isinstance(obj, a11y.INTERACTIVE):
-                    return False                 # taps on controls never count towards the gesture
+                    return False  # taps on controls never count towards the gesture
                 p = self.win.mapFromGlobal(ev.globalPosition().toPoint())
                 if self.gesture.tap(p.x(), p.y()):
                     self.open_pinpad()
@@ -465,14 +494,19 @@ class KioskShell(QObject):
     def state(self) -> dict:
         c, e, w = self.controller, self.controller.engine, self.win
         return {
-            "scenario": c.scenario.name, "seed": int(e.seed), "speed": c.speed_index,
+            "scenario": c.scenario.name,
+            "seed": int(e.seed),
+            "speed": c.speed_index,
             "params": {p: float(c.params[p]) for p in sorted(BY_PATH)},
-            "language": i18n.language(), "level": self.config.level, "screen": self.stack.currentIndex(),
+            "language": i18n.language(),
+            "level": self.config.level,
+            "screen": self.stack.currentIndex(),
             "reduce_motion": self.reduce_motion,
-            "visible": sorted(type(x).__name__ + ":" + x.accessibleName()
-                              for x in a11y.interactive_widgets(w)),
-            "t_days": float(e.t_days), "steps": int(e.step_index),
-            "counters": [float(x) for x in e.counters], "quiz": list(self.quiz.model.slots),
+            "visible": sorted(type(x).__name__ + ":" + x.accessibleName() for x in a11y.interactive_widgets(w)),
+            "t_days": float(e.t_days),
+            "steps": int(e.step_index),
+            "counters": [float(x) for x in e.counters],
+            "quiz": list(self.quiz.model.slots),
         }
 
     def state_hash(self) -> str:

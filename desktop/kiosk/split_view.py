@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from sim_core import Scenario, load_scenario
-
-from desktop.window import theme
-from desktop.lab.anatomy_or_soil import SplitView
 from desktop.core.i18n import tr
+from desktop.lab.anatomy_or_soil import SplitView
+from desktop.window import theme
+from sim_core import Scenario, load_scenario
 
 
 class SplitScreen(QWidget):
@@ -33,7 +32,7 @@ class SplitScreen(QWidget):
             row.addWidget(b)
             self.type_buttons[name] = b
         row.addStretch(1)
-        row.addWidget(self.view.again)         # "Watch again" up here: the map gets the room below
+        row.addWidget(self.view.again)  # "Watch again" up here: the map gets the room below
         self.view.button_bar.hide()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

@@ -81,5 +81,6 @@ def enable_crash_log(folder: Path | None = None, on_error=None):
                 on_error()
             except Exception:
                 f.write(traceback.format_exc())
+
     sys.excepthook = hook
     return f

@@ -17,7 +17,7 @@ class WindowText:
     def __init__(self, win, skip: tuple[QWidget, ...]):
         self.win = win
         known = set()
-        english: dict[str, str] = {}     # a text shown in any language -> its English source
+        english: dict[str, str] = {}  # a text shown in any language -> its English source
         for lang in i18n.LANGUAGES:
             known |= set(i18n.table(lang))
             english.update({v: k for k, v in i18n.table(lang).items()})

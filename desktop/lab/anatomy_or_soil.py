@@ -1,4 +1,4 @@
-""""Anatomy or soil?": the same patient twice from one seed, side by side. Left, blood flow alone
+""" "Anatomy or soil?": the same patient twice from one seed, side by side. Left, blood flow alone
 (every soil factor and affinity 1, the engine's anatomy-only switch); right, seed and soil (the
 scenario as it is). Two body maps on one clock, the tumours of each organ as mirrored bars between
 them, and one sentence saying what the difference shows.
@@ -27,15 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sim_core import Scenario
-
-from desktop.window import theme
 from desktop.core.frames import FrameDiffer, Pools
 from desktop.core.i18n import num, tr
-from desktop.window.views import raster
-from desktop.window.views.legend import glyph_image
 from desktop.lab.fork.maps import BranchMapPanel
 from desktop.lab.fork.soil import HORIZON_DAYS, MACRO, YEAR_DAYS, SoilSplit, compare_sites, soil_lesson
+from desktop.window import theme
+from desktop.window.views import raster
+from desktop.window.views.legend import glyph_image
+from sim_core import Scenario
 
 ANATOMY_COLOR = theme.SKY
 SOIL_COLOR = theme.ORANGE
@@ -69,18 +68,32 @@ def lesson_text(split: SoilSplit) -> str:
         return tr("No tumours yet: watch in which organs the first ones grow, left and right.")
     gain, loss = soil_lesson(anat, soil)
     if gain and loss:
-        return tr("With seed and soil, more tumours grow in {gain} ({s} against {a} by blood flow alone) and "
-                  "fewer in {loss} ({s2} against {a2}): blood carries the cells, the soil decides where they grow.",
-                  gain=the_group(gain), s=num(soil[gain]), a=num(anat[gain]),
-                  loss=the_group(loss), s2=num(soil[loss]), a2=num(anat[loss]))
+        return tr(
+            "With seed and soil, more tumours grow in {gain} ({s} against {a} by blood flow alone) and "
+            "fewer in {loss} ({s2} against {a2}): blood carries the cells, the soil decides where they grow.",
+            gain=the_group(gain),
+            s=num(soil[gain]),
+            a=num(anat[gain]),
+            loss=the_group(loss),
+            s2=num(soil[loss]),
+            a2=num(anat[loss]),
+        )
     if gain:
-        return tr("With seed and soil, more tumours grow in {gain} ({s} against {a} by blood flow alone): "
-                  "blood carries the cells, the soil decides where they grow.",
-                  gain=the_group(gain), s=num(soil[gain]), a=num(anat[gain]))
+        return tr(
+            "With seed and soil, more tumours grow in {gain} ({s} against {a} by blood flow alone): "
+            "blood carries the cells, the soil decides where they grow.",
+            gain=the_group(gain),
+            s=num(soil[gain]),
+            a=num(anat[gain]),
+        )
     if loss:
-        return tr("With seed and soil, fewer tumours grow in {loss} ({s2} against {a2} by blood flow alone): "
-                  "blood carries the cells, the soil decides where they grow.",
-                  loss=the_group(loss), s2=num(soil[loss]), a2=num(anat[loss]))
+        return tr(
+            "With seed and soil, fewer tumours grow in {loss} ({s2} against {a2} by blood flow alone): "
+            "blood carries the cells, the soil decides where they grow.",
+            loss=the_group(loss),
+            s2=num(soil[loss]),
+            a2=num(anat[loss]),
+        )
     return tr("So far both bodies have their tumours in the same organs: the soil has not made a difference yet.")
 
 
@@ -88,8 +101,13 @@ def tumours_only(snap):
     """``snap`` with only its macrometastases among the lesions: thousands of micrometastases (on
     both sides, since the cells arrive alike) would hide the tumours, where the two bodies differ."""
     keep = snap.lesion_state == MACRO
-    return dataclasses.replace(snap, **{k: getattr(snap, k)[keep] for k in
-                                        ("lesion_comp", "lesion_cells", "lesion_state", "lesion_route", "lesion_id")})
+    return dataclasses.replace(
+        snap,
+        **{
+            k: getattr(snap, k)[keep]
+            for k in ("lesion_comp", "lesion_cells", "lesion_state", "lesion_route", "lesion_id")
+        },
+    )
 
 
 class SideMap(BranchMapPanel):
@@ -106,9 +124,9 @@ class SideMap(BranchMapPanel):
         self.summary.setStyleSheet(f"font-size: {sizes.medium}px;")
         if kiosk:
             self.what.setStyleSheet(f"font-size: {sizes.medium}px;")
-            for lab in self.body.site_labels:   # organ names a little bigger, still inside the map
+            for lab in self.body.site_labels:  # organ names a little bigger, still inside the map
                 lab.setFont(theme.font(sizes.small))
-        self.body.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # a picture here: nothing to tap on it
+        self.body.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a picture here: nothing to tap on it
 
     def set_primary(self, graph, primary: str) -> None:
         self.differ = FrameDiffer(graph, primary)
@@ -117,7 +135,7 @@ class SideMap(BranchMapPanel):
     def show_engine(self, e) -> None:
         f = self.differ.diff(tumours_only(e.snapshot()), Pools.from_engine(e.pools), e.params)
         self.body.show_frame(f)
-        self.body.freeze()          # a frame spans days: draw the state, still
+        self.body.freeze()  # a frame spans days: draw the state, still
         self.body.primary_label.setVisible(False)
         st = e.lesions.state
         macro, micro = int((st == MACRO).sum()), int((st == 1).sum())
@@ -142,9 +160,13 @@ class SiteBars(QWidget):
         if rows == self.rows and empty == self.empty:
             return
         self.rows, self.empty = list(rows), empty
-        self.setAccessibleDescription("; ".join(
-            tr("{organ}: {a} by blood flow alone, {s} with seed and soil", organ=row_label(g), a=num(a), s=num(s))
-            for g, a, s in rows) or empty)
+        self.setAccessibleDescription(
+            "; ".join(
+                tr("{organ}: {a} by blood flow alone, {s} with seed and soil", organ=row_label(g), a=num(a), s=num(s))
+                for g, a, s in rows
+            )
+            or empty
+        )
         self.update()
 
     def paintEvent(self, ev) -> None:
@@ -168,7 +190,7 @@ class SiteBars(QWidget):
         top = max(max(a, s) for _, a, s in self.rows)
         row_h = min(px * 3.0, h / max(len(self.rows), 1))
         bar_h = row_h * 0.62
-        y0 = 0.0                      # top-aligned under the side names: rows do not jump as they come
+        y0 = 0.0  # top-aligned under the side names: rows do not jump as they come
         cx_l, cx_r = half, half + name_w
         for i, (g, a, s) in enumerate(self.rows):
             y = y0 + i * row_h
@@ -188,11 +210,17 @@ class SiteBars(QWidget):
             p.drawText(QRectF(cx_l, y, name_w, row_h), Qt.AlignmentFlag.AlignCenter, row_label(g))
             p.setFont(bold)
             p.setPen(theme.qcolor(ANATOMY_COLOR))
-            p.drawText(QRectF(cx_l - la - num_w - px * 0.3, y, num_w, row_h),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, num(a))
+            p.drawText(
+                QRectF(cx_l - la - num_w - px * 0.3, y, num_w, row_h),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                num(a),
+            )
             p.setPen(theme.qcolor(SOIL_COLOR))
-            p.drawText(QRectF(cx_r + ls + px * 0.3, y, num_w, row_h),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, num(s))
+            p.drawText(
+                QRectF(cx_r + ls + px * 0.3, y, num_w, row_h),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                num(s),
+            )
         p.end()
 
 
@@ -242,7 +270,7 @@ class SplitView(QWidget):
         head.addWidget(self.clock)
         self.anatomy_map = SideMap(ANATOMY_COLOR, self.graph, sz, self.kiosk)
         self.soil_map = SideMap(SOIL_COLOR, self.graph, sz, self.kiosk)
-        self.soil_map.body.vb.setXLink(self.anatomy_map.body.vb)   # zoom and pan the two bodies together
+        self.soil_map.body.vb.setXLink(self.anatomy_map.body.vb)  # zoom and pan the two bodies together
         self.soil_map.body.vb.setYLink(self.anatomy_map.body.vb)
         self.bars_title = QLabel()
         self.bars_title.setObjectName("heading")
@@ -256,8 +284,10 @@ class SplitView(QWidget):
         self.bars_note.setStyleSheet(f"font-size: {sz.medium if self.kiosk else sz.small}px;")
         sides = QHBoxLayout()
         self.left_word, self.right_word = QLabel(), QLabel()
-        for lab, color, align in ((self.left_word, ANATOMY_COLOR, Qt.AlignmentFlag.AlignLeft),
-                                  (self.right_word, SOIL_COLOR, Qt.AlignmentFlag.AlignRight)):
+        for lab, color, align in (
+            (self.left_word, ANATOMY_COLOR, Qt.AlignmentFlag.AlignLeft),
+            (self.right_word, SOIL_COLOR, Qt.AlignmentFlag.AlignRight),
+        ):
             lab.setStyleSheet(f"color: {color}; font-size: {sz.medium}px; font-weight: 700;")
             lab.setAlignment(align | Qt.AlignmentFlag.AlignVCenter)
         sides.addWidget(self.left_word)
@@ -267,11 +297,13 @@ class SplitView(QWidget):
         key = QHBoxLayout()
         key.addStretch(1)
         self.key_macro, self.key_dormant, self.key_stuck = QLabel(), QLabel(), QLabel()
-        for shape, color, r, lab in ((raster.DISC, theme.MACRO, 6.0, self.key_macro),
-                                     (raster.DIAMOND, theme.DORMANT, 4.0, self.key_dormant),
-                                     (raster.DOT, theme.ARREST, 3.0, self.key_stuck)):
+        for shape, color, r, lab in (
+            (raster.DISC, theme.MACRO, 6.0, self.key_macro),
+            (raster.DIAMOND, theme.DORMANT, 4.0, self.key_dormant),
+            (raster.DOT, theme.ARREST, 3.0, self.key_stuck),
+        ):
             lab.setObjectName("dim")
-            lab.setWordWrap(True)      # longer words (Spanish) wrap rather than squeeze the maps
+            lab.setWordWrap(True)  # longer words (Spanish) wrap rather than squeeze the maps
             if self.kiosk:
                 lab.setStyleSheet(f"font-size: {sz.medium}px;")
             key.addWidget(_glyph(shape, color, r, sz))
@@ -308,7 +340,7 @@ class SplitView(QWidget):
         self.run_button.clicked.connect(self.toggle_run)
         self.skip = QPushButton()
         self.skip.clicked.connect(self.run_to_end)
-        self.run_button.setVisible(not self.kiosk)   # the kiosk just plays; a visitor can watch again
+        self.run_button.setVisible(not self.kiosk)  # the kiosk just plays; a visitor can watch again
         self.skip.setVisible(not self.kiosk)
         self.button_bar = QWidget()
         self.buttons = QHBoxLayout(self.button_bar)
@@ -376,7 +408,7 @@ class SplitView(QWidget):
 
     def _on_timer_timeout(self) -> None:
         now = time.perf_counter()
-        wall = min(now - self._last_tick, 0.25)     # a stalled tick does not jump ahead
+        wall = min(now - self._last_tick, 0.25)  # a stalled tick does not jump ahead
         self._last_tick = now
         self.split.advance(DAYS_PER_S * wall, budget_s=STEP_BUDGET_S)
         if self.split.finished:
@@ -434,23 +466,27 @@ class SplitView(QWidget):
         sp = self.split
         if sp is not None:
             sc = sp.scenario
-            self.info.setText(tr("{cancer}: the same patient twice from the first day, with the same random "
-                                 "numbers. Only the soil differs.", cancer=tr(sc.title)))
+            self.info.setText(
+                tr(
+                    "{cancer}: the same patient twice from the first day, with the same random "
+                    "numbers. Only the soil differs.",
+                    cancer=tr(sc.title),
+                )
+            )
         else:
             self.info.setText("")
         self.refresh()
         self._show_state()
 
     def hideEvent(self, ev) -> None:
-        self.pause()                    # nobody is looking: no stepping in the background
+        self.pause()  # nobody is looking: no stepping in the background
         super().hideEvent(ev)
 
 
 class AnatomyOrSoilWindow(QMainWindow):
     """The Lab's window: the main run's scenario (its parameters and seed) from day 0, both ways."""
 
-    def __init__(self, controller, parent=None, sizes: theme.Sizes | None = None,
-                 horizon_days: float = HORIZON_DAYS):
+    def __init__(self, controller, parent=None, sizes: theme.Sizes | None = None, horizon_days: float = HORIZON_DAYS):
         super().__init__(parent)
         self.controller = controller
         if sizes is None:
@@ -476,21 +512,26 @@ def _screen_sizes() -> theme.Sizes:
     return theme.sizes_for_height(int(h * 0.9))
 
 
-def render_split_screenshot(path: str, scenario: str = "prostate", seed: int | None = None,
-                            size: tuple[int, int] = (1920, 1080), days: float | None = None,
-                            language: str = "en") -> AnatomyOrSoilWindow:
+def render_split_screenshot(
+    path: str,
+    scenario: str = "prostate",
+    seed: int | None = None,
+    size: tuple[int, int] = (1920, 1080),
+    days: float | None = None,
+    language: str = "en",
+) -> AnatomyOrSoilWindow:
     """Run both sides ``days`` days (default: to the end) and save the Lab window as a PNG."""
     from PySide6.QtWidgets import QApplication
 
-    from desktop.window.controller import SimController
     from desktop.core import i18n
+    from desktop.window.controller import SimController
 
     app = QApplication.instance() or QApplication([])
     theme.load_fonts()
     i18n.set_language(language)
     controller = SimController(scenario, seed=seed)
     win = AnatomyOrSoilWindow(controller, sizes=theme.sizes_for_height(size[1]))
-    win.view.pause()                # stepped by hand below, not by the timer
+    win.view.pause()  # stepped by hand below, not by the timer
     win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     win.resize(*size)
     win.show()
@@ -515,8 +556,9 @@ def render_split_screenshot(path: str, scenario: str = "prostate", seed: int | N
 def main(argv=None) -> int:
     import argparse
 
-    ap = argparse.ArgumentParser(prog="python -m desktop.lab.anatomy_or_soil",
-                                 description="Render the anatomy-or-soil window.")
+    ap = argparse.ArgumentParser(
+        prog="python -m desktop.lab.anatomy_or_soil", description="Render the anatomy-or-soil window."
+    )
     ap.add_argument("--screenshot", required=True, metavar="PATH")
     ap.add_argument("--scenario", default="prostate")
     ap.add_argument("--seed", type=int, default=None)

@@ -18,10 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sim_core import SPECS, InputError, check_value
-
-from desktop.window import theme
 from desktop.core.i18n import tr
+from desktop.window import theme
+from sim_core import SPECS, InputError, check_value
 
 
 def exact_text(v: float) -> str:
@@ -41,7 +40,7 @@ def parse_number(text: str) -> float:
 class ParamRow:
     """The widgets of one parameter, held together (they sit in their group's grid)."""
 
-    def __init__(self, spec, grid: QGridLayout, r: int, panel: "ExactParameterPanel"):
+    def __init__(self, spec, grid: QGridLayout, r: int, panel: ExactParameterPanel):
         self.spec = spec
         self.value = spec.default
         # the description and citation stay as written in sim_core.model.params (the researcher's reference)
@@ -89,8 +88,9 @@ class ExactParameterPanel(QWidget):
         outer = QVBoxLayout(self)
         m = round(6 * sizes.scale)
         outer.setContentsMargins(m, m, m, m)
-        head = QLabel(tr("Every parameter, as exact numbers. Hover a name for its source; "
-                         "bold = differs from the default."))
+        head = QLabel(
+            tr("Every parameter, as exact numbers. Hover a name for its source; bold = differs from the default.")
+        )
         head.setWordWrap(True)
         head.setObjectName("dim")
         outer.addWidget(head)
@@ -116,7 +116,7 @@ class ExactParameterPanel(QWidget):
             for r, spec in enumerate(specs, start=1):
                 self.rows[spec.path] = ParamRow(spec, grid, r, self)
             grid.setColumnStretch(1, 1)
-            for c, px in ((0, 190), (2, 80), (3, 120), (4, 64)):   # the same columns in every group
+            for c, px in ((0, 190), (2, 80), (3, 120), (4, 64)):  # the same columns in every group
                 grid.setColumnMinimumWidth(c, round(px * sizes.scale))
             lay.addWidget(box)
         lay.addStretch(1)
@@ -147,16 +147,17 @@ class ExactParameterPanel(QWidget):
         try:
             v = parse_number(text)
         except ValueError:
-            self._say(tr("{path}: “{text}” is not a number; kept {value}", path=path, text=text,
-                         value=exact_text(row.value)))
+            self._say(
+                tr("{path}: “{text}” is not a number; kept {value}", path=path, text=text, value=exact_text(row.value))
+            )
             row.show(row.value)
             return
         if v == row.value:
-            row.show(row.value)          # same number typed differently: tidy the text only
+            row.show(row.value)  # same number typed differently: tidy the text only
             return
         try:
             check_value(path, v)
-        except InputError as exc:       # out of range or not finite: refused, the old value stays
+        except InputError as exc:  # out of range or not finite: refused, the old value stays
             self._say(tr("{path}: {problem}; kept {old}", path=path, problem=exc.problem, old=exact_text(row.value)))
             row.show(row.value)
             return

@@ -50,7 +50,7 @@ def _pip_hint(package: str) -> str:
 
 def _import_problem(modules: tuple[str, ...], what: str, package: str) -> str | None:
     try:
-        for name in modules:    # the package first: a submodule already imported would not notice
+        for name in modules:  # the package first: a submodule already imported would not notice
             importlib.import_module(name)
     except Exception as exc:  # noqa: BLE001 - ImportError, or a library that fails to load
         why = "is not installed" if isinstance(exc, ImportError) else f"does not load ({type(exc).__name__})"
@@ -85,7 +85,7 @@ def _mp4_problem() -> str | None:
 def format_problem(suffix: str) -> str | None:
     """Why this program cannot write ``suffix`` files right now (one line), or None if it can."""
     s = suffix.lower()
-    if s in (".csv", ".png", ".svg"):   # numpy and Qt, always there
+    if s in (".csv", ".png", ".svg"):  # numpy and Qt, always there
         return None
     if s == ".parquet":
         return _import_problem(("pyarrow", "pyarrow.parquet"), "Parquet", "pyarrow")
@@ -147,7 +147,7 @@ def svg_bytes(widget: QWidget, receipt: str, title: str) -> bytes:
     gen.setTitle(title)
     gen.setDescription("Seed & Soil; the run receipt is in <metadata>")
     painter = QPainter(gen)
-    try:   # QWidget's own render (a QGraphicsView would otherwise draw its scene, not the widget)
+    try:  # QWidget's own render (a QGraphicsView would otherwise draw its scene, not the widget)
         QWidget.render(widget, painter, QPoint(0, 0))
     finally:
         painter.end()
@@ -156,8 +156,9 @@ def svg_bytes(widget: QWidget, receipt: str, title: str) -> bytes:
     end = svg.find(">", start) + 1
     if start < 0 or end <= 0:
         raise InputError("SVG", "", "Qt wrote no <svg> element")
-    meta = (f'\n<metadata><seedsoil:receipt xmlns:seedsoil="{RECEIPT_NS}">{escape(receipt)}'
-            "</seedsoil:receipt></metadata>\n")
+    meta = (
+        f'\n<metadata><seedsoil:receipt xmlns:seedsoil="{RECEIPT_NS}">{escape(receipt)}</seedsoil:receipt></metadata>\n'
+    )
     return (svg[:end] + meta + svg[end:]).encode("utf-8")
 
 
@@ -177,13 +178,12 @@ def _rgb(img: QImage, max_width: int) -> np.ndarray:
     if img.width() > max_width:
         img = img.scaledToWidth(max_width, Qt.TransformationMode.SmoothTransformation)
     img = img.convertToFormat(QImage.Format.Format_RGB888)
-    w, h = img.width() & ~1, img.height() & ~1          # even sizes for yuv420p
+    w, h = img.width() & ~1, img.height() & ~1  # even sizes for yuv420p
     arr = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes()).reshape(img.height(), img.bytesPerLine())
     return np.ascontiguousarray(arr[:h, : w * 3].reshape(h, w, 3))
 
 
-def record_movie(win, path: str | Path, frames: int = 150, fps: int = 30, max_width: int = 960,
-                 progress=None) -> str:
+def record_movie(win, path: str | Path, frames: int = 150, fps: int = 30, max_width: int = 960, progress=None) -> str:
     """Play the run on for ``frames`` frames (1/fps s of screen time each, at the current speed, so the
     movie runs at the window's pace), filming the body map offscreen; the receipt is that of the last
     frame. Returns the receipt."""
@@ -211,11 +211,14 @@ def record_movie(win, path: str | Path, frames: int = 150, fps: int = 30, max_wi
                 if progress:
                     progress((i + 1) / frames)
             sink.close()
-            receipt = make_receipt(c.engine, note=f"movie of {frames} frames from step {first[0]} (day "
-                                               f"{first[1]:.4g}) to this step")
+            receipt = make_receipt(
+                c.engine, note=f"movie of {frames} frames from step {first[0]} (day {first[1]:.4g}) to this step"
+            )
             final = sink.finish(receipt)
         except OSError as exc:
-            raise InputError(str(p), "", f"could not encode the movie ({exc.strerror or exc}); nothing was written") from None
+            raise InputError(
+                str(p), "", f"could not encode the movie ({exc.strerror or exc}); nothing was written"
+            ) from None
         finally:
             if was_playing:
                 c.play()
@@ -241,15 +244,24 @@ class _MovieSink:
             try:
                 import imageio_ffmpeg
             except ImportError:
-                raise InputError(str(self.path), "", "MP4 needs imageio-ffmpeg (pip install 'seedsoil[lab]'); "
-                                 "use .gif instead") from None
+                raise InputError(
+                    str(self.path), "", "MP4 needs imageio-ffmpeg (pip install 'seedsoil[lab]'); use .gif instead"
+                ) from None
             h, w = rgb.shape[:2]
             self.size = (w, h)
-            self._writer = imageio_ffmpeg.write_frames(str(self.path), (w, h), fps=self.fps, codec="libx264",
-                                                       pix_fmt_in="rgb24", pix_fmt_out="yuv420p", quality=7,
-                                                       macro_block_size=2, ffmpeg_log_level="error")
+            self._writer = imageio_ffmpeg.write_frames(
+                str(self.path),
+                (w, h),
+                fps=self.fps,
+                codec="libx264",
+                pix_fmt_in="rgb24",
+                pix_fmt_out="yuv420p",
+                quality=7,
+                macro_block_size=2,
+                ffmpeg_log_level="error",
+            )
             self._writer.send(None)
-        if rgb.shape[1::-1] != self.size:       # every frame the first frame's size
+        if rgb.shape[1::-1] != self.size:  # every frame the first frame's size
             fixed = np.zeros((self.size[1], self.size[0], 3), np.uint8)
             h, w = min(rgb.shape[0], self.size[1]), min(rgb.shape[1], self.size[0])
             fixed[:h, :w] = rgb[:h, :w]
@@ -264,13 +276,32 @@ class _MovieSink:
         """The finished file, with the receipt in its comment where the container has one."""
         if self.kind == ".gif":
             first, rest = self._gif[0], self._gif[1:]
-            first.save(self.path, save_all=True, append_images=rest, duration=round(1000 / self.fps), loop=0,
-                       comment=receipt.encode("utf-8")[:65000])
+            first.save(
+                self.path,
+                save_all=True,
+                append_images=rest,
+                duration=round(1000 / self.fps),
+                loop=0,
+                comment=receipt.encode("utf-8")[:65000],
+            )
             return self.path
         import imageio_ffmpeg
 
         out = self.path.with_name("final.mp4")
-        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(self.path), "-c", "copy",
-               "-metadata", f"comment={receipt}", "-movflags", "+faststart", str(out)]
+        cmd = [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(self.path),
+            "-c",
+            "copy",
+            "-metadata",
+            f"comment={receipt}",
+            "-movflags",
+            "+faststart",
+            str(out),
+        ]
         done = subprocess.run(cmd, capture_output=True, timeout=120, env={**os.environ, "AV_LOG_FORCE_NOCOLOR": "1"})
         return out if done.returncode == 0 and out.exists() else self.path

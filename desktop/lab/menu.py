@@ -21,6 +21,19 @@ from PySide6.QtWidgets import (
     QProgressDialog,
 )
 
+from desktop.core.i18n import tr
+from desktop.lab.exact_parameters import ExactParameterPanel
+from desktop.lab.exports import (
+    EXPORT_FORMATS,
+    check_writable,
+    dialog_filter,
+    export_picture,
+    format_problem,
+    record_movie,
+    writable_formats,
+)
+from desktop.lab.sysinfo import system_info_text
+from desktop.window import theme
 from sim_core import (
     InputError,
     Scenario,
@@ -35,12 +48,6 @@ from sim_core import (
     sites_csv,
     write_files_atomic,
 )
-
-from desktop.window import theme
-from desktop.core.i18n import tr
-from desktop.lab.exact_parameters import ExactParameterPanel
-from desktop.lab.exports import EXPORT_FORMATS, check_writable, dialog_filter, export_picture, format_problem, record_movie, writable_formats
-from desktop.lab.sysinfo import system_info_text
 
 MESSAGE_MS = 20000
 DEFAULT_MOVIE_FRAMES = 150
@@ -93,7 +100,7 @@ class LabMenu(QObject):
         ("body", "Body map picture (PNG or SVG)…", EXPORT_FORMATS["body"]),
         ("plots", "Time-series plot (PNG or SVG)…", EXPORT_FORMATS["plots"]),
         ("funnel_chart", "Funnel chart (PNG or SVG)…", EXPORT_FORMATS["funnel_chart"]),
-        ("movie", "Movie of the run…", EXPORT_FORMATS["movie"]),     # GIF, and MP4 where an encoder is installed
+        ("movie", "Movie of the run…", EXPORT_FORMATS["movie"]),  # GIF, and MP4 where an encoder is installed
     )
 
     def __init__(self, win):
@@ -110,7 +117,7 @@ class LabMenu(QObject):
         self.message = QLabel("")
         self.message.setObjectName("labMessage")
         self.message.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.message.setMinimumWidth(round(1000 * sz.scale))   # the corner is sized once, so give it room
+        self.message.setMinimumWidth(round(1000 * sz.scale))  # the corner is sized once, so give it room
         bar.setCornerWidget(self.message, Qt.Corner.TopRightCorner)
         self._clear = QTimer(self)
         self._clear.setSingleShot(True)
@@ -161,10 +168,14 @@ class LabMenu(QObject):
             if key == "timeseries":
                 long = ex.addAction(tr("Time series in long form (a row per time, site and state)"))
                 long.setCheckable(True)
-                long.setToolTip(tr("Columns t_days, site_id, site_name, state, cells: one row per time, "
-                                   "site and state, as data tools like it"))
+                long.setToolTip(
+                    tr(
+                        "Columns t_days, site_id, site_name, state, cells: one row per time, "
+                        "site and state, as data tools like it"
+                    )
+                )
                 self.actions["long_form"] = long
-        ex.aboutToShow.connect(self._check_exports)   # asked when shown: probing pyarrow costs start-up time
+        ex.aboutToShow.connect(self._check_exports)  # asked when shown: probing pyarrow costs start-up time
         m.addSeparator()
         self._add(m, "surgery", "Remove the primary (surgery)", self.controller.remove_primary)
         self._add(m, "fork", "Fork and compare…", self._on_fork)
@@ -211,8 +222,9 @@ class LabMenu(QObject):
         except (InputError, OSError) as exc:
             self._fail(p, exc)
             return False
-        self.say(tr("Saved the scenario (parameters that differ from the defaults, and the seed) to {path}",
-                    path=p.name))
+        self.say(
+            tr("Saved the scenario (parameters that differ from the defaults, and the seed) to {path}", path=p.name)
+        )
         return True
 
     def open_scenario(self, path: str | Path) -> bool:
@@ -223,8 +235,14 @@ class LabMenu(QObject):
             self._fail(p, exc)
             return False
         self._restart(sc, None)
-        self.say(tr("Opened {path}: seed {seed}, {n} parameters differ from the defaults", path=p.name,
-                    seed=sc.seed, n=len(sc.params.differences())))
+        self.say(
+            tr(
+                "Opened {path}: seed {seed}, {n} parameters differ from the defaults",
+                path=p.name,
+                seed=sc.seed,
+                n=len(sc.params.differences()),
+            )
+        )
         return True
 
     def _restart(self, sc: Scenario, engine) -> None:
@@ -248,8 +266,7 @@ class LabMenu(QObject):
         if text is None:
             if p.suffix.lower() == ".toml":
                 return self.open_scenario(p)
-            self.say(tr("{path}: no run receipt in it or beside it ({side})", path=str(p),
-                        side=sidecar_path(p).name))
+            self.say(tr("{path}: no run receipt in it or beside it ({side})", path=str(p), side=sidecar_path(p).name))
             return False
         return self.restore_receipt(p)
 
@@ -259,12 +276,15 @@ class LabMenu(QObject):
         dialog = None
         try:
             r = load_receipt(p)
-            if r.step > LONG_REPLAY_STEPS:    # replaying costs what the run's engine work cost: show it
+            if r.step > LONG_REPLAY_STEPS:  # replaying costs what the run's engine work cost: show it
                 dialog = QProgressDialog(tr("Replaying {path}…", path=p.name), tr("Cancel"), 0, 1000, self.win)
                 dialog.setWindowModality(Qt.WindowModality.WindowModal)
                 dialog.setMinimumDuration(300)
-            eng = replay_receipt(r, graph=self.controller.graph,
-                                 progress=None if dialog is None else lambda f: self._replay_progress(dialog, f))
+            eng = replay_receipt(
+                r,
+                graph=self.controller.graph,
+                progress=None if dialog is None else lambda f: self._replay_progress(dialog, f),
+            )
         except _Cancelled:
             self.say(tr("Restore of {path} cancelled; the run carries on", path=p.name))
             return False
@@ -279,8 +299,10 @@ class LabMenu(QObject):
         from sim_core import __version__
 
         note = "" if r.version == __version__ else tr(" (made by version {v}; this is {w})", v=r.version, w=__version__)
-        self.say(tr("Restored the run of {path}: step {step}, day {day}", path=p.name, step=r.step,
-                    day=f"{r.t_days:.4g}") + note)
+        self.say(
+            tr("Restored the run of {path}: step {step}, day {day}", path=p.name, step=r.step, day=f"{r.t_days:.4g}")
+            + note
+        )
         return True
 
     @staticmethod
@@ -299,7 +321,7 @@ class LabMenu(QObject):
         p = Path(path)
         c, w = self.controller, self.win
         try:
-            check_writable(key, p)   # a format this program cannot write: one line, nothing written
+            check_writable(key, p)  # a format this program cannot write: one line, nothing written
             if key == "movie":
                 record_movie(w, p, frames=frames)
             elif key == "timeseries":
@@ -340,8 +362,11 @@ class LabMenu(QObject):
 
     def _on_open_receipt(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self.win, tr("Restore a run from a receipt or an exported file…"), "",
-            "Receipts and exports (*.toml *.png *.svg *.parquet *.csv *.mp4 *.gif);;All files (*)")
+            self.win,
+            tr("Restore a run from a receipt or an exported file…"),
+            "",
+            "Receipts and exports (*.toml *.png *.svg *.parquet *.csv *.mp4 *.gif);;All files (*)",
+        )
         if path:
             self.open_path(path)
 
@@ -371,8 +396,14 @@ class LabMenu(QObject):
             path += "." + chosen.split("*.")[-1].rstrip(")")
         frames = DEFAULT_MOVIE_FRAMES
         if key == "movie":
-            frames, ok = QInputDialog.getInt(self.win, tr("Movie"), tr("Frames to record (30 per second of screen time):"),
-                                             DEFAULT_MOVIE_FRAMES, 2, 36000)
+            frames, ok = QInputDialog.getInt(
+                self.win,
+                tr("Movie"),
+                tr("Frames to record (30 per second of screen time):"),
+                DEFAULT_MOVIE_FRAMES,
+                2,
+                36000,
+            )
             if not ok:
                 return
         self.export(key, path, frames)
@@ -382,7 +413,7 @@ class LabMenu(QObject):
         """``ForkWindow`` if it can be imported (lazily); otherwise None and the reason."""
         try:
             mod = importlib.import_module("desktop.lab.fork.window")
-            return getattr(mod, "ForkWindow"), ""
+            return mod.ForkWindow, ""
         except Exception as exc:  # noqa: BLE001 - any failure only disables the entry
             return None, f"{type(exc).__name__}: {exc}"
 
@@ -390,8 +421,11 @@ class LabMenu(QObject):
         cls, why = self.fork_class()
         act = self.actions["fork"]
         act.setEnabled(cls is not None)
-        act.setToolTip(tr("Run two copies of this moment side by side with one change") if cls
-                       else tr("Not available: {why}", why=why))
+        act.setToolTip(
+            tr("Run two copies of this moment side by side with one change")
+            if cls
+            else tr("Not available: {why}", why=why)
+        )
 
     def _on_fork(self) -> None:
         cls, why = self.fork_class()

@@ -19,20 +19,27 @@ def _opengl() -> dict:
         return {"opengl": "(no OpenGL context)"}
     try:
         f = ctx.functions()
-        return {"opengl_vendor": f.glGetString(0x1F00), "opengl_renderer": f.glGetString(0x1F01),
-                "opengl_version": f.glGetString(0x1F02)}
+        return {
+            "opengl_vendor": f.glGetString(0x1F00),
+            "opengl_renderer": f.glGetString(0x1F01),
+            "opengl_version": f.glGetString(0x1F02),
+        }
     finally:
         ctx.doneCurrent()
 
 
 def window_info() -> dict:
-    import PySide6
     import pyqtgraph
+    import PySide6
     from PySide6.QtCore import qVersion
     from PySide6.QtGui import QGuiApplication
 
-    info = {"qt": qVersion(), "pyside6": PySide6.__version__, "pyqtgraph": pyqtgraph.__version__,
-            "qt_platform": QGuiApplication.platformName()}
+    info = {
+        "qt": qVersion(),
+        "pyside6": PySide6.__version__,
+        "pyqtgraph": pyqtgraph.__version__,
+        "qt_platform": QGuiApplication.platformName(),
+    }
     for i, s in enumerate(QGuiApplication.screens()):
         g = s.geometry()
         info[f"screen_{i}"] = f"{g.width()}x{g.height()} @ {s.devicePixelRatio():g}x, {s.logicalDotsPerInch():.0f} dpi"

@@ -30,8 +30,8 @@ import numpy as np
 COUNTS = (1_000, 10_000, 50_000, 100_000)
 QUICK_COUNTS = (200, 1_000)
 SIZE = (1920, 1080)
-CYCLE_FRAMES = 24          # distinct packet positions, replayed in a loop while timing
-STEP_PER_FRAME = 0.004     # share of a vessel a packet travels per frame (times its own speed)
+CYCLE_FRAMES = 24  # distinct packet positions, replayed in a loop while timing
+STEP_PER_FRAME = 0.004  # share of a vessel a packet travels per frame (times its own speed)
 
 
 # --- synthetic moving packets ------------------------------------------------------------------------
@@ -45,7 +45,7 @@ class MovingPackets:
         m = graph.m
         seg_len = np.hypot(*np.diff(graph.path_xy, axis=0).T)
         same = np.ones(seg_len.shape[0], bool)
-        same[graph.path_ptr[1:-1] - 1] = False           # segments that join two vessels
+        same[graph.path_ptr[1:-1] - 1] = False  # segments that join two vessels
         seg_len = np.where(same, seg_len, 0.0)
         vessel_len = np.add.reduceat(np.append(seg_len, 0.0), graph.path_ptr[:-1])[:m]
         # more packets on longer vessels, so the body is evenly busy
@@ -57,8 +57,9 @@ class MovingPackets:
         u = rng.random(n)
         # mostly single viable cells, a quarter already dying, a few clusters (dtypes as the engine's)
         self.nclu = np.where(u < 0.25, -1, np.where(u > 0.96, rng.integers(2, 8, n), 0)).astype(np.int64)
-        self.cells = np.where(self.nclu > 0, self.nclu * rng.integers(2, 6, n),
-                              1 + (rng.random(n) < 0.1) * rng.integers(1, 4, n)).astype(np.int64)
+        self.cells = np.where(
+            self.nclu > 0, self.nclu * rng.integers(2, 6, n), 1 + (rng.random(n) < 0.1) * rng.integers(1, 4, n)
+        ).astype(np.int64)
         self.id = np.arange(n, dtype=np.int64)
         self._graph = graph
         self._cum = np.concatenate([[0.0], np.cumsum(seg_len)])  # arc length at each path point
@@ -80,9 +81,8 @@ class MovingPackets:
 
 def _frames(graph, packets: MovingPackets, primary: str):
     """A cycle of FrameData, one per set of positions (built before timing)."""
-    from sim_core import COUNTER_NAMES, Snapshot
-
     from desktop.core.frames import Deaths, FrameData, Pools
+    from sim_core import COUNTER_NAMES, Snapshot
 
     n_comp, m = graph.n, graph.m
     z = np.zeros(n_comp)
@@ -92,16 +92,43 @@ def _frames(graph, packets: MovingPackets, primary: str):
     for k in range(CYCLE_FRAMES):
         xy, frac = packets.positions(k)
         snap = Snapshot(
-            t_days=100.0 + k / 86400.0, step=k, packet_xy=xy, packet_cells=packets.cells,
-            packet_nclu=packets.nclu, packet_kind=packets.kind, packet_id=packets.id,
-            packet_vessel=packets.vessel, packet_frac=frac, lesion_comp=none_i, lesion_cells=np.zeros(0),
-            lesion_state=np.zeros(0, np.int8), lesion_route=np.zeros(0, np.int8), lesion_id=none_i,
-            held_cells=z, dormant_cells=z, primary_cells=3e9, counters=np.zeros(len(COUNTER_NAMES)),
-            died_in_vessel=np.zeros((m, 3)), cleared_at=z)
-        out.append(FrameData(snap=snap, pools=pools, dt_s=1.0, deaths=Deaths.empty(), new_arrests=z,
-                             new_extravasations=z, counters_delta=np.zeros(len(COUNTER_NAMES)),
-                             new_lesions=np.zeros(0, bool), switched_lesions=np.zeros(0, bool),
-                             regressed_comp=none_i, cells_per_g=1e9, primary=graph.index[primary]))
+            t_days=100.0 + k / 86400.0,
+            step=k,
+            packet_xy=xy,
+            packet_cells=packets.cells,
+            packet_nclu=packets.nclu,
+            packet_kind=packets.kind,
+            packet_id=packets.id,
+            packet_vessel=packets.vessel,
+            packet_frac=frac,
+            lesion_comp=none_i,
+            lesion_cells=np.zeros(0),
+            lesion_state=np.zeros(0, np.int8),
+            lesion_route=np.zeros(0, np.int8),
+            lesion_id=none_i,
+            held_cells=z,
+            dormant_cells=z,
+            primary_cells=3e9,
+            counters=np.zeros(len(COUNTER_NAMES)),
+            died_in_vessel=np.zeros((m, 3)),
+            cleared_at=z,
+        )
+        out.append(
+            FrameData(
+                snap=snap,
+                pools=pools,
+                dt_s=1.0,
+                deaths=Deaths.empty(),
+                new_arrests=z,
+                new_extravasations=z,
+                counters_delta=np.zeros(len(COUNTER_NAMES)),
+                new_lesions=np.zeros(0, bool),
+                switched_lesions=np.zeros(0, bool),
+                regressed_comp=none_i,
+                cells_per_g=1e9,
+                primary=graph.index[primary],
+            )
+        )
     return out
 
 
@@ -152,9 +179,13 @@ def _time_frames(run_one, min_frames: int, min_s: float, max_frames: int) -> lis
 def _summary(times: list[tuple[float, float]]) -> dict:
     t = np.asarray(times)[:, 0]
     cpu = np.asarray(times)[:, 1]
-    return {"fps": float(len(t) / t.sum()), "frames": int(len(t)),
-            "p50_ms": float(np.percentile(t, 50) * 1e3), "p95_ms": float(np.percentile(t, 95) * 1e3),
-            "cpu_p50_ms": float(np.percentile(cpu, 50) * 1e3)}
+    return {
+        "fps": float(len(t) / t.sum()),
+        "frames": int(len(t)),
+        "p50_ms": float(np.percentile(t, 50) * 1e3),
+        "p95_ms": float(np.percentile(t, 95) * 1e3),
+        "cpu_p50_ms": float(np.percentile(cpu, 50) * 1e3),
+    }
 
 
 def raster_threads():
@@ -173,8 +204,10 @@ def bench_count(app, view, graph, n: int, quick: bool) -> dict:
     packets = MovingPackets(graph, n)
     frames = _frames(graph, packets, "primary:breast")
     # the baseline: per-point brushes, the same points and colours, dots of the same size scale
-    brushes = np.array([pg.mkBrush(theme.qcolor(c)) for c in theme.VESSEL_COLORS]
-                       + [pg.mkBrush(theme.qcolor(theme.NONVIABLE, 0.4))], dtype=object)
+    brushes = np.array(
+        [pg.mkBrush(theme.qcolor(c)) for c in theme.VESSEL_COLORS] + [pg.mkBrush(theme.qcolor(theme.NONVIABLE, 0.4))],
+        dtype=object,
+    )
     code = np.where(packets.nclu < 0, len(theme.VESSEL_COLORS), packets.kind.astype(np.int64))
     scatter = pg.ScatterPlotItem(pxMode=True, pen=None, size=2.0 * 3.0 * view.packets.size_scale)
     scatter.setZValue(view.packets.zValue())
@@ -203,7 +236,7 @@ def bench_count(app, view, graph, n: int, quick: bool) -> dict:
     use(False)
     baseline(0)
     rounds = 2 if quick else 5
-    per_round_s = (0.1 if quick else 0.5)
+    per_round_s = 0.1 if quick else 0.5
     t_ours, t_base = [], []
     for _ in range(rounds):
         use(True)
@@ -214,11 +247,23 @@ def bench_count(app, view, graph, n: int, quick: bool) -> dict:
     view.vb.removeItem(scatter)
     use(True)
     s, b = _summary(t_ours), _summary(t_base)
-    return {"visible_packets": int(drawn), "fps": s["fps"], "baseline_fps": b["fps"],
-            "speedup": s["fps"] / b["fps"], "requested_packets": int(n), "sampled": bool(view.packets.sampled),
-            "frames": s["frames"], "p50_ms": s["p50_ms"], "p95_ms": s["p95_ms"], "cpu_p50_ms": s["cpu_p50_ms"],
-            "baseline_frames": b["frames"], "baseline_p50_ms": b["p50_ms"], "baseline_cpu_p50_ms": b["cpu_p50_ms"],
-            "halo": float(view.packets.halo), "parallel": bool(raster_threads().parallel)}
+    return {
+        "visible_packets": int(drawn),
+        "fps": s["fps"],
+        "baseline_fps": b["fps"],
+        "speedup": s["fps"] / b["fps"],
+        "requested_packets": int(n),
+        "sampled": bool(view.packets.sampled),
+        "frames": s["frames"],
+        "p50_ms": s["p50_ms"],
+        "p95_ms": s["p95_ms"],
+        "cpu_p50_ms": s["cpu_p50_ms"],
+        "baseline_frames": b["frames"],
+        "baseline_p50_ms": b["p50_ms"],
+        "baseline_cpu_p50_ms": b["cpu_p50_ms"],
+        "halo": float(view.packets.halo),
+        "parallel": bool(raster_threads().parallel),
+    }
 
 
 # --- first frame in a fresh process -------------------------------------------------------------------
@@ -231,7 +276,7 @@ def first_frame_child(n: int) -> None:
     view = build_view(graph)
     t0 = time.time()
     frames = _frames(graph, MovingPackets(graph, n), "primary:breast")[:1]
-    synthetic_s = time.time() - t0   # the stand-in for the simulation: not the view's cost
+    synthetic_s = time.time() - t0  # the stand-in for the simulation: not the view's cost
     view.show_frame(frames[0])
     _repaint(app, view)
     print(json.dumps({"t_end": time.time(), "synthetic_s": synthetic_s, "shown": view.packets.shown}), flush=True)
@@ -242,8 +287,14 @@ def first_frame(n: int, cache_dir: str) -> float:
     the numba cache; the time spent making up the synthetic packets is left out."""
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, QT_QPA_PLATFORM="offscreen")
     t0 = time.time()
-    p = subprocess.run([sys.executable, "-m", "desktop.tools.bench_render", "--first-frame-child", str(n)],
-                       env=env, capture_output=True, text=True, timeout=600, check=False)
+    p = subprocess.run(
+        [sys.executable, "-m", "desktop.tools.bench_render", "--first-frame-child", str(n)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if p.returncode != 0:
         last = (p.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"first-frame subprocess failed: {last}")
@@ -260,7 +311,7 @@ def empty_view_fps(app, view, graph, quick: bool) -> float:
         view.show_frame(frames[i % CYCLE_FRAMES])
         _repaint(app, view)
 
-    _time_frames(one, 1, 0.1 if quick else 1.0, max_frames=1000)   # warm-up, not counted
+    _time_frames(one, 1, 0.1 if quick else 1.0, max_frames=1000)  # warm-up, not counted
     return _summary(_time_frames(one, *((5, 0.1) if quick else (60, 1.5)), max_frames=1000))["fps"]
 
 
@@ -278,7 +329,7 @@ def run(quick: bool = False) -> dict:
     view = build_view(graph, budget=max(counts))
     empty = empty_view_fps(app, view, graph, quick)
     rows = [bench_count(app, view, graph, n, quick) for n in counts]
-    view.hide()   # (pyqtgraph's GraphicsView.close() tears the scene down under live items)
+    view.hide()  # (pyqtgraph's GraphicsView.close() tears the scene down under live items)
     n_first = max(counts)
     if quick:  # no cold start (it compiles every kernel): one warm start with the current cache
         cold = None
@@ -301,14 +352,16 @@ def run(quick: bool = False) -> dict:
         "cpus": os.cpu_count(),
         "load_avg_1min": [load_before, os.getloadavg()[0] if hasattr(os, "getloadavg") else None],
         "quick": quick,
-        "note": ("fps = frames / seconds over the timed frames. A frame = BodyView.show_frame with moved "
-                 "packets + a synchronous viewport repaint into the offscreen backing store (no "
-                 "simulation, no screen). Baseline = ScatterPlotItem.setData with per-point brushes + the "
-                 "same repaint, packet layer hidden. empty_view_fps = the same view with no packets. "
-                 "First frame = wall time from starting a Python process to its first painted frame of "
-                 "the largest count (minus making up the synthetic packets); cold uses an empty "
-                 "NUMBA_CACHE_DIR (every kernel compiled), warm reuses it. The machine is shared: see "
-                 "load_avg_1min (before, after)."),
+        "note": (
+            "fps = frames / seconds over the timed frames. A frame = BodyView.show_frame with moved "
+            "packets + a synchronous viewport repaint into the offscreen backing store (no "
+            "simulation, no screen). Baseline = ScatterPlotItem.setData with per-point brushes + the "
+            "same repaint, packet layer hidden. empty_view_fps = the same view with no packets. "
+            "First frame = wall time from starting a Python process to its first painted frame of "
+            "the largest count (minus making up the synthetic packets); cold uses an empty "
+            "NUMBA_CACHE_DIR (every kernel compiled), warm reuses it. The machine is shared: see "
+            "load_avg_1min (before, after)."
+        ),
     }
 
 
@@ -316,13 +369,17 @@ def print_table(result: dict) -> None:
     print(f"Body view {result['size'][0]}x{result['size'][1]} offscreen, {result['threads']} numba threads")
     print(f"{'packets':>9} {'fps':>8} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms':>8} {'baseline fps':>13} {'speed-up':>9}")
     for r in result["render"]:
-        print(f"{r['visible_packets']:>9,} {r['fps']:>8.1f} {r['p50_ms']:>8.2f} {r['p95_ms']:>8.2f} "
-              f"{r['cpu_p50_ms']:>8.2f} {r['baseline_fps']:>13.2f} {r['speedup']:>8.1f}x")
+        print(
+            f"{r['visible_packets']:>9,} {r['fps']:>8.1f} {r['p50_ms']:>8.2f} {r['p95_ms']:>8.2f} "
+            f"{r['cpu_p50_ms']:>8.2f} {r['baseline_fps']:>13.2f} {r['speedup']:>8.1f}x"
+        )
     ff = result["first_frame"]
     cold = "not measured (--quick)" if ff["cold_s"] is None else f"{ff['cold_s']:.2f} s"
     print(f"first frame ({ff['packets']:,} packets): cold {cold}, warm {ff['warm_s']:.2f} s")
-    print(f"the view with no packets: {result['empty_view_fps']:.1f} fps; "
-          f"load average before/after: {result['load_avg_1min']}")
+    print(
+        f"the view with no packets: {result['empty_view_fps']:.1f} fps; "
+        f"load average before/after: {result['load_avg_1min']}"
+    )
 
 
 def main(quick: bool = False, as_json: bool = False) -> int:
@@ -370,8 +427,9 @@ def warm_engine(rate: float, hours: float, capacity: int):
     """A cell-resolution RecordedEngine run for ``hours`` of body time in 10-minute steps."""
     from sim_core import RecordedEngine
 
-    eng = RecordedEngine(live_scenario(rate), resolution="cells", cell_capacity=capacity,
-                         max_packets=max(1 << 24, 4 * capacity))
+    eng = RecordedEngine(
+        live_scenario(rate), resolution="cells", cell_capacity=capacity, max_packets=max(1 << 24, 4 * capacity)
+    )
     for _ in range(int(round(hours * 6))):
         eng.step(600.0)
     return eng
@@ -408,7 +466,7 @@ def machine_cpu() -> tuple[float, float] | None:
         with open("/proc/stat") as f:
             fields = f.readline().split()
         v = [int(x) for x in fields[1:9]] + [0] * max(0, 9 - len(fields))
-    except (OSError, ValueError):      # no /proc/stat, or not the format we know: no figure
+    except (OSError, ValueError):  # no /proc/stat, or not the format we know: no figure
         return None
     if not fields or fields[0] != "cpu":
         return None
@@ -423,8 +481,13 @@ def contention(wall_s: float, own_cpu_s: float, machine0, machine1) -> dict:
     the row (``CONTENDED_*``). A contended row's frame rate says more about the machine than
     about the window."""
     if machine0 is None or machine1 is None or wall_s <= 0:
-        return {"cpu_own_cores": round(own_cpu_s / wall_s, 2) if wall_s > 0 else None,
-                "cpu_other_cores": None, "cpu_steal_cores": None, "contended": None, "contention": []}
+        return {
+            "cpu_own_cores": round(own_cpu_s / wall_s, 2) if wall_s > 0 else None,
+            "cpu_other_cores": None,
+            "cpu_steal_cores": None,
+            "contended": None,
+            "contention": [],
+        }
     other = max(0.0, (machine1[0] - machine0[0]) - own_cpu_s) / wall_s
     steal = (machine1[1] - machine0[1]) / wall_s
     why = []
@@ -432,8 +495,13 @@ def contention(wall_s: float, own_cpu_s: float, machine0, machine1) -> dict:
         why.append(f"other processes kept {other:.2f} cores busy (> {CONTENDED_OTHER_CORES})")
     if steal > CONTENDED_STEAL_CORES:
         why.append(f"the hypervisor stole {steal:.2f} cores (> {CONTENDED_STEAL_CORES})")
-    return {"cpu_own_cores": round(own_cpu_s / wall_s, 2), "cpu_other_cores": round(other, 2),
-            "cpu_steal_cores": round(steal, 2), "contended": bool(why), "contention": why}
+    return {
+        "cpu_own_cores": round(own_cpu_s / wall_s, 2),
+        "cpu_other_cores": round(other, 2),
+        "cpu_steal_cores": round(steal, 2),
+        "contended": bool(why),
+        "contention": why,
+    }
 
 
 def live_row(app, win, controller, n_target: int, seconds: float, per_packet: float) -> dict:
@@ -452,9 +520,9 @@ def live_row(app, win, controller, n_target: int, seconds: float, per_packet: fl
     controller.load_run(eng.scenario, eng)
     controller.set_speed(DEFAULT_SPEED)
     assert controller.resolution == "cells"
-    win.body.packets.max_packets = LIVE_DRAW_CAP    # (the window's own cap, packet_item.MAX_PACKETS)
+    win.body.packets.max_packets = LIVE_DRAW_CAP  # (the window's own cap, packet_item.MAX_PACKETS)
     view = win.body
-    for _ in range(3):                         # compile / warm the frame path
+    for _ in range(3):  # compile / warm the frame path
         controller.runner.tick(1 / 60)
         app.processEvents()
     st = controller.batch_stats
@@ -494,7 +562,7 @@ def live_row(app, win, controller, n_target: int, seconds: float, per_packet: fl
     prober.stop()
     wall = time.perf_counter() - t_start
     busy = contention(wall, time.process_time() - cpu0, machine0, machine_cpu())
-    waited_s = st["wait_s_max"]                # (pausing below waits for the batch in flight, by design)
+    waited_s = st["wait_s_max"]  # (pausing below waits for the batch in flight, by design)
     controller.pause()
     controller.snapshot_ready.disconnect(on_frame)
     view.viewport().removeEventFilter(paints)
@@ -510,8 +578,11 @@ def live_row(app, win, controller, n_target: int, seconds: float, per_packet: fl
         "engine_steps_per_s": float(st["steps"] / wall),
         "gui_stall_ms_max": float(g.max() * 1e3),
         "gui_stall_ms_p99": float(np.percentile(g, 99) * 1e3),
-        "gui_stalls_longest": [[round(float(gap_at[i]), 3), round(float(g[i] * 1e3), 1)]
-                               for i in np.argsort(g)[::-1][:5]] if gaps else [],
+        "gui_stalls_longest": [
+            [round(float(gap_at[i]), 3), round(float(g[i] * 1e3), 1)] for i in np.argsort(g)[::-1][:5]
+        ]
+        if gaps
+        else [],
         "frame_interval_p95_ms": float(np.percentile(iv, 95) * 1e3),
         "target_in_flight": int(n_target),
         "sampled": bool(drawn and drawn[-1] < counts[-1]),
@@ -551,7 +622,7 @@ def run_live(quick: bool = False, counts=None, seconds: float | None = None) -> 
     app.processEvents()
     from desktop.window.runners import heap_settled
 
-    with heap_settled():                # as the window settles its heap once it is ready
+    with heap_settled():  # as the window settles its heap once it is ready
         rows = [live_row(app, win, controller, n, seconds, per_packet) for n in counts]
     win.hide()
     return {
@@ -565,20 +636,22 @@ def run_live(quick: bool = False, counts=None, seconds: float | None = None) -> 
         "numba_threads": int(numba.config.NUMBA_NUM_THREADS),
         "load_avg_1min": [load_before, os.getloadavg()[0] if hasattr(os, "getloadavg") else None],
         "quick": quick,
-        "note": ("The real MainWindow (offscreen) on a real cell-resolution engine (the soak's 10-g "
-                 "primary, shedding set for the packet count, warmed up 4 body hours), at the default "
-                 "transit speed, played by the runner's own 60 Hz timer in Qt's event loop. Each tick "
-                 "publishes the frame the engine thread finished and hands it the next batch (it never "
-                 "waits for a step); Qt paints what the frame invalidated (body_view_paints). fps = new "
-                 "frames shown per second (at most the timer's 60); gui_stall_ms_max = the longest gap "
-                 "between firings of a 4 ms probe timer, i.e. the longest the GUI thread was busy in one "
-                 "go (plus up to 4 ms); engine_steps_per_s = engine steps the worker made per wall second (the speed "
-                 "needs 60 per second of 1/6 s each); body_s_per_s_reached against _wanted says whether "
-                 f"the engine kept up. Up to {LIVE_DRAW_CAP:,} packets all are drawn; above, a stable "
-                 "sample by packet id. cpu_other_cores / cpu_steal_cores: cores the rest of the machine "
-                 "kept busy while the row played (/proc/stat less this process); a row is contended "
-                 f"above {CONTENDED_OTHER_CORES} / {CONTENDED_STEAL_CORES} cores, and its figures are "
-                 "then the machine's, not the window's."),
+        "note": (
+            "The real MainWindow (offscreen) on a real cell-resolution engine (the soak's 10-g "
+            "primary, shedding set for the packet count, warmed up 4 body hours), at the default "
+            "transit speed, played by the runner's own 60 Hz timer in Qt's event loop. Each tick "
+            "publishes the frame the engine thread finished and hands it the next batch (it never "
+            "waits for a step); Qt paints what the frame invalidated (body_view_paints). fps = new "
+            "frames shown per second (at most the timer's 60); gui_stall_ms_max = the longest gap "
+            "between firings of a 4 ms probe timer, i.e. the longest the GUI thread was busy in one "
+            "go (plus up to 4 ms); engine_steps_per_s = engine steps the worker made per wall second (the speed "
+            "needs 60 per second of 1/6 s each); body_s_per_s_reached against _wanted says whether "
+            f"the engine kept up. Up to {LIVE_DRAW_CAP:,} packets all are drawn; above, a stable "
+            "sample by packet id. cpu_other_cores / cpu_steal_cores: cores the rest of the machine "
+            "kept busy while the row played (/proc/stat less this process); a row is contended "
+            f"above {CONTENDED_OTHER_CORES} / {CONTENDED_STEAL_CORES} cores, and its figures are "
+            "then the machine's, not the window's."
+        ),
     }
 
 
@@ -592,15 +665,21 @@ def _layer() -> str:
 
 
 def print_live(result: dict) -> None:
-    print(f"Live window {result['size'][0]}x{result['size'][1]} offscreen, engine thread with "
-          f"{result['engine_threads']} numba thread(s), layer {result['threading_layer']}")
-    print(f"{'in flight':>10} {'drawn':>8} {'fps':>7} {'gap p95':>7} {'stall ms':>9} {'steps/s':>8} "
-          f"{'ms/step':>8} {'body s/s':>9}")
+    print(
+        f"Live window {result['size'][0]}x{result['size'][1]} offscreen, engine thread with "
+        f"{result['engine_threads']} numba thread(s), layer {result['threading_layer']}"
+    )
+    print(
+        f"{'in flight':>10} {'drawn':>8} {'fps':>7} {'gap p95':>7} {'stall ms':>9} {'steps/s':>8} "
+        f"{'ms/step':>8} {'body s/s':>9}"
+    )
     for r in result["live"]:
-        print(f"{r['in_flight']:>10,} {r['drawn']:>8,} {r['fps']:>7.1f} {r['frame_interval_p95_ms']:>7.1f} "
-              f"{r['gui_stall_ms_max']:>9.1f} {r['engine_steps_per_s']:>8.1f} {r['engine_ms_per_step']:>8.2f} "
-              f"{r['body_s_per_s_reached']:>6.2f}/{r['body_s_per_s_wanted']:g}"
-              + (f"  CONTENDED: {'; '.join(r['contention'])}" if r.get("contended") else ""))
+        print(
+            f"{r['in_flight']:>10,} {r['drawn']:>8,} {r['fps']:>7.1f} {r['frame_interval_p95_ms']:>7.1f} "
+            f"{r['gui_stall_ms_max']:>9.1f} {r['engine_steps_per_s']:>8.1f} {r['engine_ms_per_step']:>8.2f} "
+            f"{r['body_s_per_s_reached']:>6.2f}/{r['body_s_per_s_wanted']:g}"
+            + (f"  CONTENDED: {'; '.join(r['contention'])}" if r.get("contended") else "")
+        )
     print(f"load average before/after: {result['load_avg_1min']}")
     if result.get("contended"):
         print("contended: another load shared the machine during a row; run again on a quiet machine")

@@ -46,12 +46,11 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
-from sim_core import rss_mb
-
 from desktop.core import i18n
 from desktop.kiosk.quiz_model import ORDER
 from desktop.kiosk.runner import ManualClock
 from desktop.tools.soak_census import FLAT_SLACK, REFCOUNT_SLACK, REFCOUNTS, PaintCounter, census, flat
+from sim_core import rss_mb
 
 SCREEN_DT_S = 1.0 / 60.0
 FULL_PAINT_EVERY = 20
@@ -72,8 +71,14 @@ ATTRACT_CPU_S = (8.0, 80.0)
 #: What the attract loop may cost (per cent of one core); reported beside the figure, not judged
 #: (the soak's verdict is about leaks, and a shared machine's load moves the figure).
 ATTRACT_CPU_TARGET_PCT = 25.0
-SLIDER_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown,
-               Qt.Key.Key_Up, Qt.Key.Key_Down)
+SLIDER_KEYS = (
+    Qt.Key.Key_Right,
+    Qt.Key.Key_Left,
+    Qt.Key.Key_PageUp,
+    Qt.Key.Key_PageDown,
+    Qt.Key.Key_Up,
+    Qt.Key.Key_Down,
+)
 #: Organs a visitor may tap on the map.
 ORGANS = ("organ:liver", "organ:lungs", "organ:brain", "organ:spine", "organ:kidneys", "organ:adrenals")
 
@@ -91,24 +96,36 @@ class Soak:
         self.clock = ManualClock()
         win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         self.shell = KioskShell(win, config, clock=self.clock)
-        self.shell.timer.stop()                  # the soak ticks the shell itself, once per frame
-        controller.runner.manual = True          # ... and the engine: its own timer would tick it again
+        self.shell.timer.stop()  # the soak ticks the shell itself, once per frame
+        controller.runner.manual = True  # ... and the engine: its own timer would tick it again
         win.show()
         app.processEvents()
         self.body = win.body
         self.body_image = QImage(self.body.viewport().size(), QImage.Format.Format_ARGB32_Premultiplied)
-        win.setUpdatesEnabled(False)             # painted whole every FULL_PAINT_EVERY-th frame only
+        win.setUpdatesEnabled(False)  # painted whole every FULL_PAINT_EVERY-th frame only
         self.paints = PaintCounter(self.shell)
         self.paints.watch(self.body.viewport())
         self.paints.watch(self.shell.container)
-        self.n = dict(frames=0, full_window_paints_requested=0, idle_resets=0, countdowns=0,
-                      countdown_extensions=0, touches=0, slider_events=0, language_toggles=0,
-                      quiz_visits=0, organ_cards=0, scenario_switches=0, reduce_motion_toggles=0,
-                      keys_overlays=0, attract_restarts=0, visits=0)
-        self.split = dict(engine_and_views_s=0.0, events_and_paint_s=0.0, visitor_actions_s=0.0,
-                          sampling_s=0.0)
+        self.n = dict(
+            frames=0,
+            full_window_paints_requested=0,
+            idle_resets=0,
+            countdowns=0,
+            countdown_extensions=0,
+            touches=0,
+            slider_events=0,
+            language_toggles=0,
+            quiz_visits=0,
+            organ_cards=0,
+            scenario_switches=0,
+            reduce_motion_toggles=0,
+            keys_overlays=0,
+            attract_restarts=0,
+            visits=0,
+        )
+        self.split = dict(engine_and_views_s=0.0, events_and_paint_s=0.0, visitor_actions_s=0.0, sampling_s=0.0)
         self.exceptions: list[str] = []
-        self.wrapper_types: list[Counter] = []     # one per census, to name what grew
+        self.wrapper_types: list[Counter] = []  # one per census, to name what grew
         self.exception_count = 0
         s = self.shell
         s.idle.timed_out.connect(self._on_idle_timed_out)
@@ -134,7 +151,7 @@ class Soak:
         t0 = time.perf_counter()
         self.clock.advance(clock_dt_s)
         self.shell.tick()
-        if self.controller.runner.running:       # as the window: no engine ticks while paused
+        if self.controller.runner.running:  # as the window: no engine ticks while paused
             self.controller.runner.tick(SCREEN_DT_S)
         t1 = time.perf_counter()
         self.n["frames"] += 1
@@ -146,7 +163,7 @@ class Soak:
             self.win.repaint()
             self.win.setUpdatesEnabled(False)
             self.n["full_window_paints_requested"] += 1
-        else:                                     # the body view itself, on its own
+        else:  # the body view itself, on its own
             painter = QPainter(self.body_image)
             QWidget.render(self.body.viewport(), painter, QPoint())
             painter.end()
@@ -204,7 +221,7 @@ class Soak:
         self._click(s.quiz_button)
         self.frames(2)
         cards = list(s.quiz.cards)
-        for key in (ORDER if self.rng.random() < 0.5 else self.rng.sample(cards, 5)):
+        for key in ORDER if self.rng.random() < 0.5 else self.rng.sample(cards, 5):
             self._click(s.quiz.cards[key])
         self._click(s.quiz.check_button)
         self.frames(2)
@@ -220,7 +237,7 @@ class Soak:
         self.body.click_at(QPointF(float(x), float(y)))
         self.frames(2)
         if self.rng.random() < 0.7:
-            self.win._on_body_background_clicked()       # what Esc or a tap on the background does
+            self.win._on_body_background_clicked()  # what Esc or a tap on the background does
         self.n["organ_cards"] += 1
 
     def switch_scenario(self) -> None:
@@ -229,7 +246,7 @@ class Soak:
             return
         i = self.rng.choice([k for k in range(combo.count()) if k != combo.currentIndex()])
         combo.setCurrentIndex(i)
-        combo.activated.emit(i)                          # as when a visitor picks from the list
+        combo.activated.emit(i)  # as when a visitor picks from the list
         self.n["scenario_switches"] += 1
 
     def toggle_reduce_motion(self) -> None:
@@ -246,25 +263,31 @@ class Soak:
         """Attract loop, a visitor explores, walks away; the countdown runs out and the kiosk resets.
         ``everything``: do each kind of action at least once (the first visits, during warm-up)."""
         rng = self.rng
-        self.frames(rng.randint(5, 20), ATTRACT_DT_S)            # nobody there: the story plays
-        self._act(self.touch_map)                                  # someone touches: explore
-        actions = [(self.slider_event, 6.0), (self.toggle_language, 1.2), (self.quiz_visit, 0.35),
-                   (self.organ_card, 0.6), (self.switch_scenario, 0.3), (self.toggle_reduce_motion, 0.2),
-                   (self.keys_overlay, 0.2)]
+        self.frames(rng.randint(5, 20), ATTRACT_DT_S)  # nobody there: the story plays
+        self._act(self.touch_map)  # someone touches: explore
+        actions = [
+            (self.slider_event, 6.0),
+            (self.toggle_language, 1.2),
+            (self.quiz_visit, 0.35),
+            (self.organ_card, 0.6),
+            (self.switch_scenario, 0.3),
+            (self.toggle_reduce_motion, 0.2),
+            (self.keys_overlay, 0.2),
+        ]
         if everything:
             for fn, _ in actions:
                 self._act(fn)
                 self.frames(2)
-            self._act(self.toggle_language)                       # and back
+            self._act(self.toggle_language)  # and back
         fns, weights = zip(*actions)
         for _ in range(rng.randint(25, 60)):
             if rng.random() < 0.14:
                 self._act(rng.choices(fns, weights)[0])
             self.frame()
         cfg = self.shell.config
-        self.clock.advance(cfg.idle_timeout_s)                   # the visitor walks away
+        self.clock.advance(cfg.idle_timeout_s)  # the visitor walks away
         self.frame()
-        if everything or rng.random() < 0.25:                     # ... comes back during the countdown
+        if everything or rng.random() < 0.25:  # ... comes back during the countdown
             self.frames(3, 1.0)
             self._act(self.touch_map)
             self.frames(4)
@@ -272,9 +295,9 @@ class Soak:
             self.frame()
         steps = 6
         resets = self.n["idle_resets"]
-        self.frames(steps, cfg.countdown_s / (steps - 1))        # the countdown runs out
+        self.frames(steps, cfg.countdown_s / (steps - 1))  # the countdown runs out
         guard = 0
-        while self.n["idle_resets"] == resets and guard < 50:     # a late reset is still a reset
+        while self.n["idle_resets"] == resets and guard < 50:  # a late reset is still a reset
             self.frame(1.0)
             guard += 1
         self.n["visits"] += 1
@@ -302,19 +325,19 @@ def attract_cpu(app, args, seconds: float, size=ATTRACT_SIZE) -> dict:
     taken), so the second window does not disturb the leak checks."""
     import argparse
 
-    from desktop.launch import build
     from desktop.kiosk.shell import KioskShell
+    from desktop.launch import build
     from desktop.window.runners import heap_settled
 
     a = argparse.Namespace(**vars(args))
     a.size = tuple(size)
     controller, win = build(a, app)
     win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-    shell = KioskShell(win, args.kiosk_cfg)            # real clock, timers on: nothing driven by hand
+    shell = KioskShell(win, args.kiosk_cfg)  # real clock, timers on: nothing driven by hand
     paints = PaintCounter(shell)
     paints.watch(win.body.viewport())
     win.show()
-    with heap_settled():                # as the window settles its heap once it is ready
+    with heap_settled():  # as the window settles its heap once it is ready
         return _attract_cpu_measure(app, controller, win, shell, paints, seconds, size)
 
 
@@ -331,7 +354,7 @@ def _attract_cpu_measure(app, controller, win, shell, paints, seconds: float, si
     loop = QEventLoop()
     stop = QTimer()
     stop.setSingleShot(True)
-    stop.setTimerType(Qt.TimerType.PreciseTimer)       # (a coarse timer may end 5 % early)
+    stop.setTimerType(Qt.TimerType.PreciseTimer)  # (a coarse timer may end 5 % early)
     stop.timeout.connect(loop.quit)
 
     def run_for(s: float) -> None:
@@ -403,11 +426,11 @@ def soak_report(app, controller, win, args, log) -> dict:
             if elapsed >= next_sample:
                 rss_series.append([round(elapsed, 1), round(rss_mb(), 1)])
                 next_sample += budget_s / 20
-    except Exception:                                   # the driver itself broke: report, fail
+    except Exception:  # the driver itself broke: report, fail
         soak.exception_count += 1
         soak.exceptions.append(traceback.format_exc())
     wall, cpu = time.perf_counter() - t_start, time.process_time() - cpu_start
-    if not warm_done:                                   # too short a run: judge from here on
+    if not warm_done:  # too short a run: judge from here on
         objects["after_warmup"] = soak.census()
         rss["after_warmup"] = round(rss_mb(), 1)
         report["warmup_s"] = round(wall, 1)
@@ -470,14 +493,15 @@ def soak_report(app, controller, win, args, log) -> dict:
         "objects_flat": all(flat_counts.values()),
         "no_exceptions": exceptions == 0,
         "no_qt_warnings": not qt_warnings,
-        "refcounts_not_falling": all(objects["end"][k] >= objects["after_warmup"][k] - REFCOUNT_SLACK
-                                     for k in REFCOUNTS),
+        "refcounts_not_falling": all(
+            objects["end"][k] >= objects["after_warmup"][k] - REFCOUNT_SLACK for k in REFCOUNTS
+        ),
         # a verdict needs something to judge: idle resets between the two samples
         "resets_after_warmup": n["idle_resets"] - resets_at_warmup >= MIN_RESETS_JUDGED,
     }
     report["flat_rule"] = f"end <= after_warmup + {FLAT_SLACK}, sampled right after an idle reset"
     report["not_flat"] = sorted(k for k, ok in flat_counts.items() if not ok)
-    grew = soak.wrapper_types[-1] - soak.wrapper_types[1]     # end minus after warm-up, by type
+    grew = soak.wrapper_types[-1] - soak.wrapper_types[1]  # end minus after warm-up, by type
     report["wrapper_growth_by_type"] = dict(grew.most_common(8))
     report["checks"] = checks
     report["pass"] = all(checks.values())
@@ -501,9 +525,12 @@ def _summary(r: dict) -> str:
         f"  exceptions {r['exceptions']}, unlisted Qt warnings {r['qt_warnings']}",
     ]
     if "attract_cpu_pct_of_one_core" in r:
-        lines.insert(2, f"  attract loop at {r['attract_size'][0]}x{r['attract_size'][1]}: "
-                        f"{r['attract_cpu_pct_of_one_core']} % of one core over {r['attract_wall_s']} s "
-                        f"(target <= {r['attract_cpu_target_pct']:g} %), {r['attract_frames_per_s']} frames/s, "
-                        f"load average {r['attract_load_avg_1min']}")
+        lines.insert(
+            2,
+            f"  attract loop at {r['attract_size'][0]}x{r['attract_size'][1]}: "
+            f"{r['attract_cpu_pct_of_one_core']} % of one core over {r['attract_wall_s']} s "
+            f"(target <= {r['attract_cpu_target_pct']:g} %), {r['attract_frames_per_s']} frames/s, "
+            f"load average {r['attract_load_avg_1min']}",
+        )
     lines += [f"  failed: {k}" for k, ok in r["checks"].items() if not ok]
     return "\n".join(lines)

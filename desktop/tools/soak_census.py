@@ -34,8 +34,7 @@ def _pyqtgraph_cached_points() -> set[int]:
 #: Not judged as flat: Python's own caches make the gc count wander by hundreds without a leak, the
 #: pyqtgraph cache is bounded (see ``_pyqtgraph_cached_points``), and the counts of the singletons
 #: are judged apart (they must not fall; None's rises by design of the pinned PySide6).
-NOT_JUDGED = ("py_gc_objects", "pyqtgraph_pixel_vector_cache", "refcount_true", "refcount_false",
-              "refcount_none")
+NOT_JUDGED = ("py_gc_objects", "pyqtgraph_pixel_vector_cache", "refcount_true", "refcount_false", "refcount_none")
 REFCOUNTS = ("refcount_true", "refcount_false", "refcount_none")
 #: Caches come and go holding True or None, so a few hundred either way mean nothing; the bug lost
 #: one reference per emit, thousands a second.
@@ -99,9 +98,16 @@ def census(win, controller, shell) -> tuple[dict, Counter]:
         "refcount_true": sys.getrefcount(True),
         "refcount_false": sys.getrefcount(False),
         "refcount_none": sys.getrefcount(None),
-        "receivers": sum(obj.receivers(SIGNAL(sig)) for obj, sig in (
-            (c, "snapshot_ready(PyObject)"), (c, "playing_changed(bool)"), (c, "reset_done()"),
-            (c, "parameter_changed(QString,double)"), (shell.idle, "timed_out()"),
-            (shell.attract, "step_changed(int,int,QString)"))),
+        "receivers": sum(
+            obj.receivers(SIGNAL(sig))
+            for obj, sig in (
+                (c, "snapshot_ready(PyObject)"),
+                (c, "playing_changed(bool)"),
+                (c, "reset_done()"),
+                (c, "parameter_changed(QString,double)"),
+                (shell.idle, "timed_out()"),
+                (shell.attract, "step_changed(int,int,QString)"),
+            )
+        ),
     }
     return out, by_type

@@ -20,17 +20,25 @@ import weakref
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from sim_core import BY_PATH, Engine, InputError, RecordedEngine, Scenario, default_graph, load_scenario
-
-from desktop.window.engine_thread import BatchResult, EngineWorker, threadsafe_layer
 from desktop.core.follow import FollowTracker
 from desktop.core.frames import FrameData, FrameDiffer, Pools
-from desktop.core.journey import founder_journey
 from desktop.core.i18n import num, tr
+from desktop.core.journey import founder_journey
 from desktop.core.narrator import Caption, Narrator, place_phrase, short_name, tumour_phrase
+from desktop.core.speeds import (
+    AFTER_FOLLOW_SPEED,
+    DEFAULT_SPEED,
+    FAST_FORWARD,
+    FOLLOW_SPEED,
+    SPEEDS,
+    STEP_FRAMES_PER_S,
+    WATCH_SPEED,
+    duration_text,
+)
+from desktop.window.engine_thread import BatchResult, EngineWorker, threadsafe_layer
 from desktop.window.runners import MAX_WALL_DT_S, TickRunner
-from desktop.core.speeds import AFTER_FOLLOW_SPEED, DEFAULT_SPEED, FAST_FORWARD, FOLLOW_SPEED, SPEEDS, STEP_FRAMES_PER_S, WATCH_SPEED, duration_text
 from desktop.window.theme import ROUTE_WORDS
+from sim_core import BY_PATH, Engine, InputError, RecordedEngine, Scenario, default_graph, load_scenario
 
 DEFAULT_SCENARIO = "breast"
 CLUSTER_CELLS = 40
@@ -62,17 +70,17 @@ def resolution_for(speed) -> str:
 
 
 class SimController(QObject):
-    snapshot_ready = Signal(object)       # FrameData
-    scenario_changed = Signal(object)     # Scenario (the one now loaded)
+    snapshot_ready = Signal(object)  # FrameData
+    scenario_changed = Signal(object)  # Scenario (the one now loaded)
     parameter_changed = Signal(str, float)
     playing_changed = Signal(bool)
     speed_changed = Signal(int)
-    caption_changed = Signal(object)      # Caption
+    caption_changed = Signal(object)  # Caption
     reset_done = Signal()
-    follow_changed = Signal(int)          # followed packet id, -1 when none
-    journey_ready = Signal(object)        # Journey to replay on the map
+    follow_changed = Signal(int)  # followed packet id, -1 when none
+    journey_ready = Signal(object)  # Journey to replay on the map
     error_occurred = Signal(str)
-    _batch_done = Signal()                # from the engine thread: a frame is ready (queued)
+    _batch_done = Signal()  # from the engine thread: a frame is ready (queued)
 
     def __init__(self, scenario: Scenario | str = DEFAULT_SCENARIO, seed: int | None = None, parent=None):
         super().__init__(parent)
@@ -83,16 +91,16 @@ class SimController(QObject):
         self._batch_done.connect(self._on_batch_done)
         if _THREADED:
             self.runner.async_tick = self._async_tick
-        self._owed_at = 0.0          # when owed time was last counted
-        self._pumped = False         # a finished batch started the next one since the last tick
+        self._owed_at = 0.0  # when owed time was last counted
+        self._pumped = False  # a finished batch started the next one since the last tick
         self._published_at = 0.0
         self.speed_index = DEFAULT_SPEED
         self._debt_s = 0.0
-        self._owed_s = 0.0       # body seconds owed while a batch was still running
+        self._owed_s = 0.0  # body seconds owed while a batch was still running
         self._owed_wall_s = 0.0
-        self._generation = 0     # bumped when the engine object is replaced
-        self._epoch = 0          # bumped when the speed changes
-        self._shadow = None      # parameters as set, while the worker has yet to apply them
+        self._generation = 0  # bumped when the engine object is replaced
+        self._epoch = 0  # bumped when the speed changes
+        self._shadow = None  # parameters as set, while the worker has yet to apply them
         self._gui_thread = threading.current_thread()
         self.batch_stats = {"batches": 0, "steps": 0, "step_wall_s": 0.0, "busy_ticks": 0, "wait_s_max": 0.0}
         self.runner.body_s_per_s = SPEEDS[self.speed_index].body_s_per_s
@@ -100,9 +108,9 @@ class SimController(QObject):
         self._curve_key = None
         self._curve = None
         self._sparse_said = None
-        self._death_said = None      # the engine generation whose death was said
-        self._refused = None         # (engine, speed epoch, resolution) of a switch the pool refused
-        self._dense = None           # (engine, speed epoch) at which shedding was too dense for cells
+        self._death_said = None  # the engine generation whose death was said
+        self._refused = None  # (engine, speed epoch, resolution) of a switch the pool refused
+        self._dense = None  # (engine, speed epoch) at which shedding was too dense for cells
         self._seed_override = seed
         self._load(scenario)
 
@@ -122,8 +130,9 @@ class SimController(QObject):
         self.differ = FrameDiffer(self.graph, sc.primary)
         name = short_name(self.graph, self.graph.index[sc.primary])
         self.narrator = Narrator(self.graph, sc.primary, name)
-        self.follow = FollowTracker(self.graph, travel_speed=FOLLOW_SPEED, watch_speed=WATCH_SPEED,
-                                     after_speed=AFTER_FOLLOW_SPEED)
+        self.follow = FollowTracker(
+            self.graph, travel_speed=FOLLOW_SPEED, watch_speed=WATCH_SPEED, after_speed=AFTER_FOLLOW_SPEED
+        )
         self.last_frame = None
 
     @property
@@ -185,8 +194,15 @@ class SimController(QObject):
         self.follow_changed.emit(-1)
         self.publish()
         title = self.scenario.title
-        self._say(Caption.of(lambda: tr("{title}. Press “Release a cluster” to follow one journey through the body.",
-                                        title=tr(title)), "shed", 1))
+        self._say(
+            Caption.of(
+                lambda: tr(
+                    "{title}. Press “Release a cluster” to follow one journey through the body.", title=tr(title)
+                ),
+                "shed",
+                1,
+            )
+        )
 
     def load_run(self, scenario: Scenario, engine: Engine | None = None) -> None:
         """Continue from ``scenario`` at time zero, or from ``engine`` (a replayed run receipt) as it
@@ -203,7 +219,7 @@ class SimController(QObject):
 
     def reset_all(self) -> None:
         """Back to time zero with the scenario's own parameters and seed, at the starting speed."""
-        self.speed_index = DEFAULT_SPEED      # so the new engine starts at that speed's resolution
+        self.speed_index = DEFAULT_SPEED  # so the new engine starts at that speed's resolution
         self._load(self.scenario)
         self.set_speed(DEFAULT_SPEED)
         self._emit_all_parameters()
@@ -218,7 +234,7 @@ class SimController(QObject):
     # --- parameters -------------------------------------------------------------------------------
     def set_parameter(self, path: str, value: float) -> bool:
         try:
-            trial = self.params.copy()      # validated here; applied between two steps
+            trial = self.params.copy()  # validated here; applied between two steps
             trial.set(path, float(value))
         except (InputError, KeyError) as exc:
             self.error_occurred.emit(str(exc))
@@ -243,7 +259,7 @@ class SimController(QObject):
     # --- time -------------------------------------------------------------------------------------
     def play(self) -> None:
         if self._engine.death_day is not None:
-            self._say_death()             # the run ended: nothing left to play until a reset
+            self._say_death()  # the run ended: nothing left to play until a reset
             return
         if not self.runner.running:
             self._owed_at, self._pumped = time.perf_counter(), False
@@ -254,7 +270,7 @@ class SimController(QObject):
     def pause(self) -> None:
         if self.runner.running:
             self.runner.stop()
-            self._sync()      # the batch in flight ends the run where the clock stops
+            self._sync()  # the batch in flight ends the run where the clock stops
             self.playing_changed.emit(False)
 
     def toggle_play(self) -> None:
@@ -279,7 +295,7 @@ class SimController(QObject):
         eng, differ = self._engine, self.differ
         key = (id(eng), self._epoch, resolution)
         if self._refused == key:
-            return                # refused at this speed already: pooled until the speed changes
+            return  # refused at this speed already: pooled until the speed changes
 
         def switch():
             if eng.resolution == resolution:
@@ -343,7 +359,7 @@ class SimController(QObject):
             eng = self.engine
             eng.set_resolution("packets")
             left = days
-            while left > 1e-9 and eng.death_day is None:    # a run ends where the burden kills
+            while left > 1e-9 and eng.death_day is None:  # a run ends where the burden kills
                 chunk = min(left, ADVANCE_CHUNK_DAYS)
                 eng.advance(chunk, 1.0)
                 left -= chunk
@@ -387,15 +403,17 @@ class SimController(QObject):
             return None
         f = self.last_frame
         per_s = float(f.extra.get("shed_per_body_s", 0.0)) if f is not None else 0.0
-        return tr("The tumours shed {n} cells a second now: too many to draw one by one, so each dot "
-                  "stands for many cells.", n=num(round(per_s, -3) if per_s >= 10_000 else per_s))
+        return tr(
+            "The tumours shed {n} cells a second now: too many to draw one by one, so each dot stands for many cells.",
+            n=num(round(per_s, -3) if per_s >= 10_000 else per_s),
+        )
 
     # --- the engine thread ------------------------------------------------------------------------
     def _async_tick(self, wall_dt_s: float) -> None:
         """A timer tick while playing: publish the frame the worker finished (if any), then hand it
         the time owed since. Never waits for a step."""
         now = time.perf_counter()
-        if self._pumped:          # time up to the last pump is already owed
+        if self._pumped:  # time up to the last pump is already owed
             wall_dt_s = now - self._owed_at
             self._pumped = False
         self._owed_at = now
@@ -414,7 +432,7 @@ class SimController(QObject):
         # instead (measured in the kiosk's attract loop: 16-24 frames a second at growth speeds
         # while the pacer asked for 12, 40-46 while one cell travelled against 22-30)
         if now - self._published_at < 0.8 * max(1.0 / STEP_FRAMES_PER_S, r.interval_ms / 1000.0):
-            return                # the timer's next tick takes it
+            return  # the timer's next tick takes it
         dt = now - self._owed_at if self._owed_at else 0.0
         self._owed_at = now
         self._pumped = True
@@ -424,7 +442,7 @@ class SimController(QObject):
         wall_dt_s = min(max(wall_dt_s, 0.0), MAX_WALL_DT_S)
         self._collect(publish=True)
         if self._engine.death_day is not None or not self.runner.running:
-            return                # the run ended (or was paused by the frame just shown)
+            return  # the run ended (or was paused by the frame just shown)
         self._owed_s += self.runner.body_s_per_s * wall_dt_s
         self._owed_wall_s += wall_dt_s
         # a run heavier than the screen slows down instead of piling up time
@@ -460,7 +478,7 @@ class SimController(QObject):
             self.playing_changed.emit(False)
             return
         if r.generation != self._generation:
-            return            # a batch of an engine that has since been replaced
+            return  # a batch of an engine that has since been replaced
         st = self.batch_stats
         st["batches"] += 1
         st["steps"] += r.steps
@@ -523,10 +541,14 @@ class SimController(QObject):
         mets = max(burden - float(eng.primary_cells), 0.0)
         g = burden / eng.params["primary.cells_per_g"]
         mass = f"{num(g)} g" if g < 1000 else f"{num(g / 1000, 1)} kg"
-        return tr("Day {d}: the cancer now weighs about {mass}, {share} % of it in metastases, a burden "
-                  "that kills. The run ends here: metastases, not the first tumour, cause about 90 % of "
-                  "cancer deaths.", d=num(eng.death_day), mass=mass,
-                  share=num(100.0 * mets / burden if burden > 0 else 0.0))
+        return tr(
+            "Day {d}: the cancer now weighs about {mass}, {share} % of it in metastases, a burden "
+            "that kills. The run ends here: metastases, not the first tumour, cause about 90 % of "
+            "cancer deaths.",
+            d=num(eng.death_day),
+            mass=mass,
+            share=num(100.0 * mets / burden if burden > 0 else 0.0),
+        )
 
     def _say_death(self) -> None:
         self._death_said = self._generation
@@ -585,21 +607,39 @@ class SimController(QObject):
         route = int(f.snap.lesion_route[i])
         j = founder_journey(g, self.scenario.primary, g.ids[comp], route, self.params)
         if j is None:
-            self._say(Caption.of(lambda: tr("This lesion's founder came {route}; its path cannot be traced "
-                                            "from the primary.", route=tr(ROUTE_WORDS[route])), "micro", 4))
+            self._say(
+                Caption.of(
+                    lambda: tr(
+                        "This lesion's founder came {route}; its path cannot be traced from the primary.",
+                        route=tr(ROUTE_WORDS[route]),
+                    ),
+                    "micro",
+                    4,
+                )
+            )
             return None
         first = ROUTE_WORDS[int(g.v_kind[j.vessels[0]])]
         primary_name = self.narrator.primary_name
         if len(j.vessels) == 1:
-            text = ("Replay: its founder went from {tumour} straight to {place} {route}. "
-                    "The real trip took about {trip}.")
+            text = (
+                "Replay: its founder went from {tumour} straight to {place} {route}. The real trip took about {trip}."
+            )
         else:
-            text = ("Replay: its founder left {tumour} {route}, passed {n} junctions and stopped in {place}. "
-                    "The real trip took about {trip}.")
+            text = (
+                "Replay: its founder left {tumour} {route}, passed {n} junctions and stopped in {place}. "
+                "The real trip took about {trip}."
+            )
 
         def make():
-            return tr(text, tumour=tumour_phrase(primary_name), place=place_phrase(g, comp), route=tr(first),
-                      n=len(j.vessels) - 1, trip=duration_text(j.transit_s))
+            return tr(
+                text,
+                tumour=tumour_phrase(primary_name),
+                place=place_phrase(g, comp),
+                route=tr(first),
+                n=len(j.vessels) - 1,
+                trip=duration_text(j.transit_s),
+            )
+
         self._say(Caption.of(make, "transit", 4))
         self.journey_ready.emit(j)
         return j
@@ -619,8 +659,10 @@ class SimController(QObject):
     def _sparse_readout(self, eng: Engine) -> dict:
         """How many cells the tumours shed per body second now (the engine's own rule), for the
         'shedding is sparse' note."""
-        return {"shed_per_body_s": eng.shed_per_day() / 86400.0,
-                "viable_share": float(eng.params["shedding.viable_fraction"])}
+        return {
+            "shed_per_body_s": eng.shed_per_day() / 86400.0,
+            "viable_share": float(eng.params["shedding.viable_fraction"]),
+        }
 
     def sparse_note(self) -> str | None:
         """A caption line when, at this transit speed, too few cells are shed to watch; None else.
@@ -638,8 +680,11 @@ class SimController(QObject):
         per_h = per_s * 3600
         n = num(per_h) if per_h >= 10 else num(per_h, 1)
         if viable > 0:
-            return tr("Shedding is sparse: {n} cells an hour, a living one every {t}. Each is drawn; none invented.",
-                      n=n, t=duration_text(1.0 / viable))
+            return tr(
+                "Shedding is sparse: {n} cells an hour, a living one every {t}. Each is drawn; none invented.",
+                n=n,
+                t=duration_text(1.0 / viable),
+            )
         return tr("Shedding is sparse: {n} cells an hour, nearly all dying within minutes. None are invented.", n=n)
 
     def _say_if_sparse(self) -> None:
@@ -658,8 +703,11 @@ class SimController(QObject):
         p = eng.params
         m = eng.antiangio_multiplier(eng.t_days)
         effective = m + (1.0 - m) * eng.primary_res if eng.primary_cells > 0 else m
-        out = {"antiangio_multiplier": effective,
-               "antiangio_start_day": p["antiangio.start_day"], "antiangio_curve": None}
+        out = {
+            "antiangio_multiplier": effective,
+            "antiangio_start_day": p["antiangio.start_day"],
+            "antiangio_curve": None,
+        }
         if p["antiangio.strength"] > 0:
             start = p["antiangio.start_day"]
             span = max(eng.t_days - start, 0.0) + 2 * 365.25
@@ -679,9 +727,16 @@ class SimController(QObject):
             return
         day = min(max(eng.t_days, 1e-3), BY_PATH["surgery.at_day"].hi)
         if self.set_parameter("surgery.at_day", day):
-            self._say(Caption.of(lambda: tr(
-                "The primary tumour is removed. Cells that left it before surgery are still in the body; "
-                "some sleep for years."), "shed", 6))
+            self._say(
+                Caption.of(
+                    lambda: tr(
+                        "The primary tumour is removed. Cells that left it before surgery are still in the body; "
+                        "some sleep for years."
+                    ),
+                    "shed",
+                    6,
+                )
+            )
 
 
 def pay_debt(eng: Engine, step: float, debt_s: float, budget_s: float, before_step=None) -> tuple[float, float, int]:

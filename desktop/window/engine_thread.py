@@ -46,22 +46,26 @@ def threadsafe_layer() -> bool:
 
 @dataclass
 class BatchResult:
-    generation: int       # which engine (a reset or scenario change makes a new generation)
-    epoch: int            # which speed (a speed change makes a new epoch)
-    done_s: float         # body seconds stepped
-    debt_s: float         # body seconds still owed after the batch
-    wall_s: float         # screen seconds the batch's time was owed for
+    generation: int  # which engine (a reset or scenario change makes a new generation)
+    epoch: int  # which speed (a speed change makes a new epoch)
+    done_s: float  # body seconds stepped
+    debt_s: float  # body seconds still owed after the batch
+    wall_s: float  # screen seconds the batch's time was owed for
     steps: int
-    step_wall_s: float    # wall seconds spent stepping
-    frame: Any            # FrameData, or None when the batch failed
+    step_wall_s: float  # wall seconds spent stepping
+    frame: Any  # FrameData, or None when the batch failed
     error: BaseException | None = None
 
 
 class EngineWorker:
     """One thread, one batch at a time; messages between steps; the finished frame in a buffer."""
 
-    def __init__(self, threads: int | None = ENGINE_THREADS, name: str = "seedsoil-engine",
-                 done: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        threads: int | None = ENGINE_THREADS,
+        name: str = "seedsoil-engine",
+        done: Callable[[], None] | None = None,
+    ):
         """``done`` is called on the worker thread when a batch's result is ready (the controller
         passes a Qt signal's ``emit``: a queued call into the GUI thread)."""
         self._threads = threads
@@ -92,8 +96,7 @@ class EngineWorker:
             if self._busy:
                 return False
             if self._thread is None:
-                self._thread = threading.Thread(target=_serve, args=(weakref.ref(self),), name=self._name,
-                                                daemon=True)
+                self._thread = threading.Thread(target=_serve, args=(weakref.ref(self),), name=self._name, daemon=True)
                 self._thread.start()
             self._job = job
             self._busy = True
@@ -157,7 +160,7 @@ class EngineWorker:
             job, self._job = self._job, None
         try:
             result = job(self._drain)
-        except BaseException as exc:   # reported to the GUI thread with the result
+        except BaseException as exc:  # reported to the GUI thread with the result
             result = BatchResult(-1, -1, 0.0, 0.0, 0.0, 0, 0.0, None, exc)
         while True:
             # messages that arrived after the job's last drain are applied before the batch ends, so
@@ -177,13 +180,13 @@ class EngineWorker:
                 if self._done is not None:
                     try:
                         self._done()
-                    except RuntimeError:      # the controller (a QObject) is gone: nobody to tell
+                    except RuntimeError:  # the controller (a QObject) is gone: nobody to tell
                         pass
             return True
 
 
 #: Every worker not yet collected: all are stopped at exit (``stop_all``).
-_LIVE: "weakref.WeakSet[EngineWorker]" = weakref.WeakSet()
+_LIVE: weakref.WeakSet[EngineWorker] = weakref.WeakSet()
 
 
 def stop_all(wait_s: float = STOP_WAIT_S) -> None:

@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.window import theme
-from desktop.window.controller import SimController
 from desktop.core.frames import FrameData, lesion_diameter_mm
 from desktop.core.i18n import tr
 from desktop.core.narrator import Caption
+from desktop.core.staging import stage
+from desktop.window import theme
+from desktop.window.controller import SimController
 from desktop.window.panels.caption_strip import CaptionStrip
 from desktop.window.panels.funnel_panel import FunnelPanel
 from desktop.window.panels.organ_panel import OrganPanel, organ_report
@@ -31,7 +32,6 @@ from desktop.window.panels.parameter_panel import ParameterPanel
 from desktop.window.panels.playback_bar import PlaybackBar
 from desktop.window.panels.plots_panel import PlotsPanel
 from desktop.window.panels.top_bar import TopBar
-from desktop.core.staging import stage
 from desktop.window.views.body_view import BodyView
 from desktop.window.views.microscope import MicroscopePanel
 
@@ -62,7 +62,7 @@ class ParamsScroll(QScrollArea):
 
     def eventFilter(self, obj, ev) -> bool:
         if obj is self.widget() and ev.type() == QEvent.Type.LayoutRequest:
-            self.follow_panel()          # e.g. another language, or a tab shown or hidden
+            self.follow_panel()  # e.g. another language, or a tab shown or hidden
         return super().eventFilter(obj, ev)
 
 
@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
     # --- wiring -----------------------------------------------------------------------------------
     def _wire(self) -> None:
         c = self.controller
-        c.runner.pacer = self.body.frame_interval_s     # frames paced to what moves on the map
+        c.runner.pacer = self.body.frame_interval_s  # frames paced to what moves on the map
         c.snapshot_ready.connect(self._on_controller_snapshot_ready)
         c.caption_changed.connect(self._on_controller_caption_changed)
         c.playing_changed.connect(self._on_controller_playing_changed)
@@ -189,9 +189,17 @@ class MainWindow(QMainWindow):
 
     def _shortcuts(self) -> None:
         c = self.controller
-        for key, slot in (("Space", c.toggle_play), ("S", c.step_once), ("[", c.slower), ("]", c.faster),
-                          ("F", c.fast_forward), ("R", c.reset_all), ("C", c.release_cluster),
-                          ("Escape", self._on_body_background_clicked), ("0", self.body.fit)):
+        for key, slot in (
+            ("Space", c.toggle_play),
+            ("S", c.step_once),
+            ("[", c.slower),
+            ("]", c.faster),
+            ("F", c.fast_forward),
+            ("R", c.reset_all),
+            ("C", c.release_cluster),
+            ("Escape", self._on_body_background_clicked),
+            ("0", self.body.fit),
+        ):
             sc = QShortcut(QKeySequence(key), self)
             sc.setContext(Qt.ShortcutContext.WindowShortcut)
             sc.activated.connect(slot)
@@ -248,12 +256,14 @@ class MainWindow(QMainWindow):
         s = f.snap
         d = lesion_diameter_mm(s.lesion_cells, f.cells_per_g)
         scan = self._scan_mm
-        st = stage(c.graph, c.scenario.primary, s.lesion_comp, s.lesion_state, d, s.dormant_cells,
-                   min_diam_mm=scan or 0.0)
+        st = stage(
+            c.graph, c.scenario.primary, s.lesion_comp, s.lesion_state, d, s.dormant_cells, min_diam_mm=scan or 0.0
+        )
         self.top.show_stage(st, scan is not None)
         ex = f.extra
-        self.params.show_treatment(f.t_days, ex.get("antiangio_start_day", 0.0),
-                                   ex.get("antiangio_multiplier", 1.0), ex.get("antiangio_curve"))
+        self.params.show_treatment(
+            f.t_days, ex.get("antiangio_start_day", 0.0), ex.get("antiangio_multiplier", 1.0), ex.get("antiangio_curve")
+        )
         self.params.show_surgery(c.engine.primary_cells > 0)
         if self.card.isVisible() and self.card.comp >= 0:
             self.card.show_report(self._report(self.card.comp, f))

@@ -17,7 +17,7 @@ import gc
 import os
 import threading
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
@@ -55,7 +55,7 @@ class TickRunner(QObject):
         self._on = False
         self._manual = False
         self.body_s_per_s = 10.0
-        self.actual_rate = 0.0   # body seconds per wall second actually achieved (smoothed)
+        self.actual_rate = 0.0  # body seconds per wall second actually achieved (smoothed)
         self.ticks = 0
         #: called with the wall seconds since the last timer tick instead of ``tick`` (None: tick)
         self.async_tick: Callable[[float], None] | None = None
@@ -88,7 +88,7 @@ class TickRunner(QObject):
         if self._on and not self._manual:
             if not self._timer.isActive():
                 self._last = time.perf_counter()
-                self._timer.setInterval(FRAME_MS)     # a run starts at full rate; pacing follows
+                self._timer.setInterval(FRAME_MS)  # a run starts at full rate; pacing follows
                 self._timer.start()
         else:
             self._timer.stop()
@@ -126,7 +126,7 @@ class TickRunner(QObject):
         if self.pacer is None or not self._timer.isActive():
             return
         wait_s = self.pacer()
-        if not wait_s < SLOWEST_FRAME_MS / 1000.0:       # (also inf and nan)
+        if not wait_s < SLOWEST_FRAME_MS / 1000.0:  # (also inf and nan)
             ms = SLOWEST_FRAME_MS
         else:
             ms = max(FRAME_MS, int(round(1000.0 * wait_s)))
@@ -143,10 +143,9 @@ def warm_up() -> None:
     """Compile (or load from the cache) every kernel the window uses."""
     import numpy as np
 
-    from sim_core import Engine, load_scenario
-
     from desktop.window.views import packet_item
     from desktop.window.views.raster import draw_sprites
+    from sim_core import Engine, load_scenario
 
     eng = Engine(load_scenario("breast"))
     eng.step(60.0)
@@ -155,7 +154,7 @@ def warm_up() -> None:
     buf = np.zeros((4, 4), np.uint32)
     one = np.ones(1, np.float32)
     draw_sprites(buf, one, one, one, np.ones(1, np.uint32), one, np.zeros(1, np.int8), one)
-    packet_item.warm_up()          # styling and both raster variants: else the first busy frame compiles them
+    packet_item.warm_up()  # styling and both raster variants: else the first busy frame compiles them
 
 
 def settle_heap() -> None:

@@ -6,40 +6,43 @@ layout reads from two metres on a 1080p screen and still fits 1280x800.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 
 from desktop.core.assets import asset_path
 
 # --- colours ------------------------------------------------------------------------------------
-BG = "#0b1426"           # deep navy behind the body
-PANEL = "#111e35"        # panels and bars
-PANEL_2 = "#1a2b47"      # raised controls
+BG = "#0b1426"  # deep navy behind the body
+PANEL = "#111e35"  # panels and bars
+PANEL_2 = "#1a2b47"  # raised controls
 BORDER = "#2c4166"
-TEXT = "#eef3fa"         # 15:1 on PANEL
-TEXT_DIM = "#b4c2d8"     # 9:1 on PANEL
-ACCENT = "#f5c451"       # focus, selection, the clock
+TEXT = "#eef3fa"  # 15:1 on PANEL
+TEXT_DIM = "#b4c2d8"  # 9:1 on PANEL
+ACCENT = "#f5c451"  # focus, selection, the clock
 
 #: Okabe-Ito, lightened a touch where the original is too dark on navy (contrast >= 3:1).
 ORANGE = "#E69F00"
 SKY = "#56B4E9"
-GREEN = "#19C39A"        # Okabe-Ito bluish green #009E73, lifted for the dark background
+GREEN = "#19C39A"  # Okabe-Ito bluish green #009E73, lifted for the dark background
 YELLOW = "#F0E442"
-BLUE = "#3D9BE0"         # Okabe-Ito blue #0072B2, lifted
-VERMILLION = "#F06A1D"   # Okabe-Ito vermillion #D55E00, lifted
-PURPLE = "#E08DBE"       # Okabe-Ito reddish purple #CC79A7, lifted
+BLUE = "#3D9BE0"  # Okabe-Ito blue #0072B2, lifted
+VERMILLION = "#F06A1D"  # Okabe-Ito vermillion #D55E00, lifted
+PURPLE = "#E08DBE"  # Okabe-Ito reddish purple #CC79A7, lifted
 GREY = "#9aa6b8"
 
 #: Vessel kinds in ``sim_core.model.body_graph.VESSEL_KINDS`` order (artery, vein, portal, lymph,
 #: cavity, plexus): warm red, blue, violet, teal, amber (dashed), pink.
 VESSEL_COLORS = ("#ff6b6b", "#5b9cff", "#b48cff", "#3ad6c5", "#f5b83d", "#ff8fd0")
-VESSEL_LABELS = ("arteries", "veins", "portal veins", "lymphatics", "cavity spread",
-                 "vertebral plexus")
-ROUTE_WORDS = ("by artery", "by vein", "by the portal vein", "by lymph", "across a body cavity",
-               "by the vertebral plexus")
+VESSEL_LABELS = ("arteries", "veins", "portal veins", "lymphatics", "cavity spread", "vertebral plexus")
+ROUTE_WORDS = (
+    "by artery",
+    "by vein",
+    "by the portal vein",
+    "by lymph",
+    "across a body cavity",
+    "by the vertebral plexus",
+)
 
 # Organ glyphs and deaths (categories, Okabe-Ito; each also has its own shape).
 DORMANT = SKY

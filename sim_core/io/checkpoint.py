@@ -13,15 +13,14 @@ from pathlib import Path
 import numpy as np
 
 from sim_core.model import tomlio
-from sim_core.version import __version__
 from sim_core.model.engine import Engine
 from sim_core.model.errors import InputError
 from sim_core.model.scenario import parse_scenario, write_atomic
+from sim_core.version import __version__
 
 FORMAT = "seedsoil-checkpoint-1"
 _TABLES = ("packets", "lesions")
-_POOLS = ("arr_s", "arr_c", "doomed", "dormant", "spawn", "floating", "arrested_cum", "extravasated_cum",
-          "cleared_cum")
+_POOLS = ("arr_s", "arr_c", "doomed", "dormant", "spawn", "floating", "arrested_cum", "extravasated_cum", "cleared_cum")
 
 
 def _state_arrays(eng: Engine) -> dict[str, np.ndarray]:
@@ -49,21 +48,31 @@ def save_checkpoint(eng: Engine, path: str | Path) -> None:
     """Write the engine's state atomically to ``path`` (``.npz``)."""
     p = Path(path)
     if getattr(eng, "resolution", "packets") != "packets":
-        raise InputError(str(p), "resolution", "checkpoints hold pooled-packet runs only; "
-                         "cell-resolution runs cannot be saved yet")
-    header = tomlio.dumps({"format": FORMAT, "version": __version__, "t_days": float(eng.t_days),
-                           "step": int(eng.step_index), "primary_cells": float(eng.primary_cells),
-                           "next_record": float(eng._next_record),
-                           "record_every_days": float(eng.record_every_days), "shedding": bool(eng.shedding)})
+        raise InputError(
+            str(p), "resolution", "checkpoints hold pooled-packet runs only; cell-resolution runs cannot be saved yet"
+        )
+    header = tomlio.dumps(
+        {
+            "format": FORMAT,
+            "version": __version__,
+            "t_days": float(eng.t_days),
+            "step": int(eng.step_index),
+            "primary_cells": float(eng.primary_cells),
+            "next_record": float(eng._next_record),
+            "record_every_days": float(eng.record_every_days),
+            "shedding": bool(eng.shedding),
+        }
+    )
     buf = io.BytesIO()
-    np.savez_compressed(buf, header=np.array(header), scenario=np.array(eng.scenario.to_toml()),
-                        **_state_arrays(eng))
+    np.savez_compressed(buf, header=np.array(header), scenario=np.array(eng.scenario.to_toml()), **_state_arrays(eng))
     if not p.parent.exists():
         raise InputError(str(p), "checkpoint", "the folder does not exist")
     try:
         write_atomic(p, buf.getvalue())
     except OSError as exc:
-        raise InputError(str(p), "checkpoint", f"could not write ({exc.strerror or exc}); nothing was changed") from None
+        raise InputError(
+            str(p), "checkpoint", f"could not write ({exc.strerror or exc}); nothing was changed"
+        ) from None
 
 
 def load_checkpoint(path: str | Path) -> Engine:
@@ -84,8 +93,9 @@ def load_checkpoint(path: str | Path) -> Engine:
     if head.get("format") != FORMAT:
         raise InputError(src, "header.format", f"expected {FORMAT!r}, got {head.get('format')!r}")
     scenario = parse_scenario(str(data["scenario"]), f"{src}:scenario")
-    eng = Engine(scenario, shedding=bool(head.get("shedding", True)),
-                 record_every_days=float(head.get("record_every_days", 1.0)))
+    eng = Engine(
+        scenario, shedding=bool(head.get("shedding", True)), record_every_days=float(head.get("record_every_days", 1.0))
+    )
     try:
         for name in _TABLES:
             table = getattr(eng, name)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sim_core.version import __version__
+from sim_core.io.receipt import RECEIPT_KEY, sidecar_path
 from sim_core.model.engine import COUNTER_NAMES, Engine
 from sim_core.model.errors import InputError
-from sim_core.io.receipt import RECEIPT_KEY, sidecar_path
 from sim_core.model.scenario import file_mode
+from sim_core.version import __version__
 
 
 def check_out_path(path: str | Path, flag: str, suffixes: tuple[str, ...] | None = (".csv", ".parquet")) -> None:
@@ -41,8 +41,12 @@ def check_out_path(path: str | Path, flag: str, suffixes: tuple[str, ...] | None
 
 
 #: The unit of each cumulative counter (those not named here count cells).
-COUNTER_UNITS = {"micrometastases_founded": "lesions", "angiogenic_switches": "lesions",
-                 "micrometastases_regressed": "lesions", "clusters_shed": "clusters"}
+COUNTER_UNITS = {
+    "micrometastases_founded": "lesions",
+    "angiogenic_switches": "lesions",
+    "micrometastases_regressed": "lesions",
+    "clusters_shed": "clusters",
+}
 #: Long-form states: the primary tumour, and the living disseminated cells held in a site (single
 #: cells, dormant cells and the cells of its lesions).
 STATE_PRIMARY, STATE_DISSEMINATED = "primary tumour", "disseminated"
@@ -63,23 +67,35 @@ def timeseries_columns(eng: Engine) -> tuple[list[str], np.ndarray]:
     cells, lesions or clusters)."""
     rec = eng.recorder
     n = rec.n
-    names = (["t_days", "primary_cells"] + [_with_unit(c, COUNTER_UNITS.get(c, "cells")) for c in COUNTER_NAMES]
-             + [site_column(c) for c in eng.graph.ids])
+    names = (
+        ["t_days", "primary_cells"]
+        + [_with_unit(c, COUNTER_UNITS.get(c, "cells")) for c in COUNTER_NAMES]
+        + [site_column(c) for c in eng.graph.ids]
+    )
     data = np.column_stack([rec.t_days[:n], rec.primary[:n], rec.counters[:n], rec.cells[:n]])
     return names, data
 
 
 def column_units(eng: Engine) -> dict[str, dict[str, str]]:
     """What each wide column holds: its unit and what it counts (Parquet field metadata)."""
-    out = {"t_days": {"unit": "days", "description": "time since the start of the run"},
-           "primary_cells": {"unit": "cells", "description": "cells in the primary tumour"}}
+    out = {
+        "t_days": {"unit": "days", "description": "time since the start of the run"},
+        "primary_cells": {"unit": "cells", "description": "cells in the primary tumour"},
+    }
     for c in COUNTER_NAMES:
         unit = COUNTER_UNITS.get(c, "cells")
-        out[_with_unit(c, unit)] = {"unit": unit, "description": f"cumulative count since the start: {c.replace('_', ' ')}"}
+        out[_with_unit(c, unit)] = {
+            "unit": unit,
+            "description": f"cumulative count since the start: {c.replace('_', ' ')}",
+        }
     g = eng.graph
     for i, cid in enumerate(g.ids):
-        out[site_column(cid)] = {"unit": "cells", "site_id": cid, "site_name": g.names[i],
-                                 "description": "living disseminated cells held in the site (single, dormant and in lesions)"}
+        out[site_column(cid)] = {
+            "unit": "cells",
+            "site_id": cid,
+            "site_name": g.names[i],
+            "description": "living disseminated cells held in the site (single, dormant and in lesions)",
+        }
     return out
 
 
@@ -104,8 +120,15 @@ def timeseries_csv(eng: Engine, long: bool = False) -> bytes:
         d = timeseries_long(eng)
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(LONG_COLUMNS)
-        w.writerows(zip((f"{x:.10g}" for x in d["t_days"]), d["site_id"], d["site_name"], d["state"],
-                        (f"{x:.10g}" for x in d["cells"])))
+        w.writerows(
+            zip(
+                (f"{x:.10g}" for x in d["t_days"]),
+                d["site_id"],
+                d["site_name"],
+                d["state"],
+                (f"{x:.10g}" for x in d["cells"]),
+            )
+        )
     else:
         names, data = timeseries_columns(eng)
         buf.write(",".join(names) + "\n")
@@ -119,10 +142,13 @@ def timeseries_table(eng: Engine, long: bool = False, meta: dict[str, str] | Non
 
     if long:
         d = timeseries_long(eng)
-        fields = [pa.field("t_days", pa.float64(), metadata={"unit": "days"}),
-                  pa.field("site_id", pa.string()), pa.field("site_name", pa.string()),
-                  pa.field("state", pa.string(), metadata={"values": f"{STATE_PRIMARY}; {STATE_DISSEMINATED}"}),
-                  pa.field("cells", pa.float64(), metadata={"unit": "cells"})]
+        fields = [
+            pa.field("t_days", pa.float64(), metadata={"unit": "days"}),
+            pa.field("site_id", pa.string()),
+            pa.field("site_name", pa.string()),
+            pa.field("state", pa.string(), metadata={"values": f"{STATE_PRIMARY}; {STATE_DISSEMINATED}"}),
+            pa.field("cells", pa.float64(), metadata={"unit": "cells"}),
+        ]
         cols = [pa.array(d[f.name], f.type) for f in fields]
     else:
         names, data = timeseries_columns(eng)
@@ -142,8 +168,12 @@ def export_timeseries(eng: Engine, path: str | Path, receipt: str | None = None,
     A CSV file starts with its header row, so that any CSV reader takes it as it is.
     """
     p = Path(path)
-    meta = {"seedsoil_version": __version__, "scenario": eng.scenario.name, "seed": str(eng.seed),
-            "layout": "long" if long else "wide"}
+    meta = {
+        "seedsoil_version": __version__,
+        "scenario": eng.scenario.name,
+        "seed": str(eng.seed),
+        "layout": "long" if long else "wide",
+    }
     files: dict[Path, bytes] = {}
     if p.suffix.lower() == ".csv":
         files[p] = timeseries_csv(eng, long)
@@ -185,10 +215,21 @@ def sites_csv(eng: Engine) -> bytes:
     g = eng.graph
     rows = []
     for cid, s in eng.site_table().items():
-        rows.append([cid, g.names[g.index[cid]], repr(float(cells[g.index[cid]])), s["dormant_cells"],
-                     s["micrometastases"], s["macrometastases"], repr(float(s["largest_lesion_cells"]))])
-    return _csv_rows(["site", "name", "living_cells", "dormant_cells", "micrometastases", "macrometastases",
-                      "largest_lesion_cells"], rows)
+        rows.append(
+            [
+                cid,
+                g.names[g.index[cid]],
+                repr(float(cells[g.index[cid]])),
+                s["dormant_cells"],
+                s["micrometastases"],
+                s["macrometastases"],
+                repr(float(s["largest_lesion_cells"])),
+            ]
+        )
+    return _csv_rows(
+        ["site", "name", "living_cells", "dormant_cells", "micrometastases", "macrometastases", "largest_lesion_cells"],
+        rows,
+    )
 
 
 def _write_bytes(fd: int, data: bytes) -> None:
@@ -213,7 +254,7 @@ def write_files_atomic(files: dict[Path, bytes], field: str = "") -> None:
             fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=f".{path.name}.", suffix=".tmp")
             tmps.append((tmp, path))
             try:
-                if hasattr(os, "fchmod"):   # mkstemp makes 0600 files; give the export normal permissions
+                if hasattr(os, "fchmod"):  # mkstemp makes 0600 files; give the export normal permissions
                     os.fchmod(fd, file_mode(path))
                 _write_bytes(fd, data)
                 os.fsync(fd)

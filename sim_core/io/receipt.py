@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim_core.version import __version__
+from sim_core.model import tomlio
 from sim_core.model.engine import RESOLUTIONS, Engine
 from sim_core.model.errors import InputError
 from sim_core.model.params import BY_PATH, Params, check_value
-from sim_core.model import tomlio
 from sim_core.model.scenario import Scenario, parse_scenario
+from sim_core.version import __version__
 
 RECEIPT_FORMAT = 1
 #: Key of the receipt in PNG text chunks and Parquet schema metadata.
@@ -78,7 +78,7 @@ class RecordedEngine(Engine):
         super().set_param(path, value)
         v = float(self.params[path])
         h = self.history
-        if h and h[-1][0] == "set" and h[-1][1] == path:   # a slider drag between two steps: keep the last
+        if h and h[-1][0] == "set" and h[-1][1] == path:  # a slider drag between two steps: keep the last
             h[-1][2] = v
         else:
             self._note(["set", path, v])
@@ -114,7 +114,7 @@ class Receipt:
 def _scenario_table(sc: Scenario) -> dict[str, Any]:
     """``sc`` as the receipt's [scenario] table (only parameters that differ from the defaults)."""
     doc = sc.to_dict()
-    doc.pop("mix", None)     # a single run uses the main component; the receipt says which
+    doc.pop("mix", None)  # a single run uses the main component; the receipt says which
     return doc
 
 
@@ -143,8 +143,10 @@ def make_receipt(eng: Engine, note: str = "") -> str:
     """
     replayable = _consistent(eng)
     start = eng.start_scenario if replayable else eng.scenario
-    head = ["# Seed & Soil run receipt. Drop it (or the file it came with) on the Seed & Soil window",
-            "# to restore this run; sim_core.io.receipt.replay_receipt() repeats it headless."]
+    head = [
+        "# Seed & Soil run receipt. Drop it (or the file it came with) on the Seed & Soil window",
+        "# to restore this run; sim_core.io.receipt.replay_receipt() repeats it headless.",
+    ]
     if note:
         head.append("# " + " ".join(note.splitlines()))
     events = []
@@ -162,19 +164,36 @@ def make_receipt(eng: Engine, note: str = "") -> str:
     # tables) comes first and the [receipt], [scenario] and [params_now] tables after it.
     parts = ["\n".join(head)]
     if events:
-        parts.append("# what happened since time zero, in order: runs of equal steps (dt_s seconds, count\n"
-                     "# times), parameters set between steps, cells injected by hand\n"
-                     + tomlio.dumps({"event": events}))
-    parts.append(tomlio.dumps({"receipt": {
-        "format": RECEIPT_FORMAT, "version": __version__, "step": int(eng.step_index),
-        "t_days": float(eng.t_days), "replayable": replayable, "shedding": bool(eng.shedding),
-        "resolution": (getattr(eng, "start_resolution", eng.resolution) if replayable
-                       else getattr(eng, "resolution", "packets")),
-        "record_every_days": float(eng.record_every_days), "rng": RNG_SCHEME}}))
+        parts.append(
+            "# what happened since time zero, in order: runs of equal steps (dt_s seconds, count\n"
+            "# times), parameters set between steps, cells injected by hand\n" + tomlio.dumps({"event": events})
+        )
+    parts.append(
+        tomlio.dumps(
+            {
+                "receipt": {
+                    "format": RECEIPT_FORMAT,
+                    "version": __version__,
+                    "step": int(eng.step_index),
+                    "t_days": float(eng.t_days),
+                    "replayable": replayable,
+                    "shedding": bool(eng.shedding),
+                    "resolution": (
+                        getattr(eng, "start_resolution", eng.resolution)
+                        if replayable
+                        else getattr(eng, "resolution", "packets")
+                    ),
+                    "record_every_days": float(eng.record_every_days),
+                    "rng": RNG_SCHEME,
+                }
+            }
+        )
+    )
     parts.append(tomlio.dumps({"scenario": _scenario_table(start)}))
     now = {k: float(v) for k, v in sorted(eng.params.differences().items())}
-    parts.append("# every parameter in force at this step that differs from its default\n"
-                 + tomlio.dumps({"params_now": now}))
+    parts.append(
+        "# every parameter in force at this step that differs from its default\n" + tomlio.dumps({"params_now": now})
+    )
     return "\n".join(parts)
 
 
@@ -216,7 +235,9 @@ def parse_receipt(text: str | bytes, source: str = "<receipt>") -> Receipt:
     head = doc["receipt"]
     fmt = _get(head, "format", int, source, "receipt.")
     if fmt != RECEIPT_FORMAT:
-        raise InputError(source, "receipt.format", f"format {fmt} is not known to this version (it reads {RECEIPT_FORMAT})")
+        raise InputError(
+            source, "receipt.format", f"format {fmt} is not known to this version (it reads {RECEIPT_FORMAT})"
+        )
     step = _get(head, "step", int, source, "receipt.")
     if step < 0:
         raise InputError(source, "receipt.step", "must be >= 0")
@@ -273,8 +294,9 @@ def parse_receipt(text: str | bytes, source: str = "<receipt>") -> Receipt:
             events.append(["inject", vessel, cells, clu])
             extra = set(e) - {"inject", "cells", "cluster_cells"}
         else:
-            raise InputError(source, f"event[{i}]",
-                             "needs dt_s/count, set/value, resolution or inject/cells/cluster_cells")
+            raise InputError(
+                source, f"event[{i}]", "needs dt_s/count, set/value, resolution or inject/cells/cluster_cells"
+            )
         if extra:
             raise InputError(source, where + sorted(extra)[0], "unknown key")
     if replayable and total != step:
@@ -299,8 +321,9 @@ def replay_receipt(receipt: Receipt | str | Path, graph=None, progress=None) -> 
     r = receipt if isinstance(receipt, Receipt) else load_receipt(receipt)
     if not r.replayable:
         raise InputError(r.source, "receipt.replayable", "false: the steps that led to this run were not recorded")
-    eng = RecordedEngine(r.scenario, graph, shedding=r.shedding, resolution=r.resolution,
-                         record_every_days=r.record_every_days)
+    eng = RecordedEngine(
+        r.scenario, graph, shedding=r.shedding, resolution=r.resolution, record_every_days=r.record_every_days
+    )
     done = 0
     for e in r.events:
         if e[0] == "steps":
@@ -319,8 +342,11 @@ def replay_receipt(receipt: Receipt | str | Path, graph=None, progress=None) -> 
             except InputError as exc:
                 raise InputError(r.source, "event.inject", exc.problem) from None
     if eng.step_index != r.step or eng.t_days != r.t_days:
-        raise InputError(r.source, "receipt.t_days", f"the replay reached step {eng.step_index}, day "
-                         f"{eng.t_days!r}, not step {r.step}, day {r.t_days!r}")
+        raise InputError(
+            r.source,
+            "receipt.t_days",
+            f"the replay reached step {eng.step_index}, day {eng.t_days!r}, not step {r.step}, day {r.t_days!r}",
+        )
     if eng.params.differences() != r.params_now:
         raise InputError(r.source, "params_now", "the replayed parameters differ from the ones recorded")
     return eng
@@ -349,8 +375,8 @@ def png_text_chunks(data: bytes) -> dict[str, str]:
         return {}
     out, i = {}, 8
     while i + 8 <= len(data):
-        n, kind = struct.unpack(">I4s", data[i:i + 8])
-        body = data[i + 8:i + 8 + n]
+        n, kind = struct.unpack(">I4s", data[i : i + 8])
+        body = data[i + 8 : i + 8 + n]
         i += 12 + n
         try:
             if kind == b"tEXt":

@@ -11,7 +11,32 @@ import math
 import numpy as np
 
 from sim_core.kernels._jit import jit
-from sim_core.kernels.layout import C_DIED_ARRESTED, C_DIED_CAVITY, C_DIED_TISSUE, C_DORMANT, C_EXTRAVASATED, C_IMPLANTED, C_WOKE, N_ROUTES, R_CAVITY_DEATH, R_CLUSTER_PROT, R_DOOMED_DEATH, R_EX, R_EX_LUNG, R_IMPLANT, R_KILL_BED, R_KILL_LIVER, R_KILL_LUNG, R_KILL_NODE, R_OMENTUM, R_W_DIE, R_W_DORMANT, R_W_PROLIF, R_WAKE, STRIDE
+from sim_core.kernels.layout import (
+    C_DIED_ARRESTED,
+    C_DIED_CAVITY,
+    C_DIED_TISSUE,
+    C_DORMANT,
+    C_EXTRAVASATED,
+    C_IMPLANTED,
+    C_WOKE,
+    N_ROUTES,
+    R_CAVITY_DEATH,
+    R_CLUSTER_PROT,
+    R_DOOMED_DEATH,
+    R_EX,
+    R_EX_LUNG,
+    R_IMPLANT,
+    R_KILL_BED,
+    R_KILL_LIVER,
+    R_KILL_LUNG,
+    R_KILL_NODE,
+    R_OMENTUM,
+    R_W_DIE,
+    R_W_DORMANT,
+    R_W_PROLIF,
+    R_WAKE,
+    STRIDE,
+)
 from sim_core.kernels.rng import binomial, make_key
 
 STREAM_BEDS = 2
@@ -44,8 +69,26 @@ def leave_pool(n, h_die, h_out, dt, key, ctr):
 
 
 @jit
-def update_beds(dt_h, comp_kind, arrest_class, implants_into, implants_also, soil, arr_s, arr_c, doomed,
-                dormant, floating, extravasated_cum, spawn, counters, rates, seed, step, ctr):
+def update_beds(
+    dt_h,
+    comp_kind,
+    arrest_class,
+    implants_into,
+    implants_also,
+    soil,
+    arr_s,
+    arr_c,
+    doomed,
+    dormant,
+    floating,
+    extravasated_cum,
+    spawn,
+    counters,
+    rates,
+    seed,
+    step,
+    ctr,
+):
     """One step of every organ's and node's held cells. New dividing cells go to ``spawn``.
 
     Cells implanting from a cavity land on its lining (``implants_into``) or, for a share

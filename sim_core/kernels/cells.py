@@ -40,14 +40,14 @@ STREAM_SHED_CELLS = 7
 DRAW_BITS = 20
 MAX_HOPS = 100000
 
-KIND_SINGLE = 0      # one viable cell
-KIND_CLUSTER = 1     # one cluster of viable cells (``cells`` of them)
-KIND_NONVIABLE = 2   # one shed cell that is already dying
+KIND_SINGLE = 0  # one viable cell
+KIND_CLUSTER = 1  # one cluster of viable cells (``cells`` of them)
+KIND_NONVIABLE = 2  # one shed cell that is already dying
 
 #: Compartment behaviour on arrival (``comp_flag``).
-FLAG_PASS = 0        # a junction: cells go on
-FLAG_BED = 1         # capillary bed or lymph node: arrest with ``p_arrest``; clears non-viable cells
-FLAG_CAVITY = 2      # a body cavity: cells are deposited (non-viable ones cleared)
+FLAG_PASS = 0  # a junction: cells go on
+FLAG_BED = 1  # capillary bed or lymph node: arrest with ``p_arrest``; clears non-viable cells
+FLAG_CAVITY = 2  # a body cavity: cells are deposited (non-viable ones cleared)
 
 #: Accumulator columns, per block.
 A_ANOIKIS = 0
@@ -61,24 +61,24 @@ N_ACC = 8
 
 
 #: Columns of the per-(packet kind, vessel) row table ``vrow`` (8 doubles: one cache line).
-VR_TRANSIT = 0       # transit time of the vessel (h)
-VR_H = 1             # total death hazard (/h): anoikis + shear + immune
-VR_Q_FULL = 2        # chance of dying over the whole vessel
-VR_Q_STEP = 3        # chance of dying over a whole step in the vessel
-VR_HA = 4            # anoikis hazard
-VR_HAS = 5           # anoikis + shear hazards
-VR_HS = 6            # shear hazard
-VR_HI = 7            # immune hazard
+VR_TRANSIT = 0  # transit time of the vessel (h)
+VR_H = 1  # total death hazard (/h): anoikis + shear + immune
+VR_Q_FULL = 2  # chance of dying over the whole vessel
+VR_Q_STEP = 3  # chance of dying over a whole step in the vessel
+VR_HA = 4  # anoikis hazard
+VR_HAS = 5  # anoikis + shear hazards
+VR_HS = 6  # shear hazard
+VR_HI = 7  # immune hazard
 N_VR = 8
 #: Columns of the per-vessel integer table ``vint``.
-VI_DST = 0           # compartment the vessel ends in
-VI_KIND = 1          # vessel kind (its route bit)
-VI_LO = 2            # the outgoing-vessel pick table of (destination, class): first entry ...
-VI_HI = 3            # ... and one past its last
+VI_DST = 0  # compartment the vessel ends in
+VI_KIND = 1  # vessel kind (its route bit)
+VI_LO = 2  # the outgoing-vessel pick table of (destination, class): first entry ...
+VI_HI = 3  # ... and one past its last
 N_VI = 4
 #: ``arrival[kind, d]`` below zero: what happens instead of a draw on arriving in ``d``.
-ARRIVE_CLEAR = -1.0      # a non-viable cell reaches a bed or a cavity: cleared
-ARRIVE_DEPOSIT = -2.0    # a viable cell or cluster reaches a cavity: deposited
+ARRIVE_CLEAR = -1.0  # a non-viable cell reaches a bed or a cavity: cleared
+ARRIVE_DEPOSIT = -2.0  # a viable cell or cluster reaches a cavity: deposited
 
 
 #: Table indices are cast to unsigned: numba adds a negative-index fix-up to every signed one
@@ -128,8 +128,31 @@ def stride_binomial(n, p, key, base, draw, used):
 
 
 @ijit
-def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow, vint, arrival,
-           pick_v, pick_cum, t, o_died, o_arr_s, o_arr_c, o_float, o_clear):
+def travel(
+    v,
+    pos,
+    cells,
+    kind,
+    route,
+    clock,
+    dt_h,
+    key,
+    base,
+    draw,
+    m,
+    n,
+    vrow,
+    vint,
+    arrival,
+    pick_v,
+    pick_cum,
+    t,
+    o_died,
+    o_arr_s,
+    o_arr_c,
+    o_float,
+    o_clear,
+):
     """Follow one packet from ``clock`` to the end of the step (``dt_h``), hop by hop.
 
     ``vrow[kind, v]`` holds what a hop in vessel ``v`` reads (transit, hazards, the chances of
@@ -234,8 +257,27 @@ def travel(v, pos, cells, kind, route, clock, dt_h, key, base, draw, m, n, vrow,
 
 
 @pjit
-def advance_cells(dt_h, n_live, c_vessel, c_pos, c_cells, c_kind, c_route, c_pid, vrow, vint,
-                  arrival, pick_v, pick_cum, n, cat, n_cat, seed, step, tally):
+def advance_cells(
+    dt_h,
+    n_live,
+    c_vessel,
+    c_pos,
+    c_cells,
+    c_kind,
+    c_route,
+    c_pid,
+    vrow,
+    vint,
+    arrival,
+    pick_v,
+    pick_cum,
+    n,
+    cat,
+    n_cat,
+    seed,
+    step,
+    tally,
+):
     """Advance every live packet through one step of ``dt_h`` hours; chunks compact in place.
     ``tally[b]`` is block b's flat tally row (``tally_offsets``).
 
@@ -293,10 +335,30 @@ def advance_cells(dt_h, n_live, c_vessel, c_pos, c_cells, c_kind, c_route, c_pid
                 for jj in range(s1 - s0):
                     j = U(jj)
                     ok, v, pos, cells, kind, route, used = travel(
-                        np.int64(s_vessel[j]), np.float64(s_pos[j]), np.int64(s_cells[j]),
-                        np.int64(s_kind[j]), np.int64(s_route[j]), 0.0, dt_h, key,
-                        s_pid[j] << DRAW_BITS, 0, m, n, vrow, vint, arrival, pick_v, pick_cum, t,
-                        o_died, o_arr_s, o_arr_c, o_float, o_clear)
+                        np.int64(s_vessel[j]),
+                        np.float64(s_pos[j]),
+                        np.int64(s_cells[j]),
+                        np.int64(s_kind[j]),
+                        np.int64(s_route[j]),
+                        0.0,
+                        dt_h,
+                        key,
+                        s_pid[j] << DRAW_BITS,
+                        0,
+                        m,
+                        n,
+                        vrow,
+                        vint,
+                        arrival,
+                        pick_v,
+                        pick_cum,
+                        t,
+                        o_died,
+                        o_arr_s,
+                        o_arr_c,
+                        o_float,
+                        o_clear,
+                    )
                     draws += used
                     if ok:
                         uw = U(w)
@@ -313,10 +375,36 @@ def advance_cells(dt_h, n_live, c_vessel, c_pos, c_cells, c_kind, c_route, c_pid
 
 
 @pjit
-def birth_cells(dt_h, plan_chunk, plan_first, plan_count, first_pid, unit_end, unit_kind,
-                unit_cells, unit_extra, birth_ptr, birth_v, birth_cum, n_live, c_vessel, c_pos,
-                c_cells, c_kind, c_route, c_pid, vrow, vint, arrival, pick_v, pick_cum, n, seed,
-                step, tally):
+def birth_cells(
+    dt_h,
+    plan_chunk,
+    plan_first,
+    plan_count,
+    first_pid,
+    unit_end,
+    unit_kind,
+    unit_cells,
+    unit_extra,
+    birth_ptr,
+    birth_v,
+    birth_cum,
+    n_live,
+    c_vessel,
+    c_pos,
+    c_cells,
+    c_kind,
+    c_route,
+    c_pid,
+    vrow,
+    vint,
+    arrival,
+    pick_v,
+    pick_cum,
+    n,
+    seed,
+    step,
+    tally,
+):
     """Cells shed during this step: units ``plan_first[j]`` .. ``+plan_count[j]`` are born, travel
     from a uniform moment in the step, and the ones still in a vessel at its end are packed into
     the free tail of chunk ``plan_chunk[j]`` (which has room for all of them).
@@ -360,9 +448,30 @@ def birth_cells(dt_h, plan_chunk, plan_first, plan_count, first_pid, unit_end, u
                         break
                 clock = uniform_seq(key, base + 1) * dt_h
                 ok, v, pos, cells, kind, route, used = travel(
-                    np.int64(e), 0.0, cells, kind, np.int64(1) << vint[e * N_VI + VI_KIND], clock,
-                    dt_h, key, base, 2, m, n, vrow, vint, arrival, pick_v, pick_cum, t, o_died,
-                    o_arr_s, o_arr_c, o_float, o_clear)
+                    np.int64(e),
+                    0.0,
+                    cells,
+                    kind,
+                    np.int64(1) << vint[e * N_VI + VI_KIND],
+                    clock,
+                    dt_h,
+                    key,
+                    base,
+                    2,
+                    m,
+                    n,
+                    vrow,
+                    vint,
+                    arrival,
+                    pick_v,
+                    pick_cum,
+                    t,
+                    o_died,
+                    o_arr_s,
+                    o_arr_c,
+                    o_float,
+                    o_clear,
+                )
                 t[A_DRAWS] += used
                 if ok:
                     c_vessel[w] = v

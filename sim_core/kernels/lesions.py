@@ -17,7 +17,26 @@ on array order or threads.
 import math
 
 from sim_core.kernels._jit import jit
-from sim_core.kernels.layout import C_BORN, C_DIED_LESION, C_FOUNDER_CELLS, C_MACRO, C_MICRO, C_MICRO_REGRESSED, N_ROUTES, NEED_LESIONS, OK, R_AA_MULT, R_ADAPT, R_CAP, R_GROWTH, R_MAX_CELLS, R_DOUBLING_REF, R_REGRESS, R_REGRESS_UNTIL, R_SWITCH
+from sim_core.kernels.layout import (
+    C_BORN,
+    C_DIED_LESION,
+    C_FOUNDER_CELLS,
+    C_MACRO,
+    C_MICRO,
+    C_MICRO_REGRESSED,
+    N_ROUTES,
+    NEED_LESIONS,
+    OK,
+    R_AA_MULT,
+    R_ADAPT,
+    R_CAP,
+    R_DOUBLING_REF,
+    R_GROWTH,
+    R_MAX_CELLS,
+    R_REGRESS,
+    R_REGRESS_UNTIL,
+    R_SWITCH,
+)
 from sim_core.kernels.rng import make_key, uniform
 
 STREAM_SPAWN = 3
@@ -60,9 +79,9 @@ def treated_growth(cells, resistant, rate, mult, adapt, n_ref, n_max, dt):
     after = gompertz(cells, rate * eff, n_ref, n_max, dt)
     if mult >= 1.0:
         return after, resistant
-    grow = math.log(after / cells)          # log growth of the whole lesion this step
-    g_s = grow * mult / eff                 # of its sensitive cells
-    g_r = grow / eff                        # of its adapted cells
+    grow = math.log(after / cells)  # log growth of the whole lesion this step
+    g_s = grow * mult / eff  # of its sensitive cells
+    g_r = grow / eff  # of its adapted cells
     sens = cells * (1.0 - resistant)
     res = cells * resistant
     sens_after = sens * math.exp(g_s)
@@ -86,8 +105,26 @@ def regress_exposure(cells, until):
 
 
 @jit
-def spawn_lesions(spawn, t_days, dt_days, les_state, les_comp, les_route, les_cells, les_born,
-                  les_switch, les_res, les_id, free_stack, n_free, next_id, counters, seed, step, ctr):
+def spawn_lesions(
+    spawn,
+    t_days,
+    dt_days,
+    les_state,
+    les_comp,
+    les_route,
+    les_cells,
+    les_born,
+    les_switch,
+    les_res,
+    les_id,
+    free_stack,
+    n_free,
+    next_id,
+    counters,
+    seed,
+    step,
+    ctr,
+):
     """Found one micrometastasis per dividing cell in ``spawn`` (emptied as it goes).
 
     Returns ``NEED_LESIONS`` when slots run out; the caller grows the table and calls again.
@@ -118,8 +155,23 @@ def spawn_lesions(spawn, t_days, dt_days, les_state, les_comp, les_route, les_ce
 
 
 @jit
-def grow_lesions(dt_days, t_days, les_state, les_comp, les_cells, les_switch, les_res, les_id,
-                 free_stack, n_free, soil, counters, rates, seed, step):
+def grow_lesions(
+    dt_days,
+    t_days,
+    les_state,
+    les_comp,
+    les_cells,
+    les_switch,
+    les_res,
+    les_id,
+    free_stack,
+    n_free,
+    soil,
+    counters,
+    rates,
+    seed,
+    step,
+):
     """One step of every lesion: growth, then regression or switch of micrometastases.
 
     A micrometastasis grows towards the balanced size (``avascular``); the regression hazard

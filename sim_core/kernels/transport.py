@@ -11,7 +11,33 @@ import math
 import numpy as np
 
 from sim_core.kernels._jit import jit
-from sim_core.kernels.layout import C_ARRESTED, C_CAVITY, C_CLUSTERS_SHED, C_DIED_ANOIKIS, C_DIED_IMMUNE, C_DIED_SHEAR, C_SHED, N_ROUTES, NEED_PACKETS, OK, R_ANOIKIS, R_ANOIKIS_NONVIABLE, R_ARREST_BED, R_ARREST_LIVER, R_ARREST_LUNG, R_ARREST_NODE, R_CAVITY_FRAC, R_CLUSTER_CELLS, R_CLUSTER_FRAC, R_CLUSTER_PROT, R_IMMUNE, R_LYMPH_FRAC, R_SHEAR, R_VIABLE, STRIDE
+from sim_core.kernels.layout import (
+    C_ARRESTED,
+    C_CAVITY,
+    C_CLUSTERS_SHED,
+    C_DIED_ANOIKIS,
+    C_DIED_IMMUNE,
+    C_DIED_SHEAR,
+    C_SHED,
+    N_ROUTES,
+    NEED_PACKETS,
+    OK,
+    R_ANOIKIS,
+    R_ANOIKIS_NONVIABLE,
+    R_ARREST_BED,
+    R_ARREST_LIVER,
+    R_ARREST_LUNG,
+    R_ARREST_NODE,
+    R_CAVITY_FRAC,
+    R_CLUSTER_CELLS,
+    R_CLUSTER_FRAC,
+    R_CLUSTER_PROT,
+    R_IMMUNE,
+    R_LYMPH_FRAC,
+    R_SHEAR,
+    R_VIABLE,
+    STRIDE,
+)
 from sim_core.kernels.rng import binomial, make_key, poisson, uniform
 
 STREAM_TRANSPORT = 1
@@ -76,8 +102,25 @@ def kill_in_vessel(cells, nclu, v, vclass, tau_h, rates, counters, died_in_vesse
 
 
 @jit
-def new_packet(cells, nclu, vessel, clock, route, v_kind, pk_cells, pk_nclu, pk_vessel, pk_pos,
-               pk_clock, pk_route, pk_id, pk_active, free_stack, n_free, next_id):
+def new_packet(
+    cells,
+    nclu,
+    vessel,
+    clock,
+    route,
+    v_kind,
+    pk_cells,
+    pk_nclu,
+    pk_vessel,
+    pk_pos,
+    pk_clock,
+    pk_route,
+    pk_id,
+    pk_active,
+    free_stack,
+    n_free,
+    next_id,
+):
     """Take a free slot for a packet at the start of ``vessel``; the caller ensured one is free."""
     n_free[0] -= 1
     p = free_stack[n_free[0]]
@@ -94,9 +137,32 @@ def new_packet(cells, nclu, vessel, clock, route, v_kind, pk_cells, pk_nclu, pk_
 
 
 @jit
-def emit(cells, nclu, d, vclass, clock, route, v_kind, v_class, v_share, out_ptr, out_idx,
-         pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock, pk_route, pk_id, pk_active, free_stack,
-         n_free, next_id, key, ctr):
+def emit(
+    cells,
+    nclu,
+    d,
+    vclass,
+    clock,
+    route,
+    v_kind,
+    v_class,
+    v_share,
+    out_ptr,
+    out_idx,
+    pk_cells,
+    pk_nclu,
+    pk_vessel,
+    pk_pos,
+    pk_clock,
+    pk_route,
+    pk_id,
+    pk_active,
+    free_stack,
+    n_free,
+    next_id,
+    key,
+    ctr,
+):
     """Send cells leaving compartment ``d`` down its outgoing vessels, split by flow share.
 
     Vessels of the class the cells arrived in are preferred (blood stays in blood); where there are
@@ -139,23 +205,92 @@ def emit(cells, nclu, d, vclass, clock, route, v_kind, v_class, v_share, out_ptr
             c = left_cells if u == left_units else int(round(left_cells * u / left_units))
             if c < u:
                 c = u
-            new_packet(c, u, e, clock, route, v_kind, pk_cells, pk_nclu, pk_vessel, pk_pos,
-                       pk_clock, pk_route, pk_id, pk_active, free_stack, n_free, next_id)
+            new_packet(
+                c,
+                u,
+                e,
+                clock,
+                route,
+                v_kind,
+                pk_cells,
+                pk_nclu,
+                pk_vessel,
+                pk_pos,
+                pk_clock,
+                pk_route,
+                pk_id,
+                pk_active,
+                free_stack,
+                n_free,
+                next_id,
+            )
             left_cells -= c
         else:
-            new_packet(u, -1 if nclu < 0 else 0, e, clock, route, v_kind, pk_cells, pk_nclu, pk_vessel,
-                       pk_pos, pk_clock, pk_route, pk_id, pk_active, free_stack, n_free, next_id)
+            new_packet(
+                u,
+                -1 if nclu < 0 else 0,
+                e,
+                clock,
+                route,
+                v_kind,
+                pk_cells,
+                pk_nclu,
+                pk_vessel,
+                pk_pos,
+                pk_clock,
+                pk_route,
+                pk_id,
+                pk_active,
+                free_stack,
+                n_free,
+                next_id,
+            )
             left_cells -= u
         left_units -= u
     return left_cells
 
 
 @jit
-def advance_packets(dt_h, v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr, out_idx,
-                    arrest_class, comp_kind, pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock,
-                    pk_route, pk_id, pk_active, free_stack, n_free, next_id, pool_s, pool_cc,
-                    pool_ck, pool_f, pool_t, pool_route, arr_s, arr_c, floating, arrested_cum,
-                    cleared_at, died_in_vessel, counters, rates, seed, step, ctr):
+def advance_packets(
+    dt_h,
+    v_dst,
+    v_kind,
+    v_class,
+    v_share,
+    v_transit_h,
+    out_ptr,
+    out_idx,
+    arrest_class,
+    comp_kind,
+    pk_cells,
+    pk_nclu,
+    pk_vessel,
+    pk_pos,
+    pk_clock,
+    pk_route,
+    pk_id,
+    pk_active,
+    free_stack,
+    n_free,
+    next_id,
+    pool_s,
+    pool_cc,
+    pool_ck,
+    pool_f,
+    pool_t,
+    pool_route,
+    arr_s,
+    arr_c,
+    floating,
+    arrested_cum,
+    cleared_at,
+    died_in_vessel,
+    counters,
+    rates,
+    seed,
+    step,
+    ctr,
+):
     """Advance every packet through one step of ``dt_h`` hours.
 
     Non-viable cells pass through junctions like the others but are cleared (counted as anoikis
@@ -181,8 +316,9 @@ def advance_packets(dt_h, v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr,
             if not arrived:
                 tau = room
             if tau > 0.0:
-                dead = kill_in_vessel(pk_cells[p], pk_nclu[p], v, v_class[v], tau, rates, counters,
-                                      died_in_vessel, key, ctr)
+                dead = kill_in_vessel(
+                    pk_cells[p], pk_nclu[p], v, v_class[v], tau, rates, counters, died_in_vessel, key, ctr
+                )
                 pk_cells[p] -= dead
                 if pk_nclu[p] > 0 and pk_cells[p] <= pk_nclu[p]:
                     pk_nclu[p] = 0
@@ -230,10 +366,32 @@ def advance_packets(dt_h, v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr,
                         counters[C_DIED_ANOIKIS] += cells
                         cleared_at[d] += cells
                     else:
-                        stuck = emit(cells, -1, d, vclass, pool_t[d, k, 2] / cells, pool_route[d],
-                                     v_kind, v_class, v_share, out_ptr, out_idx, pk_cells, pk_nclu,
-                                     pk_vessel, pk_pos, pk_clock, pk_route, pk_id, pk_active,
-                                     free_stack, n_free, next_id, key, ctr)
+                        stuck = emit(
+                            cells,
+                            -1,
+                            d,
+                            vclass,
+                            pool_t[d, k, 2] / cells,
+                            pool_route[d],
+                            v_kind,
+                            v_class,
+                            v_share,
+                            out_ptr,
+                            out_idx,
+                            pk_cells,
+                            pk_nclu,
+                            pk_vessel,
+                            pk_pos,
+                            pk_clock,
+                            pk_route,
+                            pk_id,
+                            pk_active,
+                            free_stack,
+                            n_free,
+                            next_id,
+                            key,
+                            ctr,
+                        )
                         counters[C_DIED_ANOIKIS] += stuck
                 for species in range(2):
                     if species == 0:
@@ -266,10 +424,32 @@ def advance_packets(dt_h, v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr,
                         left_units = units - held_units
                     passing = cells - held
                     if passing > 0:
-                        stuck = emit(passing, left_units if species == 1 else 0, d, vclass, clock,
-                                     pool_route[d], v_kind, v_class, v_share, out_ptr, out_idx,
-                                     pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock, pk_route, pk_id,
-                                     pk_active, free_stack, n_free, next_id, key, ctr)
+                        stuck = emit(
+                            passing,
+                            left_units if species == 1 else 0,
+                            d,
+                            vclass,
+                            clock,
+                            pool_route[d],
+                            v_kind,
+                            v_class,
+                            v_share,
+                            out_ptr,
+                            out_idx,
+                            pk_cells,
+                            pk_nclu,
+                            pk_vessel,
+                            pk_pos,
+                            pk_clock,
+                            pk_route,
+                            pk_id,
+                            pk_active,
+                            free_stack,
+                            n_free,
+                            next_id,
+                            key,
+                            ctr,
+                        )
                         held += stuck
                     if comp_kind[d] != KIND_CAVITY_COMP and held > 0:
                         if species == 0:
@@ -319,15 +499,39 @@ def packet_positions(pk_active, pk_vessel, pk_pos, v_transit_h, path_ptr, path_x
             t = (target - path_cum[lo]) / seg
             out_xy[p, 0] = path_xy[lo, 0] + t * (path_xy[lo + 1, 0] - path_xy[lo, 0])
             out_xy[p, 1] = path_xy[lo, 1] + t * (path_xy[lo + 1, 1] - path_xy[lo, 1])
-        else:                     # a path of one point, or a packet at a start of zero length
+        else:  # a path of one point, or a packet at a start of zero length
             out_xy[p, 0] = path_xy[lo, 0]
             out_xy[p, 1] = path_xy[lo, 1]
 
 
 @jit
-def shed_into_vessels(dt_h, src_comp, src_cells, out_ptr, out_idx, v_kind, v_class, v_share,
-                      pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock, pk_route, pk_id, pk_active,
-                      free_stack, n_free, next_id, counters, rates, shed_per_cell_h, seed, step, ctr):
+def shed_into_vessels(
+    dt_h,
+    src_comp,
+    src_cells,
+    out_ptr,
+    out_idx,
+    v_kind,
+    v_class,
+    v_share,
+    pk_cells,
+    pk_nclu,
+    pk_vessel,
+    pk_pos,
+    pk_clock,
+    pk_route,
+    pk_id,
+    pk_active,
+    free_stack,
+    n_free,
+    next_id,
+    counters,
+    rates,
+    shed_per_cell_h,
+    seed,
+    step,
+    ctr,
+):
     """Cells shed by tumours (primary and, optionally, metastases) during one step.
 
     A Poisson number of cells leaves each source. All but the viable fraction are non-viable: they
@@ -410,9 +614,32 @@ def shed_into_vessels(dt_h, src_comp, src_cells, out_ptr, out_idx, v_kind, v_cla
                 clock = uniform(key, ctr[0]) * dt_h
                 ctr[0] += STRIDE
                 marker = u if species == 1 else (-1 if species == 2 else 0)
-                stuck = emit(cc, marker, c, k, clock, 0, v_kind, v_class, v_share,
-                             out_ptr, out_idx, pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock,
-                             pk_route, pk_id, pk_active, free_stack, n_free, next_id, key, ctr)
+                stuck = emit(
+                    cc,
+                    marker,
+                    c,
+                    k,
+                    clock,
+                    0,
+                    v_kind,
+                    v_class,
+                    v_share,
+                    out_ptr,
+                    out_idx,
+                    pk_cells,
+                    pk_nclu,
+                    pk_vessel,
+                    pk_pos,
+                    pk_clock,
+                    pk_route,
+                    pk_id,
+                    pk_active,
+                    free_stack,
+                    n_free,
+                    next_id,
+                    key,
+                    ctr,
+                )
                 counters[C_DIED_ANOIKIS] += stuck
                 units -= u
                 cells_left -= cc

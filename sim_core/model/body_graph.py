@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim_core.model.assets import assets_dir
 from sim_core.model import tomlio
+from sim_core.model.assets import assets_dir
 from sim_core.model.errors import InputError
 
 COMPARTMENT_KINDS = ("primary", "organ", "node", "hub", "cavity")
@@ -32,15 +32,41 @@ ARREST_NONE, ARREST_LUNG, ARREST_LIVER, ARREST_BED, ARREST_NODE = range(5)
 
 #: Site categories of the DiSibio & French 2008 autopsy table ([disibio2008] in references.py). Lymph nodes are
 #: "regional" or "distant" relative to the primary (``regional_nodes`` of each primary).
-CATEGORIES = ("lymph_regional", "lymph_distant", "liver", "lung", "bone", "brain", "adrenal",
-              "pleura", "peritoneum", "kidney", "spleen", "pancreas", "other")
+CATEGORIES = (
+    "lymph_regional",
+    "lymph_distant",
+    "liver",
+    "lung",
+    "bone",
+    "brain",
+    "adrenal",
+    "pleura",
+    "peritoneum",
+    "kidney",
+    "spleen",
+    "pancreas",
+    "other",
+)
 
 #: Soils: one hospitality factor per kind of tissue, shared by every primary (``soil.<key>``).
 #: Regional and distant lymph nodes are one tissue; skeletal muscle has its own soil (it takes a
 #: fifth of the cardiac output yet rarely holds a metastasis); the rest of the "other" column shares
 #: one. A compartment names its soil with ``soil = ...`` in the graph, else it is its category's.
-SOIL_KEYS = ("node", "liver", "lung", "bone", "brain", "adrenal", "pleura", "peritoneum", "kidney",
-             "spleen", "pancreas", "muscle", "other")
+SOIL_KEYS = (
+    "node",
+    "liver",
+    "lung",
+    "bone",
+    "brain",
+    "adrenal",
+    "pleura",
+    "peritoneum",
+    "kidney",
+    "spleen",
+    "pancreas",
+    "muscle",
+    "other",
+)
 
 
 def path_lengths(path_xy: np.ndarray, path_ptr: np.ndarray) -> np.ndarray:
@@ -50,7 +76,7 @@ def path_lengths(path_xy: np.ndarray, path_ptr: np.ndarray) -> np.ndarray:
     for v in range(path_ptr.shape[0] - 1):
         a, b = int(path_ptr[v]), int(path_ptr[v + 1])
         seg = np.hypot(*np.diff(path_xy[a:b], axis=0).T)
-        cum[a + 1:b] = np.cumsum(seg)
+        cum[a + 1 : b] = np.cumsum(seg)
     return cum
 
 
@@ -61,26 +87,26 @@ class BodyGraph:
     source: str
     ids: tuple[str, ...]
     names: tuple[str, ...]
-    kind: np.ndarray          # int8 [n]
-    xy: np.ndarray            # float64 [n, 2]
+    kind: np.ndarray  # int8 [n]
+    xy: np.ndarray  # float64 [n, 2]
     arrest_class: np.ndarray  # int8 [n]
     category: tuple[str, ...]  # per compartment ("" for hubs, primaries, cavities)
     soil_key: tuple[str, ...]  # per compartment: its ``SOIL_KEYS`` entry ("" if it holds no lesion)
     implants_into: np.ndarray  # int32 [n]: for a cavity, the organ its cells implant on; else -1
     implants_also: np.ndarray  # int32 [n]: for a cavity, a second lining (``cavity.omentum_share``); else -1
     regional_nodes: dict[str, tuple[str, ...]]
-    own_organ: dict[str, str]   # primary -> the organ compartment it grows in (no metastasis there)
+    own_organ: dict[str, str]  # primary -> the organ compartment it grows in (no metastasis there)
     v_ids: tuple[str, ...]
-    v_src: np.ndarray         # int32 [m]
-    v_dst: np.ndarray         # int32 [m]
-    v_kind: np.ndarray        # int8 [m]
-    v_share: np.ndarray       # float64 [m], normalised within (source, flow class)
-    v_transit_h: np.ndarray   # float64 [m]
-    path_ptr: np.ndarray      # int32 [m+1] into path_xy
-    path_xy: np.ndarray       # float64 [k, 2]
-    path_cum: np.ndarray      # float64 [k]: arc length from its path's first point to each point
-    out_ptr: np.ndarray       # int32 [n+1]: vessels leaving compartment c are out_idx[out_ptr[c]:out_ptr[c+1]]
-    out_idx: np.ndarray       # int32 [m]
+    v_src: np.ndarray  # int32 [m]
+    v_dst: np.ndarray  # int32 [m]
+    v_kind: np.ndarray  # int8 [m]
+    v_share: np.ndarray  # float64 [m], normalised within (source, flow class)
+    v_transit_h: np.ndarray  # float64 [m]
+    path_ptr: np.ndarray  # int32 [m+1] into path_xy
+    path_xy: np.ndarray  # float64 [k, 2]
+    path_cum: np.ndarray  # float64 [k]: arc length from its path's first point to each point
+    out_ptr: np.ndarray  # int32 [n+1]: vessels leaving compartment c are out_idx[out_ptr[c]:out_ptr[c+1]]
+    out_idx: np.ndarray  # int32 [m]
     index: dict[str, int] = field(repr=False)
     v_index: dict[str, int] = field(repr=False)
 
@@ -94,10 +120,10 @@ class BodyGraph:
 
     def out_vessels(self, comp: str | int) -> list[int]:
         c = self.index[comp] if isinstance(comp, str) else comp
-        return [int(v) for v in self.out_idx[self.out_ptr[c]:self.out_ptr[c + 1]]]
+        return [int(v) for v in self.out_idx[self.out_ptr[c] : self.out_ptr[c + 1]]]
 
     def path(self, v: int) -> np.ndarray:
-        return self.path_xy[self.path_ptr[v]:self.path_ptr[v + 1]]
+        return self.path_xy[self.path_ptr[v] : self.path_ptr[v + 1]]
 
     def primaries(self) -> list[str]:
         return [i for i, k in zip(self.ids, self.kind) if k == KIND_PRIMARY]
@@ -135,6 +161,7 @@ class BodyGraph:
         def split(outs):
             plexus = outs[self.v_kind[outs] == V_PLEXUS]
             return plexus, outs[(cls[outs] == CLASS_BLOOD) & (self.v_kind[outs] != V_PLEXUS)]
+
         return self._with_share(KIND_PRIMARY, split, share)
 
     def with_duct_node_share(self, share: float) -> BodyGraph:
@@ -149,6 +176,7 @@ class BodyGraph:
             outs = outs[cls[outs] == CLASS_LYMPH]
             to_node = self.kind[self.v_dst[outs]] == KIND_NODE
             return outs[to_node], outs[~to_node]
+
         return self._with_share(KIND_HUB, split, share)
 
     def _with_share(self, kind: int, split, share: float) -> BodyGraph:
@@ -193,8 +221,7 @@ def _entry_id(entry, position: str, table: str, allowed: set, seen: list, src: s
     return eid, f"{table} {eid}"
 
 
-_COMP_KEYS = {"id", "name", "kind", "x", "y", "arrest", "category", "soil", "implants", "regional_nodes",
-              "own_organ"}
+_COMP_KEYS = {"id", "name", "kind", "x", "y", "arrest", "category", "soil", "implants", "regional_nodes", "own_organ"}
 _VESSEL_KEYS = {"id", "from", "to", "kind", "share", "transit_s", "path"}
 
 
@@ -307,11 +334,29 @@ def load_body_graph(path: str | Path | None = None) -> BodyGraph:
     path_ptr[1:] = np.cumsum([len(p) for p in paths])
     path_xy = np.concatenate(paths).astype(np.float64)
     return BodyGraph(
-        source=src, ids=tuple(ids), names=tuple(names), kind=np.array(kinds, np.int8),
-        xy=np.array(xy, np.float64), arrest_class=np.array(arrest, np.int8), category=tuple(cats),
-        soil_key=tuple(soils), implants_into=implants, implants_also=implants2, regional_nodes=regional, own_organ=own, v_ids=tuple(v_ids), v_src=v_src_a,
-        v_dst=np.array(v_dst, np.int32), v_kind=v_kind_a, v_share=share,
-        v_transit_h=np.array(v_tr, np.float64), path_ptr=path_ptr,
-        path_xy=path_xy, path_cum=path_lengths(path_xy, path_ptr), out_ptr=out_ptr,
-        out_idx=order.astype(np.int32), index=index, v_index={v: i for i, v in enumerate(v_ids)},
+        source=src,
+        ids=tuple(ids),
+        names=tuple(names),
+        kind=np.array(kinds, np.int8),
+        xy=np.array(xy, np.float64),
+        arrest_class=np.array(arrest, np.int8),
+        category=tuple(cats),
+        soil_key=tuple(soils),
+        implants_into=implants,
+        implants_also=implants2,
+        regional_nodes=regional,
+        own_organ=own,
+        v_ids=tuple(v_ids),
+        v_src=v_src_a,
+        v_dst=np.array(v_dst, np.int32),
+        v_kind=v_kind_a,
+        v_share=share,
+        v_transit_h=np.array(v_tr, np.float64),
+        path_ptr=path_ptr,
+        path_xy=path_xy,
+        path_cum=path_lengths(path_xy, path_ptr),
+        out_ptr=out_ptr,
+        out_idx=order.astype(np.int32),
+        index=index,
+        v_index={v: i for i, v in enumerate(v_ids)},
     )

@@ -7,9 +7,47 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim_core.model.body_graph import VESSEL_CLASS, BodyGraph
 from sim_core.kernels import layout as L
-from sim_core.kernels.cells import A_ANOIKIS, A_ARRESTED, A_CAVITY, A_DRAWS, A_IMMUNE, A_PACKET_STEPS, A_SHEAR, ARRIVE_CLEAR, ARRIVE_DEPOSIT, CHUNK, FLAG_BED, FLAG_CAVITY, FLAG_PASS, KIND_CLUSTER, KIND_NONVIABLE, KIND_SINGLE, N_ACC, N_BLOCKS, N_VI, N_VR, VI_DST, VI_HI, VI_KIND, VI_LO, VR_H, VR_HA, VR_HAS, VR_HI, VR_HS, VR_Q_FULL, VR_Q_STEP, VR_TRANSIT, advance_cells, birth_cells, live_cells, shed_counts, tally_offsets
+from sim_core.kernels.cells import (
+    A_ANOIKIS,
+    A_ARRESTED,
+    A_CAVITY,
+    A_DRAWS,
+    A_IMMUNE,
+    A_PACKET_STEPS,
+    A_SHEAR,
+    ARRIVE_CLEAR,
+    ARRIVE_DEPOSIT,
+    CHUNK,
+    FLAG_BED,
+    FLAG_CAVITY,
+    FLAG_PASS,
+    KIND_CLUSTER,
+    KIND_NONVIABLE,
+    KIND_SINGLE,
+    N_ACC,
+    N_BLOCKS,
+    N_VI,
+    N_VR,
+    VI_DST,
+    VI_HI,
+    VI_KIND,
+    VI_LO,
+    VR_H,
+    VR_HA,
+    VR_HAS,
+    VR_HI,
+    VR_HS,
+    VR_Q_FULL,
+    VR_Q_STEP,
+    VR_TRANSIT,
+    advance_cells,
+    birth_cells,
+    live_cells,
+    shed_counts,
+    tally_offsets,
+)
+from sim_core.model.body_graph import VESSEL_CLASS, BodyGraph
 from sim_core.model.state import CellPool, OrganPools
 
 KIND_CAVITY_COMP = 4
@@ -63,7 +101,7 @@ def pick_tables(graph: BodyGraph, v_class: np.ndarray):
     g = graph
     groups = []
     for d in range(g.n):
-        out = [int(e) for e in g.out_idx[g.out_ptr[d]:g.out_ptr[d + 1]]]
+        out = [int(e) for e in g.out_idx[g.out_ptr[d] : g.out_ptr[d + 1]]]
         for vc in range(3):
             same = [e for e in out if v_class[e] == vc]
             if not any(g.v_share[e] > 0 for e in same):
@@ -74,8 +112,9 @@ def pick_tables(graph: BodyGraph, v_class: np.ndarray):
 
 def arrest_table(arrest_class: np.ndarray, rates: np.ndarray) -> np.ndarray:
     """Chance that a cell or cluster is held on one pass through each compartment."""
-    by_class = np.array([0.0, rates[L.R_ARREST_LUNG], rates[L.R_ARREST_LIVER], rates[L.R_ARREST_BED],
-                         rates[L.R_ARREST_NODE]])
+    by_class = np.array(
+        [0.0, rates[L.R_ARREST_LUNG], rates[L.R_ARREST_LIVER], rates[L.R_ARREST_BED], rates[L.R_ARREST_NODE]]
+    )
     return by_class[arrest_class]
 
 
@@ -151,8 +190,13 @@ class CellTransport:
         p = self.pool
         i = p.live_index()
         nclu = np.array([0, 1, -1], np.int64)[p.kind[i]]
-        return (p.cells[i].astype(np.int64), nclu, p.vessel[i].astype(np.int32),
-                p.pos_h[i].astype(np.float64), p.pid[i].copy())
+        return (
+            p.cells[i].astype(np.int64),
+            nclu,
+            p.vessel[i].astype(np.int32),
+            p.pos_h[i].astype(np.float64),
+            p.pid[i].copy(),
+        )
 
     # --- changes -----------------------------------------------------------------------------------
     def add_units(self, vessel, pos_h, cells, kind, route, pid) -> None:
@@ -230,7 +274,7 @@ class CellTransport:
             p_arrest = arrest_table(g.arrest_class, rates)
             q_full = full_vessel_death(haz, self.v_class, g.v_transit_h)
             q_step = step_death(haz, dt_h)
-            hv = haz[:, self.v_class]                         # [kind, vessel, cause]
+            hv = haz[:, self.v_class]  # [kind, vessel, cause]
             ha, hs, hi = hv[..., 0], hv[..., 1], hv[..., 2]
             vrow = np.empty((3, g.m, N_VR))
             vrow[..., VR_TRANSIT] = g.v_transit_h[None, :]
@@ -248,7 +292,7 @@ class CellTransport:
             arrival[KIND_NONVIABLE] = np.where(self.comp_flag != FLAG_PASS, ARRIVE_CLEAR, 0.0)
             # first-hop groups (kernels.cells.advance_cells): kind, whether a whole vessel fits
             # in the step, and what arriving at its end does (clear, deposit, pass or arrest)
-            act = arrival[:, g.v_dst]                          # [kind, vessel]
+            act = arrival[:, g.v_dst]  # [kind, vessel]
             what = np.select([act == ARRIVE_CLEAR, act == ARRIVE_DEPOSIT, act == 0.0], [0, 1, 2], 3)
             fits = g.v_transit_h[None, :] <= dt_h
             code = (np.arange(3)[:, None] * 2 + fits) * 4 + what
@@ -257,16 +301,16 @@ class CellTransport:
             self._tables_key = key
         return self._tables
 
-    def step(self, dt_h, rates, src, src_cells, per_h, seed, step, counters, pools: OrganPools,
-             died_in_vessel) -> None:
+    def step(self, dt_h, rates, src, src_cells, per_h, seed, step, counters, pools: OrganPools, died_in_vessel) -> None:
         g, p = self.graph, self.pool
         # only blocks that can have run since the last step hold tallies (a block per chunk at most)
         self.tally[: self._used] = 0
         self._used = min(N_BLOCKS, p.n_live.shape[0])
         vrow, arrival, cat, n_cat = self._rate_tables(rates, dt_h)
         common = (vrow, self.vint, arrival, self.pick[1], self.pick[2], g.n, seed, step, self.tally)
-        advance_cells(dt_h, p.n_live, p.vessel, p.pos_h, p.cells, p.kind, p.route, p.pid,
-                      *common[:6], cat, n_cat, *common[6:])
+        advance_cells(
+            dt_h, p.n_live, p.vessel, p.pos_h, p.cells, p.kind, p.route, p.pid, *common[:6], cat, n_cat, *common[6:]
+        )
         if src.shape[0]:
             self._births(dt_h, rates, src, src_cells, per_h, seed, step, counters, common)
         self._reduce(counters, pools, died_in_vessel)
@@ -282,8 +326,10 @@ class CellTransport:
             n_shed, viable, in_clu, nclu = (int(x) for x in counts[s])
             frac = self._class_shares(int(src[s]), rates)
             c = int(src[s])
-            out = [(int(e), frac[self.v_class[e]] * float(g.v_share[e]))
-                   for e in g.out_idx[g.out_ptr[c]:g.out_ptr[c + 1]]]
+            out = [
+                (int(e), frac[self.v_class[e]] * float(g.v_share[e]))
+                for e in g.out_idx[g.out_ptr[c] : g.out_ptr[c + 1]]
+            ]
             groups = [(viable - in_clu, KIND_SINGLE, 1, 0), (n_shed - viable, KIND_NONVIABLE, 1, 0)]
             if nclu > 0:
                 per, extra = divmod(in_clu, nclu)
@@ -318,9 +364,26 @@ class CellTransport:
             count = count[chunks]
             first = start + np.concatenate([[0], np.cumsum(count)[:-1]])
             self._used = max(self._used, min(N_BLOCKS, chunks.shape[0]))
-            birth_cells(dt_h, chunks.astype(np.int64), first.astype(np.int64), count.astype(np.int64),
-                        first_pid, unit_end, g_kind, g_cells, g_extra, *birth, p.n_live,
-                        p.vessel, p.pos_h, p.cells, p.kind, p.route, p.pid, *common)
+            birth_cells(
+                dt_h,
+                chunks.astype(np.int64),
+                first.astype(np.int64),
+                count.astype(np.int64),
+                first_pid,
+                unit_end,
+                g_kind,
+                g_cells,
+                g_extra,
+                *birth,
+                p.n_live,
+                p.vessel,
+                p.pos_h,
+                p.cells,
+                p.kind,
+                p.route,
+                p.pid,
+                *common,
+            )
             start += int(count.sum())
 
     def _class_shares(self, comp: int, rates) -> np.ndarray:
@@ -328,7 +391,7 @@ class CellTransport:
         out of the source is folded into blood (as the pooled kernel does)."""
         g = self.graph
         has = np.zeros(3, bool)
-        has[self.v_class[g.out_idx[g.out_ptr[comp]:g.out_ptr[comp + 1]]]] = True
+        has[self.v_class[g.out_idx[g.out_ptr[comp] : g.out_ptr[comp + 1]]]] = True
         frac = np.zeros(3)
         frac[1] = rates[L.R_LYMPH_FRAC] if has[1] else 0.0
         frac[2] = rates[L.R_CAVITY_FRAC] if has[2] else 0.0
@@ -367,7 +430,7 @@ def expand_pooled(cells, nclu, vessel, pos_h, route, pid, v_transit_h, next_id: 
     units = np.where(nclu > 0, nclu, cells)
     total = int(units.sum())
     owner = np.repeat(np.arange(cells.shape[0]), units)
-    rank = np.arange(total) - np.repeat(np.cumsum(units) - units, units)   # unit's place in its packet
+    rank = np.arange(total) - np.repeat(np.cumsum(units) - units, units)  # unit's place in its packet
     clu = nclu[owner] > 0
     per, extra = np.divmod(cells[owner], np.maximum(units[owner], 1))
     size = np.where(clu, per + (rank < extra), 1)
@@ -395,17 +458,31 @@ def group_cells(vessel, pos_h, cells, kind, route, pid):
         z = np.zeros(0, np.int64)
         return z, z, z.astype(np.int32), np.zeros(0), z, z
     pos = np.asarray(pos_h, np.float32)
-    keys = np.stack([vessel.astype(np.int64), pos.view(np.int32).astype(np.int64), kind.astype(np.int64),
-                     route.astype(np.int64), cells.astype(np.int64)], axis=1)
+    keys = np.stack(
+        [
+            vessel.astype(np.int64),
+            pos.view(np.int32).astype(np.int64),
+            kind.astype(np.int64),
+            route.astype(np.int64),
+            cells.astype(np.int64),
+        ],
+        axis=1,
+    )
     order = np.lexsort((pid,) + tuple(keys[:, j] for j in range(keys.shape[1] - 1, -1, -1)))
     ks = keys[order]
     start = np.ones(n, bool)
     start[1:] = (ks[1:] != ks[:-1]).any(axis=1)
-    first = order[start]                       # lowest id of each group (pid sorts last)
+    first = order[start]  # lowest id of each group (pid sorts last)
     count = np.diff(np.append(np.flatnonzero(start), n))
     k = kind[first].astype(np.int64)
     size = cells[first].astype(np.int64)
     g_cells = count * size
     g_nclu = np.where(k == KIND_CLUSTER, count, np.where(k == KIND_NONVIABLE, -1, 0))
-    return (g_cells, g_nclu, vessel[first].astype(np.int32), pos[first].astype(np.float64),
-            route[first].astype(np.int64), np.asarray(pid, np.int64)[first])
+    return (
+        g_cells,
+        g_nclu,
+        vessel[first].astype(np.int32),
+        pos[first].astype(np.float64),
+        route[first].astype(np.int64),
+        np.asarray(pid, np.int64)[first],
+    )

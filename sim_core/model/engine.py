@@ -15,13 +15,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from sim_core.model.body_graph import KIND_NODE, KIND_ORGAN, VESSEL_CLASS, BodyGraph, load_body_graph
-from sim_core.model.cell_mode import CellTransport
-from sim_core.model.errors import InputError
 from sim_core.kernels import layout as L
 from sim_core.kernels.beds import update_beds
 from sim_core.kernels.lesions import MACRO, MICRO, grow_lesions, spawn_lesions, treated_growth
 from sim_core.kernels.transport import advance_packets, packet_positions, shed_into_vessels
+from sim_core.model.body_graph import KIND_NODE, KIND_ORGAN, VESSEL_CLASS, BodyGraph, load_body_graph
+from sim_core.model.cell_mode import CellTransport
+from sim_core.model.errors import InputError
 from sim_core.model.params import Params
 from sim_core.model.recorder import Recorder
 from sim_core.model.scenario import Scenario
@@ -34,10 +34,26 @@ DAYS_PER_MONTH = 30.44
 
 #: Names of the funnel counters, in ``kernels.layout`` order.
 COUNTER_NAMES = (
-    "shed", "injected", "died_anoikis", "died_shear", "died_immune", "arrested", "died_arrested",
-    "extravasated", "died_in_tissue", "entered_dormancy", "woke", "micrometastases_founded",
-    "angiogenic_switches", "micrometastases_regressed", "died_in_regressing_lesions",
-    "born_in_lesions", "entered_cavity", "died_in_cavity", "implanted", "clusters_shed",
+    "shed",
+    "injected",
+    "died_anoikis",
+    "died_shear",
+    "died_immune",
+    "arrested",
+    "died_arrested",
+    "extravasated",
+    "died_in_tissue",
+    "entered_dormancy",
+    "woke",
+    "micrometastases_founded",
+    "angiogenic_switches",
+    "micrometastases_regressed",
+    "died_in_regressing_lesions",
+    "born_in_lesions",
+    "entered_cavity",
+    "died_in_cavity",
+    "implanted",
+    "clusters_shed",
     "founder_cells",
 )
 
@@ -91,32 +107,40 @@ class Snapshot:
 
     t_days: float
     step: int
-    packet_xy: np.ndarray      # [k, 2] body-map coordinates
-    packet_cells: np.ndarray   # [k]
-    packet_nclu: np.ndarray    # [k] 0 = single cells
-    packet_kind: np.ndarray    # [k] vessel kind
-    packet_id: np.ndarray      # [k]
+    packet_xy: np.ndarray  # [k, 2] body-map coordinates
+    packet_cells: np.ndarray  # [k]
+    packet_nclu: np.ndarray  # [k] 0 = single cells
+    packet_kind: np.ndarray  # [k] vessel kind
+    packet_id: np.ndarray  # [k]
     packet_vessel: np.ndarray  # [k] vessel index
-    packet_frac: np.ndarray    # [k] fraction of the vessel travelled
+    packet_frac: np.ndarray  # [k] fraction of the vessel travelled
     lesion_comp: np.ndarray
     lesion_cells: np.ndarray
     lesion_state: np.ndarray
     lesion_route: np.ndarray
     lesion_id: np.ndarray
-    held_cells: np.ndarray     # [n] cells held per compartment (not in lesions)
+    held_cells: np.ndarray  # [n] cells held per compartment (not in lesions)
     dormant_cells: np.ndarray  # [n]
     primary_cells: float
     counters: np.ndarray
     died_in_vessel: np.ndarray  # [m, 3] cumulative deaths in transit by vessel and cause
-    cleared_at: np.ndarray      # [n] cumulative non-viable cells cleared on arrival
+    cleared_at: np.ndarray  # [n] cumulative non-viable cells cleared on arrival
 
 
 class Engine:
     """A simulated body with one primary site (patient mode) or none (injection experiments)."""
 
-    def __init__(self, scenario: Scenario, graph: BodyGraph | None = None, *, shedding: bool = True,
-                 record_every_days: float = 1.0, resolution: str = "packets",
-                 cell_capacity: int = 1 << 20, max_packets: int = 1 << 24):
+    def __init__(
+        self,
+        scenario: Scenario,
+        graph: BodyGraph | None = None,
+        *,
+        shedding: bool = True,
+        record_every_days: float = 1.0,
+        resolution: str = "packets",
+        cell_capacity: int = 1 << 20,
+        max_packets: int = 1 << 24,
+    ):
         """``resolution="cells"`` follows every shed cell (or cluster) as its own packet in a pool
         of ``cell_capacity`` slots that may grow up to ``max_packets`` (then the run stops with a
         clear error); results agree statistically with pooled packets."""
@@ -204,8 +228,9 @@ class Engine:
         for i, d in enumerate(days):
             while t < d - 1e-9:
                 dt = min(7.0, d - t)
-                cells, f = treated_growth(cells, f, r, m, mu, p["primary.doubling_ref_cells"],
-                                          p["primary.max_cells"], dt)
+                cells, f = treated_growth(
+                    cells, f, r, m, mu, p["primary.doubling_ref_cells"], p["primary.max_cells"], dt
+                )
                 t += dt
             out[i] = 100.0 * (1.0 - m) * (1.0 - f)
         return out
@@ -300,8 +325,9 @@ class Engine:
         self.step_index = 0
         self.packets = PacketTable(4096)
         self.graph = routed(self._base_graph, self.params)
-        self.cells = (CellTransport(self.graph, self._cell_capacity, self._max_packets)
-                      if self.resolution == "cells" else None)
+        self.cells = (
+            CellTransport(self.graph, self._cell_capacity, self._max_packets) if self.resolution == "cells" else None
+        )
         self.lesions = LesionTable(1024)
         self.pools = OrganPools(n)
         self.counters = np.zeros(L.N_COUNTERS)
@@ -310,8 +336,8 @@ class Engine:
         self._ctr = np.zeros(1, np.int64)
         self._soil = self._soil_vector()
         self.primary_cells = self.params["primary.initial_cells"] if self.shedding else 0.0
-        self.primary_res = 0.0          # share of drug-adapted cells in the primary
-        self.removed_cells = 0.0        # cells taken out by surgery
+        self.primary_res = 0.0  # share of drug-adapted cells in the primary
+        self.removed_cells = 0.0  # cells taken out by surgery
         self.surgery_day: float | None = None
         #: the day the tumour burden first reached ``patient.lethal_cells`` (None: not yet)
         self.death_day: float | None = None
@@ -348,8 +374,15 @@ class Engine:
             ct = CellTransport(g, self._cell_capacity, self._max_packets)
             start_id = max(int(pk.next_id[0]), ct.pool.next_id)
             v, pos, cells, kind, route, pid, next_id = expand_pooled(
-                pk.cells[on], pk.nclu[on], pk.vessel[on], pk.pos_h[on], pk.route[on], pk.pid[on],
-                g.v_transit_h, start_id)
+                pk.cells[on],
+                pk.nclu[on],
+                pk.vessel[on],
+                pk.pos_h[on],
+                pk.route[on],
+                pk.pid[on],
+                g.v_transit_h,
+                start_id,
+            )
             ct.add_units(v, pos, cells, kind, route, pid)
             ct.pool.next_id = max(ct.pool.next_id, next_id)
             self.packets = PacketTable(4096)
@@ -360,7 +393,7 @@ class Engine:
             cells, nclu, vessel, pos_h, route, pid = group_cells(*ct.units())
             pk = PacketTable(max(4096, 2 * cells.shape[0]))
             k = cells.shape[0]
-            rows = pk.free_stack[pk.n_free[0] - k: pk.n_free[0]][::-1]
+            rows = pk.free_stack[pk.n_free[0] - k : pk.n_free[0]][::-1]
             pk.n_free[0] -= k
             pk.active[rows] = 1
             pk.cells[rows] = cells
@@ -419,40 +452,159 @@ class Engine:
         primary_next, primary_res = self.primary_cells, self.primary_res
         if self.primary_cells > 0:
             primary_next, primary_res = treated_growth(
-                self.primary_cells, self.primary_res, rates[L.R_GROWTH], rates[L.R_AA_MULT],
-                rates[L.R_ADAPT], rates[L.R_DOUBLING_REF], rates[L.R_MAX_CELLS], dt_d)
+                self.primary_cells,
+                self.primary_res,
+                rates[L.R_GROWTH],
+                rates[L.R_AA_MULT],
+                rates[L.R_ADAPT],
+                rates[L.R_DOUBLING_REF],
+                rates[L.R_MAX_CELLS],
+                dt_d,
+            )
         if self.cells is not None:
             src, cells, per_h = self._shedding(primary_next, rates)
-            self.cells.step(dt_h, rates, src, cells, per_h, seed, step, self.counters,
-                            self.pools, self.died_in_vessel)
+            self.cells.step(dt_h, rates, src, cells, per_h, seed, step, self.counters, self.pools, self.died_in_vessel)
         if self.shedding and self.cells is None:
             src, cells, per_h = self._shedding(primary_next, rates)
-            while shed_into_vessels(dt_h, src, cells, g.out_ptr, g.out_idx, g.v_kind, self._v_class,
-                                    g.v_share, pk.cells, pk.nclu, pk.vessel, pk.pos_h, pk.clock_h,
-                                    pk.route, pk.pid, pk.active, pk.free_stack, pk.n_free,
-                                    pk.next_id, self.counters, rates, per_h, seed, step,
-                                    self._ctr) == L.NEED_PACKETS:
+            while (
+                shed_into_vessels(
+                    dt_h,
+                    src,
+                    cells,
+                    g.out_ptr,
+                    g.out_idx,
+                    g.v_kind,
+                    self._v_class,
+                    g.v_share,
+                    pk.cells,
+                    pk.nclu,
+                    pk.vessel,
+                    pk.pos_h,
+                    pk.clock_h,
+                    pk.route,
+                    pk.pid,
+                    pk.active,
+                    pk.free_stack,
+                    pk.n_free,
+                    pk.next_id,
+                    self.counters,
+                    rates,
+                    per_h,
+                    seed,
+                    step,
+                    self._ctr,
+                )
+                == L.NEED_PACKETS
+            ):
                 pk.grow(6 * g.m * src.shape[0] + 16)
-        while self.cells is None and advance_packets(dt_h, g.v_dst, g.v_kind, self._v_class, g.v_share, g.v_transit_h,
-                              g.out_ptr, g.out_idx, g.arrest_class, g.kind, pk.cells, pk.nclu,
-                              pk.vessel, pk.pos_h, pk.clock_h, pk.route, pk.pid, pk.active,
-                              pk.free_stack, pk.n_free, pk.next_id, po.pool_s, po.pool_cc,
-                              po.pool_ck, po.pool_f, po.pool_t, po.pool_route, po.arr_s, po.arr_c,
-                              po.floating, po.arrested_cum, po.cleared_cum, self.died_in_vessel,
-                              self.counters, rates, seed, step,
-                              self._ctr) == L.NEED_PACKETS:
+        while (
+            self.cells is None
+            and advance_packets(
+                dt_h,
+                g.v_dst,
+                g.v_kind,
+                self._v_class,
+                g.v_share,
+                g.v_transit_h,
+                g.out_ptr,
+                g.out_idx,
+                g.arrest_class,
+                g.kind,
+                pk.cells,
+                pk.nclu,
+                pk.vessel,
+                pk.pos_h,
+                pk.clock_h,
+                pk.route,
+                pk.pid,
+                pk.active,
+                pk.free_stack,
+                pk.n_free,
+                pk.next_id,
+                po.pool_s,
+                po.pool_cc,
+                po.pool_ck,
+                po.pool_f,
+                po.pool_t,
+                po.pool_route,
+                po.arr_s,
+                po.arr_c,
+                po.floating,
+                po.arrested_cum,
+                po.cleared_cum,
+                self.died_in_vessel,
+                self.counters,
+                rates,
+                seed,
+                step,
+                self._ctr,
+            )
+            == L.NEED_PACKETS
+        ):
             pk.grow(3 * L.N_ROUTES * g.m)
         self._ctr[0] = 0
-        update_beds(dt_h, g.kind, g.arrest_class, g.implants_into, g.implants_also, self._soil, po.arr_s, po.arr_c,
-                    po.doomed, po.dormant, po.floating, po.extravasated_cum, po.spawn,
-                    self.counters, rates, seed, step, self._ctr)
+        update_beds(
+            dt_h,
+            g.kind,
+            g.arrest_class,
+            g.implants_into,
+            g.implants_also,
+            self._soil,
+            po.arr_s,
+            po.arr_c,
+            po.doomed,
+            po.dormant,
+            po.floating,
+            po.extravasated_cum,
+            po.spawn,
+            self.counters,
+            rates,
+            seed,
+            step,
+            self._ctr,
+        )
         self._ctr[0] = 0
-        while spawn_lesions(po.spawn, self.t_days, dt_d, les.state, les.comp, les.route, les.cells,
-                            les.born_day, les.switch_day, les.res, les.lid, les.free_stack, les.n_free,
-                            les.next_id, self.counters, seed, step, self._ctr) == L.NEED_LESIONS:
+        while (
+            spawn_lesions(
+                po.spawn,
+                self.t_days,
+                dt_d,
+                les.state,
+                les.comp,
+                les.route,
+                les.cells,
+                les.born_day,
+                les.switch_day,
+                les.res,
+                les.lid,
+                les.free_stack,
+                les.n_free,
+                les.next_id,
+                self.counters,
+                seed,
+                step,
+                self._ctr,
+            )
+            == L.NEED_LESIONS
+        ):
             les.grow(int(po.spawn.sum()))
-        grow_lesions(dt_d, self.t_days, les.state, les.comp, les.cells, les.switch_day, les.res, les.lid,
-                     les.free_stack, les.n_free, self._soil, self.counters, rates, seed, step)
+        grow_lesions(
+            dt_d,
+            self.t_days,
+            les.state,
+            les.comp,
+            les.cells,
+            les.switch_day,
+            les.res,
+            les.lid,
+            les.free_stack,
+            les.n_free,
+            self._soil,
+            self.counters,
+            rates,
+            seed,
+            step,
+        )
         self.primary_cells = primary_next
         self.primary_res = primary_res
         self.t_days += dt_d
@@ -535,10 +687,16 @@ class Engine:
         """Every disseminated cell, alive somewhere or dead by one cause (the conservation check)."""
         c = self.counters
         les = self.lesions
-        alive = (self.alive_in_transit() + float(self.pools.alive().sum())
-                 + float(les.cells[les.state > 0].sum()))
-        dead = (c[L.C_DIED_ANOIKIS] + c[L.C_DIED_SHEAR] + c[L.C_DIED_IMMUNE] + c[L.C_DIED_ARRESTED]
-                + c[L.C_DIED_TISSUE] + c[L.C_DIED_LESION] + c[L.C_DIED_CAVITY])
+        alive = self.alive_in_transit() + float(self.pools.alive().sum()) + float(les.cells[les.state > 0].sum())
+        dead = (
+            c[L.C_DIED_ANOIKIS]
+            + c[L.C_DIED_SHEAR]
+            + c[L.C_DIED_IMMUNE]
+            + c[L.C_DIED_ARRESTED]
+            + c[L.C_DIED_TISSUE]
+            + c[L.C_DIED_LESION]
+            + c[L.C_DIED_CAVITY]
+        )
         came = c[L.C_SHED] + c[L.C_INJECTED] + c[L.C_BORN]
         return {"came": float(came), "alive": float(alive), "dead": float(dead)}
 
@@ -566,8 +724,12 @@ class Engine:
         for c in range(g.n):
             if g.kind[c] not in (KIND_ORGAN, KIND_NODE):
                 continue
-            out[g.ids[c]] = {"dormant_cells": int(dormant[c]), "micrometastases": int(micro[c]),
-                             "macrometastases": int(macro[c]), "largest_lesion_cells": float(largest[c])}
+            out[g.ids[c]] = {
+                "dormant_cells": int(dormant[c]),
+                "micrometastases": int(micro[c]),
+                "macrometastases": int(macro[c]),
+                "largest_lesion_cells": float(largest[c]),
+            }
         return out
 
     def _packet_view(self):
@@ -582,19 +744,31 @@ class Engine:
         g, les = self.graph, self.lesions
         cells, nclu, vessel, pos_h, pid = self._packet_view()
         xy = np.empty((cells.shape[0], 2))
-        packet_positions(np.ones(cells.shape[0], np.int8), vessel, pos_h, g.v_transit_h, g.path_ptr,
-                         g.path_xy, g.path_cum, xy)
+        packet_positions(
+            np.ones(cells.shape[0], np.int8), vessel, pos_h, g.v_transit_h, g.path_ptr, g.path_xy, g.path_cum, xy
+        )
         used = les.state > 0
         return Snapshot(
-            t_days=self.t_days, step=self.step_index, packet_xy=xy, packet_cells=cells,
-            packet_nclu=nclu, packet_kind=g.v_kind[vessel].copy(),
-            packet_id=pid, packet_vessel=vessel,
-            packet_frac=np.minimum(pos_h / g.v_transit_h[vessel], 1.0), lesion_comp=les.comp[used].copy(),
-            lesion_cells=les.cells[used].copy(), lesion_state=les.state[used].copy(),
-            lesion_route=les.route[used].copy(), lesion_id=les.lid[used].copy(),
-            held_cells=self.pools.alive().astype(np.float64), dormant_cells=self.pools.dormant.sum(axis=1).astype(np.float64),
-            primary_cells=float(self.primary_cells), counters=self.counters.copy(),
-            died_in_vessel=self.died_in_vessel.copy(), cleared_at=self.pools.cleared_cum.copy(),
+            t_days=self.t_days,
+            step=self.step_index,
+            packet_xy=xy,
+            packet_cells=cells,
+            packet_nclu=nclu,
+            packet_kind=g.v_kind[vessel].copy(),
+            packet_id=pid,
+            packet_vessel=vessel,
+            packet_frac=np.minimum(pos_h / g.v_transit_h[vessel], 1.0),
+            lesion_comp=les.comp[used].copy(),
+            lesion_cells=les.cells[used].copy(),
+            lesion_state=les.state[used].copy(),
+            lesion_route=les.route[used].copy(),
+            lesion_id=les.lid[used].copy(),
+            held_cells=self.pools.alive().astype(np.float64),
+            dormant_cells=self.pools.dormant.sum(axis=1).astype(np.float64),
+            primary_cells=float(self.primary_cells),
+            counters=self.counters.copy(),
+            died_in_vessel=self.died_in_vessel.copy(),
+            cleared_at=self.pools.cleared_cum.copy(),
         )
 
 

@@ -35,8 +35,17 @@ class ScenarioFile(msgspec.Struct, forbid_unknown_fields=True):
 class Scenario:
     """A loaded scenario: where the primary is, its seed and its full parameter set."""
 
-    def __init__(self, name: str, primary: str, params: Params, seed: int = 1, title: str = "",
-                 description: str = "", source: str = "<scenario>", mix: dict[str, float] | None = None):
+    def __init__(
+        self,
+        name: str,
+        primary: str,
+        params: Params,
+        seed: int = 1,
+        title: str = "",
+        description: str = "",
+        source: str = "<scenario>",
+        mix: dict[str, float] | None = None,
+    ):
         self.name = name
         self.primary = primary
         self.params = params
@@ -49,8 +58,9 @@ class Scenario:
         self.mix = dict(mix or {})
 
     def copy(self) -> Scenario:
-        return Scenario(self.name, self.primary, self.params.copy(), self.seed, self.title,
-                        self.description, self.source, self.mix)
+        return Scenario(
+            self.name, self.primary, self.params.copy(), self.seed, self.title, self.description, self.source, self.mix
+        )
 
     def components(self) -> list[tuple[Scenario, float]]:
         """(scenario, share) of each kind of patient: the mixed presets, each with this scenario's
@@ -73,8 +83,7 @@ class Scenario:
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as the table a scenario file holds (only non-default parameters)."""
-        doc: dict[str, Any] = {"name": self.name, "title": self.title, "primary": self.primary,
-                               "seed": self.seed}
+        doc: dict[str, Any] = {"name": self.name, "title": self.title, "primary": self.primary, "seed": self.seed}
         if self.description:
             doc["description"] = self.description
         groups: dict[str, dict[str, Any]] = {}

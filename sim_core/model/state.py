@@ -42,7 +42,7 @@ class _Table:
         nf = int(self.n_free[0])
         stack = np.empty(new, dtype=np.int64)
         stack[: new - old] = np.arange(new - 1, old - 1, -1)
-        stack[new - old: new - old + nf] = self.free_stack[:nf]
+        stack[new - old : new - old + nf] = self.free_stack[:nf]
         self.free_stack = stack
         self.n_free[0] = nf + new - old
 
@@ -62,12 +62,12 @@ class PacketTable(_Table):
 
     _columns = (
         ("cells", np.int64, 0),
-        ("nclu", np.int64, 0),        # clusters in the packet; 0 = viable single cells, -1 = non-viable
+        ("nclu", np.int64, 0),  # clusters in the packet; 0 = viable single cells, -1 = non-viable
         ("vessel", np.int32, 0),
-        ("pos_h", np.float64, 0.0),     # hours travelled along the vessel
-        ("clock_h", np.float64, 0.0),   # hours of the current step already used
-        ("route", np.int64, 0),         # bit set of vessel kinds travelled since the last compartment
-        ("pid", np.int64, -1),          # stable id
+        ("pos_h", np.float64, 0.0),  # hours travelled along the vessel
+        ("clock_h", np.float64, 0.0),  # hours of the current step already used
+        ("route", np.int64, 0),  # bit set of vessel kinds travelled since the last compartment
+        ("pid", np.int64, -1),  # stable id
         ("active", np.int8, 0),
     )
 
@@ -87,11 +87,11 @@ class LesionTable(_Table):
     _columns = (
         ("state", np.int8, 0),
         ("comp", np.int32, 0),
-        ("route", np.int8, 0),          # vessel kind by which the founder cell arrived
+        ("route", np.int8, 0),  # vessel kind by which the founder cell arrived
         ("cells", np.float64, 0.0),
         ("born_day", np.float64, 0.0),
         ("switch_day", np.float64, -1.0),
-        ("res", np.float64, 0.0),       # share of drug-adapted cells (macrometastases)
+        ("res", np.float64, 0.0),  # share of drug-adapted cells (macrometastases)
         ("lid", np.int64, -1),
     )
 
@@ -101,20 +101,20 @@ class OrganPools:
 
     def __init__(self, n: int):
         shape = (n, N_ROUTES)
-        self.arr_s = np.zeros(shape, np.int64)       # arrested single cells (intravascular)
-        self.arr_c = np.zeros(shape, np.int64)       # arrested cells that came as clusters
-        self.doomed = np.zeros(shape, np.int64)      # extravasated, will die
-        self.dormant = np.zeros(shape, np.int64)     # extravasated, solitary and asleep
-        self.spawn = np.zeros(shape, np.int64)       # dividing cells waiting for a lesion slot
-        self.floating = np.zeros(n, np.int64)        # cells adrift in a body cavity
+        self.arr_s = np.zeros(shape, np.int64)  # arrested single cells (intravascular)
+        self.arr_c = np.zeros(shape, np.int64)  # arrested cells that came as clusters
+        self.doomed = np.zeros(shape, np.int64)  # extravasated, will die
+        self.dormant = np.zeros(shape, np.int64)  # extravasated, solitary and asleep
+        self.spawn = np.zeros(shape, np.int64)  # dividing cells waiting for a lesion slot
+        self.floating = np.zeros(n, np.int64)  # cells adrift in a body cavity
         self.arrested_cum = np.zeros(n, np.float64)
-        self.cleared_cum = np.zeros(n, np.float64)        # non-viable cells cleared on arrival here
+        self.cleared_cum = np.zeros(n, np.float64)  # non-viable cells cleared on arrival here
         self.extravasated_cum = np.zeros(n, np.float64)
         # arrivals waiting to be processed inside the transport kernel (empty between steps)
         self.pool_s = np.zeros(shape, np.int64)
         self.pool_cc = np.zeros(shape, np.int64)
         self.pool_ck = np.zeros(shape, np.int64)
-        self.pool_f = np.zeros(shape, np.int64)       # non-viable cells
+        self.pool_f = np.zeros(shape, np.int64)  # non-viable cells
         self.pool_t = np.zeros((n, N_ROUTES, 3), np.float64)
         self.pool_route = np.zeros(n, np.int64)
 
@@ -130,8 +130,14 @@ class CellPool:
     a chunk needs: its free slots are its tail. Small dtypes keep a packet at 18 bytes.
     """
 
-    _columns = (("vessel", np.int16), ("pos_h", np.float32), ("cells", np.int16),
-                ("kind", np.int8), ("route", np.uint8), ("pid", np.int64))
+    _columns = (
+        ("vessel", np.int16),
+        ("pos_h", np.float32),
+        ("cells", np.int16),
+        ("kind", np.int8),
+        ("route", np.uint8),
+        ("pid", np.int64),
+    )
     vessel: np.ndarray
     pos_h: np.ndarray
     cells: np.ndarray
@@ -147,7 +153,7 @@ class CellPool:
         nch = max(1, -(-int(capacity) // CHUNK))
         self.n_live = np.zeros(nch, np.int64)
         for name, dtype in self._columns:
-            setattr(self, name, np.full(nch * CHUNK, 0, dtype))   # written, so resident from the start
+            setattr(self, name, np.full(nch * CHUNK, 0, dtype))  # written, so resident from the start
         self.next_id = 0
 
     @property
@@ -172,8 +178,10 @@ class CellPool:
         if new > self.max_packets:
             new = self.max_packets
             if new < need or new <= self.capacity:
-                raise MemoryError(f"the cell-resolution pool is full at {self.capacity:,} packets "
-                                  f"(max_packets); lower the shedding or use aggregated packets")
+                raise MemoryError(
+                    f"the cell-resolution pool is full at {self.capacity:,} packets "
+                    f"(max_packets); lower the shedding or use aggregated packets"
+                )
         nch = -(-new // self.chunk)
         add = nch - self.n_live.shape[0]
         self.n_live = np.concatenate([self.n_live, np.zeros(add, np.int64)])

@@ -55,14 +55,12 @@ def _schema_error(exc: msgspec.ValidationError) -> tuple[str, str]:
     return field, problem
 
 
-def decode(data: bytes | str, source: str, what: str, type: Any = dict,
-           max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+def decode(data: bytes | str, source: str, what: str, type: Any = dict, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     """Decode TOML ``data`` (from ``source``, which is ``what``, e.g. "a scenario file") into
     ``type``; any problem raises one ``InputError`` naming ``source`` and the field."""
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     if len(raw) > max_bytes:
-        raise InputError(source, "", f"too large for {what} ({len(raw)} bytes; the limit is "
-                                     f"{max_bytes // 1024} KiB)")
+        raise InputError(source, "", f"too large for {what} ({len(raw)} bytes; the limit is {max_bytes // 1024} KiB)")
     try:
         return msgspec.toml.decode(raw, type=type)
     except msgspec.ValidationError as exc:

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim_core.model.body_graph import CATEGORIES, SOIL_KEYS, V_CAVITY
-from sim_core.science.disibio import LUNG_MUSCLE_SHARE, ROWS
 from sim_core.model.engine import default_graph
-from sim_core.science.expected import PresetModel
 from sim_core.model.params import BY_PATH, Params
 from sim_core.model.scenario import load_scenario
+from sim_core.science.disibio import LUNG_MUSCLE_SHARE, ROWS
+from sim_core.science.expected import PresetModel
 
 #: Years of a fitted cohort (as ``validation.COHORT_YEARS``).
 FIT_YEARS = 5.0
@@ -56,16 +56,25 @@ class Affinity:
 #: Each affinity names the observation that motivates it and the primaries it covers; the groups are
 #: read from the clinical literature, not from the autopsy rows the value is fitted to.
 AFFINITIES: tuple[Affinity, ...] = (
-    Affinity(("breast", "prostate", "lung", "kidney"), "bone",
-             "[coleman2006] bone metastases in 65-75 % of advanced breast and prostate cancers, 30-40 % of "
-             "lung and 20-25 % of renal cancers, more than their share of blood flow predicts; [bubendorf2000] "
-             "bone in 90 % of prostate-cancer patients with blood-borne spread"),
-    Affinity(("lung", "melanoma", "kidney", "breast"), "brain",
-             "[barnholtz2004] brain metastases most often from lung cancer, melanoma, renal and breast cancer; "
-             "[riihimaki2014] characteristic of lung cancer"),
-    Affinity(("lung", "breast", "melanoma"), "adrenal",
-             "[glomset1938] adrenal metastases most frequent from lung and breast carcinomas and melanoma; "
-             "[riihimaki2014] characteristic of lung cancer"),
+    Affinity(
+        ("breast", "prostate", "lung", "kidney"),
+        "bone",
+        "[coleman2006] bone metastases in 65-75 % of advanced breast and prostate cancers, 30-40 % of "
+        "lung and 20-25 % of renal cancers, more than their share of blood flow predicts; [bubendorf2000] "
+        "bone in 90 % of prostate-cancer patients with blood-borne spread",
+    ),
+    Affinity(
+        ("lung", "melanoma", "kidney", "breast"),
+        "brain",
+        "[barnholtz2004] brain metastases most often from lung cancer, melanoma, renal and breast cancer; "
+        "[riihimaki2014] characteristic of lung cancer",
+    ),
+    Affinity(
+        ("lung", "breast", "melanoma"),
+        "adrenal",
+        "[glomset1938] adrenal metastases most frequent from lung and breast carcinomas and melanoma; "
+        "[riihimaki2014] characteristic of lung cancer",
+    ),
     Affinity(("melanoma",), "other", "[patel1978] skin, heart and bowel metastases are frequent in melanoma"),
     Affinity(("sarcoma",), "bone", "bone sarcomas metastasise to bone as well as lung [fong1993]"),
 )
@@ -92,12 +101,21 @@ PRIOR_SD: dict[str, float] = {}
 #: tissue by a factor of 100, which contradicts the lymphatic first step of carcinomas seen in every
 #: pathology text. The anchors keep a carcinoma's lymph share near a half, a sarcoma's or renal
 #: carcinoma's near a tenth, and a node holding about half of the cells that reach it.
-ANCHORS = {("lymph", "shedding.lymph_fraction"): (0.5, 1.5), ("blood", "shedding.lymph_fraction"): (0.1, 1.5),
-           ("all", "arrest.node"): (0.5, 1.5)}
+ANCHORS = {
+    ("lymph", "shedding.lymph_fraction"): (0.5, 1.5),
+    ("blood", "shedding.lymph_fraction"): (0.1, 1.5),
+    ("all", "arrest.node"): (0.5, 1.5),
+}
 #: Shared values fitted with the soils, and their starting points.
-SHARED = {"arrest.node": 0.5, "routing.plexus_share": 0.1, "routing.duct_node_share": 0.2,
-          "shedding.from_metastases": 0.1,
-          "cavity.omentum_share": 0.3, "shedding.patient_sd": 1.0, "arrest.lung": 0.92}
+SHARED = {
+    "arrest.node": 0.5,
+    "routing.plexus_share": 0.1,
+    "routing.duct_node_share": 0.2,
+    "shedding.from_metastases": 0.1,
+    "cavity.omentum_share": 0.3,
+    "shedding.patient_sd": 1.0,
+    "arrest.lung": 0.92,
+}
 #: Residual weights: shares of metastases, log metastases per patient, the lung-muscle share.
 W_SHARES, W_MPP, W_MUSCLE = 10.0, 5.0, 1.0
 
@@ -109,8 +127,9 @@ def require_scipy() -> None:
     except ImportError:
         from sim_core.model.errors import InputError
 
-        raise InputError("calibrate", "scipy", "needed for the least-squares fit: "
-                         "pip install 'seedsoil[calibrate]'") from None
+        raise InputError(
+            "calibrate", "scipy", "needed for the least-squares fit: pip install 'seedsoil[calibrate]'"
+        ) from None
 
 
 def _logit(p: float) -> float:
@@ -122,7 +141,7 @@ def _sigmoid(v):
     return 1.0 / (1.0 + np.exp(-v))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def cavity_of(name: str) -> str | None:
     """The body cavity a preset's primary sheds into (its cavity vessel's end), or None (read once
     per preset: a primary's place in the body graph does not change while the program runs)."""
@@ -145,9 +164,9 @@ def _clip(path: str, v: float) -> float:
 
 @dataclass
 class FitResult:
-    shared: dict[str, float]                       # soil.* and SHARED paths
-    per_preset: dict[str, dict[str, float]]        # preset -> path -> value
-    stderr: dict[str, float] = field(default_factory=dict)   # log or logit units
+    shared: dict[str, float]  # soil.* and SHARED paths
+    per_preset: dict[str, dict[str, float]]  # preset -> path -> value
+    stderr: dict[str, float] = field(default_factory=dict)  # log or logit units
     residual_tvd: dict[str, float] = field(default_factory=dict)
 
     def params_for(self, preset: str) -> Params:
@@ -163,15 +182,22 @@ class FitResult:
 class AutopsyFit:
     """Least squares of DiSibio's site shares and metastases per patient over ``presets``."""
 
-    def __init__(self, presets: list[str], models: dict[str, PresetModel] | None = None,
-                 years: float = FIT_YEARS, base: dict[str, Params] | None = None,
-                 corrections: dict[str, np.ndarray] | None = None):
+    def __init__(
+        self,
+        presets: list[str],
+        models: dict[str, PresetModel] | None = None,
+        years: float = FIT_YEARS,
+        base: dict[str, Params] | None = None,
+        corrections: dict[str, np.ndarray] | None = None,
+    ):
         self.presets = list(presets)
         #: per preset, log(simulated / expected) of the 13 shares and of metastases per patient:
         #: what the expected-value calculation leaves out (deaths from tumour burden, later
         #: generations of metastases), measured by simulating cohorts (``simulated_corrections``)
-        self.corrections = {n: np.asarray(corrections.get(n, np.zeros(14)), np.float64) if corrections
-                            else np.zeros(14) for n in self.presets}
+        self.corrections = {
+            n: np.asarray(corrections.get(n, np.zeros(14)), np.float64) if corrections else np.zeros(14)
+            for n in self.presets
+        }
         self.cavity = cavity_presets() & set(self.presets)
         self.affs = [a for a in AFFINITIES if _members(a, self.presets)]
         self._aff_by_owner = {a.owner: a for a in self.affs}
@@ -192,9 +218,14 @@ class AutopsyFit:
     # --- the vector of unknowns ---------------------------------------------------------------------
     @staticmethod
     def _is_share(path: str) -> bool:
-        return path.endswith("_fraction") or path in ("arrest.node", "arrest.lung", "routing.plexus_share",
-                                                      "routing.duct_node_share",
-                                                      "shedding.from_metastases", "cavity.omentum_share")
+        return path.endswith("_fraction") or path in (
+            "arrest.node",
+            "arrest.lung",
+            "routing.plexus_share",
+            "routing.duct_node_share",
+            "shedding.from_metastases",
+            "cavity.omentum_share",
+        )
 
     def encode(self, shared: dict[str, float], per_preset: dict[str, dict[str, float]]) -> np.ndarray:
         x = np.zeros(len(self.layout))
@@ -205,8 +236,11 @@ class AutopsyFit:
                 v = shared.get(path, SHARED[path])
             elif owner in self._aff_by_owner:
                 m = _members(self._aff_by_owner[owner], self.presets)
-                v = math.exp(float(np.mean([math.log(max(per_preset.get(n, {}).get(path, self.base[n][path]), 1e-12))
-                                            for n in m])))
+                v = math.exp(
+                    float(
+                        np.mean([math.log(max(per_preset.get(n, {}).get(path, self.base[n][path]), 1e-12)) for n in m])
+                    )
+                )
             else:
                 v = per_preset.get(owner, {}).get(path, self.base[owner][path])
             full = f"soil.{path}" if owner == "soil" else path
@@ -315,8 +349,16 @@ class AutopsyFit:
                 progress(f"{calls[0]} steps, {time.monotonic() - start:.0f} s")
             return self.residuals(x)
 
-        res = least_squares(fun, self.start() if x0 is None else x0, jac=self.jacobian, method="trf",
-                            max_nfev=max_nfev, ftol=1e-12, xtol=1e-12, gtol=1e-12)
+        res = least_squares(
+            fun,
+            self.start() if x0 is None else x0,
+            jac=self.jacobian,
+            method="trf",
+            max_nfev=max_nfev,
+            ftol=1e-12,
+            xtol=1e-12,
+            gtol=1e-12,
+        )
         fit = self.decode(res.x)
         fit.stderr = self._stderr(res)
         for n, t in self.tables(res.x).items():
@@ -431,24 +473,33 @@ class AutopsyFit:
             # a group's affinity as its other members showed it; 1 if no other member was fitted
             others = [n for n in _members(a, self.presets) if n != preset]
             if preset in a.presets and others:
-                p.set(f"affinity.{a.soil}", _clip(f"affinity.{a.soil}", fit.per_preset[others[0]][f"affinity.{a.soil}"]))
+                p.set(
+                    f"affinity.{a.soil}", _clip(f"affinity.{a.soil}", fit.per_preset[others[0]][f"affinity.{a.soil}"])
+                )
         rates = [math.log(fit.per_preset[n]["shedding.rate_per_g_day"]) for n in self.presets]
         p.set("shedding.rate_per_g_day", _clip("shedding.rate_per_g_day", math.exp(float(np.mean(rates)))))
-        lam = [_logit(fit.per_preset[n]["shedding.lymph_fraction"]) for n in self.presets
-               if self._group(n, "shedding.lymph_fraction") == self._group(preset, "shedding.lymph_fraction")]
+        lam = [
+            _logit(fit.per_preset[n]["shedding.lymph_fraction"])
+            for n in self.presets
+            if self._group(n, "shedding.lymph_fraction") == self._group(preset, "shedding.lymph_fraction")
+        ]
         if lam:
             p.set("shedding.lymph_fraction", float(_sigmoid(np.mean(lam))))
         if preset in cavity_presets():
             group = self._group(preset, "shedding.cavity_fraction")
-            kap = [_logit(fit.per_preset[n]["shedding.cavity_fraction"]) for n in self.cavity
-                   if self._group(n, "shedding.cavity_fraction") == group]
+            kap = [
+                _logit(fit.per_preset[n]["shedding.cavity_fraction"])
+                for n in self.cavity
+                if self._group(n, "shedding.cavity_fraction") == group
+            ]
             if not kap:
                 # alone in its group (the ovary, whose surface lies in the peritoneal cavity): the
                 # primaries that shed into the same cavity say more than nothing; 0 would deny the
                 # route that defines it
                 cav = cavity_of(preset)
-                kap = [_logit(fit.per_preset[n]["shedding.cavity_fraction"]) for n in self.cavity
-                       if cavity_of(n) == cav]
+                kap = [
+                    _logit(fit.per_preset[n]["shedding.cavity_fraction"]) for n in self.cavity if cavity_of(n) == cav
+                ]
             p.set("shedding.cavity_fraction", float(_sigmoid(np.mean(kap))) if kap else 0.0)
         else:
             p.set("shedding.cavity_fraction", 0.0)
@@ -472,8 +523,13 @@ def data_fingerprint(presets) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def left_out_values(held: str, max_nfev: int = LEFT_OUT_MAX_NFEV, corrections: dict | None = None,
-                    base: dict[str, Params] | None = None, models: dict | None = None) -> dict[str, float]:
+def left_out_values(
+    held: str,
+    max_nfev: int = LEFT_OUT_MAX_NFEV,
+    corrections: dict | None = None,
+    base: dict[str, Params] | None = None,
+    models: dict | None = None,
+) -> dict[str, float]:
     """Refit the autopsy model without ``held``'s row, from the neutral start, and return the values
     that predict ``held``. ``held``'s data are never read, and nothing fitted with them is a
     starting point (a test checks both). The other rows keep their simulation corrections
@@ -482,9 +538,12 @@ def left_out_values(held: str, max_nfev: int = LEFT_OUT_MAX_NFEV, corrections: d
 
     others = [n for n in ROWS if n != held]
     corr = corrections if corrections is not None else {n: np.array(c) for n, c in CORRECTIONS.items()}
-    fit = AutopsyFit(others, models={n: models[n] for n in others} if models else None,
-                     base={n: base[n] for n in others} if base else None,
-                     corrections={n: np.asarray(corr[n]) for n in others if n in corr})
+    fit = AutopsyFit(
+        others,
+        models={n: models[n] for n in others} if models else None,
+        base={n: base[n] for n in others} if base else None,
+        corrections={n: np.asarray(corr[n]) for n in others if n in corr},
+    )
     _, res = fit.solve(fit.neutral_start(), max_nfev=max_nfev)
     return fit.held_out_values(res, held)
 
@@ -494,9 +553,13 @@ def _left_out_job(args):
     return held, left_out_values(held, max_nfev, corrections, base)
 
 
-def left_out_all(max_nfev: int = LEFT_OUT_MAX_NFEV, corrections: dict | None = None,
-                 base: dict[str, Params] | None = None, workers: int = 2,
-                 progress=None) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
+def left_out_all(
+    max_nfev: int = LEFT_OUT_MAX_NFEV,
+    corrections: dict | None = None,
+    base: dict[str, Params] | None = None,
+    workers: int = 2,
+    progress=None,
+) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
     """Every primary left out in turn (one refit per process): the values that predict it and the
     fingerprint of the data they were fitted to."""
     from concurrent.futures import ProcessPoolExecutor
@@ -516,8 +579,9 @@ def left_out_all(max_nfev: int = LEFT_OUT_MAX_NFEV, corrections: dict | None = N
 CORRECTION_FLOOR = 0.005
 
 
-def simulated_corrections(fit: "AutopsyFit", result: FitResult, patients: int, seed: int, workers: int,
-                          progress=None) -> dict[str, np.ndarray]:
+def simulated_corrections(
+    fit: AutopsyFit, result: FitResult, patients: int, seed: int, workers: int, progress=None
+) -> dict[str, np.ndarray]:
     """log(simulated / expected) shares and metastases per patient of every preset at ``result``."""
     from sim_core.science.cohort import run_cohort
 
@@ -533,8 +597,10 @@ def simulated_corrections(fit: "AutopsyFit", result: FitResult, patients: int, s
         m = math.log(max(r["metastases_per_patient"], 0.05) / max(t["metastases_per_patient"], 0.05))
         out[n] = np.append(c, m)
         if progress:
-            progress(f"simulated {n}: {patients} patients, mpp {r['metastases_per_patient']:.2f} "
-                     f"(expected {t['metastases_per_patient']:.2f})")
+            progress(
+                f"simulated {n}: {patients} patients, mpp {r['metastases_per_patient']:.2f} "
+                f"(expected {t['metastases_per_patient']:.2f})"
+            )
     return out
 
 
@@ -605,36 +671,82 @@ def fit_mouse(progress=None) -> tuple[dict[str, float], float]:
         say(f"{path} = {p[path]:.4g}")
 
     for _ in range(2):
-        set_("bed.kill_liver_per_h", _solve_log(
-            lambda v: 1.0 - _luzzi(with_("bed.kill_liver_per_h", v))[3.0]["extravasated"], 0.17,
-            p["bed.kill_liver_per_h"], 1e-4, 1.0))
-        set_("fate.proliferate", _solve_log(
-            lambda v: _luzzi(with_("fate.proliferate", v))[3.0]["micrometastases"], 0.025,
-            p["fate.proliferate"], 1e-3, 0.9))
-        set_("fate.dormant", _solve_log(
-            lambda v: _luzzi(with_("fate.dormant", v))[13.0]["dormant"], 0.36, p["fate.dormant"], 0.05, 0.95))
+        set_(
+            "bed.kill_liver_per_h",
+            _solve_log(
+                lambda v: 1.0 - _luzzi(with_("bed.kill_liver_per_h", v))[3.0]["extravasated"],
+                0.17,
+                p["bed.kill_liver_per_h"],
+                1e-4,
+                1.0,
+            ),
+        )
+        set_(
+            "fate.proliferate",
+            _solve_log(
+                lambda v: _luzzi(with_("fate.proliferate", v))[3.0]["micrometastases"],
+                0.025,
+                p["fate.proliferate"],
+                1e-3,
+                0.9,
+            ),
+        )
+        set_(
+            "fate.dormant",
+            _solve_log(
+                lambda v: _luzzi(with_("fate.dormant", v))[13.0]["dormant"], 0.36, p["fate.dormant"], 0.05, 0.95
+            ),
+        )
         set_("fate.die", max(0.0, 1.0 - p["fate.proliferate"] - p["fate.dormant"]))
-        set_("micro.switch_per_doubling", _solve_log(
-            lambda v: _luzzi(with_("micro.switch_per_doubling", v))[13.0]["macrometastases"], 2.5e-4,
-            p["micro.switch_per_doubling"], 1e-5, 0.5))
-        set_("bed.kill_lung_per_h", _solve_log(
-            lambda v: 1.0 / max(_fidler(with_("bed.kill_lung_per_h", v))[0], 1e-9), 100.0,
-            p["bed.kill_lung_per_h"], 0.05, 20.0))
+        set_(
+            "micro.switch_per_doubling",
+            _solve_log(
+                lambda v: _luzzi(with_("micro.switch_per_doubling", v))[13.0]["macrometastases"],
+                2.5e-4,
+                p["micro.switch_per_doubling"],
+                1e-5,
+                0.5,
+            ),
+        )
+        set_(
+            "bed.kill_lung_per_h",
+            _solve_log(
+                lambda v: 1.0 / max(_fidler(with_("bed.kill_lung_per_h", v))[0], 1e-9),
+                100.0,
+                p["bed.kill_lung_per_h"],
+                0.05,
+                20.0,
+            ),
+        )
         set_("soil.lung", _solve_log(lambda v: _fidler(with_("soil.lung", v))[1], 78 / 400, p["soil.lung"], 0.1, 1e3))
-    shared = {k: p[k] for k in ("bed.kill_liver_per_h", "fate.proliferate", "fate.dormant", "fate.die",
-                                "micro.switch_per_doubling", "bed.kill_lung_per_h")}
+    shared = {
+        k: p[k]
+        for k in (
+            "bed.kill_liver_per_h",
+            "fate.proliferate",
+            "fate.dormant",
+            "fate.die",
+            "micro.switch_per_doubling",
+            "bed.kill_lung_per_h",
+        )
+    }
     return shared, p["soil.lung"]
 
 
 # --- writing the fitted values ---------------------------------------------------------------------
-def write_fitted(shared: dict[str, float], stderr: dict[str, float], per_preset: dict[str, dict[str, float]],
-                 b16_lung: float | None = None, corrections: dict[str, np.ndarray] | None = None,
-                 left_out: tuple[dict, dict] | None = None) -> list[str]:
+def write_fitted(
+    shared: dict[str, float],
+    stderr: dict[str, float],
+    per_preset: dict[str, dict[str, float]],
+    b16_lung: float | None = None,
+    corrections: dict[str, np.ndarray] | None = None,
+    left_out: tuple[dict, dict] | None = None,
+) -> list[str]:
     """Rewrite ``fitted_values.py`` and the presets' fitted values (atomically); returns the files."""
     from pathlib import Path
 
-    from sim_core.model import fitted_values
     from sim_core.io.export import write_files_atomic
+    from sim_core.model import fitted_values
     from sim_core.model.scenario import presets_dir
 
     values = dict(fitted_values.FITTED)
@@ -645,17 +757,26 @@ def write_fitted(shared: dict[str, float], stderr: dict[str, float], per_preset:
     lines += [f"    {k!r}: ({v[0]!r}, {v[1]!r})," for k, v in values.items()]
     lines.append("}")
     corr = corrections if corrections is not None else getattr(fitted_values, "CORRECTIONS", {})
-    lines += ["", "#: log(simulated / expected) of each autopsy row's 13 shares and metastases per patient at",
-              "#: these values (``calibration.simulated_corrections``), used by the fit and its refits.",
-              "CORRECTIONS: dict[str, tuple[float, ...]] = {"]
+    lines += [
+        "",
+        "#: log(simulated / expected) of each autopsy row's 13 shares and metastases per patient at",
+        "#: these values (``calibration.simulated_corrections``), used by the fit and its refits.",
+        "CORRECTIONS: dict[str, tuple[float, ...]] = {",
+    ]
     lines += [f"    {n!r}: ({', '.join(f'{float(x):.4f}' for x in c)})," for n, c in corr.items()]
     lines.append("}")
-    lo_values, lo_prints = left_out if left_out is not None else (getattr(fitted_values, "LEFT_OUT", {}),
-                                                                   getattr(fitted_values, "LEFT_OUT_DATA", {}))
-    lines += ["", "#: The values that predict each primary when its row is left out of the autopsy fit",
-              "#: (``calibration.left_out_values``: refitted from a neutral start without the row), and the",
-              "#: fingerprint of the data each refit saw (``calibration.data_fingerprint``).",
-              "LEFT_OUT: dict[str, dict[str, float]] = {"]
+    lo_values, lo_prints = (
+        left_out
+        if left_out is not None
+        else (getattr(fitted_values, "LEFT_OUT", {}), getattr(fitted_values, "LEFT_OUT_DATA", {}))
+    )
+    lines += [
+        "",
+        "#: The values that predict each primary when its row is left out of the autopsy fit",
+        "#: (``calibration.left_out_values``: refitted from a neutral start without the row), and the",
+        "#: fingerprint of the data each refit saw (``calibration.data_fingerprint``).",
+        "LEFT_OUT: dict[str, dict[str, float]] = {",
+    ]
     for n, vals in lo_values.items():
         lines.append(f"    {n!r}: {{")
         lines += [f"        {k!r}: {float(f'{v:.4g}')!r}," for k, v in vals.items()]

@@ -16,12 +16,12 @@ import asyncio
 import json
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
-from sim_core.version import __version__
 from sim_core.model.errors import InputError
+from sim_core.version import __version__
 
 try:
     from distributed import WorkerPlugin
@@ -90,7 +90,7 @@ def check_workers(client, source: str, field: str) -> None:
     """At least one worker, and every worker on this process's seedsoil and numba."""
     try:
         client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
-    except (TimeoutError, asyncio.TimeoutError, OSError):
+    except (TimeoutError, OSError):
         raise InputError(source, field, f"no worker joined the scheduler within {WORKERS_TIMEOUT_S:g} s") from None
     try:
         found = client.run(_worker_versions)
@@ -99,20 +99,28 @@ def check_workers(client, source: str, field: str) -> None:
     mine = client_versions()
     for address, theirs in sorted(found.items()):
         if theirs != mine:
-            raise InputError(source, field, f"worker {address} runs seedsoil {theirs.get('seedsoil')} with numba "
-                                            f"{theirs.get('numba')}, this client seedsoil {mine['seedsoil']} with "
-                                            f"numba {mine['numba']}: install the same versions on every worker")
+            raise InputError(
+                source,
+                field,
+                f"worker {address} runs seedsoil {theirs.get('seedsoil')} with numba "
+                f"{theirs.get('numba')}, this client seedsoil {mine['seedsoil']} with "
+                f"numba {mine['numba']}: install the same versions on every worker",
+            )
 
 
 def warm_up() -> dict:
     """Compile (or load from the cache) the kernels a run uses: a small patient for a few days."""
-    from sim_core.science.experiments import run_patient
     from sim_core.model.scenario import load_scenario
+    from sim_core.science.experiments import run_patient
 
     t0 = time.perf_counter()
     run_patient(load_scenario("breast"), 3.0, seed=1)
-    return {"seconds": round(time.perf_counter() - t0, 3), "pid": os.getpid(), "kernels": compiled_kernels(),
-            "version": __version__}
+    return {
+        "seconds": round(time.perf_counter() - t0, 3),
+        "pid": os.getpid(),
+        "kernels": compiled_kernels(),
+        "version": __version__,
+    }
 
 
 def compiled_kernels() -> int:
@@ -149,8 +157,13 @@ class WarmUp(WorkerPlugin):
 
 
 @contextmanager
-def dask_client(command: str, scheduler: str | None = None, scheduler_file: str | None = None,
-                workers: int | None = None, local: bool = True) -> Iterator:
+def dask_client(
+    command: str,
+    scheduler: str | None = None,
+    scheduler_file: str | None = None,
+    workers: int | None = None,
+    local: bool = True,
+) -> Iterator:
     """A checked, warmed-up ``distributed.Client``: on ``scheduler`` (an address), on the scheduler
     a ``scheduler_file`` names, or (``local``) on a local cluster of ``workers`` processes (default 2)."""
     field = "--scheduler-file" if scheduler_file else "--scheduler"
@@ -164,14 +177,19 @@ def dask_client(command: str, scheduler: str | None = None, scheduler_file: str 
         address = scheduler_address(scheduler_file) if scheduler_file else scheduler
         try:
             client = Client(address, timeout=CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError, asyncio.TimeoutError, ValueError, TypeError) as exc:
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
             why = " ".join(str(exc).split()) or type(exc).__name__
             raise InputError(source, field, f"cannot reach {address!r} ({why})") from None
     elif local:
         source = command
         # no dashboard; the scheduler's HTTP server (health checks) on any free port of this machine only
-        cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=None,
-                               scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+        cluster = LocalCluster(
+            n_workers=workers or 2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        )
         client = Client(cluster)
     else:
         raise ValueError("dask_client: no scheduler and no local cluster asked for")

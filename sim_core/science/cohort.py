@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim_core.kernels.lesions import MACRO
 from sim_core.model.body_graph import CATEGORIES, KIND_NODE, KIND_ORGAN
 from sim_core.model.engine import Engine, default_graph, mm_to_cells
 from sim_core.model.errors import InputError
-from sim_core.kernels.lesions import MACRO
 from sim_core.model.params import BY_PATH
 from sim_core.model.scenario import Scenario
 
@@ -39,15 +39,15 @@ MAX_YEARS_TO_SURGERY = 40.0
 class PatientResult:
     preset: str
     doubling_days: float
-    largest: np.ndarray           # float32 [n]: largest lesion (cells) per compartment at the end
-    detectable: np.ndarray        # bool [n]: a lesion an examiner would find at the end
-    macro: np.ndarray             # bool [n]: a vascularised lesion at the end
-    examined_day: float = math.nan   # the day of the autopsy or the end of follow-up
-    died: bool = False            # the tumour burden reached patient.lethal_cells
+    largest: np.ndarray  # float32 [n]: largest lesion (cells) per compartment at the end
+    detectable: np.ndarray  # bool [n]: a lesion an examiner would find at the end
+    macro: np.ndarray  # bool [n]: a vascularised lesion at the end
+    examined_day: float = math.nan  # the day of the autopsy or the end of follow-up
+    died: bool = False  # the tumour burden reached patient.lethal_cells
     surgery_day: float = math.nan
     primary_mm: float = math.nan  # diameter at surgery
-    node_positive: bool = False   # a regional node lesion >= detect.surgical_node_mm at surgery
-    first_distant_days: float = math.nan   # after surgery; 0 = present at surgery; nan = never
+    node_positive: bool = False  # a regional node lesion >= detect.surgical_node_mm at surgery
+    first_distant_days: float = math.nan  # after surgery; 0 = present at surgery; nan = never
 
 
 def patient_scenario(scenario: Scenario, seed: int, index: int) -> Scenario:
@@ -89,8 +89,9 @@ def detect_cells(graph, params) -> np.ndarray:
 def distant_mask(graph, primary: str) -> np.ndarray:
     """Organs and lymph nodes outside the primary's regional basin."""
     regional = set(graph.regional_nodes.get(primary, ()))
-    return np.array([(k == KIND_ORGAN) or (k == KIND_NODE and cid not in regional)
-                     for k, cid in zip(graph.kind, graph.ids)])
+    return np.array(
+        [(k == KIND_ORGAN) or (k == KIND_NODE and cid not in regional) for k, cid in zip(graph.kind, graph.ids)]
+    )
 
 
 def largest_lesions(eng: Engine) -> np.ndarray:
@@ -111,8 +112,9 @@ def _run_patient(args) -> PatientResult:
         sc.params.set("surgery.at_day", 0.0)
     eng = Engine(sc, record_every_days=1e12)
     g = eng.graph
-    res = PatientResult(sc.name, sc.params["primary.doubling_days"], np.zeros(g.n, np.float32),
-                        np.zeros(g.n, bool), np.zeros(g.n, bool))
+    res = PatientResult(
+        sc.name, sc.params["primary.doubling_days"], np.zeros(g.n, np.float32), np.zeros(g.n, bool), np.zeros(g.n, bool)
+    )
     if surgery_mm > 0:
         limit = MAX_YEARS_TO_SURGERY * 365.25
         while eng.surgery_day is None and eng.t_days < limit:
@@ -160,10 +162,20 @@ def _run_chunk(args) -> list[PatientResult]:
     return [_run_patient((scenario, seed, i, years, surgery_mm, anatomy_only)) for i in indices]
 
 
-def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, workers: int | None = None,
-               progress=None, scheduler: str | None = None, keep_patients: bool = False,
-               surgery_at_mm: float = 0.0, anatomy_only: bool = False, executor=None,
-               scheduler_file: str | None = None) -> dict:
+def run_cohort(
+    scenario: Scenario,
+    patients: int,
+    years: float,
+    seed: int,
+    workers: int | None = None,
+    progress=None,
+    scheduler: str | None = None,
+    keep_patients: bool = False,
+    surgery_at_mm: float = 0.0,
+    anatomy_only: bool = False,
+    executor=None,
+    scheduler_file: str | None = None,
+) -> dict:
     """Many patients, one seed each; the autopsy-style table of where metastases are, and with
     ``surgery_at_mm`` the relapse curve after removing the primary at that diameter.
 
@@ -188,8 +200,19 @@ def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, worke
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     if workers < 1:
         raise InputError("cohort", "--workers", "must be at least 1")
-    results = run_patients(scenario, patients, years, seed, workers, progress, scheduler,
-                           surgery_at_mm, anatomy_only, executor, scheduler_file)
+    results = run_patients(
+        scenario,
+        patients,
+        years,
+        seed,
+        workers,
+        progress,
+        scheduler,
+        surgery_at_mm,
+        anatomy_only,
+        executor,
+        scheduler_file,
+    )
     out = summarise_cohort(scenario, seed, years, results)
     out["anatomy_only"] = bool(anatomy_only)
     if surgery_at_mm > 0:
@@ -199,10 +222,19 @@ def run_cohort(scenario: Scenario, patients: int, years: float, seed: int, worke
     return out
 
 
-def run_patients(scenario: Scenario, patients: int, years: float, seed: int, workers: int = 1,
-                 progress=None, scheduler: str | None = None, surgery_at_mm: float = 0.0,
-                 anatomy_only: bool = False, executor=None,
-                 scheduler_file: str | None = None) -> list[PatientResult]:
+def run_patients(
+    scenario: Scenario,
+    patients: int,
+    years: float,
+    seed: int,
+    workers: int = 1,
+    progress=None,
+    scheduler: str | None = None,
+    surgery_at_mm: float = 0.0,
+    anatomy_only: bool = False,
+    executor=None,
+    scheduler_file: str | None = None,
+) -> list[PatientResult]:
     """The patients' results in patient order, however they were run."""
     if scheduler or scheduler_file:
         jobs = [(scenario, seed, i, years, surgery_at_mm, anatomy_only) for i in range(patients)]
@@ -231,8 +263,9 @@ def run_patients(scenario: Scenario, patients: int, years: float, seed: int, wor
     return results
 
 
-def _run_on_dask(jobs: list, scheduler: str | None, progress=None,
-                 scheduler_file: str | None = None) -> list[PatientResult]:
+def _run_on_dask(
+    jobs: list, scheduler: str | None, progress=None, scheduler_file: str | None = None
+) -> list[PatientResult]:
     """Run the patients on an existing Dask scheduler (its address, or the file it wrote); results
     come back in patient order. ``sim_core.science.cluster`` checks the workers and warms them up first."""
     from sim_core.science.cluster import dask_client
@@ -292,28 +325,37 @@ def summarise_cohort(scenario: Scenario, seed: int, years: float, results: list[
     categories = {}
     for cat in CATEGORIES:
         n_ev = float(other_events.sum()) if cat == "other" else float(events[cat].sum())
-        categories[cat] = {"pct_patients": 100.0 * float(events[cat].mean()) if n_pat else 0.0,
-                           "pct_metastases": 100.0 * n_ev / total if total else 0.0}
+        categories[cat] = {
+            "pct_patients": 100.0 * float(events[cat].mean()) if n_pat else 0.0,
+            "pct_metastases": 100.0 * n_ev / total if total else 0.0,
+        }
     comp_total = int(det[:, site_comps].sum())
     sites = {}
     for c in site_comps:
         k = int(det[:, c].sum())
         here = largest[anyl[:, c], c]
         sites[g.ids[c]] = {
-            "name": g.names[c], "category": g.site_category(c, scenario.primary),
+            "name": g.names[c],
+            "category": g.site_category(c, scenario.primary),
             "pct_patients": 100.0 * k / n_pat,
             "pct_patients_any": 100.0 * float(anyl[:, c].mean()),
             "pct_patients_macro": 100.0 * float(macro[:, c].mean()),
             "pct_metastases": 100.0 * k / comp_total if comp_total else 0.0,
             "largest_lesion_cells": float(np.median(here)) if here.size else 0.0,
         }
-    return {"scenario": scenario.name, "seed": seed, "years": years, "patients": n_pat,
-            "pct_died": 100.0 * float(np.mean([r.died for r in results])) if n_pat else 0.0,
-            "median_years_examined": float(np.median([r.examined_day for r in results])) / 365.25 if n_pat else 0.0,
-            "metastases_per_patient": total / n_pat if n_pat else 0.0,
-            "pct_patients_any": 100.0 * float(anyl[:, site_comps].any(axis=1).mean()),
-            "pct_patients_detectable": 100.0 * float(det[:, site_comps].any(axis=1).mean()),
-            "sites": sites, "categories": categories}
+    return {
+        "scenario": scenario.name,
+        "seed": seed,
+        "years": years,
+        "patients": n_pat,
+        "pct_died": 100.0 * float(np.mean([r.died for r in results])) if n_pat else 0.0,
+        "median_years_examined": float(np.median([r.examined_day for r in results])) / 365.25 if n_pat else 0.0,
+        "metastases_per_patient": total / n_pat if n_pat else 0.0,
+        "pct_patients_any": 100.0 * float(anyl[:, site_comps].any(axis=1).mean()),
+        "pct_patients_detectable": 100.0 * float(det[:, site_comps].any(axis=1).mean()),
+        "sites": sites,
+        "categories": categories,
+    }
 
 
 def _primary_of(scenario: Scenario, preset: str) -> str:
@@ -350,16 +392,23 @@ def patient_rows(scenario: Scenario, seed: int, results: list[PatientResult]) ->
     rows = []
     for i, r in enumerate(results):
         sc = patient_scenario(scenario, seed, i)
-        row = {"patient": i, "preset": r.preset, "seed": sc.seed, "doubling_days": r.doubling_days,
-               "sites_detectable": int(r.detectable[sites].sum()),
-               "sites_any": int((r.largest[sites] > 0).sum())}
+        row = {
+            "patient": i,
+            "preset": r.preset,
+            "seed": sc.seed,
+            "doubling_days": r.doubling_days,
+            "sites_detectable": int(r.detectable[sites].sum()),
+            "sites_any": int((r.largest[sites] > 0).sum()),
+        }
         if not math.isnan(r.surgery_day):
             row["surgery_day"] = r.surgery_day
-            row["first_distant_metastasis_years"] = (r.first_distant_days / 365.25
-                                                     if not math.isnan(r.first_distant_days) else -1.0)
+            row["first_distant_metastasis_years"] = (
+                r.first_distant_days / 365.25 if not math.isnan(r.first_distant_days) else -1.0
+            )
         for c in sites:
-            row[lesion_column(g.ids[c])] = (LESION_STATES[2] if r.detectable[c]
-                                            else LESION_STATES[int(bool(r.largest[c] > 0))])
+            row[lesion_column(g.ids[c])] = (
+                LESION_STATES[2] if r.detectable[c] else LESION_STATES[int(bool(r.largest[c] > 0))]
+            )
         rows.append(row)
     return rows
 
@@ -398,26 +447,40 @@ def cohort_csv_text(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_cohort_rows(scenario: Scenario, rows: list[dict], path: str, seed: int, years: float,
-                      surgery_at_mm: float = 0.0, anatomy_only: bool = False) -> None:
+def write_cohort_rows(
+    scenario: Scenario,
+    rows: list[dict],
+    path: str,
+    seed: int,
+    years: float,
+    surgery_at_mm: float = 0.0,
+    anatomy_only: bool = False,
+) -> None:
     """Store the per-patient rows atomically; a site's ``<site>_lesion`` column says in words what
     the patient has there (``LESION_STATES``). Parquet keeps the cohort's scenario, seed and version
     in its schema metadata; a CSV file starts with its header row (so that any CSV reader takes it
     as it is) and has them in ``FILE.meta.json`` beside it, written together with it."""
     from pathlib import Path
 
-    from sim_core.version import __version__
     from sim_core.io.export import write_files_atomic
+    from sim_core.version import __version__
 
     p = Path(path)
     check_cohort_out(path)
-    info = {"seedsoil_version": __version__, "scenario_toml": scenario.to_toml(), "seed": int(seed),
-            "years": float(years), "patients": len(rows), "lesion_states": list(LESION_STATES),
-            "surgery_at_mm": float(surgery_at_mm), "anatomy_only": bool(anatomy_only)}
+    info = {
+        "seedsoil_version": __version__,
+        "scenario_toml": scenario.to_toml(),
+        "seed": int(seed),
+        "years": float(years),
+        "patients": len(rows),
+        "lesion_states": list(LESION_STATES),
+        "surgery_at_mm": float(surgery_at_mm),
+        "anatomy_only": bool(anatomy_only),
+    }
     cols = list(rows[0]) if rows else ["patient"]
     if p.suffix.lower() == ".csv":
         files = {p: cohort_csv_text(rows).encode(), meta_path(p): (json.dumps(info, indent=1) + "\n").encode()}
-    else:   # Parquet (check_cohort_out has made sure pyarrow is there): the same facts, as JSON text
+    else:  # Parquet (check_cohort_out has made sure pyarrow is there): the same facts, as JSON text
         import pyarrow as pa
         import pyarrow.parquet as pq
 

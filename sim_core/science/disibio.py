@@ -14,8 +14,20 @@ from dataclasses import dataclass
 import numpy as np
 
 #: The 12 named columns, in ``body_graph.CATEGORIES`` order ("other" is the 13th).
-NAMED = ("lymph_regional", "lymph_distant", "liver", "lung", "bone", "brain", "adrenal", "pleura",
-         "peritoneum", "kidney", "spleen", "pancreas")
+NAMED = (
+    "lymph_regional",
+    "lymph_distant",
+    "liver",
+    "lung",
+    "bone",
+    "brain",
+    "adrenal",
+    "pleura",
+    "peritoneum",
+    "kidney",
+    "spleen",
+    "pancreas",
+)
 
 
 @dataclass(frozen=True)
@@ -24,7 +36,7 @@ class AutopsyRow:
     label: str
     patients: int
     mets_per_patient: float
-    pct_patients: tuple[float, ...]   # the 12 named columns
+    pct_patients: tuple[float, ...]  # the 12 named columns
 
     def shares(self) -> np.ndarray:
         """Share of all metastases at each of the 13 columns (the last is "other")."""
@@ -36,22 +48,27 @@ class AutopsyRow:
         return self.patients * self.mets_per_patient
 
 
-ROWS: dict[str, AutopsyRow] = {r.preset: r for r in (
-    AutopsyRow("breast", "Breast", 432, 5.17, (53, 64, 50, 57, 49, 10, 34, 37, 14, 9, 12, 11)),
-    AutopsyRow("colon", "Colon", 123, 1.54, (34, 15, 28, 12, 2, 1, 7, 1, 16, 6, 1, 7)),
-    AutopsyRow("rectum", "Rectum", 437, 1.53, (38, 21, 27, 20, 6, 0, 8, 3, 6, 3, 2, 1)),
-    AutopsyRow("lung", "Lung", 163, 3.80, (70, 47, 36, 29, 23, 9, 36, 17, 7, 18, 11, 14)),
-    AutopsyRow("melanoma", "Skin of the trunk (melanoma proxy)", 67, 4.66, (51, 46, 30, 51, 27, 15, 28, 16, 12, 19, 16, 16)),
-    AutopsyRow("prostate", "Prostate", 193, 2.39, (63, 44, 19, 31, 47, 0, 8, 4, 1, 4, 4, 3)),
-    AutopsyRow("pancreas", "Pancreas", 109, 2.96, (62, 32, 58, 27, 6, 0, 11, 10, 23, 7, 6, 0)),
-    AutopsyRow("ovary", "Ovary", 86, 3.51, (42, 30, 29, 21, 7, 2, 10, 19, 73, 9, 9, 2)),
-    AutopsyRow("sarcoma", "Bone primary (sarcoma proxy)", 35, 2.51, (23, 23, 17, 51, 43, 3, 11, 17, 3, 6, 3, 9)),
-    AutopsyRow("stomach", "Stomach", 348, 2.67, (65, 30, 36, 19, 9, 0, 11, 4, 23, 3, 4, 11)),
-    AutopsyRow("kidney", "Kidney", 62, 3.42, (37, 42, 34, 48, 32, 6, 29, 16, 10, 13, 5, 15)),
-    AutopsyRow("uterus", "Uterus", 120, 2.41, (53, 35, 28, 25, 7, 0, 12, 6, 17, 7, 1, 3)),
-    AutopsyRow("cervix", "Cervix", 418, 1.93, (56, 32, 23, 22, 9, 0, 6, 3, 9, 5, 3, 1)),
-    AutopsyRow("oesophagus", "Oesophagus", 129, 1.42, (54, 17, 16, 15, 5, 0, 5, 6, 3, 3, 2, 3)),
-)}
+ROWS: dict[str, AutopsyRow] = {
+    r.preset: r
+    for r in (
+        AutopsyRow("breast", "Breast", 432, 5.17, (53, 64, 50, 57, 49, 10, 34, 37, 14, 9, 12, 11)),
+        AutopsyRow("colon", "Colon", 123, 1.54, (34, 15, 28, 12, 2, 1, 7, 1, 16, 6, 1, 7)),
+        AutopsyRow("rectum", "Rectum", 437, 1.53, (38, 21, 27, 20, 6, 0, 8, 3, 6, 3, 2, 1)),
+        AutopsyRow("lung", "Lung", 163, 3.80, (70, 47, 36, 29, 23, 9, 36, 17, 7, 18, 11, 14)),
+        AutopsyRow(
+            "melanoma", "Skin of the trunk (melanoma proxy)", 67, 4.66, (51, 46, 30, 51, 27, 15, 28, 16, 12, 19, 16, 16)
+        ),
+        AutopsyRow("prostate", "Prostate", 193, 2.39, (63, 44, 19, 31, 47, 0, 8, 4, 1, 4, 4, 3)),
+        AutopsyRow("pancreas", "Pancreas", 109, 2.96, (62, 32, 58, 27, 6, 0, 11, 10, 23, 7, 6, 0)),
+        AutopsyRow("ovary", "Ovary", 86, 3.51, (42, 30, 29, 21, 7, 2, 10, 19, 73, 9, 9, 2)),
+        AutopsyRow("sarcoma", "Bone primary (sarcoma proxy)", 35, 2.51, (23, 23, 17, 51, 43, 3, 11, 17, 3, 6, 3, 9)),
+        AutopsyRow("stomach", "Stomach", 348, 2.67, (65, 30, 36, 19, 9, 0, 11, 4, 23, 3, 4, 11)),
+        AutopsyRow("kidney", "Kidney", 62, 3.42, (37, 42, 34, 48, 32, 6, 29, 16, 10, 13, 5, 15)),
+        AutopsyRow("uterus", "Uterus", 120, 2.41, (53, 35, 28, 25, 7, 0, 12, 6, 17, 7, 1, 3)),
+        AutopsyRow("cervix", "Cervix", 418, 1.93, (56, 32, 23, 22, 9, 0, 6, 3, 9, 5, 3, 1)),
+        AutopsyRow("oesophagus", "Oesophagus", 129, 1.42, (54, 17, 16, 15, 5, 0, 5, 6, 3, 3, 2, 3)),
+    )
+}
 
 #: The colorectal row (colon and rectum together): a check of the colorectal mixture, not fitted
 #: on its own (its patients are those of the two rows above).

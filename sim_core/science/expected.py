@@ -67,16 +67,24 @@ def _gompertz_time(n0, n1, r, n_max, n_ref):
 # --- transport: where viable shed cells end up -------------------------------------------------------
 def _arrest_p(graph: BodyGraph, p: Params) -> np.ndarray:
     chemo = p["chemo.lung_factor"]
-    by_class = np.array([0.0, 1.0 - (1.0 - p["arrest.lung"]) / chemo, p["arrest.liver"], p["arrest.bed"],
-                         p["arrest.node"]])
+    by_class = np.array(
+        [0.0, 1.0 - (1.0 - p["arrest.lung"]) / chemo, p["arrest.liver"], p["arrest.bed"], p["arrest.node"]]
+    )
     return by_class[graph.arrest_class]
 
 
 def _bed_ex(graph: BodyGraph, p: Params, prot: float) -> np.ndarray:
     """Chance that an arrested cell extravasates rather than dies in the capillary."""
     att, imm, chemo = p["transit.attrition"], p["immune.surveillance"], p["chemo.lung_factor"]
-    kill = np.array([0.0, p["bed.kill_lung_per_h"] * att / chemo, p["bed.kill_liver_per_h"] * att,
-                     p["bed.kill_per_h"] * att, p["bed.kill_node_per_h"] * att * imm])[graph.arrest_class]
+    kill = np.array(
+        [
+            0.0,
+            p["bed.kill_lung_per_h"] * att / chemo,
+            p["bed.kill_liver_per_h"] * att,
+            p["bed.kill_per_h"] * att,
+            p["bed.kill_node_per_h"] * att * imm,
+        ]
+    )[graph.arrest_class]
     ex = np.where(graph.arrest_class == 1, p["bed.extravasation_lung_per_h"], p["bed.extravasation_per_h"])
     out = ex / (ex + kill * prot)
     return np.where(graph.arrest_class == 0, 0.0, out)
@@ -90,19 +98,23 @@ class Transport:
         self.p = p
         cls = VESSEL_CLASS[g.v_kind]
         att, imm, prot = p["transit.attrition"], p["immune.surveillance"], p["transit.cluster_protection"]
-        ha, hs, hi = p["transit.anoikis_per_h"] * att, p["transit.shear_per_h"] * att, p["transit.immune_per_h"] * att * imm
+        ha, hs, hi = (
+            p["transit.anoikis_per_h"] * att,
+            p["transit.shear_per_h"] * att,
+            p["transit.immune_per_h"] * att * imm,
+        )
         pa = _arrest_p(g, p)
         self.cf = p["shedding.cluster_fraction"]
         imp = p["cavity.implant_per_day"]
         fimp = imp / (imp + p["cavity.death_per_day"] * att) if imp > 0 else 0.0
         om = p["cavity.omentum_share"]
         self._solve = []
-        for protect in (1.0, prot):   # single cells, cells in clusters
+        for protect in (1.0, prot):  # single cells, cells in clusters
             haz = np.array([ha * protect + hs + hi * protect, ha * protect + hi * protect, ha * protect])
             surv = np.exp(-haz[cls] * g.v_transit_h)
             m = g.m
             T = np.zeros((m, m))
-            arr = np.zeros((g.n, m))        # extravasated in compartment per unit mass in vessel
+            arr = np.zeros((g.n, m))  # extravasated in compartment per unit mass in vessel
             bed_ex = _bed_ex(g, p, protect)
             for v in range(m):
                 d = g.v_dst[v]
@@ -143,10 +155,10 @@ class Transport:
 class LesionTables:
     """Per quadrature patient i, detection class d (0 organ, 1 node), soil grid point s, time."""
 
-    Q: np.ndarray      # [i, d, s, tau]: P(a lesion founded tau ago is detectable now)
-    Qd: np.ndarray     # same, for a cell that fell dormant tau ago
-    Psw: np.ndarray    # [i, s, a]: density of the switch at age a (per grid step)
-    Pswd: np.ndarray   # same from dormancy
+    Q: np.ndarray  # [i, d, s, tau]: P(a lesion founded tau ago is detectable now)
+    Qd: np.ndarray  # same, for a cell that fell dormant tau ago
+    Psw: np.ndarray  # [i, s, a]: density of the switch at age a (per grid step)
+    Pswd: np.ndarray  # same from dormancy
 
 
 def _regress_exposure(cells: np.ndarray, until: float) -> np.ndarray:
@@ -164,20 +176,20 @@ def lesion_tables(r: np.ndarray, p: Params, n_t: int, dt: float, det_cells: tupl
     n_max = p["primary.max_cells"]
     n_ref = p["primary.doubling_ref_cells"]
     lam = p["dormancy.wake_per_year"] / 365.25
-    soils = 10.0 ** SOIL_GRID
+    soils = 10.0**SOIL_GRID
     nq, ns = r.shape[0], soils.shape[0]
     # fine age grid within the coarse grid (sub-steps) for the switch integral
     sub = 4
     a_f = (np.arange(n_t * sub) + 0.5) * dt / sub
     Q = np.zeros((nq, 2, ns, n_t))
     Psw = np.zeros((nq, ns, n_t))
-    tau = (np.arange(n_t) + 1.0) * dt           # ages at which detection is asked (end of a step)
+    tau = (np.arange(n_t) + 1.0) * dt  # ages at which detection is asked (end of a step)
     for i in range(nq):
-        Na = np.minimum(_gompertz(1.0, r[i], n_max, a_f, n_ref), K)   # micro size at fine ages
+        Na = np.minimum(_gompertz(1.0, r[i], n_max, a_f, n_ref), K)  # micro size at fine ages
         surv_reg = np.exp(-rho * _regress_exposure(Na, until))
-        h = sigma * r[i] * soils                                   # [s]
-        live = surv_reg[None, :] * np.exp(-h[:, None] * a_f[None, :])   # [s, a]
-        dens = h[:, None] * live * (dt / sub)                          # switch probability per sub-step
+        h = sigma * r[i] * soils  # [s]
+        live = surv_reg[None, :] * np.exp(-h[:, None] * a_f[None, :])  # [s, a]
+        dens = h[:, None] * live * (dt / sub)  # switch probability per sub-step
         # a lesion that switches below the balanced size sheds like one that switched at that size
         # when it gets there: place its switch at that (effective) age
         eff = a_f + _gompertz_time(Na, K * (1 - 1e-9), r[i], n_max, n_ref)
@@ -187,20 +199,19 @@ def lesion_tables(r: np.ndarray, p: Params, n_t: int, dt: float, det_cells: tupl
         Ntau = np.minimum(_gompertz(1.0, r[i], n_max, tau, n_ref), K)
         for d in range(2):
             D = det_cells[d]
-            g_time = _gompertz_time(Na, D, r[i], n_max, n_ref)              # [a]
-            ready = a_f + g_time                                       # age at which detectable
+            g_time = _gompertz_time(Na, D, r[i], n_max, n_ref)  # [a]
+            ready = a_f + g_time  # age at which detectable
             # Q[tau] = sum over sub-steps a with ready <= tau
-            ok = ready[None, :] <= tau[:, None]                        # [tau, a]
+            ok = ready[None, :] <= tau[:, None]  # [tau, a]
             Q[i, d] = dens @ ok.T.astype(np.float64)
-            still = (Ntau >= D)
+            still = Ntau >= D
             if still.any():
-                live_tau = (np.exp(-rho * _regress_exposure(Ntau, until))[None, :]
-                            * np.exp(-h[:, None] * tau[None, :]))
+                live_tau = np.exp(-rho * _regress_exposure(Ntau, until))[None, :] * np.exp(-h[:, None] * tau[None, :])
                 Q[i, d] += live_tau * still[None, :]
     # dormant route: wake after w ~ Exp(lam), then the lesion's own life
     if lam > 0:
         w = np.arange(n_t)
-        kern = np.exp(-lam * w * dt) * (-math.expm1(-lam * dt))        # P(wake in step w)
+        kern = np.exp(-lam * w * dt) * (-math.expm1(-lam * dt))  # P(wake in step w)
         Qd = np.zeros_like(Q)
         Pswd = np.zeros_like(Psw)
         for k in range(n_t):
@@ -218,8 +229,9 @@ def _interp_index(log10_soil: np.ndarray):
     return lo, x - lo
 
 
-def cascade_sums(m_u: np.ndarray, X: np.ndarray, scale: np.ndarray, beta: np.ndarray,
-                 buf: np.ndarray | None = None) -> np.ndarray:
+def cascade_sums(
+    m_u: np.ndarray, X: np.ndarray, scale: np.ndarray, beta: np.ndarray, buf: np.ndarray | None = None
+) -> np.ndarray:
     """Expected second-generation lesions of one site group, per patient ``i = q * n_j + j``.
 
     Patient (q, j) has doubling-time node q and shedding factor node j; its first-generation lesions
@@ -230,8 +242,8 @@ def cascade_sums(m_u: np.ndarray, X: np.ndarray, scale: np.ndarray, beta: np.nda
     nq, nj = X.shape[0], scale.shape[0]
     if buf is None:
         buf = np.empty((nq, nj) + X.shape[1:])
-    np.multiply(-beta[None, :, None, None], X[:, None], out=buf)     # -mu [q, j, src, t]
-    np.expm1(buf, out=buf)                                              # -(1 - e^-mu)
+    np.multiply(-beta[None, :, None, None], X[:, None], out=buf)  # -mu [q, j, src, t]
+    np.expm1(buf, out=buf)  # -(1 - e^-mu)
     return -(scale[None, :] * np.einsum("qsk,qjsk->qj", m_u, buf)).ravel()
 
 
@@ -239,8 +251,15 @@ def cascade_sums(m_u: np.ndarray, X: np.ndarray, scale: np.ndarray, beta: np.nda
 class PresetModel:
     """Precomputed growth and lesion tables of one preset; ``table(...)`` is then cheap."""
 
-    def __init__(self, params: Params, primary: str, years: float, graph: BodyGraph | None = None,
-                 n_quad: int = N_QUAD, dt: float = DT_DAYS):
+    def __init__(
+        self,
+        params: Params,
+        primary: str,
+        years: float,
+        graph: BodyGraph | None = None,
+        n_quad: int = N_QUAD,
+        dt: float = DT_DAYS,
+    ):
         self.base = graph or default_graph()
         self.p = params.copy()
         self.primary = primary
@@ -264,7 +283,7 @@ class PresetModel:
         det = (mm_to_cells(p["detect.autopsy_mm"], cpg), mm_to_cells(p["detect.node_mm"], cpg))
         self.lt = lesion_tables(self.r, p, self.n_t, dt, det)
         # convolutions with the shedding profile (first generation at the end of follow-up)
-        Qr = self.lt.Q[..., ::-1]          # Q at age T - t_k for founding step k
+        Qr = self.lt.Q[..., ::-1]  # Q at age T - t_k for founding step k
         Qdr = self.lt.Qd[..., ::-1]
         self.conv = np.einsum("ik,idsk->ids", self.shed_shape, Qr)
         self.conv_d = np.einsum("ik,idsk->ids", self.shed_shape, Qdr)
@@ -289,9 +308,15 @@ class PresetModel:
         self._transport_key = None
 
     def _transport(self, p: Params) -> Transport:
-        keys = ROUTING_KEYS + ("arrest.node", "cavity.omentum_share", "shedding.cluster_fraction",
-                               "transit.attrition", "immune.surveillance", "transit.cluster_protection",
-                               "chemo.lung_factor")
+        keys = ROUTING_KEYS + (
+            "arrest.node",
+            "cavity.omentum_share",
+            "shedding.cluster_fraction",
+            "transit.attrition",
+            "immune.surveillance",
+            "transit.cluster_protection",
+            "chemo.lung_factor",
+        )
         key = tuple(p[k] for k in keys)
         if key != self._transport_key:
             self._trans = Transport(routed(self.base, p), p)
@@ -308,6 +333,7 @@ class PresetModel:
         lam, kap = p["shedding.lymph_fraction"], p["shedding.cavity_fraction"]
         prim = g.index[self.primary]
         from sim_core.model.engine import soil_vector
+
         soil = soil_vector(g, p, self.primary)
         sites = [c for c in range(g.n) if g.kind[c] in (KIND_ORGAN, KIND_NODE)]
         own = g.own_organ.get(self.primary, "")
@@ -317,7 +343,7 @@ class PresetModel:
         key = (lam, kap)
         if key not in self._src_cache:
             self._src_cache = {key: np.array([tr.from_source(c, lam, kap)[S] for c in S])}
-        A_src = self._src_cache[key]                                  # [source site, target site]
+        A_src = self._src_cache[key]  # [source site, target site]
         s = soil[S]
         w_p = p["fate.proliferate"] * (1.0 - p["suppressor.strength"]) * s
         w_d = p["fate.dormant"] * p["dormancy.entry"]
@@ -343,10 +369,11 @@ class PresetModel:
             fr_ = fr.reshape((1, -1) + (1,) * (a0.ndim - 2))
             return a0 * (1 - fr_) + a1 * fr_
 
-        lam1_u = A[None, :] * (f_p * pick(self.conv, True) + f_d * pick(self.conv_d, True))   # [q, site]
-        m_u = A[None, :, None] * (f_p[None, :, None] * pick(self.msw, False)
-                                  + f_d[None, :, None] * pick(self.msw_d, False))           # [q, src, t]
-        F = f_p[None, :, None] * pick(self.W, True) + f_d[None, :, None] * pick(self.Wd, True)   # [q, tgt, t]
+        lam1_u = A[None, :] * (f_p * pick(self.conv, True) + f_d * pick(self.conv_d, True))  # [q, site]
+        m_u = A[None, :, None] * (
+            f_p[None, :, None] * pick(self.msw, False) + f_d[None, :, None] * pick(self.msw_d, False)
+        )  # [q, src, t]
+        F = f_p[None, :, None] * pick(self.W, True) + f_d[None, :, None] * pick(self.Wd, True)  # [q, tgt, t]
         # patients: doubling-time nodes q x shedding-factor nodes j, flattened as i = q * n_j + j
         nq, nj = len(self.w), len(ws)
         wq = (self.w[:, None] * ws[None, :]).ravel()
@@ -359,14 +386,14 @@ class PresetModel:
             key2 = g.ids[c] if cat == "other" else cat
             groups.setdefault(key2, []).append(j)
         none = {}
-        beta = p["shedding.from_metastases"] * rate * factors        # second-generation seeding per factor node
+        beta = p["shedding.from_metastases"] * rate * factors  # second-generation seeding per factor node
         buf = np.empty((nq, nj) + m_u.shape[1:]) if beta.any() else None
         for key2, idx in groups.items():
             casc = 0.0
             if buf is not None:
-                X = np.einsum("st,qtk->qsk", A_src[:, idx], F[:, idx, :])           # [q, src, t]
+                X = np.einsum("st,qtk->qsk", A_src[:, idx], F[:, idx, :])  # [q, src, t]
                 casc = cascade_sums(m_u, X, rate * factors, beta, buf)
-            none[key2] = np.exp(-lam1[:, idx].sum(axis=1) - casc)           # [i]
+            none[key2] = np.exp(-lam1[:, idx].sum(axis=1) - casc)  # [i]
         pct = {}
         other = 0.0
         for cat in CATEGORIES:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim_core.kernels.lesions import MACRO, MICRO
 from sim_core.model.engine import Engine, default_graph
 from sim_core.model.errors import InputError
-from sim_core.kernels.lesions import MACRO, MICRO
 from sim_core.model.scenario import Scenario
 
 #: Default observation times of an injection experiment (days): 90 min, 1, 3, 10 and 13 days.
@@ -30,9 +30,15 @@ INJECT_TRIP_S = 120.0
 INJECT_TRIP_DT_S = 0.1
 
 
-def run_patient(scenario: Scenario, days: float, seed: int | None = None,
-                dt_days: float = PATIENT_DT_DAYS, progress=None, record: bool = False,
-                resolution: str = "packets") -> Engine:
+def run_patient(
+    scenario: Scenario,
+    days: float,
+    seed: int | None = None,
+    dt_days: float = PATIENT_DT_DAYS,
+    progress=None,
+    record: bool = False,
+    resolution: str = "packets",
+) -> Engine:
     """A primary grows and sheds for ``days`` days. ``progress(fraction)`` is called now and then.
     With ``record`` the engine keeps the step history a run receipt needs (same numbers);
     ``resolution="cells"`` follows every shed cell as its own packet."""
@@ -55,10 +61,18 @@ def run_patient(scenario: Scenario, days: float, seed: int | None = None,
     return eng
 
 
-def inject_experiment(scenario: Scenario, vessel: str, cells: int, days: float, seed: int | None = None,
-                      organ: str | None = None, times: tuple[float, ...] | None = None,
-                      dt_days: float = INJECT_DT_DAYS, cluster_cells: int = 1,
-                      resolution: str = "packets") -> dict:
+def inject_experiment(
+    scenario: Scenario,
+    vessel: str,
+    cells: int,
+    days: float,
+    seed: int | None = None,
+    organ: str | None = None,
+    times: tuple[float, ...] | None = None,
+    dt_days: float = INJECT_DT_DAYS,
+    cluster_cells: int = 1,
+    resolution: str = "packets",
+) -> dict:
     """Inject cells into a vessel and follow them (the designs of [luzzi1998] and [fidler1970]).
 
     Fractions are of injected cells, counted in ``organ`` (default: the first capillary bed
@@ -90,8 +104,15 @@ def inject_experiment(scenario: Scenario, vessel: str, cells: int, days: float, 
     for t in times:
         eng.advance(t - eng.t_days, dt_days)
         timeline.append(_observe(eng, obs, cells))
-    return {"scenario": sc.name, "seed": sc.seed, "vessel": vessel, "organ": g.ids[obs],
-            "injected": int(cells), "days": float(days), "timeline": timeline}
+    return {
+        "scenario": sc.name,
+        "seed": sc.seed,
+        "vessel": vessel,
+        "organ": g.ids[obs],
+        "injected": int(cells),
+        "days": float(days),
+        "timeline": timeline,
+    }
 
 
 #: Lesion sizes as the injection papers counted them: a micrometastasis is a colony of at least
@@ -144,11 +165,11 @@ def _observe(eng: Engine, c: int, injected: int) -> dict:
 class PublishedFigure:
     """A figure an injection paper published, as ``seedsoil-sim validate`` holds the model to it."""
 
-    quantity: str     # a key of the timeline row (``_observe``), or "nodules_per_labelled"
-    t_days: float     # when the paper measured it
-    value: float      # per injected cell (or, for nodules_per_labelled, per labelled cell)
-    what: str         # in words, as the window shows it (the time point apart)
-    target: str       # the name of the validation target (``validation.luzzi_targets`` ...)
+    quantity: str  # a key of the timeline row (``_observe``), or "nodules_per_labelled"
+    t_days: float  # when the paper measured it
+    value: float  # per injected cell (or, for nodules_per_labelled, per labelled cell)
+    what: str  # in words, as the window shows it (the time point apart)
+    target: str  # the name of the validation target (``validation.luzzi_targets`` ...)
 
 
 @dataclass(frozen=True)
@@ -162,44 +183,81 @@ class InjectionDesign:
     cells: int
     days: float
     times: tuple[float, ...]
-    source: str                         # reference key (``references.REFERENCES``)
+    source: str  # reference key (``references.REFERENCES``)
     figures: tuple[PublishedFigure, ...]
 
     def run(self, seed: int | None = None, resolution: str = "packets") -> dict:
         """``inject_experiment`` of this design (what ``seedsoil-sim inject`` prints)."""
         from sim_core.model.scenario import load_scenario
 
-        return inject_experiment(load_scenario(self.scenario), self.vessel, self.cells, self.days, seed,
-                                 times=self.times, resolution=resolution)
+        return inject_experiment(
+            load_scenario(self.scenario),
+            self.vessel,
+            self.cells,
+            self.days,
+            seed,
+            times=self.times,
+            resolution=resolution,
+        )
 
 
 #: The two mouse experiments of ``seedsoil-sim validate`` (``validation.luzzi_targets`` and
 #: ``fidler_targets``: same preset, vessel, cells, days and published figures; a test compares).
 INJECTION_DESIGNS = {
     "luzzi": InjectionDesign(
-        "luzzi", "Luzzi's liver experiment", "b16", "vein:portal->organ:liver", 100_000, 13.0,
-        INJECT_TIMES_DAYS, "luzzi1998", (
-            PublishedFigure("arrested", 1.5 / 24, 0.87, "arrested in the liver",
-                            "Luzzi: arrested in liver at 90 min"),
-            PublishedFigure("extravasated", 3.0, 0.83, "out of the vessels into the liver",
-                            "Luzzi: extravasated by day 3"),
-            PublishedFigure("micrometastases", 3.0, 0.025, "small colonies (micrometastases)",
-                            "Luzzi: micrometastases at day 3"),
-            PublishedFigure("macrometastases", 13.0, 2.5e-4, "tumours (macrometastases)",
-                            "Luzzi: macrometastases (>= 50 cells) at day 13"),
-            PublishedFigure("dormant", 13.0, 0.36, "still single cells in the liver (solitary)",
-                            "Luzzi: solitary dormant cells at day 13"),
-        )),
+        "luzzi",
+        "Luzzi's liver experiment",
+        "b16",
+        "vein:portal->organ:liver",
+        100_000,
+        13.0,
+        INJECT_TIMES_DAYS,
+        "luzzi1998",
+        (
+            PublishedFigure("arrested", 1.5 / 24, 0.87, "arrested in the liver", "Luzzi: arrested in liver at 90 min"),
+            PublishedFigure(
+                "extravasated", 3.0, 0.83, "out of the vessels into the liver", "Luzzi: extravasated by day 3"
+            ),
+            PublishedFigure(
+                "micrometastases", 3.0, 0.025, "small colonies (micrometastases)", "Luzzi: micrometastases at day 3"
+            ),
+            PublishedFigure(
+                "macrometastases",
+                13.0,
+                2.5e-4,
+                "tumours (macrometastases)",
+                "Luzzi: macrometastases (>= 50 cells) at day 13",
+            ),
+            PublishedFigure(
+                "dormant",
+                13.0,
+                0.36,
+                "still single cells in the liver (solitary)",
+                "Luzzi: solitary dormant cells at day 13",
+            ),
+        ),
+    ),
     "fidler": InjectionDesign(
-        "fidler", "Fidler's lung experiment", "b16", "vein:ivc->heart:right", 100_000, 14.0,
-        (1.0, 14.0), "fidler1970", (
-            PublishedFigure("alive", 1.0, 0.01, "alive in the lungs",
-                            "Fidler: alive in lung at 24 h"),
-            PublishedFigure("nodules_per_labelled", 14.0, 78 / 400, "lung tumours per labelled cell",
-                            "Fidler: metastases per labelled cell in lung at day 14"),
-        )),
+        "fidler",
+        "Fidler's lung experiment",
+        "b16",
+        "vein:ivc->heart:right",
+        100_000,
+        14.0,
+        (1.0, 14.0),
+        "fidler1970",
+        (
+            PublishedFigure("alive", 1.0, 0.01, "alive in the lungs", "Fidler: alive in lung at 24 h"),
+            PublishedFigure(
+                "nodules_per_labelled",
+                14.0,
+                78 / 400,
+                "lung tumours per labelled cell",
+                "Fidler: metastases per labelled cell in lung at day 14",
+            ),
+        ),
+    ),
 }
 
 
 # --- virtual cohorts live in ``cohort.py``; these names stay importable from here
-from sim_core.science.cohort import PatientResult, check_cohort_out, patient_rows, patient_scenario, run_cohort, summarise_cohort, write_cohort_rows

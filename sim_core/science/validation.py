@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 from sim_core.model.body_graph import CATEGORIES, SOIL_KEYS
+from sim_core.model.scenario import load_scenario
 from sim_core.science.calibration import AFFINITIES, AutopsyFit, FitResult, data_points
 from sim_core.science.cohort import run_cohort
 from sim_core.science.disibio import COLORECTAL, POOLED_SHARES, ROWS, sampling_tvd, tv_distance
 from sim_core.science.experiments import inject_experiment
-from sim_core.model.scenario import load_scenario
 
 COHORT_PATIENTS = 300
 COHORT_YEARS = 5.0
@@ -47,8 +47,8 @@ T1_NODE_POSITIVE = 0.255
 #: Patients of the anatomy-only cohorts (a report, no pass line).
 ANATOMY_PATIENTS = 200
 
-LUZZI_VESSEL = "vein:portal->organ:liver"   # mesenteric / portal injection
-FIDLER_VESSEL = "vein:ivc->heart:right"     # tail vein -> vena cava
+LUZZI_VESSEL = "vein:portal->organ:liver"  # mesenteric / portal injection
+FIDLER_VESSEL = "vein:ivc->heart:right"  # tail vein -> vena cava
 INJECTED = 100_000
 MOUSE = "b16"
 
@@ -56,7 +56,7 @@ MOUSE = "b16"
 @dataclass
 class Result:
     name: str
-    kind: str            # calibration | validation
+    kind: str  # calibration | validation
     got: float
     expected: float
     tolerance: str
@@ -64,8 +64,15 @@ class Result:
     source: str
 
     def row(self) -> dict:
-        return {"name": self.name, "kind": self.kind, "got": float(self.got), "expected": float(self.expected),
-                "tolerance": self.tolerance, "pass": bool(self.passed), "source": self.source}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "got": float(self.got),
+            "expected": float(self.expected),
+            "tolerance": self.tolerance,
+            "pass": bool(self.passed),
+            "source": self.source,
+        }
 
 
 def _abs(name, kind, got, expected, tol, source) -> Result:
@@ -85,13 +92,28 @@ def luzzi_targets(seed: int = 1) -> list[Result]:
         _abs("Luzzi: arrested in liver at 90 min", "calibration", at[0.0625]["arrested"], 0.87, 0.05, src),
         _abs("Luzzi: extravasated by day 3", "calibration", at[3.0]["extravasated"], 0.83, 0.05, src),
         _abs("Luzzi: micrometastases at day 3", "calibration", at[3.0]["micrometastases"], 0.025, 0.008, src),
-        _factor("Luzzi: macrometastases (>= 50 cells) at day 13", "calibration", at[13.0]["macrometastases"],
-                2.5e-4, 2.0, src),
+        _factor(
+            "Luzzi: macrometastases (>= 50 cells) at day 13",
+            "calibration",
+            at[13.0]["macrometastases"],
+            2.5e-4,
+            2.0,
+            src,
+        ),
         _abs("Luzzi: solitary dormant cells at day 13", "calibration", at[13.0]["dormant"], 0.36, 0.06, src),
     ]
     med = at[13.0]["median_macro_cells"]
-    out.append(Result("Luzzi: median macrometastasis at day 13 (cells)", "validation", med, 50.0,
-                      ">= 50 (a real lesion)", med >= 50.0, src))
+    out.append(
+        Result(
+            "Luzzi: median macrometastasis at day 13 (cells)",
+            "validation",
+            med,
+            50.0,
+            ">= 50 (a real lesion)",
+            med >= 50.0,
+            src,
+        )
+    )
     return out
 
 
@@ -101,8 +123,15 @@ def fidler_targets(seed: int = 1) -> list[Result]:
     src = "[fidler1970]"
     ratio = day14["nodules"] / day14["labelled"] if day14["labelled"] > 0 else 0.0
     return [
-        Result("Fidler: alive in lung at 24 h", "calibration", day1["alive"], 0.01, "0.005-0.02",
-               0.005 <= day1["alive"] <= 0.02, src),
+        Result(
+            "Fidler: alive in lung at 24 h",
+            "calibration",
+            day1["alive"],
+            0.01,
+            "0.005-0.02",
+            0.005 <= day1["alive"] <= 0.02,
+            src,
+        ),
         _factor("Fidler: metastases per labelled cell in lung at day 14", "calibration", ratio, 78 / 400, 3.0, src),
     ]
 
@@ -111,9 +140,15 @@ def _row_shares(r: dict) -> list[float]:
     return [r["categories"][c]["pct_metastases"] for c in CATEGORIES]
 
 
-def cohort_targets(preset: str, patients: int = COHORT_PATIENTS, years: float = COHORT_YEARS,
-                   seed: int = COHORT_SEED, workers: int | None = None, table: dict | None = None,
-                   executor=None) -> list[Result]:
+def cohort_targets(
+    preset: str,
+    patients: int = COHORT_PATIENTS,
+    years: float = COHORT_YEARS,
+    seed: int = COHORT_SEED,
+    workers: int | None = None,
+    table: dict | None = None,
+    executor=None,
+) -> list[Result]:
     """In-sample check of a fitted DiSibio row (and the colorectal mixture), plus skeletal muscle."""
     r = table or run_cohort(load_scenario(preset), patients, years, seed, workers=workers, executor=executor)
     row = COLORECTAL if preset == "colorectal" else ROWS[preset]
@@ -122,21 +157,41 @@ def cohort_targets(preset: str, patients: int = COHORT_PATIENTS, years: float = 
     src = "[disibio2008]"
     muscle = r["sites"]["organ:muscle"]["pct_patients"]
     return [
-        Result(f"DiSibio {preset}: TV distance of site shares", "calibration", tvd, 0.0, "<= 0.10",
-               tvd <= 0.10, src),
-        Result(f"DiSibio {preset}: metastases per patient", "calibration", mpp, row.mets_per_patient,
-               "+/- 30 %", abs(mpp - row.mets_per_patient) <= 0.3 * row.mets_per_patient, src),
-        Result(f"{preset}: detectable skeletal-muscle metastases (% of patients)",
-               "calibration" if preset == "lung" else "validation", muscle, 0.0, f"< {MUSCLE_MAX_PCT:g}",
-               muscle < MUSCLE_MAX_PCT, "[newton2012] [surov2010]"),
+        Result(f"DiSibio {preset}: TV distance of site shares", "calibration", tvd, 0.0, "<= 0.10", tvd <= 0.10, src),
+        Result(
+            f"DiSibio {preset}: metastases per patient",
+            "calibration",
+            mpp,
+            row.mets_per_patient,
+            "+/- 30 %",
+            abs(mpp - row.mets_per_patient) <= 0.3 * row.mets_per_patient,
+            src,
+        ),
+        Result(
+            f"{preset}: detectable skeletal-muscle metastases (% of patients)",
+            "calibration" if preset == "lung" else "validation",
+            muscle,
+            0.0,
+            f"< {MUSCLE_MAX_PCT:g}",
+            muscle < MUSCLE_MAX_PCT,
+            "[newton2012] [surov2010]",
+        ),
     ]
 
 
-def relapse_cohort(patients: int = RELAPSE_PATIENTS, seed: int = COHORT_SEED, workers: int | None = None,
-                   executor=None) -> dict:
+def relapse_cohort(
+    patients: int = RELAPSE_PATIENTS, seed: int = COHORT_SEED, workers: int | None = None, executor=None
+) -> dict:
     """The breast cohort of the relapse targets: removed at 15 mm and followed 20 years."""
-    return run_cohort(load_scenario("breast"), patients, RELAPSE_YEARS, seed, workers=workers,
-                      surgery_at_mm=RELAPSE_SURGERY_MM, executor=executor)
+    return run_cohort(
+        load_scenario("breast"),
+        patients,
+        RELAPSE_YEARS,
+        seed,
+        workers=workers,
+        surgery_at_mm=RELAPSE_SURGERY_MM,
+        executor=executor,
+    )
 
 
 def _late_hazard(free5: float, free20: float) -> float:
@@ -153,19 +208,33 @@ def relapse_by_node(table: dict) -> list[dict]:
     first = table["first_distant_metastasis_years"]
     node = table["node_positive_at_surgery"]
     out = []
-    for group, positive, published in (("node-negative", False, PAN_T1N0_RATE),
-                                       ("node-positive", True, PAN_T1N13_RATE)):
+    for group, positive, published in (
+        ("node-negative", False, PAN_T1N0_RATE),
+        ("node-positive", True, PAN_T1N13_RATE),
+    ):
         mine = np.array([math.inf if t is None else t for t, n in zip(first, node) if n == positive])
         free5 = float(np.mean(mine > 5.0)) if mine.size else None
         late = _late_hazard(free5, float(np.mean(mine > RELAPSE_YEARS))) if free5 else None
-        out.append({"group": group, "patients": int(mine.size), "free_at_5_years": free5,
-                    "late_rate": late, "published_late_rate": published,
-                    "source": "[pan2017] T1N0" if not positive else "[pan2017] T1N1-3"})
+        out.append(
+            {
+                "group": group,
+                "patients": int(mine.size),
+                "free_at_5_years": free5,
+                "late_rate": late,
+                "published_late_rate": published,
+                "source": "[pan2017] T1N0" if not positive else "[pan2017] T1N1-3",
+            }
+        )
     return out
 
 
-def relapse_targets(patients: int = RELAPSE_PATIENTS, seed: int = COHORT_SEED, workers: int | None = None,
-                    table: dict | None = None, executor=None) -> list[Result]:
+def relapse_targets(
+    patients: int = RELAPSE_PATIENTS,
+    seed: int = COHORT_SEED,
+    workers: int | None = None,
+    table: dict | None = None,
+    executor=None,
+) -> list[Result]:
     """Breast cancer removed at 15 mm and followed 20 years: some early relapses, then a steady tail."""
     r = table or relapse_cohort(patients, seed, workers, executor)
     free = {row["years"]: row["fraction"] for row in r["metastasis_free"]}
@@ -173,20 +242,39 @@ def relapse_targets(patients: int = RELAPSE_PATIENTS, seed: int = COHORT_SEED, w
     late = _late_hazard(free[5], free[20])
     node = r.get("pct_node_positive_at_surgery", 0.0) / 100.0
     return [
-        _factor("Breast T1 at 15 mm: node-positive at surgery (fraction)", "validation", node, T1_NODE_POSITIVE,
-                2.0, "[strang_t1]"),
-        Result("Breast T1 at 15 mm: distant relapse within 2 years (fraction)", "validation", early, 0.0,
-               "> 0 (some patients) [saphner1996] [demicheli2004]", early > 0.0, "[saphner1996]"),
-        _factor("Breast T1 at 15 mm: yearly distant-relapse rate, years 5-20", "validation", late, PAN_T1N0_RATE,
-                2.0, "[pan2017] T1N0"),
+        _factor(
+            "Breast T1 at 15 mm: node-positive at surgery (fraction)",
+            "validation",
+            node,
+            T1_NODE_POSITIVE,
+            2.0,
+            "[strang_t1]",
+        ),
+        Result(
+            "Breast T1 at 15 mm: distant relapse within 2 years (fraction)",
+            "validation",
+            early,
+            0.0,
+            "> 0 (some patients) [saphner1996] [demicheli2004]",
+            early > 0.0,
+            "[saphner1996]",
+        ),
+        _factor(
+            "Breast T1 at 15 mm: yearly distant-relapse rate, years 5-20",
+            "validation",
+            late,
+            PAN_T1N0_RATE,
+            2.0,
+            "[pan2017] T1N0",
+        ),
     ]
 
 
 # --- fitted numbers, leaving one out, anatomy alone ------------------------------------------------
 def current_fit() -> FitResult:
     """The fitted values now in the defaults and presets."""
-    from sim_core.science.calibration import SHARED
     from sim_core.model.params import BY_PATH
+    from sim_core.science.calibration import SHARED
 
     shared = {f"soil.{k}": BY_PATH[f"soil.{k}"].default for k in SOIL_KEYS}
     shared.update({k: BY_PATH[k].default for k in SHARED})
@@ -204,17 +292,19 @@ class StaleLeftOut(Exception):
     """The stored left-out values were fitted to other data than the current autopsy rows."""
 
 
-def leave_one_out_params(held: str) -> "dict":
+def leave_one_out_params(held: str) -> dict:
     """The parameters that predict ``held`` from the other rows: its scenario with the values that
     ``seedsoil-sim calibrate`` refitted without its row (``fitted_values.LEFT_OUT``). Raises
     ``StaleLeftOut`` when the data those refits saw differ from today's rows."""
-    from sim_core.science.calibration import data_fingerprint
     from sim_core.model.fitted_values import LEFT_OUT, LEFT_OUT_DATA
+    from sim_core.science.calibration import data_fingerprint
 
     others = [n for n in ROWS if n != held]
     if held not in LEFT_OUT or LEFT_OUT_DATA.get(held) != data_fingerprint(others):
-        raise StaleLeftOut(f"fitted_values.LEFT_OUT[{held!r}]: missing or fitted to other data; "
-                           "run seedsoil-sim calibrate --left-out-only --write")
+        raise StaleLeftOut(
+            f"fitted_values.LEFT_OUT[{held!r}]: missing or fitted to other data; "
+            "run seedsoil-sim calibrate --left-out-only --write"
+        )
     p = load_scenario(held).params
     for k, v in LEFT_OUT[held].items():
         p.set(k, v)
@@ -236,15 +326,20 @@ def leave_one_out(workers: int = 2, patients: int = COHORT_PATIENTS, progress=No
     simulated cohort, one primary per process; beside it the pooled row's distance (the baseline)
     and the distance the row shows from itself by chance (``disibio.sampling_tvd``: the floor)."""
     for n in ROWS:
-        leave_one_out_params(n)      # stale stored values: one error before any cohort runs
+        leave_one_out_params(n)  # stale stored values: one error before any cohort runs
     jobs = [(n, patients, COHORT_YEARS, COHORT_SEED) for n in ROWS]
     out = []
     ex = executor or ProcessPoolExecutor(max_workers=max(1, workers))
     try:
         for held, tvd in ex.map(_loo_one, jobs):
-            out.append({"primary": held, "tvd": float(tvd),
-                        "baseline_tvd": float(tv_distance(POOLED_SHARES, ROWS[held].shares())),
-                        "sampling_tvd": sampling_tvd(ROWS[held])})
+            out.append(
+                {
+                    "primary": held,
+                    "tvd": float(tvd),
+                    "baseline_tvd": float(tv_distance(POOLED_SHARES, ROWS[held].shares())),
+                    "sampling_tvd": sampling_tvd(ROWS[held]),
+                }
+            )
             if progress:
                 progress(f"left out {held}")
     finally:
@@ -269,11 +364,13 @@ def r2_log(observed, simulated) -> float:
 def anatomy_only(workers: int | None = None, patients: int = ANATOMY_PATIENTS, executor=None) -> list[dict]:
     out = []
     for n, row in ROWS.items():
-        r = run_cohort(load_scenario(n), patients, COHORT_YEARS, COHORT_SEED, workers=workers, anatomy_only=True,
-                       executor=executor)
+        r = run_cohort(
+            load_scenario(n), patients, COHORT_YEARS, COHORT_SEED, workers=workers, anatomy_only=True, executor=executor
+        )
         sim = _row_shares(r)
-        out.append({"primary": n, "tvd": float(tv_distance(sim, row.shares())),
-                    "r2_log": float(r2_log(row.shares(), sim))})
+        out.append(
+            {"primary": n, "tvd": float(tv_distance(sim, row.shares())), "r2_log": float(r2_log(row.shares(), sim))}
+        )
     return out
 
 
@@ -297,8 +394,12 @@ def mouse_free_parameters() -> int:
     return 8
 
 
-def all_targets(workers: int | None = None, progress: Callable[[str], None] | None = None,
-                executor=None, reports: dict | None = None) -> list[Result]:
+def all_targets(
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+    executor=None,
+    reports: dict | None = None,
+) -> list[Result]:
     """Every target, from simulated cohorts. ``reports`` (a dict), if given, receives the figures
     that have no pass line: ``relapse_by_node``."""
     say = progress or (lambda m: None)

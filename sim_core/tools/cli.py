@@ -12,9 +12,9 @@ import math
 import sys
 import time
 
-from sim_core.version import __version__
 from sim_core.model.errors import InputError
 from sim_core.model.params import SPECS
+from sim_core.version import __version__
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,6 +53,7 @@ def _finite(kind):
         if isinstance(v, float) and not math.isfinite(v):
             raise argparse.ArgumentTypeError(f"must be finite: {s!r}")
         return v
+
     return parse
 
 
@@ -84,8 +85,24 @@ def cmd_params(a) -> int:
         print(params_markdown())
         return 0
     if a.json:
-        print(json.dumps([{"path": s.path, "unit": s.unit, "min": s.lo, "max": s.hi, "default": s.default,
-                           "basis": s.basis, "source": s.source, "doc": s.doc} for s in SPECS], indent=1))
+        print(
+            json.dumps(
+                [
+                    {
+                        "path": s.path,
+                        "unit": s.unit,
+                        "min": s.lo,
+                        "max": s.hi,
+                        "default": s.default,
+                        "basis": s.basis,
+                        "source": s.source,
+                        "doc": s.doc,
+                    }
+                    for s in SPECS
+                ],
+                indent=1,
+            )
+        )
         return 0
     for s in SPECS:
         print(f"{s.path}\t{s.unit}\t[{s.lo:g}, {s.hi:g}]\tdefault {s.default:g}\t{s.source}")
@@ -104,14 +121,14 @@ def cmd_vessels(a) -> int:
 
 def cmd_run(a) -> int:
     from sim_core.io.checkpoint import load_checkpoint, save_checkpoint
-    from sim_core.science.experiments import run_patient
     from sim_core.io.export import export_timeseries
+    from sim_core.science.experiments import run_patient
 
     if not 0 < a.days <= 36500:
         raise InputError("run", "--days", "must be in (0, 36500]")
     from sim_core.io.export import check_out_path
 
-    if a.out:                         # before the run, not after it
+    if a.out:  # before the run, not after it
         check_out_path(a.out, "--out")
     elif a.long:
         raise InputError("run", "--long", "says how to write --out: give --out FILE too")
@@ -138,20 +155,34 @@ def cmd_run(a) -> int:
         save_checkpoint(eng, a.checkpoint)
     f = eng.funnel()
     out = {
-        "scenario": sc.name, "seed": seed, "days": a.days, "t_days": eng.t_days, "version": __version__,
+        "scenario": sc.name,
+        "seed": seed,
+        "days": a.days,
+        "t_days": eng.t_days,
+        "version": __version__,
         "primary_cells": eng.primary_cells,
-        "lethal_burden_day": eng.death_day, "surgery_day": eng.surgery_day,
+        "lethal_burden_day": eng.death_day,
+        "surgery_day": eng.surgery_day,
         "funnel": {
-            "shed": f["shed"], "died_in_transit": f["died_in_transit"],
-            "died_in_transit_by_cause": {"anoikis": f["died_anoikis"], "shear": f["died_shear"],
-                                         "immune": f["died_immune"]},
-            "arrested": f["arrested"], "died_arrested": f["died_arrested"],
-            "extravasated": f["extravasated"], "died_in_tissue": f["died_in_tissue"],
-            "dormant": f["dormant_now"], "entered_dormancy": f["entered_dormancy"],
-            "micrometastases": f["micrometastases_now"], "macrometastases": f["macrometastases_now"],
+            "shed": f["shed"],
+            "died_in_transit": f["died_in_transit"],
+            "died_in_transit_by_cause": {
+                "anoikis": f["died_anoikis"],
+                "shear": f["died_shear"],
+                "immune": f["died_immune"],
+            },
+            "arrested": f["arrested"],
+            "died_arrested": f["died_arrested"],
+            "extravasated": f["extravasated"],
+            "died_in_tissue": f["died_in_tissue"],
+            "dormant": f["dormant_now"],
+            "entered_dormancy": f["entered_dormancy"],
+            "micrometastases": f["micrometastases_now"],
+            "macrometastases": f["macrometastases_now"],
             "micrometastases_founded": f["micrometastases_founded"],
             "angiogenic_switches": f["angiogenic_switches"],
-            "entered_cavity": f["entered_cavity"], "implanted": f["implanted"],
+            "entered_cavity": f["entered_cavity"],
+            "implanted": f["implanted"],
         },
         "sites": eng.site_table(),
     }
@@ -160,21 +191,38 @@ def cmd_run(a) -> int:
     else:
         fu = out["funnel"]
         print(f"{sc.title}, {a.days:g} days, seed {seed}")
-        print(f"  shed {fu['shed']:.3g} cells; died in transit {fu['died_in_transit']:.3g}; "
-              f"arrested {fu['arrested']:.3g}; extravasated {fu['extravasated']:.3g}")
-        print(f"  dormant now {fu['dormant']:.3g}; micrometastases {fu['micrometastases']}; "
-              f"macrometastases {fu['macrometastases']}")
+        print(
+            f"  shed {fu['shed']:.3g} cells; died in transit {fu['died_in_transit']:.3g}; "
+            f"arrested {fu['arrested']:.3g}; extravasated {fu['extravasated']:.3g}"
+        )
+        print(
+            f"  dormant now {fu['dormant']:.3g}; micrometastases {fu['micrometastases']}; "
+            f"macrometastases {fu['macrometastases']}"
+        )
         for cid, s in out["sites"].items():
             if s["micrometastases"] or s["macrometastases"]:
-                print(f"  {cid}: {s['macrometastases']} macro, {s['micrometastases']} micro, "
-                      f"largest {s['largest_lesion_cells']:.3g} cells, {s['dormant_cells']} dormant")
+                print(
+                    f"  {cid}: {s['macrometastases']} macro, {s['micrometastases']} micro, "
+                    f"largest {s['largest_lesion_cells']:.3g} cells, {s['dormant_cells']} dormant"
+                )
     return 0
 
 
 #: Runtime dependencies whose versions a bug report needs (read from the installed metadata, so
 #: that ``info`` never imports Qt); "not installed" where absent.
-INFO_PACKAGES = ("numpy", "numba", "llvmlite", "msgspec", "scipy", "pyarrow", "distributed", "psutil",
-                 "PySide6-Essentials", "pyqtgraph", "Pillow")
+INFO_PACKAGES = (
+    "numpy",
+    "numba",
+    "llvmlite",
+    "msgspec",
+    "scipy",
+    "pyarrow",
+    "distributed",
+    "psutil",
+    "PySide6-Essentials",
+    "pyqtgraph",
+    "Pillow",
+)
 
 
 def _versions() -> dict[str, str]:
@@ -203,8 +251,12 @@ def _cpu_model() -> str:
         import subprocess
 
         try:
-            return subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True,
-                                  timeout=5).stdout.strip() or platform.processor()
+            return (
+                subprocess.run(
+                    ["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True, timeout=5
+                ).stdout.strip()
+                or platform.processor()
+            )
         except (OSError, subprocess.SubprocessError):
             pass
     return platform.processor() or platform.machine()
@@ -227,11 +279,21 @@ def system_info() -> dict:
 
     from sim_core.tools.bench.suite import threading_layer
 
-    info = {"seedsoil": __version__, "python": platform.python_version(), "platform": platform.platform(),
-            "cpu": _cpu_model(), "cpu_count": __import__("os").cpu_count()}
+    info = {
+        "seedsoil": __version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": _cpu_model(),
+        "cpu_count": __import__("os").cpu_count(),
+    }
     info.update(_versions())
-    info.update({"numba_threads": numba.config.NUMBA_NUM_THREADS, "numba_cache_dir": _kernel_cache_dir(),
-                 "threading_layer": threading_layer()})
+    info.update(
+        {
+            "numba_threads": numba.config.NUMBA_NUM_THREADS,
+            "numba_cache_dir": _kernel_cache_dir(),
+            "threading_layer": threading_layer(),
+        }
+    )
     return info
 
 
@@ -241,8 +303,11 @@ def cmd_bench(a) -> int:
     res = bench.run(quick=a.quick, progress=lambda msg: print(f"bench: {msg}", file=sys.stderr, flush=True))
     print(json.dumps(res, indent=1) if a.json else bench.table(res))
     if res["contended"]:
-        print("bench: warning: another process disturbed this run, its speeds are not the machine's "
-              f"({'; '.join(res['contention'])}); rerun when the machine is quiet", file=sys.stderr)
+        print(
+            "bench: warning: another process disturbed this run, its speeds are not the machine's "
+            f"({'; '.join(res['contention'])}); rerun when the machine is quiet",
+            file=sys.stderr,
+        )
     return 0 if all(res["identical"].values()) else 1
 
 
@@ -274,8 +339,9 @@ def cmd_inject(a) -> int:
     from sim_core.science.experiments import inject_experiment
 
     sc = _scenario(a.scenario)
-    r = inject_experiment(sc, a.vessel, a.cells, a.days, sc.seed if a.seed is None else a.seed,
-                          organ=a.organ, resolution=a.resolution)
+    r = inject_experiment(
+        sc, a.vessel, a.cells, a.days, sc.seed if a.seed is None else a.seed, organ=a.organ, resolution=a.resolution
+    )
     r["version"] = __version__
     if a.json:
         print(json.dumps(r, indent=1))
@@ -293,10 +359,19 @@ def cmd_cohort(a) -> int:
     seed = sc.seed if a.seed is None else a.seed
     if a.out:
         check_cohort_out(a.out)
-    r = run_cohort(sc, a.patients, a.years, seed, workers=a.workers, scheduler=a.scheduler,
-                   progress=_progress("cohort", sys.stderr.isatty()), keep_patients=bool(a.out),
-                   surgery_at_mm=a.surgery_at_mm or 0.0, anatomy_only=a.anatomy_only,
-                   scheduler_file=a.scheduler_file)
+    r = run_cohort(
+        sc,
+        a.patients,
+        a.years,
+        seed,
+        workers=a.workers,
+        scheduler=a.scheduler,
+        progress=_progress("cohort", sys.stderr.isatty()),
+        keep_patients=bool(a.out),
+        surgery_at_mm=a.surgery_at_mm or 0.0,
+        anatomy_only=a.anatomy_only,
+        scheduler_file=a.scheduler_file,
+    )
     r["version"] = __version__
     if a.out:
         write_cohort_rows(sc, r.pop("patient_rows"), a.out, seed, a.years, a.surgery_at_mm or 0.0, a.anatomy_only)
@@ -304,25 +379,31 @@ def cmd_cohort(a) -> int:
         print(json.dumps(r, indent=1))
         return 0
     what = "anatomy only (every soil 1)" if a.anatomy_only else "seed and soil"
-    print(f"{sc.title}: {a.patients} patients, {a.years:g} years, seed {seed}, {what}; "
-          f"{r['metastases_per_patient']:.2f} sites with a detectable metastasis per patient")
+    print(
+        f"{sc.title}: {a.patients} patients, {a.years:g} years, seed {seed}, {what}; "
+        f"{r['metastases_per_patient']:.2f} sites with a detectable metastasis per patient"
+    )
     for cat, v in r["categories"].items():
         print(f"  {cat:<15} {v['pct_patients']:5.1f}% of patients  {v['pct_metastases']:5.1f}% of metastases")
     if "metastasis_free" in r:
-        print(f"  primary removed at {r['surgery_at_mm']:g} mm (median {r['median_years_to_surgery']:.1f} years "
-              f"after the start; {r['pct_node_positive_at_surgery']:.0f}% node-positive)")
-        print("  free of distant metastasis: " + ", ".join(f"{f['years']} y {100 * f['fraction']:.0f}%"
-                                                         for f in r["metastasis_free"]))
+        print(
+            f"  primary removed at {r['surgery_at_mm']:g} mm (median {r['median_years_to_surgery']:.1f} years "
+            f"after the start; {r['pct_node_positive_at_surgery']:.0f}% node-positive)"
+        )
+        print(
+            "  free of distant metastasis: "
+            + ", ".join(f"{f['years']} y {100 * f['fraction']:.0f}%" for f in r["metastasis_free"])
+        )
     return 0
 
 
 def cmd_validate(a) -> int:
-    from sim_core.science import validation as V
-
     from concurrent.futures import ProcessPoolExecutor
 
+    from sim_core.science import validation as V
+
     t0 = time.monotonic()
-    say = (lambda m: print(f"validate: {time.monotonic() - t0:6.0f} s  {m}", file=sys.stderr, flush=True))
+    say = lambda m: print(f"validate: {time.monotonic() - t0:6.0f} s  {m}", file=sys.stderr, flush=True)
     workers = a.workers or max(1, min(__import__("os").cpu_count() or 1, 8))
     # one pool of worker processes for every cohort: each compiles (or loads) the kernels once
     with ProcessPoolExecutor(max_workers=workers) as ex:
@@ -337,11 +418,16 @@ def cmd_validate(a) -> int:
         say("anatomy only")
         anat = V.anatomy_only(workers=workers, executor=ex)
     summ = V.summary(results, loo)
-    out = {"targets": [r.row() for r in results],
-           "fit": {"free_parameters": summ["free_parameters"], "data_points": summ["data_points"]},
-           "leave_one_out": loo, "anatomy_only": anat,
-           "relapse_by_node": reports.get("relapse_by_node", []), "checks": summ["checks"],
-           "seconds": round(time.monotonic() - t0, 1), "version": __version__}
+    out = {
+        "targets": [r.row() for r in results],
+        "fit": {"free_parameters": summ["free_parameters"], "data_points": summ["data_points"]},
+        "leave_one_out": loo,
+        "anatomy_only": anat,
+        "relapse_by_node": reports.get("relapse_by_node", []),
+        "checks": summ["checks"],
+        "seconds": round(time.monotonic() - t0, 1),
+        "version": __version__,
+    }
     if a.json:
         print(json.dumps(out, indent=1))
     else:
@@ -392,9 +478,18 @@ def cmd_sweep(a) -> int:
 
     check_out_path(a.out, "--out", (".parquet",))
     t0 = time.monotonic()
-    r = run_sweep(sc, axes, a.replicates, a.days, a.out, base_seed=a.seed, scheduler=a.scheduler,
-                  workers=a.workers, progress=_progress("sweep", sys.stderr.isatty()),
-                  scheduler_file=a.scheduler_file)
+    r = run_sweep(
+        sc,
+        axes,
+        a.replicates,
+        a.days,
+        a.out,
+        base_seed=a.seed,
+        scheduler=a.scheduler,
+        workers=a.workers,
+        progress=_progress("sweep", sys.stderr.isatty()),
+        scheduler_file=a.scheduler_file,
+    )
     r["seconds"] = round(time.monotonic() - t0, 2)
     print(json.dumps(r))
     return 0
@@ -403,21 +498,24 @@ def cmd_sweep(a) -> int:
 def cmd_calibrate(a) -> int:
     import numpy as np
 
+    from sim_core.model.scenario import load_scenario
     from sim_core.science import calibration as C
     from sim_core.science.disibio import ROWS
-    from sim_core.model.scenario import load_scenario
     from sim_core.science.validation import current_fit
 
     t0 = time.monotonic()
-    say = (lambda m: print(f"calibrate: {time.monotonic() - t0:6.0f} s  {m}", file=sys.stderr, flush=True))
+    say = lambda m: print(f"calibrate: {time.monotonic() - t0:6.0f} s  {m}", file=sys.stderr, flush=True)
     C.require_scipy()
     workers = a.workers or 2
     a.left_out_steps = a.left_out_steps or C.LEFT_OUT_MAX_NFEV
     if a.left_out_only:
         say(f"leaving each autopsy row out ({a.left_out_steps} evaluations a refit, {workers} processes)")
         left_out = C.left_out_all(a.left_out_steps, workers=workers, progress=say)
-        print(json.dumps({"left_out": left_out[0], "data": left_out[1],
-                          "seconds": round(time.monotonic() - t0, 1)}, indent=1))
+        print(
+            json.dumps(
+                {"left_out": left_out[0], "data": left_out[1], "seconds": round(time.monotonic() - t0, 1)}, indent=1
+            )
+        )
         if a.write:
             for path in C.write_fitted({}, {}, {}, None, None, left_out=left_out):
                 say(f"wrote {path}")
@@ -443,8 +541,7 @@ def cmd_calibrate(a) -> int:
         x0, res = fit.solve(x0, max_nfev=a.max_steps, progress=say)
         if round_ < a.rounds:
             say("simulating every row to correct the expected-value calculation")
-            fit.corrections = C.simulated_corrections(fit, res, a.patients, C.CALIBRATION_SEED, workers,
-                                                      progress=say)
+            fit.corrections = C.simulated_corrections(fit, res, a.patients, C.CALIBRATION_SEED, workers, progress=say)
     shared = dict(res.shared)
     shared.update(mouse)
     say(f"leaving each autopsy row out ({a.left_out_steps} evaluations a refit, {workers} processes)")
@@ -454,13 +551,21 @@ def cmd_calibrate(a) -> int:
         for k, v in mouse.items():
             p.set(k, v)
         loo_base[n] = p
-    left_out = C.left_out_all(a.left_out_steps, corrections=fit.corrections, base=loo_base, workers=workers,
-                              progress=say)
-    out = {"shared": shared, "stderr_log_units": res.stderr, "per_preset": res.per_preset,
-           "b16_lung_soil": b16_lung, "residual_tvd": res.residual_tvd,
-           "free_parameters": fit.free_parameters(), "data_points": C.data_points(),
-           "corrections": {n: [round(float(v), 4) for v in c] for n, c in fit.corrections.items()},
-           "left_out": left_out[0], "seconds": round(time.monotonic() - t0, 1)}
+    left_out = C.left_out_all(
+        a.left_out_steps, corrections=fit.corrections, base=loo_base, workers=workers, progress=say
+    )
+    out = {
+        "shared": shared,
+        "stderr_log_units": res.stderr,
+        "per_preset": res.per_preset,
+        "b16_lung_soil": b16_lung,
+        "residual_tvd": res.residual_tvd,
+        "free_parameters": fit.free_parameters(),
+        "data_points": C.data_points(),
+        "corrections": {n: [round(float(v), 4) for v in c] for n, c in fit.corrections.items()},
+        "left_out": left_out[0],
+        "seconds": round(time.monotonic() - t0, 1),
+    }
     print(json.dumps(out, indent=1))
     if a.write:
         for path in C.write_fitted(shared, res.stderr, res.per_preset, b16_lung, fit.corrections, left_out):
@@ -487,11 +592,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--days", type=_finite(float), required=True, help="days to run (more days, with --resume)")
     sp.add_argument("--seed", type=_finite(int), help="random seed (default: the scenario's)")
     sp.add_argument("--out", help="time series to this file, .csv or .parquet (checked before the run)")
-    sp.add_argument("--long", action="store_true",
-                    help="write --out in long form: one row per time, site and state "
-                         "(t_days, site_id, site_name, state, cells) instead of a column per quantity")
-    sp.add_argument("--resolution", choices=("packets", "cells"), default="packets",
-                    help="pooled packets (default) or one packet per shed cell")
+    sp.add_argument(
+        "--long",
+        action="store_true",
+        help="write --out in long form: one row per time, site and state "
+        "(t_days, site_id, site_name, state, cells) instead of a column per quantity",
+    )
+    sp.add_argument(
+        "--resolution",
+        choices=("packets", "cells"),
+        default="packets",
+        help="pooled packets (default) or one packet per shed cell",
+    )
     sp.add_argument("--checkpoint", help="save the whole state at the end (.npz)")
     sp.add_argument("--resume", help="continue from a checkpoint (.npz)")
     sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -501,74 +613,137 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--cells", type=_finite(int), required=True, help="cells injected")
     sp.add_argument("--days", type=_finite(float), required=True, help="days to follow them")
     sp.add_argument("--seed", type=_finite(int), help="random seed (default: the scenario's)")
-    sp.add_argument("--scenario", default="melanoma", help="preset or file whose rates the cells follow (default: melanoma)")
+    sp.add_argument(
+        "--scenario", default="melanoma", help="preset or file whose rates the cells follow (default: melanoma)"
+    )
     sp.add_argument("--organ", help="compartment to count in (default: first bed downstream)")
-    sp.add_argument("--resolution", choices=("packets", "cells"), default="packets",
-                    help="pooled packets (default) or one packet per injected cell, its first trip in "
-                         "0.1-s steps (what the window's Experiments replay runs)")
+    sp.add_argument(
+        "--resolution",
+        choices=("packets", "cells"),
+        default="packets",
+        help="pooled packets (default) or one packet per injected cell, its first trip in "
+        "0.1-s steps (what the window's Experiments replay runs)",
+    )
     sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     sp.set_defaults(fn=cmd_inject)
     sp = sub.add_parser("cohort", help="a virtual cohort")
     sp.add_argument("--scenario", required=True, help="preset name or scenario file")
     sp.add_argument("--patients", type=_finite(int), required=True, help="patients in the cohort")
     sp.add_argument("--years", type=_finite(float), required=True, help="years each patient is followed")
-    sp.add_argument("--seed", type=_finite(int), help="cohort seed (default: the scenario's); patient i uses a seed drawn from it")
-    sp.add_argument("--workers", type=_finite(int), help="processes (default: CPU count); results do not depend on "
-                                                         "it; not with --scheduler or --scheduler-file")
+    sp.add_argument(
+        "--seed", type=_finite(int), help="cohort seed (default: the scenario's); patient i uses a seed drawn from it"
+    )
+    sp.add_argument(
+        "--workers",
+        type=_finite(int),
+        help="processes (default: CPU count); results do not depend on it; not with --scheduler or --scheduler-file",
+    )
     sp.add_argument("--scheduler", help="address of a Dask scheduler to run the patients on, e.g. tcp://host:8786")
-    sp.add_argument("--scheduler-file", metavar="FILE",
-                    help="run the patients on the Dask scheduler that wrote FILE (dask scheduler --scheduler-file)")
+    sp.add_argument(
+        "--scheduler-file",
+        metavar="FILE",
+        help="run the patients on the Dask scheduler that wrote FILE (dask scheduler --scheduler-file)",
+    )
     sp.add_argument("--out", help="one row per patient, .parquet or .csv")
-    sp.add_argument("--surgery-at-mm", type=_finite(float), metavar="D",
-                    help="remove each primary when it reaches D mm, then follow --years more (relapse curve)")
-    sp.add_argument("--anatomy-only", action="store_true",
-                    help="every soil and affinity 1: where blood and lymph flow alone would take metastases")
+    sp.add_argument(
+        "--surgery-at-mm",
+        type=_finite(float),
+        metavar="D",
+        help="remove each primary when it reaches D mm, then follow --years more (relapse curve)",
+    )
+    sp.add_argument(
+        "--anatomy-only",
+        action="store_true",
+        help="every soil and affinity 1: where blood and lymph flow alone would take metastases",
+    )
     sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     sp.set_defaults(fn=cmd_cohort)
-    sp = sub.add_parser("validate", help="every published target, leave-one-out and anatomy-only; exit 0 only if all checks hold")
+    sp = sub.add_parser(
+        "validate", help="every published target, leave-one-out and anatomy-only; exit 0 only if all checks hold"
+    )
     sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    sp.add_argument("--workers", type=_finite(int), help="processes for the cohorts (default 2); results do not depend on it")
+    sp.add_argument(
+        "--workers", type=_finite(int), help="processes for the cohorts (default 2); results do not depend on it"
+    )
     sp.set_defaults(fn=cmd_validate)
-    sp = sub.add_parser("reproduce", help="run again what made an export (time series, cohort, sweep, receipt) "
-                                          "and say whether the numbers are identical (exit 1 if not)")
-    sp.add_argument("file", help="a run's CSV or Parquet time series, a cohort's CSV or Parquet, a sweep's "
-                                 "Parquet, or a receipt")
-    sp.add_argument("--workers", type=_finite(int), help="processes for a cohort or for several sweep rows "
-                                                         "(default: CPU count); results do not depend on it")
-    sp.add_argument("--row", metavar="N|all",
-                    help="of a sweep: the row to run again, counting from 0 (default 0), or 'all'")
+    sp = sub.add_parser(
+        "reproduce",
+        help="run again what made an export (time series, cohort, sweep, receipt) "
+        "and say whether the numbers are identical (exit 1 if not)",
+    )
+    sp.add_argument(
+        "file", help="a run's CSV or Parquet time series, a cohort's CSV or Parquet, a sweep's Parquet, or a receipt"
+    )
+    sp.add_argument(
+        "--workers",
+        type=_finite(int),
+        help="processes for a cohort or for several sweep rows (default: CPU count); results do not depend on it",
+    )
+    sp.add_argument(
+        "--row", metavar="N|all", help="of a sweep: the row to run again, counting from 0 (default 0), or 'all'"
+    )
     sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     sp.set_defaults(fn=cmd_reproduce)
     sp = sub.add_parser("sweep", help="a parameter grid x replicates on Dask, resumable, to Parquet")
     sp.add_argument("--scenario", required=True, help="preset name or scenario file the grid varies")
     sp.add_argument("--param", action="append", help="PATH=START:STOP:COUNT (repeatable)")
-    sp.add_argument("--replicates", type=_finite(int), default=1, help="runs per grid point, each with its own seed (default 1)")
+    sp.add_argument(
+        "--replicates", type=_finite(int), default=1, help="runs per grid point, each with its own seed (default 1)"
+    )
     sp.add_argument("--days", type=_finite(float), required=True, help="days each run lasts")
     sp.add_argument("--out", required=True, help="Parquet file of results; an interrupted sweep resumes from it")
     sp.add_argument("--seed", type=_finite(int), help="base seed (default: the scenario's)")
-    sp.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://host:8786 "
-                                        "(default: a local cluster)")
-    sp.add_argument("--scheduler-file", metavar="FILE",
-                    help="run on the Dask scheduler that wrote FILE (dask scheduler --scheduler-file)")
-    sp.add_argument("--workers", type=_finite(int), help="worker processes of the local cluster (default 2); "
-                                                         "not with --scheduler or --scheduler-file")
+    sp.add_argument(
+        "--scheduler", help="address of an existing Dask scheduler, e.g. tcp://host:8786 (default: a local cluster)"
+    )
+    sp.add_argument(
+        "--scheduler-file",
+        metavar="FILE",
+        help="run on the Dask scheduler that wrote FILE (dask scheduler --scheduler-file)",
+    )
+    sp.add_argument(
+        "--workers",
+        type=_finite(int),
+        help="worker processes of the local cluster (default 2); not with --scheduler or --scheduler-file",
+    )
     sp.set_defaults(fn=cmd_sweep)
-    sp = sub.add_parser("calibrate", help="fit the shared soils, routing and each preset's values to Luzzi, "
-                                          "Fidler and DiSibio 2008 (progress on stderr)")
-    sp.add_argument("--write", action="store_true", help="store the values in sim_core/model/fitted_values.py and the presets")
-    sp.add_argument("--skip-mouse", action="store_true", help="keep the fate and lesion rates; fit the autopsy rows only")
-    sp.add_argument("--max-steps", type=_finite(int), default=60, help="least-squares evaluations per round (default 60)")
-    sp.add_argument("--rounds", type=_finite(int), default=2,
-                    help="rounds of simulated corrections to the expected-value calculation (default 2)")
+    sp = sub.add_parser(
+        "calibrate",
+        help="fit the shared soils, routing and each preset's values to Luzzi, "
+        "Fidler and DiSibio 2008 (progress on stderr)",
+    )
+    sp.add_argument(
+        "--write", action="store_true", help="store the values in sim_core/model/fitted_values.py and the presets"
+    )
+    sp.add_argument(
+        "--skip-mouse", action="store_true", help="keep the fate and lesion rates; fit the autopsy rows only"
+    )
+    sp.add_argument(
+        "--max-steps", type=_finite(int), default=60, help="least-squares evaluations per round (default 60)"
+    )
+    sp.add_argument(
+        "--rounds",
+        type=_finite(int),
+        default=2,
+        help="rounds of simulated corrections to the expected-value calculation (default 2)",
+    )
     sp.add_argument("--patients", type=_finite(int), default=400, help="patients per simulated row (default 400)")
-    sp.add_argument("--left-out-steps", type=_finite(int),
-                    help="least-squares evaluations of each leave-one-out refit (default: LEFT_OUT_MAX_NFEV "
-                         "in sim_core/science/calibration.py)")
-    sp.add_argument("--left-out-only", action="store_true",
-                    help="only redo the leave-one-out refits (from a neutral start) that validate predicts with")
+    sp.add_argument(
+        "--left-out-steps",
+        type=_finite(int),
+        help="least-squares evaluations of each leave-one-out refit (default: LEFT_OUT_MAX_NFEV "
+        "in sim_core/science/calibration.py)",
+    )
+    sp.add_argument(
+        "--left-out-only",
+        action="store_true",
+        help="only redo the leave-one-out refits (from a neutral start) that validate predicts with",
+    )
     sp.add_argument("--workers", type=_finite(int), help="processes (default 2)")
     sp.set_defaults(fn=cmd_calibrate)
-    sp = sub.add_parser("bench", help="speed of cell-resolution transport against numpy, Mesa and this machine's limits")
+    sp = sub.add_parser(
+        "bench", help="speed of cell-resolution transport against numpy, Mesa and this machine's limits"
+    )
     sp.add_argument("--quick", action="store_true", help="10^4 and 10^5 packets only (a CI check that it works)")
     sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     sp.set_defaults(fn=cmd_bench)
@@ -587,7 +762,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"seedsoil-sim: {exc}", file=sys.stderr)
         return 2
-    except MemoryError as exc:                 # e.g. the cell-resolution pool at max_packets
+    except MemoryError as exc:  # e.g. the cell-resolution pool at max_packets
         print(f"seedsoil-sim: out of memory: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import sys
 
-NOTICE = ("note: no writable folder for the compiled-kernel cache (next to {src} or in the "
-          "user cache); kernels are compiled at every start. Set NUMBA_CACHE_DIR to a writable folder "
-          "to cache them.")
+NOTICE = (
+    "note: no writable folder for the compiled-kernel cache (next to {src} or in the "
+    "user cache); kernels are compiled at every start. Set NUMBA_CACHE_DIR to a writable folder "
+    "to cache them."
+)
 
 _state = {"installed": False, "uncached": []}
 
@@ -30,14 +32,17 @@ def allow_uncached_kernels(stream=None) -> None:
     def enable_caching(self):
         try:
             original(self)
-        except RuntimeError as exc:   # numba: "cannot cache function ...: no locator available"
+        except RuntimeError as exc:  # numba: "cannot cache function ...: no locator available"
             if "no locator available" not in str(exc):
                 raise
             if not _state["uncached"]:
                 import os
 
-                print(NOTICE.format(src=os.path.dirname(self.py_func.__code__.co_filename)),
-                      file=stream or sys.stderr, flush=True)
+                print(
+                    NOTICE.format(src=os.path.dirname(self.py_func.__code__.co_filename)),
+                    file=stream or sys.stderr,
+                    flush=True,
+                )
             _state["uncached"].append(self.py_func.__qualname__)
 
     dispatcher.Dispatcher.enable_caching = enable_caching

@@ -19,8 +19,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-
 from sim_core.model.errors import InputError
 
 
@@ -65,8 +63,11 @@ def _sweep_meta(p: Path) -> dict | None:
     if b"grid" not in raw or b"replicates" not in raw:
         return None
     if b"scenario_toml" not in raw:
-        raise InputError(str(p), "metadata", "an older sweep file: its metadata keeps no base scenario "
-                                             "(scenario_toml) to run the rows again from")
+        raise InputError(
+            str(p),
+            "metadata",
+            "an older sweep file: its metadata keeps no base scenario (scenario_toml) to run the rows again from",
+        )
     out = {}
     for k, v in raw.items():
         key = k.decode("utf-8", "replace")
@@ -108,12 +109,12 @@ def _sweep(p: Path, meta: dict, row, workers: int | None, progress) -> dict:
 
     import pyarrow.parquet as pq
 
-    from sim_core.version import __version__
     from sim_core.model.scenario import parse_scenario
     from sim_core.tools.sweep import run_key
+    from sim_core.version import __version__
 
     toml = meta["scenario_toml"]
-    parse_scenario(toml, f"{p}: metadata scenario_toml")          # a bad scenario is one line, here
+    parse_scenario(toml, f"{p}: metadata scenario_toml")  # a bad scenario is one line, here
     try:
         stored = pq.read_table(p).to_pylist()
     except Exception as exc:  # noqa: BLE001
@@ -124,14 +125,18 @@ def _sweep(p: Path, meta: dict, row, workers: int | None, progress) -> dict:
     jobs = []
     for i in which:
         r = stored[i]
-        point = {k[len("param:"):]: float(v) for k, v in r.items() if k.startswith("param:") and v is not None}
+        point = {k[len("param:") :]: float(v) for k, v in r.items() if k.startswith("param:") and v is not None}
         try:
             seed, days, rep, key = int(r["seed"]), float(r["days"]), int(r["replicate"]), str(r["run_key"])
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(str(p), f"row {i}", f"lacks what a sweep row holds ({exc})") from None
         if r.get("version") == __version__ and run_key(toml, point, seed, days) != key:
-            raise InputError(str(p), f"row {i}", "was not made from the scenario in the file's metadata "
-                                                 "(its run_key differs): nothing to compare it with")
+            raise InputError(
+                str(p),
+                f"row {i}",
+                "was not made from the scenario in the file's metadata "
+                "(its run_key differs): nothing to compare it with",
+            )
         jobs.append((toml, point, seed, days, rep, key))
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     if workers < 1:
@@ -157,9 +162,16 @@ def _sweep(p: Path, meta: dict, row, workers: int | None, progress) -> dict:
             differing.append(i)
             if first is None:
                 first = f"row {i} column {cols[0]}"
-    return {"file": str(p), "kind": "sweep", "identical": not differing, "rows": which,
-            "rows_compared": len(which), "rows_differing": differing, "first_difference": first,
-            "stored_version": stored[which[0]].get("version")}
+    return {
+        "file": str(p),
+        "kind": "sweep",
+        "identical": not differing,
+        "rows": which,
+        "rows_compared": len(which),
+        "rows_differing": differing,
+        "first_difference": first,
+        "stored_version": stored[which[0]].get("version"),
+    }
 
 
 def _first_difference(a: list, b: list) -> int | None:
@@ -170,17 +182,25 @@ def _first_difference(a: list, b: list) -> int | None:
 
 
 def _cohort(p: Path, meta: dict, workers: int | None, progress) -> dict:
-    from sim_core.science.cohort import cohort_csv_text, run_cohort
     from sim_core.model.scenario import parse_scenario
+    from sim_core.science.cohort import cohort_csv_text, run_cohort
 
     try:
         sc = parse_scenario(meta["scenario_toml"], f"{p}: scenario_toml")
         seed, years, patients = int(meta["seed"]), float(meta["years"]), int(meta["patients"])
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(str(p), "metadata", f"incomplete cohort metadata ({exc})") from None
-    r = run_cohort(sc, patients, years, seed, workers=workers, keep_patients=True, progress=progress,
-                   surgery_at_mm=float(meta.get("surgery_at_mm", 0.0)),
-                   anatomy_only=bool(meta.get("anatomy_only", False)))
+    r = run_cohort(
+        sc,
+        patients,
+        years,
+        seed,
+        workers=workers,
+        keep_patients=True,
+        progress=progress,
+        surgery_at_mm=float(meta.get("surgery_at_mm", 0.0)),
+        anatomy_only=bool(meta.get("anatomy_only", False)),
+    )
     rows = r["patient_rows"]
     if p.suffix.lower() == ".csv":
         old = p.read_text("utf-8").splitlines()
@@ -193,9 +213,14 @@ def _cohort(p: Path, meta: dict, workers: int | None, progress) -> dict:
         old = [t.column_names] + [list(x) for x in zip(*(t.column(c).to_pylist() for c in t.column_names))]
         new = [cols] + [[row.get(c) for c in cols] for row in rows]
     first = _first_difference(old, new)
-    return {"file": str(p), "kind": "cohort", "identical": first is None, "patients": patients,
-            "rows_compared": min(len(old), len(new)) - 1,
-            "first_difference": None if first is None else f"line {first + 1}"}
+    return {
+        "file": str(p),
+        "kind": "cohort",
+        "identical": first is None,
+        "patients": patients,
+        "rows_compared": min(len(old), len(new)) - 1,
+        "first_difference": None if first is None else f"line {first + 1}",
+    }
 
 
 def _cell(text: str):
@@ -232,10 +257,17 @@ def _timeseries(p: Path, eng) -> dict:
     same_columns = head_old == head_new
     same_shape = same_columns and len(rows_old) == len(rows_new)
     differ = sum(a != b for a, b in zip(rows_old, rows_new)) if same_shape else None
-    return {"file": str(p), "kind": "timeseries", "layout": "long" if long else "wide",
-            "identical": bool(same_shape and differ == 0), "step": int(eng.step_index),
-            "rows": len(rows_new), "columns": len(head_new), "rows_differing": differ,
-            "same_columns": same_columns}
+    return {
+        "file": str(p),
+        "kind": "timeseries",
+        "layout": "long" if long else "wide",
+        "identical": bool(same_shape and differ == 0),
+        "step": int(eng.step_index),
+        "rows": len(rows_new),
+        "columns": len(head_new),
+        "rows_differing": differ,
+        "same_columns": same_columns,
+    }
 
 
 def reproduce(path: str | Path, workers: int | None = None, progress=None, row: int | str | None = None) -> dict:
@@ -262,5 +294,11 @@ def reproduce(path: str | Path, workers: int | None = None, progress=None, row: 
     eng = replay_receipt(r, progress=progress)
     if p.suffix.lower() in (".csv", ".parquet"):
         return _timeseries(p, eng)
-    return {"file": str(p), "kind": "receipt", "identical": None, "replayed": True, "step": int(eng.step_index),
-            "t_days": float(eng.t_days)}
+    return {
+        "file": str(p),
+        "kind": "receipt",
+        "identical": None,
+        "replayed": True,
+        "step": int(eng.step_index),
+        "t_days": float(eng.t_days),
+    }

@@ -16,8 +16,8 @@ import time
 import traceback
 
 from sim_core.model.engine import Engine
-from sim_core.tools.memory import rss_mb
 from sim_core.model.scenario import Scenario, load_scenario
+from sim_core.tools.memory import rss_mb
 
 #: Parameter changes from the breast preset for the soak's load (see the module docstring).
 SOAK_LOAD = {
@@ -61,7 +61,7 @@ def run(minutes: float, seed: int | None = None, progress=None) -> dict:
     while time.perf_counter() < end:
         try:
             eng.step(STEP_S)
-        except Exception:                    # counted and reported: the soak's job is to find these
+        except Exception:  # counted and reported: the soak's job is to find these
             exceptions.append(traceback.format_exc(limit=3))
             if len(exceptions) > 20:
                 break
@@ -90,9 +90,11 @@ def run(minutes: float, seed: int | None = None, progress=None) -> dict:
         "simulated_days": round(eng.t_days, 3),
         "steps": steps,
         "step_s": STEP_S,
-        "packets_in_flight": {"min_after_warmup": int(low),
-                              "mean_after_warmup": int(sum(in_flight) / len(in_flight)) if in_flight else 0,
-                              "max": int(max(in_flight)) if in_flight else 0},
+        "packets_in_flight": {
+            "min_after_warmup": int(low),
+            "mean_after_warmup": int(sum(in_flight) / len(in_flight)) if in_flight else 0,
+            "max": int(max(in_flight)) if in_flight else 0,
+        },
         "cells_shed": float(eng.counters[0]),
         "pool_capacity": eng.cells.pool.capacity,
         "rss_mb": {"start": round(start_rss, 1), "after_warmup": round(warm_rss, 1), "end": round(end_rss, 1)},

@@ -13,20 +13,32 @@ import io
 import itertools
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from sim_core.version import __version__
 from sim_core.model.errors import InputError
 from sim_core.model.params import BY_PATH, check_value
 from sim_core.model.scenario import Scenario, parse_scenario, write_atomic
+from sim_core.version import __version__
 
-FUNNEL_COLUMNS = ("shed", "died_in_transit", "died_anoikis", "died_shear", "died_immune", "arrested",
-                  "died_arrested", "extravasated", "died_in_tissue", "dormant_now",
-                  "micrometastases_now", "macrometastases_now", "micrometastases_founded",
-                  "angiogenic_switches")
+FUNNEL_COLUMNS = (
+    "shed",
+    "died_in_transit",
+    "died_anoikis",
+    "died_shear",
+    "died_immune",
+    "arrested",
+    "died_arrested",
+    "extravasated",
+    "died_in_tissue",
+    "dormant_now",
+    "micrometastases_now",
+    "macrometastases_now",
+    "micrometastases_founded",
+    "angiogenic_switches",
+)
 
 
 #: Funnel quantities that count lesions (the others count cells).
@@ -77,8 +89,14 @@ def run_one(scenario_toml: str, point: dict[str, float], seed: int, days: float,
         sc.params.set(path, value)
     eng = run_patient(sc, days, seed)
     f = eng.funnel()
-    row: dict = {"run_key": key, "scenario": sc.name, "days": float(days), "replicate": replicate,
-                 "seed": int(seed), "version": __version__}
+    row: dict = {
+        "run_key": key,
+        "scenario": sc.name,
+        "days": float(days),
+        "replicate": replicate,
+        "seed": int(seed),
+        "version": __version__,
+    }
     row.update({f"param:{p}": float(v) for p, v in point.items()})
     row.update({funnel_column(c): float(f[c]) for c in FUNNEL_COLUMNS})
     for cid, site in eng.site_table().items():
@@ -123,8 +141,8 @@ def _parquet_bytes(rows: list[dict], meta: dict[str, str]) -> bytes:
 
     table = pa.Table.from_pylist(rows)
     fields = []
-    for f in table.schema:        # a swept parameter's column carries the parameter's unit
-        spec = BY_PATH.get(f.name[len("param:"):]) if f.name.startswith("param:") else None
+    for f in table.schema:  # a swept parameter's column carries the parameter's unit
+        spec = BY_PATH.get(f.name[len("param:") :]) if f.name.startswith("param:") else None
         fields.append(f.with_metadata({"unit": spec.unit, "source": spec.source}) if spec else f)
     table = table.cast(pa.schema(fields, metadata=meta))
     sink = io.BytesIO()
@@ -132,21 +150,35 @@ def _parquet_bytes(rows: list[dict], meta: dict[str, str]) -> bytes:
     return sink.getvalue()
 
 
-def sweep_metadata(scenario: Scenario, axes: list[tuple[str, np.ndarray]], replicates: int, days: float,
-                   base_seed: int) -> dict[str, str]:
+def sweep_metadata(
+    scenario: Scenario, axes: list[tuple[str, np.ndarray]], replicates: int, days: float, base_seed: int
+) -> dict[str, str]:
     """The Parquet schema metadata of a sweep: what reruns any row (``seedsoil-sim reproduce``).
     Every value is JSON text; ``scenario_toml`` is the whole base scenario, ``grid`` is
     ``[[path, [values...]], ...]``."""
-    return {"seedsoil_version": json.dumps(__version__), "scenario": json.dumps(scenario.name),
-            "scenario_toml": json.dumps(scenario.to_toml()), "base_seed": json.dumps(int(base_seed)),
-            "grid": json.dumps([[p, [float(x) for x in v]] for p, v in axes]),
-            "replicates": json.dumps(int(replicates)), "days": json.dumps(float(days))}
+    return {
+        "seedsoil_version": json.dumps(__version__),
+        "scenario": json.dumps(scenario.name),
+        "scenario_toml": json.dumps(scenario.to_toml()),
+        "base_seed": json.dumps(int(base_seed)),
+        "grid": json.dumps([[p, [float(x) for x in v]] for p, v in axes]),
+        "replicates": json.dumps(int(replicates)),
+        "days": json.dumps(float(days)),
+    }
 
 
-def run_sweep(scenario: Scenario, axes: list[tuple[str, np.ndarray]], replicates: int, days: float,
-              out: str | Path, base_seed: int | None = None, scheduler: str | None = None,
-              workers: int | None = None, progress: Callable[[float], None] | None = None,
-              scheduler_file: str | None = None) -> dict:
+def run_sweep(
+    scenario: Scenario,
+    axes: list[tuple[str, np.ndarray]],
+    replicates: int,
+    days: float,
+    out: str | Path,
+    base_seed: int | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: Callable[[float], None] | None = None,
+    scheduler_file: str | None = None,
+) -> dict:
     """Run the grid on a local cluster of ``workers`` processes, or on the Dask scheduler at
     ``scheduler`` or named by ``scheduler_file``; return ``{"runs", "computed", "skipped", "out"}``."""
     from sim_core.science.cluster import check_options, dask_client, require_distributed
@@ -155,7 +187,9 @@ def run_sweep(scenario: Scenario, axes: list[tuple[str, np.ndarray]], replicates
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        raise InputError("sweep", "", "sweeps need dask[distributed] and pyarrow (pip install 'seedsoil[sweep]')") from None
+        raise InputError(
+            "sweep", "", "sweeps need dask[distributed] and pyarrow (pip install 'seedsoil[sweep]')"
+        ) from None
     from distributed import as_completed
 
     check_options("sweep", scheduler, scheduler_file, workers)
@@ -189,8 +223,10 @@ def run_sweep(scenario: Scenario, axes: list[tuple[str, np.ndarray]], replicates
         # reached leaves no parts folder and no output file behind
         with dask_client("sweep", scheduler, scheduler_file, workers) as client:
             parts.mkdir(exist_ok=True)
-            futures = [client.submit(run_one, toml, point, seed, days, r, key, key=f"seedsoil-{key}", pure=False)
-                       for point, seed, r, key in todo]
+            futures = [
+                client.submit(run_one, toml, point, seed, days, r, key, key=f"seedsoil-{key}", pure=False)
+                for point, seed, r, key in todo
+            ]
             for i, fut in enumerate(as_completed(futures)):
                 row = fut.result()
                 write_atomic(parts / f"{row['run_key']}.parquet", _parquet_bytes([row], meta))
@@ -202,7 +238,9 @@ def run_sweep(scenario: Scenario, axes: list[tuple[str, np.ndarray]], replicates
     try:
         write_atomic(out, _parquet_bytes(keep, meta))
     except OSError as exc:
-        raise InputError(str(out), "--out", f"could not write ({exc.strerror or exc}); finished runs are kept in {parts}") from None
+        raise InputError(
+            str(out), "--out", f"could not write ({exc.strerror or exc}); finished runs are kept in {parts}"
+        ) from None
     if parts.is_dir():
         for part in parts.glob("*.parquet"):
             part.unlink()

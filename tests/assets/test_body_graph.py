@@ -1,6 +1,5 @@
 """The body graph: complete, consistent, and first-pass anatomy that follows from its vessels."""
 
-
 import numpy as np
 import pytest
 
@@ -9,11 +8,38 @@ from sim_core.model.assets import assets_dir
 from sim_core.model.body_graph import CATEGORIES, KIND_NODE, KIND_ORGAN, KIND_PRIMARY, VESSEL_CLASS
 
 REQUIRED = {
-    "primary": ["breast", "colon", "rectum", "lung", "skin", "prostate", "pancreas", "stomach", "ovary",
-                "kidney", "limb"],
-    "organ": ["lungs", "liver", "brain", "spine", "pelvis_bone", "long_bones", "adrenals", "kidneys",
-              "spleen", "pancreas", "skin", "muscle", "heart_wall", "gi_wall", "thyroid", "peritoneum",
-              "pleura"],
+    "primary": [
+        "breast",
+        "colon",
+        "rectum",
+        "lung",
+        "skin",
+        "prostate",
+        "pancreas",
+        "stomach",
+        "ovary",
+        "kidney",
+        "limb",
+    ],
+    "organ": [
+        "lungs",
+        "liver",
+        "brain",
+        "spine",
+        "pelvis_bone",
+        "long_bones",
+        "adrenals",
+        "kidneys",
+        "spleen",
+        "pancreas",
+        "skin",
+        "muscle",
+        "heart_wall",
+        "gi_wall",
+        "thyroid",
+        "peritoneum",
+        "pleura",
+    ],
     "node": ["axillary", "cervical", "mediastinal", "mesenteric", "para_aortic", "pelvic", "inguinal"],
 }
 
@@ -23,9 +49,19 @@ def test_required_compartments_exist():
     for prefix, names in REQUIRED.items():
         for name in names:
             assert f"{prefix}:{name}" in g.index
-    for cid in ["heart:right", "heart:left", "vein:portal", "vein:ivc", "vein:svc", "artery:aorta",
-                "lymph:thoracic_duct", "vein:left_subclavian", "vein:vertebral_plexus",
-                "cavity:peritoneal", "cavity:pleural"]:
+    for cid in [
+        "heart:right",
+        "heart:left",
+        "vein:portal",
+        "vein:ivc",
+        "vein:svc",
+        "artery:aorta",
+        "lymph:thoracic_duct",
+        "vein:left_subclavian",
+        "vein:vertebral_plexus",
+        "cavity:peritoneal",
+        "cavity:pleural",
+    ]:
         assert cid in g.index
 
 
@@ -49,15 +85,18 @@ def test_arterial_shares_follow_cardiac_output_table():
     assert out["organ:kidneys"] == pytest.approx(19 / total_pct, rel=1e-6)
 
 
-@pytest.mark.parametrize("vessel,first", [
-    ("primary:colon->vein:portal", "organ:liver"),      # gut -> portal vein -> liver
-    ("primary:stomach->vein:portal", "organ:liver"),
-    ("primary:breast->vein:svc", "organ:lungs"),        # other veins -> right heart -> lungs
-    ("primary:limb->vein:ivc", "organ:lungs"),
-    ("primary:breast->node:axillary", "node:axillary"),  # lymph -> regional node
-    ("primary:prostate->vein:vertebral_plexus", "organ:spine"),  # Batson
-    ("node:para_aortic->lymph:thoracic_duct", "organ:lungs"),   # duct -> subclavian -> heart -> lungs
-])
+@pytest.mark.parametrize(
+    "vessel,first",
+    [
+        ("primary:colon->vein:portal", "organ:liver"),  # gut -> portal vein -> liver
+        ("primary:stomach->vein:portal", "organ:liver"),
+        ("primary:breast->vein:svc", "organ:lungs"),  # other veins -> right heart -> lungs
+        ("primary:limb->vein:ivc", "organ:lungs"),
+        ("primary:breast->node:axillary", "node:axillary"),  # lymph -> regional node
+        ("primary:prostate->vein:vertebral_plexus", "organ:spine"),  # Batson
+        ("node:para_aortic->lymph:thoracic_duct", "organ:lungs"),  # duct -> subclavian -> heart -> lungs
+    ],
+)
 def test_first_pass_follows_from_the_graph(vessel, first):
     g = default_graph()
     assert g.ids[g.first_bed(vessel)] == first
@@ -97,13 +136,16 @@ def test_every_compartment_can_reach_the_heart_or_is_a_sink():
             assert g.out_vessels(c), g.ids[c]
 
 
-@pytest.mark.parametrize("edit,field", [
-    (lambda s: s.replace('kind = "organ"', 'kind = "orgn"', 1), "kind"),
-    (lambda s: s.replace("share = 1.0", "share = -1.0", 1), "share"),
-    (lambda s: s.replace('to = "vein:svc"', 'to = "vein:nowhere"', 1), "to"),
-    (lambda s: s.replace("[[vessel]]", "[[vessel]]\ncolour = 3", 1), "colour"),
-    (lambda s: s + "\n[[vessel", ""),
-])
+@pytest.mark.parametrize(
+    "edit,field",
+    [
+        (lambda s: s.replace('kind = "organ"', 'kind = "orgn"', 1), "kind"),
+        (lambda s: s.replace("share = 1.0", "share = -1.0", 1), "share"),
+        (lambda s: s.replace('to = "vein:svc"', 'to = "vein:nowhere"', 1), "to"),
+        (lambda s: s.replace("[[vessel]]", "[[vessel]]\ncolour = 3", 1), "colour"),
+        (lambda s: s + "\n[[vessel", ""),
+    ],
+)
 def test_broken_graph_gives_one_line_error_naming_file_and_field(tmp_path, edit, field):
     src = (assets_dir() / "body_graph.toml").read_text()
     p = tmp_path / "graph.toml"

@@ -1,4 +1,4 @@
-""""Anatomy or soil?": one patient twice from one seed, blood flow alone against seed and soil.
+""" "Anatomy or soil?": one patient twice from one seed, blood flow alone against seed and soil.
 The two sides share the seed and shed alike while only the primary sheds; the anatomy side has
 every soil factor and affinity 1, the soil side the scenario's own; after five years a prostate
 patient has bone tumours by Batson's plexus alone and more with seed and soil. The Lab window opens from the menu and leaves
@@ -11,9 +11,8 @@ import pytest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
 from desktop.core import i18n
-from desktop.lab.fork.soil import GROUP_LABELS, MACRO, SoilSplit, compare_sites, soil_lesson, site_groups
+from desktop.lab.fork.soil import GROUP_LABELS, MACRO, SoilSplit, compare_sites, site_groups, soil_lesson
 from sim_core import COUNTER_NAMES, load_scenario
-
 from tests.desktop.conftest import SIZE
 from tests.desktop.test_kiosk_support import _kiosk, clock  # noqa: F401  (fixture)
 
@@ -39,17 +38,19 @@ def test_one_seed_and_the_same_shedding_until_metastases_shed():
         steps += 1
         assert soil.t_days == anat.t_days and soil.step_index == anat.step_index == steps
         if (soil.lesions.state == MACRO).any() or (anat.lesions.state == MACRO).any():
-            break                  # from here metastases shed too, and the sides hold different ones
+            break  # from here metastases shed too, and the sides hold different ones
         assert soil.counters[SHED] == anat.counters[SHED], f"day {soil.t_days}"
     first_macro = soil.t_days
-    print(f"shed alike for {steps} steps: {soil.counters[SHED]:.6g} cells; sides differ since day "
-          f"{split.pair.diverged_day} ({split.pair.diverged_what}); first macrometastasis day {first_macro}")
+    print(
+        f"shed alike for {steps} steps: {soil.counters[SHED]:.6g} cells; sides differ since day "
+        f"{split.pair.diverged_day} ({split.pair.diverged_what}); first macrometastasis day {first_macro}"
+    )
     # months of identical shedding after the lesions already differ
     assert split.pair.diverged_day is not None and split.pair.diverged_day < 100
     assert steps >= split.pair.diverged_day + 60
     assert soil.counters[SHED] > 1e7
     split.advance(365.0)
-    assert soil.counters[SHED] != anat.counters[SHED]     # metastases shed as well, unlike each other
+    assert soil.counters[SHED] != anat.counters[SHED]  # metastases shed as well, unlike each other
 
 
 def test_anatomy_side_has_every_soil_one_and_the_soil_side_the_scenarios(prostate_five_years):
@@ -61,7 +62,7 @@ def test_anatomy_side_has_every_soil_one_and_the_soil_side_the_scenarios(prostat
     own = g.own_organ.get("primary:prostate", "")
     checked, not_one = 0, 0
     sites = np.concatenate(list(site_groups(g).values()))
-    assert sorted(sites) == [c for c in range(g.n) if g.soil_key[c]]   # every site where a lesion can grow
+    assert sorted(sites) == [c for c in range(g.n) if g.soil_key[c]]  # every site where a lesion can grow
     for c in sites:
         key = g.soil_key[c]
         if g.ids[c] == own:
@@ -84,7 +85,12 @@ def test_prostate_tumours_reach_bone_by_the_plexus_and_more_with_seed_and_soil(p
     split = prostate_five_years
     assert split.t_days == pytest.approx(5 * 365.25)
     anat, soil = split.counts()
-    print("blood flow alone:", {k: v for k, v in anat.items() if v}, "| seed and soil:", {k: v for k, v in soil.items() if v})
+    print(
+        "blood flow alone:",
+        {k: v for k, v in anat.items() if v},
+        "| seed and soil:",
+        {k: v for k, v in soil.items() if v},
+    )
     assert anat["bones"] >= 3 and soil["bones"] > anat["bones"]
     assert soil["lymph nodes"] > anat["lymph nodes"]
     assert sum(soil.values()) > 2 * sum(anat.values())
@@ -96,8 +102,7 @@ def test_prostate_tumours_reach_bone_by_the_plexus_and_more_with_seed_and_soil(p
 def test_rows_and_the_lesson_from_counts():
     anat = {"lymph nodes": 5, "bones": 0, "kidneys": 2, "liver": 1, "brain": 0}
     soil = {"lymph nodes": 49, "bones": 36, "kidneys": 0, "liver": 0, "brain": 0}
-    assert compare_sites(anat, soil) == [("lymph nodes", 5, 49), ("bones", 0, 36), ("kidneys", 2, 0),
-                                         ("liver", 1, 0)]
+    assert compare_sites(anat, soil) == [("lymph nodes", 5, 49), ("bones", 0, 36), ("kidneys", 2, 0), ("liver", 1, 0)]
     assert compare_sites(anat, soil, top=2) == [("lymph nodes", 5, 49), ("bones", 0, 36)]
     # the nodes gain more tumours, but bone's share changes most: bone is the soil's lesson
     assert soil_lesson(anat, soil) == ("bones", "kidneys")
@@ -117,9 +122,14 @@ class _Stub:
 def test_every_sentence_and_label_has_a_spanish_entry():
     from desktop.lab.anatomy_or_soil import lesson_text, row_label, the_group
 
-    cases = [_Stub({"bones": 0, "liver": 2}, {"bones": 5, "liver": 0}), _Stub({"bones": 0}, {"bones": 5}),
-             _Stub({"liver": 2}, {"liver": 1}), _Stub({"liver": 2}, {"liver": 2}), _Stub({"liver": 0}, {"liver": 0}),
-             _Stub({}, {}, same=True)]
+    cases = [
+        _Stub({"bones": 0, "liver": 2}, {"bones": 5, "liver": 0}),
+        _Stub({"bones": 0}, {"bones": 5}),
+        _Stub({"liver": 2}, {"liver": 1}),
+        _Stub({"liver": 2}, {"liver": 2}),
+        _Stub({"liver": 0}, {"liver": 0}),
+        _Stub({}, {}, same=True),
+    ]
     try:
         i18n.seen.clear()
         i18n.set_language("es")
@@ -147,8 +157,8 @@ def test_lab_menu_opens_the_split_and_leaves_the_main_run_alone(qtbot, controlle
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
-    controller.set_parameter("transit.attrition", 2.0)   # the split takes the main run's parameters ...
-    controller.advance_days(50)                         # ... but starts again at day 0
+    controller.set_parameter("transit.attrition", 2.0)  # the split takes the main run's parameters ...
+    controller.advance_days(50)  # ... but starts again at day 0
     eng = controller.engine
     before = (eng.t_days, eng.step_index, eng.counters.copy())
     assert lab.actions["anatomy_or_soil"].text() == "Anatomy or soil?…"
@@ -159,7 +169,7 @@ def test_lab_menu_opens_the_split_and_leaves_the_main_run_alone(qtbot, controlle
     assert v.running and v.split.scenario.name == "breast" and v.split.t_days < 50
     assert v.split.soil.params["transit.attrition"] == v.split.anatomy.params["transit.attrition"] == 2.0
     assert v.split.soil.seed == v.split.anatomy.seed == eng.seed
-    qtbot.waitUntil(lambda: v.split.t_days >= 60, timeout=20000)   # the timer steps both, together
+    qtbot.waitUntil(lambda: v.split.t_days >= 60, timeout=20000)  # the timer steps both, together
     assert v.split.soil.t_days == v.split.anatomy.t_days
     assert v.anatomy_map.title.text() == "Blood flow alone" and v.soil_map.title.text() == "Seed and soil"
     v.run_to_end()
@@ -211,7 +221,7 @@ def split_kiosk(qtbot, controller, sizes, clock):  # noqa: F811
 def test_kiosk_button_opens_the_split_and_the_idle_reset_leaves_it(split_kiosk, clock, qtbot):  # noqa: F811
     k = split_kiosk
     start, start_state = k.state_hash(), k.state()
-    k.idle.poke()                                        # a visitor arrives
+    k.idle.poke()  # a visitor arrives
     assert k.split_button.isVisible() and k.split_button.text() == "Anatomy or soil?"
     assert k.split_button.height() >= k.target_px
     k.split_button.click()
@@ -219,13 +229,15 @@ def test_kiosk_button_opens_the_split_and_the_idle_reset_leaves_it(split_kiosk, 
     assert k.stack.currentWidget() is k.split and k.split_button.isChecked()
     assert view.running and not k.controller.playing
     assert view.split.scenario.name == k.config.scenario and view.split.soil.seed == k.config.seed
-    assert not view.run_button.isVisible() and not view.skip.isVisible()   # the kiosk just plays
+    assert not view.run_button.isVisible() and not view.skip.isVisible()  # the kiosk just plays
     qtbot.waitUntil(lambda: view.split.t_days >= 30, timeout=20000)
-    k.split.type_buttons["prostate"].click()             # another cancer type, from day 0
+    k.split.type_buttons["prostate"].click()  # another cancer type, from day 0
     assert view.split.scenario.name == "prostate" and view.split.t_days < 30
     assert k.split.type_buttons["prostate"].isChecked() and not k.split.type_buttons["breast"].isChecked()
     k.set_language("es")
-    assert view.anatomy_map.title.text() == "Solo el flujo de sangre" and k.split_button.text() == "¿Anatomía o terreno?"
+    assert (
+        view.anatomy_map.title.text() == "Solo el flujo de sangre" and k.split_button.text() == "¿Anatomía o terreno?"
+    )
     QApplication.processEvents()
     assert [w for w in QApplication.topLevelWidgets() if isinstance(w, (QMenu, QFileDialog)) and w.isVisible()] == []
     # nobody touches the screen: countdown, then the start state, the split stopped and dropped

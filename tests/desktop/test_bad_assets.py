@@ -18,7 +18,7 @@ def _damaged_assets(tmp_path, damage):
     shutil.copytree(assets_dir(), dst, ignore=shutil.ignore_patterns("screenshots", "__pycache__"))
     for f in dst.rglob("*"):
         if f.is_file():
-            f.chmod(0o644)            # a checkout can leave files private; an install would not
+            f.chmod(0o644)  # a checkout can leave files private; an install would not
     damage(dst)
     return dst
 
@@ -69,25 +69,37 @@ def test_missing_kiosk_config_gives_one_line_and_status_2(tmp_path):
     assert p.returncode == 2 and len(err) == 1 and "kiosk.toml" in err[0] and "file not found" in err[0]
 
 
-@pytest.mark.parametrize("damage, language", [
-    (lambda d: shutil.rmtree(d / "fonts"), "en"),                                   # falls back to a system font
-    (lambda d: (d / "fonts" / "OpenSans-Regular.ttf").write_bytes(b"junk"), "en"),
-    (lambda d: (d / "i18n" / "es.toml").unlink(), "es"),                            # shows English
-    (lambda d: (d / "i18n" / "es.toml").write_text("garbage [[["), "es"),
-], ids=["no_fonts", "corrupt_font", "no_spanish_table", "corrupt_spanish_table"])
+@pytest.mark.parametrize(
+    "damage, language",
+    [
+        (lambda d: shutil.rmtree(d / "fonts"), "en"),  # falls back to a system font
+        (lambda d: (d / "fonts" / "OpenSans-Regular.ttf").write_bytes(b"junk"), "en"),
+        (lambda d: (d / "i18n" / "es.toml").unlink(), "es"),  # shows English
+        (lambda d: (d / "i18n" / "es.toml").write_text("garbage [[["), "es"),
+    ],
+    ids=["no_fonts", "corrupt_font", "no_spanish_table", "corrupt_spanish_table"],
+)
 def test_assets_it_can_do_without_do_not_stop_the_start(tmp_path, damage, language):
     p = _run(_damaged_assets(tmp_path, damage), "--smoke-frames", "2", "--language", language)
     assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
 
 
 def test_binary_svg_gives_one_line_and_status_2(tmp_path):
-    p = _run(_damaged_assets(tmp_path, lambda d: (d / "body_map.svg").write_bytes(bytes(range(256)) * 8)),
-             "--smoke-frames", "2")
+    p = _run(
+        _damaged_assets(tmp_path, lambda d: (d / "body_map.svg").write_bytes(bytes(range(256)) * 8)),
+        "--smoke-frames",
+        "2",
+    )
     err = p.stderr.strip().splitlines()
     assert p.returncode == 2 and len(err) == 1 and "body_map.svg" in err[0]
 
 
 def test_spanish_table_that_is_not_utf8_does_not_stop_the_start(tmp_path):
-    p = _run(_damaged_assets(tmp_path, lambda d: (d / "i18n" / "es.toml").write_bytes(b'"Fit" = "\xff"\n')),
-             "--smoke-frames", "2", "--language", "es")
+    p = _run(
+        _damaged_assets(tmp_path, lambda d: (d / "i18n" / "es.toml").write_bytes(b'"Fit" = "\xff"\n')),
+        "--smoke-frames",
+        "2",
+        "--language",
+        "es",
+    )
     assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr

@@ -15,8 +15,14 @@ from desktop.tools.bench_render import MovingPackets
 
 def test_quick_bench_prints_the_promised_json():
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    p = subprocess.run([sys.executable, "-m", "desktop.app", "--bench-render", "--quick", "--json"],
-                       env=env, capture_output=True, text=True, timeout=300, check=False)
+    p = subprocess.run(
+        [sys.executable, "-m", "desktop.app", "--bench-render", "--quick", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert p.returncode == 0, p.stderr[-2000:]
     out = json.loads(p.stdout)
     assert set(out) >= {"render", "first_frame"}
@@ -28,7 +34,7 @@ def test_quick_bench_prints_the_promised_json():
             assert isinstance(row[key], float) and math.isfinite(row[key]) and row[key] > 0, key
     ff = out["first_frame"]
     assert set(ff) >= {"cold_s", "warm_s"}
-    assert ff["cold_s"] is None   # --quick skips the cold start, and says so
+    assert ff["cold_s"] is None  # --quick skips the cold start, and says so
     assert isinstance(ff["warm_s"], float) and ff["warm_s"] > 0
 
 
@@ -56,15 +62,21 @@ def test_live_bench_runs_the_real_engine_and_draws_every_packet_below_the_cap():
     with ~2,000 packets in flight; every packet is drawn (below the cap), the engine thread stepped,
     and the fields other tools read are there (no speed is asserted: the machine may be busy)."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    p = subprocess.run([sys.executable, "-m", "desktop.app", "--bench-render", "--live", "--quick", "--json"],
-                       env=env, capture_output=True, text=True, timeout=300, check=False)
+    p = subprocess.run(
+        [sys.executable, "-m", "desktop.app", "--bench-render", "--live", "--quick", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert p.returncode == 0, p.stderr[-2000:]
     out = json.loads(p.stdout)
     assert out["draw_cap"] >= 100_000 and out["size"] == [1920, 1080]
     assert len(out["live"]) >= 1
     for row in out["live"]:
         assert set(row) >= {"in_flight", "drawn", "fps", "engine_steps_per_s", "gui_stall_ms_max"}
-        assert 500 < row["in_flight"] <= out["draw_cap"]        # a real load, all of it drawable
+        assert 500 < row["in_flight"] <= out["draw_cap"]  # a real load, all of it drawable
         assert row["drawn"] == row["in_flight"] and not row["sampled"]
         assert row["engine_steps_per_s"] > 0 and row["body_s_per_s_reached"] > 0
         for key in ("fps", "gui_stall_ms_max"):
@@ -76,15 +88,15 @@ def test_live_bench_runs_the_real_engine_and_draws_every_packet_below_the_cap():
 def test_a_row_is_contended_when_the_rest_of_the_machine_was_busy():
     """The live rows say what else ran: the machine's busy CPU seconds (/proc/stat) less this
     process's, and the steal, per wall second."""
-    quiet = bench_render.contention(5.0, 6.5, (100.0, 2.0), (106.8, 2.0))      # 0.3 s of others
+    quiet = bench_render.contention(5.0, 6.5, (100.0, 2.0), (106.8, 2.0))  # 0.3 s of others
     assert quiet["cpu_own_cores"] == 1.3 and quiet["cpu_other_cores"] == 0.06
     assert quiet["cpu_steal_cores"] == 0.0 and quiet["contended"] is False and quiet["contention"] == []
-    busy = bench_render.contention(5.0, 6.5, (100.0, 2.0), (110.0, 2.0))       # 3.5 s of others
+    busy = bench_render.contention(5.0, 6.5, (100.0, 2.0), (110.0, 2.0))  # 3.5 s of others
     assert busy["cpu_other_cores"] == 0.7 and busy["contended"] is True
     assert "0.70 cores" in busy["contention"][0]
-    stolen = bench_render.contention(5.0, 6.5, (100.0, 2.0), (106.5, 3.0))     # 1 s stolen
+    stolen = bench_render.contention(5.0, 6.5, (100.0, 2.0), (106.5, 3.0))  # 1 s stolen
     assert stolen["cpu_steal_cores"] == 0.2 and stolen["contended"] is True
-    unknown = bench_render.contention(5.0, 6.5, None, None)                    # no /proc/stat
+    unknown = bench_render.contention(5.0, 6.5, None, None)  # no /proc/stat
     assert unknown["contended"] is None and unknown["cpu_own_cores"] == 1.3
     m = bench_render.machine_cpu()
     assert m is None or (m[0] > 0 and m[1] >= 0)

@@ -3,9 +3,9 @@ organ exists, organs are drawn where the graph puts them, and taps find the righ
 
 from PySide6.QtCore import QPointF
 
-from sim_core import default_graph
 from desktop.window.views.body_art import BodyArt, looks_like_compartment, svg_element_ids, svg_path
 from desktop.window.views.vessel_item import VesselItem
+from sim_core import default_graph
 
 
 def test_every_compartment_has_an_svg_element(qapp):
@@ -48,8 +48,16 @@ def test_tapping_an_organ_finds_it(qapp):
     g = default_graph()
     art = BodyArt(g)
     art.set_primary("primary:breast")
-    for cid in ("organ:liver", "organ:brain", "organ:lungs", "node:axillary", "organ:spleen",
-                "organ:kidneys", "heart:left", "organ:long_bones"):
+    for cid in (
+        "organ:liver",
+        "organ:brain",
+        "organ:lungs",
+        "node:axillary",
+        "organ:spleen",
+        "organ:kidneys",
+        "heart:left",
+        "organ:long_bones",
+    ):
         x, y = g.xy[g.index[cid]]
         assert art.organ_at(QPointF(x, y)) == cid, cid
     assert art.organ_at(QPointF(5, 5)) is None

@@ -16,8 +16,9 @@ def _run(*args, extra_env=None, timeout=240):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     env.setdefault("NUMBA_CACHE_DIR", "/tmp/nbcache")
     env.update(extra_env or {})
-    return subprocess.run([sys.executable, "-m", "desktop.app", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "desktop.app", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _pixels(path):
@@ -32,16 +33,17 @@ def test_screenshot_writes_a_non_blank_png(tmp_path, qapp):
     assert r.returncode == 0, r.stderr
     img, a = _pixels(out)
     assert (img.width(), img.height()) == (1000, 700)
-    assert np.unique(a).size > 500                # a real picture, not a flat fill
+    assert np.unique(a).size > 500  # a real picture, not a flat fill
     rgb = np.stack([(a >> 16) & 255, (a >> 8) & 255, a & 255], axis=1)
     assert (rgb.max(axis=1) > 200).mean() > 0.002  # bright things: text, glyphs
-    assert (rgb.max(axis=1) < 60).mean() > 0.2     # and the navy background
+    assert (rgb.max(axis=1) < 60).mean() > 0.2  # and the navy background
 
 
 def test_screenshot_at_2x_device_pixel_ratio(tmp_path, qapp):
     out = tmp_path / "shot2x.png"
-    r = _run("--screenshot", str(out), "--size", "1000x700", "--scenario", "colorectal",
-             extra_env={"QT_SCALE_FACTOR": "2"})
+    r = _run(
+        "--screenshot", str(out), "--size", "1000x700", "--scenario", "colorectal", extra_env={"QT_SCALE_FACTOR": "2"}
+    )
     assert r.returncode == 0, r.stderr
     img, a = _pixels(out)
     assert (img.width(), img.height()) == (2000, 1400)
@@ -81,4 +83,4 @@ def test_language_option_opens_the_desktop_window_in_spanish():
     assert parse_args([]).language == "en" and parse_args(["--language", "es"]).language == "es"
     with pytest.raises(SystemExit):
         parse_args(["--language", "fr"])
-    assert i18n.LANGUAGES.keys() == {"en", "es"}      # the option's choices follow the shipped tables
+    assert i18n.LANGUAGES.keys() == {"en", "es"}  # the option's choices follow the shipped tables

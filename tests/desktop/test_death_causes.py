@@ -7,8 +7,8 @@ from desktop.core.frames import ANOIKIS, IMMUNE, SHEAR, observed_causes
 
 def test_causes_follow_the_counted_deaths_on_each_vessel():
     delta = np.zeros((3, 3))
-    delta[0] = (0, 5, 0)      # vessel 0: only shear deaths this frame
-    delta[1] = (0, 0, 2)      # vessel 1: only immune
+    delta[0] = (0, 5, 0)  # vessel 0: only shear deaths this frame
+    delta[1] = (0, 0, 2)  # vessel 1: only immune
     ids = np.arange(40)
     vessel = np.array([0, 1, 2, 0] * 10)
     cause, counted = observed_causes(ids, vessel, delta)

@@ -25,10 +25,10 @@ def test_stop_waits_for_the_running_batch_and_nothing_is_signalled_after_it():
     t0 = time.perf_counter()
     w.stop()
     waited = time.perf_counter() - t0
-    assert 0.1 < waited < 5.0                   # it waited for the batch, not for its timeout
+    assert 0.1 < waited < 5.0  # it waited for the batch, not for its timeout
     assert not w._thread.is_alive()
-    assert w.take() == "finished"               # the batch ended normally ...
-    assert calls == []                          # ... and told nobody: stop() had taken ``done``
+    assert w.take() == "finished"  # the batch ended normally ...
+    assert calls == []  # ... and told nobody: stop() had taken ``done``
 
 
 def test_exit_in_the_middle_of_a_batch_waits_for_it_and_exits_cleanly(tmp_path):

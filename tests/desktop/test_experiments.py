@@ -13,16 +13,36 @@ import pytest
 from desktop.core import experiments as X
 from desktop.core import i18n
 from sim_core import INJECTION_DESIGNS, default_graph
-
 from tests.desktop.test_kiosk_support import _kiosk, clock  # noqa: F401  (fixture)
 
 
 @pytest.fixture(scope="module")
 def cli_luzzi():
     d = INJECTION_DESIGNS["luzzi"]
-    out = subprocess.run([sys.executable, "-m", "sim_core.tools.cli", "inject", "--scenario", d.scenario, "--vessel",
-                          d.vessel, "--cells", str(d.cells), "--days", f"{d.days:g}", "--seed", "1",
-                          "--resolution", "cells", "--json"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim_core.tools.cli",
+            "inject",
+            "--scenario",
+            d.scenario,
+            "--vessel",
+            d.vessel,
+            "--cells",
+            str(d.cells),
+            "--days",
+            f"{d.days:g}",
+            "--seed",
+            "1",
+            "--resolution",
+            "cells",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -102,7 +122,7 @@ def test_pacing_shows_the_arrest_within_seconds_and_holds_at_figures():
     assert p.hold_left == pytest.approx(X.HOLD_S)
     t = r.t_days
     p.advance(1.0)
-    assert r.t_days == t                       # standing still while the caption is read
+    assert r.t_days == t  # standing still while the caption is read
 
 
 def test_kiosk_offers_experiments_and_idle_reset_leaves_it(qtbot, controller, sizes, clock):  # noqa: F811
@@ -148,8 +168,9 @@ def test_every_experiment_text_has_spanish(qtbot, sizes):
         es = view.caption.text()
         view.stop()
         table = i18n.table("es")
-        missing = sorted(s for s in i18n.seen if s not in table and any(c.isalpha() for c in s)
-                         and s not in {"Seed & Soil"})
+        missing = sorted(
+            s for s in i18n.seen if s not in table and any(c.isalpha() for c in s) and s not in {"Seed & Soil"}
+        )
         assert missing == []
         bad = [s for s in i18n.seen if s in table and i18n.template_fields(s) != i18n.template_fields(table[s])]
         assert bad == []

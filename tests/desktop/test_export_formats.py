@@ -8,8 +8,7 @@ import sys
 import pytest
 
 from desktop.lab import exports
-from desktop.lab.exports import dialog_filter, format_problem, writable_formats
-
+from desktop.lab.exports import format_problem, writable_formats
 from tests.desktop.conftest import run_frames
 from tests.desktop.test_lab_parameters import lab_window  # noqa: F401  (fixture)
 
@@ -41,7 +40,7 @@ def dialogs(monkeypatch):
 
 def _without(monkeypatch, *modules):
     for name in modules:
-        monkeypatch.setitem(sys.modules, name, None)   # import then raises ImportError
+        monkeypatch.setitem(sys.modules, name, None)  # import then raises ImportError
 
 
 def test_with_everything_installed_the_full_list_is_offered_best_first(lab):
@@ -52,11 +51,14 @@ def test_with_everything_installed_the_full_list_is_offered_best_first(lab):
     assert lab.export_filter("sites") == "CSV (*.csv)"
 
 
-@pytest.mark.parametrize("missing, gone, key, offered", [
-    (("pyarrow",), ".parquet", "timeseries", "CSV (*.csv)"),
-    (("PIL",), ".gif", "movie", "MP4 (*.mp4)"),
-    (("imageio_ffmpeg",), ".mp4", "movie", "GIF (*.gif)"),
-])
+@pytest.mark.parametrize(
+    "missing, gone, key, offered",
+    [
+        (("pyarrow",), ".parquet", "timeseries", "CSV (*.csv)"),
+        (("PIL",), ".gif", "movie", "MP4 (*.mp4)"),
+        (("imageio_ffmpeg",), ".mp4", "movie", "GIF (*.gif)"),
+    ],
+)
 def test_a_missing_library_takes_its_format_out_of_the_dialog(lab, monkeypatch, missing, gone, key, offered):
     _without(monkeypatch, *missing)
     assert writable_formats() == tuple(s for s in EVERYTHING if s != gone)
@@ -75,15 +77,19 @@ def test_the_installed_program_offers_csv_parquet_png_svg_gif(lab, monkeypatch):
     assert "(pip install imageio-ffmpeg)" in format_problem(".mp4")
 
 
-@pytest.mark.parametrize("missing, key, path_name, first", [
-    (("pyarrow",), "timeseries", "series", ".csv"),
-    (("imageio_ffmpeg",), "movie", "film", ".gif"),
-])
-def test_the_dialogs_first_format_is_one_that_works(lab, controller, tmp_path, monkeypatch, dialogs,
-                                                    missing, key, path_name, first):
+@pytest.mark.parametrize(
+    "missing, key, path_name, first",
+    [
+        (("pyarrow",), "timeseries", "series", ".csv"),
+        (("imageio_ffmpeg",), "movie", "film", ".gif"),
+    ],
+)
+def test_the_dialogs_first_format_is_one_that_works(
+    lab, controller, tmp_path, monkeypatch, dialogs, missing, key, path_name, first
+):
     asked, answer = dialogs
     _without(monkeypatch, *missing)
-    monkeypatch.setattr("desktop.lab.menu.QInputDialog.getInt", lambda *a: (3, True))   # frames
+    monkeypatch.setattr("desktop.lab.menu.QInputDialog.getInt", lambda *a: (3, True))  # frames
     answer["path"] = str(tmp_path / path_name)
     lab._on_export(key)
     assert asked == [lab.export_filter(key)]
@@ -104,16 +110,20 @@ def test_a_movie_with_no_encoder_at_all_is_greyed_out_and_opens_no_dialog(lab, m
     assert asked == [] and "GIF needs Pillow" in lab.last_message and "\n" not in lab.last_message
     monkeypatch.undo()
     lab._check_exports()
-    assert act.isEnabled() and "needs" not in act.toolTip()   # Qt shows the label when no tooltip is set
+    assert act.isEnabled() and "needs" not in act.toolTip()  # Qt shows the label when no tooltip is set
 
 
-@pytest.mark.parametrize("missing, key, name, says", [
-    (("pyarrow",), "timeseries", "ts.parquet", "Parquet needs pyarrow"),
-    (("PIL",), "movie", "m.gif", "GIF needs Pillow"),
-    (("imageio_ffmpeg",), "movie", "m.mp4", "MP4 needs imageio-ffmpeg"),
-])
-def test_a_writer_asked_for_a_missing_format_refuses_in_one_line(lab, controller, tmp_path, monkeypatch,
-                                                                 missing, key, name, says):
+@pytest.mark.parametrize(
+    "missing, key, name, says",
+    [
+        (("pyarrow",), "timeseries", "ts.parquet", "Parquet needs pyarrow"),
+        (("PIL",), "movie", "m.gif", "GIF needs Pillow"),
+        (("imageio_ffmpeg",), "movie", "m.mp4", "MP4 needs imageio-ffmpeg"),
+    ],
+)
+def test_a_writer_asked_for_a_missing_format_refuses_in_one_line(
+    lab, controller, tmp_path, monkeypatch, missing, key, name, says
+):
     _without(monkeypatch, *missing)
     step = controller.engine.step_index
     assert not lab.export(key, tmp_path / name, frames=3)
@@ -121,7 +131,7 @@ def test_a_writer_asked_for_a_missing_format_refuses_in_one_line(lab, controller
     assert "\n" not in msg and says in msg and str(tmp_path / name) in msg and "nothing was written" in msg
     other = ".csv" if key == "timeseries" else (".mp4" if name.endswith(".gif") else ".gif")
     assert f"use {other} instead" in msg
-    assert list(tmp_path.iterdir()) == [] and controller.engine.step_index == step   # no movie was played
+    assert list(tmp_path.iterdir()) == [] and controller.engine.step_index == step  # no movie was played
 
 
 def test_the_movie_writer_itself_refuses_without_the_lab(lab, tmp_path, monkeypatch):

@@ -44,7 +44,7 @@ def read_only_install():
         shutil.copytree(pkg, root / pkg.name, ignore=skip)
     shutil.copytree(assets_dir(), root / "assets", ignore=skip)
     (root / "home").mkdir()
-    runtime = Path(tempfile.mkdtemp(prefix="seedsoil-rt-"))   # Qt wants a private runtime folder
+    runtime = Path(tempfile.mkdtemp(prefix="seedsoil-rt-"))  # Qt wants a private runtime folder
     as_user = []
     if os.geteuid() == 0:
         if not shutil.which("setpriv"):
@@ -53,8 +53,9 @@ def read_only_install():
         as_user = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
         # nobody must be able to run this Python and read its packages (not so when the checkout
         # and its virtual environment sit in a folder only root may enter)
-        probe = subprocess.run([*as_user, sys.executable, "-c", "import numba, PySide6"], cwd=root,
-                               capture_output=True, text=True)
+        probe = subprocess.run(
+            [*as_user, sys.executable, "-c", "import numba, PySide6"], cwd=root, capture_output=True, text=True
+        )
         if probe.returncode != 0:
             shutil.rmtree(root)
             shutil.rmtree(runtime, ignore_errors=True)
@@ -69,26 +70,45 @@ def read_only_install():
 
 def test_read_only_install_without_a_cache_folder_still_starts(read_only_install):
     root, runtime, as_user = read_only_install
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME", "PYTHONPATH", "SEEDSOIL_ASSETS")}
-    env.update(HOME=str(root / "home"), PYTHONPATH=str(root), QT_QPA_PLATFORM="offscreen",
-               XDG_RUNTIME_DIR=str(runtime))
-    probe = subprocess.run([*as_user, sys.executable, "-c", "import os; open(os.environ['HOME'] + '/x', 'w')"],
-                           env=env, cwd=root, capture_output=True, text=True)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME", "PYTHONPATH", "SEEDSOIL_ASSETS")
+    }
+    env.update(HOME=str(root / "home"), PYTHONPATH=str(root), QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=str(runtime))
+    probe = subprocess.run(
+        [*as_user, sys.executable, "-c", "import os; open(os.environ['HOME'] + '/x', 'w')"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
     assert probe.returncode != 0 and "PermissionError" in probe.stderr, "the copy is not read-only"
-    p = subprocess.run([*as_user, sys.executable, "-c", RUN, "--smoke-frames", "30", "--size", "1024x700"],
-                       env=env, cwd=root, capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [*as_user, sys.executable, "-c", RUN, "--smoke-frames", "30", "--size", "1024x700"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     err = p.stderr.strip().splitlines()
     assert p.returncode == 0, p.stderr[-3000:]
     assert "Traceback" not in p.stderr
     assert len(err) == 1 and "compiled-kernel cache" in err[0] and "NUMBA_CACHE_DIR" in err[0], err
-    assert str(root / "sim_core") in err[0]                   # it says where it looked
+    assert str(root / "sim_core") in err[0]  # it says where it looked
     written = [p for p in root.rglob("*") if p.name == "__pycache__" or p.suffix == ".nbi"]
     assert written == []
     # the headless command line from the same install: it used to stop with "no locator available"
     cli = "import sys, sim_core.tools.cli; sys.exit(sim_core.tools.cli.main())"
-    p = subprocess.run([*as_user, sys.executable, "-c", cli, "run", "--scenario", "breast", "--days", "3", "--json"],
-                       env=env, cwd=root, capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [*as_user, sys.executable, "-c", cli, "run", "--scenario", "breast", "--days", "3", "--json"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr[-3000:]
     assert '"shed"' in p.stdout and "NUMBA_CACHE_DIR" in p.stderr
 
@@ -97,33 +117,46 @@ def _assert_drawn(png: Path) -> None:
     img = QImage(str(png)).convertToFormat(QImage.Format.Format_RGB32)
     assert not img.isNull() and img.width() == 1024
     a = np.frombuffer(img.constBits(), np.uint32, img.width() * img.height()).reshape(img.height(), img.width())
-    body = a[80:-80, 40:img.width() // 2]                     # the map's part of the window
-    assert np.unique(a).size > 500                            # text, art, sprites: not one flat fill
+    body = a[80:-80, 40 : img.width() // 2]  # the map's part of the window
+    assert np.unique(a).size > 500  # text, art, sprites: not one flat fill
     assert np.unique(body).size > 100
     _, counts = np.unique(body, return_counts=True)
-    assert 1 - counts.max() / body.size > 0.05                # >5 % of the map is not its background
+    assert 1 - counts.max() / body.size > 0.05  # >5 % of the map is not its background
 
 
 def test_no_opengl_the_raster_path_still_draws(tmp_path, qapp):
     """No OpenGL to be had: every QOpenGLWidget (pyqtgraph's too) fails to construct, no GL context
     can be created, Mesa is told to use software, pyqtgraph's useOpenGL is off. The screenshot still
     shows the body, the cells and the panels."""
-    code = ("import sys\n"
-            "from PySide6 import QtGui, QtOpenGLWidgets\n"
-            "class NoGL(QtOpenGLWidgets.QOpenGLWidget):\n"
-            "    def __init__(self, *a, **k):\n"
-            "        raise RuntimeError('no OpenGL on this machine (test)')\n"
-            "QtOpenGLWidgets.QOpenGLWidget = NoGL\n"
-            "QtGui.QOpenGLContext.create = lambda self: False\n"
-            "import pyqtgraph as pg\n"
-            "pg.setConfigOptions(useOpenGL=False)\n"
-            "import desktop.app\n"
-            "sys.exit(desktop.app.main())\n")
+    code = (
+        "import sys\n"
+        "from PySide6 import QtGui, QtOpenGLWidgets\n"
+        "class NoGL(QtOpenGLWidgets.QOpenGLWidget):\n"
+        "    def __init__(self, *a, **k):\n"
+        "        raise RuntimeError('no OpenGL on this machine (test)')\n"
+        "QtOpenGLWidgets.QOpenGLWidget = NoGL\n"
+        "QtGui.QOpenGLContext.create = lambda self: False\n"
+        "import pyqtgraph as pg\n"
+        "pg.setConfigOptions(useOpenGL=False)\n"
+        "import desktop.app\n"
+        "sys.exit(desktop.app.main())\n"
+    )
     out = tmp_path / "nogl.png"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_OPENGL="software", LIBGL_ALWAYS_SOFTWARE="1",
-               QT_XCB_GL_INTEGRATION="none", QT_QUICK_BACKEND="software")
-    p = subprocess.run([sys.executable, "-c", code, "--screenshot", str(out), "--size", "1024x700",
-                        "--sim-days", "120"], env=env, capture_output=True, text=True, timeout=300)
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        QT_OPENGL="software",
+        LIBGL_ALWAYS_SOFTWARE="1",
+        QT_XCB_GL_INTEGRATION="none",
+        QT_QUICK_BACKEND="software",
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", code, "--screenshot", str(out), "--size", "1024x700", "--sim-days", "120"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr[-3000:]
     _assert_drawn(out)
 

@@ -12,10 +12,15 @@ from sim_core import Engine, load_scenario
 def _state(e: Engine) -> dict[str, np.ndarray]:
     """Every array a researcher could compare: counters, recorder, lesion table, organ pools."""
     rec = e.recorder
-    out = {"counters": e.counters, "t": np.array([e.t_days, e.step_index, e.primary_cells]),
-           "rec_t": rec.t_days[: rec.n], "rec_counters": rec.counters[: rec.n],
-           "rec_cells": rec.cells[: rec.n], "rec_primary": rec.primary[: rec.n],
-           "died_in_vessel": e.died_in_vessel}
+    out = {
+        "counters": e.counters,
+        "t": np.array([e.t_days, e.step_index, e.primary_cells]),
+        "rec_t": rec.t_days[: rec.n],
+        "rec_counters": rec.counters[: rec.n],
+        "rec_cells": rec.cells[: rec.n],
+        "rec_primary": rec.primary[: rec.n],
+        "died_in_vessel": e.died_in_vessel,
+    }
     for name in ("state", "comp", "route", "cells", "born_day", "switch_day", "lid"):
         out[f"lesions.{name}"] = getattr(e.lesions, name)
     for name, arr in vars(e.pools).items():
@@ -42,7 +47,7 @@ def test_unchanged_branches_stay_bit_identical(breast_day_400):
     pair = BranchPair(breast_day_400, horizon_days=365)
     pair.run()
     assert pair.a.t_days == pytest.approx(765.0)
-    assert pair.a.funnel()["micrometastases_founded"] > 0   # something happened worth comparing
+    assert pair.a.funnel()["micrometastases_founded"] > 0  # something happened worth comparing
     assert_identical(pair.a, pair.b)
     assert pair.diverged_day is None
 
@@ -53,7 +58,7 @@ def test_identical_until_treatment_starts_then_smaller(breast_day_400):
     pair.set_changes({"antiangio.strength": 1.0, "antiangio.start_day": start})
     pair.restart()
     pair.run()
-    assert_identical(pair.a, pair.b)             # 120 days in: treatment has not begun
+    assert_identical(pair.a, pair.b)  # 120 days in: treatment has not begun
     pair.horizon_days = 300
     pair.run()
     assert pair.diverged_day is not None
@@ -72,8 +77,10 @@ def test_antiangiogenesis_gives_smaller_metastases(breast_day_400):
     la, lb = pair.a.lesions, pair.b.lesions
     macro_a, macro_b = int((la.state == 2).sum()), int((lb.state == 2).sum())
     cells_a, cells_b = float(la.cells[la.state == 2].sum()), float(lb.cells[lb.state == 2].sum())
-    print(f"macrometastases A {macro_a}, B {macro_b}; cells in them A {cells_a:.4g}, B {cells_b:.4g}; "
-          f"primary A {pair.a.primary_cells:.4g}, B {pair.b.primary_cells:.4g}")
+    print(
+        f"macrometastases A {macro_a}, B {macro_b}; cells in them A {cells_a:.4g}, B {cells_b:.4g}; "
+        f"primary A {pair.a.primary_cells:.4g}, B {pair.b.primary_cells:.4g}"
+    )
     assert macro_b <= macro_a
     # 0.57 with this stop's calibration (0.5 before it): earlier seeding means more metastases
     # are already vascular at the fork, and treatment only slows them
@@ -127,7 +134,7 @@ def test_window_runs_both_branches_and_compares_funnels(qtbot, controller, fork_
     w = fork_window
     assert w.pair.fork_day == pytest.approx(300.0)
     assert "day 300" in w.fork_info.text()
-    w.apply_preset()                       # one click: treatment on in B, both branches run
+    w.apply_preset()  # one click: treatment on in B, both branches run
     assert w.running
     qtbot.waitUntil(lambda: w.pair.finished, timeout=20000)
     qtbot.waitUntil(lambda: not w.running, timeout=2000)
@@ -135,7 +142,7 @@ def test_window_runs_both_branches_and_compares_funnels(qtbot, controller, fork_
     rows = {r[0]: r for r in w.table.rows}
     assert {"shed", "arrested", "macrometastases", "primary tumour"} <= rows.keys()
     shed = rows["shed"]
-    assert shed[1] and shed[2] and shed[3] != "same"      # both funnels shown, with a difference
+    assert shed[1] and shed[2] and shed[3] != "same"  # both funnels shown, with a difference
     assert "antiangio.strength" in w.map_b.what.text() and "unchanged" in w.map_a.title.text()
     assert "differ since day" in w.verdict.text()
     assert "day 500" in w.map_a.summary.text() and "day 500" in w.map_b.summary.text()
@@ -159,7 +166,7 @@ def test_window_change_field_and_plain_copy(qtbot, fork_window):
     assert panel.error.isVisibleTo(w) and "outside" in panel.error.text()
     assert w.pair.changes == {}
     w.pair.horizon_days = 20
-    w._on_changes_clear_requested()        # B = A: run, and the window says they must stay identical
+    w._on_changes_clear_requested()  # B = A: run, and the window says they must stay identical
     w.run_to_end()
     assert "no change" in w.verdict.text()
     assert all(r[3] == "same" for r in w.table.rows)
@@ -184,7 +191,7 @@ def test_refork_takes_the_main_run_as_it_is_now(qtbot, controller, fork_window):
     w = fork_window
     w.apply_preset()
     w.pause()
-    controller.advance_days(40)            # the main run goes on meanwhile
+    controller.advance_days(40)  # the main run goes on meanwhile
     w.refork()
     assert w.pair.fork_day == pytest.approx(340.0)
     # the preset treats from the fork day: the new one
@@ -198,7 +205,7 @@ def test_opened_from_the_main_window_and_closed(qtbot, controller, window):
 
     eng = controller.engine
     before = (eng.t_days, eng.step_index, eng.counters.copy())
-    fw = ForkWindow(controller, parent=window, replicates=0)   # as the Lab menu opens it
+    fw = ForkWindow(controller, parent=window, replicates=0)  # as the Lab menu opens it
     assert fw.sizes is window.sizes and fw.isWindow()
     fw.show()
     qtbot.waitExposed(fw)

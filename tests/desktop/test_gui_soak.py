@@ -17,9 +17,21 @@ SOAK_MINUTES = 0.3
 
 def test_ci_soak_passes_on_its_own_numbers():
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    p = subprocess.run([sys.executable, "-c", "import sys, desktop.app; sys.exit(desktop.app.main())",
-                        "--soak", "--minutes", str(SOAK_MINUTES), "--json"],
-                       env=env, capture_output=True, text=True, timeout=240)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, desktop.app; sys.exit(desktop.app.main())",
+            "--soak",
+            "--minutes",
+            str(SOAK_MINUTES),
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
     assert len(lines) == 1, (p.stdout, p.stderr)
     r = json.loads(lines[0])
@@ -28,8 +40,14 @@ def test_ci_soak_passes_on_its_own_numbers():
     assert r["exceptions"] == 0, (r["exception_samples"], p.stderr[-3000:])
     assert r["qt_warnings"] == 0, r["qt_warning_samples"]
     assert rss["end"] < 1.05 * rss["after_warmup"], rss
-    for key in ("py_qobject_wrappers", "py_shiboken_wrappers", "qt_widgets", "qt_window_children",
-                "graphics_items", "receivers"):
+    for key in (
+        "py_qobject_wrappers",
+        "py_shiboken_wrappers",
+        "qt_widgets",
+        "qt_window_children",
+        "graphics_items",
+        "receivers",
+    ):
         assert obj["end"][key] <= obj["after_warmup"][key] + soak.FLAT_SLACK, (key, obj)
     assert r["pass"] is True and p.returncode == 0, (r["checks"], p.stderr[-3000:])
     # ... and it did the work it claims: real frames, paints, resets, visitor events.
@@ -58,9 +76,10 @@ def test_a_planted_leak_fails_the_verdict(qapp, qtbot, monkeypatch):
 
     def leaky_visit(self, everything=False):
         visit(self, everything)
-        for _ in range(5):                                    # > FLAT_SLACK after two visits
-            QObject(self.win)                                 # owned by the window: never freed
-        hoard.append(np.ones(3 * 2 ** 20))                    # 24 MB, touched
+        for _ in range(5):  # > FLAT_SLACK after two visits
+            QObject(self.win)  # owned by the window: never freed
+        hoard.append(np.ones(3 * 2**20))  # 24 MB, touched
+
     monkeypatch.setattr(soak.Soak, "visit", leaky_visit)
     r = soak.soak_report(qapp, controller, win, args, launch.MessageLog())
     assert r["pass"] is False
@@ -71,6 +90,7 @@ def test_a_planted_leak_fails_the_verdict(qapp, qtbot, monkeypatch):
 
 def test_flat_rule_allows_the_slack_and_no_more():
     before = {"qt_widgets": 100, "py_gc_objects": 1000, "pyqtgraph_pixel_vector_cache": 0}
-    assert soak.flat(before, {"qt_widgets": 100 + soak.FLAT_SLACK, "py_gc_objects": 9999,
-                              "pyqtgraph_pixel_vector_cache": 200}) == {"qt_widgets": True}
+    assert soak.flat(
+        before, {"qt_widgets": 100 + soak.FLAT_SLACK, "py_gc_objects": 9999, "pyqtgraph_pixel_vector_cache": 200}
+    ) == {"qt_widgets": True}
     assert soak.flat(before, dict(before, qt_widgets=101 + soak.FLAT_SLACK)) == {"qt_widgets": False}

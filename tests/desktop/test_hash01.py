@@ -18,11 +18,18 @@ def _splitmix01(ids):
 
 def test_hash01_is_the_splitmix64_finaliser_bit_for_bit():
     rng = np.random.default_rng(3)
-    cases = [rng.integers(0, 2**62, 20_000), np.arange(-50, 50), np.array([0, 1, 2**63 - 1]),
-             np.arange(12).reshape(3, 4), np.arange(7, dtype=np.int32), np.array(7), np.zeros(0, np.int64)]
+    cases = [
+        rng.integers(0, 2**62, 20_000),
+        np.arange(-50, 50),
+        np.array([0, 1, 2**63 - 1]),
+        np.arange(12).reshape(3, 4),
+        np.arange(7, dtype=np.int32),
+        np.array(7),
+        np.zeros(0, np.int64),
+    ]
     for ids in cases:
         got, want = hash01(ids), _splitmix01(ids)
         assert got.shape == want.shape and got.dtype == np.float64
         assert np.array_equal(got, want)
     u = hash01(np.arange(100_000))
-    assert 0.0 <= u.min() and u.max() < 1.0 and abs(u.mean() - 0.5) < 0.005
+    assert u.min() >= 0.0 and u.max() < 1.0 and abs(u.mean() - 0.5) < 0.005

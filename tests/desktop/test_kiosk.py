@@ -9,9 +9,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
 from desktop.core import i18n
 from desktop.kiosk.attract import RELEASE_STEP, STORY
-from desktop.window.views import microscope
 from desktop.kiosk.quiz_model import ORDER
-
+from desktop.window.views import microscope
 from tests.desktop.conftest import run_frames
 from tests.desktop.test_kiosk_support import PIN, clock, kiosk, lab, make_config  # noqa: F401  (fixtures)
 
@@ -24,10 +23,12 @@ def test_close_attempts_leave_the_window_up(kiosk, qtbot):
     QApplication.sendEvent(win, ev)
     assert not ev.isAccepted()
     win.windowHandle().close()
-    for key, mod in ((Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier),
-                     (Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier),
-                     (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier),
-                     (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)):
+    for key, mod in (
+        (Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier),
+        (Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier),
+        (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier),
+        (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+    ):
         qtbot.keyClick(win, key, mod)
     QApplication.processEvents()
     assert win.isVisible()
@@ -37,8 +38,7 @@ def test_close_attempts_leave_the_window_up(kiosk, qtbot):
 
 
 def _popups():
-    return [w for w in QApplication.topLevelWidgets()
-            if isinstance(w, (QMenu, QFileDialog)) and w.isVisible()]
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, (QMenu, QFileDialog)) and w.isVisible()]
 
 
 def test_no_context_menu_and_no_file_dialog_is_reachable(lab, qtbot):
@@ -46,14 +46,16 @@ def test_no_context_menu_and_no_file_dialog_is_reachable(lab, qtbot):
     views = win.findChildren(pg.GraphicsView)
     assert views, "the map and plots are pyqtgraph views"
     for v in views:
-        assert v.scene().contextMenu == []                     # no "Export…"
+        assert v.scene().contextMenu == []  # no "Export…"
         for item in v.scene().items():
             if isinstance(item, pg.ViewBox):
                 assert not item.menuEnabled()
     for w in win.findChildren(type(win.centralWidget())):
         assert w.contextMenuPolicy() == Qt.ContextMenuPolicy.NoContextMenu
         if w.isVisible():
-            QApplication.sendEvent(w, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(5, 5), w.mapToGlobal(QPoint(5, 5))))
+            QApplication.sendEvent(
+                w, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(5, 5), w.mapToGlobal(QPoint(5, 5)))
+            )
     for v in views:
         if v.isVisible():
             c = v.viewport().rect().center()
@@ -72,7 +74,7 @@ def test_idle_countdown_extension_and_reset_to_the_start_state(kiosk, clock, qap
     assert kiosk.idle.state == "attract" and kiosk.attract_overlay.isVisible()
     # nobody watching: calm pacing (coarser frames, a slower microscope)
     assert kiosk.win.body.calm and kiosk.win.microscope.view.share == microscope.CALM_SHARE
-    kiosk.idle.poke()                                       # a visitor arrives
+    kiosk.idle.poke()  # a visitor arrives
     assert kiosk.idle.state == "active" and not kiosk.attract_overlay.isVisible()
     assert not kiosk.win.body.calm and kiosk.win.microscope.view.share == microscope.MAX_SHARE
     c = kiosk.controller
@@ -94,7 +96,7 @@ def test_idle_countdown_extension_and_reset_to_the_start_state(kiosk, clock, qap
     clock.advance(12)
     kiosk.tick()
     assert kiosk.countdown.left == 18
-    kiosk.countdown.button.click()                          # one tap extends
+    kiosk.countdown.button.click()  # one tap extends
     assert kiosk.idle.state == "active" and not kiosk.countdown.isVisible()
     clock.advance(kiosk.config.idle_timeout_s + 0.5)
     kiosk.tick()
@@ -107,7 +109,7 @@ def test_idle_countdown_extension_and_reset_to_the_start_state(kiosk, clock, qap
     assert kiosk.state_hash() == start
     assert i18n.language() == "en" and kiosk.stack.currentIndex() == 0
     assert kiosk.attract.running and kiosk.attract_overlay.isVisible()
-    kiosk.tick()                                            # the attract loop resumes its journey
+    kiosk.tick()  # the attract loop resumes its journey
     assert c.playing
 
 
@@ -115,17 +117,18 @@ def test_attract_loop_tells_the_journey_then_invites(kiosk, clock):
     seen, followed = [], []
     kiosk.attract.step_changed.connect(lambda i, n, text: seen.append(text))
     kiosk.controller.follow_changed.connect(
-        lambda pid: followed.append((kiosk.attract.index, pid)) if pid >= 0 else None)
+        lambda pid: followed.append((kiosk.attract.index, pid)) if pid >= 0 else None
+    )
     kiosk.attract.start()
     for _ in range(80):
         clock.advance(1.0)
         kiosk.tick()
-    assert [s for s, _ in STORY][:len(STORY)] == seen[:len(STORY)]
+    assert [s for s, _ in STORY][: len(STORY)] == seen[: len(STORY)]
     assert "MMP" in seen[0] and "metastasis" in seen[len(STORY) - 1]
-    assert followed and followed[0][0] == RELEASE_STEP        # the live model releases its cluster
+    assert followed and followed[0][0] == RELEASE_STEP  # the live model releases its cluster
     assert kiosk.controller.playing
     assert kiosk.attract_overlay.invite.text() == "Touch to explore"
-    assert min(d for _, d in STORY) >= 1 / 3                 # no caption changes > 3 times a second
+    assert min(d for _, d in STORY) >= 1 / 3  # no caption changes > 3 times a second
 
 
 # --- quiz -----------------------------------------------------------------------------------------
@@ -140,8 +143,8 @@ def test_quiz_right_order_by_tapping(kiosk, qtbot):
     assert not q.cards["apoptosis"].isHidden() and q.cards["apoptosis"].isEnabled()
     qtbot.mouseClick(q.check_button, Qt.MouseButton.LeftButton)
     assert q.result == [True] * 5
-    assert all(m.text().startswith("✓") for m in q.marks)     # a symbol and a word, not colour alone
-    assert all(n.text() for n in q.notes)                     # each step explained
+    assert all(m.text().startswith("✓") for m in q.marks)  # a symbol and a word, not colour alone
+    assert all(n.text() for n in q.notes)  # each step explained
     assert "right order" in q.verdict.text()
     qtbot.mouseClick(q.reset_button, Qt.MouseButton.LeftButton)
     assert q.model.slots == [None] * 5 and q.result is None
@@ -156,9 +159,9 @@ def test_quiz_wrong_order_is_marked_and_can_be_fixed(kiosk, qtbot):
     assert q.result == [False, True, False, True, True]
     assert q.marks[0].text().startswith("✗") and "Does not belong" in q.notes[0].text()
     assert "3 of 5" in q.verdict.text()
-    qtbot.mouseClick(q.slots[0], Qt.MouseButton.LeftButton)   # tap a place to take the card back
+    qtbot.mouseClick(q.slots[0], Qt.MouseButton.LeftButton)  # tap a place to take the card back
     assert q.model.slots[0] is None and q.cards["apoptosis"].isEnabled()
-    q.slots[0].dropped.emit(0, "mmp")                         # what a drag onto place 1 does
+    q.slots[0].dropped.emit(0, "mmp")  # what a drag onto place 1 does
     q.slots[2].dropped.emit(2, "intravasation")
     qtbot.mouseClick(q.check_button, Qt.MouseButton.LeftButton)
     assert q.model.solved()
@@ -169,7 +172,7 @@ def test_staff_exit_needs_the_corner_gesture_and_the_pin_with_a_lockout(kiosk, c
     exited = []
     kiosk.exited.connect(lambda: exited.append(1))
     kiosk.idle.poke()
-    for _ in range(6):                                        # taps on a control never count
+    for _ in range(6):  # taps on a control never count
         qtbot.mouseClick(kiosk.explore_button, Qt.MouseButton.LeftButton)
     assert not kiosk.pinpad.isVisible()
     corner = kiosk.win.top.mapTo(kiosk.win, QPoint(4, 4))
@@ -182,7 +185,7 @@ def test_staff_exit_needs_the_corner_gesture_and_the_pin_with_a_lockout(kiosk, c
     assert not kiosk.pinpad.isVisible()
     qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=at)
     assert kiosk.pinpad.isVisible()
-    clock.advance(25)                                         # left open: it closes itself
+    clock.advance(25)  # left open: it closes itself
     kiosk.tick()
     assert not kiosk.pinpad.isVisible()
     for _ in range(5):
@@ -191,7 +194,7 @@ def test_staff_exit_needs_the_corner_gesture_and_the_pin_with_a_lockout(kiosk, c
     for _ in range(5):
         kiosk.pinpad.entered.emit("0000")
     assert kiosk.guard.locked_for_s() == pytest.approx(60.0)
-    kiosk.pinpad.entered.emit(PIN)                            # right PIN, but locked out
+    kiosk.pinpad.entered.emit(PIN)  # right PIN, but locked out
     assert not exited and "Locked" in kiosk.pinpad.title.text()
     clock.advance(61)
     for digit in PIN:
@@ -256,7 +259,7 @@ def test_the_map_keeps_its_size_and_its_drawing_across_visits_and_captions(kiosk
     art_renderer, vessel_paths = body.art._shown_renderer, body.vessels._paths
     attract_size = body.size()
     assert not kiosk.win.caption.isVisible()
-    kiosk.idle.poke()                                       # a visitor arrives: the caption shows
+    kiosk.idle.poke()  # a visitor arrives: the caption shows
     qapp.processEvents()
     assert kiosk.win.caption.isVisible()
     assert body.size() == attract_size
@@ -265,11 +268,11 @@ def test_the_map_keeps_its_size_and_its_drawing_across_visits_and_captions(kiosk
         kiosk.win.caption.show_caption(Caption.of(lambda t=text: t, "shed"))
         qapp.processEvents()
         sizes.add(body.size().toTuple())
-    assert len(sizes) <= 2           # at most one growth, to the tallest caption; never back down
+    assert len(sizes) <= 2  # at most one growth, to the tallest caption; never back down
     kiosk.reset_to_start()
     qapp.processEvents()
     assert body.art._shown_renderer is art_renderer and body.vessels._paths is vessel_paths
-    kiosk.controller.set_scenario("prostate")                 # another primary: a new drawing
+    kiosk.controller.set_scenario("prostate")  # another primary: a new drawing
     assert body.vessels._paths is not vessel_paths
 
 
@@ -280,10 +283,10 @@ def test_the_story_card_keeps_clear_of_the_map_legend(kiosk, qapp):
         ov.show_step(0, 8, text)
         qapp.processEvents()
         legend = kiosk._legend_rect()
-        card = ov.geometry()                                 # the overlay is the card's rectangle
+        card = ov.geometry()  # the overlay is the card's rectangle
         assert ov.card.geometry() == ov.rect()
         assert legend is not None and not card.intersects(legend), (card, legend)
-        assert ov.parentWidget().rect().contains(card)       # all of it on the screen
+        assert ov.parentWidget().rect().contains(card)  # all of it on the screen
         assert card.height() >= ov.card.minimumSizeHint().height()
 
 
@@ -300,8 +303,8 @@ def test_a_touch_anywhere_in_the_attract_loop_wakes_and_presses_nothing(kiosk, q
     play.clicked.connect(lambda *a: pressed.append(1))
     qtbot.mouseClick(play, Qt.MouseButton.LeftButton)
     assert kiosk.idle.state == "active" and not ov.isVisible()
-    assert pressed == []                                     # woke, pressed nothing
-    qtbot.mouseClick(play, Qt.MouseButton.LeftButton)        # awake: a press presses
+    assert pressed == []  # woke, pressed nothing
+    qtbot.mouseClick(play, Qt.MouseButton.LeftButton)  # awake: a press presses
     assert pressed == [1]
 
 
@@ -316,7 +319,7 @@ def test_intro_shows_the_funnel_tab_and_not_the_plots(kiosk, lab, qapp):
     assert "funnel" in kiosk.config.controls and "plots" not in kiosk.config.controls
     assert tabs.isVisible() and tabs.isTabVisible(0) and not tabs.isTabVisible(1)
     assert not tabs.tabBar().isVisible()
-    assert win.params_scroll.verticalScrollBar().maximum() == 0       # no slider hidden
+    assert win.params_scroll.verticalScrollBar().maximum() == 0  # no slider hidden
     pitch = f.plot.height() / (len(f.texts) + 0.6)
     print(f"funnel rows {pitch:.1f} px apart, type {f.text_px} px (at most {f.max_text_px})")
     assert f.text_px <= 0.9 * pitch and f.text_px <= f.max_text_px
@@ -331,8 +334,8 @@ def test_intro_gives_the_funnel_the_spare_room_in_big_type(qtbot, controller, cl
     they are apart where they do not, and the sliders stay whole."""
     from PySide6.QtGui import QFontMetrics
 
-    from desktop.window import theme
     from desktop.kiosk.shell import KioskShell
+    from desktop.window import theme
     from desktop.window.main_window import MainWindow
 
     sizes = theme.sizes_for_height(size[1])
@@ -348,13 +351,15 @@ def test_intro_gives_the_funnel_the_spare_room_in_big_type(qtbot, controller, cl
         f = win.funnel
         column = win.right_column.geometry().height()
         pitch = f.plot.height() / (len(f.texts) + 0.6)
-        print(f"{size}: funnel {f.height()} of a {column} px column; rows {pitch:.1f} px apart; type "
-              f"{f.text_px} px (at most {f.max_text_px}); axis {f.axis.width()} px; sliders' scroll "
-              f"range {win.params_scroll.verticalScrollBar().maximum()}")
+        print(
+            f"{size}: funnel {f.height()} of a {column} px column; rows {pitch:.1f} px apart; type "
+            f"{f.text_px} px (at most {f.max_text_px}); axis {f.axis.width()} px; sliders' scroll "
+            f"range {win.params_scroll.verticalScrollBar().maximum()}"
+        )
         assert f.isVisible() and f.max_text_px == sizes.medium
         assert f.text_px <= 0.9 * pitch or f.text_px == 9
         assert not f.plot.getPlotItem().getAxis("bottom").isVisible()
-        assert win.params_scroll.verticalScrollBar().maximum() == 0       # no slider hidden
+        assert win.params_scroll.verticalScrollBar().maximum() == 0  # no slider hidden
         if size == (1920, 1080):
             assert f.text_px == sizes.medium >= 16
             assert f.height() > 0.5 * column

@@ -6,9 +6,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication, QScrollBar, QSlider
 
-from desktop.kiosk import a11y; from desktop.core import i18n
+from desktop.core import i18n
+from desktop.kiosk import a11y
 from desktop.kiosk.quiz_model import CARDS, ORDER
-
 from tests.desktop.conftest import run_frames
 from tests.desktop.test_kiosk_support import clock, kiosk, lab  # noqa: F401  (fixtures)
 
@@ -43,9 +43,11 @@ def test_every_touch_target_is_at_least_44_px(level, request):
     assert shell.target_px >= 44
     for screen in _screens(shell):
         QApplication.processEvents()
-        small = [(screen, type(w).__name__, w.accessibleName(), w.width(), w.height())
-                 for w in a11y.interactive_widgets(shell.win)
-                 if w.isVisible() and min(w.width(), w.height()) < shell.target_px]
+        small = [
+            (screen, type(w).__name__, w.accessibleName(), w.width(), w.height())
+            for w in a11y.interactive_widgets(shell.win)
+            if w.isVisible() and min(w.width(), w.height()) < shell.target_px
+        ]
         assert small == []
 
 
@@ -79,7 +81,7 @@ def test_every_control_has_an_accessible_name_and_takes_focus(level, request):
             assert _name(w).strip(), (screen, type(w).__name__, getattr(w, "text", lambda: "")())
             if not isinstance(w, QScrollBar):
                 assert w.focusPolicy() & Qt.FocusPolicy.TabFocus, (screen, _name(w))
-    for row in shell.win.params.rows.values():                # value text with units
+    for row in shell.win.params.rows.values():  # value text with units
         assert row.value_label.text() in row.slider.accessibleDescription()
     assert isinstance(shell.win.params.rows["transit.attrition"].slider, QSlider)
 
@@ -98,13 +100,13 @@ def test_pause_stops_the_model_and_reduce_motion_keeps_the_attract_loop_still(ki
     c = kiosk.controller
     kiosk.idle.poke()
     assert c.playing
-    run_frames(qapp, c, 30)                                   # cells move, effects start
+    run_frames(qapp, c, 30)  # cells move, effects start
     qtbot.mouseClick(kiosk.win.playback.play, Qt.MouseButton.LeftButton)
     assert not c.playing and not c.runner._timer.isActive()
     body = kiosk.win.body
     assert not body._anim.isActive() and len(body.packets.effects) == 0 and len(body.lesions.effects) == 0
     t = c.engine.t_days
-    qtbot.wait(100)                                           # several frames of the real 60 Hz timer
+    qtbot.wait(100)  # several frames of the real 60 Hz timer
     assert c.engine.t_days == t
     kiosk.motion_button.click()
     assert kiosk.reduce_motion
@@ -123,7 +125,7 @@ def test_language_button_switches_to_spanish_and_reset_restores_english(kiosk, c
     assert kiosk.quiz_button.text() == "Juego: Conoce el recorrido"
     assert kiosk.quiz.check_button.text() == "Comprobar"
     assert kiosk.lang_button.text() == "English"
-    w = kiosk.win                                             # the window's own controls follow
+    w = kiosk.win  # the window's own controls follow
     assert w.playback.reset.text() == "⟲  Reiniciar todo" and w.top.scenario.currentText() == "Carcinoma de mama"
     assert w.body.legend.translate("Vessels") == "Vasos"
     assert w.playback.play.text().endswith("Pausa") and w.params.rows["transit.attrition"].title.text() == "Pérdidas"

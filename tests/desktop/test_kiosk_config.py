@@ -21,22 +21,25 @@ def test_shipped_config_loads_with_the_defaults():
     assert cfg.scenario in cfg.scenarios
 
 
-@pytest.mark.parametrize("text, field", [
-    ("colour = 'red'", "colour"),                    # unknown key
-    ("idle_timeout_s = 'soon'", "idle_timeout_s"),  # wrong type
-    ("idle_timeout_s = nan", "idle_timeout_s"),
-    ("idle_timeout_s = inf", "idle_timeout_s"),
-    ("idle_timeout_s = 2.0", "idle_timeout_s"),    # out of range
-    ("countdown_s = 5.0", "countdown_s"),          # below WCAG's 20 s
-    ("level = 'expert'", "level"),
-    ("language = 'fr'", "language"),
-    ("scenarios = ['breast', 'spleen']", "scenarios[1]"),
-    ("scenario = 'kidney'", "scenario"),
-    ("controls = ['play', 'console']", "controls[1]"),
-    ("intro_sliders = ['nope']", "intro_sliders[0]"),
-    ("pin_hash = '1234'", "pin_hash"),
-    ("level = ", ""),                              # not TOML
-])
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ("colour = 'red'", "colour"),  # unknown key
+        ("idle_timeout_s = 'soon'", "idle_timeout_s"),  # wrong type
+        ("idle_timeout_s = nan", "idle_timeout_s"),
+        ("idle_timeout_s = inf", "idle_timeout_s"),
+        ("idle_timeout_s = 2.0", "idle_timeout_s"),  # out of range
+        ("countdown_s = 5.0", "countdown_s"),  # below WCAG's 20 s
+        ("level = 'expert'", "level"),
+        ("language = 'fr'", "language"),
+        ("scenarios = ['breast', 'spleen']", "scenarios[1]"),
+        ("scenario = 'kidney'", "scenario"),
+        ("controls = ['play', 'console']", "controls[1]"),
+        ("intro_sliders = ['nope']", "intro_sliders[0]"),
+        ("pin_hash = '1234'", "pin_hash"),
+        ("level = ", ""),  # not TOML
+    ],
+)
 def test_bad_configs_fail_with_one_line_naming_file_and_field(text, field):
     with pytest.raises(InputError) as err:
         parse_kiosk_config(text, "kiosk.toml")
@@ -77,20 +80,62 @@ def test_random_bytes_give_a_config_or_one_line(data):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(alphabet=st.sampled_from('[]{}="\'.,#\n abc0129_-+eE'), max_size=120))
+@given(st.text(alphabet=st.sampled_from("[]{}=\"'.,#\n abc0129_-+eE"), max_size=120))
 def test_toml_shaped_noise_gives_a_config_or_one_line(text):
     outcome(text.encode())
 
 
-FIELDS = ("idle_timeout_s", "countdown_s", "level", "language", "scenario", "scenarios", "seed", "controls",
-          "intro_sliders", "reduce_motion", "touch", "screen_width_mm", "min_target_mm", "min_target_px")
-NAMES = st.sampled_from(["intro", "lab", "en", "es", "fr", "breast", "lung", "kidney", "spleen", "play", "quiz",
-                         "console", "transit.attrition", "dormancy.entry", "nope", ""])
-SCALARS = st.one_of(st.integers(-10 ** 20, 10 ** 20), st.integers(0, 700),
-                    st.floats(allow_nan=True, allow_infinity=True), st.floats(0, 700), st.booleans(), NAMES)
+FIELDS = (
+    "idle_timeout_s",
+    "countdown_s",
+    "level",
+    "language",
+    "scenario",
+    "scenarios",
+    "seed",
+    "controls",
+    "intro_sliders",
+    "reduce_motion",
+    "touch",
+    "screen_width_mm",
+    "min_target_mm",
+    "min_target_px",
+)
+NAMES = st.sampled_from(
+    [
+        "intro",
+        "lab",
+        "en",
+        "es",
+        "fr",
+        "breast",
+        "lung",
+        "kidney",
+        "spleen",
+        "play",
+        "quiz",
+        "console",
+        "transit.attrition",
+        "dormancy.entry",
+        "nope",
+        "",
+    ]
+)
+SCALARS = st.one_of(
+    st.integers(-(10**20), 10**20),
+    st.integers(0, 700),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(0, 700),
+    st.booleans(),
+    NAMES,
+)
 VALUES = st.one_of(SCALARS, st.lists(NAMES, max_size=4))
-FLOAT_RANGES = {"idle_timeout_s": (10, 86_400), "countdown_s": (20, 600), "screen_width_mm": (0, 10_000),
-                "min_target_mm": (5, 30)}
+FLOAT_RANGES = {
+    "idle_timeout_s": (10, 86_400),
+    "countdown_s": (20, 600),
+    "screen_width_mm": (0, 10_000),
+    "min_target_mm": (5, 30),
+}
 
 
 def toml_value(v) -> str:
@@ -123,7 +168,7 @@ def invalid_fields(given: dict) -> set[str]:
         elif k == "language":
             ok = v in ("en", "es")
         elif k == "seed":
-            ok = isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2 ** 63
+            ok = isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**63
         elif k == "min_target_px":
             ok = isinstance(v, int) and not isinstance(v, bool) and 24 <= v <= 200
         elif k in ("reduce_motion", "touch"):
@@ -137,7 +182,7 @@ def invalid_fields(given: dict) -> set[str]:
         elif k == "scenario":
             ok = isinstance(v, str)
         else:
-            ok = False                                   # an unknown key
+            ok = False  # an unknown key
         if not ok:
             bad.add(k)
     scenarios = given.get("scenarios", ["breast", "colorectal", "lung", "prostate"])
@@ -152,12 +197,12 @@ def test_a_config_is_accepted_exactly_when_every_field_is_valid(given_fields):
     text = "\n".join(f"{k} = {toml_value(v)}" for k, v in given_fields.items())
     result = outcome(text.encode())
     bad = invalid_fields(given_fields)
-    if not given_fields:                                  # an empty file
+    if not given_fields:  # an empty file
         assert isinstance(result, InputError) and "empty file" in str(result)
         return
     if isinstance(result, InputError):
         assert bad, f"rejected a valid config: {text!r} -> {result}"
-        assert any(f in str(result) for f in bad), (str(result), bad)    # names a bad field
+        assert any(f in str(result) for f in bad), (str(result), bad)  # names a bad field
     else:
         assert not bad, f"accepted {bad} in {text!r}"
         for k, v in given_fields.items():
@@ -179,14 +224,17 @@ def test_a_file_of_comments_only_means_the_shipped_defaults(tmp_path):
     assert cfg.idle_timeout_s == 120.0 and cfg.level == "intro" and cfg.pin_hash == ""
 
 
-@pytest.mark.parametrize("name, data, needle", [
-    ("nul.toml", b"\x00" * 64, "not valid TOML"),
-    ("bom.toml", b"\xef\xbb\xbflanguage = 'en'\n", "not valid TOML"),
-    ("dup.toml", b"level = 'intro'\nlevel = 'lab'\n", "not valid TOML"),
-    ("table.toml", b"[level]\nx = 1\n", "level"),
-    ("longpin.toml", b"pin_hash = '" + b"a" * 100_000 + b"'\n", "pin_hash"),
-    ("hugeint.toml", b"seed = 99999999999999999999999\n", "seed"),
-])
+@pytest.mark.parametrize(
+    "name, data, needle",
+    [
+        ("nul.toml", b"\x00" * 64, "not valid TOML"),
+        ("bom.toml", b"\xef\xbb\xbflanguage = 'en'\n", "not valid TOML"),
+        ("dup.toml", b"level = 'intro'\nlevel = 'lab'\n", "not valid TOML"),
+        ("table.toml", b"[level]\nx = 1\n", "level"),
+        ("longpin.toml", b"pin_hash = '" + b"a" * 100_000 + b"'\n", "pin_hash"),
+        ("hugeint.toml", b"seed = 99999999999999999999999\n", "seed"),
+    ],
+)
 def test_hostile_files_are_one_line_errors_naming_file_and_field(tmp_path, name, data, needle):
     p = tmp_path / name
     p.write_bytes(data)
@@ -226,9 +274,22 @@ def test_a_bad_config_stops_the_kiosk_with_one_line_and_status_2(tmp_path):
     p = tmp_path / "kiosk.toml"
     p.write_text("countdown_s = 'soon'\n")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    r = subprocess.run([sys.executable, "-c", "import sys, desktop.app; sys.exit(desktop.app.main())",
-                        "--kiosk", "--kiosk-config", str(p), "--screenshot", str(tmp_path / "k.png")],
-                       env=env, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, desktop.app; sys.exit(desktop.app.main())",
+            "--kiosk",
+            "--kiosk-config",
+            str(p),
+            "--screenshot",
+            str(tmp_path / "k.png"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     err = r.stderr.strip().splitlines()
     assert r.returncode == 2 and len(err) == 1, r.stderr
     assert str(p) in err[0] and "countdown_s" in err[0] and not (tmp_path / "k.png").exists()
@@ -269,6 +330,19 @@ def test_atheris_finds_no_other_escape(tmp_path):
     # this process's peak as its own (2.6 GB after the whole suite in CI, where libFuzzer's default
     # 2 GB limit then stopped it at once): give the fuzzed parser its 2 GB on top of that
     limit_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024 + 2048
-    r = subprocess.run([sys.executable, "-c", ATHERIS_HARNESS, "-runs=100000", "-seed=1", "-max_len=1024",
-                        f"-rss_limit_mb={limit_mb}"], capture_output=True, text=True, timeout=240, cwd=tmp_path)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            ATHERIS_HARNESS,
+            "-runs=100000",
+            "-seed=1",
+            "-max_len=1024",
+            f"-rss_limit_mb={limit_mb}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr[-3000:]

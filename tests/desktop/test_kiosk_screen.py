@@ -26,7 +26,7 @@ def _smoke(qapp, qtbot, n, fail_at=None):
     frames = []
     real_tick = controller.runner.tick
 
-    def counting_tick(dt):           # one model-and-draw frame of the kiosk's loop
+    def counting_tick(dt):  # one model-and-draw frame of the kiosk's loop
         frames.append(dt)
         if fail_at is not None and len(frames) == fail_at:
             raise RuntimeError("a planted fault in frame %d" % fail_at)
@@ -41,7 +41,7 @@ def _smoke(qapp, qtbot, n, fail_at=None):
 def test_kiosk_smoke_frames_renders_n_frames_and_exits(qapp, qtbot):
     rc, ticks, log = _smoke(qapp, qtbot, 40)
     assert rc == 0, log.problems
-    assert ticks == 2 + 40          # two settling frames, then the N asked for
+    assert ticks == 2 + 40  # two settling frames, then the N asked for
     rc, ticks, log = _smoke(qapp, qtbot, 40, fail_at=10)
     assert rc == 1 and ticks == 10
     assert "a planted fault in frame 10" in log.problems[0]
@@ -51,13 +51,23 @@ def test_kiosk_smoke_frames_from_the_command_line_ends(tmp_path):
     """Before: ``seedsoil --kiosk --smoke-frames 300`` ignored the count and ran until killed."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     env.setdefault("NUMBA_CACHE_DIR", "/tmp/nbcache")
-    r = subprocess.run([sys.executable, "-m", "desktop.app", "--kiosk", "--smoke-frames", "30", "--size",
-                        "800x600"], env=env, capture_output=True, text=True, timeout=240)
+    r = subprocess.run(
+        [sys.executable, "-m", "desktop.app", "--kiosk", "--smoke-frames", "30", "--size", "800x600"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert r.returncode == 0, r.stderr
     bad = tmp_path / "kiosk.toml"
     bad.write_text("idle_timeout_s = 'soon'\n")
-    r = subprocess.run([sys.executable, "-m", "desktop.app", "--kiosk", "--smoke-frames", "5", "--kiosk-config",
-                        str(bad)], env=env, capture_output=True, text=True, timeout=240)
+    r = subprocess.run(
+        [sys.executable, "-m", "desktop.app", "--kiosk", "--smoke-frames", "5", "--kiosk-config", str(bad)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert r.returncode == 2 and "kiosk.toml" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -81,12 +91,17 @@ _GEOMETRY = textwrap.dedent("""
 def test_kiosk_covers_a_bare_x_screen_with_no_window_manager():
     env = dict(os.environ, QT_QPA_PLATFORM="xcb")
     env.pop("DISPLAY", None)
-    r = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", sys.executable, "-c", _GEOMETRY],
-                       env=env, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", sys.executable, "-c", _GEOMETRY],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     print(r.stdout)
     assert "platform xcb" in r.stdout
     line = next(ln for ln in r.stdout.splitlines() if ln.startswith("window"))
     w = line.split()
-    assert w[1:5] == ["0", "0", "1280", "720"], line       # the whole screen, no margins
+    assert w[1:5] == ["0", "0", "1280", "720"], line  # the whole screen, no margins
     assert w[6:10] == ["0", "0", "1280", "720"], line

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QApplication
 from desktop.core import i18n
 from desktop.kiosk.config import hash_pin, load_kiosk_config
 from desktop.kiosk.runner import ManualClock
-
 from tests.desktop.conftest import SIZE
 
 PIN = "2468"
@@ -35,7 +34,7 @@ def _kiosk(qtbot, controller, sizes, clock, **changes):
     win.resize(*SIZE)
     qtbot.addWidget(win)
     shell = KioskShell(win, make_config(**changes), clock=clock)
-    shell.timer.stop()          # the tests tick by hand
+    shell.timer.stop()  # the tests tick by hand
     win.show()
     qtbot.waitExposed(win)
     QApplication.processEvents()
@@ -50,7 +49,7 @@ def kiosk(qtbot, controller, sizes, clock):
     controller.pause()
     shell.win.close()
     i18n.set_language("en")
-    gc.collect()      # free this test's widgets now, not inside a later test's refcount canary
+    gc.collect()  # free this test's widgets now, not inside a later test's refcount canary
 
 
 @pytest.fixture
@@ -61,5 +60,3 @@ def lab(qtbot, controller, sizes, clock):
     controller.pause()
     shell.win.close()
     gc.collect()
-
-

@@ -12,7 +12,6 @@ import pytest
 
 from sim_core import COUNTER_NAMES, parse_receipt, sidecar_path
 from sim_core.io import export as export_mod
-
 from tests.desktop.conftest import run_frames
 from tests.desktop.test_lab_parameters import lab_window  # noqa: F401  (fixture)
 
@@ -46,7 +45,7 @@ def test_time_series_parquet_and_csv(played, controller, tmp_path):
     rows = list(csv.reader(l for l in (tmp_path / "ts.csv").read_text().splitlines() if not l.startswith("#")))
     assert rows[0][:2] == ["t_days", "primary_cells"]
     _check_receipt(sidecar_path(tmp_path / "ts.csv").read_text(), controller)
-    lab.actions["long_form"].setChecked(True)               # the Export menu's "long form" box
+    lab.actions["long_form"].setChecked(True)  # the Export menu's "long form" box
     try:
         assert lab.export("timeseries", tmp_path / "long.csv")
     finally:
@@ -86,7 +85,7 @@ def test_pictures_png_and_svg(played, controller, tmp_path, key):
     found = [el.text for el in root.iter() if el.tag.endswith("}receipt")]
     assert len(found) == 1
     _check_receipt(found[0], controller)
-    assert len(list(root.iter())) > 10            # something was drawn
+    assert len(list(root.iter())) > 10  # something was drawn
 
 
 @pytest.mark.parametrize("name, frames", [("run.mp4", 12), ("run.gif", 6)])
@@ -96,16 +95,16 @@ def test_movie(played, controller, tmp_path, name, frames):
     lab = played.lab
     step0 = controller.engine.step_index
     assert lab.export("movie", tmp_path / name, frames=frames)
-    assert controller.engine.step_index > step0        # the movie plays the run on
+    assert controller.engine.step_index > step0  # the movie plays the run on
     if name.endswith(".mp4"):
         got = iio.imread(tmp_path / name, index=None)
         assert got.shape[0] == frames and got.shape[-1] == 3 and got.shape[1] > 100
-    else:   # Pillow merges identical neighbouring frames into one longer frame: count the time instead
+    else:  # Pillow merges identical neighbouring frames into one longer frame: count the time instead
         from PIL import Image, ImageSequence
 
         with Image.open(tmp_path / name) as gif:
             ms = [f.info["duration"] for f in ImageSequence.Iterator(gif)]
-            assert gif.width > 100 and abs(sum(ms) - frames * 1000 / 30) <= 10 * len(ms)   # GIF keeps 1/100 s
+            assert gif.width > 100 and abs(sum(ms) - frames * 1000 / 30) <= 10 * len(ms)  # GIF keeps 1/100 s
     _check_receipt(sidecar_path(tmp_path / name).read_text(), controller)
     assert sorted(p.name for p in tmp_path.iterdir()) == [name, name + ".receipt.toml"]
 
@@ -124,8 +123,16 @@ def _refuse_in(folder, monkeypatch):
     monkeypatch.setattr(export_mod.tempfile, "mkstemp", mkstemp)
 
 
-@pytest.mark.parametrize("key, name", [("body", "map.png"), ("plots", "plot.svg"), ("timeseries", "ts.parquet"),
-                                       ("sites", "sites.csv"), ("movie", "m.gif")])
+@pytest.mark.parametrize(
+    "key, name",
+    [
+        ("body", "map.png"),
+        ("plots", "plot.svg"),
+        ("timeseries", "ts.parquet"),
+        ("sites", "sites.csv"),
+        ("movie", "m.gif"),
+    ],
+)
 def test_read_only_folder_fails_cleanly(played, controller, tmp_path, monkeypatch, key, name):
     lab = played.lab
     folder = tmp_path / "ro"
@@ -143,8 +150,10 @@ def test_read_only_folder_fails_cleanly(played, controller, tmp_path, monkeypatc
     assert target.read_bytes() == b"an older export\n" and [p.name for p in folder.iterdir()] == [name]
 
 
-@pytest.mark.parametrize("key, name", [("body", "map.png"), ("funnel_chart", "f.svg"), ("funnel", "f.csv"),
-                                       ("timeseries", "ts.csv"), ("movie", "m.mp4")])
+@pytest.mark.parametrize(
+    "key, name",
+    [("body", "map.png"), ("funnel_chart", "f.svg"), ("funnel", "f.csv"), ("timeseries", "ts.csv"), ("movie", "m.mp4")],
+)
 def test_full_disk_fails_cleanly(played, controller, tmp_path, monkeypatch, key, name):
     lab = played.lab
     target = tmp_path / name

@@ -9,7 +9,6 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from sim_core import BY_PATH, load_scenario
-
 from tests.desktop.conftest import run_frames
 from tests.desktop.test_lab_parameters import lab_window  # noqa: F401  (fixture)
 
@@ -34,7 +33,7 @@ def test_scenario_round_trip_gives_an_identical_run(qapp, lab_window, controller
     assert lab.save_scenario(path)
     text = path.read_text()
     assert "attrition = 2.75" in text and "seed = 1" in text and "doubling_days" not in text
-    original = controller.engine.fork()          # the run as it stands, at time zero
+    original = controller.engine.fork()  # the run as it stands, at time zero
     assert lab.open_scenario(path)
     assert controller.engine is not original and controller.engine.t_days == 0
     assert controller.params["transit.attrition"] == 2.75 and lab.params.rows["soil.bone"].edit.text() == "7.5"
@@ -44,13 +43,16 @@ def test_scenario_round_trip_gives_an_identical_run(qapp, lab_window, controller
     assert load_scenario(path).params.differences() == original.params.differences()
 
 
-@pytest.mark.parametrize("body, field", [
-    ('name = "x"\nprimary = "primary:breast"\n[params.transit]\nattrition = 50.0\n', "params.transit.attrition"),
-    ('name = "x"\nprimary = "primary:breast"\nseed = "one"\n', "seed"),
-    ('name = "x"\nprimary = "primary:breast"\ncolour = 3\n', "colour"),
-    ('name = "x"\nprimary = "primary:knee"\n', "primary"),
-    ("this is not toml", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ('name = "x"\nprimary = "primary:breast"\n[params.transit]\nattrition = 50.0\n', "params.transit.attrition"),
+        ('name = "x"\nprimary = "primary:breast"\nseed = "one"\n', "seed"),
+        ('name = "x"\nprimary = "primary:breast"\ncolour = 3\n', "colour"),
+        ('name = "x"\nprimary = "primary:knee"\n', "primary"),
+        ("this is not toml", "not valid TOML"),
+    ],
+)
 def test_broken_scenario_file_is_one_line_and_the_run_carries_on(qapp, lab_window, controller, tmp_path, body, field):  # noqa: F811
     lab = lab_window.lab
     _play(qapp, controller, 10)
@@ -82,9 +84,9 @@ def test_receipt_restores_the_run_exactly_from_menu_and_from_a_drop(qapp, lab_wi
     moment = controller.engine.fork()
     png = tmp_path / "map.png"
     assert lab.export("body", png)
-    run_frames(qapp, controller, 10)                 # the run moves on ...
+    run_frames(qapp, controller, 10)  # the run moves on ...
     controller.set_parameter("immune.surveillance", 0.5)
-    assert lab.open_path(png)                        # ... and the picture brings back its moment
+    assert lab.open_path(png)  # ... and the picture brings back its moment
     _same(moment, controller.engine)
     assert "Restored" in lab.last_message and controller.params["immune.surveillance"] == 2.0
     assert lab.params.rows["immune.surveillance"].edit.text() == "2"
@@ -94,12 +96,14 @@ def test_receipt_restores_the_run_exactly_from_menu_and_from_a_drop(qapp, lab_wi
     controller.step_once()
     md = QMimeData()
     md.setUrls([QUrl.fromLocalFile(str(parquet))])
-    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(lab_window, enter)        # the window takes files (and becomes the drop target)
+    enter = QDragEnterEvent(
+        QPoint(50, 50), Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(lab_window, enter)  # the window takes files (and becomes the drop target)
     assert enter.isAccepted()
-    ev = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
-                    Qt.KeyboardModifier.NoModifier)
+    ev = QDropEvent(
+        QPointF(50, 50), Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(lab_window, ev)
     assert ev.isAccepted()
     _same(moment, controller.engine)
@@ -168,7 +172,7 @@ def test_long_replay_shows_progress_and_can_be_cancelled(qapp, lab_window, contr
 
     lab = lab_window.lab
     controller.advance_days(30)
-    for _ in range(600):                           # > 500 steps, so the progress is reported
+    for _ in range(600):  # > 500 steps, so the progress is reported
         controller.advance(controller.step_s, 1.0)
     receipt = tmp_path / "long.receipt.toml"
     receipt.write_text(lab.receipt())

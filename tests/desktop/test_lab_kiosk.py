@@ -8,10 +8,9 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMenuBar
 
 from desktop.app import parse_args
-from desktop.launch import build
 from desktop.core import i18n
 from desktop.kiosk.runner import ManualClock
-
+from desktop.launch import build
 from tests.desktop.test_kiosk_support import make_config
 
 
@@ -27,8 +26,13 @@ def _lab_traces(win) -> list[str]:
     from desktop.lab.menu import LabMenu
 
     labels = {label for _, label, _ in LabMenu.EXPORTS} | {
-        "Open scenario…", "Save scenario…", "Restore a run from a receipt or an exported file…",
-        "Fork and compare…", "Copy system info", "Every parameter (exact)…"}
+        "Open scenario…",
+        "Save scenario…",
+        "Restore a run from a receipt or an exported file…",
+        "Fork and compare…",
+        "Copy system info",
+        "Every parameter (exact)…",
+    }
     found = []
     if hasattr(win, "lab"):
         found.append("win.lab")

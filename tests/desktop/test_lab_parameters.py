@@ -6,7 +6,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 from sim_core import BY_PATH, SPECS
-
 from tests.desktop.conftest import SIZE, run_frames
 
 
@@ -72,8 +71,10 @@ def test_exact_edit_changes_the_engine_mid_run(qtbot, qapp, lab_window, controll
     assert not row.reset.isEnabled()
 
 
-@pytest.mark.parametrize("text, why", [("11", "outside [0, 10]"), ("-1", "outside"), ("lots", "not a number"),
-                                       ("nan", "finite"), ("inf", "finite")])
+@pytest.mark.parametrize(
+    "text, why",
+    [("11", "outside [0, 10]"), ("-1", "outside"), ("lots", "not a number"), ("nan", "finite"), ("inf", "finite")],
+)
 def test_out_of_range_or_junk_is_refused_and_the_value_kept(qtbot, lab_window, controller, text, why):
     lab = lab_window.lab
     lab.dock.show()

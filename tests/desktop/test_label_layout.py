@@ -15,11 +15,10 @@ import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop.tools import bench_render
 from desktop.core import i18n
+from desktop.tools import bench_render
 from desktop.window.views import label_layout
 from desktop.window.views.label_layout import Callout
-
 from tests.desktop.test_kiosk_support import clock  # noqa: F401  (fixture)
 from tests.desktop.test_window_layout import _close_kiosk, _kiosk
 from tests.desktop.test_window_layout import _desktop as _shown_desktop
@@ -27,8 +26,7 @@ from tests.desktop.test_window_layout import _desktop as _shown_desktop
 #: Names shown (of 25) in the worst case, by window size and language; the rest are counted in
 #: the "+N more" label. Measured with the bundled Open Sans; a change of type size or of the
 #: map's overlays moves these numbers, and this table should then be updated knowingly.
-EXPECTED_SHOWN = {((1920, 1080), "en"): 25, ((1920, 1080), "es"): 25,
-                  ((1280, 800), "en"): 25, ((1280, 800), "es"): 25}
+EXPECTED_SHOWN = {((1920, 1080), "en"): 25, ((1920, 1080), "es"): 25, ((1280, 800), "en"): 25, ((1280, 800), "es"): 25}
 
 
 def _sites(graph) -> list[int]:
@@ -45,8 +43,14 @@ def _late_frame(graph, primary: str):
     f = bench_render._frames(graph, bench_render.MovingPackets(graph, 40), primary)[0]
     k = sites.size
     snap = dataclasses.replace(
-        f.snap, lesion_comp=sites, lesion_cells=cells.astype(np.float64), lesion_state=np.full(k, 2, np.int8),
-        lesion_route=np.zeros(k, np.int8), lesion_id=np.arange(k, dtype=np.int64), primary_cells=3.4e10)
+        f.snap,
+        lesion_comp=sites,
+        lesion_cells=cells.astype(np.float64),
+        lesion_state=np.full(k, 2, np.int8),
+        lesion_route=np.zeros(k, np.int8),
+        lesion_id=np.arange(k, dtype=np.int64),
+        primary_cells=3.4e10,
+    )
     return dataclasses.replace(f, snap=snap, new_lesions=np.zeros(k, bool), switched_lesions=np.zeros(k, bool))
 
 
@@ -116,8 +120,10 @@ def test_every_site_named_in_the_worst_case_without_overlap(qtbot, qapp, size, l
         body = win.body
         frame = _late_frame(body.graph, controller.scenario.primary)
         shown, hidden = _check_worst_case(body, frame)
-        print(f"{size} {language}: {shown} names shown, +{hidden} more; "
-              f"primary label {body.primary_label.toPlainText()!r}")
+        print(
+            f"{size} {language}: {shown} names shown, +{hidden} more; "
+            f"primary label {body.primary_label.toPlainText()!r}"
+        )
         assert shown + hidden == len(_sites(body.graph)) == 25
         assert (shown, hidden) == (EXPECTED_SHOWN[size, language], 25 - EXPECTED_SHOWN[size, language])
         # the same frame again: the layout is not made again, nothing is repainted for it
@@ -148,12 +154,12 @@ def test_names_follow_a_resize_without_a_new_frame(qtbot, qapp):
         before = body.label_layout
         win.resize(1280, 800)
         QApplication.processEvents()
-        assert body.label_layout is not before          # laid out again for the new size ...
+        assert body.label_layout is not before  # laid out again for the new size ...
         labels = [lab for lab in body.site_labels if lab.isVisible()]
         rects = [lab.sceneBoundingRect() for lab in labels]
         view = body.mapToScene(body.viewport().rect()).boundingRect()
         primary = body.primary_label.sceneBoundingRect()
-        assert all(view.contains(r) and not r.intersects(primary) for r in rects)     # ... and still clear
+        assert all(view.contains(r) and not r.intersects(primary) for r in rects)  # ... and still clear
         assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[:i])
     finally:
         controller.pause()
@@ -179,8 +185,10 @@ def _random_case(rng, n):
     fw = view[2] * rng.uniform(0.2, 0.5)
     fx = rng.uniform(0, view[2] - fw)
     figure = (fx, 0.0, fx + fw, view[3])
-    calls = [Callout(k, (rng.uniform(fx, fx + fw), rng.uniform(0, view[3])), float(rng.integers(30, 260)),
-                     24.0) for k in range(n)]
+    calls = [
+        Callout(k, (rng.uniform(fx, fx + fw), rng.uniform(0, view[3])), float(rng.integers(30, 260)), 24.0)
+        for k in range(n)
+    ]
     obstacles = []
     for _ in range(rng.integers(0, 4)):
         x, y = rng.uniform(0, view[2]), rng.uniform(0, view[3])
@@ -193,18 +201,19 @@ def test_the_layout_never_overlaps_keeps_the_biggest_and_keeps_leaders_in_order(
     for trial in range(300):
         n = int(rng.integers(1, 30))
         view, figure, calls, obstacles = _random_case(rng, n)
-        lay = label_layout.layout_callouts(calls, view, figure, obstacles, (90.0, 24.0),
-                                           gap=8.0, spacing=3.0, elbow=12.0)
+        lay = label_layout.layout_callouts(
+            calls, view, figure, obstacles, (90.0, 24.0), gap=8.0, spacing=3.0, elbow=12.0
+        )
         boxes = [p.rect for p in lay.placed] + ([lay.more.rect] if lay.more else [])
         for i, r in enumerate(boxes):
             assert view[0] <= r[0] and r[2] <= view[2] and view[1] <= r[1] and r[3] <= view[3], trial
             assert not any(label_layout.intersects(r, o) for o in obstacles), trial
             assert not any(label_layout.intersects(r, q) for q in boxes[:i]), trial
         shown = [p.key for p in lay.placed]
-        assert shown == list(range(len(shown))), trial                   # the biggest, in rank order
+        assert shown == list(range(len(shown))), trial  # the biggest, in rank order
         assert len(shown) + lay.more_count == n, trial
         assert (lay.more is not None) == (lay.more_count > 0) or not boxes, trial
-        for side in (label_layout.LEFT, label_layout.RIGHT):     # down a column, organs in order
+        for side in (label_layout.LEFT, label_layout.RIGHT):  # down a column, organs in order
             col = sorted((p for p in lay.placed if p.side == side), key=lambda p: p.rect[1])
             ys = [p.leader[0][1] for p in col]
             assert ys == sorted(ys), trial
@@ -212,18 +221,22 @@ def test_the_layout_never_overlaps_keeps_the_biggest_and_keeps_leaders_in_order(
 
 def test_the_layout_puts_names_beside_their_organs_when_there_is_room():
     view, figure = (0.0, 0.0, 1000.0, 800.0), (350.0, 0.0, 650.0, 800.0)
-    calls = [Callout(0, (400.0, 300.0), 80.0, 20.0), Callout(1, (420.0, 305.0), 80.0, 20.0),
-             Callout(2, (600.0, 500.0), 80.0, 20.0)]
+    calls = [
+        Callout(0, (400.0, 300.0), 80.0, 20.0),
+        Callout(1, (420.0, 305.0), 80.0, 20.0),
+        Callout(2, (600.0, 500.0), 80.0, 20.0),
+    ]
     lay = label_layout.layout_callouts(calls, view, figure, [], (60.0, 20.0), gap=10.0, spacing=2.0, elbow=10.0)
     a, b, c = lay.placed
     assert a.side == b.side == label_layout.LEFT and c.side == label_layout.RIGHT
-    assert a.rect[2] == b.rect[2] == 340.0 and c.rect[0] == 660.0       # against the figure
-    assert a.rect[3] + 2.0 == pytest.approx(b.rect[1])                  # stacked, centred on the two organs
+    assert a.rect[2] == b.rect[2] == 340.0 and c.rect[0] == 660.0  # against the figure
+    assert a.rect[3] + 2.0 == pytest.approx(b.rect[1])  # stacked, centred on the two organs
     assert (a.rect[1] + b.rect[3]) / 2 == pytest.approx(302.5)
     assert c.rect[1] == pytest.approx(490.0) and lay.more is None
     # an obstacle where the name would stand: it moves to the nearest free place
-    lay = label_layout.layout_callouts(calls[2:], view, figure, [(700.0, 480.0, 900.0, 520.0)], (60.0, 20.0),
-                                       gap=10.0, spacing=2.0, elbow=10.0)
+    lay = label_layout.layout_callouts(
+        calls[2:], view, figure, [(700.0, 480.0, 900.0, 520.0)], (60.0, 20.0), gap=10.0, spacing=2.0, elbow=10.0
+    )
     (c,) = lay.placed
-    assert c.rect[3] <= 476.0 or c.rect[1] >= 524.0                    # (twice the spacing clear of it)
+    assert c.rect[3] <= 476.0 or c.rect[1] >= 524.0  # (twice the spacing clear of it)
     assert c.rect[1] == pytest.approx(524.0)

@@ -8,11 +8,11 @@ import time
 import numpy as np
 import pytest
 
-from desktop.window.controller import ADVANCE_CHUNK_DAYS, SimController, resolution_for
 from desktop.core import i18n
 from desktop.core.speeds import DEFAULT_SPEED, FIRST_GROWTH, SPEEDS
-from sim_core.io.receipt import make_receipt, parse_receipt, replay_receipt
+from desktop.window.controller import ADVANCE_CHUNK_DAYS, SimController, resolution_for
 from sim_core import load_scenario
+from sim_core.io.receipt import make_receipt, parse_receipt, replay_receipt
 from sim_core.tools.soak import soak_scenario
 
 
@@ -35,7 +35,7 @@ def test_resolution_follows_the_clock_and_every_cell_is_kept(qapp):
     c.set_speed(speed_index := SPEEDS.index(next(s for s in SPEEDS if s.label == "10 min")))
     assert c.resolution == "cells"
     for _ in range(12):
-        c.runner.tick(1 / 60)        # 12 x 10 s of body time
+        c.runner.tick(1 / 60)  # 12 x 10 s of body time
     c.advance_days(0.1)
     totals = []
     for index in (FIRST_GROWTH, speed_index, FAST_FORWARD_INDEX, DEFAULT_SPEED):
@@ -50,7 +50,7 @@ def test_resolution_follows_the_clock_and_every_cell_is_kept(qapp):
         acc = c.engine.accounting()
         assert abs(acc["came"] - acc["alive"] - acc["dead"]) <= 1e-9 * acc["came"]
     print("cells in transit at each switch:", totals)
-    assert totals[0] > 10_000 and totals[1] > 0    # (pooled year-long steps can leave none in transit)
+    assert totals[0] > 10_000 and totals[1] > 0  # (pooled year-long steps can leave none in transit)
 
 
 FAST_FORWARD_INDEX = len(SPEEDS) - 1
@@ -58,14 +58,14 @@ FAST_FORWARD_INDEX = len(SPEEDS) - 1
 
 def test_a_switch_is_not_drawn_as_deaths(qapp):
     c = SimController("breast")
-    c.set_speed(FIRST_GROWTH)                       # pooled
-    c.engine.inject(c.primary_vein(), 500)          # one pooled packet of 500 single cells
+    c.set_speed(FIRST_GROWTH)  # pooled
+    c.engine.inject(c.primary_vein(), 500)  # one pooled packet of 500 single cells
     f0 = c.publish()
     assert f0.snap.packet_id.shape[0] == 1 and f0.snap.packet_cells[0] == 500
-    c.set_speed(DEFAULT_SPEED)                      # cells: one packet per cell
+    c.set_speed(DEFAULT_SPEED)  # cells: one packet per cell
     f1 = c.publish()
     assert f1.snap.packet_id.shape[0] == 500 and f1.snap.packet_cells.sum() == 500
-    assert np.isin(f0.snap.packet_id, f1.snap.packet_id).all()      # the packet's id lives on
+    assert np.isin(f0.snap.packet_id, f1.snap.packet_id).all()  # the packet's id lives on
     assert f1.deaths.xy.shape[0] == 0
     # and the differ's guard itself: packets that vanish across a switch are not read as deaths
     from desktop.core.frames import FrameDiffer, Pools
@@ -73,13 +73,20 @@ def test_a_switch_is_not_drawn_as_deaths(qapp):
     d = FrameDiffer(c.graph, c.scenario.primary)
     eng = c.engine
     pools = Pools.from_engine(eng.pools)
-    mid = dataclasses.replace(f1.snap, packet_xy=np.full_like(f1.snap.packet_xy, -1000.0))   # away from organs
+    mid = dataclasses.replace(f1.snap, packet_xy=np.full_like(f1.snap.packet_xy, -1000.0))  # away from organs
     d.diff(mid, pools, eng.params)
-    gone = dataclasses.replace(f1.snap, t_days=f1.snap.t_days + 1 / 86400, packet_id=f1.snap.packet_id[:0],
-                               packet_xy=f1.snap.packet_xy[:0], packet_cells=f1.snap.packet_cells[:0],
-                               packet_nclu=f1.snap.packet_nclu[:0], packet_kind=f1.snap.packet_kind[:0],
-                               packet_vessel=f1.snap.packet_vessel[:0], packet_frac=f1.snap.packet_frac[:0])
-    assert d.diff(gone, pools, eng.params).deaths.xy.shape[0] > 0      # without the guard: 'deaths'
+    gone = dataclasses.replace(
+        f1.snap,
+        t_days=f1.snap.t_days + 1 / 86400,
+        packet_id=f1.snap.packet_id[:0],
+        packet_xy=f1.snap.packet_xy[:0],
+        packet_cells=f1.snap.packet_cells[:0],
+        packet_nclu=f1.snap.packet_nclu[:0],
+        packet_kind=f1.snap.packet_kind[:0],
+        packet_vessel=f1.snap.packet_vessel[:0],
+        packet_frac=f1.snap.packet_frac[:0],
+    )
+    assert d.diff(gone, pools, eng.params).deaths.xy.shape[0] > 0  # without the guard: 'deaths'
     d.diff(mid, pools, eng.params)
     d.forget_packets()
     assert d.diff(gone, pools, eng.params).deaths.xy.shape[0] == 0
@@ -91,10 +98,10 @@ def test_playing_steps_on_the_engine_thread_and_the_gui_never_waits(qtbot, qapp)
     c.play()
     qtbot.waitUntil(lambda: c.runner.ticks >= 20 and c.batch_stats["batches"] >= 5, timeout=20000)
     stats = dict(c.batch_stats)
-    assert stats["wait_s_max"] == 0.0        # no tick waited for a step
+    assert stats["wait_s_max"] == 0.0  # no tick waited for a step
     assert c.worker.batches >= 5 and stats["steps"] > 0
     assert c.last_frame is not None and c.last_frame.t_days > t0
-    c.pause()                                 # ends the batch in flight, then stops
+    c.pause()  # ends the batch in flight, then stops
     t1 = c.engine.t_days
     qtbot.wait(100)
     assert c.engine.t_days == t1 and not c.worker.busy
@@ -113,11 +120,11 @@ def test_a_slider_moved_while_a_batch_runs_is_applied_between_steps_and_replays(
         if i == 7 and c.worker.busy:
             c.set_parameter("transit.attrition", 2.5)
             posted = c.worker.busy
-            assert c.params["transit.attrition"] == 2.5      # seen at once through the controller
+            assert c.params["transit.attrition"] == 2.5  # seen at once through the controller
         if i == 15:
-            c.set_speed(FIRST_GROWTH)                       # pooled from the next step
+            c.set_speed(FIRST_GROWTH)  # pooled from the next step
         if i == 22:
-            c.set_speed(DEFAULT_SPEED)                      # and back to cells
+            c.set_speed(DEFAULT_SPEED)  # and back to cells
         c.worker.wait_idle()
     c.runner.stop()
     eng = c.engine
@@ -171,10 +178,10 @@ def test_sparse_shedding_is_said_not_hidden(qapp):
     finally:
         i18n.set_language("en")
     c.set_speed(FIRST_GROWTH)
-    assert c.sparse_note() is None                            # growth scale: not the point there
+    assert c.sparse_note() is None  # growth scale: not the point there
     busy = SimController(busy_scenario(1e7))
     busy.publish()
-    assert busy.sparse_note() is None                         # plenty to watch
+    assert busy.sparse_note() is None  # plenty to watch
 
 
 @pytest.mark.parametrize("speed", [DEFAULT_SPEED])
@@ -195,9 +202,11 @@ def test_with_numbas_workqueue_layer_the_window_steps_on_the_gui_thread():
     import subprocess
     import sys
 
-    code = ("from desktop.window.controller import SimController\n"
-            "c = SimController('breast')\n"
-            "print(c.runner.async_tick is None)\n")
+    code = (
+        "from desktop.window.controller import SimController\n"
+        "c = SimController('breast')\n"
+        "print(c.runner.async_tick is None)\n"
+    )
     out = {}
     for layer in ("workqueue", "omp"):
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", NUMBA_THREADING_LAYER=layer)
@@ -214,7 +223,7 @@ def test_dense_shedding_stays_pooled_at_transit_speeds_and_says_so(qapp, monkeyp
     import desktop.window.controller as ctl
 
     monkeypatch.setattr(ctl, "CELLS_MAX_IN_FLIGHT", 3_000)
-    c = SimController(busy_scenario(1e7))      # ~530 cells a second: 32,000 a minute, over the cap
+    c = SimController(busy_scenario(1e7))  # ~530 cells a second: 32,000 a minute, over the cap
     c.set_speed(FIRST_GROWTH)
     c.publish()
     said = []
@@ -225,7 +234,7 @@ def test_dense_shedding_stays_pooled_at_transit_speeds_and_says_so(qapp, monkeyp
     assert note is not None and "too many to draw one by one" in note
     assert any("too many to draw one by one" in t for t in said)
     # moderate shedding: cells first, then pooled once more than the cap are in flight
-    m = SimController(busy_scenario())          # ~23 cells a second
+    m = SimController(busy_scenario())  # ~23 cells a second
     m.set_speed(ten_min := SPEEDS.index(next(s for s in SPEEDS if s.label == "10 min")))
     assert m.resolution == "cells" and m.dense_note() is None
     seen = []
@@ -241,7 +250,7 @@ def test_dense_shedding_stays_pooled_at_transit_speeds_and_says_so(qapp, monkeyp
     assert abs(acc["came"] - acc["alive"] - acc["dead"]) <= 1e-9 * acc["came"]
     assert m.dense_note() is not None
     m.set_speed(FIRST_GROWTH)
-    assert m.dense_note() is None                # growth speeds are pooled anyway: nothing to say
+    assert m.dense_note() is None  # growth speeds are pooled anyway: nothing to say
     assert ten_min != DEFAULT_SPEED
 
 
@@ -250,21 +259,21 @@ def test_a_run_ends_on_the_day_the_tumour_burden_kills(qapp):
     4.7 kg of tumour by day 2000, and the window ground to a frame a second): it stops on that day,
     says so with the share of the burden that is metastases, and play does not restart it."""
     sc = load_scenario("colorectal")
-    sc.params.set("patient.lethal_cells", 3e10)       # 30 g: reached in a few years
+    sc.params.set("patient.lethal_cells", 3e10)  # 30 g: reached in a few years
     c = SimController(sc)
     said = []
     c.caption_changed.connect(lambda cap: said.append(cap.text))
     c.advance_days(3000)
     eng = c.engine
     assert eng.death_day is not None and eng.t_days < 3000
-    assert eng.t_days - eng.death_day < 1.0 + ADVANCE_CHUNK_DAYS    # stopped within a chunk
+    assert eng.t_days - eng.death_day < 1.0 + ADVANCE_CHUNK_DAYS  # stopped within a chunk
     assert eng.burden() >= 3e10 and eng.death_day > 365
     assert any("a burden that kills" in t for t in said)
     print(said[-1])
     t, steps = eng.t_days, eng.step_index
     c.play()
     assert not c.playing
-    c.runner.tick(1 / 60)                   # a tick by hand steps nothing either
+    c.runner.tick(1 / 60)  # a tick by hand steps nothing either
     assert (c.engine.t_days, c.engine.step_index) == (t, steps)
     c.reset_all()
     assert c.engine.death_day is None and c.engine.t_days == 0
@@ -287,15 +296,15 @@ def test_finished_batches_are_shown_no_faster_than_the_paced_timer(qtbot, qapp, 
     c = SimController(busy_scenario(5e4))
     shown = []
     c.snapshot_ready.connect(lambda f: shown.append(time.perf_counter()))
-    c.runner.pacer = lambda: 0.08                  # 80 ms: what a calm map asks for
+    c.runner.pacer = lambda: 0.08  # 80 ms: what a calm map asks for
     c.play()
     qtbot.waitUntil(lambda: len(shown) >= 14, timeout=20000)
     c.pause()
-    gaps = np.diff(shown[2:])                       # (the first tick runs at full rate)
+    gaps = np.diff(shown[2:])  # (the first tick runs at full rate)
     print("frame gaps (ms):", np.round(1e3 * gaps, 1))
     assert c.runner.interval_ms == 80
     assert c.batch_stats["batches"] >= 10
-    assert np.median(gaps) > 0.06                   # 60 frames a second would be 0.017
+    assert np.median(gaps) > 0.06  # 60 frames a second would be 0.017
     # and unpaced, finished batches are still shown at once (at most 60 a second)
     shown.clear()
     c.runner.pacer = None

@@ -10,7 +10,6 @@ from desktop.core.journey import founder_journey
 from desktop.core.speeds import FOLLOW_SPEED, SPEEDS
 from desktop.core.staging import stage
 from sim_core import default_graph, load_scenario
-
 from tests.desktop.conftest import run_frames
 
 
@@ -36,7 +35,7 @@ def test_switching_the_cancer_type_loads_its_scenario(qtbot, qapp, window, contr
 
 
 def test_tapping_an_organ_opens_its_card(qtbot, qapp, window, controller):
-    controller.advance_days(60)      # before any lung lesion is drawn where we tap
+    controller.advance_days(60)  # before any lung lesion is drawn where we tap
     g = controller.graph
     x, y = g.xy[g.index["organ:lungs"]]
     with qtbot.waitSignal(window.body.organ_clicked) as sig:
@@ -70,15 +69,16 @@ def test_tapping_a_lesion_replays_its_founders_journey(qtbot, qapp, window, cont
     f = controller.last_frame
     i = int(np.flatnonzero(f.snap.lesion_id == lid)[0])
     g = controller.graph
-    assert int(g.v_dst[j.vessels[-1]]) == int(f.snap.lesion_comp[i]) or \
-        int(g.implants_into[int(g.v_dst[j.vessels[-1]])]) == int(f.snap.lesion_comp[i])
+    assert int(g.v_dst[j.vessels[-1]]) == int(f.snap.lesion_comp[i]) or int(
+        g.implants_into[int(g.v_dst[j.vessels[-1]])]
+    ) == int(f.snap.lesion_comp[i])
     assert int(g.v_kind[j.vessels[-1]]) == int(f.snap.lesion_route[i])
     assert "Replay" in window.caption.text.text()
     body = window.body
-    qtbot.wait(200)                                    # the marker moves along the journey
+    qtbot.wait(200)  # the marker moves along the journey
     x0, y0 = j.points[0]
     assert (body.replay_dot.pos().x(), body.replay_dot.pos().y()) != (x0, y0)
-    body._replay_step(body._replay_t0 + 60.0)          # ... and clears itself at the end
+    body._replay_step(body._replay_t0 + 60.0)  # ... and clears itself at the end
     assert not body.replaying and not body.replay_path.isVisible()
 
 
@@ -137,7 +137,7 @@ def test_a_released_cluster_is_followed_to_its_arrest(qtbot, qapp, window, contr
     steps = [c.step for c in caps]
     assert "shed" in steps and ("arrest" in steps or "transit" in steps)
     assert any("cluster" in c.text.lower() for c in caps)
-    assert controller.speed_index > FOLLOW_SPEED   # it sped up to show what happens next
+    assert controller.speed_index > FOLLOW_SPEED  # it sped up to show what happens next
 
 
 def test_staging_counts_regional_nodes_and_distant_sites():
@@ -164,8 +164,7 @@ def test_staging_says_one_site_not_1_sites():
     dormant[g.index["organ:brain"]] = 3.0
     two = stage(g, "primary:breast", np.zeros(0, int), np.zeros(0, int), np.zeros(0), dormant)
     assert two.m_text == "no distant lesion; dormant cells in 2 sites"
-    lung = stage(g, "primary:breast", np.array([g.index["organ:lungs"]]), np.array([2]), np.array([9.0]),
-                 np.zeros(g.n))
+    lung = stage(g, "primary:breast", np.array([g.index["organ:lungs"]]), np.array([2]), np.array([9.0]), np.zeros(g.n))
     assert lung.m_text == "distant lesions in one site: Lungs"
 
 

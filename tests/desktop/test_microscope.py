@@ -8,10 +8,9 @@ from PySide6.QtGui import QIcon, QImage
 
 from desktop.core import i18n
 from desktop.core.i18n import tr
-from desktop.kiosk.quiz_model import CARDS
 from desktop.core.narrator import STEPS, Caption
+from desktop.kiosk.quiz_model import CARDS
 from desktop.window.views import microscope as mic
-
 from tests.desktop.conftest import run_frames
 from tests.desktop.test_kiosk_support import clock, kiosk  # noqa: F401  (fixtures)
 
@@ -23,7 +22,7 @@ def _pixels(img: QImage) -> np.ndarray:
     ptr = img.constBits()
     a = np.frombuffer(ptr, np.uint8, img.sizeInBytes()).reshape(img.height(), img.bytesPerLine())
     bgr = a[:, : img.width() * 4].reshape(img.height(), img.width(), 4)[..., :3]
-    return bgr[..., ::-1].astype(int).copy()                   # RGB
+    return bgr[..., ::-1].astype(int).copy()  # RGB
 
 
 @pytest.fixture
@@ -64,8 +63,9 @@ def test_the_microscope_shows_the_step_the_strip_lights(big_window, qapp):
         panel.set_still(True)
         view = panel.view
         got = _pixels(view.grab().toImage())
-        want = _pixels(mic.render(panel.drawing(), mic.DRAWINGS[panel.drawing()].still_t, view.size(),
-                                  view.devicePixelRatioF()))
+        want = _pixels(
+            mic.render(panel.drawing(), mic.DRAWINGS[panel.drawing()].still_t, view.size(), view.devicePixelRatioF())
+        )
         assert got.shape == want.shape and np.abs(got - want).max() <= 2
         panel.set_still(False)
 
@@ -73,7 +73,7 @@ def test_the_microscope_shows_the_step_the_strip_lights(big_window, qapp):
 def test_the_microscope_follows_the_live_narrator(big_window, qapp, monkeypatch):
     import desktop.core.narrator as nar
 
-    monkeypatch.setattr(nar, "HOLD_S", 0.0)           # a new caption every frame: many steps
+    monkeypatch.setattr(nar, "HOLD_S", 0.0)  # a new caption every frame: many steps
     monkeypatch.setattr(nar, "HOLD_RARE_S", 0.0)
     from desktop.core.speeds import SPEEDS
 
@@ -84,7 +84,7 @@ def test_the_microscope_follows_the_live_narrator(big_window, qapp, monkeypatch)
     c.play()
     seen = set()
     for phase in range(2):
-        if phase:                                     # years per second: dormancy, colonies
+        if phase:  # years per second: dormancy, colonies
             c.advance_days(900)
             c.set_speed(len(SPEEDS) - 2)
         for _ in range(8):
@@ -105,13 +105,13 @@ def test_at_full_hd_it_covers_neither_the_body_nor_the_legend_nor_the_controls(b
     assert g.width() >= 300 and g.height() >= 180
     assert not g.intersects(_figure_rect(body))
     assert not g.intersects(body.legend_rect())
-    assert body.rect().contains(g)                    # inside the map: never over the controls
+    assert body.rect().contains(g)  # inside the map: never over the controls
     assert not g.intersects(body.fit_button.geometry())
 
 
 def test_each_drawing_is_drawn_and_the_seven_differ():
     size = QSize(192, 108)
-    field = np.array([int(mic.FIELD[i:i + 2], 16) for i in (1, 3, 5)])
+    field = np.array([int(mic.FIELD[i : i + 2], 16) for i in (1, 3, 5)])
     images = {}
     for key, d in mic.DRAWINGS.items():
         px = _pixels(mic.render(key, d.still_t, size))
@@ -120,11 +120,11 @@ def test_each_drawing_is_drawn_and_the_seven_differ():
         assert drawn > 0.25, key
         images[key] = px
         later = _pixels(mic.render(key, d.still_t + d.period_s / 3, size))
-        assert np.abs(later - px).mean() > 0.5, key    # it moves
+        assert np.abs(later - px).mean() > 0.5, key  # it moves
     steps = [mic.STEP_DRAWING[s] for s in STEPS]
     assert len(set(steps)) == 7
     for i, a in enumerate(steps):
-        for b in steps[i + 1:]:
+        for b in steps[i + 1 :]:
             assert np.abs(images[a] - images[b]).mean() > 12, (a, b)
 
 
@@ -133,7 +133,7 @@ def test_the_animation_is_cheap_and_stops_when_hidden(big_window, qtbot):
     assert view.animating() and view.timer.interval() >= 1000 // 30
     n = view.frames_painted
     qtbot.wait(300)
-    assert view.frames_painted > n                    # it repaints itself while shown
+    assert view.frames_painted > n  # it repaints itself while shown
     big_window.hide()
     qtbot.waitUntil(lambda: not view.animating(), timeout=1000)
     big_window.show()
@@ -162,7 +162,7 @@ def test_a_costly_drawing_slows_the_inset_not_the_map(big_window, qtbot, monkeyp
 
 def test_reduce_motion_in_the_kiosk_draws_a_still_frame(kiosk, qtbot):  # noqa: F811
     view, c = kiosk.win.microscope.view, kiosk.controller
-    kiosk.idle.poke()                                 # a visitor: the model plays, the drawing moves
+    kiosk.idle.poke()  # a visitor: the model plays, the drawing moves
     kiosk.show_explore()
     assert c.playing
     qtbot.waitUntil(view.animating, timeout=1000)
@@ -171,12 +171,12 @@ def test_reduce_motion_in_the_kiosk_draws_a_still_frame(kiosk, qtbot):  # noqa: 
     t = view.moment()
     qtbot.wait(150)
     assert view.moment() == t == mic.DRAWINGS[view.key].still_t
-    c.play()                                          # reduce motion holds even if the model plays
+    c.play()  # reduce motion holds even if the model plays
     assert view.still and not view.animating()
     kiosk.motion_button.click()
     c.play()
     assert not view.still and view.animating()
-    c.pause()                                         # as everywhere in the kiosk, pause stops motion
+    c.pause()  # as everywhere in the kiosk, pause stops motion
     assert view.still and not view.animating()
 
 
@@ -199,7 +199,7 @@ def test_quiz_cards_show_the_drawing_of_their_step(kiosk):  # noqa: F811
     assert CARD_DRAWINGS["immune"][0] == "transit" and CARD_DRAWINGS["extravasation"][0] == "extravasate"
     keys = list(shown)
     for i, a in enumerate(keys):
-        for b in keys[i + 1:]:
+        for b in keys[i + 1 :]:
             assert np.abs(shown[a] - shown[b]).mean() > 3, (a, b)
 
 

@@ -4,7 +4,6 @@ import re
 
 from desktop.core.narrator import MAX_WORDS, STEPS
 from desktop.core.speeds import FAST_FORWARD
-
 from tests.desktop.conftest import run_frames
 
 
@@ -15,7 +14,7 @@ def _sentences(text):
 def test_captions_across_time_scales_are_short_sentences(qapp, controller, monkeypatch):
     import desktop.core.narrator as nar
 
-    monkeypatch.setattr(nar, "HOLD_S", 0.0)      # a new caption every frame: see them all
+    monkeypatch.setattr(nar, "HOLD_S", 0.0)  # a new caption every frame: see them all
     monkeypatch.setattr(nar, "HOLD_RARE_S", 0.0)
     caps = []
     controller.caption_changed.connect(lambda c: caps.append(c))

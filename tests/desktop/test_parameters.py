@@ -6,7 +6,6 @@ from PySide6.QtCore import QPoint, Qt
 
 from desktop.window.panels.parameter_panel import STEPS, TREATMENT_TAB, ScaleMap, value_text
 from sim_core import BY_PATH, SLIDERS
-
 from tests.desktop.conftest import run_frames
 
 
@@ -59,14 +58,14 @@ def test_each_slider_changes_the_engine_mid_run(qtbot, qapp, window, controller,
     after_button = controller.params[path]
     assert after_button != after_key
     t = controller.engine.t_days
-    run_frames(qapp, controller, 3)   # the run goes on with the new value
+    run_frames(qapp, controller, 3)  # the run goes on with the new value
     assert controller.engine.t_days > t and controller.params[path] == after_button
 
 
 def test_dragging_a_slider_sets_the_engine_value(qtbot, qapp, window, controller):
     row = window.params.rows["transit.attrition"]
     _mid_run(qapp, controller)
-    row.slider.setValue(STEPS // 2)   # what a drag ends with
+    row.slider.setValue(STEPS // 2)  # what a drag ends with
     assert controller.params["transit.attrition"] == pytest.approx(5.0)
 
 
@@ -74,7 +73,7 @@ def test_anti_angiogenic_switch_starts_treatment_now_and_shows_resistance(qtbot,
     controller.set_speed(7)
     _mid_run(qapp, controller, 60)
     t_on = controller.engine.t_days
-    tabs = window.params.tabs                         # the switch is on the "Treatment" tab
+    tabs = window.params.tabs  # the switch is on the "Treatment" tab
     qtbot.mouseClick(tabs, Qt.MouseButton.LeftButton, pos=tabs.tabRect(TREATMENT_TAB).center())
     box = window.params.treatment
     assert box.isVisible()
@@ -89,8 +88,8 @@ def test_anti_angiogenic_switch_starts_treatment_now_and_shows_resistance(qtbot,
     controller.pause()
     days, effect = controller.last_frame.extra["antiangio_curve"]
     print("treatment effect on growth over its first days:", effect[0], "->", effect[-1])
-    assert effect[0] == pytest.approx(43.0)          # the trials' hazard ratio 0.57 at full dose
-    assert effect[-1] < 0.7 * effect[0]               # drug-adapted cells take over: the effect fades
+    assert effect[0] == pytest.approx(43.0)  # the trials' hazard ratio 0.57 at full dose
+    assert effect[-1] < 0.7 * effect[0]  # drug-adapted cells take over: the effect fades
     assert "Effect now" in window.params.effect.text()
     assert window.params.curve.isVisible()
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=on_box)

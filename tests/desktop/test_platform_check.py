@@ -26,19 +26,22 @@ def test_which_sessions_use_xcb():
     assert pc.wants_xcb({"QT_QPA_PLATFORM": "xcb"}, "linux")
     assert not pc.wants_xcb({"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"}, "linux")
     assert not pc.wants_xcb({"DISPLAY": ":0", "WAYLAND_DISPLAY": "wayland-0"}, "linux")
-    assert not pc.wants_xcb({}, "linux")                       # no display at all
+    assert not pc.wants_xcb({}, "linux")  # no display at all
     assert not pc.wants_xcb({"DISPLAY": ":0"}, "darwin")
 
 
 def test_missing_libraries_are_named_with_their_packages_in_one_line():
     msg = pc.problem({"QT_QPA_PLATFORM": "xcb"}, "linux", ldd=lambda p: LDD_TWO_MISSING, lib=Path("x.so"))
-    assert msg == ("Qt's X11 platform (xcb) cannot start: libxcb-icccm.so.4, libxcb-keysyms.so.1 not found; "
-                   "on Debian or Ubuntu: sudo apt-get install libxcb-icccm4 libxcb-keysyms1")
+    assert msg == (
+        "Qt's X11 platform (xcb) cannot start: libxcb-icccm.so.4, libxcb-keysyms.so.1 not found; "
+        "on Debian or Ubuntu: sudo apt-get install libxcb-icccm4 libxcb-keysyms1"
+    )
     assert "\n" not in msg
     ok = LDD_TWO_MISSING.replace("=> not found", "=> /lib/x.so (0x1)")
     assert pc.problem({"QT_QPA_PLATFORM": "xcb"}, "linux", ldd=lambda p: ok, lib=Path("x.so")) is None
-    assert pc.problem({"QT_QPA_PLATFORM": "offscreen"}, "linux", ldd=lambda p: LDD_TWO_MISSING,
-                      lib=Path("x.so")) is None
+    assert (
+        pc.problem({"QT_QPA_PLATFORM": "offscreen"}, "linux", ldd=lambda p: LDD_TWO_MISSING, lib=Path("x.so")) is None
+    )
 
 
 def test_the_window_stops_with_that_line_and_exit_2(monkeypatch, capsys):
@@ -62,7 +65,23 @@ def test_the_window_runs_on_a_real_x_server():
     env = dict(os.environ, QT_QPA_PLATFORM="xcb")
     env.pop("DISPLAY", None)
     env.setdefault("NUMBA_CACHE_DIR", "/tmp/nbcache")
-    r = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable, "-m", "desktop.app",
-                        "--smoke-frames", "60", "--size", "1280x800"], env=env, capture_output=True, text=True,
-                       timeout=300)
+    r = subprocess.run(
+        [
+            "xvfb-run",
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24",
+            sys.executable,
+            "-m",
+            "desktop.app",
+            "--smoke-frames",
+            "60",
+            "--size",
+            "1280x800",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr

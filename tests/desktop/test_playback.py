@@ -4,7 +4,6 @@ from PySide6.QtCore import Qt
 
 from desktop.core.speeds import DEFAULT_SPEED, FAST_FORWARD, SPEEDS, STEP_FRAMES_PER_S
 from sim_core import Engine
-
 from tests.desktop.conftest import run_frames
 
 
@@ -60,7 +59,7 @@ def test_clock_names_the_time_scale(qapp, window, controller):
     controller.set_speed(0)
     controller.step_once()
     assert "Transit time scale" in window.top.scale.text()
-    assert ":" in window.top.clock.text()      # hh:mm:ss at transit scale
+    assert ":" in window.top.clock.text()  # hh:mm:ss at transit scale
     controller.set_speed(FAST_FORWARD)
     controller.step_once()
     assert "Growth time scale" in window.top.scale.text()
@@ -69,8 +68,16 @@ def test_clock_names_the_time_scale(qapp, window, controller):
 
 def _state(engine):
     s = engine.snapshot()
-    return (s.t_days, s.step, s.counters.tolist(), s.packet_id.tolist(), s.packet_cells.tolist(),
-            s.lesion_id.tolist(), s.primary_cells, s.dormant_cells.tolist())
+    return (
+        s.t_days,
+        s.step,
+        s.counters.tolist(),
+        s.packet_id.tolist(),
+        s.packet_cells.tolist(),
+        s.lesion_id.tolist(),
+        s.primary_cells,
+        s.dormant_cells.tolist(),
+    )
 
 
 def test_reset_all_restores_the_initial_state(qtbot, qapp, window, controller):

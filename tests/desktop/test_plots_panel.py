@@ -64,7 +64,7 @@ def test_the_plot_is_redrawn_only_when_its_picture_changes(qtbot, controller, si
     assert len(sets) == 2
     assert curve.yData[-1] == 500.0
     # a new primary always redraws
-    panel.set_primary(controller.scenario.primary)      # (clears the lines)
+    panel.set_primary(controller.scenario.primary)  # (clears the lines)
     before = len(sets)
     panel.show_history(t, cells, prim)
     assert len(sets) == before + 1
@@ -74,10 +74,10 @@ def test_the_axes_move_in_steps_and_always_leave_the_end_labels_room(qtbot, cont
     from desktop.window.panels.plots_panel import X_ROOM_MIN, X_ROOM_SET, x_axis_end, y_axis_top
 
     assert x_axis_end(10.0, 0.0) == 10.0 * X_ROOM_SET
-    assert x_axis_end(11.0, 14.5) == 14.5                    # still 1.32x room: kept
-    assert x_axis_end(12.0, 14.5) == 12.0 * X_ROOM_SET       # 1.21x: set again
-    assert x_axis_end(3.0, 14.5) == 3.0 * X_ROOM_SET         # lines in a sixth of it: set again
-    assert y_axis_top(8.64, 0.0) == 9.0                       # up to a whole half decade
+    assert x_axis_end(11.0, 14.5) == 14.5  # still 1.32x room: kept
+    assert x_axis_end(12.0, 14.5) == 12.0 * X_ROOM_SET  # 1.21x: set again
+    assert x_axis_end(3.0, 14.5) == 3.0 * X_ROOM_SET  # lines in a sixth of it: set again
+    assert y_axis_top(8.64, 0.0) == 9.0  # up to a whole half decade
     assert y_axis_top(8.7, 9.0) == 9.0 and y_axis_top(9.1, 9.0) == 9.5 and y_axis_top(4.0, 9.0) == 4.0
     panel = _shown_panel(qtbot, controller, sizes)
     vb = panel.plot.getViewBox()
@@ -87,14 +87,14 @@ def test_the_axes_move_in_steps_and_always_leave_the_end_labels_room(qtbot, cont
     prim = np.full(3, 1e8)
     cells = np.zeros((3, controller.graph.n))
     ends = []
-    for k in range(40):                                       # a run's end creeping on
+    for k in range(40):  # a run's end creeping on
         day = 30.0 + 0.2 * k
-        cells[:, lung] = [10.0, 400.0, 400.0 * 1.05 ** k]
+        cells[:, lung] = [10.0, 400.0, 400.0 * 1.05**k]
         panel.show_history(np.array([0.0, day - 1.0, day]), cells, prim)
         (x0, x1), (y0, y1) = vb.viewRange()
         ends.append((day, x1, y1))
-        assert x1 >= X_ROOM_MIN * day * 0.999                 # room for the labels right of the lines
-        assert y1 >= np.log10(400.0 * 1.05 ** k)              # the lines are below the top
+        assert x1 >= X_ROOM_MIN * day * 0.999  # room for the labels right of the lines
+        assert y1 >= np.log10(400.0 * 1.05**k)  # the lines are below the top
     print("axis changes:", len(changes), "of 40 redraws; ends:", ends[0], ends[-1])
     assert len(changes) <= 6
 
@@ -114,13 +114,19 @@ def test_a_redraw_that_keeps_the_ranges_does_not_paint_the_axes_again(qtbot, con
             if id(self) in names:
                 painted[names[id(self)]] += 1
             return orig(self, *a)
+
         monkeypatch.setattr(cls, "paint", paint)
 
-    counting(pg.AxisItem)                    # (before the panel exists: Qt looks the method up then)
+    counting(pg.AxisItem)  # (before the panel exists: Qt looks the method up then)
     counting(pg.PlotCurveItem)
     panel = _shown_panel(qtbot, controller, sizes)
-    names.update({id(panel.plot.getAxis("left")): "left", id(panel.plot.getAxis("bottom")): "bottom",
-                  id(panel.curves["lungs"].curve): "curve"})
+    names.update(
+        {
+            id(panel.plot.getAxis("left")): "left",
+            id(panel.plot.getAxis("bottom")): "bottom",
+            id(panel.curves["lungs"].curve): "curve",
+        }
+    )
     lung = panel.groups["lungs"][0]
     prim = np.full(3, 1e8)
     cells = np.zeros((3, controller.graph.n))
@@ -128,7 +134,7 @@ def test_a_redraw_that_keeps_the_ranges_does_not_paint_the_axes_again(qtbot, con
     panel.show_history(np.array([0.0, 29.0, 30.0]), cells, prim)
     panel.plot.grab()
     first = dict(painted)
-    cells[2, lung] = 800.0                                    # a new end, within the same ranges
+    cells[2, lung] = 800.0  # a new end, within the same ranges
     panel.show_history(np.array([0.0, 29.0, 30.2]), cells, prim)
     panel.plot.grab()
     print("paints after the first redraw:", first, "after the second:", painted)

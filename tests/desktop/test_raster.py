@@ -36,8 +36,16 @@ def reference_disc(h, w, cx, cy, r, argb, alpha):
 
 def _draw(buf, x, y, r, color, alpha, shape, fill=0.5):
     one = np.ones(1, np.float32)
-    return raster.draw_sprites(buf, one * x, one * y, one * r, np.array([color], np.uint32), one * alpha,
-                               np.array([shape], np.int8), one * fill)
+    return raster.draw_sprites(
+        buf,
+        one * x,
+        one * y,
+        one * r,
+        np.array([color], np.uint32),
+        one * alpha,
+        np.array([shape], np.int8),
+        one * fill,
+    )
 
 
 def test_dot_matches_the_reference():
@@ -102,9 +110,8 @@ def test_sprite_lands_where_qt_draws_the_same_point_at_1x_and_2x(qtbot):
     qtbot.addWidget(view)
     view.show()
     qtbot.waitExposed(view)
-    item.set_sprites([300.0], [500.0], [6.0], np.array([0xFFFF0000], np.uint32), [1.0],
-                     np.array([raster.DOT], np.int8))
-    ref = QGraphicsEllipseItem(340 - 8, 500 - 8, 16, 16)   # Qt's own drawing of a point 40 units right
+    item.set_sprites([300.0], [500.0], [6.0], np.array([0xFFFF0000], np.uint32), [1.0], np.array([raster.DOT], np.int8))
+    ref = QGraphicsEllipseItem(340 - 8, 500 - 8, 16, 16)  # Qt's own drawing of a point 40 units right
     ref.setBrush(QColor("#00ff00"))
     ref.setPen(QColor("#00ff00"))
     vb.addItem(ref)
@@ -113,7 +120,7 @@ def test_sprite_lands_where_qt_draws_the_same_point_at_1x_and_2x(qtbot):
         img = _render(view, dpr)
         rx, ry = _centre(img, 16)
         gx, gy = _centre(img, 8)
-        scale = (gx - rx) / 40.0                 # device px per body unit, as Qt drew it
+        scale = (gx - rx) / 40.0  # device px per body unit, as Qt drew it
         assert scale > 0.2
         assert abs(ry - gy) < 0.75, dpr
         sizes.append((img.width(), scale))
@@ -130,8 +137,15 @@ def test_hit_testing_finds_the_sprite_under_the_pointer(qtbot):
     qtbot.addWidget(view)
     view.show()
     qtbot.waitExposed(view)
-    item.set_sprites([100.0, 400.0], [100.0, 800.0], [5.0, 5.0], np.array([0xFFFFFFFF] * 2, np.uint32),
-                     [1.0, 1.0], np.array([raster.GLOW] * 2, np.int8), key=np.array([11, 22]))
+    item.set_sprites(
+        [100.0, 400.0],
+        [100.0, 800.0],
+        [5.0, 5.0],
+        np.array([0xFFFFFFFF] * 2, np.uint32),
+        [1.0, 1.0],
+        np.array([raster.GLOW] * 2, np.int8),
+        key=np.array([11, 22]),
+    )
     view.grab()
     assert item.pick(QPointF(401, 801)) == 22
     assert item.pick(QPointF(100, 100)) == 11
@@ -139,11 +153,15 @@ def test_hit_testing_finds_the_sprite_under_the_pointer(qtbot):
 
 
 def _random_sprites(rng, n, w, h):
-    return (rng.uniform(-10, w + 10, n).astype(np.float32), rng.uniform(-10, h + 10, n).astype(np.float32),
-            rng.uniform(0.3, 9.0, n).astype(np.float32),
-            (rng.integers(0, 1 << 24, n) | (rng.integers(60, 256, n) << 24)).astype(np.uint32),
-            rng.uniform(0.1, 1.0, n).astype(np.float32), rng.integers(0, 8, n).astype(np.int8),
-            rng.uniform(0, 1, n).astype(np.float32))
+    return (
+        rng.uniform(-10, w + 10, n).astype(np.float32),
+        rng.uniform(-10, h + 10, n).astype(np.float32),
+        rng.uniform(0.3, 9.0, n).astype(np.float32),
+        (rng.integers(0, 1 << 24, n) | (rng.integers(60, 256, n) << 24)).astype(np.uint32),
+        rng.uniform(0.1, 1.0, n).astype(np.float32),
+        rng.integers(0, 8, n).astype(np.int8),
+        rng.uniform(0, 1, n).astype(np.float32),
+    )
 
 
 def test_the_picture_does_not_depend_on_the_split_of_rows_threads_or_the_parallel_kernel():
@@ -153,10 +171,15 @@ def test_the_picture_does_not_depend_on_the_split_of_rows_threads_or_the_paralle
     h, w = 97, 131
     args = _random_sprites(rng, 600, w, h)
     pics = []
-    for kernel, parts in ((raster._draw_serial, 1), (raster._draw_serial, 3), (raster._draw_serial, h),
-                          (raster._draw_parallel, 2), (raster._draw_parallel, 7),
-                          (raster._draw_parallel, numba.get_num_threads())):
-        buf = np.full((h, w), 0x12345678, np.uint32)   # cleared by the kernel
+    for kernel, parts in (
+        (raster._draw_serial, 1),
+        (raster._draw_serial, 3),
+        (raster._draw_serial, h),
+        (raster._draw_parallel, 2),
+        (raster._draw_parallel, 7),
+        (raster._draw_parallel, numba.get_num_threads()),
+    ):
+        buf = np.full((h, w), 0x12345678, np.uint32)  # cleared by the kernel
         n = kernel(buf, *args, 1.3, 1.3, -4.0, 2.5, 1.1, 1.7, True, parts)
         pics.append((n, buf))
     for n, buf in pics[1:]:
@@ -172,7 +195,7 @@ def test_mapping_equals_drawing_premapped_sprites():
     direct = np.zeros((60, 80), np.uint32)
     raster.draw_sprites(direct, x, y, r, c, a, s, f)
     diff = np.abs(mapped.view(np.uint8).astype(int) - direct.view(np.uint8).astype(int))
-    assert diff.max() <= 2 and (diff > 0).mean() < 0.01   # float32 rounding of the mapped centres
+    assert diff.max() <= 2 and (diff > 0).mean() < 0.01  # float32 rounding of the mapped centres
 
 
 def test_a_crowded_glow_drops_its_halo():
@@ -180,8 +203,22 @@ def test_a_crowded_glow_drops_its_halo():
     bare = np.zeros((40, 40), np.uint32)
     one = np.ones(1, np.float32)
     for buf, halo in ((full, raster.HALO), (bare, 1.0)):
-        raster.draw_sprites_mapped(buf, one * 20, one * 20, one * 4, np.array([0xFF3A8FD0], np.uint32), one,
-                                   np.array([raster.GLOW], np.int8), one, 1.0, 1.0, 0.0, 0.0, 1.0, halo)
+        raster.draw_sprites_mapped(
+            buf,
+            one * 20,
+            one * 20,
+            one * 4,
+            np.array([0xFF3A8FD0], np.uint32),
+            one,
+            np.array([raster.GLOW], np.int8),
+            one,
+            1.0,
+            1.0,
+            0.0,
+            0.0,
+            1.0,
+            halo,
+        )
     assert ((full >> 24) > 0).sum() > 3 * ((bare >> 24) > 0).sum() > 0
 
 
@@ -202,8 +239,11 @@ def test_packet_glyphs_follow_the_readable_rules():
     assert np.allclose(x, xy[order, 0]) and np.allclose(y, xy[order, 1])
     # the radius rule as the kernel's docstring gives it (L = log2 of the cells, at least 1 cell)
     lc = np.log2(np.maximum(cells[order], 1).astype(np.float64))
-    want_r = np.where(o_nclu > 0, np.minimum(3.2 + 0.6 * lc, 6.5),
-                      np.where(o_nclu < 0, np.minimum(0.9 + 0.15 * lc, 1.6), np.minimum(2.0 + 0.5 * lc, 4.5)))
+    want_r = np.where(
+        o_nclu > 0,
+        np.minimum(3.2 + 0.6 * lc, 6.5),
+        np.where(o_nclu < 0, np.minimum(0.9 + 0.15 * lc, 1.6), np.minimum(2.0 + 0.5 * lc, 4.5)),
+    )
     assert np.allclose(r, want_r, atol=1e-5)
     want_color = np.where(o_nclu < 0, pi.NONVIABLE_ARGB, pi.KIND_ARGB[kind[order]])
     assert np.array_equal(color, want_color)
@@ -259,10 +299,26 @@ def test_tiny_sprites_of_one_colour_but_another_shape_keep_their_own_look():
     raster._draw_serial(together, x, y, r, color, alpha, shape, fill, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, True, 1)
     alone = np.zeros((9, 21), np.uint32)
     for i in range(3):
-        raster._draw_serial(alone, x[i:i + 1], y[i:i + 1], r[i:i + 1], color[i:i + 1], alpha[i:i + 1],
-                            shape[i:i + 1], fill[i:i + 1], 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, False, 1)
+        raster._draw_serial(
+            alone,
+            x[i : i + 1],
+            y[i : i + 1],
+            r[i : i + 1],
+            color[i : i + 1],
+            alpha[i : i + 1],
+            shape[i : i + 1],
+            fill[i : i + 1],
+            1.0,
+            1.0,
+            0.0,
+            0.0,
+            1.0,
+            1.0,
+            False,
+            1,
+        )
     assert np.array_equal(together, alone)
-    assert together[4, 10] != together[4, 4]            # the glow's core is lighter than the dot
+    assert together[4, 10] != together[4, 4]  # the glow's core is lighter than the dot
 
 
 def test_big_frames_keep_whichever_way_of_drawing_was_faster():

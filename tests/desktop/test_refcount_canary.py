@@ -18,8 +18,9 @@ from PySide6.QtCore import QObject, Signal
 # From CPython 3.12 True, False and None are immortal: their reference counts never move, so the
 # bug cannot happen there and these counts could not show it (the tests would pass whatever the
 # binding did).
-pytestmark = pytest.mark.skipif(sys.version_info >= (3, 12),
-                                reason="True/False/None are immortal from Python 3.12: no count to watch")
+pytestmark = pytest.mark.skipif(
+    sys.version_info >= (3, 12), reason="True/False/None are immortal from Python 3.12: no count to watch"
+)
 
 N_EMITS = 10_000
 N_FRAMES = 5_000
@@ -67,10 +68,11 @@ def test_emits_of_every_signal_shape_keep_true_false_and_none_flat(qtbot):
         for i in range(n // 5):
             em.bare.emit()
             em.obj.emit(None)
-            em.flag.emit(i % 2 == 0)           # True and False in turn
+            em.flag.emit(i % 2 == 0)  # True and False in turn
             em.number.emit(i)
             em.text.emit("x")
-    burst(500)                                 # warm caches that legitimately hold references
+
+    burst(500)  # warm caches that legitimately hold references
     before = counts()
     burst(N_EMITS)
     after = counts()
@@ -90,13 +92,14 @@ def test_painted_setdata_frames_never_lower_the_counts(qtbot, qapp):
     plot.addItem(scatter)
     x = np.linspace(0, 1, 200)
     paints = []
-    plot.scene().sigPrepareForPaint.connect(lambda: paints.append(1))   # a Python slot per paint
+    plot.scene().sigPrepareForPaint.connect(lambda: paints.append(1))  # a Python slot per paint
 
     def frame(i):
         y = np.sin(x * 6.28 + i * 0.01)
         curve.setData(x, y)
         scatter.setData(x[::20], y[::20])
-        qapp.processEvents()                   # the paint, with pyqtgraph's own emits
+        qapp.processEvents()  # the paint, with pyqtgraph's own emits
+
     for i in range(200):
         frame(i)
     settle()
@@ -106,7 +109,7 @@ def test_painted_setdata_frames_never_lower_the_counts(qtbot, qapp):
     settle()
     after = counts()
     print("refcounts before", before, "after", after)
-    assert len(paints) >= N_FRAMES             # every frame was really painted
+    assert len(paints) >= N_FRAMES  # every frame was really painted
     # Within the whole suite, objects left by earlier tests are freed during these frames and take
     # their references to True/False with them (57 seen in CI); the broken build loses one per
     # emit, at least N_FRAMES here. The slack sits ten times below that.

@@ -1,11 +1,9 @@
 """600 frames of the whole window, exercising every view, with no Qt warning and no exception
 (pytest-qt fails the test on exceptions raised inside Qt callbacks)."""
 
-from PySide6.QtCore import QPointF
-from PySide6.QtCore import QtMsgType
+from PySide6.QtCore import QPointF, QtMsgType
 
 from desktop.core.speeds import FAST_FORWARD
-
 from tests.desktop.conftest import run_frames
 
 IGNORED = ("This plugin does not support propagateSizeHints",)
@@ -25,18 +23,21 @@ def test_600_frames_without_warnings_or_exceptions(qtbot, qapp, qtlog, window, c
     window.top.scan.setChecked(True)
     run_frames(qapp, controller, 100)
     window.top.scan.setChecked(False)
-    window.body.vb.scaleBy((0.5, 0.5))        # zoom in: sprites re-rasterise at the new scale
+    window.body.vb.scaleBy((0.5, 0.5))  # zoom in: sprites re-rasterise at the new scale
     controller.set_speed(2)
     run_frames(qapp, controller, 100)
     window.body.fit()
-    window.resize(1000, 700)                  # resize: buffers follow the view
+    window.resize(1000, 700)  # resize: buffers follow the view
     run_frames(qapp, controller, 100)
     assert window.frames_shown >= 600
     # a layer whose sprites are the same to the bit as at the last frame is not repainted
     # (test_frame_cost.py): each frame painted it or left it unchanged
     for layer in (window.body.packets, window.body.lesions):
         assert layer.paint_count >= 300 and layer.paint_count + layer.unchanged_frames >= 500
-    bad = [r for r in qtlog.records
-           if r.type in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
-           and not r.message.startswith(IGNORED)]
+    bad = [
+        r
+        for r in qtlog.records
+        if r.type in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
+        and not r.message.startswith(IGNORED)
+    ]
     assert bad == [], [r.message for r in bad]

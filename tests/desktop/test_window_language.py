@@ -8,9 +8,8 @@ import pytest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
 from desktop.core import i18n
-from desktop.kiosk.window_text import WindowText
 from desktop.core.speeds import SPEEDS
-
+from desktop.kiosk.window_text import WindowText
 from tests.desktop.conftest import SIZE, run_frames
 from tests.desktop.test_kiosk_support import _kiosk, clock  # noqa: F401  (fixture)
 
@@ -51,19 +50,22 @@ def _run_story(qapp, win):
     run_frames(qapp, c, 20)
     assert c.release_cluster() >= 0
     run_frames(qapp, c, 200)
-    c.set_speed(len(SPEEDS) - 2)                      # then months per second: lesions, staging, summaries
+    c.set_speed(len(SPEEDS) - 2)  # then months per second: lesions, staging, summaries
     run_frames(qapp, c, 60)
     c.pause()
     win.refresh_all()
-    win._on_body_organ_clicked("organ:lungs")      # tap an organ: the card opens
+    win._on_body_organ_clicked("organ:lungs")  # tap an organ: the card opens
     assert win.card.isVisible()
 
 
 def _assert_translated(es, en):
     assert len(es) == len(en)
     values = set(i18n.table("es").values())
-    bad = [(where, t_es) for (where, t_es), (_, t_en) in zip(es, en)
-           if t_es == t_en and not NEUTRAL.match(t_es) and t_es not in PROPER and t_es not in values]
+    bad = [
+        (where, t_es)
+        for (where, t_es), (_, t_en) in zip(es, en)
+        if t_es == t_en and not NEUTRAL.match(t_es) and t_es not in PROPER and t_es not in values
+    ]
     assert bad == []
     assert sum(t_es != t_en for (_, t_es), (_, t_en) in zip(es, en)) > 40
 
@@ -99,7 +101,7 @@ def test_desktop_window_in_spanish(qtbot, qapp, controller, sizes):
         assert win.top.clock.text().startswith("Day ") and win.caption.steps["shed"].text() == "1  Shedding"
         i18n.set_language("es")
         words.retranslate()
-        assert _visible_texts(win) == es                 # switching is lossless both ways
+        assert _visible_texts(win) == es  # switching is lossless both ways
         _assert_templates_have_spanish()
     finally:
         i18n.set_language("en")
@@ -134,12 +136,12 @@ def test_kiosk_lab_in_spanish_and_back_to_english(qtbot, qapp, controller, sizes
 @pytest.mark.parametrize("lang", ["es"])
 def test_every_place_name_and_fixed_label_has_a_spanish_entry(lang):
     """Names the story can reach but one run may not: every compartment, route, unit, speed, funnel row."""
-    from desktop.window import theme
     from desktop.core.narrator import STEP_LABELS, place_names
+    from desktop.core.speeds import SPEEDS
+    from desktop.window import theme
     from desktop.window.panels.funnel_panel import ROWS
     from desktop.window.panels.parameter_panel import _UNITS
     from desktop.window.panels.plots_panel import GROUP_COLORS
-    from desktop.core.speeds import SPEEDS
     from sim_core import default_graph
 
     table = i18n.table(lang)
@@ -148,9 +150,25 @@ def test_every_place_name_and_fixed_label_has_a_spanish_entry(lang):
     wanted |= {f"{i + 1}  {label}" for i, label in enumerate(STEP_LABELS)}
     wanted |= {label for label, _, _ in ROWS} | {u for u in _UNITS.values() if u and u != "×"}
     wanted |= set(GROUP_COLORS) | {s.label for s in SPEEDS if not NEUTRAL.match(s.label)}
-    wanted |= {f"the {n} tumour" for n in ("breast", "colon", "rectal", "lung", "skin", "prostate", "pancreas",
-                                         "stomach", "ovary", "kidney", "thigh", "uterine", "cervical",
-                                         "oesophageal")}
+    wanted |= {
+        f"the {n} tumour"
+        for n in (
+            "breast",
+            "colon",
+            "rectal",
+            "lung",
+            "skin",
+            "prostate",
+            "pancreas",
+            "stomach",
+            "ovary",
+            "kidney",
+            "thigh",
+            "uterine",
+            "cervical",
+            "oesophageal",
+        )
+    }
     assert sorted(w for w in wanted if w not in table) == []
 
 
@@ -159,9 +177,9 @@ def test_numbers_follow_the_language():
     (Qt's QLocale): Spanish '12.400 células', '3,4 millones', '1240' (four digits stay ungrouped);
     before, Spanish texts printed English numbers ('1,240 células', '3.4 millones')."""
     from desktop.core.narrator import count_text
+    from desktop.core.speeds import duration_text
     from desktop.window.panels.organ_panel import size_text
     from desktop.window.panels.parameter_panel import value_text
-    from desktop.core.speeds import duration_text
     from sim_core import BY_PATH
 
     rate = BY_PATH["shedding.rate_per_g_day"]
@@ -171,7 +189,7 @@ def test_numbers_follow_the_language():
         assert count_text(3.4e6) == "3,4 millones"
         assert size_text(2.5) == "2,5 mm"
         assert value_text(rate, 9640.0).startswith("9640 ") and value_text(rate, 2.5).startswith("2,5 ")
-        assert value_text(rate, 2.36e5).startswith("236.000 ")     # not '2,36e+5' on a kiosk slider
+        assert value_text(rate, 2.36e5).startswith("236.000 ")  # not '2,36e+5' on a kiosk slider
         assert i18n.sci(0.0015) == "1,50e-3"
         got_es = duration_text(3 * 365.25 * 86400.0)
         i18n.set_language("en")

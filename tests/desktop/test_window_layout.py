@@ -9,12 +9,11 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop.window import theme
 from desktop.core import i18n
+from desktop.window import theme
 from desktop.window.panels.parameter_panel import TABS, TREATMENT_TAB
 from desktop.window.views.legend import CORE, LegendWidget
 from sim_core import SLIDERS
-
 from tests.desktop.conftest import run_frames
 from tests.desktop.test_kiosk_support import clock, make_config  # noqa: F401  (fixture)
 
@@ -37,8 +36,8 @@ def _desktop(qtbot, size, language="en"):
 
 
 def _kiosk(qtbot, clock, size, **changes):  # noqa: F811
-    from desktop.window.controller import SimController
     from desktop.kiosk.shell import KioskShell
+    from desktop.window.controller import SimController
     from desktop.window.main_window import MainWindow
 
     controller = SimController("breast")
@@ -87,7 +86,7 @@ def test_each_tab_shows_all_its_sliders_without_scrolling_at_1920x1080(qtbot, qa
         p = win.params
         bar = win.params_scroll.verticalScrollBar()
         seen = []
-        for treatment_on in (False, True):   # the treatment curve appears beside its read-out
+        for treatment_on in (False, True):  # the treatment curve appears beside its read-out
             if treatment_on:
                 p.treatment.setChecked(True)
                 controller.play()
@@ -98,10 +97,12 @@ def test_each_tab_shows_all_its_sliders_without_scrolling_at_1920x1080(qtbot, qa
                 p.show_tab(i)
                 qapp.processEvents()
                 on_screen = _rows_on_screen(win)
-                print(f"{language} treatment {'on ' if treatment_on else 'off'} {name}: "
-                      f"{sum(on_screen.values())} of {len(paths)} sliders whole on screen; "
-                      f"scroll range {bar.maximum()}")
-                assert set(on_screen) == set(paths)            # this tab's rows and no other
+                print(
+                    f"{language} treatment {'on ' if treatment_on else 'off'} {name}: "
+                    f"{sum(on_screen.values())} of {len(paths)} sliders whole on screen; "
+                    f"scroll range {bar.maximum()}"
+                )
+                assert set(on_screen) == set(paths)  # this tab's rows and no other
                 assert all(on_screen.values()), on_screen
                 assert bar.maximum() == 0
                 assert p.tabs.tabText(i) == i18n.tr(name)
@@ -116,8 +117,10 @@ def test_each_tab_shows_all_its_sliders_without_scrolling_at_1920x1080(qtbot, qa
         assert sorted(set(seen)) == sorted(SLIDERS)
         # the read-outs below keep legible type and room for the plot's end labels
         s = win.sizes.scale
-        print(f"funnel {win.funnel.height()} px, row type {win.funnel.text_px} px; "
-              f"plot {win.plots.height()} px; sliders {win.params_scroll.height()} px")
+        print(
+            f"funnel {win.funnel.height()} px, row type {win.funnel.text_px} px; "
+            f"plot {win.plots.height()} px; sliders {win.params_scroll.height()} px"
+        )
         assert win.funnel.text_px >= 12
         assert win.plots.height() >= round(160 * s)
     finally:
@@ -159,12 +162,14 @@ def test_the_body_fills_the_map_height_beside_the_legend_on_the_desktop(qtbot):
     try:
         body = win.body
         fig, share = _body_share(body)
-        print(f"desktop {FULL_HD}: figure {fig.height():.0f} of {body.height()} px = {share:.3f}; "
-              f"figure x {fig.left():.0f}-{fig.right():.0f}, legend right {body.legend_rect().right()}")
+        print(
+            f"desktop {FULL_HD}: figure {fig.height():.0f} of {body.height()} px = {share:.3f}; "
+            f"figure x {fig.left():.0f}-{fig.right():.0f}, legend right {body.legend_rect().right()}"
+        )
         assert share >= 0.85
         assert QRect(0, 0, body.width(), body.height()).contains(fig.toAlignedRect().adjusted(1, 1, -1, -1))
         assert not fig.intersects(body.legend_rect().toRectF())
-        body.vb.scaleBy((0.5, 0.5))            # zoom in, then "Fit" frames it again
+        body.vb.scaleBy((0.5, 0.5))  # zoom in, then "Fit" frames it again
         assert _body_share(body)[1] > 1.0
         body.fit()
         assert _body_share(body)[1] == pytest.approx(share, abs=0.01)
@@ -183,11 +188,13 @@ def test_the_body_fills_the_map_height_in_the_kiosk_and_the_key_never_covers_it(
             QApplication.processEvents()
             fig, share = _body_share(body)
             key = body.legend_rect()
-            print(f"kiosk {size}, key {'expanded' if expanded else 'collapsed'}: figure {fig.height():.0f} of "
-                  f"{body.height()} px = {share:.3f}; figure x {fig.left():.0f}-{fig.right():.0f}, key {key}")
+            print(
+                f"kiosk {size}, key {'expanded' if expanded else 'collapsed'}: figure {fig.height():.0f} of "
+                f"{body.height()} px = {share:.3f}; figure x {fig.left():.0f}-{fig.right():.0f}, key {key}"
+            )
             assert not fig.intersects(key.toRectF())
             assert QRect(0, 0, body.width(), body.height()).contains(fig.toAlignedRect().adjusted(1, 1, -1, -1))
-            assert body.rect().contains(key)                     # the whole key on the map
+            assert body.rect().contains(key)  # the whole key on the map
             if size == FULL_HD:
                 assert share >= 0.85
     finally:
@@ -199,13 +206,13 @@ def test_the_kiosk_key_shows_six_entries_until_asked_and_the_idle_reset_folds_it
     shell = _kiosk(qtbot, clock, FULL_HD)
     try:
         body, legend, button = shell.win.body, shell.win.body.legend, shell.win.body.legend_button
-        everything = LegendWidget(shell.win.sizes).entries()      # the desktop's whole legend
+        everything = LegendWidget(shell.win.sizes).entries()  # the desktop's whole legend
         assert legend.collapsed and legend.isVisible() and button.isVisible()
         few = legend.entries()
         assert len(few) <= 6 and set(few) == set(CORE)
         small_height = legend.height()
-        assert button.height() >= shell.target_px               # a touch target
-        shell.idle.poke()                                        # a visitor arrives
+        assert button.height() >= shell.target_px  # a touch target
+        shell.idle.poke()  # a visitor arrives
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         QApplication.processEvents()
         assert not legend.collapsed and button.isChecked()
@@ -213,16 +220,16 @@ def test_the_kiosk_key_shows_six_entries_until_asked_and_the_idle_reset_folds_it
         assert all_entries == everything and len(all_entries) >= 17
         assert legend.height() > small_height
         assert button.text() == i18n.tr("Fewer symbols")
-        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)       # tap again: folded
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # tap again: folded
         assert legend.collapsed and legend.entries() == few
-        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)       # open, then walk away
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # open, then walk away
         assert not legend.collapsed
         shell.set_language("es")
         assert button.text() == "Menos símbolos"
-        clock.advance(shell.config.idle_timeout_s + 0.5)          # nobody touches it: the countdown...
+        clock.advance(shell.config.idle_timeout_s + 0.5)  # nobody touches it: the countdown...
         shell.tick()
         assert shell.idle.state == "warning" and not legend.collapsed
-        clock.advance(shell.config.countdown_s + 0.5)             # ...runs out: back to the start
+        clock.advance(shell.config.countdown_s + 0.5)  # ...runs out: back to the start
         shell.tick()
         assert shell.idle.state == "attract"
         assert legend.collapsed and len(legend.entries()) <= 6 and not button.isChecked()
@@ -244,7 +251,7 @@ def test_the_kiosk_intro_shows_its_few_controls_without_tabs_and_the_lab_with_th
         p = intro.win.params
         assert not p.tabs.isVisible() and not p.tabbed
         shown = [path for path, row in p.rows.items() if row.isVisible()]
-        assert sorted(shown) == sorted(intro.config.intro_sliders)   # from two tabs, one under the other
+        assert sorted(shown) == sorted(intro.config.intro_sliders)  # from two tabs, one under the other
         assert p.surgery.isVisible() and not p.treatment.isVisible()
         assert all(_rows_on_screen(intro.win).values())
         assert intro.win.params_scroll.verticalScrollBar().maximum() == 0
@@ -255,13 +262,15 @@ def test_the_kiosk_intro_shows_its_few_controls_without_tabs_and_the_lab_with_th
         win, p = lab.win, lab.win.params
         assert p.tabs.isVisible() and p.tabbed
         p.show_tab(2)
-        lab.reset_to_start()                                   # the idle reset: back to the first tab
+        lab.reset_to_start()  # the idle reset: back to the first tab
         assert p.current_tab() == 0
         # touch-sized sliders may scroll within their tab; the funnel keeps legible type and the
         # window stays on the screen
-        print(f"kiosk lab: window {win.size().toTuple()}, sliders {win.params_scroll.height()} px "
-              f"(scroll range {win.params_scroll.verticalScrollBar().maximum()}), funnel {win.funnel.height()} px "
-              f"at {win.funnel.text_px} px type")
+        print(
+            f"kiosk lab: window {win.size().toTuple()}, sliders {win.params_scroll.height()} px "
+            f"(scroll range {win.params_scroll.verticalScrollBar().maximum()}), funnel {win.funnel.height()} px "
+            f"at {win.funnel.text_px} px type"
+        )
         assert win.size().toTuple() == FULL_HD
         assert win.funnel.text_px >= 12
     finally:

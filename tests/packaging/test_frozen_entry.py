@@ -24,14 +24,17 @@ def load_entry():
 entry = load_entry()
 
 
-@pytest.mark.parametrize("platform, env, expected", [
-    ("linux", {}, "/home/ann/.cache/seedsoil"),
-    ("linux", {"XDG_CACHE_HOME": "/var/cache/ann"}, "/var/cache/ann/seedsoil"),
-    ("linux", {"XDG_CACHE_HOME": "relative/ignored"}, "/home/ann/.cache/seedsoil"),   # XDG spec
-    ("darwin", {}, "/home/ann/Library/Caches/SeedSoil"),
-    ("win32", {"LOCALAPPDATA": "/c/Users/ann/AppData/Local"}, "/c/Users/ann/AppData/Local/SeedSoil/Cache"),
-    ("win32", {}, "/home/ann/AppData/Local/SeedSoil/Cache"),
-])
+@pytest.mark.parametrize(
+    "platform, env, expected",
+    [
+        ("linux", {}, "/home/ann/.cache/seedsoil"),
+        ("linux", {"XDG_CACHE_HOME": "/var/cache/ann"}, "/var/cache/ann/seedsoil"),
+        ("linux", {"XDG_CACHE_HOME": "relative/ignored"}, "/home/ann/.cache/seedsoil"),  # XDG spec
+        ("darwin", {}, "/home/ann/Library/Caches/SeedSoil"),
+        ("win32", {"LOCALAPPDATA": "/c/Users/ann/AppData/Local"}, "/c/Users/ann/AppData/Local/SeedSoil/Cache"),
+        ("win32", {}, "/home/ann/AppData/Local/SeedSoil/Cache"),
+    ],
+)
 def test_per_user_cache_root_per_platform(platform, env, expected):
     assert entry.user_cache_root(platform, env, home="/home/ann") == Path(expected)
 
@@ -44,28 +47,31 @@ def test_numba_cache_dir_is_ours_unless_the_user_set_numba_cache_dir():
 def test_writable_dir_is_created_and_probed(tmp_path):
     target = tmp_path / "a" / "b"
     assert entry.is_writable_dir(target) and target.is_dir()
-    assert list(target.iterdir()) == []   # the probe file is gone
+    assert list(target.iterdir()) == []  # the probe file is gone
 
 
 def test_unwritable_dir_gives_no_cache(tmp_path):
     blocker = tmp_path / "file"
-    blocker.write_text("not a folder")   # works as root too, unlike chmod
+    blocker.write_text("not a folder")  # works as root too, unlike chmod
     assert not entry.is_writable_dir(blocker / "numba")
     assert entry.choose_cache_dir(blocker / "numba") is None
     assert entry.choose_cache_dir(tmp_path / "ok") == tmp_path / "ok"
     assert entry.choose_cache_dir(tmp_path / "x", writable=lambda p: False) is None
 
 
-@pytest.mark.parametrize("platform, env, expected", [
-    ("linux", {}, "C.UTF-8"),
-    ("linux", {"LANG": "C"}, "C.UTF-8"),
-    ("linux", {"LANG": "de_DE.UTF-8"}, None),
-    ("linux", {"LANG": "en_GB.utf8"}, None),
-    ("linux", {"LC_CTYPE": "C.UTF-8"}, None),
-    ("linux", {"LC_ALL": "C"}, None),      # the user forced it: leave it alone
-    ("darwin", {}, None),
-    ("win32", {}, None),
-])
+@pytest.mark.parametrize(
+    "platform, env, expected",
+    [
+        ("linux", {}, "C.UTF-8"),
+        ("linux", {"LANG": "C"}, "C.UTF-8"),
+        ("linux", {"LANG": "de_DE.UTF-8"}, None),
+        ("linux", {"LANG": "en_GB.utf8"}, None),
+        ("linux", {"LC_CTYPE": "C.UTF-8"}, None),
+        ("linux", {"LC_ALL": "C"}, None),  # the user forced it: leave it alone
+        ("darwin", {}, None),
+        ("win32", {}, None),
+    ],
+)
 def test_utf8_ctype(platform, env, expected):
     assert entry.utf8_ctype(platform, env) == expected
 
@@ -100,8 +106,7 @@ def run_probe(tmp_path, cwd, **env_extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
     env.update(PACKAGING=str(PACKAGING), BUNDLE=str(bundle), **env_extra)
     cwd.mkdir(exist_ok=True)
-    done = subprocess.run([sys.executable, "-c", PROBE], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", PROBE], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -116,9 +121,9 @@ def test_frozen_cache_goes_to_the_per_user_dir_and_ignores_the_cwd(tmp_path):
         assert Path(first["path"]).parent == expected
     assert first["sum"] == second["sum"] == 6.0
     assert (first["hits"], first["misses"]) == (0, 1)
-    assert (second["hits"], second["misses"]) == (1, 0)   # another cwd, same cache
+    assert (second["hits"], second["misses"]) == (1, 0)  # another cwd, same cache
     assert first["path"] == second["path"]
-    assert not (tmp_path / "bundle" / "pkg" / "__pycache__").exists()   # never the install folder
+    assert not (tmp_path / "bundle" / "pkg" / "__pycache__").exists()  # never the install folder
 
 
 def test_unwritable_cache_dir_falls_back_to_no_cache(tmp_path):
@@ -126,11 +131,12 @@ def test_unwritable_cache_dir_falls_back_to_no_cache(tmp_path):
     blocker.write_text("")
     result = run_probe(tmp_path, tmp_path / "cwd", NUMBA_CACHE_DIR=str(blocker / "numba"))
     assert result["cache"].startswith("off (")
-    assert result["sum"] == 6.0          # the kernel still runs, compiled in memory
-    assert result["path"] is None        # numba's NullCache: nothing written anywhere
+    assert result["sum"] == 6.0  # the kernel still runs, compiled in memory
+    assert result["path"] is None  # numba's NullCache: nothing written anywhere
 
 
 # --- the smoke test's export round trip (what the frozen bundle runs; here from the sources) --------
+
 
 def test_export_round_trip_writes_and_reads_back_every_offered_format(qapp, tmp_path):
     from desktop.lab.exports import writable_formats
@@ -138,10 +144,18 @@ def test_export_round_trip_writes_and_reads_back_every_offered_format(qapp, tmp_
     done, problems = entry.export_round_trip(tmp_path)
     assert problems == []
     assert done == [s[1:] for s in writable_formats()] == ["csv", "parquet", "png", "svg", "gif", "mp4"]
-    assert set(entry.BUNDLE_FORMATS) < set(writable_formats())   # what the installers must write, and no MP4
+    assert set(entry.BUNDLE_FORMATS) < set(writable_formats())  # what the installers must write, and no MP4
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "export.csv", "export.csv.receipt.toml", "export.gif", "export.gif.receipt.toml", "export.mp4",
-        "export.mp4.receipt.toml", "export.parquet", "export.png", "export.svg"]
+        "export.csv",
+        "export.csv.receipt.toml",
+        "export.gif",
+        "export.gif.receipt.toml",
+        "export.mp4",
+        "export.mp4.receipt.toml",
+        "export.parquet",
+        "export.png",
+        "export.svg",
+    ]
 
 
 def test_export_round_trip_notices_files_that_do_not_read_back(qapp, tmp_path, monkeypatch):

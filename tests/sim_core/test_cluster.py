@@ -21,9 +21,9 @@ pytest.importorskip("distributed")
 pq = pytest.importorskip("pyarrow.parquet")
 
 from sim_core import __version__  # noqa: E402
+from sim_core.model.scenario import load_scenario, parse_scenario  # noqa: E402
 from sim_core.science import cluster  # noqa: E402
 from sim_core.tools.cli import main  # noqa: E402
-from sim_core.model.scenario import load_scenario, parse_scenario  # noqa: E402
 
 DASK = Path(sys.executable).parent / "dask"
 SWEEP = ["sweep", "--scenario", "breast", "--param", "dormancy.entry=0.5:2:2", "--replicates", "2", "--days", "5"]
@@ -51,7 +51,7 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             p.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             pass
-        try:                     # the group too: a nanny's worker process outlives a killed nanny
+        try:  # the group too: a nanny's worker process outlives a killed nanny
             os.killpg(p.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
@@ -73,10 +73,16 @@ def dask_cluster(tmp_path_factory):
     client = None
 
     def start(name: str, *args: str) -> subprocess.Popen:
-        log = open(root / f"{name}.log", "wb")      # noqa: SIM115 - closed at teardown
+        log = open(root / f"{name}.log", "wb")  # noqa: SIM115 - closed at teardown
         logs.append(log)
-        p = subprocess.Popen([str(DASK), *args], stdout=log, stderr=subprocess.STDOUT, cwd=root,
-                             env=dict(os.environ), start_new_session=True)
+        p = subprocess.Popen(
+            [str(DASK), *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=root,
+            env=dict(os.environ),
+            start_new_session=True,
+        )
         procs.append(p)
         return p
 
@@ -84,16 +90,42 @@ def dask_cluster(tmp_path_factory):
         return "\n".join(f"--- {f.name}\n{Path(f.name).read_text(errors='replace')[-2000:]}" for f in logs)
 
     try:
-        sched = start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
-                      "--no-dashboard", "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(sched_file))
+        sched = start(
+            "scheduler",
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            address.rsplit(":", 1)[1],
+            "--no-dashboard",
+            "--dashboard-address",
+            "127.0.0.1:0",
+            "--scheduler-file",
+            str(sched_file),
+        )
         deadline = time.monotonic() + START_TIMEOUT_S
         while not sched_file.is_file():
             assert sched.poll() is None and time.monotonic() < deadline, "the scheduler did not start\n" + logs_text()
             time.sleep(0.1)
         for i in range(2):
-            start(f"worker{i}", "worker", address, "--name", f"w{i}", "--nthreads", "1", "--host", "127.0.0.1",
-                  "--no-dashboard", "--dashboard-address", "127.0.0.1:0", "--local-directory", str(root / f"w{i}"),
-                  "--death-timeout", "60")
+            start(
+                f"worker{i}",
+                "worker",
+                address,
+                "--name",
+                f"w{i}",
+                "--nthreads",
+                "1",
+                "--host",
+                "127.0.0.1",
+                "--no-dashboard",
+                "--dashboard-address",
+                "127.0.0.1:0",
+                "--local-directory",
+                str(root / f"w{i}"),
+                "--death-timeout",
+                "60",
+            )
         client = Client(address, timeout=max(1.0, deadline - time.monotonic()))
         try:
             client.wait_for_workers(2, timeout=max(1.0, deadline - time.monotonic()))
@@ -126,8 +158,9 @@ def _one_line_error(capsys) -> str:
     return err
 
 
-def test_a_sweep_on_a_running_scheduler_by_address_or_by_file_equals_the_local_run(dask_cluster, local_sweep,
-                                                                                   tmp_path, capsys):
+def test_a_sweep_on_a_running_scheduler_by_address_or_by_file_equals_the_local_run(
+    dask_cluster, local_sweep, tmp_path, capsys
+):
     want = _rows(local_sweep)
     assert len(want) == 4 and len({r["seed"] for r in want}) == 2
     for flag, value in (("--scheduler", dask_cluster["address"]), ("--scheduler-file", dask_cluster["file"])):
@@ -157,8 +190,23 @@ def test_a_cohort_on_a_running_scheduler_by_address_or_by_file_equals_the_local_
 def test_each_worker_was_warmed_up_by_the_plugin_when_it_joined(dask_cluster, tmp_path, capsys):
     client = dask_cluster["client"]
     # a cohort of one registers the plugin if no earlier test has (it is registered once)
-    assert main(["cohort", "--scenario", "breast", "--patients", "1", "--years", "0.1", "--json",
-                 "--scheduler", dask_cluster["address"]]) == 0
+    assert (
+        main(
+            [
+                "cohort",
+                "--scenario",
+                "breast",
+                "--patients",
+                "1",
+                "--years",
+                "0.1",
+                "--json",
+                "--scheduler",
+                dask_cluster["address"],
+            ]
+        )
+        == 0
+    )
     plugins = client.run(lambda dask_worker: sorted(dask_worker.plugins))
     records = client.run(cluster.warm_up_record)
     assert len(records) == 2 and all(cluster.PLUGIN_NAME in names for names in plugins.values()), plugins
@@ -169,7 +217,7 @@ def test_each_worker_was_warmed_up_by_the_plugin_when_it_joined(dask_cluster, tm
     for address, rec in records.items():
         assert rec["version"] == __version__ and rec["seconds"] > 0
         assert rec["kernels"] >= 5 and now[address] == rec["kernels"], (rec, now)
-    assert cluster.warm_up_record() == {}        # not in this process: only on the workers
+    assert cluster.warm_up_record() == {}  # not in this process: only on the workers
 
 
 def test_a_worker_on_another_version_is_one_line_naming_it(dask_cluster, tmp_path, monkeypatch, capsys):
@@ -213,27 +261,31 @@ def test_no_worker_joining_is_one_line(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(cluster, "WORKERS_TIMEOUT_S", 0.5)
     out = tmp_path / "n.parquet"
-    with LocalCluster(n_workers=0, processes=False, dashboard_address=None,
-                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as empty:
+    with LocalCluster(
+        n_workers=0, processes=False, dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}
+    ) as empty:
         assert main([*SWEEP, "--out", str(out), "--scheduler", empty.scheduler_address]) == 2
     err = _one_line_error(capsys)
     assert "no worker joined the scheduler within 0.5 s" in err, err
     assert sorted(os.listdir(tmp_path)) == []
 
 
-@pytest.mark.parametrize("args", [
-    [*SWEEP, "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"],
-    [*SWEEP, "--workers", "2", "--scheduler-file", "s.json"],
-    [*COHORT, "--workers", "1", "--scheduler", "tcp://127.0.0.1:1"],
-    [*COHORT, "--workers", "1", "--scheduler-file", "s.json"],
-    [*SWEEP, "--scheduler", "tcp://127.0.0.1:1", "--scheduler-file", "s.json"],
-    [*COHORT, "--scheduler", "tcp://127.0.0.1:1", "--scheduler-file", "s.json"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [*SWEEP, "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"],
+        [*SWEEP, "--workers", "2", "--scheduler-file", "s.json"],
+        [*COHORT, "--workers", "1", "--scheduler", "tcp://127.0.0.1:1"],
+        [*COHORT, "--workers", "1", "--scheduler-file", "s.json"],
+        [*SWEEP, "--scheduler", "tcp://127.0.0.1:1", "--scheduler-file", "s.json"],
+        [*COHORT, "--scheduler", "tcp://127.0.0.1:1", "--scheduler-file", "s.json"],
+    ],
+)
 def test_contradictory_options_are_refused_in_one_line(args, tmp_path, capsys):
     out = tmp_path / "x.parquet"
     t0 = time.monotonic()
     assert main([*args, "--out", str(out)]) == 2
-    assert time.monotonic() - t0 < 3.0         # refused before any connection is tried
+    assert time.monotonic() - t0 < 3.0  # refused before any connection is tried
     err = _one_line_error(capsys)
     assert ("--workers" in err) if "--workers" in args else ("not both" in err), err
     assert sorted(os.listdir(tmp_path)) == []
@@ -263,7 +315,7 @@ def test_sweep_metadata_is_json_that_reruns_a_row(local_sweep, tmp_path, capsys)
     assert rc == 0 and r["rows_compared"] == 4 and r["rows_differing"] == [], r
     table = pq.read_table(path)
     shed = table.column("shed_cells").to_pylist()
-    shed[2] += 1.0                                   # one cell more shed in row 2
+    shed[2] += 1.0  # one cell more shed in row 2
     table = table.set_column(table.column_names.index("shed_cells"), "shed_cells", [shed]).replace_schema_metadata(meta)
     pq.write_table(table, path)
     rc, r = reproduce("--row", "2")

@@ -8,10 +8,10 @@ import pytest
 
 from sim_core import load_scenario
 from sim_core.model.body_graph import CATEGORIES
-from sim_core.science.cohort import detect_cells, patient_scenario, run_cohort
-from sim_core.science.disibio import tv_distance
 from sim_core.model.engine import Engine, cells_to_mm, default_graph, mm_to_cells
 from sim_core.model.params import BY_PATH
+from sim_core.science.cohort import detect_cells, patient_scenario, run_cohort
+from sim_core.science.disibio import tv_distance
 
 
 def test_detection_thresholds_are_sizes_an_observer_can_see():
@@ -21,7 +21,7 @@ def test_detection_thresholds_are_sizes_an_observer_can_see():
     node, organ = d[g.index["node:axillary"]], d[g.index["organ:liver"]]
     assert cells_to_mm(node, p["primary.cells_per_g"]) == pytest.approx(2.0)
     assert cells_to_mm(organ, p["primary.cells_per_g"]) == pytest.approx(3.0)
-    assert mm_to_cells(3.0, 1e8) == pytest.approx(math.pi / 6 * 0.3 ** 3 * 1e8)
+    assert mm_to_cells(3.0, 1e8) == pytest.approx(math.pi / 6 * 0.3**3 * 1e8)
     # a balanced micrometastasis (1e5 cells, ~1.2 mm) is too small for either
     assert p["micro.cap_cells"] < node < organ
 
@@ -57,7 +57,9 @@ def test_weekly_and_daily_cohort_steps_agree():
     # same patients (same seeds, doubling times, shedding factors): the % of 150 patients agree
     # within a few patients per site
     assert np.abs(pa - pb).max() <= 15.0
-    assert abs(a["metastases_per_patient"] - b["metastases_per_patient"]) <= 0.25 * max(b["metastases_per_patient"], 0.5)
+    assert abs(a["metastases_per_patient"] - b["metastases_per_patient"]) <= 0.25 * max(
+        b["metastases_per_patient"], 0.5
+    )
 
 
 def test_mixture_preset_draws_each_patient_from_its_components():
@@ -117,8 +119,14 @@ def test_expected_value_calculation_agrees_with_simulated_cohorts():
         sim = [r["categories"][c]["pct_metastases"] for c in CATEGORIES]
         exp = [e["shares"][c] for c in CATEGORIES]
         tvd = tv_distance(sim, exp)
-        print(name, "TVD expected vs simulated", round(tvd, 3), "mpp", round(e["metastases_per_patient"], 2),
-              round(r["metastases_per_patient"], 2))
+        print(
+            name,
+            "TVD expected vs simulated",
+            round(tvd, 3),
+            "mpp",
+            round(e["metastases_per_patient"], 2),
+            round(r["metastases_per_patient"], 2),
+        )
         assert tvd < 0.05
         assert abs(e["metastases_per_patient"] / r["metastases_per_patient"] - 1) < 0.15
 
@@ -136,8 +144,7 @@ def test_cascade_sums_equal_the_per_patient_formula():
     scale = np.exp(rng.normal(size=nj))
     beta = 0.7 * scale
     got = cascade_sums(m_u, X, scale, beta)
-    want = np.array([(scale[j] * m_u[q] * (1.0 - np.exp(-beta[j] * X[q]))).sum()
-                     for q in range(nq) for j in range(nj)])
+    want = np.array([(scale[j] * m_u[q] * (1.0 - np.exp(-beta[j] * X[q]))).sum() for q in range(nq) for j in range(nj)])
     assert got.shape == (nq * nj,)
     assert got == pytest.approx(want, rel=1e-12)
     assert want.min() > 0
@@ -147,8 +154,8 @@ def test_stored_corrections_make_the_surrogate_match_new_simulations():
     """With metastases seeding metastases and deaths from tumour burden, the surrogate is corrected
     by simulation during calibration (``fitted_values.CORRECTIONS``); on another seed, the
     corrected shares still match a simulated cohort within 0.06."""
-    from sim_core.science.calibration import AutopsyFit
     from sim_core.model.fitted_values import CORRECTIONS
+    from sim_core.science.calibration import AutopsyFit
 
     for name in ("breast", "stomach"):
         fit = AutopsyFit([name], corrections={name: np.array(CORRECTIONS[name])})
@@ -157,7 +164,13 @@ def test_stored_corrections_make_the_surrogate_match_new_simulations():
         r = run_cohort(sc, 400, 5.0, 33, workers=2)
         sim = [r["categories"][c]["pct_metastases"] for c in CATEGORIES]
         tvd = tv_distance(sim, shares)
-        print(name, "corrected expected vs simulated TVD", round(tvd, 3), "mpp", round(mpp, 2),
-              round(r["metastases_per_patient"], 2))
+        print(
+            name,
+            "corrected expected vs simulated TVD",
+            round(tvd, 3),
+            "mpp",
+            round(mpp, 2),
+            round(r["metastases_per_patient"], 2),
+        )
         assert tvd < 0.06
         assert abs(mpp / r["metastases_per_patient"] - 1) < 0.25

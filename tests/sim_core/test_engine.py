@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim_core import SPECS, Engine, load_scenario
-from sim_core.science.experiments import inject_experiment, run_patient
 from sim_core.kernels import layout as L
+from sim_core.science.experiments import inject_experiment, run_patient
 
 
 def check_invariants(eng: Engine):
@@ -29,7 +29,7 @@ def check_invariants(eng: Engine):
 
 def test_every_cell_is_accounted_for_at_every_step_of_a_patient():
     sc = load_scenario("ovary")
-    sc.params.set("primary.initial_cells", 1e9)   # a large tumour, so every route carries cells
+    sc.params.set("primary.initial_cells", 1e9)  # a large tumour, so every route carries cells
     sc.params.set("shedding.cavity_fraction", 0.3)
     eng = Engine(sc)
     for _ in range(60):
@@ -55,18 +55,31 @@ def state_hash(eng: Engine) -> str:
     import hashlib
 
     h = hashlib.sha256()
-    for a in (eng.counters, eng.pools.arr_s, eng.pools.arr_c, eng.pools.doomed, eng.pools.dormant,
-              eng.pools.floating, eng.packets.cells, eng.packets.vessel, eng.packets.pos_h,
-              eng.lesions.cells, eng.lesions.state):
+    for a in (
+        eng.counters,
+        eng.pools.arr_s,
+        eng.pools.arr_c,
+        eng.pools.doomed,
+        eng.pools.dormant,
+        eng.pools.floating,
+        eng.packets.cells,
+        eng.packets.vessel,
+        eng.packets.pos_h,
+        eng.lesions.cells,
+        eng.lesions.state,
+    ):
         h.update(np.ascontiguousarray(a).tobytes())
     h.update(repr((eng.t_days, eng.primary_cells)).encode())
     return h.hexdigest()
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(values=st.lists(st.floats(0, 1), min_size=len(slider_specs), max_size=len(slider_specs)),
-       seed=st.integers(0, 2**40), steps=st.lists(st.sampled_from([5.0, 600.0, 3600.0, 86400.0]), min_size=1, max_size=6),
-       changes=st.lists(st.tuples(st.integers(0, 5), st.sampled_from(slider_specs), st.floats(0, 1)), max_size=3))
+@given(
+    values=st.lists(st.floats(0, 1), min_size=len(slider_specs), max_size=len(slider_specs)),
+    seed=st.integers(0, 2**40),
+    steps=st.lists(st.sampled_from([5.0, 600.0, 3600.0, 86400.0]), min_size=1, max_size=6),
+    changes=st.lists(st.tuples(st.integers(0, 5), st.sampled_from(slider_specs), st.floats(0, 1)), max_size=3),
+)
 def test_invariants_hold_for_any_parameters_steps_and_slider_changes(values, seed, steps, changes):
     """Random parameters x random steps x random slider moves mid-run: cells conserved exactly,
     nothing negative or NaN, and the same seed and inputs give the same state on one thread as on
@@ -116,16 +129,20 @@ def test_same_seed_same_numbers_and_different_seed_different_numbers():
 
 def _cli_json(args, threads):
     env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
-    out = subprocess.run([sys.executable, "-m", "sim_core.tools.cli", *args], env=env, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "sim_core.tools.cli", *args], env=env, capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)
 
 
-@pytest.mark.parametrize("args", [
-    ["run", "--scenario", "lung", "--days", "120", "--seed", "3", "--json"],
-    ["inject", "--vessel", "vein:ivc->heart:right", "--cells", "50000", "--days", "3", "--seed", "3", "--json"],
-    ["cohort", "--scenario", "stomach", "--patients", "6", "--years", "1", "--seed", "2", "--json"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--scenario", "lung", "--days", "120", "--seed", "3", "--json"],
+        ["inject", "--vessel", "vein:ivc->heart:right", "--cells", "50000", "--days", "3", "--seed", "3", "--json"],
+        ["cohort", "--scenario", "stomach", "--patients", "6", "--years", "1", "--seed", "2", "--json"],
+    ],
+)
 def test_identical_json_with_one_and_two_threads(args):
     one = _cli_json(args, 1)
     two = _cli_json(args, 2)
@@ -133,7 +150,7 @@ def test_identical_json_with_one_and_two_threads(args):
 
 
 def test_cohort_does_not_depend_on_worker_count():
-    from sim_core.science.experiments import run_cohort
+    from sim_core.science.cohort import run_cohort
 
     sc = load_scenario("prostate")
     a = run_cohort(sc, 8, 1.0, 4, workers=1)
@@ -184,7 +201,7 @@ def test_sliders_act_mid_run():
     harsh = run("transit.attrition", 5.0)
     assert harsh.counters[L.C_ARRESTED] < base.counters[L.C_ARRESTED]
     sleepy = run("dormancy.entry", 5.0)
-    assert sleepy.pools.dormant.sum() > 1.3 * base.pools.dormant.sum()   # half the run at x5 dormant weight
+    assert sleepy.pools.dormant.sum() > 1.3 * base.pools.dormant.sum()  # half the run at x5 dormant weight
     suppressed = run("suppressor.strength", 1.0)
     assert suppressed.counters[L.C_MICRO] < base.counters[L.C_MICRO]
     assert suppressed.primary_cells == base.primary_cells  # suppressor spares the primary
@@ -200,24 +217,29 @@ def test_antiangiogenic_treatment_slows_growth_and_adapted_cells_win_it_back():
     sc2.params.set("antiangio.strength", 1.0)
     treated = Engine(sc2)
     assert treated.antiangio_multiplier(0.0) == pytest.approx(0.57)
-    assert treated.antiangio_multiplier(2000.0) == pytest.approx(0.57)   # the drug does not wane
+    assert treated.antiangio_multiplier(2000.0) == pytest.approx(0.57)  # the drug does not wane
     rates = []
     for _ in range(4):
         before_t, before_u = treated.primary_cells, eng.primary_cells
         eng.advance(180, 1.0)
         treated.advance(180, 1.0)
         rates.append(np.log(treated.primary_cells / before_t) / np.log(eng.primary_cells / before_u))
-    print("treated / untreated growth per half year:", [round(r, 3) for r in rates],
-          "adapted share", round(treated.primary_res, 3))
+    print(
+        "treated / untreated growth per half year:",
+        [round(r, 3) for r in rates],
+        "adapted share",
+        round(treated.primary_res, 3),
+    )
     assert treated.primary_cells < eng.primary_cells
-    assert rates[0] < 0.75                      # held back at first (the hazard ratio is 0.57)
-    assert rates[-1] > rates[0] + 0.2           # and growing again as adapted cells take over
+    assert rates[0] < 0.75  # held back at first (the hazard ratio is 0.57)
+    assert rates[-1] > rates[0] + 0.2  # and growing again as adapted cells take over
     assert 0.5 < treated.primary_res <= 1.0
 
 
 def test_antiangiogenic_treatment_holds_micrometastases_and_stopping_it_lets_them_switch():
     """Treatment multiplies the switch hazard, so micrometastases wait at their balanced size
     (angiogenic dormancy, Holmgren 1995); when it stops, they switch and grow."""
+
     def run(strength, stop_day):
         sc = load_scenario("breast")
         sc.params.set("primary.initial_cells", 1e9)
@@ -236,9 +258,15 @@ def test_antiangiogenic_treatment_holds_micrometastases_and_stopping_it_lets_the
     off_held, off_rate = run(0.0, 36500)
     on_held, on_rate = run(1.0, 36500)
     _, stopped_rate = run(1.0, 720)
-    print("share of lesions still avascular at day 720 (off, on):", round(off_held, 3), round(on_held, 3),
-          "; switches per held micrometastasis in the next half year (off, on, stopped):",
-          round(off_rate, 4), round(on_rate, 4), round(stopped_rate, 4))
+    print(
+        "share of lesions still avascular at day 720 (off, on):",
+        round(off_held, 3),
+        round(on_held, 3),
+        "; switches per held micrometastasis in the next half year (off, on, stopped):",
+        round(off_rate, 4),
+        round(on_rate, 4),
+        round(stopped_rate, 4),
+    )
     assert on_held > off_held + 0.05
     assert on_rate < 0.7 * off_rate
     assert stopped_rate > 1.4 * on_rate
@@ -247,7 +275,7 @@ def test_antiangiogenic_treatment_holds_micrometastases_and_stopping_it_lets_the
 def test_surgery_removes_the_primary_at_its_size_and_shedding_stops():
     sc = load_scenario("breast")
     sc.params.set("surgery.at_mm", 12.0)
-    sc.params.set("shedding.from_metastases", 0.0)   # only the primary sheds: its removal ends shedding
+    sc.params.set("shedding.from_metastases", 0.0)  # only the primary sheds: its removal ends shedding
     eng = Engine(sc, record_every_days=1e9)
     eng.advance(3000, 7.0)
     assert eng.surgery_day is not None and eng.primary_cells == 0.0
@@ -255,6 +283,7 @@ def test_surgery_removes_the_primary_at_its_size_and_shedding_stops():
     eng.advance(100, 7.0)
     assert eng.counters[L.C_SHED] == shed
     from sim_core.model.engine import cells_to_mm
+
     assert cells_to_mm(eng.removed_cells, sc.params["primary.cells_per_g"]) == pytest.approx(12.0, rel=0.2)
 
 
@@ -300,7 +329,7 @@ def test_a_tumour_sheds_by_its_size_to_the_power_of_the_exponent(exponent):
         got.append(per_h[0] * 24.0 * src_cells[0])
     print("exponent", exponent, "cells shed a day at 1x and 100x the reference size", got)
     assert got[0] == pytest.approx(per_cell_day * ref, rel=1e-6)
-    assert got[1] / got[0] == pytest.approx(100.0 ** exponent, rel=1e-6)
+    assert got[1] / got[0] == pytest.approx(100.0**exponent, rel=1e-6)
 
 
 def test_shed_per_day_is_the_rate_a_run_sheds():
@@ -312,8 +341,12 @@ def test_shed_per_day_is_the_rate_a_run_sheds():
     eng = Engine(sc)
     p = sc.params
     n = eng.primary_cells
-    expected = p["shedding.rate_per_g_day"] / p["primary.cells_per_g"] * n \
+    expected = (
+        p["shedding.rate_per_g_day"]
+        / p["primary.cells_per_g"]
+        * n
         * (n / p["primary.doubling_ref_cells"]) ** (p["shedding.size_exponent"] - 1.0)
+    )
     assert eng.shed_per_day() == pytest.approx(expected, rel=1e-12)
     before = eng.counters[L.C_SHED]
     eng.step(86400.0)

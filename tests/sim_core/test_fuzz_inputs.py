@@ -28,8 +28,9 @@ def test_random_bytes_never_crash(data):
     outcome(data)
 
 
-toml_scalar = st.one_of(st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True),
-                        st.booleans(), st.text(max_size=8))
+toml_scalar = st.one_of(
+    st.integers(-(10**12), 10**12), st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.text(max_size=8)
+)
 
 
 def toml_value(v) -> str:
@@ -43,8 +44,11 @@ def toml_value(v) -> str:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(KEYS + ["transit.nope", "bogus.key", "soil"]), toml_scalar), max_size=6),
-       st.sampled_from(PRIMARIES + ("primary:nose",)), st.integers(-5, 2**64))
+@given(
+    st.lists(st.tuples(st.sampled_from(KEYS + ["transit.nope", "bogus.key", "soil"]), toml_scalar), max_size=6),
+    st.sampled_from(PRIMARIES + ("primary:nose",)),
+    st.integers(-5, 2**64),
+)
 def test_structured_scenarios_are_accepted_only_when_every_field_is_valid(entries, primary, seed):
     lines = ['name = "f"', f'primary = "{primary}"', f"seed = {seed}"]
     groups: dict[str, list[str]] = {}
@@ -80,6 +84,6 @@ def test_hostile_files(tmp_path):
             assert str(p) in str(err) and "\n" not in str(err)
         else:
             raise AssertionError(f"{name} was accepted")
-    with pytest.raises(InputError) as err:          # a folder is not a scenario file
+    with pytest.raises(InputError) as err:  # a folder is not a scenario file
         load_scenario(tmp_path)
     assert "folder" in str(err.value) and str(tmp_path) in str(err.value)

@@ -6,13 +6,12 @@ import numpy as np
 import pytest
 
 from sim_core import default_graph
-from sim_core.model.body_graph import VESSEL_CLASS
 from sim_core.kernels import layout as L
 from sim_core.kernels import rng
 from sim_core.kernels.beds import update_beds
 from sim_core.kernels.lesions import grow_lesions
 from sim_core.kernels.transport import advance_packets, packet_positions
-
+from sim_core.model.body_graph import VESSEL_CLASS
 from tests.sim_core import reference as ref
 
 
@@ -39,8 +38,9 @@ def test_uniform_matches_reference_bit_for_bit(seed):
                 assert rng.uniform(key, counter) == ref.uniform(int(key), counter)
 
 
-@pytest.mark.parametrize("n,p", [(0, 0.5), (5, 0.3), (39, 0.9), (200, 0.01), (1000, 0.02),
-                                 (10**6, 0.3), (10**9, 0.999), (50, 1.0)])
+@pytest.mark.parametrize(
+    "n,p", [(0, 0.5), (5, 0.3), (39, 0.9), (200, 0.01), (1000, 0.02), (10**6, 0.3), (10**9, 0.999), (50, 1.0)]
+)
 def test_binomial_matches_reference(n, p):
     key = np.uint64(rng.make_key(3, 9, 4))
     for counter in range(0, 64 * 40, 64):
@@ -81,10 +81,45 @@ def test_update_beds_matches_reference(trial):
     counters = np.zeros(L.N_COUNTERS)
     k_pools = [p.copy() for p in pools]
     k_float, k_ex, k_cnt = floating.copy(), ex_cum.copy(), counters.copy()
-    update_beds(2.5, g.kind, g.arrest_class, g.implants_into, g.implants_also, soil, k_pools[0], k_pools[1], k_pools[2],
-                k_pools[3], k_float, k_ex, k_pools[4], k_cnt, rates, 77, trial, np.zeros(1, np.int64))
-    ref.update_beds(2.5, g.kind, g.arrest_class, g.implants_into, g.implants_also, soil, pools[0], pools[1], pools[2],
-                    pools[3], floating, ex_cum, pools[4], counters, rates, 77, trial)
+    update_beds(
+        2.5,
+        g.kind,
+        g.arrest_class,
+        g.implants_into,
+        g.implants_also,
+        soil,
+        k_pools[0],
+        k_pools[1],
+        k_pools[2],
+        k_pools[3],
+        k_float,
+        k_ex,
+        k_pools[4],
+        k_cnt,
+        rates,
+        77,
+        trial,
+        np.zeros(1, np.int64),
+    )
+    ref.update_beds(
+        2.5,
+        g.kind,
+        g.arrest_class,
+        g.implants_into,
+        g.implants_also,
+        soil,
+        pools[0],
+        pools[1],
+        pools[2],
+        pools[3],
+        floating,
+        ex_cum,
+        pools[4],
+        counters,
+        rates,
+        77,
+        trial,
+    )
     for a, b in zip(k_pools, pools):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(k_float, floating)
@@ -98,12 +133,12 @@ def test_grow_lesions_matches_reference(trial):
     r = np.random.default_rng(100 + trial)
     rates = random_rates(r)
     rates[L.R_REGRESS], rates[L.R_SWITCH] = 0.6, 0.2
-    rates[L.R_AA_MULT] = (1.0, 0.6, 1.0, 0.5)[trial]      # treatment on in two trials
+    rates[L.R_AA_MULT] = (1.0, 0.6, 1.0, 0.5)[trial]  # treatment on in two trials
     rates[L.R_REGRESS_UNTIL] = (1e3, 1e7, 50.0, 1e3)[trial]  # established colonies at several sizes
     rates[L.R_ADAPT] = 0.05
     m = 300
     state = r.integers(0, 3, m).astype(np.int8)
-    cells = np.where(state > 0, 10.0 ** r.uniform(0.0, 5.3, m), 0.0)   # 1 to 2e5 cells, every decade
+    cells = np.where(state > 0, 10.0 ** r.uniform(0.0, 5.3, m), 0.0)  # 1 to 2e5 cells, every decade
     switch = np.full(m, -1.0)
     res = np.where(state == 2, r.uniform(0, 0.5, m), 0.0)
     lid = np.arange(m, dtype=np.int64) * 3 + trial
@@ -132,9 +167,16 @@ def test_advance_packets_matches_reference(trial):
     rates = random_rates(r)
     rates[L.R_ANOIKIS], rates[L.R_SHEAR], rates[L.R_IMMUNE] = 0.5, 2.0, 3.0
     cap = 4096
-    k = {"cells": np.zeros(cap, np.int64), "nclu": np.zeros(cap, np.int64),
-         "vessel": np.zeros(cap, np.int32), "pos": np.zeros(cap), "clock": np.zeros(cap),
-         "route": np.zeros(cap, np.int64), "id": np.full(cap, -1, np.int64), "active": np.zeros(cap, np.int8)}
+    k = {
+        "cells": np.zeros(cap, np.int64),
+        "nclu": np.zeros(cap, np.int64),
+        "vessel": np.zeros(cap, np.int32),
+        "pos": np.zeros(cap),
+        "clock": np.zeros(cap),
+        "route": np.zeros(cap, np.int64),
+        "id": np.full(cap, -1, np.int64),
+        "active": np.zeros(cap, np.int8),
+    }
     packets = [None] * cap
     n_start = 12
     for i in range(n_start):
@@ -158,19 +200,60 @@ def test_advance_packets_matches_reference(trial):
     clr_k, div_k, clr_r, div_r = np.zeros(n), np.zeros((g.m, 3)), np.zeros(n), np.zeros((g.m, 3))
     arrested, fl_r, cum_r, cnt_r = {}, np.zeros(n, np.int64), np.zeros(n), np.zeros(L.N_COUNTERS)
     dt_h = float(r.choice([0.001, 0.05, 3.0]))
-    status = advance_packets(dt_h, g.v_dst, g.v_kind, v_class, g.v_share, g.v_transit_h, g.out_ptr,
-                             g.out_idx, g.arrest_class, g.kind, k["cells"], k["nclu"], k["vessel"],
-                             k["pos"], k["clock"], k["route"], k["id"], k["active"], free_stack, n_free,
-                             next_k, pool[0], pool[1], pool[2], pool[3], pool_t, pool_route, arr_s, arr_c, fl_k,
-                             cum_k, clr_k, div_k, cnt_k, rates, 9, trial, np.zeros(1, np.int64))
+    status = advance_packets(
+        dt_h,
+        g.v_dst,
+        g.v_kind,
+        v_class,
+        g.v_share,
+        g.v_transit_h,
+        g.out_ptr,
+        g.out_idx,
+        g.arrest_class,
+        g.kind,
+        k["cells"],
+        k["nclu"],
+        k["vessel"],
+        k["pos"],
+        k["clock"],
+        k["route"],
+        k["id"],
+        k["active"],
+        free_stack,
+        n_free,
+        next_k,
+        pool[0],
+        pool[1],
+        pool[2],
+        pool[3],
+        pool_t,
+        pool_route,
+        arr_s,
+        arr_c,
+        fl_k,
+        cum_k,
+        clr_k,
+        div_k,
+        cnt_k,
+        rates,
+        9,
+        trial,
+        np.zeros(1, np.int64),
+    )
     assert status == L.OK
-    ref.transport_step(dt_h, g, v_class, packets, free, rates, cnt_r, 9, trial, arrested, fl_r, cum_r, next_r,
-                       div_r, clr_r)
+    ref.transport_step(
+        dt_h, g, v_class, packets, free, rates, cnt_r, 9, trial, arrested, fl_r, cum_r, next_r, div_r, clr_r
+    )
     alive = [i for i in range(cap) if k["active"][i]]
     assert alive == [i for i, p in enumerate(packets) if p is not None]
     for i in alive:
         p = packets[i]
-        assert (k["cells"][i], k["nclu"][i], k["vessel"][i], k["id"][i]) == (p["cells"], p["nclu"], p["vessel"], p["id"])
+        assert (k["cells"][i], k["nclu"][i], k["vessel"][i], k["id"][i]) == (
+            p["cells"],
+            p["nclu"],
+            p["vessel"],
+            p["id"],
+        )
         assert k["pos"][i] == pytest.approx(p["pos"], abs=1e-12)
     for (d, route, species), cells in arrested.items():
         assert (arr_s if species == 0 else arr_c)[d, route] == cells
@@ -195,8 +278,16 @@ def test_packet_positions_follow_the_polyline():
         for frac in (0.0, 0.3, 0.999, 1.0, 1.5, *rng.uniform(0, 1, 3)):
             active = np.ones(1, np.int8)
             out = np.zeros((1, 2))
-            packet_positions(active, np.array([v], np.int32), np.array([frac * g.v_transit_h[v]]),
-                             g.v_transit_h, g.path_ptr, g.path_xy, g.path_cum, out)
+            packet_positions(
+                active,
+                np.array([v], np.int32),
+                np.array([frac * g.v_transit_h[v]]),
+                g.v_transit_h,
+                g.path_ptr,
+                g.path_xy,
+                g.path_cum,
+                out,
+            )
             target = min(frac, 1.0) * seg.sum()
             expect = path[-1]
             for i, s_ in enumerate(seg):
@@ -225,13 +316,39 @@ def test_shed_into_vessels_matches_reference(trial):
     cells = np.array([1e3, 5e7, 2e9])[: len(src)]
     per_h = np.full(len(src), 1e-3)
     cap = 8192
-    cols = [np.zeros(cap, np.int64), np.zeros(cap, np.int64), np.zeros(cap, np.int32), np.zeros(cap),
-            np.zeros(cap), np.zeros(cap, np.int64), np.full(cap, -1, np.int64), np.zeros(cap, np.int8)]
+    cols = [
+        np.zeros(cap, np.int64),
+        np.zeros(cap, np.int64),
+        np.zeros(cap, np.int32),
+        np.zeros(cap),
+        np.zeros(cap),
+        np.zeros(cap, np.int64),
+        np.full(cap, -1, np.int64),
+        np.zeros(cap, np.int8),
+    ]
     free_stack = np.arange(cap - 1, -1, -1).astype(np.int64)
     n_free, next_k = np.array([cap], np.int64), np.array([0], np.int64)
     cnt_k = np.zeros(L.N_COUNTERS)
-    status = shed_into_vessels(2.0, src, cells, g.out_ptr, g.out_idx, g.v_kind, v_class, g.v_share, *cols,
-                               free_stack, n_free, next_k, cnt_k, rates, per_h, 4, trial, np.zeros(1, np.int64))
+    status = shed_into_vessels(
+        2.0,
+        src,
+        cells,
+        g.out_ptr,
+        g.out_idx,
+        g.v_kind,
+        v_class,
+        g.v_share,
+        *cols,
+        free_stack,
+        n_free,
+        next_k,
+        cnt_k,
+        rates,
+        per_h,
+        4,
+        trial,
+        np.zeros(1, np.int64),
+    )
     assert status == L.OK
     packets, free, next_r, cnt_r = [None] * cap, list(range(cap - 1, -1, -1)), [0], np.zeros(L.N_COUNTERS)
     ref.shed(2.0, g, v_class, list(zip(src, cells, per_h)), rates, cnt_r, 4, trial, packets, free, next_r)
@@ -252,15 +369,42 @@ def test_spawn_lesions_matches_reference():
     spawn = np.zeros((5, L.N_ROUTES), np.int64)
     spawn[1, 0], spawn[3, 4], spawn[4, 3] = 3, 1, 2
     m = 16
-    cols = dict(state=np.zeros(m, np.int8), comp=np.zeros(m, np.int32), route=np.zeros(m, np.int8),
-                cells=np.zeros(m), born=np.zeros(m), switch=np.zeros(m), res=np.zeros(m),
-                lid=np.full(m, -1, np.int64))
+    cols = dict(
+        state=np.zeros(m, np.int8),
+        comp=np.zeros(m, np.int32),
+        route=np.zeros(m, np.int8),
+        cells=np.zeros(m),
+        born=np.zeros(m),
+        switch=np.zeros(m),
+        res=np.zeros(m),
+        lid=np.full(m, -1, np.int64),
+    )
     free_stack = np.arange(m - 1, -1, -1).astype(np.int64)
     n_free, next_id, cnt = np.array([m], np.int64), np.array([7], np.int64), np.zeros(L.N_COUNTERS)
     s2 = spawn.copy()
-    assert spawn_lesions(spawn, 2.0, 0.5, cols["state"], cols["comp"], cols["route"], cols["cells"],
-                         cols["born"], cols["switch"], cols["res"], cols["lid"], free_stack, n_free, next_id, cnt, 9, 3,
-                         np.zeros(1, np.int64)) == L.OK
+    assert (
+        spawn_lesions(
+            spawn,
+            2.0,
+            0.5,
+            cols["state"],
+            cols["comp"],
+            cols["route"],
+            cols["cells"],
+            cols["born"],
+            cols["switch"],
+            cols["res"],
+            cols["lid"],
+            free_stack,
+            n_free,
+            next_id,
+            cnt,
+            9,
+            3,
+            np.zeros(1, np.int64),
+        )
+        == L.OK
+    )
     made = ref.spawn_lesions(s2, 2.0, 0.5, list(range(m - 1, -1, -1)), [7], 9, 3)
     assert spawn.sum() == 0 and s2.sum() == 0 and len(made) == 6 == cnt[L.C_MICRO]
     for slot, c, k, born, lid in made:
@@ -274,17 +418,37 @@ def test_spawn_lesions_asks_for_room_and_resumes():
     spawn = np.zeros((2, L.N_ROUTES), np.int64)
     spawn[1, 1] = 5
     m = 3
-    arrays = [np.zeros(m, np.int8), np.zeros(m, np.int32), np.zeros(m, np.int8), np.zeros(m), np.zeros(m),
-              np.zeros(m), np.zeros(m), np.full(m, -1, np.int64)]
+    arrays = [
+        np.zeros(m, np.int8),
+        np.zeros(m, np.int32),
+        np.zeros(m, np.int8),
+        np.zeros(m),
+        np.zeros(m),
+        np.zeros(m),
+        np.zeros(m),
+        np.full(m, -1, np.int64),
+    ]
     free_stack = np.arange(m - 1, -1, -1).astype(np.int64)
     n_free = np.array([m], np.int64)
-    status = spawn_lesions(spawn, 0.0, 1.0, *arrays, free_stack, n_free, np.array([0], np.int64),
-                           np.zeros(L.N_COUNTERS), 1, 1, np.zeros(1, np.int64))
+    status = spawn_lesions(
+        spawn,
+        0.0,
+        1.0,
+        *arrays,
+        free_stack,
+        n_free,
+        np.array([0], np.int64),
+        np.zeros(L.N_COUNTERS),
+        1,
+        1,
+        np.zeros(1, np.int64),
+    )
     assert status == L.NEED_LESIONS and spawn[1, 1] == 2 and n_free[0] == 0
 
 
-@pytest.mark.parametrize("n,p", [(0, 0.5), (5, 0.3), (5, 0.0), (39, 0.9), (200, 0.01), (1000, 0.02),
-                                 (10**6, 0.3), (10**9, 0.999), (50, 1.0)])
+@pytest.mark.parametrize(
+    "n,p", [(0, 0.5), (5, 0.3), (5, 0.0), (39, 0.9), (200, 0.01), (1000, 0.02), (10**6, 0.3), (10**9, 0.999), (50, 1.0)]
+)
 def test_binomial_draws_counts_the_uniforms_binomial_computes(n, p, monkeypatch):
     """The kernels count draws with ``binomial_draws`` (the benchmark's draws per packet-step and
     its draw limit rest on that count), so it must equal the uniforms actually computed."""

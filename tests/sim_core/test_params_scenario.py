@@ -7,8 +7,7 @@ import pytest
 from sim_core import BY_PATH, SLIDERS, SPECS, InputError, Params, list_presets, load_scenario
 from sim_core.model.scenario import parse_scenario
 
-REQUIRED_PRESETS = {"breast", "colorectal", "lung", "melanoma", "prostate", "pancreas", "ovary",
-                    "stomach", "sarcoma"}
+REQUIRED_PRESETS = {"breast", "colorectal", "lung", "melanoma", "prostate", "pancreas", "ovary", "stomach", "sarcoma"}
 
 
 def test_every_parameter_has_unit_range_default_and_source():
@@ -19,34 +18,51 @@ def test_every_parameter_has_unit_range_default_and_source():
 
 
 def test_required_knobs_exist():
-    for path in ["transit.attrition", "dormancy.entry", "dormancy.wake_per_year", "antiangio.strength",
-                 "antiangio.start_day", "antiangio.resistance_months", "chemo.lung_factor",
-                 "suppressor.strength", "immune.surveillance", "shedding.rate_per_g_day",
-                 "shedding.cluster_cells", "shedding.cluster_fraction"]:
+    for path in [
+        "transit.attrition",
+        "dormancy.entry",
+        "dormancy.wake_per_year",
+        "antiangio.strength",
+        "antiangio.start_day",
+        "antiangio.resistance_months",
+        "chemo.lung_factor",
+        "suppressor.strength",
+        "immune.surveillance",
+        "shedding.rate_per_g_day",
+        "shedding.cluster_cells",
+        "shedding.cluster_fraction",
+    ]:
         assert path in BY_PATH
     assert set(SLIDERS) <= set(BY_PATH)
 
 
 def test_presets_load_and_cover_the_required_cancers():
-    assert REQUIRED_PRESETS <= set(list_presets())
+    assert set(list_presets()) >= REQUIRED_PRESETS
     for name in list_presets():
         sc = load_scenario(name)
         assert sc.name == name and sc.primary.startswith("primary:")
 
 
-@pytest.mark.parametrize("text,field,problem", [
-    ('name="x"\nprimary="primary:breast"\ncolour=1\n', "colour", "unknown key"),
-    ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=nan\n', "params.transit.attrition", "finite"),
-    ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=inf\n', "params.transit.attrition", "finite"),
-    ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=11\n', "params.transit.attrition", "outside"),
-    ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition="x"\n', "params.transit.attrition", "number"),
-    ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=true\n', "params.transit.attrition", "number"),
-    ('name="x"\nprimary="primary:breast"\n[params.transit]\nattriton=1\n', "params.transit.attriton", "unknown"),
-    ('name="x"\nprimary="primary:nose"\n', "primary", "unknown primary"),
-    ('name="x"\nprimary="primary:breast"\nseed=-3\n', "seed", "seed"),
-    ('primary="primary:breast"\n', "name", "name"),
-    ('name="x\n', "", "TOML"),
-])
+@pytest.mark.parametrize(
+    "text,field,problem",
+    [
+        ('name="x"\nprimary="primary:breast"\ncolour=1\n', "colour", "unknown key"),
+        ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=nan\n', "params.transit.attrition", "finite"),
+        ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=inf\n', "params.transit.attrition", "finite"),
+        ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=11\n', "params.transit.attrition", "outside"),
+        ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition="x"\n', "params.transit.attrition", "number"),
+        (
+            'name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=true\n',
+            "params.transit.attrition",
+            "number",
+        ),
+        ('name="x"\nprimary="primary:breast"\n[params.transit]\nattriton=1\n', "params.transit.attriton", "unknown"),
+        ('name="x"\nprimary="primary:nose"\n', "primary", "unknown primary"),
+        ('name="x"\nprimary="primary:breast"\nseed=-3\n', "seed", "seed"),
+        ('primary="primary:breast"\n', "name", "name"),
+        ('name="x\n', "", "TOML"),
+    ],
+)
 def test_bad_scenarios_are_rejected_with_file_and_field(text, field, problem):
     with pytest.raises(InputError) as err:
         parse_scenario(text, "my.toml", ("primary:breast",))
@@ -170,8 +186,8 @@ def test_any_valid_scenario_survives_file_receipt_and_checkpoint(tmp_path_factor
     back identical, and gives an identical run; the run receipt and the checkpoint carry it the same
     way. A multi-line description used to make a saved file that could not be reopened."""
     from sim_core.io.checkpoint import load_checkpoint, save_checkpoint
-    from sim_core.model.engine import Engine
     from sim_core.io.receipt import make_receipt, parse_receipt, receipt_scenario
+    from sim_core.model.engine import Engine
 
     path = tmp_path_factory.mktemp("sc") / "s.toml"
     sc.save(path)

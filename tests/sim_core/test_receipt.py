@@ -9,10 +9,21 @@ import stat
 import numpy as np
 import pytest
 
-from sim_core import InputError, RecordedEngine, export_timeseries, find_receipt, load_receipt, load_scenario, make_receipt, parse_receipt, replay_receipt, sidecar_path
+from sim_core import (
+    InputError,
+    RecordedEngine,
+    export_timeseries,
+    find_receipt,
+    load_receipt,
+    load_scenario,
+    make_receipt,
+    parse_receipt,
+    replay_receipt,
+    sidecar_path,
+)
 from sim_core.io import export as export_mod
-from sim_core.tools.cli import main
 from sim_core.model.engine import Engine
+from sim_core.tools.cli import main
 
 
 def _same_state(a, b):
@@ -32,9 +43,9 @@ def _window_like_run():
     for _ in range(40):
         eng.step(60.0)
     eng.set_param("transit.attrition", 1.7)
-    eng.set_param("transit.attrition", 2.5)           # a drag between two steps keeps the last value
+    eng.set_param("transit.attrition", 2.5)  # a drag between two steps keeps the last value
     g = eng.graph
-    eng.inject(g.v_ids[g.out_vessels(g.index["primary:breast"])[0]], 40, 40)   # "Release a cluster"
+    eng.inject(g.v_ids[g.out_vessels(g.index["primary:breast"])[0]], 40, 40)  # "Release a cluster"
     for _ in range(25):
         eng.step(3600.0)
     eng.set_param("dormancy.entry", 3.0)
@@ -49,7 +60,7 @@ def test_receipt_replay_gives_identical_numbers():
     assert r.replayable and r.step == eng.step_index and r.t_days == eng.t_days
     assert r.step_runs == [(60.0, 40), (3600.0, 25), (86400.0, 4), (r.step_runs[-1][0], 1)]
     assert [e for e in r.events if e[0] == "set"] == [["set", "transit.attrition", 2.5], ["set", "dormancy.entry", 3.0]]
-    assert r.scenario.params["transit.attrition"] == 1.0          # the start, not the end
+    assert r.scenario.params["transit.attrition"] == 1.0  # the start, not the end
     assert r.params_now["transit.attrition"] == 2.5
     replayed = replay_receipt(r)
     _same_state(eng, replayed)
@@ -90,7 +101,7 @@ def test_history_is_bounded_and_then_honestly_unreplayable(monkeypatch):
 
     monkeypatch.setattr(receipt, "MAX_HISTORY", 5)
     eng = RecordedEngine(load_scenario("breast"))
-    for i in range(8):                       # alternating step lengths: one entry each
+    for i in range(8):  # alternating step lengths: one entry each
         eng.step(60.0 if i % 2 else 120.0)
     assert eng.history is None
     assert not parse_receipt(make_receipt(eng)).replayable
@@ -98,15 +109,18 @@ def test_history_is_bounded_and_then_honestly_unreplayable(monkeypatch):
     assert eng.history == []
 
 
-@pytest.mark.parametrize("edit, field", [
-    (lambda t: t.replace("dt_s = 60.0", "dt_s = -60.0"), "event[0].dt_s"),
-    (lambda t: t.replace('set = "transit.attrition"', 'set = "transit.nonsense"'), "event[1].set"),
-    (lambda t: t.replace("value = 2.5", "value = 99.0"), "transit.attrition"),
-    (lambda t: t.replace("count = 40", "count = 41"), "event"),
-    (lambda t: t.replace("[receipt]", "[receit]"), "no run receipt"),
-    (lambda t: t.replace('primary = "primary:breast"', 'primary = "primary:elbow"'), "primary"),
-    (lambda t: t.replace("{ dt_s = 60.0, count = 40 }", "{ what = 1 }"), "event[0]"),
-])
+@pytest.mark.parametrize(
+    "edit, field",
+    [
+        (lambda t: t.replace("dt_s = 60.0", "dt_s = -60.0"), "event[0].dt_s"),
+        (lambda t: t.replace('set = "transit.attrition"', 'set = "transit.nonsense"'), "event[1].set"),
+        (lambda t: t.replace("value = 2.5", "value = 99.0"), "transit.attrition"),
+        (lambda t: t.replace("count = 40", "count = 41"), "event"),
+        (lambda t: t.replace("[receipt]", "[receit]"), "no run receipt"),
+        (lambda t: t.replace('primary = "primary:breast"', 'primary = "primary:elbow"'), "primary"),
+        (lambda t: t.replace("{ dt_s = 60.0, count = 40 }", "{ what = 1 }"), "event[0]"),
+    ],
+)
 def test_broken_receipts_are_refused_naming_file_and_field(edit, field, tmp_path):
     p = tmp_path / "bad.receipt.toml"
     p.write_text(edit(make_receipt(_window_like_run())))
@@ -130,7 +144,7 @@ def test_timeseries_parquet_and_csv_carry_the_receipt(tmp_path):
     assert sidecar_path(tmp_path / "ts.csv").read_text() == text
     mask = os.umask(0)
     os.umask(mask)
-    assert stat.S_IMODE((tmp_path / "ts.csv").stat().st_mode) == 0o666 & ~mask   # not mkstemp's 0600
+    assert stat.S_IMODE((tmp_path / "ts.csv").stat().st_mode) == 0o666 & ~mask  # not mkstemp's 0600
     _same_state(eng, replay_receipt(load_receipt(tmp_path / "ts.csv")))
 
 
@@ -141,9 +155,11 @@ def test_read_only_folder_leaves_the_old_file_byte_identical(tmp_path, monkeypat
     out.write_bytes(b"old contents\n")
     sidecar_path(out).write_bytes(b"old receipt\n")
     out.parent.chmod(stat.S_IRUSR | stat.S_IXUSR)
-    if os.geteuid() == 0:   # root ignores folder permissions: make the folder refuse as it would
+    if os.geteuid() == 0:  # root ignores folder permissions: make the folder refuse as it would
+
         def refuse(*a, **k):
             raise PermissionError(errno.EACCES, "Permission denied")
+
         monkeypatch.setattr(export_mod.tempfile, "mkstemp", refuse)
     try:
         with pytest.raises(InputError) as err:
@@ -165,7 +181,7 @@ def test_full_disk_leaves_the_old_file_byte_identical(tmp_path, monkeypatch, nam
 
     def full(fd, data):
         calls.append(len(data))
-        if len(calls) == 2 or name.endswith(".parquet"):   # CSV: the sidecar fails after the table was written
+        if len(calls) == 2 or name.endswith(".parquet"):  # CSV: the sidecar fails after the table was written
             raise OSError(errno.ENOSPC, "No space left on device")
         os.write(fd, bytes(data))
 
@@ -174,7 +190,7 @@ def test_full_disk_leaves_the_old_file_byte_identical(tmp_path, monkeypatch, nam
         export_timeseries(eng, out, receipt=make_receipt(eng))
     assert "\n" not in str(err.value) and name in str(err.value)
     assert out.read_bytes() == b"precious\x00bytes"
-    assert [p.name for p in tmp_path.iterdir()] == [name]       # no temporary files left behind
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary files left behind
 
 
 def test_cli_run_out_parquet_carries_a_replayable_receipt(tmp_path, capsys):
@@ -194,17 +210,55 @@ def test_cohort_out_writes_one_row_per_patient(tmp_path, capsys):
     import pyarrow.parquet as pq
 
     out = tmp_path / "cohort.parquet"
-    assert main(["cohort", "--scenario", "ovary", "--patients", "4", "--years", "0.5", "--seed", "2",
-                 "--workers", "1", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "cohort",
+                "--scenario",
+                "ovary",
+                "--patients",
+                "4",
+                "--years",
+                "0.5",
+                "--seed",
+                "2",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     t = pq.read_table(out)
     assert t.num_rows == 4 and t.column("patient").to_pylist() == [0, 1, 2, 3]
-    assert {"seed", "preset", "doubling_days", "sites_detectable", "sites_any", "organ_liver_lesion"} <= set(t.column_names)
+    assert {"seed", "preset", "doubling_days", "sites_detectable", "sites_any", "organ_liver_lesion"} <= set(
+        t.column_names
+    )
     assert t.schema.metadata[b"seed"] == b"2"
     csv = tmp_path / "cohort.csv"
-    assert main(["cohort", "--scenario", "ovary", "--patients", "4", "--years", "0.5", "--seed", "2",
-                 "--workers", "1", "--out", str(csv)]) == 0
+    assert (
+        main(
+            [
+                "cohort",
+                "--scenario",
+                "ovary",
+                "--patients",
+                "4",
+                "--years",
+                "0.5",
+                "--seed",
+                "2",
+                "--workers",
+                "1",
+                "--out",
+                str(csv),
+            ]
+        )
+        == 0
+    )
     lines = csv.read_text().splitlines()
-    assert len(lines) == 1 + 4                    # the header row first, then one row a patient
+    assert len(lines) == 1 + 4  # the header row first, then one row a patient
     assert lines[0].split(",")[:4] == ["patient", "preset", "seed", "doubling_days"]
     import json
 
@@ -213,8 +267,10 @@ def test_cohort_out_writes_one_row_per_patient(tmp_path, capsys):
 
 
 def test_cohort_out_bad_name_is_refused_before_running(tmp_path, capsys):
-    assert main(["cohort", "--scenario", "ovary", "--patients", "4", "--years", "0.5",
-                 "--out", str(tmp_path / "c.xlsx")]) == 2
+    assert (
+        main(["cohort", "--scenario", "ovary", "--patients", "4", "--years", "0.5", "--out", str(tmp_path / "c.xlsx")])
+        == 2
+    )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--out" in err and "c.xlsx" in err
 
@@ -222,7 +278,7 @@ def test_cohort_out_bad_name_is_refused_before_running(tmp_path, capsys):
 def test_cohort_on_a_dask_cluster_equals_the_process_pool():
     from distributed import LocalCluster
 
-    from sim_core.science.experiments import run_cohort
+    from sim_core.science.cohort import run_cohort
 
     sc = load_scenario("stomach")
     pool = run_cohort(sc, 8, 1.0, 5, workers=2, keep_patients=True)

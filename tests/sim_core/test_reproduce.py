@@ -21,21 +21,26 @@ def test_a_time_series_export_reproduces_and_a_changed_number_is_found(tmp_path,
             pytest.importorskip("pyarrow")
         out = tmp_path / name
         long = name.startswith("long")
-        assert main(["run", "--scenario", "breast", "--days", "25", "--seed", "3", "--out", str(out)]
-                    + (["--long"] if long else [])) == 0
+        assert (
+            main(
+                ["run", "--scenario", "breast", "--days", "25", "--seed", "3", "--out", str(out)]
+                + (["--long"] if long else [])
+            )
+            == 0
+        )
         capsys.readouterr()
         rc, r, _ = _reproduce(capsys, out)
         assert rc == 0 and r["identical"] is True and r["kind"] == "timeseries", r
         assert r["layout"] == ("long" if long else "wide") and r["rows_differing"] == 0 and r["step"] == 25
         assert r["rows"] == (26 * (n_sites + 1) if long else 26)
     lines = (tmp_path / "long.csv").read_text().splitlines()
-    lines[40] = lines[40].rsplit(",", 1)[0] + ",12345"     # one site's cells at one time
+    lines[40] = lines[40].rsplit(",", 1)[0] + ",12345"  # one site's cells at one time
     (tmp_path / "long.csv").write_text("\n".join(lines) + "\n")
     rc, r, _ = _reproduce(capsys, tmp_path / "long.csv")
     assert rc == 1 and r["identical"] is False and r["rows_differing"] == 1
     lines = (tmp_path / "ts.csv").read_text().splitlines()
     row = lines[7].split(",")
-    row[2] = repr(float(row[2]) + 1.0)          # one shed count, one cell more
+    row[2] = repr(float(row[2]) + 1.0)  # one shed count, one cell more
     lines[7] = ",".join(row)
     (tmp_path / "ts.csv").write_text("\n".join(lines) + "\n")
     rc, r, _ = _reproduce(capsys, tmp_path / "ts.csv")
@@ -45,18 +50,56 @@ def test_a_time_series_export_reproduces_and_a_changed_number_is_found(tmp_path,
 def test_a_cohort_reproduces_with_its_options_and_a_changed_patient_is_found(tmp_path, capsys):
     pytest.importorskip("pyarrow")
     csv, pq = tmp_path / "c.csv", tmp_path / "c.parquet"
-    assert main(["cohort", "--scenario", "breast", "--patients", "6", "--years", "1", "--seed", "5",
-                 "--workers", "1", "--out", str(csv)]) == 0
-    assert main(["cohort", "--scenario", "prostate", "--patients", "5", "--years", "2", "--seed", "5",
-                 "--surgery-at-mm", "15", "--workers", "1", "--out", str(pq)]) == 0
+    assert (
+        main(
+            [
+                "cohort",
+                "--scenario",
+                "breast",
+                "--patients",
+                "6",
+                "--years",
+                "1",
+                "--seed",
+                "5",
+                "--workers",
+                "1",
+                "--out",
+                str(csv),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "cohort",
+                "--scenario",
+                "prostate",
+                "--patients",
+                "5",
+                "--years",
+                "2",
+                "--seed",
+                "5",
+                "--surgery-at-mm",
+                "15",
+                "--workers",
+                "1",
+                "--out",
+                str(pq),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     for path, n in ((csv, 6), (pq, 5)):
-        rc, r, _ = _reproduce(capsys, path, "--workers", "2")     # the worker count does not matter
+        rc, r, _ = _reproduce(capsys, path, "--workers", "2")  # the worker count does not matter
         assert rc == 0 and r["identical"] is True and r["patients"] == n and r["rows_compared"] == n, r
     assert json.loads((tmp_path / "c.csv.meta.json").read_text())["surgery_at_mm"] == 0.0
     lines = csv.read_text().splitlines()
     cells = lines[2].split(",")
-    cells[4] = str(int(cells[4]) + 1)            # one more detectable site for patient 1
+    cells[4] = str(int(cells[4]) + 1)  # one more detectable site for patient 1
     lines[2] = ",".join(cells)
     csv.write_text("\n".join(lines) + "\n")
     rc, r, _ = _reproduce(capsys, csv)

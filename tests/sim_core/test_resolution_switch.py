@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from sim_core import Engine, load_scenario
-from sim_core.model.cell_mode import expand_pooled, group_cells
 from sim_core.kernels.cells import KIND_CLUSTER, KIND_NONVIABLE, KIND_SINGLE
+from sim_core.model.cell_mode import expand_pooled, group_cells
 from sim_core.tools.soak import soak_scenario
 
 
@@ -19,10 +19,29 @@ def busy(rate=2e5):
 def frozen(eng):
     """Everything a switch must leave alone."""
     po = eng.pools
-    return (eng.counters.copy(), eng.died_in_vessel.copy(), eng.t_days, eng.step_index, eng.primary_cells,
-            [getattr(po, k).copy() for k in ("arr_s", "arr_c", "doomed", "dormant", "spawn", "floating",
-                                             "arrested_cum", "cleared_cum", "extravasated_cum")],
-            eng.lesions.cells.copy(), eng.lesions.state.copy())
+    return (
+        eng.counters.copy(),
+        eng.died_in_vessel.copy(),
+        eng.t_days,
+        eng.step_index,
+        eng.primary_cells,
+        [
+            getattr(po, k).copy()
+            for k in (
+                "arr_s",
+                "arr_c",
+                "doomed",
+                "dormant",
+                "spawn",
+                "floating",
+                "arrested_cum",
+                "cleared_cum",
+                "extravasated_cum",
+            )
+        ],
+        eng.lesions.cells.copy(),
+        eng.lesions.state.copy(),
+    )
 
 
 def same(a, b):
@@ -36,11 +55,19 @@ def same(a, b):
 def in_transit_by_kind(eng):
     """(single, cluster, non-viable) cells in vessels and the number of clusters."""
     cells, nclu, *_ = eng._packet_view()
-    if eng.cells is not None:    # per-cell view: nclu 1 = one cluster
-        return (int(cells[nclu == 0].sum()), int(cells[nclu > 0].sum()), int(cells[nclu < 0].sum()),
-                int((nclu > 0).sum()))
-    return (int(cells[nclu == 0].sum()), int(cells[nclu > 0].sum()), int(cells[nclu < 0].sum()),
-            int(nclu[nclu > 0].sum()))
+    if eng.cells is not None:  # per-cell view: nclu 1 = one cluster
+        return (
+            int(cells[nclu == 0].sum()),
+            int(cells[nclu > 0].sum()),
+            int(cells[nclu < 0].sum()),
+            int((nclu > 0).sum()),
+        )
+    return (
+        int(cells[nclu == 0].sum()),
+        int(cells[nclu > 0].sum()),
+        int(cells[nclu < 0].sum()),
+        int(nclu[nclu > 0].sum()),
+    )
 
 
 def balanced(eng):
@@ -66,9 +93,9 @@ def test_switching_back_and_forth_keeps_every_cell():
         same(frozen(eng), state)
         balanced(eng)
         snap = eng.snapshot()
-        assert np.unique(snap.packet_id).shape[0] == snap.packet_id.shape[0]     # ids stay unique
+        assert np.unique(snap.packet_id).shape[0] == snap.packet_id.shape[0]  # ids stay unique
         if res == "cells":
-            assert snap.packet_id.shape[0] == kinds[0] + kinds[2] + kinds[3]    # one packet per cell or cluster
+            assert snap.packet_id.shape[0] == kinds[0] + kinds[2] + kinds[3]  # one packet per cell or cluster
             assert snap.packet_id.shape[0] >= n_before
         seen_packets.append(snap.packet_id.shape[0])
     print("packets after each switch:", seen_packets, "in transit:", eng.alive_in_transit())
@@ -83,14 +110,15 @@ def test_pooled_to_cells_keeps_vessel_position_kind_and_cluster_sizes():
     pos = np.array([0.0, 0.25, 0.5, 1.0]) * g.v_transit_h[v]
     cells, nclu = np.array([3, 11, 2, 5]), np.array([0, 3, -1, 1])
     route = np.array([1, 2, 4, 8])
-    vv, pp, size, kind, rr, pid, nxt = expand_pooled(cells, nclu, v, pos, route, np.array([10, 11, 12, 13]),
-                                                      g.v_transit_h, 100)
+    vv, pp, size, kind, rr, pid, nxt = expand_pooled(
+        cells, nclu, v, pos, route, np.array([10, 11, 12, 13]), g.v_transit_h, 100
+    )
     assert vv.tolist() == [3, 3, 3, 3, 3, 3, 7, 7, 9]
-    assert size.tolist() == [1, 1, 1, 4, 4, 3, 1, 1, 5]                      # 11 cells in 3 clusters: 4, 4, 3
+    assert size.tolist() == [1, 1, 1, 4, 4, 3, 1, 1, 5]  # 11 cells in 3 clusters: 4, 4, 3
     assert kind.tolist() == [KIND_SINGLE] * 3 + [KIND_CLUSTER] * 3 + [KIND_NONVIABLE] * 2 + [KIND_CLUSTER]
     assert rr.tolist() == [1, 1, 1, 2, 2, 2, 4, 4, 8]
     assert pid.tolist() == [10, 100, 101, 11, 102, 103, 12, 104, 13] and nxt == 105
-    assert (pp < g.v_transit_h[vv]).all()                                       # never past the vessel's end
+    assert (pp < g.v_transit_h[vv]).all()  # never past the vessel's end
     assert np.allclose(pp[:6], pos[[0, 0, 0, 1, 1, 1]], rtol=1e-6)
     back = group_cells(vv.astype(np.int16), pp, size.astype(np.int16), kind, rr.astype(np.uint8), pid)
     g_cells, g_nclu, g_v, _, g_route, g_pid = back
@@ -124,7 +152,10 @@ def test_a_run_that_switched_replays_from_its_receipt():
     eng.step(3600.0)
     r = parse_receipt(make_receipt(eng))
     assert r.resolution == "cells" and [e for e in r.events if e[0] == "resolution"] == [
-        ["resolution", "packets"], ["resolution", "cells"], ["resolution", "packets"]]
+        ["resolution", "packets"],
+        ["resolution", "cells"],
+        ["resolution", "packets"],
+    ]
     again = replay_receipt(r)
     assert again.resolution == "packets"
     assert np.array_equal(eng.counters, again.counters)
@@ -159,7 +190,7 @@ def test_a_fork_of_a_cell_resolution_engine_runs_as_the_original():
     for e in (eng, twin):
         for _ in range(4):
             e.step(1800.0)
-    assert eng.counters[2] > 0                       # deaths were counted (by the reduction)
+    assert eng.counters[2] > 0  # deaths were counted (by the reduction)
     assert np.array_equal(eng.counters, twin.counters)
     assert np.array_equal(eng.pools.arr_s, twin.pools.arr_s)
     assert eng.snapshot().packet_id.tolist() == twin.snapshot().packet_id.tolist()

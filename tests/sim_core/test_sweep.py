@@ -13,8 +13,21 @@ from sim_core.tools.sweep import _parquet_bytes, parse_axis, run_one, run_sweep
 
 def test_three_points_by_two_replicates_on_two_workers_then_nothing_new(tmp_path, capsys):
     out = tmp_path / "s.parquet"
-    args = ["sweep", "--scenario", "breast", "--param", "dormancy.entry=0.5:2:3", "--replicates", "2",
-            "--days", "20", "--out", str(out), "--workers", "2"]
+    args = [
+        "sweep",
+        "--scenario",
+        "breast",
+        "--param",
+        "dormancy.entry=0.5:2:3",
+        "--replicates",
+        "2",
+        "--days",
+        "20",
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+    ]
     assert main(args) == 0
     first = json.loads(capsys.readouterr().out)
     assert (first["runs"], first["computed"], first["skipped"]) == (6, 6, 0)
@@ -65,8 +78,10 @@ def test_a_row_carries_parameters_seed_funnel_and_sites():
     assert "micrometastases_now_lesions" in row and all(":" not in k for k in row if not k.startswith("param:"))
 
 
-@pytest.mark.parametrize("text", ["transit.attrition", "transit.attrition=1:2", "nope=1:2:3",
-                                  "transit.attrition=1:99:3", "transit.attrition=1:2:0"])
+@pytest.mark.parametrize(
+    "text",
+    ["transit.attrition", "transit.attrition=1:2", "nope=1:2:3", "transit.attrition=1:99:3", "transit.attrition=1:2:0"],
+)
 def test_bad_axes_name_the_field(text):
     with pytest.raises(InputError) as err:
         parse_axis(text)

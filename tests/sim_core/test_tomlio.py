@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from sim_core import InputError, load_scenario
+from sim_core.io.receipt import load_receipt
 from sim_core.model import tomlio
 from sim_core.model.body_graph import load_body_graph
-from sim_core.io.receipt import load_receipt
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def test_bytes_that_are_not_utf8_are_named(tmp_path, what):
 def test_a_folder_is_named_as_what_was_expected(tmp_path):
     for what, loader in LOADERS.items():
         if "receipt" in what:
-            continue                              # a folder is not a file a receipt can be found in
+            continue  # a folder is not a file a receipt can be found in
         with pytest.raises(InputError) as err:
             loader(tmp_path)
         assert str(err.value) == f"{tmp_path}: is a folder, not {what}"

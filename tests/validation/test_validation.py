@@ -15,8 +15,10 @@ from sim_core.science.disibio import COLORECTAL, POOLED_SHARES, ROWS, tv_distanc
 
 def _check(results):
     for r in results:
-        print(f"{r.name}: got {r.got:.4g}, expected {r.expected:.4g} {r.tolerance} ({r.kind}), "
-              f"{'pass' if r.passed else 'FAIL'}")
+        print(
+            f"{r.name}: got {r.got:.4g}, expected {r.expected:.4g} {r.tolerance} ({r.kind}), "
+            f"{'pass' if r.passed else 'FAIL'}"
+        )
     failed = [r.name for r in results if not r.passed]
     assert not failed, failed
 
@@ -87,16 +89,20 @@ def test_the_left_out_row_cannot_leak_into_its_own_prediction(monkeypatch, held)
     the values that predict it (a short refit, so the test is quick; the property does not depend
     on it). The ovary belongs to no affinity group: all its affinities are 1. The prostate belongs
     to the bone group: it takes the value the group's other members were fitted to, and no other."""
+    from sim_core.model.fitted_values import FITTED
     from sim_core.science import calibration as C
     from sim_core.science import disibio
-    from sim_core.model.fitted_values import FITTED
 
     fit = C.AutopsyFit([n for n in disibio.ROWS if n != held])
     start = fit.decode(fit.neutral_start())
     assert all(start.shared[f"soil.{k}"] == pytest.approx(1.0) for k in C.SOIL_KEYS)
     assert all(start.shared[k] == pytest.approx(v) for k, v in C.SHARED.items())
-    assert all(v == pytest.approx(1.0) for n in start.per_preset for k, v in start.per_preset[n].items()
-               if k.startswith("affinity."))
+    assert all(
+        v == pytest.approx(1.0)
+        for n in start.per_preset
+        for k, v in start.per_preset[n].items()
+        if k.startswith("affinity.")
+    )
     assert start.shared["soil.lung"] != pytest.approx(FITTED["soil.lung"][0])
     before = C.left_out_values(held, max_nfev=2)
     junk = disibio.AutopsyRow(held, "junk", 1, 99.0, tuple([100.0] * 12))
@@ -126,22 +132,22 @@ def test_a_left_out_primary_alone_in_its_cavity_group_takes_its_cavitys_mean():
     res = fit.decode(fit.start())
     peritoneal = [n for n in fit.cavity if C.cavity_of(n) == "cavity:peritoneal"]
     assert C.cavity_of("ovary") == "cavity:peritoneal" and len(peritoneal) >= 4, peritoneal
-    want = float(C._sigmoid(np.mean([C._logit(res.per_preset[n]["shedding.cavity_fraction"])
-                                     for n in peritoneal])))
+    want = float(C._sigmoid(np.mean([C._logit(res.per_preset[n]["shedding.cavity_fraction"]) for n in peritoneal])))
     got = fit.held_out_params(res, "ovary")["shedding.cavity_fraction"]
     print("left-out ovary cavity fraction", round(got, 4), "from", peritoneal)
     assert got == pytest.approx(want, rel=1e-9) and got > 0.02
     fit_b = C.AutopsyFit([n for n in disibio.ROWS if n != "breast"])
     res_b = fit_b.decode(fit_b.start())
     assert fit_b.held_out_params(res_b, "breast")["shedding.cavity_fraction"] == pytest.approx(
-        res_b.per_preset["lung"]["shedding.cavity_fraction"], rel=1e-6)
+        res_b.per_preset["lung"]["shedding.cavity_fraction"], rel=1e-6
+    )
 
 
 def test_calibrate_without_scipy_says_so_in_one_line(monkeypatch):
     import sys
 
-    from sim_core.science import calibration as C
     from sim_core.model.errors import InputError
+    from sim_core.science import calibration as C
 
     monkeypatch.setitem(sys.modules, "scipy.optimize", None)
     with pytest.raises(InputError, match=r"^calibrate: scipy: .*seedsoil\[calibrate\]"):
@@ -152,16 +158,18 @@ def test_stored_left_out_values_were_fitted_to_todays_other_rows(monkeypatch):
     """validate predicts each row with values refitted without it; they must have been fitted to
     the current data of the other rows (and take no affinity but its groups', as the other members
     showed them)."""
+    from sim_core.model.fitted_values import LEFT_OUT, LEFT_OUT_DATA
     from sim_core.science import calibration as C
     from sim_core.science import disibio
-    from sim_core.model.fitted_values import LEFT_OUT, LEFT_OUT_DATA
 
     assert set(LEFT_OUT) == set(disibio.ROWS)
     for held in disibio.ROWS:
         others = [n for n in disibio.ROWS if n != held]
         assert LEFT_OUT_DATA[held] == C.data_fingerprint(others), held
         grouped = {a.soil for a in C.AFFINITIES if held in a.presets and len(a.presets) > 1}
-        assert all(v == 1.0 for k, v in LEFT_OUT[held].items() if k.startswith("affinity.") and k[9:] not in grouped), held
+        assert all(v == 1.0 for k, v in LEFT_OUT[held].items() if k.startswith("affinity.") and k[9:] not in grouped), (
+            held
+        )
         p = V.leave_one_out_params(held)
         assert p["soil.lung"] == LEFT_OUT[held]["soil.lung"]
     # changed data make the stored values stale: one clear error, no prediction
@@ -190,8 +198,12 @@ def test_relapse_by_node_splits_the_cohort_and_reads_each_groups_late_rate():
 
 
 def test_relapse_target_reads_the_metastasis_free_curve():
-    fake = {"metastasis_free": [{"years": y, "fraction": math.exp(-0.01 * y) * (0.9 if y >= 2 else 1.0)}
-                                for y in range(21)], "pct_node_positive_at_surgery": 30.0}
+    fake = {
+        "metastasis_free": [
+            {"years": y, "fraction": math.exp(-0.01 * y) * (0.9 if y >= 2 else 1.0)} for y in range(21)
+        ],
+        "pct_node_positive_at_surgery": 30.0,
+    }
     node, early, late = V.relapse_targets(table=fake)
     assert node.got == pytest.approx(0.30) and node.passed
     assert early.got == pytest.approx(1 - 0.9 * math.exp(-0.02))
@@ -206,8 +218,12 @@ def test_validate_reports_relapse_by_node_in_json_and_table(monkeypatch, capsys)
 
     from sim_core.tools import cli
 
-    table = {"first_distant_metastasis_years": [None, 8.0, 0.0, None], "node_positive_at_surgery": [False, False, True, True],
-             "metastasis_free": [{"years": y, "fraction": 1.0} for y in range(21)], "pct_node_positive_at_surgery": 50.0}
+    table = {
+        "first_distant_metastasis_years": [None, 8.0, 0.0, None],
+        "node_positive_at_surgery": [False, False, True, True],
+        "metastasis_free": [{"years": y, "fraction": 1.0} for y in range(21)],
+        "pct_node_positive_at_surgery": 50.0,
+    }
 
     def fake_targets(workers=None, progress=None, executor=None, reports=None):
         reports["relapse_by_node"] = V.relapse_by_node(table)
@@ -233,9 +249,9 @@ def test_sampling_floor_of_the_autopsy_rows():
 
     got = {n: sampling_tvd(r) for n, r in ROWS.items()}
     print({n: round(v, 4) for n, v in got.items()})
-    assert got["breast"] == pytest.approx(0.0215, abs=0.002)     # 432 patients, 2,233 metastases
-    assert got["sarcoma"] == pytest.approx(0.118, abs=0.006)     # 35 patients, 88 metastases
-    assert sampling_tvd(ROWS["colon"]) == got["colon"]           # the same seed, the same figure
+    assert got["breast"] == pytest.approx(0.0215, abs=0.002)  # 432 patients, 2,233 metastases
+    assert got["sarcoma"] == pytest.approx(0.118, abs=0.006)  # 35 patients, 88 metastases
+    assert sampling_tvd(ROWS["colon"]) == got["colon"]  # the same seed, the same figure
     for n, r in ROWS.items():
         # E|X - p| ~ sqrt(2/pi) sd for each share (binomial patients; "other" Poisson), half the sum
         q = np.array(r.pct_patients) / 100.0

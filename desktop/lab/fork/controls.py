@@ -20,10 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sim_core import BY_PATH, SPECS
-
-from desktop.window import theme
 from desktop.lab.fork.pair import STEP_CHOICES, Change, num_text
+from desktop.window import theme
+from sim_core import BY_PATH, SPECS
 
 
 def _dim(text: str = "") -> QLabel:
@@ -129,8 +128,10 @@ class ChangePanel(QWidget):
         self.replicates.setRange(0, 20)
         self.replicates.setSuffix(" more pairs")
         self.replicates.setAccessibleName("Replicate pairs with other random streams after the fork")
-        self.replicates.setToolTip("Each replicate pair starts from the same fork with the same change but "
-                                   "draws its own random numbers afterwards, to tell the effect from chance.")
+        self.replicates.setToolTip(
+            "Each replicate pair starts from the same fork with the same change but "
+            "draws its own random numbers afterwards, to tell the effect from chance."
+        )
         self.replicates.valueChanged.connect(self.replicates_edited)
         grid.addWidget(self.replicates, 2, 1)
         grid.setColumnStretch(1, 1)
@@ -149,8 +150,12 @@ class ChangePanel(QWidget):
         self.refork.setToolTip("Take a new fork point: the main run's state at this moment.")
         self.refork.clicked.connect(self.refork_requested)
         lay.addWidget(self.refork)
-        lay.addWidget(_dim("Editing B's changes restarts both branches at the fork point. "
-                           "The main run is never touched: it goes on (or stays paused) in the main window."))
+        lay.addWidget(
+            _dim(
+                "Editing B's changes restarts both branches at the fork point. "
+                "The main run is never touched: it goes on (or stays paused) in the main window."
+            )
+        )
         lay.addStretch(1)
         self.a_params = None
         self.combo.setCurrentIndex(max(0, self.combo.findData("transit.attrition")))
@@ -162,8 +167,10 @@ class ChangePanel(QWidget):
         self.a_params = params
         if preset_on:
             self.preset.setText("Anti-angiogenesis on in B")
-            self.preset_note.setText("Strength 1 from the fork day, as the main window's treatment switch "
-                                     "does; resistance is counted from then.")
+            self.preset_note.setText(
+                "Strength 1 from the fork day, as the main window's treatment switch "
+                "does; resistance is counted from then."
+            )
         else:
             self.preset.setText("Anti-angiogenesis off in B")
             self.preset_note.setText("The main run is treated; B stops the treatment at the fork.")
@@ -185,8 +192,10 @@ class ChangePanel(QWidget):
 
     def show_changes(self, changes: list[Change]) -> None:
         if not changes:
-            self.changes.setText(f"<span style='color:{theme.TEXT_DIM}'>nothing: B is a plain copy of A, "
-                                 "so the two must stay identical.</span>")
+            self.changes.setText(
+                f"<span style='color:{theme.TEXT_DIM}'>nothing: B is a plain copy of A, "
+                "so the two must stay identical.</span>"
+            )
         else:
             items = "".join(f"<li>{c.text()}</li>" for c in changes)
             self.changes.setText(f"<ul style='margin-left:-22px; color:{theme.ORANGE}'>{items}</ul>")
@@ -213,7 +222,8 @@ class ChangePanel(QWidget):
         self.info.setText(
             f"{spec.doc}<br><b>range</b> {num_text(spec.lo)} – {num_text(spec.hi)} {unit} · "
             f"<b>default</b> {num_text(spec.default)} · <b>in A</b> "
-            f"<span style='color:{theme.SKY}'>{num_text(now)}</span><br><i>source: {spec.source}</i>")
+            f"<span style='color:{theme.SKY}'>{num_text(now)}</span><br><i>source: {spec.source}</i>"
+        )
         self.value.setText(num_text(now))
         self.value.setToolTip(f"A number from {num_text(spec.lo)} to {num_text(spec.hi)} {unit}")
         self.show_error("")

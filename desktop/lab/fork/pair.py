@@ -27,7 +27,7 @@ class Change:
 
     path: str
     value: float
-    before: float   # the value in A (and in the main run at the fork)
+    before: float  # the value in A (and in the main run at the fork)
 
     def text(self) -> str:
         unit = BY_PATH[self.path].unit
@@ -59,8 +59,7 @@ class BranchPair:
     """Two branches from one state. ``changes`` apply to B only; ``restart()`` returns both
     branches to the fork point (needed after the changes are edited)."""
 
-    def __init__(self, engine: Engine, horizon_days: float = 730.0, step_days: float = 1.0,
-                 stream: int | None = None):
+    def __init__(self, engine: Engine, horizon_days: float = 730.0, step_days: float = 1.0, stream: int | None = None):
         """``stream``: a seed for the random numbers drawn after the fork (both branches alike);
         None keeps the main run's own, so A continues exactly as the main run would."""
         self.origin = engine.fork()
@@ -90,7 +89,7 @@ class BranchPair:
     def set_change(self, path: str, value: float) -> None:
         v = self.check(path, value)
         if v == self.origin.params[path]:
-            self.changes.pop(path, None)   # same as A: no change at all
+            self.changes.pop(path, None)  # same as A: no change at all
         else:
             self.changes[path] = v
 
@@ -185,9 +184,11 @@ def replicate_summary(pairs: list[BranchPair]) -> str:
     fewer, same, more = int((mb < ma).sum()), int((mb == ma).sum()), int((mb > ma).sum())
     both = (ca > 0) & (cb > 0)
     ratio = f"median ×{np.median(cb[both] / ca[both]):.2g}" if both.any() else "no metastases to compare"
-    return (f"Across {len(pairs)} pairs (the one shown and {len(pairs) - 1} with other random streams after "
-            f"the fork): macrometastases A {ma.mean():.1f}, B {mb.mean():.1f} on average; B had fewer in "
-            f"{fewer}, as many in {same}, more in {more}. Cells in metastases, B ÷ A: {ratio}.")
+    return (
+        f"Across {len(pairs)} pairs (the one shown and {len(pairs) - 1} with other random streams after "
+        f"the fork): macrometastases A {ma.mean():.1f}, B {mb.mean():.1f} on average; B had fewer in "
+        f"{fewer}, as many in {same}, more in {more}. Cells in metastases, B ÷ A: {ratio}."
+    )
 
 
 def first_difference(a: Engine, b: Engine) -> str:

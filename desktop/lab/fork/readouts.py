@@ -18,13 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sim_core import COUNTER_NAMES, BodyGraph, Engine
-
-from desktop.window import theme
 from desktop.core.frames import lesion_diameter_mm
 from desktop.core.narrator import count_text
+from desktop.window import theme
 from desktop.window.panels.funnel_panel import ROWS as FUNNEL_ROWS
 from desktop.window.panels.plots_panel import GROUP_COLORS, compartment_groups, spread_labels
+from sim_core import COUNTER_NAMES, BodyGraph, Engine
 
 A_COLOR = theme.SKY
 B_COLOR = theme.ORANGE
@@ -45,12 +44,14 @@ def state_values(e: Engine) -> list[tuple[str, float, str]]:
     micro, macro = les.state == 1, les.state == 2
     in_mets = float(les.cells[les.state > 0].sum())
     largest = float(les.cells[macro].max()) if macro.any() else 0.0
-    return [("primary tumour", float(e.primary_cells), "size"),
-            ("macrometastases now", float(macro.sum()), "count"),
-            ("micrometastases now", float(micro.sum()), "count"),
-            ("largest metastasis", largest, "size"),
-            ("cells in metastases", in_mets, "count"),
-            ("dormant cells now", float(e.pools.dormant.sum()), "count")]
+    return [
+        ("primary tumour", float(e.primary_cells), "size"),
+        ("macrometastases now", float(macro.sum()), "count"),
+        ("micrometastases now", float(micro.sum()), "count"),
+        ("largest metastasis", largest, "size"),
+        ("cells in metastases", in_mets, "count"),
+        ("dormant cells now", float(e.pools.dormant.sum()), "count"),
+    ]
 
 
 def compare_rows(a: Engine, b: Engine) -> list[tuple[str, float, float, str]]:
@@ -93,8 +94,10 @@ class CompareTablePanel(QWidget):
         title = QLabel("Where the shed cells went, A against B")
         title.setObjectName("heading")
         lay.addWidget(title)
-        note = QLabel("Counts since day 0: the part before the fork is shared, so any difference arose after it. "
-                      "Rows in bold differ.")
+        note = QLabel(
+            "Counts since day 0: the part before the fork is shared, so any difference arose after it. "
+            "Rows in bold differ."
+        )
         note.setObjectName("dim")
         note.setWordWrap(True)
         lay.addWidget(note)
@@ -119,7 +122,8 @@ class CompareTablePanel(QWidget):
             f" border: none; font-size: {sizes.small}px; }}"
             f"QTableWidget::item {{ padding: 0 {pad * 2}px; }}"
             f"QHeaderView::section {{ background: {theme.PANEL_2}; color: {theme.TEXT}; border: none;"
-            f" padding: {pad}px {pad * 2}px; font-weight: 600; font-size: {sizes.small}px; }}")
+            f" padding: {pad}px {pad * 2}px; font-weight: 600; font-size: {sizes.small}px; }}"
+        )
         lay.addWidget(self.table)
         self.replicates = QLabel("")
         self.replicates.setWordWrap(True)
@@ -138,8 +142,12 @@ class CompareTablePanel(QWidget):
         self.rows = rows
         t = self.table
         t.setRowCount(len(rows))
-        t.setMinimumHeight(t.horizontalHeader().sizeHint().height() + 2 * t.frameWidth() + 8   # no scrolling
-                           + len(rows) * t.verticalHeader().defaultSectionSize())
+        t.setMinimumHeight(
+            t.horizontalHeader().sizeHint().height()
+            + 2 * t.frameWidth()
+            + 8  # no scrolling
+            + len(rows) * t.verticalHeader().defaultSectionSize()
+        )
         bold = theme.font(self.sizes.small, bold=True)
         plain = theme.font(self.sizes.small)
         section = len(FUNNEL_ROWS)
@@ -151,8 +159,10 @@ class CompareTablePanel(QWidget):
                     it = QTableWidgetItem()
                     t.setItem(r, col, it)
                 it.setText(text)
-                it.setTextAlignment((Qt.AlignmentFlag.AlignLeft if col == 0 else Qt.AlignmentFlag.AlignRight)
-                                    | Qt.AlignmentFlag.AlignVCenter)
+                it.setTextAlignment(
+                    (Qt.AlignmentFlag.AlignLeft if col == 0 else Qt.AlignmentFlag.AlignRight)
+                    | Qt.AlignmentFlag.AlignVCenter
+                )
                 it.setFont(bold if differs else plain)
                 color = theme.TEXT
                 if col == 1:
@@ -183,7 +193,7 @@ class SiteHistoryPanel(QWidget):
         lay.addWidget(title)
         self.cells_plot = self._plot("living cells (log)", log=True)
         self.cells_plot.setAccessibleName("Cells per site over time in branches A and B")
-        self.cells_plot.setLabel("bottom", "")   # the plot below carries the shared time axis label
+        self.cells_plot.setLabel("bottom", "")  # the plot below carries the shared time axis label
         lay.addWidget(self.cells_plot, 2)
         sub = QLabel("Macrometastases (lesions with their own blood supply) — A solid, B dashed")
         sub.setObjectName("dim")
@@ -211,9 +221,13 @@ class SiteHistoryPanel(QWidget):
             self.les_labels[br] = t
         self.fork_lines = []
         for p in (self.cells_plot, self.les_plot):
-            line = pg.InfiniteLine(angle=90, movable=False,
-                                   pen=pg.mkPen(theme.ACCENT, width=1.5, style=Qt.PenStyle.DotLine),
-                                   label="fork", labelOpts={"color": theme.ACCENT, "position": 0.93})
+            line = pg.InfiniteLine(
+                angle=90,
+                movable=False,
+                pen=pg.mkPen(theme.ACCENT, width=1.5, style=Qt.PenStyle.DotLine),
+                label="fork",
+                labelOpts={"color": theme.ACCENT, "position": 0.93},
+            )
             p.addItem(line)
             self.fork_lines.append(line)
         self.groups: dict[str, np.ndarray] = {}

@@ -18,9 +18,8 @@ import time
 
 import numpy as np
 
-from sim_core import BodyGraph, Engine, Scenario
-
 from desktop.lab.fork.pair import BranchPair
+from sim_core import BodyGraph, Engine, Scenario
 
 #: The anatomy-only switch of ``sim_core``: every soil and affinity raised to this power.
 ANATOMY_ONLY = {"soil.weight": 0.0}
@@ -33,11 +32,21 @@ MACRO = 2
 
 #: Organ groups a visitor knows, by compartment id (lymph nodes and bones are grouped by kind).
 GROUP_OF = {
-    "organ:lungs": "lungs", "organ:liver": "liver", "organ:brain": "brain", "organ:kidneys": "kidneys",
-    "organ:adrenals": "adrenal glands", "organ:muscle": "muscle", "organ:gi_wall": "bowel wall",
-    "organ:skin": "skin", "organ:spleen": "spleen", "organ:pancreas": "pancreas",
-    "organ:heart_wall": "heart muscle", "organ:thyroid": "thyroid", "organ:peritoneum": "peritoneum",
-    "organ:omentum": "peritoneum", "organ:pleura": "pleura",
+    "organ:lungs": "lungs",
+    "organ:liver": "liver",
+    "organ:brain": "brain",
+    "organ:kidneys": "kidneys",
+    "organ:adrenals": "adrenal glands",
+    "organ:muscle": "muscle",
+    "organ:gi_wall": "bowel wall",
+    "organ:skin": "skin",
+    "organ:spleen": "spleen",
+    "organ:pancreas": "pancreas",
+    "organ:heart_wall": "heart muscle",
+    "organ:thyroid": "thyroid",
+    "organ:peritoneum": "peritoneum",
+    "organ:omentum": "peritoneum",
+    "organ:pleura": "pleura",
 }
 #: Every group label ``site_groups`` can give (tests check each has a translation).
 GROUP_LABELS = ("lymph nodes", "bones", *dict.fromkeys(GROUP_OF.values()))
@@ -97,7 +106,7 @@ class SoilSplit:
         self.scenario = scenario.copy()
         self.max_tumours = int(max_tumours)
         self.pair = BranchPair(Engine(self.scenario.copy()), horizon_days=horizon_days)
-        self.pair.set_changes(ANATOMY_ONLY)   # no change at all if the scenario is anatomy-only already
+        self.pair.set_changes(ANATOMY_ONLY)  # no change at all if the scenario is anatomy-only already
         self.pair.restart()
         self.groups = site_groups(self.pair.origin.graph)
 

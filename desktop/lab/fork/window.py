@@ -28,13 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sim_core import InputError
-
-from desktop.window import theme
 from desktop.lab.fork.controls import ChangePanel
 from desktop.lab.fork.maps import BranchMapPanel, legend_strip
 from desktop.lab.fork.pair import BranchPair, antiangio_preset, replicate_pairs, replicate_summary
 from desktop.lab.fork.readouts import A_COLOR, B_COLOR, CompareTablePanel, SiteHistoryPanel
+from desktop.window import theme
+from sim_core import InputError
 
 TICK_MS = 30
 #: Wall time per tick the two branches may use; the rest is for drawing.
@@ -57,8 +56,14 @@ def _panel(widget: QWidget) -> QWidget:
 class ForkWindow(QMainWindow):
     """Fork the controller's current engine into A and B and compare them; never touches the main run."""
 
-    def __init__(self, controller, parent=None, sizes: theme.Sizes | None = None,
-                 horizon_days: float = DEFAULT_HORIZON_DAYS, replicates: int = DEFAULT_REPLICATES):
+    def __init__(
+        self,
+        controller,
+        parent=None,
+        sizes: theme.Sizes | None = None,
+        horizon_days: float = DEFAULT_HORIZON_DAYS,
+        replicates: int = DEFAULT_REPLICATES,
+    ):
         super().__init__(parent)
         self.controller = controller
         if sizes is None:
@@ -98,8 +103,10 @@ class ForkWindow(QMainWindow):
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(round(8 * sz.scale))
-        self.progress.setStyleSheet(f"QProgressBar {{ background: {theme.PANEL_2}; border: none; border-radius: 3px; }}"
-                                    f"QProgressBar::chunk {{ background: {theme.ACCENT}; border-radius: 3px; }}")
+        self.progress.setStyleSheet(
+            f"QProgressBar {{ background: {theme.PANEL_2}; border: none; border-radius: 3px; }}"
+            f"QProgressBar::chunk {{ background: {theme.ACCENT}; border-radius: 3px; }}"
+        )
         head_left = QVBoxLayout()
         head_left.addWidget(title)
         head_left.addWidget(self.fork_info)
@@ -124,7 +131,7 @@ class ForkWindow(QMainWindow):
 
         self.map_a = BranchMapPanel("A", A_COLOR, g, sz)
         self.map_b = BranchMapPanel("B", B_COLOR, g, sz)
-        self.map_b.body.vb.setXLink(self.map_a.body.vb)   # zoom and pan the two maps together
+        self.map_b.body.vb.setXLink(self.map_a.body.vb)  # zoom and pan the two maps together
         self.map_b.body.vb.setYLink(self.map_a.body.vb)
         maps_row = QHBoxLayout()
         maps_row.setSpacing(m)
@@ -202,12 +209,12 @@ class ForkWindow(QMainWindow):
             p.horizon_days = days
         self._show_status()
         if not self.finished and not self.running and self.pair.steps:
-            self.start()   # a longer horizon continues where the branches are
+            self.start()  # a longer horizon continues where the branches are
 
     def _on_changes_replicates_edited(self, n: int) -> None:
         self.n_replicates = int(n)
         keep = self.reps[: self.n_replicates]
-        for p in replicate_pairs(self.pair, self.n_replicates)[len(keep):]:
+        for p in replicate_pairs(self.pair, self.n_replicates)[len(keep) :]:
             keep.append(p)
         self.reps = keep
         if self.pair.steps and not self.finished and not self.running:
@@ -262,7 +269,7 @@ class ForkWindow(QMainWindow):
                 self.pair.set_change(path, v)
             except InputError:
                 pass
-        if "antiangio.start_day" in keep:   # a preset treats from the fork day: the new one
+        if "antiangio.start_day" in keep:  # a preset treats from the fork day: the new one
             self.pair.set_changes({k: v for k, v in antiangio_preset(self.pair.origin).items() if k in keep})
         self.pair.restart()
         self._new_fork()
@@ -277,7 +284,7 @@ class ForkWindow(QMainWindow):
     # --- views ----------------------------------------------------------------------------------
     def _new_fork(self) -> None:
         p = self.pair
-        sc = p.origin.scenario   # the main window may have moved on to another scenario since
+        sc = p.origin.scenario  # the main window may have moved on to another scenario since
         self.changes.set_reference(p.origin.params, preset_on=p.origin.params["antiangio.strength"] <= 0)
         self.changes.set_horizon(p.horizon_days, p.step_days)
         self.changes.set_replicates(self.n_replicates)
@@ -285,7 +292,8 @@ class ForkWindow(QMainWindow):
         self.fork_info.setText(
             f"<b>{sc.title}</b>, seed {p.origin.seed} · forked from the main run at <b>day {p.fork_day:,.1f}</b> "
             f"(step {p.fork_step:,}).<br>Both branches start from this exact state with the same random stream, so "
-            f"they stay bit-identical until B's change first acts; from then on chance differs too (see replicates).")
+            f"they stay bit-identical until B's change first acts; from then on chance differs too (see replicates)."
+        )
         self._reset_views()
 
     def _reset_views(self) -> None:
@@ -298,8 +306,9 @@ class ForkWindow(QMainWindow):
         self.map_a.title.setText("unchanged")
         self.map_a.what.setText("The main run's parameters, continued from the fork.")
         self.map_b.title.setText("changed" if changes else "unchanged copy")
-        self.map_b.what.setText("; ".join(c.text() for c in changes) if changes
-                                else "No change yet: pick one on the left.")
+        self.map_b.what.setText(
+            "; ".join(c.text() for c in changes) if changes else "No change yet: pick one on the left."
+        )
         self.changes.show_changes(changes)
         self.refresh()
 
@@ -315,8 +324,10 @@ class ForkWindow(QMainWindow):
 
     def _replicates_pending(self) -> str:
         if not self.reps:
-            return ("One pair is one sample of chance: once A and B differ, their later random draws no "
-                    "longer line up. Add replicates (left) to see the average effect.")
+            return (
+                "One pair is one sample of chance: once A and B differ, their later random draws no "
+                "longer line up. Add replicates (left) to see the average effect."
+            )
         done = sum(r.finished for r in self.reps)
         return f"Replicates with other random streams after the fork: {done} of {len(self.reps)} done…"
 
@@ -332,10 +343,12 @@ class ForkWindow(QMainWindow):
             text = "Bit-identical so far" + (" (the change has not acted yet)" if p.steps else "")
             color = theme.TEXT_DIM
         else:
-            text = (f"A and B differ since day {p.diverged_day:,.1f} "
-                    f"({p.diverged_day - p.fork_day:,.1f} days after the fork; first: {p.diverged_what})")
+            text = (
+                f"A and B differ since day {p.diverged_day:,.1f} "
+                f"({p.diverged_day - p.fork_day:,.1f} days after the fork; first: {p.diverged_what})"
+            )
             color = theme.ACCENT
-        if not p.changes and p.diverged_day is not None:   # would be a bug in the engine: say so loudly
+        if not p.changes and p.diverged_day is not None:  # would be a bug in the engine: say so loudly
             text, color = f"B = A but they differ since day {p.diverged_day:,.1f}: please report", theme.VERMILLION
         self.verdict.setText(text)
         self.verdict.setStyleSheet(f"color: {color};")
@@ -343,7 +356,7 @@ class ForkWindow(QMainWindow):
 
     def _on_timer_timeout(self) -> None:
         t0 = time.perf_counter()
-        for p in self._all_pairs():   # the shown pair first, then the replicates in turn
+        for p in self._all_pairs():  # the shown pair first, then the replicates in turn
             if not p.finished:
                 p.run(budget_s=max(STEP_BUDGET_S - (time.perf_counter() - t0), 0.0))
             if time.perf_counter() - t0 > STEP_BUDGET_S:
@@ -367,10 +380,17 @@ def _screen_sizes() -> theme.Sizes:
     return theme.sizes_for_height(int(h * 0.9))
 
 
-def render_fork_screenshot(path: str, scenario: str = "breast", days_before: float = 1000.0,
-                           param: str | None = None, value: float | None = None, days_after: float = 1461.0,
-                           seed: int | None = None, size: tuple[int, int] = (1920, 1080),
-                           replicates: int = DEFAULT_REPLICATES) -> ForkWindow:
+def render_fork_screenshot(
+    path: str,
+    scenario: str = "breast",
+    days_before: float = 1000.0,
+    param: str | None = None,
+    value: float | None = None,
+    days_after: float = 1461.0,
+    seed: int | None = None,
+    size: tuple[int, int] = (1920, 1080),
+    replicates: int = DEFAULT_REPLICATES,
+) -> ForkWindow:
     """Run the main model ``days_before`` days, fork, change ``param`` to ``value`` in B (default:
     the anti-angiogenesis preset), run both ``days_after`` days and save the window as a PNG."""
     from PySide6.QtWidgets import QApplication
@@ -381,8 +401,7 @@ def render_fork_screenshot(path: str, scenario: str = "breast", days_before: flo
     theme.load_fonts()
     controller = SimController(scenario, seed=seed)
     controller.advance_days(days_before)
-    win = ForkWindow(controller, sizes=theme.sizes_for_height(size[1]), horizon_days=days_after,
-                     replicates=replicates)
+    win = ForkWindow(controller, sizes=theme.sizes_for_height(size[1]), horizon_days=days_after, replicates=replicates)
     win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     win.resize(*size)
     win.show()
@@ -406,7 +425,9 @@ def render_fork_screenshot(path: str, scenario: str = "breast", days_before: flo
 def main(argv=None) -> int:
     import argparse
 
-    ap = argparse.ArgumentParser(prog="python -m desktop.lab.fork.window", description="Render the fork-and-compare window.")
+    ap = argparse.ArgumentParser(
+        prog="python -m desktop.lab.fork.window", description="Render the fork-and-compare window."
+    )
     ap.add_argument("--screenshot", required=True, metavar="PATH")
     ap.add_argument("--scenario", default="breast")
     ap.add_argument("--seed", type=int, default=None)
@@ -416,8 +437,16 @@ def main(argv=None) -> int:
     ap.add_argument("--value", type=float, default=None)
     ap.add_argument("--replicates", type=int, default=DEFAULT_REPLICATES)
     args = ap.parse_args(argv)
-    render_fork_screenshot(args.screenshot, args.scenario, args.days_before, args.param, args.value,
-                           args.days_after, args.seed, replicates=args.replicates)
+    render_fork_screenshot(
+        args.screenshot,
+        args.scenario,
+        args.days_before,
+        args.param,
+        args.value,
+        args.days_after,
+        args.seed,
+        replicates=args.replicates,
+    )
     return 0
 
 

@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from desktop.window import theme
 from desktop.core.i18n import tr
 from desktop.core.narrator import STEP_LABELS, STEPS, Caption
+from desktop.window import theme
 
 STEP_PAD_PX = 2
 
@@ -74,17 +74,22 @@ class CaptionStrip(QWidget):
         self.text.setText(cap.text)
         for key, lab in self.steps.items():
             on = key == cap.step
-            theme.restyle(lab,
+            theme.restyle(
+                lab,
                 f"border-radius: 6px; padding: {STEP_PAD_PX}px 6px; font-size: {self.sizes.small}px;"
-                + (f"background: {theme.ACCENT}; color: #111; font-weight: 600;" if on
-                   else f"background: {theme.PANEL_2}; color: {theme.TEXT_DIM};"))
+                + (
+                    f"background: {theme.ACCENT}; color: #111; font-weight: 600;"
+                    if on
+                    else f"background: {theme.PANEL_2}; color: {theme.TEXT_DIM};"
+                ),
+            )
         self._hold_text_height()
         self.step_shown.emit(cap.step)
 
     def _hold_text_height(self) -> None:
         """Grow the caption area to fit the current text; never shrink it at the same width."""
         w = self.text.width()
-        if w != self._text_w:                    # a new width: measure afresh
+        if w != self._text_w:  # a new width: measure afresh
             self._text_w = w
             self._text_h = self._base_text_h
         if w > 0:

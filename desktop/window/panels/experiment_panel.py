@@ -28,15 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sim_core import INJECTION_DESIGNS
-
-from desktop.window import theme
 from desktop.core.experiments import DAY_S, ExperimentReplay, Pacer, clock_text, figure_caption, pct, source_line
 from desktop.core.frames import FrameDiffer, Pools
 from desktop.core.i18n import num, tr
+from desktop.window import theme
 from desktop.window.views import raster
 from desktop.window.views.body_view import BodyView
 from desktop.window.views.legend import glyph_image
+from sim_core import INJECTION_DESIGNS
 
 TICK_MS = 16
 #: The part of the body the experiments happen in (map units): heart, lungs, liver and gut.
@@ -47,16 +46,20 @@ CLOUD_RADIUS = 14.0
 #: What the funnel shows, per experiment: (timeline key, words, colour). The first row is the
 #: injected cells; every fraction is of them, counted in the organ the paper looked at.
 FUNNEL_ROWS = {
-    "luzzi": (("arrested", "stuck in the liver's capillaries", theme.ARREST),
-              ("extravasated", "out of the vessels, into the liver", theme.SKY),
-              ("dormant", "still single cells in the liver", theme.DORMANT),
-              ("micrometastases", "small colonies", theme.MICRO),
-              ("macrometastases", "tumours (50 cells or more)", theme.MACRO)),
-    "fidler": (("arrested", "stuck in the lungs' capillaries", theme.ARREST),
-               ("alive", "alive in the lungs (cells)", theme.SKY),
-               ("labelled", "labelled cells in the lungs", theme.DORMANT),
-               ("micrometastases", "small colonies", theme.MICRO),
-               ("nodules", "tumours (1,000 cells or more)", theme.MACRO)),
+    "luzzi": (
+        ("arrested", "stuck in the liver's capillaries", theme.ARREST),
+        ("extravasated", "out of the vessels, into the liver", theme.SKY),
+        ("dormant", "still single cells in the liver", theme.DORMANT),
+        ("micrometastases", "small colonies", theme.MICRO),
+        ("macrometastases", "tumours (50 cells or more)", theme.MACRO),
+    ),
+    "fidler": (
+        ("arrested", "stuck in the lungs' capillaries", theme.ARREST),
+        ("alive", "alive in the lungs (cells)", theme.SKY),
+        ("labelled", "labelled cells in the lungs", theme.DORMANT),
+        ("micrometastases", "small colonies", theme.MICRO),
+        ("nodules", "tumours (1,000 cells or more)", theme.MACRO),
+    ),
 }
 #: Rows that count colonies (lesions), not cells.
 LESION_ROWS = ("micrometastases", "macrometastases", "nodules")
@@ -70,37 +73,62 @@ def stage_text(replay: ExperimentReplay, row: dict) -> str:
     if replay.finished:
         k = round(row["macrometastases" if liver else "nodules"] * d.cells)
         if liver:
-            return tr("From {n} cells, {k} tumours by day {d}. Nearly every cell survived the trip and got out "
-                      "of the vessels; almost none could grow there. The last step is the hard one.",
-                      n=n, k=num(k), d=num(d.days))
-        return tr("From {n} cells, {k} lung tumours by day {d}: the lungs' capillaries catch nearly every "
-                  "cell, but few survive there.", n=n, k=num(k), d=num(d.days))
+            return tr(
+                "From {n} cells, {k} tumours by day {d}. Nearly every cell survived the trip and got out "
+                "of the vessels; almost none could grow there. The last step is the hard one.",
+                n=n,
+                k=num(k),
+                d=num(d.days),
+            )
+        return tr(
+            "From {n} cells, {k} lung tumours by day {d}: the lungs' capillaries catch nearly every "
+            "cell, but few survive there.",
+            n=n,
+            k=num(k),
+            d=num(d.days),
+        )
     if row["arrested"] <= 0:
         if liver:
-            return tr("{n} mouse melanoma cells are injected into the mesenteric vein, which drains the gut "
-                      "into the liver. Each dot is one cell.", n=n)
-        return tr("{n} mouse melanoma cells are injected into a tail vein, which leads to the heart; the heart "
-                  "pumps them into the lungs. Each dot is one cell.", n=n)
+            return tr(
+                "{n} mouse melanoma cells are injected into the mesenteric vein, which drains the gut "
+                "into the liver. Each dot is one cell.",
+                n=n,
+            )
+        return tr(
+            "{n} mouse melanoma cells are injected into a tail vein, which leads to the heart; the heart "
+            "pumps them into the lungs. Each dot is one cell.",
+            n=n,
+        )
     if t_s < 120:
         if liver:
-            return tr("Within seconds most cells stick in the liver's narrow capillaries (yellow). The few "
-                      "that slip through ride on to the heart and the lungs.")
-        return tr("Within seconds most cells stick in the lungs' capillaries (yellow), the first narrow "
-                  "vessels they meet.")
+            return tr(
+                "Within seconds most cells stick in the liver's narrow capillaries (yellow). The few "
+                "that slip through ride on to the heart and the lungs."
+            )
+        return tr(
+            "Within seconds most cells stick in the lungs' capillaries (yellow), the first narrow vessels they meet."
+        )
     if liver:
         if t_s < 1.5 * 3600:
-            return tr("The stuck cells wait in the capillaries. Some die there; the others begin to squeeze "
-                      "out through the vessel wall.")
+            return tr(
+                "The stuck cells wait in the capillaries. Some die there; the others begin to squeeze "
+                "out through the vessel wall."
+            )
         if replay.t_days < 3.0:
-            return tr("Getting out is easy: by day 3 most cells have left the vessels. Now each cell, alone, "
-                      "divides, sleeps or dies.")
-        return tr("Most stay single: they sleep or die. Of the small colonies few keep growing, and fewer "
-                  "still get their own blood vessels and become tumours.")
+            return tr(
+                "Getting out is easy: by day 3 most cells have left the vessels. Now each cell, alone, "
+                "divides, sleeps or dies."
+            )
+        return tr(
+            "Most stay single: they sleep or die. Of the small colonies few keep growing, and fewer "
+            "still get their own blood vessels and become tumours."
+        )
     if replay.t_days < 1.0:
-        return tr("In the lungs most stuck cells die within hours: by the next day about one in a hundred "
-                  "is alive.")
-    return tr("The few survivors divide. Fidler counted the tumours in the lungs two weeks later, and the "
-              "labelled cells still there.")
+        return tr("In the lungs most stuck cells die within hours: by the next day about one in a hundred is alive.")
+    return tr(
+        "The few survivors divide. Fidler counted the tumours in the lungs two weeks later, and the "
+        "labelled cells still there."
+    )
 
 
 def cloud(snap):
@@ -142,7 +170,7 @@ class ExperimentFunnel(QWidget):
         super().__init__(parent)
         self.sizes = sizes
         self.text_px = round(sizes.medium * (1.2 if kiosk else 1.0))
-        self.rows: list[tuple[str, str, float, str, float | None]] = []   # key, words, fraction, colour, paper
+        self.rows: list[tuple[str, str, float, str, float | None]] = []  # key, words, fraction, colour, paper
         self.injected = 1
         self.fractions: dict[str, float] = {}
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -162,7 +190,7 @@ class ExperimentFunnel(QWidget):
 
     def count_text(self, key: str, fraction: float) -> str:
         n = fraction * self.injected
-        if key in LESION_ROWS or fraction > 1.0:     # lesions, or cells grown past the injected
+        if key in LESION_ROWS or fraction > 1.0:  # lesions, or cells grown past the injected
             return num(round(n))
         return tr("{n} ({p})", n=num(round(n)), p=pct(fraction))
 
@@ -199,8 +227,11 @@ class ExperimentFunnel(QWidget):
             p.setPen(theme.qcolor(theme.TEXT))
             p.setFont(bold)
             text = num(self.injected) if i == 0 else self.count_text(key, frac)
-            p.drawText(QRectF(w * 0.62 + px * 0.5, yb - pitch * 0.2, w * 0.38 - px * 0.5, bar_h + pitch * 0.4),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+            p.drawText(
+                QRectF(w * 0.62 + px * 0.5, yb - pitch * 0.2, w * 0.38 - px * 0.5, bar_h + pitch * 0.4),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                text,
+            )
         p.end()
 
 
@@ -258,9 +289,13 @@ class ExperimentView(QWidget):
         key = QHBoxLayout()
         key.setSpacing(round(4 * sz.scale))
         self.key_labels: list[QLabel] = []
-        for shape, color, r in ((raster.GLOW, theme.VESSEL_COLORS[0], 4.0), (raster.DOT, theme.ARREST, 3.0),
-                                (raster.DIAMOND, theme.DORMANT, 4.0), (raster.RING, theme.MICRO, 5.0),
-                                (raster.DISC, theme.MACRO, 6.0)):
+        for shape, color, r in (
+            (raster.GLOW, theme.VESSEL_COLORS[0], 4.0),
+            (raster.DOT, theme.ARREST, 3.0),
+            (raster.DIAMOND, theme.DORMANT, 4.0),
+            (raster.RING, theme.MICRO, 5.0),
+            (raster.DISC, theme.MACRO, 6.0),
+        ):
             icon = QLabel()
             icon.setPixmap(QPixmap.fromImage(glyph_image(shape, color, r * sz.scale, px=round(24 * sz.scale))))
             lab = QLabel()
@@ -336,7 +371,7 @@ class ExperimentView(QWidget):
         self.run_button.clicked.connect(self.toggle_run)
         self.skip = QPushButton()
         self.skip.clicked.connect(self.run_to_end)
-        self.run_button.setVisible(not kiosk)       # the kiosk just plays; a visitor can watch again
+        self.run_button.setVisible(not kiosk)  # the kiosk just plays; a visitor can watch again
         self.skip.setVisible(not kiosk)
         self.buttons.addSpacing(m * 3)
         self.buttons.addWidget(self.again)
@@ -430,7 +465,7 @@ class ExperimentView(QWidget):
 
     def _on_timer_timeout(self) -> None:
         now = time.perf_counter()
-        wall = min(now - self._last_tick, 0.25)     # a stalled frame does not jump ahead
+        wall = min(now - self._last_tick, 0.25)  # a stalled frame does not jump ahead
         self._last_tick = now
         self.tick(wall)
 
@@ -442,7 +477,7 @@ class ExperimentView(QWidget):
         e = r.engine
         f = self.differ.diff(cloud(e.snapshot()), Pools.from_engine(e.pools), e.params)
         self.body.show_frame(f)
-        self.body.primary_label.setVisible(False)      # no primary: the cells were injected
+        self.body.primary_label.setVisible(False)  # no primary: the cells were injected
         if r.finished:
             self.body.freeze()
         self.frames += 1
@@ -482,21 +517,34 @@ class ExperimentView(QWidget):
         for lab, fig, text in zip(self.figure_labels, r.design.figures, self.figure_texts()):
             lab.setText(text)
             there = r.reached(fig) is not None
-            theme.restyle(lab, lab.styleSheet().split(" color:")[0] + f" color: {theme.TEXT if there else theme.TEXT_DIM};"
-                          + (" font-weight: 700;" if there else ""))
+            theme.restyle(
+                lab,
+                lab.styleSheet().split(" color:")[0]
+                + f" color: {theme.TEXT if there else theme.TEXT_DIM};"
+                + (" font-weight: 700;" if there else ""),
+            )
 
     def _show_note(self, f) -> None:
         p = self.body.packets
         moving = int(f.snap.packet_id.shape[0])
         if p.sampled:
-            text = tr("In the blood: {n} of {m} cells drawn (a fixed sample); too many to draw every one.",
-                      n=num(p.shown), m=num(p.total))
+            text = tr(
+                "In the blood: {n} of {m} cells drawn (a fixed sample); too many to draw every one.",
+                n=num(p.shown),
+                m=num(p.total),
+            )
         elif moving:
             text = tr("In the blood: every cell drawn ({n}).", n=num(moving))
         else:
             text = tr("No cell is in the blood now.")
-        self.map_note.setText(text + " " + tr("Cells moving together are drawn a little apart so each can be "
-                                              "seen. In the organs, each symbol stands for many cells."))
+        self.map_note.setText(
+            text
+            + " "
+            + tr(
+                "Cells moving together are drawn a little apart so each can be "
+                "seen. In the organs, each symbol stands for many cells."
+            )
+        )
 
     def _show_state(self) -> None:
         r = self.replay
@@ -518,16 +566,21 @@ class ExperimentView(QWidget):
         self.again.setText(tr("Watch again"))
         self.again.setAccessibleName(tr("Watch the experiment again from the injection"))
         self.skip.setText(tr("Skip to the end"))
-        for lab, text in zip(self.key_labels, ("a cell in the blood", "stuck in a capillary", "sleeping cells",
-                                               "small colony", "tumour")):
+        for lab, text in zip(
+            self.key_labels, ("a cell in the blood", "stuck in a capillary", "sleeping cells", "small colony", "tumour")
+        ):
             lab.setText(tr(text))
         self.papers_title.setText(tr("The paper and the simulation"))
         self.body.setAccessibleName(tr("Body map"))
         r = self.replay
         if r is None:
             self.title.setText(tr("Experiments"))
-            self.info.setText(tr("Choose an experiment: mouse cancer cells injected into a vein, every cell "
-                                 "followed, and the simulation beside what the paper measured."))
+            self.info.setText(
+                tr(
+                    "Choose an experiment: mouse cancer cells injected into a vein, every cell "
+                    "followed, and the simulation beside what the paper measured."
+                )
+            )
             self.funnel_title.setText("")
             self.source.setText("")
             self.caption.setText("")
@@ -537,24 +590,31 @@ class ExperimentView(QWidget):
             organ = tr("the liver") if d.key == "luzzi" else tr("the lungs")
             self.title.setText(tr(d.title))
             vein = tr("the mesenteric vein") if d.key == "luzzi" else tr("a tail vein")
-            self.info.setText(tr("{n} B16 mouse melanoma cells into {vein}, as the paper did; every cell "
-                                 "followed. Same engine, rates and seed ({seed}) as seedsoil-sim inject.",
-                                 n=num(d.cells), vein=vein, seed=r.scenario.seed))
+            self.info.setText(
+                tr(
+                    "{n} B16 mouse melanoma cells into {vein}, as the paper did; every cell "
+                    "followed. Same engine, rates and seed ({seed}) as seedsoil-sim inject.",
+                    n=num(d.cells),
+                    vein=vein,
+                    seed=r.scenario.seed,
+                )
+            )
             self.funnel_title.setText(tr("What became of the injected cells, counted in {organ}", organ=organ))
             self.source.setText(tr("Source: {ref}. White marks: the paper's figures.", ref=source_line(d)))
             self.refresh()
         self._show_state()
 
     def hideEvent(self, ev) -> None:
-        self.pause()                    # nobody is looking: no stepping in the background
+        self.pause()  # nobody is looking: no stepping in the background
         super().hideEvent(ev)
 
 
 class ExperimentWindow(QMainWindow):
     """The Lab's window: one experiment replayed; the main run is paused meanwhile (two cores)."""
 
-    def __init__(self, controller, key: str = "luzzi", parent=None, sizes: theme.Sizes | None = None,
-                 seed: int | None = None):
+    def __init__(
+        self, controller, key: str = "luzzi", parent=None, sizes: theme.Sizes | None = None, seed: int | None = None
+    ):
         super().__init__(parent)
         if sizes is None:
             sizes = getattr(parent, "sizes", None) or _screen_sizes()
@@ -595,8 +655,14 @@ def parse_moment(text: str) -> float:
     return float(t)
 
 
-def render_experiment_screenshot(path: str, key: str = "luzzi", at: str | None = None, seed: int | None = None,
-                                 size: tuple[int, int] = (1920, 1080), language: str = "en") -> ExperimentWindow:
+def render_experiment_screenshot(
+    path: str,
+    key: str = "luzzi",
+    at: str | None = None,
+    seed: int | None = None,
+    size: tuple[int, int] = (1920, 1080),
+    language: str = "en",
+) -> ExperimentWindow:
     """The Lab window at body time ``at`` ('6s', '90min', '3d'; default: the end) as a PNG."""
     from PySide6.QtWidgets import QApplication
 
@@ -621,4 +687,3 @@ def render_experiment_screenshot(path: str, key: str = "luzzi", at: str | None =
         raise OSError(f"could not write {path}")
     win.close()
     return win
-

@@ -10,10 +10,10 @@ from PySide6.QtCore import QEvent
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from desktop.window import theme
 from desktop.core.frames import FrameData, counter
 from desktop.core.i18n import num, sig, tr
 from desktop.core.narrator import count_text
+from desktop.window import theme
 
 #: (label, how to compute from the counters, colour); the first seven form the funnel.
 ROWS = (
@@ -28,8 +28,13 @@ ROWS = (
     ("died: shear", lambda c: counter(c, "died_shear"), theme.DEATH_SHEAR),
     ("died: immune attack", lambda c: counter(c, "died_immune"), theme.DEATH_IMMUNE),
     ("died: in capillaries", lambda c: counter(c, "died_arrested"), theme.GREY),
-    ("died: in tissue", lambda c: counter(c, "died_in_tissue") + counter(c, "died_in_cavity")
-     + counter(c, "died_in_regressing_lesions"), theme.GREY),
+    (
+        "died: in tissue",
+        lambda c: (
+            counter(c, "died_in_tissue") + counter(c, "died_in_cavity") + counter(c, "died_in_regressing_lesions")
+        ),
+        theme.GREY,
+    ),
 )
 N_FUNNEL = 7
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -48,7 +53,7 @@ class FunnelPanel(QWidget):
         super().__init__(parent)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.setSpacing(max(2, round(3 * sizes.scale)))   # the chart's rows need the height more
+        lay.setSpacing(max(2, round(3 * sizes.scale)))  # the chart's rows need the height more
         title = QLabel(tr("Where the shed cells went"))
         title.setObjectName("heading")
         lay.addWidget(title)
@@ -69,10 +74,14 @@ class FunnelPanel(QWidget):
         for a in (ax, bottom):
             a.setTextPen(theme.TEXT_DIM)
             a.setPen(theme.BORDER)
-        self.bars = pg.BarGraphItem(x0=np.zeros(len(ROWS)), y=np.arange(len(ROWS)), height=0.72,
-                                    width=np.zeros(len(ROWS)),
-                                    brushes=[pg.mkBrush(theme.qcolor(c, 0.85)) for _, _, c in ROWS],
-                                    pens=[pg.mkPen(None)] * len(ROWS))
+        self.bars = pg.BarGraphItem(
+            x0=np.zeros(len(ROWS)),
+            y=np.arange(len(ROWS)),
+            height=0.72,
+            width=np.zeros(len(ROWS)),
+            brushes=[pg.mkBrush(theme.qcolor(c, 0.85)) for _, _, c in ROWS],
+            pens=[pg.mkPen(None)] * len(ROWS),
+        )
         self.plot.addItem(self.bars)
         self.texts = []
         for i in range(len(ROWS)):
@@ -120,13 +129,24 @@ class FunnelPanel(QWidget):
         shed = v[0]
         lesions = int(v[5])
         if shed == 1:
-            self.note.setText(tr("One cell shed so far: {m} survived the trip, {k} started a colony. "
-                                 "Micro- and macrometastases are counted as lesions.",
-                                 m=count_text(v[1]), k=num(lesions)))
+            self.note.setText(
+                tr(
+                    "One cell shed so far: {m} survived the trip, {k} started a colony. "
+                    "Micro- and macrometastases are counted as lesions.",
+                    m=count_text(v[1]),
+                    k=num(lesions),
+                )
+            )
         elif shed > 0:
-            self.note.setText(tr("Of {n} cells shed, {m} survived the trip and {k} started a colony. "
-                                 "Micro- and macrometastases are counted as lesions.",
-                                 n=count_text(shed), m=count_text(v[1]), k=num(lesions)))
+            self.note.setText(
+                tr(
+                    "Of {n} cells shed, {m} survived the trip and {k} started a colony. "
+                    "Micro- and macrometastases are counted as lesions.",
+                    n=count_text(shed),
+                    m=count_text(v[1]),
+                    k=num(lesions),
+                )
+            )
         else:
             self.note.setText(tr("No cells shed yet."))
 

@@ -11,12 +11,11 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from sim_core import BodyGraph
-
-from desktop.window import theme
 from desktop.core.frames import FrameData, lesion_diameter_mm
 from desktop.core.i18n import num, sig, tr
 from desktop.core.narrator import count_text
+from desktop.window import theme
+from sim_core import BodyGraph
 
 
 def cells_text(n: float) -> str:
@@ -37,7 +36,7 @@ class OrganReport:
     title: str
     lines: tuple[str, ...]
     routes: str
-    largest_lesion: int    # lesion id, -1 if none
+    largest_lesion: int  # lesion id, -1 if none
 
 
 def organ_report(graph: BodyGraph, f: FrameData, comp: int, primary: str, soil: float | None) -> OrganReport:
@@ -47,8 +46,9 @@ def organ_report(graph: BodyGraph, f: FrameData, comp: int, primary: str, soil: 
     lines = []
     if comp == f.primary:
         d = float(lesion_diameter_mm(s.primary_cells, f.cells_per_g)) if s.primary_cells > 0 else 0.0
-        lines.append(tr("Primary tumour: {cells}, about {size} across.", cells=cells_text(s.primary_cells),
-                        size=size_text(d)))
+        lines.append(
+            tr("Primary tumour: {cells}, about {size} across.", cells=cells_text(s.primary_cells), size=size_text(d))
+        )
     if kind in (1, 2):
         if soil is not None:
             word = "fertile" if soil > 1.5 else ("poor" if soil < 0.67 else "average")
@@ -82,8 +82,9 @@ def organ_report(graph: BodyGraph, f: FrameData, comp: int, primary: str, soil: 
         routes = tr("How the founder cells of its lesions arrived: {routes}.", routes=", ".join(parts))
     elif dormant.sum() > 0:
         tot = dormant.sum()
-        parts = [f"{num(100 * dormant[k] / tot)} % {tr(words[k])}" for k in np.argsort(-dormant)
-                 if dormant[k] / tot >= 0.005]
+        parts = [
+            f"{num(100 * dormant[k] / tot)} % {tr(words[k])}" for k in np.argsort(-dormant) if dormant[k] / tot >= 0.005
+        ]
         routes = tr("Its dormant cells came {routes}.", routes=", ".join(parts))
     else:
         routes = tr("No cancer cell has settled here yet.")
@@ -91,7 +92,7 @@ def organ_report(graph: BodyGraph, f: FrameData, comp: int, primary: str, soil: 
 
 
 class OrganPanel(QFrame):
-    replay_requested = Signal(int)   # lesion id
+    replay_requested = Signal(int)  # lesion id
     closed = Signal()
 
     def __init__(self, sizes: theme.Sizes, parent=None):

@@ -28,10 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sim_core import BY_PATH, SLIDERS, ParamSpec
-
-from desktop.window import theme
 from desktop.core.i18n import num, sci, sig, tr
+from desktop.window import theme
+from sim_core import BY_PATH, SLIDERS, ParamSpec
 
 STEPS = 1000
 BUTTON_STEP = 25
@@ -39,14 +38,31 @@ BUTTON_STEP = 25
 #: and its read-outs go with the treatment sliders. Sliders of ``SLIDERS`` not listed here go in
 #: one more tab ("More"), so a new one is never lost.
 TABS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Spread", ("shedding.rate_per_g_day", "shedding.cluster_fraction", "transit.attrition",
-                "dormancy.entry", "dormancy.wake_per_year")),
+    (
+        "Spread",
+        (
+            "shedding.rate_per_g_day",
+            "shedding.cluster_fraction",
+            "transit.attrition",
+            "dormancy.entry",
+            "dormancy.wake_per_year",
+        ),
+    ),
     ("Treatment", ("antiangio.strength", "antiangio.resistance_months", "chemo.lung_factor")),
     ("Body", ("immune.surveillance", "suppressor.strength", "soil.weight")),
 )
 TREATMENT_TAB = 1
-_UNITS = {"x": "×", "1": "", "1/year": "per year", "1/day": "per day", "1/h": "per hour",
-          "cells/g/day": "cells per g per day", "months": "months", "days": "days", "cells": "cells"}
+_UNITS = {
+    "x": "×",
+    "1": "",
+    "1/year": "per year",
+    "1/day": "per day",
+    "1/h": "per hour",
+    "cells/g/day": "cells per g per day",
+    "months": "months",
+    "days": "days",
+    "cells": "cells",
+}
 
 
 def unit_text(spec: ParamSpec) -> str:
@@ -60,7 +76,7 @@ def value_text(spec: ParamSpec, v: float) -> str:
     u = tr(u) if u not in ("", "×") else u
     if spec.unit == "1" and spec.hi <= 1.0:
         return f"{sig(100 * v, 3)} %"
-    if v != 0 and (abs(v) < 0.01 or abs(v) >= 1e9):   # grouped digits read better up to billions
+    if v != 0 and (abs(v) < 0.01 or abs(v) >= 1e9):  # grouped digits read better up to billions
         text = sci(v, 2)
     elif abs(v) >= 1000:
         text = num(v)
@@ -136,7 +152,7 @@ class SliderRow(QWidget):
         self.title.setFixedWidth(round(165 * sizes.scale))
         self.title.setWordWrap(True)
         self.value_label.setFixedWidth(round(118 * sizes.scale))
-        self.value_label.setWordWrap(True)   # '3,500,000' over 'cells per g per day'
+        self.value_label.setWordWrap(True)  # '3,500,000' over 'cells per g per day'
         row = QHBoxLayout(self)
         row.setContentsMargins(0, round(2 * sizes.scale), 0, round(2 * sizes.scale))
         row.setSpacing(round(5 * sizes.scale))
@@ -168,8 +184,16 @@ class SliderRow(QWidget):
 
     def _tip(self) -> None:
         spec = self.spec
-        tip = tr(spec.doc) + "\n" + tr("Range {lo} to {hi}. Source: {cite}.", lo=value_text(spec, spec.lo),
-                                          hi=value_text(spec, spec.hi), cite=spec.source)
+        tip = (
+            tr(spec.doc)
+            + "\n"
+            + tr(
+                "Range {lo} to {hi}. Source: {cite}.",
+                lo=value_text(spec, spec.lo),
+                hi=value_text(spec, spec.hi),
+                cite=spec.source,
+            )
+        )
         for w in (self.title, self.slider, self.value_label):
             w.setToolTip(tip)
 
@@ -219,7 +243,7 @@ class _Pages(QWidget):
 
     @staticmethod
     def _page_height(page: QWidget, w: int) -> int:
-        page.ensurePolished()   # a page never shown has not had the style sheet's type sizes yet
+        page.ensurePolished()  # a page never shown has not had the style sheet's type sizes yet
         h = page.heightForWidth(w) if page.hasHeightForWidth() else -1
         return h if h >= 0 else page.sizeHint().height()
 
@@ -267,12 +291,12 @@ class _Pages(QWidget):
             page.ensurePolished()
             for w in page.findChildren(QWidget):
                 w.updateGeometry()
-            _invalidate(page.layout())   # nested layouts too: only showing a page does that
+            _invalidate(page.layout())  # nested layouts too: only showing a page does that
         self.refresh()
 
     def eventFilter(self, obj, ev) -> bool:
         if ev.type() == QEvent.Type.LayoutRequest and obj in self.pages:
-            self.refresh()               # a page's height changed (a longer text, a control shown)
+            self.refresh()  # a page's height changed (a longer text, a control shown)
         return False
 
 
@@ -312,14 +336,14 @@ class ParameterPanel(QWidget):
         self.curve.hideButtons()
         self.curve.setYRange(0, 100, padding=0.05)
         self.curve.getAxis("left").setWidth(round(34 * s))
-        self.curve.getAxis("left").setTicks([[(0, "0"), (100, "100")]])   # a short chart: two ticks read
+        self.curve.getAxis("left").setTicks([[(0, "0"), (100, "100")]])  # a short chart: two ticks read
         self.curve.setLabel("bottom", tr("days of treatment"))
         self._curve = self.curve.plot(pen=pg.mkPen(theme.SKY, width=2))
         self._now = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(theme.ACCENT), pen=None)
         self.curve.addItem(self._now)
         self.curve.setVisible(False)
         self._last_strength = 1.0
-        for path in SLIDERS:   # built in SLIDERS order (``rows`` keeps it), placed by ``TABS``
+        for path in SLIDERS:  # built in SLIDERS order (``rows`` keeps it), placed by ``TABS``
             row = SliderRow(BY_PATH[path], sizes)
             row.value_edited.connect(self._on_row_value_edited)
             self.rows[path] = row
@@ -335,7 +359,7 @@ class ParameterPanel(QWidget):
         self.tabs.setAccessibleName(tr("Groups of sliders"))
         for name in self.tab_names:
             self.tabs.addTab(tr(name))
-        top = QHBoxLayout()   # the heading and the tabs share a line: the column is short
+        top = QHBoxLayout()  # the heading and the tabs share a line: the column is short
         top.setSpacing(round(10 * s))
         top.addWidget(self.head, 0)
         top.addWidget(self.tabs, 1, Qt.AlignmentFlag.AlignBottom)
@@ -351,7 +375,7 @@ class ParameterPanel(QWidget):
             pl.setContentsMargins(0, 0, 0, 0)
             pl.setSpacing(0)
             content: list[QWidget] = []
-            if name == "Treatment":   # surgery, and the switch above its two sliders
+            if name == "Treatment":  # surgery, and the switch above its two sliders
                 top = QHBoxLayout()
                 top.setContentsMargins(0, 0, 0, round(2 * s))
                 top.setSpacing(round(12 * s))
@@ -374,7 +398,7 @@ class ParameterPanel(QWidget):
             pl.addStretch(1)
             self.pages.add(page)
             self._content.append(content)
-        if "Treatment" not in self.tab_names:   # the surgery button and the switch always have a place
+        if "Treatment" not in self.tab_names:  # the surgery button and the switch always have a place
             for w in (self.treatment, self.surgery):
                 self.pages.pages[0].layout().insertWidget(0, w)
                 self._content[0].append(w)
@@ -388,7 +412,7 @@ class ParameterPanel(QWidget):
         """Tabs (one group at a time) or, for a few controls, every shown group one under the other."""
         self.pages.tabbed = tabbed
         policy = self.curve.sizePolicy()
-        policy.setRetainSizeWhenHidden(tabbed)   # the treatment tab keeps room for its curve
+        policy.setRetainSizeWhenHidden(tabbed)  # the treatment tab keeps room for its curve
         self.curve.setSizePolicy(policy)
         self.sync_tabs()
 
@@ -475,8 +499,13 @@ class ParameterPanel(QWidget):
             return
         effect = 100.0 * (1.0 - multiplier)
         since = max(0.0, t_days - start_day)
-        self.effect.setText(tr("Effect now: tumour growth slowed by {pct} % after {n} days; "
-                               "it fades as drug-adapted cells take over.", pct=num(effect), n=num(since)))
+        self.effect.setText(
+            tr(
+                "Effect now: tumour growth slowed by {pct} % after {n} days; it fades as drug-adapted cells take over.",
+                pct=num(effect),
+                n=num(since),
+            )
+        )
         if curve is not None:
             days, pct = curve
             self._curve.setData(days, pct)

@@ -7,9 +7,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
-from desktop.window import theme
 from desktop.core.i18n import tr
 from desktop.core.speeds import SPEEDS
+from desktop.window import theme
 
 
 class PlaybackBar(QWidget):
@@ -29,9 +29,12 @@ class PlaybackBar(QWidget):
         self.step = self._button("Step ▶|", "Step one frame", self.step_requested, "S")
         self.slower = self._button("−", "Slower", self.slower_requested, "[")
         self.faster = self._button("+", "Faster", self.faster_requested, "]")
-        self.ff = self._button("▶▶  Fast-forward", "Fast-forward: one year per second", self.fast_forward_requested, "F")
-        self.cluster = self._button("✦ Release a cluster", "Release a cluster of cells and follow its journey",
-                                    self.cluster_requested, "C")
+        self.ff = self._button(
+            "▶▶  Fast-forward", "Fast-forward: one year per second", self.fast_forward_requested, "F"
+        )
+        self.cluster = self._button(
+            "✦ Release a cluster", "Release a cluster of cells and follow its journey", self.cluster_requested, "C"
+        )
         self.speed = QLabel()
         self.speed.setObjectName("heading")
         self.speed.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -9,14 +9,20 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
+from desktop.core.i18n import tr
+from desktop.window import theme
 from sim_core import BodyGraph
 
-from desktop.window import theme
-from desktop.core.i18n import tr
-
-GROUP_COLORS = {"primary": theme.PRIMARY, "regional nodes": theme.GREEN, "distant nodes": "#7fe3c9",
-                "lungs": theme.SKY, "liver": theme.ORANGE, "bone": theme.YELLOW, "brain": theme.PURPLE,
-                "other organs": theme.GREY}
+GROUP_COLORS = {
+    "primary": theme.PRIMARY,
+    "regional nodes": theme.GREEN,
+    "distant nodes": "#7fe3c9",
+    "lungs": theme.SKY,
+    "liver": theme.ORANGE,
+    "bone": theme.YELLOW,
+    "brain": theme.PURPLE,
+    "other organs": theme.GREY,
+}
 #: The plot is redrawn only when its picture would change: times are compared in steps of this
 #: share of the time axis, cell counts in steps of this many decades (both below a pixel of the
 #: plot at the window's sizes). At transit speeds a line's end moves less than that for seconds,
@@ -91,8 +97,8 @@ class PlotsPanel(QWidget):
             self.labels[name] = t
         self.groups: dict[str, np.ndarray] = {}
         self._shown_key: bytes | None = None
-        self._x_end = 0.0            # the time axis' end as last set (0: not set)
-        self._y_top = 0.0            # the cell axis' top (decades) as last set
+        self._x_end = 0.0  # the time axis' end as last set (0: not set)
+        self._y_top = 0.0  # the cell axis' top (decades) as last set
 
     def _label_time_axis(self) -> None:
         # in the tick labels' colour: the axis line's colour (its default) is near the background's
@@ -151,11 +157,14 @@ class PlotsPanel(QWidget):
     def _picture_key(self, t_days: np.ndarray, series: dict[str, np.ndarray], xmax: float) -> bytes:
         """The plot's picture in quantised numbers (``X_QUANTUM``, ``Y_QUANTUM_DECADES``) with the
         plot's height: equal keys draw the same picture."""
-        x = np.round(t_days / (xmax * X_QUANTUM))     # (the axis ends at 1.3 xmax)
-        y = [np.where(v >= 1.0, np.round(np.log10(np.maximum(v, 1.0)) / Y_QUANTUM_DECADES), -1.0)
-             for v in series.values()]
-        head = np.array([np.round(np.log(xmax) / X_QUANTUM), round(self.plot.getViewBox().height()),
-                         len(series)], np.float64)
+        x = np.round(t_days / (xmax * X_QUANTUM))  # (the axis ends at 1.3 xmax)
+        y = [
+            np.where(v >= 1.0, np.round(np.log10(np.maximum(v, 1.0)) / Y_QUANTUM_DECADES), -1.0)
+            for v in series.values()
+        ]
+        head = np.array(
+            [np.round(np.log(xmax) / X_QUANTUM), round(self.plot.getViewBox().height()), len(series)], np.float64
+        )
         return b"".join(a.astype(np.float64).tobytes() for a in (head, x, *y))
 
     def _label_gap(self) -> float:
@@ -188,7 +197,7 @@ def spread_labels(ends: dict[str, float], gap: float, top: float) -> dict[str, f
     for _, y in items:
         ys.append(max(y, ys[-1] + gap) if ys else max(y, 0.5 * gap))
     ceiling = top - 0.5 * gap
-    for i in range(len(ys) - 1, -1, -1):   # then push down from the top where they overflow
+    for i in range(len(ys) - 1, -1, -1):  # then push down from the top where they overflow
         ys[i] = min(ys[i], ceiling)
         ceiling = ys[i] - gap
     return {name: y for (name, _), y in zip(items, ys)}

@@ -17,12 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sim_core import list_presets, load_scenario
-
-from desktop.window import theme
 from desktop.core.i18n import num, tr
 from desktop.core.speeds import Speed, clock_text
 from desktop.core.staging import Stage
+from desktop.window import theme
+from sim_core import list_presets, load_scenario
 
 
 class TopBar(QWidget):

@@ -19,10 +19,9 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtSvgWidgets import QGraphicsSvgItem
 from PySide6.QtWidgets import QGraphicsColorizeEffect, QGraphicsItem
 
-from sim_core import BodyGraph, InputError
-
-from desktop.core.frames import hash01
 from desktop.core.assets import asset_path
+from desktop.core.frames import hash01
+from sim_core import BodyGraph, InputError
 
 MASK_PX_PER_UNIT = 2.0
 FIGURE_PX_PER_UNIT = 1.0
@@ -134,7 +133,7 @@ class BodyArt:
             self.hidden = hidden
             key = (self.text, frozenset(hidden))
             self._shown_renderer = _SHOWN_CACHE.get(key)
-            if self._shown_renderer is None:       # (kept: items share it; one per primary at most)
+            if self._shown_renderer is None:  # (kept: items share it; one per primary at most)
                 text = _without_elements(self.text, hidden)
                 self._shown_renderer = _SHOWN_CACHE[key] = QSvgRenderer(QByteArray(text.encode("utf-8")))
             self.item.setSharedRenderer(self._shown_renderer)
@@ -167,8 +166,12 @@ class BodyArt:
         rows, cols = np.nonzero(alpha.any(axis=1))[0], np.nonzero(alpha.any(axis=0))[0]
         if rows.size == 0:
             return QRectF(doc)
-        return QRectF(doc.left() + cols[0] / k, doc.top() + rows[0] / k,
-                      (cols[-1] + 1 - cols[0]) / k, (rows[-1] + 1 - rows[0]) / k)
+        return QRectF(
+            doc.left() + cols[0] / k,
+            doc.top() + rows[0] / k,
+            (cols[-1] + 1 - cols[0]) / k,
+            (rows[-1] + 1 - rows[0]) / k,
+        )
 
     # --- hit testing ----------------------------------------------------------------------------
     def _build_masks(self) -> None:
@@ -188,7 +191,7 @@ class BodyArt:
             self._masks[cid] = (b, (arr >> 24) > 24)
 
     def area(self, cid: str) -> float:
-        return float(self._masks[cid][1].sum()) / MASK_PX_PER_UNIT ** 2
+        return float(self._masks[cid][1].sum()) / MASK_PX_PER_UNIT**2
 
     def contains(self, cid: str, x: float, y: float) -> bool:
         b, m = self._masks[cid]

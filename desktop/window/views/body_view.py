@@ -20,19 +20,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sim_core import BodyGraph
-
-from desktop.window import theme
-from desktop.core.frames import FrameData, lesion_diameter_mm
-from desktop.core.journey import Journey
 from desktop.core import i18n
+from desktop.core.frames import FrameData, lesion_diameter_mm
 from desktop.core.i18n import num, tr
+from desktop.core.journey import Journey
+from desktop.window import theme
 from desktop.window.views import label_layout
 from desktop.window.views.body_art import BodyArt
 from desktop.window.views.legend import LegendWidget
 from desktop.window.views.lesion_item import PRIMARY_KEY, LesionItem
 from desktop.window.views.packet_item import PacketItem
 from desktop.window.views.vessel_item import VesselItem, rounded_path
+from sim_core import BodyGraph
 
 BODY_RECT = QRectF(0, 0, 600, 1000)
 #: "Fit" frames the drawn figure with this share of its height free above and below...
@@ -120,10 +119,12 @@ class BodyView(pg.GraphicsView):
         self.banner = QLabel(self)
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(f"background: rgba(17,30,53,225); border: 2px solid {theme.ACCENT};"
-                                  f"border-radius: 8px; padding: 8px; font-size: {sizes.medium}px;")
+        self.banner.setStyleSheet(
+            f"background: rgba(17,30,53,225); border: 2px solid {theme.ACCENT};"
+            f"border-radius: 8px; padding: 8px; font-size: {sizes.medium}px;"
+        )
         self.banner.hide()
-        self.legend_button = QPushButton(self)   # compact legend only (the kiosk): more / fewer entries
+        self.legend_button = QPushButton(self)  # compact legend only (the kiosk): more / fewer entries
         self.legend_button.setObjectName("big")
         self.legend_button.setCheckable(True)
         self.legend_button.clicked.connect(self.toggle_legend)
@@ -138,14 +139,14 @@ class BodyView(pg.GraphicsView):
         self.frame: FrameData | None = None
         self._selected = ""
         self._anim = QTimer(self)
-        self._anim.setInterval(round(1000 * PACE_ANIMATING_S))   # fades need no more
+        self._anim.setInterval(round(1000 * PACE_ANIMATING_S))  # fades need no more
         self._anim.timeout.connect(self._on_anim_timeout)
         self._replay: Journey | None = None
         self._replay_t0 = 0.0
-        self._frame_at = -1e9         # when the last frame was shown
-        self._motion = None          # (time, packet ids, positions) of the last frame, for pacing
-        self.motion_px_s = 0.0       # fastest drawn dot on screen (px/s; inf: too many to tell)
-        self.calm = False            # coarser frame pacing while nobody watches (PACE_CALM_*)
+        self._frame_at = -1e9  # when the last frame was shown
+        self._motion = None  # (time, packet ids, positions) of the last frame, for pacing
+        self.motion_px_s = 0.0  # fastest drawn dot on screen (px/s; inf: too many to tell)
+        self.calm = False  # coarser frame pacing while nobody watches (PACE_CALM_*)
         self._fitted = True
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self.vb.sigRangeChangedManually.connect(self._on_vb_range_changed_manually)
@@ -192,12 +193,12 @@ class BodyView(pg.GraphicsView):
         pen = QPen(theme.qcolor(theme.TEXT_DIM, 0.5), max(1.0, self.sizes.scale))
         pen.setCosmetic(True)
         self.leaders.setPen(pen)
-        self.leaders.setZValue(2.5)          # over the vessels, under the organ glyphs and the dots
+        self.leaders.setZValue(2.5)  # over the vessels, under the organ glyphs and the dots
         self.vb.addItem(self.leaders, ignoreBounds=True)
-        self._ranked: tuple[int, ...] = ()    # organs wanting a name, biggest lesion first
-        self._label_key = None                # what the shown layout was made from
+        self._ranked: tuple[int, ...] = ()  # organs wanting a name, biggest lesion first
+        self._label_key = None  # what the shown layout was made from
         self.label_layout: label_layout.Layout | None = None
-        self._site_mask = np.zeros(self.graph.n, bool)   # compartments that have a name item
+        self._site_mask = np.zeros(self.graph.n, bool)  # compartments that have a name item
         self._site_mask[sites] = True
         self._relabel = QTimer(self)
         self._relabel.setSingleShot(True)
@@ -293,8 +294,9 @@ class BodyView(pg.GraphicsView):
         b, expanded = self.legend_button, self.legend.expanded
         b.setChecked(expanded)
         b.setText(tr("Fewer symbols") if expanded else tr("More symbols…"))
-        b.setAccessibleName(tr("Show only the main symbols of the map key") if expanded
-                            else tr("Show every symbol of the map key"))
+        b.setAccessibleName(
+            tr("Show only the main symbols of the map key") if expanded else tr("Show every symbol of the map key")
+        )
         b.adjustSize()
 
     def _legend_changed(self) -> None:
@@ -319,14 +321,14 @@ class BodyView(pg.GraphicsView):
         m = FIT_MARGIN * fig.height()
         top, height = fig.top() - m, fig.height() + 2 * m
         w, h = self.vb.width(), self.vb.height()
-        if w < 2 or h < 2:   # not laid out yet
+        if w < 2 or h < 2:  # not laid out yet
             self.vb.setRange(QRectF(fig.center().x() - FIT_MIN_WIDTH / 2, top, FIT_MIN_WIDTH, height), padding=0)
             return
-        ppu = min(h / height, w / FIT_MIN_WIDTH)     # pixels per body unit
+        ppu = min(h / height, w / FIT_MIN_WIDTH)  # pixels per body unit
         gap = 12 * self.sizes.scale
         legend = self.legend_rect()
         clear = legend.right() + gap if not legend.isEmpty() else 0.0
-        if clear > 0 and clear + fig.width() * ppu + gap > w:   # too narrow to clear it at this size
+        if clear > 0 and clear + fig.width() * ppu + gap > w:  # too narrow to clear it at this size
             ppu = max((w - clear - gap) / fig.width(), 0.5 * ppu)
         span_w, span_h = w / ppu, h / ppu
         x0 = fig.center().x() - span_w / 2
@@ -369,10 +371,16 @@ class BodyView(pg.GraphicsView):
         moving = float(s.packet_cells[s.packet_nclu >= 0].sum())
         what = tr("the primary tumour") if seen_primary else tr("not even the primary tumour")
         more = "" if not seen else (tr(" and 1 metastasis") if seen == 1 else tr(" and {n} metastases", n=num(seen)))
-        return (tr("What a scan would see (lesions of {mm} mm or more): {what}.", mm=f"{self.scan_mm:g}",
-                   what=what + more) + "\n"
-                + tr("Invisible to it: {a}, {b}, {c} in transit.", a=_n(hidden, "smaller lesion"),
-                     b=_n(dorm, "dormant cell"), c=_n(moving, "living cell")))
+        return (
+            tr("What a scan would see (lesions of {mm} mm or more): {what}.", mm=f"{self.scan_mm:g}", what=what + more)
+            + "\n"
+            + tr(
+                "Invisible to it: {a}, {b}, {c} in transit.",
+                a=_n(hidden, "smaller lesion"),
+                b=_n(dorm, "dormant cell"),
+                c=_n(moving, "living cell"),
+            )
+        )
 
     def _update_primary_label(self, f: FrameData) -> None:
         s = f.snap
@@ -397,7 +405,7 @@ class BodyView(pg.GraphicsView):
         if macro.any():
             biggest = np.zeros(self.graph.n)
             np.maximum.at(biggest, s.lesion_comp[macro], s.lesion_cells[macro])
-            order = np.argsort(-biggest, kind="stable")[:int((biggest > 0).sum())]
+            order = np.argsort(-biggest, kind="stable")[: int((biggest > 0).sum())]
             ranked = tuple(order[self._site_mask[order]].tolist())
         self._ranked = ranked
         self._layout_site_labels()
@@ -427,17 +435,20 @@ class BodyView(pg.GraphicsView):
 
     def childEvent(self, ev) -> None:
         super().childEvent(ev)
-        self._overlays = None       # a widget came or went: list the overlays again when next needed
+        self._overlays = None  # a widget came or went: list the overlays again when next needed
 
     def _overlay_widgets(self) -> list[QWidget]:
         """The widgets floating over the map (legend, its button, Fit, the organ card, the banner,
         the microscope panel); each is watched, so that its moves re-lay the names."""
         if getattr(self, "_overlays", None) is None:
             vp = self.viewport()
-            self._overlays = [w for w in self.children() if isinstance(w, QWidget) and w is not vp
-                              and w.windowType() == Qt.WindowType.Widget]
+            self._overlays = [
+                w
+                for w in self.children()
+                if isinstance(w, QWidget) and w is not vp and w.windowType() == Qt.WindowType.Widget
+            ]
             for w in self._overlays:
-                w.installEventFilter(self)       # (once: Qt moves a filter installed again)
+                w.installEventFilter(self)  # (once: Qt moves a filter installed again)
         return self._overlays
 
     def _label_obstacles(self) -> list[tuple[float, float, float, float]]:
@@ -480,7 +491,7 @@ class BodyView(pg.GraphicsView):
             return
         self._label_key = key
         self.vb.updateMatrix()
-        to_scene = self.vb.childGroup.sceneTransform()     # body units -> scene pixels, and back
+        to_scene = self.vb.childGroup.sceneTransform()  # body units -> scene pixels, and back
         to_view = to_scene.inverted()[0]
         calls = []
         for c in self._ranked:
@@ -493,16 +504,24 @@ class BodyView(pg.GraphicsView):
         if more.textItem.font() != font:
             more.setFont(font)
         fm = QFontMetricsF(more.textItem.font())
-        pad = 2 * more.textItem.document().documentMargin() + 4     # (a box, never narrower than the text)
-        more_size = (fm.horizontalAdvance(self.more_label_text(len(self._ranked))) + pad,
-                     calls[0].height if calls else fm.height() + pad)
+        pad = 2 * more.textItem.document().documentMargin() + 4  # (a box, never narrower than the text)
+        more_size = (
+            fm.horizontalAdvance(self.more_label_text(len(self._ranked))) + pad,
+            calls[0].height if calls else fm.height() + pad,
+        )
         view = self.mapToScene(self.viewport().rect()).boundingRect().intersected(self.vb.sceneBoundingRect())
         fig = to_scene.mapRect(self.art.figure_rect)
         s = self.sizes.scale
         lay = label_layout.layout_callouts(
-            calls, (view.left(), view.top(), view.right(), view.bottom()),
-            (fig.left(), fig.top(), fig.right(), fig.bottom()), obstacles, more_size,
-            gap=LABEL_GAP_PX * s, spacing=LABEL_SPACING_PX * s, elbow=LEADER_ELBOW_PX * s)
+            calls,
+            (view.left(), view.top(), view.right(), view.bottom()),
+            (fig.left(), fig.top(), fig.right(), fig.bottom()),
+            obstacles,
+            more_size,
+            gap=LABEL_GAP_PX * s,
+            spacing=LABEL_SPACING_PX * s,
+            elbow=LEADER_ELBOW_PX * s,
+        )
         self.label_layout = lay
         path = QPainterPath()
         shown = set()
@@ -511,7 +530,7 @@ class BodyView(pg.GraphicsView):
             if p.key == label_layout.MORE:
                 lab.setText(self.more_label_text(lay.more_count))
             left = p.side == label_layout.LEFT
-            anchor = (1, 0) if left else (0, 0)          # pinned by the edge facing the figure
+            anchor = (1, 0) if left else (0, 0)  # pinned by the edge facing the figure
             if tuple(lab.anchor) != anchor:
                 lab.setAnchor(anchor)
             lab.setPos(to_view.map(QPointF(p.rect[2] if left else p.rect[0], p.rect[1])))
@@ -619,7 +638,7 @@ class BodyView(pg.GraphicsView):
         if self.replaying:
             self._replay_step(now)
         elif now - self._frame_at < FRAMES_ANIMATE_S:
-            return    # frames are arriving and animate the fades themselves: no extra repaint between
+            return  # frames are arriving and animate the fades themselves: no extra repaint between
         if self.packets.animating:
             self.packets.animate(now)
         if self.lesions.animating:
@@ -675,7 +694,7 @@ class BodyView(pg.GraphicsView):
         m = round(12 * self.sizes.scale)
         if self.legend_button.isHidden():
             self.legend.move(m, self.height() - self.legend.height() - m)
-        else:   # the button stays put at the bottom; the legend grows upwards from it
+        else:  # the button stays put at the bottom; the legend grows upwards from it
             b = self.legend_button
             gap = round(6 * self.sizes.scale)
             self.legend.fit_height(self.height() - b.height() - 2 * m - gap)

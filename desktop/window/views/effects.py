@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
-_FIELDS = (("x", np.float32), ("y", np.float32), ("t0", np.float64), ("life", np.float32),
-           ("r0", np.float32), ("r1", np.float32), ("a0", np.float32), ("color", np.uint32),
-           ("shape", np.int8))
+_FIELDS = (
+    ("x", np.float32),
+    ("y", np.float32),
+    ("t0", np.float64),
+    ("life", np.float32),
+    ("r0", np.float32),
+    ("r1", np.float32),
+    ("a0", np.float32),
+    ("color", np.uint32),
+    ("shape", np.int8),
+)
 MAX_EFFECTS = 4000
 
 

@@ -51,9 +51,9 @@ class Placed:
 
 @dataclass(frozen=True)
 class Layout:
-    placed: tuple[Placed, ...]        # shown names, biggest lesion first (no "+N more")
-    more: Placed | None               # the "+N more" entry, if some names found no room
-    hidden: tuple[int, ...]           # keys of the names that found no room (counted by ``more``)
+    placed: tuple[Placed, ...]  # shown names, biggest lesion first (no "+N more")
+    more: Placed | None  # the "+N more" entry, if some names found no room
+    hidden: tuple[int, ...]  # keys of the names that found no room (counted by ``more``)
 
     @property
     def more_count(self) -> int:
@@ -84,8 +84,7 @@ def capacity(span: tuple[float, float], height: float, spacing: float) -> int:
     return max(0, int((span[1] - span[0] + spacing) // (height + spacing)))
 
 
-def _assign_runs(tops: list[float], spans: list[tuple[float, float]], height: float,
-                 spacing: float) -> list[int]:
+def _assign_runs(tops: list[float], spans: list[tuple[float, float]], height: float, spacing: float) -> list[int]:
     """The span of each label (``tops`` sorted), so that runs keep their order, no span holds more
     than it can, and the squared distance from each wanted top to its span is least."""
     n, m = len(tops), len(spans)
@@ -123,7 +122,7 @@ def _stack(tops: list[float], span: tuple[float, float], height: float, spacing:
     blocks centred where their members want to be, each block kept inside the span."""
     pitch = height + spacing
     lo = span[0]
-    blocks: list[list] = []        # [first index, count, top]
+    blocks: list[list] = []  # [first index, count, top]
     for i, t in enumerate(tops):
         blocks.append([i, 1, 0.0])
         while True:
@@ -144,8 +143,16 @@ def _stack(tops: list[float], span: tuple[float, float], height: float, spacing:
     return out
 
 
-def layout_callouts(callouts: list[Callout], view: Rect, figure: Rect, obstacles: list[Rect],
-                    more_size: tuple[float, float], gap: float, spacing: float, elbow: float) -> Layout:
+def layout_callouts(
+    callouts: list[Callout],
+    view: Rect,
+    figure: Rect,
+    obstacles: list[Rect],
+    more_size: tuple[float, float],
+    gap: float,
+    spacing: float,
+    elbow: float,
+) -> Layout:
     """Place ``callouts`` (biggest lesion first) in two columns beside ``figure``, inside ``view``.
 
     ``gap``: between the figure and a column, a column and the view's edge; ``spacing``: between
@@ -153,8 +160,11 @@ def layout_callouts(callouts: list[Callout], view: Rect, figure: Rect, obstacles
     piece. ``more_size``: the size of the "+N more" label (its widest text). Names whose organ is
     outside ``view`` are not placed and not counted."""
     vx0, vy0, vx1, vy1 = view
-    cands = [c for c in callouts if vx0 <= c.anchor[0] <= vx1 and vy0 <= c.anchor[1] <= vy1
-             and c.width <= vx1 - vx0 - 2 * gap]
+    cands = [
+        c
+        for c in callouts
+        if vx0 <= c.anchor[0] <= vx1 and vy0 <= c.anchor[1] <= vy1 and c.width <= vx1 - vx0 - 2 * gap
+    ]
     if not cands:
         return Layout((), None, ())
     height = max([c.height for c in cands] + [more_size[1]])
@@ -163,15 +173,17 @@ def layout_callouts(callouts: list[Callout], view: Rect, figure: Rect, obstacles
     lo_x, hi_x = vx0 + gap, vx1 - gap
     # where the names of a column can reach: pinned by their inner edge next to the figure, or
     # pushed in from the view's edge where the space beside the figure is narrower than a name
-    extent = {LEFT: (max(left_in - wmax, lo_x), max(left_in, lo_x + wmax)),
-              RIGHT: (min(right_in, hi_x - wmax), min(right_in + wmax, hi_x))}
-    pad = 2 * spacing                # around an obstacle
+    extent = {
+        LEFT: (max(left_in - wmax, lo_x), max(left_in, lo_x + wmax)),
+        RIGHT: (min(right_in, hi_x - wmax), min(right_in + wmax, hi_x)),
+    }
+    pad = 2 * spacing  # around an obstacle
     spans: dict[int, list[tuple[float, float]]] = {}
     for side, (x0, x1) in extent.items():
         blocked = [(o[1] - pad, o[3] + pad) for o in obstacles if o[0] - pad < x1 and x0 < o[2] + pad]
         spans[side] = free_spans(vy0 + gap, vy1 - gap, blocked, height)
     caps = {side: sum(capacity(s, height, spacing) for s in sp) for side, sp in spans.items()}
-    if extent[LEFT][1] > extent[RIGHT][0]:      # too narrow for two columns: keep the roomier one
+    if extent[LEFT][1] > extent[RIGHT][0]:  # too narrow for two columns: keep the roomier one
         caps[LEFT if caps[LEFT] < caps[RIGHT] else RIGHT] = 0
     room = caps[LEFT] + caps[RIGHT]
     if len(cands) <= room:
@@ -179,6 +191,7 @@ def layout_callouts(callouts: list[Callout], view: Rect, figure: Rect, obstacles
     else:
         keep = max(room - 1, 0)
         shown, hidden = cands[:keep], cands[keep:]
+
     # each name in the column its leader reaches soonest (across the figure, and up or down to
     # where the column has room); a full column's overflow crosses to the other one, the names
     # that lose least by it first
@@ -193,7 +206,7 @@ def layout_callouts(callouts: list[Callout], view: Rect, figure: Rect, obstacles
     side_of = {k: (LEFT if v[LEFT] < v[RIGHT] else RIGHT) for k, v in cost.items()}
     for side in (LEFT, RIGHT):
         mine = sorted((c.key for c in shown if side_of[c.key] == side), key=lambda k: cost[k][-side] - cost[k][side])
-        for k in mine[:max(0, len(mine) - caps[side])]:
+        for k in mine[: max(0, len(mine) - caps[side])]:
             side_of[k] = -side
     more_side = 0
     if hidden and room:
@@ -204,7 +217,7 @@ def layout_callouts(callouts: list[Callout], view: Rect, figure: Rect, obstacles
     for side in (LEFT, RIGHT):
         col = sorted((c for c in shown if side_of[c.key] == side), key=lambda c: c.anchor[1])
         entries = [(c.key, c.anchor[1] - height / 2, c.width) for c in col]
-        if more_side == side:        # the count sits last, just under the names
+        if more_side == side:  # the count sits last, just under the names
             entries.append((MORE, max([t for _, t, _ in entries] + [vy0]) + height + spacing, more_size[0]))
         if not entries:
             continue
@@ -230,9 +243,9 @@ def layout_callouts(callouts: list[Callout], view: Rect, figure: Rect, obstacles
             c = next(c for c in col if c.key == key)
             yc = y + height / 2
             bend = edge - side * elbow
-            if (c.anchor[0] - bend) * side < 0:       # the organ is outside the bend: run level
+            if (c.anchor[0] - bend) * side < 0:  # the organ is outside the bend: run level
                 leader = (c.anchor, (bend, yc), (edge, yc))
-            else:                                     # (a name pushed in over the figure)
+            else:  # (a name pushed in over the figure)
                 leader = (c.anchor, (edge, yc))
             placed[key] = Placed(key, rect, side, leader)
     return Layout(tuple(placed[c.key] for c in shown), more, tuple(c.key for c in hidden))

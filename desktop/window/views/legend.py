@@ -15,25 +15,40 @@ from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QFontMetrics, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
-from desktop.window import theme
 from desktop.core import i18n
 from desktop.core.i18n import num, tr
+from desktop.window import theme
 from desktop.window.views import raster
 
 #: Smallest type a compact legend takes to fit a short map.
 MIN_TEXT_PX = 9
 #: The entries a collapsed legend shows: a cell's way from the tumour to a new tumour.
-CORE = ("single cells (colour = vessel)", "a cluster of cells", "shed cells already dying",
-        "cells stuck in capillaries", "micrometastasis (tiny colony)", "macrometastasis (own blood supply)")
+CORE = (
+    "single cells (colour = vessel)",
+    "a cluster of cells",
+    "shed cells already dying",
+    "cells stuck in capillaries",
+    "micrometastasis (tiny colony)",
+    "macrometastasis (own blood supply)",
+)
 
 
-def glyph_image(shape: int, color: str, r: float, alpha: float = 1.0, fill: float = 0.6, px: int = 24,
-                dpr: float = 1.0) -> QImage:
+def glyph_image(
+    shape: int, color: str, r: float, alpha: float = 1.0, fill: float = 0.6, px: int = 24, dpr: float = 1.0
+) -> QImage:
     n = int(round(px * dpr))
     buf = np.zeros((n, n), np.uint32)
     one = np.ones(1, np.float32)
-    raster.draw_sprites(buf, one * n / 2, one * n / 2, one * r * dpr, np.array([theme.argb(color)], np.uint32),
-                        one * alpha, np.array([shape], np.int8), one * fill)
+    raster.draw_sprites(
+        buf,
+        one * n / 2,
+        one * n / 2,
+        one * r * dpr,
+        np.array([theme.argb(color)], np.uint32),
+        one * alpha,
+        np.array([shape], np.int8),
+        one * fill,
+    )
     img = QImage(buf.data, n, n, 4 * n, QImage.Format.Format_ARGB32_Premultiplied).copy()
     img.setDevicePixelRatio(dpr)
     return img
@@ -77,7 +92,7 @@ class LegendWidget(QWidget):
             ((raster.RING, theme.DEATH_IMMUNE, 5.0), "killed by immune cells"),
         ]
         self._rows = g
-        self._line_at = -1e9                   # when the sample line was last repainted
+        self._line_at = -1e9  # when the sample line was last repainted
         self._line_timer = QTimer(self)
         self._line_timer.setSingleShot(True)
         self._line_timer.timeout.connect(self._repaint_line)
@@ -88,7 +103,7 @@ class LegendWidget(QWidget):
         self._resize()
 
     def _make_glyphs(self) -> None:
-        k = self.sizes.scale * self.text_px / self.sizes.small   # swatches grow with the type
+        k = self.sizes.scale * self.text_px / self.sizes.small  # swatches grow with the type
         self._imgs = {}
         for spec, _ in self._rows:
             if isinstance(spec, tuple):
@@ -161,11 +176,11 @@ class LegendWidget(QWidget):
     def set_sample(self, shown: int, total: int, scan: bool) -> None:
         if (shown, total, scan) != (self.shown, self.total, self.scan):
             self.shown, self.total, self.scan = shown, total, scan
-            if self.collapsed or self._line_timer.isActive():   # (a collapsed legend has no line)
+            if self.collapsed or self._line_timer.isActive():  # (a collapsed legend has no line)
                 return
             wait = self._line_at + SAMPLE_LINE_S - time.perf_counter()
             if wait > 0:
-                self._line_timer.start(max(1, round(1000 * wait)))   # the latest count, a little later
+                self._line_timer.start(max(1, round(1000 * wait)))  # the latest count, a little later
             else:
                 self._repaint_line()
 
@@ -180,7 +195,8 @@ class LegendWidget(QWidget):
             return self.translate("Scan view: cells and small lesions are hidden.")
         if self.total > self.shown:
             return self.translate("Drawing a stable sample: {n} of {m} packets.").format(
-                n=num(self.shown), m=num(self.total))
+                n=num(self.shown), m=num(self.total)
+            )
         if self.total == 0:
             return self.translate("No packets in transit right now.")
         if self.total == 1:
@@ -225,8 +241,11 @@ class LegendWidget(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setFont(theme.font(self.text_px))
         p.setPen(theme.qcolor(theme.TEXT_DIM))
-        p.drawText(self._sample_rect(), Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-                   self.sample_text() + " " + self.translate("Disc sizes are not to scale."))
+        p.drawText(
+            self._sample_rect(),
+            Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+            self.sample_text() + " " + self.translate("Disc sizes are not to scale."),
+        )
 
     def _paint_into(self, device) -> None:
         p = QPainter(device)
@@ -274,12 +293,15 @@ class LegendWidget(QWidget):
             else:
                 self._paint_entry(p, spec, label, x0, y, lh)
             y += lh
-        p.end()    # the sample line, below, is drawn by paintEvent over this picture
+        p.end()  # the sample line, below, is drawn by paintEvent over this picture
 
     def _paint_entry(self, p: QPainter, spec, label: str, x0: float, y: float, lh: float) -> None:
         img = self._imgs[spec]
         side = img.width() / img.devicePixelRatio()
         p.drawImage(QRectF(x0, y + (lh - side) / 2, side, side), img)
         p.setPen(theme.qcolor(theme.TEXT if self.compact else theme.TEXT_DIM))
-        p.drawText(QRectF(x0 + side + 8 * self.sizes.scale, y, self.width(), lh), Qt.AlignmentFlag.AlignVCenter,
-                   self.translate(label))
+        p.drawText(
+            QRectF(x0 + side + 8 * self.sizes.scale, y, self.width(), lh),
+            Qt.AlignmentFlag.AlignVCenter,
+            self.translate(label),
+        )

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRectF
 
-from desktop.window import theme
 from desktop.core.frames import FrameData, hash01, lesion_diameter_mm
+from desktop.window import theme
 from desktop.window.views import raster
 from desktop.window.views.effects import EffectBuffer
 from desktop.window.views.sprite_item import SpriteItem
@@ -58,7 +58,7 @@ class LesionItem(SpriteItem):
         self.effects = EffectBuffer()
         self._base = None
         self._built_at = -1e9
-        self.hidden_lesions = 0   # lesions not drawn (below the scan size or beyond per_organ)
+        self.hidden_lesions = 0  # lesions not drawn (below the scan size or beyond per_organ)
         self.visible_lesions = 0
 
     def set_slots(self, slots: dict[int, np.ndarray], centres: np.ndarray) -> None:
@@ -76,8 +76,12 @@ class LesionItem(SpriteItem):
 
     def show_frame(self, f: FrameData, now: float, force: bool = False) -> None:
         s = f.snap
-        if (not force and s.lesion_id.shape[0] > MANY_LESIONS and now - self._built_at < THROTTLE_S
-                and self._base is not None):
+        if (
+            not force
+            and s.lesion_id.shape[0] > MANY_LESIONS
+            and now - self._built_at < THROTTLE_S
+            and self._base is not None
+        ):
             if self.scan_mm is None and f.dt_s <= 6 * 3600:
                 self._add_events(f, now)
             self.animate(now)
@@ -90,10 +94,18 @@ class LesionItem(SpriteItem):
             n = len(xy)
             if n == 0:
                 return
-            parts.append((xy[:, 0], xy[:, 1], np.broadcast_to(np.float32(r) if np.isscalar(r) else r, (n,)),
-                          np.broadcast_to(np.uint32(color), (n,)), np.broadcast_to(np.float32(alpha), (n,)),
-                          np.broadcast_to(np.int8(shape), (n,)),
-                          np.ones(n, np.float32) if fill is None else fill, np.broadcast_to(key, (n,))))
+            parts.append(
+                (
+                    xy[:, 0],
+                    xy[:, 1],
+                    np.broadcast_to(np.float32(r) if np.isscalar(r) else r, (n,)),
+                    np.broadcast_to(np.uint32(color), (n,)),
+                    np.broadcast_to(np.float32(alpha), (n,)),
+                    np.broadcast_to(np.int8(shape), (n,)),
+                    np.ones(n, np.float32) if fill is None else fill,
+                    np.broadcast_to(key, (n,)),
+                )
+            )
 
         if scan is None:
             comps = np.arange(self.n_comp)
@@ -132,7 +144,7 @@ class LesionItem(SpriteItem):
             hit = np.flatnonzero(keys == self.selected_lesion)
             if hit.size:
                 i = hit[0]
-                add(xy[i:i + 1], r[i] + 6.0, A(theme.ACCENT), 1.0, raster.RING, -1)
+                add(xy[i : i + 1], r[i] + 6.0, A(theme.ACCENT), 1.0, raster.RING, -1)
         self._base = parts
         if scan is None and f.dt_s <= 6 * 3600:
             self._add_events(f, now)
@@ -149,7 +161,10 @@ class LesionItem(SpriteItem):
         if c.size:
             xy = self.slot_xy[c, np.minimum(2, self.slot_n[c] - 1)]
             self.effects.add(xy[:, 0], xy[:, 1], now, 1.0, 7.0, 2.0, 1.0, A(theme.SKY), raster.RING)
-        for mask, color, r0, r1 in ((f.new_lesions, theme.MICRO, 2.0, 12.0), (f.switched_lesions, theme.MACRO, 3.0, 16.0)):
+        for mask, color, r0, r1 in (
+            (f.new_lesions, theme.MICRO, 2.0, 12.0),
+            (f.switched_lesions, theme.MACRO, 3.0, 16.0),
+        ):
             if mask.any():
                 idx = np.flatnonzero(mask)[:50]
                 xy = self._slot(s.lesion_comp[idx].astype(np.int64), hash01(s.lesion_id[idx]))
@@ -162,8 +177,16 @@ class LesionItem(SpriteItem):
         parts.append((ex, ey, er, ec, ea, es, np.ones(n, np.float32), np.full(n, -1, np.int64)))
         cols = list(zip(*parts))
         cat = [np.concatenate([np.asarray(a) for a in col]) for col in cols]
-        self.set_sprites(cat[0], cat[1], cat[2], cat[3].astype(np.uint32), cat[4], cat[5].astype(np.int8),
-                         cat[6], key=cat[7].astype(np.int64))
+        self.set_sprites(
+            cat[0],
+            cat[1],
+            cat[2],
+            cat[3].astype(np.uint32),
+            cat[4],
+            cat[5].astype(np.int8),
+            cat[6],
+            key=cat[7].astype(np.int64),
+        )
 
     def clear(self) -> None:
         self.effects.clear()

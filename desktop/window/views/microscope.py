@@ -23,17 +23,16 @@ import math
 import random
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import (QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPixmap,
-                           QRadialGradient)
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPixmap, QRadialGradient
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from desktop.window import theme
 from desktop.core.i18n import tr
+from desktop.window import theme
 
-W, H = 320.0, 180.0          # the canvas every drawing is made on
+W, H = 320.0, 180.0  # the canvas every drawing is made on
 FPS = 25
 #: The inset may use at most this share of the GUI thread: frames are spaced to their measured
 #: cost (a drawing that takes 4 ms then shows at about 15 frames a second, not 25), so beside a
@@ -44,7 +43,7 @@ MAX_SHARE = 0.06
 CALM_SHARE = 0.03
 
 # --- colours (the app's theme, and a histology palette that reads on navy) ----------------------
-FIELD = "#10203a"            # the tissue behind everything
+FIELD = "#10203a"  # the tissue behind everything
 CELL_IN, CELL_OUT, CELL_EDGE = "#ffb27c", "#e8683a", "#ffd6b8"
 NUC_IN, NUC_OUT, NUCLEOLUS = "#a45cb3", "#6a2f7a", "#3b1648"
 RBC_RIM, RBC_PIT = "#cf3444", "#f29393"
@@ -60,24 +59,34 @@ VEGF = "#f5b83d"
 @dataclass(frozen=True)
 class Drawing:
     key: str
-    label: str          # one line under the drawing (English source; shown through ``tr``)
-    period_s: float     # the story repeats after this long
-    still_t: float      # the moment shown when nothing may move
+    label: str  # one line under the drawing (English source; shown through ``tr``)
+    period_s: float  # the story repeats after this long
+    still_t: float  # the moment shown when nothing may move
 
 
-DRAWINGS = {d.key: d for d in (
-    Drawing("shed", "Invasion: enzymes cut a path, and a cell enters a vessel", 10.0, 7.4),
-    Drawing("transit", "In the blood: shear and a natural-killer cell attack", 8.0, 4.6),
-    Drawing("arrest", "Arrest: wedged in a capillary narrower than the cell", 7.0, 5.0),
-    Drawing("extravasate", "Escape: squeezing out between the cells of the wall", 9.0, 5.0),
-    Drawing("dormant", "Dormancy: one cell sleeps, neither dividing nor dying", 6.0, 2.2),
-    Drawing("micro", "Micrometastasis: as many cells are born as die", 12.0, 1.8),
-    Drawing("macro", "Angiogenic switch: new vessels sprout toward the colony", 10.0, 8.2),
-    Drawing("apoptosis", "Apoptosis: the cell shrinks and breaks up", 6.0, 3.7),
-)}
+DRAWINGS = {
+    d.key: d
+    for d in (
+        Drawing("shed", "Invasion: enzymes cut a path, and a cell enters a vessel", 10.0, 7.4),
+        Drawing("transit", "In the blood: shear and a natural-killer cell attack", 8.0, 4.6),
+        Drawing("arrest", "Arrest: wedged in a capillary narrower than the cell", 7.0, 5.0),
+        Drawing("extravasate", "Escape: squeezing out between the cells of the wall", 9.0, 5.0),
+        Drawing("dormant", "Dormancy: one cell sleeps, neither dividing nor dying", 6.0, 2.2),
+        Drawing("micro", "Micrometastasis: as many cells are born as die", 12.0, 1.8),
+        Drawing("macro", "Angiogenic switch: new vessels sprout toward the colony", 10.0, 8.2),
+        Drawing("apoptosis", "Apoptosis: the cell shrinks and breaks up", 6.0, 3.7),
+    )
+}
 #: The drawing shown for each step of the caption strip (``narrator.STEPS``).
-STEP_DRAWING = {"shed": "shed", "transit": "transit", "arrest": "arrest", "extravasate": "extravasate",
-                "dormant": "dormant", "micro": "micro", "macro": "macro"}
+STEP_DRAWING = {
+    "shed": "shed",
+    "transit": "transit",
+    "arrest": "arrest",
+    "extravasate": "extravasate",
+    "dormant": "dormant",
+    "micro": "micro",
+    "macro": "macro",
+}
 
 
 # --- small helpers -------------------------------------------------------------------------------
@@ -110,9 +119,20 @@ def _fade(t: float, period: float, edge: float = 0.5) -> float:
 
 
 # --- the parts -----------------------------------------------------------------------------------
-def cancer_cell(p: QPainter, x: float, y: float, r: float, sx: float = 1.0, sy: float = 1.0,
-                angle: float = 0.0, alpha: float = 1.0, blebs: float = 0.0, nucleus_dx: float = 0.0,
-                tint: str | None = None, nucleus: float = 1.0) -> None:
+def cancer_cell(
+    p: QPainter,
+    x: float,
+    y: float,
+    r: float,
+    sx: float = 1.0,
+    sy: float = 1.0,
+    angle: float = 0.0,
+    alpha: float = 1.0,
+    blebs: float = 0.0,
+    nucleus_dx: float = 0.0,
+    tint: str | None = None,
+    nucleus: float = 1.0,
+) -> None:
     """A round cell with a nucleus; ``sx``/``sy`` squash it, ``blebs`` (0-1) bubbles its membrane."""
     if alpha <= 0.01:
         return
@@ -140,7 +160,7 @@ def cancer_cell(p: QPainter, x: float, y: float, r: float, sx: float = 1.0, sy: 
         p.drawEllipse(QPointF(nucleus_dx, 0.04 * r), 0.46 * r, 0.42 * r)
         p.setBrush(_c(NUCLEOLUS, alpha))
         p.drawEllipse(QPointF(nucleus_dx + 0.12 * r, -0.02 * r), 0.11 * r, 0.11 * r)
-    else:                                              # condensed, dark (pyknosis)
+    else:  # condensed, dark (pyknosis)
         p.setBrush(_c(NUCLEOLUS, alpha))
         p.drawEllipse(QPointF(nucleus_dx, 0.0), 0.44 * r * nucleus, 0.4 * r * nucleus)
     p.restore()
@@ -158,21 +178,22 @@ def _band(path: QPainterPath, side_a: list, side_b: list) -> QPainterPath:
     return path
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rbc_edge_path() -> QPainterPath:
     """A red cell seen edge on, radius 1: the Evans-Fung profile (thin centre, thick rim)."""
     top, bottom = [], []
     n = 28
     for i in range(n + 1):
         x = -1 + 2 * i / n
-        z = 0.5 * math.sqrt(max(0.0, 1 - x * x)) * (0.207 + 2.003 * x * x - 1.123 * x ** 4)
+        z = 0.5 * math.sqrt(max(0.0, 1 - x * x)) * (0.207 + 2.003 * x * x - 1.123 * x**4)
         top.append(QPointF(x, -max(z, 0.0)))
         bottom.append(QPointF(x, max(z, 0.0)))
     return _band(QPainterPath(), top, bottom)
 
 
-def red_cell(p: QPainter, x: float, y: float, r: float, tilt: float = 0.0, angle: float = 0.0,
-             alpha: float = 1.0) -> None:
+def red_cell(
+    p: QPainter, x: float, y: float, r: float, tilt: float = 0.0, angle: float = 0.0, alpha: float = 1.0
+) -> None:
     """A biconcave disc: ``tilt`` 0 face on (a pale dimple), 1 edge on (a dumbbell)."""
     p.save()
     p.translate(x, y)
@@ -205,8 +226,9 @@ _NUCLEUS_AT = (0.5, 0.6, 0.41, 0.57, 0.45)
 _wall_cache: dict[tuple, tuple[QPainterPath, QPainterPath]] = {}
 
 
-def _wall_cell(fy, a: float, b: float, side: int, thick: float, j: int,
-               cells: QPainterPath) -> tuple[float, float, float, float, float]:
+def _wall_cell(
+    fy, a: float, b: float, side: int, thick: float, j: int, cells: QPainterPath
+) -> tuple[float, float, float, float, float]:
     """Add one flat endothelial cell from ``a`` to ``b`` along ``y = fy(x)`` to ``cells``; returns
     its nucleus (x, y, rx, ry, angle in degrees). ``j`` is the cell's place in the wall."""
     n = 10
@@ -229,8 +251,9 @@ def _wall_cell(fy, a: float, b: float, side: int, thick: float, j: int,
     return mid, fy(mid) + side * thick * 0.55, min(6.5, (b - a) * 0.22), thick * 0.32, angle
 
 
-def _straight_wall(y: float, x0: float, x1: float, side: int, cell_len: float,
-                   thick: float) -> tuple[QPainterPath, QPainterPath]:
+def _straight_wall(
+    y: float, x0: float, x1: float, side: int, cell_len: float, thick: float
+) -> tuple[QPainterPath, QPainterPath]:
     """The (cells, nuclei) paths of a straight wall at ``shift`` 0, one repeat longer on the left
     than ``x0``..``x1`` needs, so any shift is this picture moved right by less than one repeat."""
     key = (y, x0, x1, side, cell_len, thick)
@@ -248,9 +271,19 @@ def _straight_wall(y: float, x0: float, x1: float, side: int, cell_len: float,
     return paths
 
 
-def endothelium(p: QPainter, fy, x0: float, x1: float, side: int, cell_len: float = 34.0,
-                thick: float = 5.0, shift: float = 0.0, gap_x: float | None = None, gap: float = 0.0,
-                alpha: float = 1.0) -> None:
+def endothelium(
+    p: QPainter,
+    fy,
+    x0: float,
+    x1: float,
+    side: int,
+    cell_len: float = 34.0,
+    thick: float = 5.0,
+    shift: float = 0.0,
+    gap_x: float | None = None,
+    gap: float = 0.0,
+    alpha: float = 1.0,
+) -> None:
     """A vessel wall along ``y = fy(x)`` from ``x0`` to ``x1``: flat cells end to end, each a thin
     lens with its flattened nucleus; ``side`` +1 puts the wall below the line, -1 above; ``shift``
     slides the cells along (a wall that scrolls past). A junction at ``gap_x`` opens by ``gap``
@@ -309,7 +342,7 @@ def lumen(p: QPainter, f_top, f_bot, x0: float, x1: float, colour: str = PLASMA,
     p.drawPath(path)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fibres(seed: int, n: int, x0: float, y0: float, x1: float, y1: float) -> tuple:
     rnd = random.Random(seed)
     out = []
@@ -336,7 +369,7 @@ def fibres(p: QPainter, seed: int, n: int, box: tuple, cut=None, alpha: float = 
     for pts in _fibres(seed, n, *box):
         path = QPainterPath()
         pen_down = False
-        for (x, y) in pts:
+        for x, y in pts:
             if cut is not None and cut(x, y):
                 pen_down = False
                 continue
@@ -348,7 +381,7 @@ def fibres(p: QPainter, seed: int, n: int, box: tuple, cut=None, alpha: float = 
         p.drawPath(path)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tissue_cells(seed: int) -> tuple:
     rnd = random.Random(seed)
     out = []
@@ -412,8 +445,20 @@ def dots(p: QPainter, pts, colour: str, r: float, alpha: float = 1.0) -> None:
 
 
 # --- the drawings --------------------------------------------------------------------------------
-def _flowing_reds(p: QPainter, seed: int, n: int, y0: float, y1: float, x0: float, x1: float,
-                  t: float, speed: float, r: float = 7.0, rel: float = 0.0, skip=None) -> None:
+def _flowing_reds(
+    p: QPainter,
+    seed: int,
+    n: int,
+    y0: float,
+    y1: float,
+    x0: float,
+    x1: float,
+    t: float,
+    speed: float,
+    r: float = 7.0,
+    rel: float = 0.0,
+    skip=None,
+) -> None:
     """Red cells carried along a straight lumen (rows ``y0``..``y1``), faster in the middle
     (the parabolic profile of flow; ``rel`` is subtracted, for a camera that moves along)."""
     rnd = random.Random(seed)
@@ -425,19 +470,19 @@ def _flowing_reds(p: QPainter, seed: int, n: int, y0: float, y1: float, x0: floa
         x = x0 - 2 * r + (rnd.uniform(0, span) + v * t) % span
         if skip is not None and skip(x, y):
             continue
-        spin = rnd.uniform(0, 360) + t * (y - mid) * 4.0     # shear turns them over
-        tilt = (0.5 + 0.5 * math.sin(math.radians(spin))) ** 3   # mostly face on
+        spin = rnd.uniform(0, 360) + t * (y - mid) * 4.0  # shear turns them over
+        tilt = (0.5 + 0.5 * math.sin(math.radians(spin))) ** 3  # mostly face on
         red_cell(p, x, y, r, tilt=tilt, angle=rnd.uniform(-25, 25))
 
 
 def _draw_shed(p: QPainter, t: float) -> None:
     d = DRAWINGS["shed"]
     s = t % d.period_s
-    wall_x = 262.0                                     # the vessel runs down the right side
+    wall_x = 262.0  # the vessel runs down the right side
     # the path the enzymes cut, from the lead cell to the vessel
     cut_to = _lerp(96.0, wall_x, _seg(s, 2.6, 6.6))
 
-    if cut_to > 96:                                    # the digested path: the fibres there are gone
+    if cut_to > 96:  # the digested path: the fibres there are gone
         top, bottom = [], []
         for i in range(25):
             x = _lerp(92.0, cut_to, i / 24)
@@ -447,7 +492,7 @@ def _draw_shed(p: QPainter, t: float) -> None:
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(_c(FIELD))
         p.drawPath(_band(QPainterPath(), top, bottom))
-    if cut_to > 100:                                   # the digested matrix: a few faint scraps
+    if cut_to > 100:  # the digested matrix: a few faint scraps
         pen = QPen(_c(FIBRE, 0.25), 1.3)
         p.setPen(pen)
         rnd = random.Random(17)
@@ -459,7 +504,7 @@ def _draw_shed(p: QPainter, t: float) -> None:
     # the vessel: plasma, red cells flowing down, walls of flat cells
     p.save()
     p.translate(320.0, 0.0)
-    p.rotate(90.0)                                     # x down the screen, y leftwards
+    p.rotate(90.0)  # x down the screen, y leftwards
     lumen(p, lambda x: 8.0, lambda x: 52.0, -10.0, 190.0)
     _flowing_reds(p, 5, 9, 8.0, 52.0, -10.0, 190.0, t, 46.0, r=6.5)
     gap = 9.0 * _seg(s, 5.6, 6.6) * (1 - _seg(s, 8.6, 9.6))
@@ -482,11 +527,18 @@ def _draw_shed(p: QPainter, t: float) -> None:
     enter = _seg(s, 6.2, 7.8)
     ride = _seg(s, 7.8, 9.8)
     x = _lerp(_lerp(86.0, 236.0, crawl), 292.0, enter)
-    y = 92.0 + 150.0 * ride ** 1.6
+    y = 92.0 + 150.0 * ride**1.6
     squeeze = math.sin(math.pi * enter)
     stretch = 0.18 * math.sin(math.pi * crawl)
-    cancer_cell(p, x, y, 12.5, sx=1 + stretch + 0.35 * squeeze, sy=1 - 0.6 * stretch - 0.42 * squeeze,
-                alpha=1 - _seg(s, 9.4, 10.0))
+    cancer_cell(
+        p,
+        x,
+        y,
+        12.5,
+        sx=1 + stretch + 0.35 * squeeze,
+        sy=1 - 0.6 * stretch - 0.42 * squeeze,
+        alpha=1 - _seg(s, 9.4, 10.0),
+    )
 
 
 def _bg_shed(p: QPainter) -> None:
@@ -498,7 +550,7 @@ def _bg_shed(p: QPainter) -> None:
             x = col * 23 - 6 + (11 if row % 2 else 0) + rnd.uniform(-2, 2)
             y = row * 23 + rnd.uniform(-2, 2)
             if abs(y - 92) < 12 and x > 60:
-                continue                               # the lead cell's place
+                continue  # the lead cell's place
             cancer_cell(p, x, y, 12.0)
 
 
@@ -506,7 +558,7 @@ def _draw_transit(p: QPainter, t: float) -> None:
     d = DRAWINGS["transit"]
     s = t % d.period_s
     top, bot = 22.0, 158.0
-    cam = 38.0                                         # the camera rides with the cancer cell
+    cam = 38.0  # the camera rides with the cancer cell
     lumen(p, lambda x: top, lambda x: bot, -5.0, 325.0)
     # streaks of plasma: fast in the middle, still at the walls (shear)
     pen = QPen(_c("#ffb3c0", 0.22), 1.2)
@@ -521,8 +573,20 @@ def _draw_transit(p: QPainter, t: float) -> None:
     fade = _fade(s, d.period_s, 0.6)
     cx, cy = 150.0, 88.0
     # red cells, skipping the cancer cell's place
-    _flowing_reds(p, 8, 16, top, bot, -5.0, 325.0, t, 70.0, r=7.0, rel=cam,
-                  skip=lambda x, y: (x - cx) ** 2 + (y - cy) ** 2 < 26 ** 2)
+    _flowing_reds(
+        p,
+        8,
+        16,
+        top,
+        bot,
+        -5.0,
+        325.0,
+        t,
+        70.0,
+        r=7.0,
+        rel=cam,
+        skip=lambda x, y: (x - cx) ** 2 + (y - cy) ** 2 < 26**2,
+    )
     endothelium(p, lambda x: bot, -5.0, 325.0, +1, shift=-cam * t)
     endothelium(p, lambda x: top, -5.0, 325.0, -1, shift=-cam * t + 11)
     # the natural-killer cell arrives and latches on
@@ -531,9 +595,18 @@ def _draw_transit(p: QPainter, t: float) -> None:
     ny = _lerp(132.0, cy + 16.0, arrive)
     hit = _seg(s, 3.2, 6.0)
     wobble = 0.05 * math.sin(t * 5.0)
-    cancer_cell(p, cx, cy, 17.0, sx=1.12 + wobble, sy=0.9 - wobble, angle=-8.0,
-                alpha=fade * (1 - 0.35 * _seg(s, 5.0, 7.4)), blebs=_seg(s, 4.6, 7.0))
-    if hit > 0:                                        # granules (perforin, granzymes) cross over
+    cancer_cell(
+        p,
+        cx,
+        cy,
+        17.0,
+        sx=1.12 + wobble,
+        sy=0.9 - wobble,
+        angle=-8.0,
+        alpha=fade * (1 - 0.35 * _seg(s, 5.0, 7.4)),
+        blebs=_seg(s, 4.6, 7.0),
+    )
+    if hit > 0:  # granules (perforin, granzymes) cross over
         pts = []
         for k in range(8):
             u = (hit * 1.6 + k / 8) % 1.0
@@ -562,14 +635,21 @@ def _draw_arrest(p: QPainter, t: float) -> None:
         free = -40.0 + k * 34 + 60.0 * s
         back = cx - r - 9 - k * 13
         x = min(free, back)
-        red_cell(p, x, cy + 8 * math.sin(k * 2.3) * (1 - _seg(x, 90, 150)), 7.5,
-                 tilt=0.8 if x > 120 else 0.3, angle=90 if x > 120 else 0, alpha=fade)
-    for k in range(3):                                 # gone ahead before the cell arrived
+        red_cell(
+            p,
+            x,
+            cy + 8 * math.sin(k * 2.3) * (1 - _seg(x, 90, 150)),
+            7.5,
+            tilt=0.8 if x > 120 else 0.3,
+            angle=90 if x > 120 else 0,
+            alpha=fade,
+        )
+    for k in range(3):  # gone ahead before the cell arrived
         x = 175.0 + k * 38 + 70.0 * s
         if x < 340:
             red_cell(p, x, cy, 6.8, tilt=1.0, angle=90, alpha=fade * (1 - _seg(x, 300, 330)))
     cancer_cell(p, cx, cy, r, sx=1 + 0.45 * squash, sy=1 - 0.48 * squash, alpha=fade)
-    if s > 3.3:                                        # the map's yellow arrest pulse
+    if s > 3.3:  # the map's yellow arrest pulse
         for k in range(2):
             u = ((s - 3.3) * 0.7 + k * 0.5) % 1.0
             p.setBrush(Qt.BrushStyle.NoBrush)
@@ -588,10 +668,11 @@ def _draw_extravasate(p: QPainter, t: float) -> None:
     s = t % d.period_s
     wall = 66.0
     lumen(p, lambda x: -5.0, lambda x: wall, -5.0, 325.0)
-    _flowing_reds(p, 9, 9, 0.0, wall - 2, -5.0, 325.0, t, 40.0, r=6.5,
-                  skip=lambda x, y: abs(x - 160) < 26 and _seg(s, 0, 8) < 0.9)
+    _flowing_reds(
+        p, 9, 9, 0.0, wall - 2, -5.0, 325.0, t, 40.0, r=6.5, skip=lambda x, y: abs(x - 160) < 26 and _seg(s, 0, 8) < 0.9
+    )
     fade = _fade(s, d.period_s, 0.5)
-    f = _seg(s, 2.0, 7.0)                              # how much of the cell is through
+    f = _seg(s, 2.0, 7.0)  # how much of the cell is through
     gap = 7.0 * math.sin(math.pi * min(1.0, f * 1.05)) if 0 < f < 1 else 0.0
     gap += 3.0 * _seg(s, 1.2, 2.0) * (1 - _seg(s, 7.0, 8.0))
     r = 16.0
@@ -624,8 +705,7 @@ def _draw_extravasate(p: QPainter, t: float) -> None:
     _ellipse(p, x, ny, 7.2 * (1 - 0.55 * pinch), 6.6 * (1 + 0.6 * pinch))
     p.setBrush(_c(NUCLEOLUS, fade))
     _ellipse(p, x + 1.5, ny - 1, 1.8, 1.8)
-    endothelium(p, lambda x_: wall, -5.0, 325.0, +1, cell_len=40.0, thick=6.0, shift=0.0,
-                gap_x=160.0, gap=gap)
+    endothelium(p, lambda x_: wall, -5.0, 325.0, +1, cell_len=40.0, thick=6.0, shift=0.0, gap_x=160.0, gap=gap)
 
 
 _DORMANT_AT = (196.0, 138.0)
@@ -641,8 +721,7 @@ def _dormant_down(x: float) -> float:
 
 def _bg_dormant(p: QPainter) -> None:
     cx, cy = _DORMANT_AT
-    tissue(p, 7, keep_clear=lambda x, y: (x - cx) ** 2 + (y - cy) ** 2 < 24 ** 2
-           or abs((y - 28) - 0.35 * (x - 0)) < 24)
+    tissue(p, 7, keep_clear=lambda x, y: (x - cx) ** 2 + (y - cy) ** 2 < 24**2 or abs((y - 28) - 0.35 * (x - 0)) < 24)
     # a capillary nearby: dormant cells often sit beside small vessels
     lumen(p, _dormant_up, _dormant_down, -5.0, 325.0)
     endothelium(p, _dormant_down, -5.0, 325.0, +1, thick=4.5, shift=3)
@@ -676,7 +755,7 @@ def _draw_dormant(p: QPainter, t: float) -> None:
         p.drawText(QPointF(cx + 16 + 16 * u, cy - 14 - 40 * u), "z")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _colony(seed: int, n: int, cx: float, cy: float, spread: float) -> tuple:
     """Cell centres packed around (cx, cy): a golden-angle spiral, a little jitter."""
     rnd = random.Random(seed)
@@ -684,8 +763,9 @@ def _colony(seed: int, n: int, cx: float, cy: float, spread: float) -> tuple:
     for i in range(n):
         rr = spread * math.sqrt((i + 0.5) / n)
         a = i * 2.39996
-        out.append((cx + rr * math.cos(a) + rnd.uniform(-1.5, 1.5),
-                    cy + rr * math.sin(a) * 0.85 + rnd.uniform(-1.5, 1.5)))
+        out.append(
+            (cx + rr * math.cos(a) + rnd.uniform(-1.5, 1.5), cy + rr * math.sin(a) * 0.85 + rnd.uniform(-1.5, 1.5))
+        )
     return tuple(out)
 
 
@@ -718,7 +798,7 @@ def dividing_cell(p: QPainter, a: tuple, b: tuple, r: float, f: float, alpha: fl
     p.setBrush(_c(NUC_OUT, alpha))
     mx, my = (a[0] + bx) / 2, (a[1] + by) / 2
     pull = _seg(f, 0.1, 0.6)
-    for (ex, ey) in ((a[0], a[1]), (bx, by)):
+    for ex, ey in ((a[0], a[1]), (bx, by)):
         px, py = _lerp(mx, ex, 0.3 + 0.7 * pull), _lerp(my, ey, 0.3 + 0.7 * pull)
         p.save()
         p.translate(px, py)
@@ -739,10 +819,18 @@ def dying_cell(p: QPainter, x: float, y: float, r: float, f: float, alpha: float
     if a <= 0.01:
         return
     if split <= 0:
-        cancer_cell(p, x, y, r * shrink, alpha=a, blebs=_seg(f, 0.15, 0.45), tint="#f5a070",
-                    nucleus=1.0 - 0.35 * _seg(f, 0.05, 0.3))
+        cancer_cell(
+            p,
+            x,
+            y,
+            r * shrink,
+            alpha=a,
+            blebs=_seg(f, 0.15, 0.45),
+            tint="#f5a070",
+            nucleus=1.0 - 0.35 * _seg(f, 0.05, 0.3),
+        )
         return
-    for k in range(5):                                 # apoptotic bodies drift apart
+    for k in range(5):  # apoptotic bodies drift apart
         ang = k * 2 * math.pi / 5 + 0.5
         d = r * (0.28 + 0.42 * split)
         bx, by = x + math.cos(ang) * d, y + math.sin(ang) * d
@@ -753,8 +841,7 @@ def dying_cell(p: QPainter, x: float, y: float, r: float, f: float, alpha: float
 
 def _bg_micro(p: QPainter) -> None:
     cx, cy = 160.0, 92.0
-    tissue(p, 12, keep_clear=lambda x, y: (x - cx) ** 2 + ((y - cy) / 0.88) ** 2 < 58 ** 2
-           or x < 42 or x > 282)
+    tissue(p, 12, keep_clear=lambda x, y: (x - cx) ** 2 + ((y - cy) / 0.88) ** 2 < 58**2 or x < 42 or x > 282)
     # vessels at a distance: none inside the colony yet
     for x0, shift in ((22.0, 3), (300.0, 11)):
         p.save()
@@ -776,7 +863,7 @@ def _draw_micro(p: QPainter, t: float) -> None:
             red_cell(p, x0, y, 6.0, tilt=0.2)
     pts = _colony(2, 14, cx, cy, 46.0)
     r = 12.5
-    a_i, s1_i, s2_i, b_i = 3, 12, 9, 6                 # who divides, and into which place; who dies
+    a_i, s1_i, s2_i, b_i = 3, 12, 9, 6  # who divides, and into which place; who dies
     f_div_a = _seg(s, 0.3, 2.8)
     f_die_s2 = _seg(s, 3.2, 5.8)
     f_div_b = _seg(s, 6.3, 8.8)
@@ -802,6 +889,7 @@ def _sprout_curve(base: tuple, tip: tuple, bend: float):
         x = _lerp(base[0], tip[0], u) + bend * math.sin(math.pi * u)
         y = _lerp(base[1], tip[1], u)
         return x, y
+
     return at
 
 
@@ -819,14 +907,14 @@ def _sprout(p: QPainter, at, g: float, t: float, perfused: float) -> None:
         dx, dy = x2 - x, y2 - y
         ln = math.hypot(dx, dy) or 1.0
         nx, ny = -dy / ln, dx / ln
-        w = 9.0 * (1 - _seg(u, g - 0.22, g))            # the tube narrows to the tip cell
+        w = 9.0 * (1 - _seg(u, g - 0.22, g))  # the tube narrows to the tip cell
         left.append(QPointF(x + nx * w, y + ny * w))
         right.append(QPointF(x - nx * w, y - ny * w))
     tube = _band(QPainterPath(), left, right)
     p.setBrush(_c(ENDO, 0.95))
     p.setPen(QPen(_c(ENDO_EDGE, 0.9), 0.8))
     p.drawPath(tube)
-    inner = []                                         # the lumen behind the tip
+    inner = []  # the lumen behind the tip
     for i in range(n + 1):
         u = g * i / n
         if u > g - 0.22:
@@ -883,14 +971,16 @@ def _draw_macro(p: QPainter, t: float) -> None:
     dots(p, pts, VEGF, 2.3)
     g = _seg(s, 0.6, 7.4) * (1 - _seg(s, 9.4, 10.0))
     perfused = _seg(s, 7.4, 8.2) * (1 - _seg(s, 9.2, 9.6))
-    for base, tip, bend, lag in (((120.0, wall + 4), (148.0, cy - 30), -12.0, 0.0),
-                                 ((226.0, wall + 4), (194.0, cy - 28), 14.0, 0.08)):
+    for base, tip, bend, lag in (
+        ((120.0, wall + 4), (148.0, cy - 30), -12.0, 0.0),
+        ((226.0, wall + 4), (194.0, cy - 28), 14.0, 0.08),
+    ):
         _sprout(p, _sprout_curve(base, tip, bend), max(0.0, g - lag) / (1 - lag), t, perfused)
     endothelium(p, lambda x: wall, -5.0, 325.0, +1, thick=5.5, shift=7)
 
 
 def _fg_macro(p: QPainter) -> None:
-    for (x, y) in _colony(8, 26, 168.0, 132.0, 60.0):
+    for x, y in _colony(8, 26, 168.0, 132.0, 60.0):
         cancer_cell(p, x, y, 11.0)
 
 
@@ -904,7 +994,7 @@ def _bg_extravasate(p: QPainter) -> None:
     wall = 66.0
     tissue(p, 4, keep_clear=lambda x, y: y < wall + 14 or (abs(x - 160) < 30 and y < wall + 60))
     fibres(p, 31, 8, (0.0, wall + 20, 320.0, 180.0), alpha=0.7)
-    p.setPen(QPen(_c("#c9d7ee", 0.5), 1.6))            # the basement membrane under the wall
+    p.setPen(QPen(_c("#c9d7ee", 0.5), 1.6))  # the basement membrane under the wall
     p.drawLine(QPointF(-5, wall + 8), QPointF(325, wall + 8))
 
 
@@ -915,9 +1005,14 @@ _BACKGROUNDS = {
     "extravasate": _bg_extravasate,
     "dormant": _bg_dormant,
     "micro": _bg_micro,
-    "macro": lambda p: tissue(p, 5, keep_clear=lambda x, y: y < 56 or (x - 168) ** 2 + ((y - 132) / 0.85) ** 2
-                              < 66 ** 2 or (90 < x < 240 and y < 100)),
-    "apoptosis": lambda p: tissue(p, 9, keep_clear=lambda x, y: (x - 160) ** 2 + (y - 90) ** 2 < 50 ** 2),
+    "macro": lambda p: tissue(
+        p,
+        5,
+        keep_clear=lambda x, y: (
+            y < 56 or (x - 168) ** 2 + ((y - 132) / 0.85) ** 2 < 66**2 or (90 < x < 240 and y < 100)
+        ),
+    ),
+    "apoptosis": lambda p: tissue(p, 9, keep_clear=lambda x, y: (x - 160) ** 2 + (y - 90) ** 2 < 50**2),
 }
 #: What does not move but lies over moving things (cached the same way, on a clear pixmap).
 _FOREGROUNDS = {"arrest": _fg_arrest, "macro": _fg_macro}
@@ -949,9 +1044,16 @@ def _background(key: str, w: int, h: int, dpr: float, front: bool = False) -> QP
     return pix
 
 
-_PAINTERS = {"shed": _draw_shed, "transit": _draw_transit, "arrest": _draw_arrest,
-             "extravasate": _draw_extravasate, "dormant": _draw_dormant, "micro": _draw_micro,
-             "macro": _draw_macro, "apoptosis": _draw_apoptosis}
+_PAINTERS = {
+    "shed": _draw_shed,
+    "transit": _draw_transit,
+    "arrest": _draw_arrest,
+    "extravasate": _draw_extravasate,
+    "dormant": _draw_dormant,
+    "micro": _draw_micro,
+    "macro": _draw_macro,
+    "apoptosis": _draw_apoptosis,
+}
 
 
 def draw(key: str, p: QPainter, rect: QRectF, t: float, radius: float = 0.0) -> None:
@@ -1012,13 +1114,13 @@ class MicroscopeView(QWidget):
         self.timer.setInterval(round(1000 / FPS))
         self.timer.timeout.connect(self.update)
         self.frames_painted = 0
-        self.paint_ms = 0.0           # a running mean of one frame's cost
-        self.share = MAX_SHARE        # of the GUI thread (CALM_SHARE when calm)
+        self.paint_ms = 0.0  # a running mean of one frame's cost
+        self.share = MAX_SHARE  # of the GUI thread (CALM_SHARE when calm)
 
     def set_drawing(self, key: str) -> None:
         if key != self.key:
             self.key = key
-            self._t0 = self.clock()                   # each story starts from its beginning
+            self._t0 = self.clock()  # each story starts from its beginning
             self.update()
 
     def set_calm(self, calm: bool) -> None:
@@ -1040,8 +1142,7 @@ class MicroscopeView(QWidget):
 
     def sync_timer(self) -> None:
         win = self.window()
-        run = (not self.still and self.isVisible() and not win.isMinimized()
-               and not self.visibleRegion().isEmpty())
+        run = not self.still and self.isVisible() and not win.isMinimized() and not self.visibleRegion().isEmpty()
         if run and not self.timer.isActive():
             self.timer.start()
         elif not run and self.timer.isActive():
@@ -1063,7 +1164,7 @@ class MicroscopeView(QWidget):
 
     def eventFilter(self, obj, ev) -> bool:
         if ev.type() in (QEvent.Type.WindowStateChange, QEvent.Type.Hide, QEvent.Type.Show):
-            QTimer.singleShot(0, self, self.sync_timer)   # dropped if this view is gone
+            QTimer.singleShot(0, self, self.sync_timer)  # dropped if this view is gone
         return False
 
     def paintEvent(self, ev) -> None:
@@ -1195,7 +1296,7 @@ class MicroscopePanel(QWidget):
         w = min(room.width(), self.MAX_W * s)
         lay = self.layout()
         mg = lay.contentsMargins()
-        for _ in range(3):                             # shrink until the label and drawing fit the height
+        for _ in range(3):  # shrink until the label and drawing fit the height
             inner = w - mg.left() - mg.right()
             label_h = self.label.heightForWidth(round(inner)) if inner > 0 else 0
             h = inner * 9 / 16 + label_h + lay.spacing() + mg.top() + mg.bottom()

@@ -17,8 +17,8 @@ import numba
 import numpy as np
 from PySide6.QtCore import QRectF
 
-from desktop.window import theme
 from desktop.core.frames import IMMUNE, SHEAR, FrameData, hash01
+from desktop.window import theme
 from desktop.window.views import raster
 from desktop.window.views.effects import EffectBuffer
 from desktop.window.views.sprite_item import SpriteItem
@@ -26,8 +26,9 @@ from desktop.window.views.sprite_item import SpriteItem
 KIND_ARGB = np.array([theme.argb(c) for c in theme.VESSEL_COLORS], np.uint32)
 NONVIABLE_ARGB = np.uint32(theme.argb(theme.NONVIABLE))
 FOLLOW_ARGB = np.uint32(theme.argb(theme.ACCENT))
-CAUSE_ARGB = np.array([theme.argb(theme.DEATH_ANOIKIS), theme.argb(theme.DEATH_SHEAR),
-                       theme.argb(theme.DEATH_IMMUNE)], np.uint32)
+CAUSE_ARGB = np.array(
+    [theme.argb(theme.DEATH_ANOIKIS), theme.argb(theme.DEATH_SHEAR), theme.argb(theme.DEATH_IMMUNE)], np.uint32
+)
 CAUSE_SHAPE = np.array([raster.DOT, raster.CROSS, raster.RING], np.int8)
 FADE_S = 1.1
 #: Packets drawn at most (a stable sample by packet id beyond): room above 10^5, so a body with
@@ -106,7 +107,7 @@ def warm_up() -> None:
     out = [np.empty(1, t) for t in (np.float32, np.float32, np.float32, np.uint32, np.float32, np.int8)]
     _style_packets(one, np.zeros((1, 2)), one, one, np.zeros(1, np.int8), KIND_ARGB, NONVIABLE_ARGB, *out)
     draw_order(one)
-    hash01(one)                    # (the sample above the cap, and the dying cells' thinning)
+    hash01(one)  # (the sample above the cap, and the dying cells' thinning)
     raster.warm_up()
 
 
@@ -132,11 +133,11 @@ def detail(n: int) -> tuple[float, float]:
 class PacketItem(SpriteItem):
     def __init__(self, bounds: QRectF, parent=None, max_packets: int = MAX_PACKETS):
         super().__init__(bounds, parent)
-        self.max_packets = max_packets   # the sampling budget; a benchmark may raise it
+        self.max_packets = max_packets  # the sampling budget; a benchmark may raise it
         self.effects = EffectBuffer()
         self.follow_pid = -1
-        self.total = 0      # packets in the body
-        self.shown = 0      # packets drawn (fewer when sampled)
+        self.total = 0  # packets in the body
+        self.shown = 0  # packets drawn (fewer when sampled)
         self._base = None
 
     @property
@@ -155,15 +156,28 @@ class PacketItem(SpriteItem):
         self.shown = k = int(order.size)
         x, y, r_full = np.empty(k, np.float32), np.empty(k, np.float32), np.empty(k, np.float32)
         color, alpha, shape = np.empty(k, np.uint32), np.empty(k, np.float32), np.empty(k, np.int8)
-        _style_packets(order, s.packet_xy, s.packet_cells, s.packet_nclu,
-                       s.packet_kind, KIND_ARGB, NONVIABLE_ARGB, x, y, r_full, color, alpha, shape)
+        _style_packets(
+            order,
+            s.packet_xy,
+            s.packet_cells,
+            s.packet_nclu,
+            s.packet_kind,
+            KIND_ARGB,
+            NONVIABLE_ARGB,
+            x,
+            y,
+            r_full,
+            color,
+            alpha,
+            shape,
+        )
         self.halo, scale = detail(self.shown)
         r = r_full * np.float32(scale) if scale != 1.0 else r_full
         ids = s.packet_id[order]
         if self.follow_pid >= 0:
             hit = np.flatnonzero(ids == self.follow_pid)
             if hit.size:
-                i = hit[0]   # a full-size ring round the followed packet, however crowded
+                i = hit[0]  # a full-size ring round the followed packet, however crowded
                 x, y = np.append(x, x[i]), np.append(y, y[i])
                 r = np.append(r, np.float32(r_full[i] + 7.0))
                 color = np.append(color, FOLLOW_ARGB)
@@ -184,8 +198,7 @@ class PacketItem(SpriteItem):
             r0 = np.where(cause == IMMUNE, r0 * 1.8, r0).astype(np.float32)
             life = np.where(viable, FADE_S, 0.6 * FADE_S).astype(np.float32)
             xy = d.xy[show]
-            self.effects.add(xy[:, 0], xy[:, 1], now, life, r0, r1, bright, CAUSE_ARGB[cause],
-                             CAUSE_SHAPE[cause])
+            self.effects.add(xy[:, 0], xy[:, 1], now, life, r0, r1, bright, CAUSE_ARGB[cause], CAUSE_SHAPE[cause])
         self.animate(now)
 
     def clear(self) -> None:
@@ -204,10 +217,15 @@ class PacketItem(SpriteItem):
         if ex.shape[0] == 0:  # nothing fading: hand over the packet arrays as they are
             self.set_sprites(x, y, r, c, a, s, key=k)
             return
-        self.set_sprites(np.concatenate([ex, x]), np.concatenate([ey, y]), np.concatenate([er, r]),
-                         np.concatenate([ec, c]).astype(np.uint32), np.concatenate([ea, a]),
-                         np.concatenate([es, s]).astype(np.int8),
-                         key=np.concatenate([np.full(ex.shape[0], -1, np.int64), k]))
+        self.set_sprites(
+            np.concatenate([ex, x]),
+            np.concatenate([ey, y]),
+            np.concatenate([er, r]),
+            np.concatenate([ec, c]).astype(np.uint32),
+            np.concatenate([ea, a]),
+            np.concatenate([es, s]).astype(np.int8),
+            key=np.concatenate([np.full(ex.shape[0], -1, np.int64), k]),
+        )
 
     @property
     def animating(self) -> bool:

@@ -18,14 +18,14 @@ ijit = numba.njit(cache=True, nogil=True, inline="always")
 pjit = numba.njit(cache=True, nogil=True, parallel=True)
 
 #: Sprite shapes.
-GLOW = 0        # bright core (colour lightened) with a soft halo: a packet of single cells
-DISC = 1        # solid disc with a light rim: a macrometastasis, the primary tumour
-RING = 2        # annulus: a micrometastasis, an arrest pulse, a selection
-DIAMOND = 3     # filled diamond: a dormant cell
-CROSS = 4       # diagonal cross: death by shear
-ROSETTE = 5     # three touching discs with a halo: a cluster
-DOT = 6         # small plain disc: a non-viable cell
-FILLDISC = 7    # ring outline with a disc filling it to ``fill``: a growing lesion
+GLOW = 0  # bright core (colour lightened) with a soft halo: a packet of single cells
+DISC = 1  # solid disc with a light rim: a macrometastasis, the primary tumour
+RING = 2  # annulus: a micrometastasis, an arrest pulse, a selection
+DIAMOND = 3  # filled diamond: a dormant cell
+CROSS = 4  # diagonal cross: death by shear
+ROSETTE = 5  # three touching discs with a halo: a cluster
+DOT = 6  # small plain disc: a non-viable cell
+FILLDISC = 7  # ring outline with a disc filling it to ``fill``: a growing lesion
 
 #: Halo radius of GLOW and ROSETTE sprites, in sprite radii (the legend's look).
 HALO = 2.4
@@ -154,7 +154,7 @@ def _tiny_edge(buf, row0, row1, cx, cy, rad, s_rb, s_ag, a0):
     data-dependent branches (columns off the buffer get weight 0 at a clamped index): this is the
     hot loop of a crowded frame, and mispredicted branches were most of its cost."""
     w = buf.shape[1]
-    e = 0.8862269 * rad + 0.5   # half the side of a square of area pi * rad^2, plus the blur
+    e = 0.8862269 * rad + 0.5  # half the side of a square of area pi * rad^2, plus the blur
     ix0 = int(math.floor(cx - e - 0.5)) + 1
     iy0 = int(math.floor(cy - e - 0.5)) + 1
     x0 = min(max(ix0, 0), w - 1)
@@ -167,7 +167,7 @@ def _tiny_edge(buf, row0, row1, cx, cy, rad, s_rb, s_ag, a0):
     wx3 = _cover(e - 0.5 - abs(ix0 + 3.5 - cx)) * (x3 == ix0 + 3)
     for j in range(4):
         yy = iy0 + j
-        if yy < row0 or yy >= row1:   # rows of other parts belong to other threads
+        if yy < row0 or yy >= row1:  # rows of other parts belong to other threads
             continue
         wy = a0 * _cover(e - 0.5 - abs(yy + 0.5 - cy))
         _blend_i(buf, yy, x0, s_rb, s_ag, wy * wx0)
@@ -327,8 +327,9 @@ def _placed(i, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale, halo, w, ro
         return cx, cy, rad, a0, False, 0
     reach = _reach(rad, shape[i], halo)
     top = math.floor(cy - reach)
-    inside = not (math.ceil(cx + reach) < 0 or math.ceil(cy + reach) < row0
-                  or math.floor(cx - reach) >= w or top >= row1)
+    inside = not (
+        math.ceil(cx + reach) < 0 or math.ceil(cy + reach) < row0 or math.floor(cx - reach) >= w or top >= row1
+    )
     return cx, cy, rad, a0, inside, max(int(top), 0)
 
 
@@ -348,8 +349,9 @@ def _draw_rows(buf, row0, row1, x, y, r, color, alpha, shape, fill, sx, sy, ox, 
     last_c, last_sh = np.uint32(0), np.int8(-1)
     s_rb, s_ag = np.int64(0), np.int64(0)
     for i in range(x.shape[0]):
-        cx, cy, rad, a0, inside, top = _placed(i, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale,
-                                               halo, w, row0, row1)
+        cx, cy, rad, a0, inside, top = _placed(
+            i, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale, halo, w, row0, row1
+        )
         if not inside:
             continue
         if top >= row0:
@@ -379,8 +381,25 @@ def _draw_serial(buf, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale
     parts = max(1, min(n_parts, h))
     drawn = 0
     for t in range(parts):
-        drawn += _draw_rows(buf, t * h // parts, (t + 1) * h // parts, x, y, r, color, alpha, shape,
-                            fill, sx, sy, ox, oy, rscale, halo, clear)
+        drawn += _draw_rows(
+            buf,
+            t * h // parts,
+            (t + 1) * h // parts,
+            x,
+            y,
+            r,
+            color,
+            alpha,
+            shape,
+            fill,
+            sx,
+            sy,
+            ox,
+            oy,
+            rscale,
+            halo,
+            clear,
+        )
     return drawn
 
 
@@ -394,8 +413,25 @@ def _draw_parallel(buf, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rsca
     parts = max(1, min(n_parts, h))
     counts = np.zeros(parts, np.int64)
     for t in numba.prange(parts):
-        counts[t] = _draw_rows(buf, t * h // parts, (t + 1) * h // parts, x, y, r, color, alpha, shape,
-                               fill, sx, sy, ox, oy, rscale, halo, clear)
+        counts[t] = _draw_rows(
+            buf,
+            t * h // parts,
+            (t + 1) * h // parts,
+            x,
+            y,
+            r,
+            color,
+            alpha,
+            shape,
+            fill,
+            sx,
+            sy,
+            ox,
+            oy,
+            rscale,
+            halo,
+            clear,
+        )
     return counts.sum()
 
 
@@ -408,8 +444,8 @@ class ThreadChoice:
     on a busy machine a parallel region can wait longer for its threads than it saves (the picture
     is the same either way, so switching is invisible)."""
 
-    TRIAL_FRAMES = 12       # frames per trial, alternating serial and parallel
-    EVERY = 600             # big frames between trials
+    TRIAL_FRAMES = 12  # frames per trial, alternating serial and parallel
+    EVERY = 600  # big frames between trials
 
     def __init__(self):
         self.parallel = True
@@ -435,12 +471,26 @@ class ThreadChoice:
 THREADS = ThreadChoice()
 
 
-def draw_sprites_mapped(buf, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale, halo=HALO,
-                        clear=True):
+def draw_sprites_mapped(buf, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale, halo=HALO, clear=True):
     """Draw the sprites through the mapping x -> sx*x + ox, y -> sy*y + oy, r -> rscale*r; the
     arrays must already have the kernel's types (float32, uint32 colours, int8 shapes)."""
-    args = (buf, x, y, r, color, alpha, shape, fill, float(sx), float(sy), float(ox), float(oy),
-            float(rscale), float(halo), bool(clear))
+    args = (
+        buf,
+        x,
+        y,
+        r,
+        color,
+        alpha,
+        shape,
+        fill,
+        float(sx),
+        float(sy),
+        float(ox),
+        float(oy),
+        float(rscale),
+        float(halo),
+        bool(clear),
+    )
     if x.shape[0] < PARALLEL_FROM or numba.get_num_threads() < 2:
         return _draw_serial(*args, 1)
     parallel = THREADS.pick()
@@ -478,15 +528,45 @@ def warm_up() -> None:
     one = np.ones(1, np.float32)
     extent(one, one, one)
     for kernel in (_draw_serial, _draw_parallel):
-        kernel(buf, one, one, one, np.ones(1, np.uint32), one, np.zeros(1, np.int8), one, 1.0, 1.0, 0.0, 0.0,
-               1.0, HALO, True, 2)
+        kernel(
+            buf,
+            one,
+            one,
+            one,
+            np.ones(1, np.uint32),
+            one,
+            np.zeros(1, np.int8),
+            one,
+            1.0,
+            1.0,
+            0.0,
+            0.0,
+            1.0,
+            HALO,
+            True,
+            2,
+        )
 
 
 def draw_sprites(buf, x, y, r, color, alpha, shape, fill):
     """Draw every sprite i at device pixel (x[i], y[i]) with radius r[i] px into ``buf`` [h, w]
     (no clearing, the default halo); see ``_draw_serial``. Returns the number drawn."""
     f32 = np.float32
-    return _draw_serial(buf, np.ascontiguousarray(x, f32), np.ascontiguousarray(y, f32),
-                        np.ascontiguousarray(r, f32), np.ascontiguousarray(color, np.uint32),
-                        np.ascontiguousarray(alpha, f32), np.ascontiguousarray(shape, np.int8),
-                        np.ascontiguousarray(fill, f32), 1.0, 1.0, 0.0, 0.0, 1.0, HALO, False, 1)
+    return _draw_serial(
+        buf,
+        np.ascontiguousarray(x, f32),
+        np.ascontiguousarray(y, f32),
+        np.ascontiguousarray(r, f32),
+        np.ascontiguousarray(color, np.uint32),
+        np.ascontiguousarray(alpha, f32),
+        np.ascontiguousarray(shape, np.int8),
+        np.ascontiguousarray(fill, f32),
+        1.0,
+        1.0,
+        0.0,
+        0.0,
+        1.0,
+        HALO,
+        False,
+        1,
+    )

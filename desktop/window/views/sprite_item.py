@@ -40,15 +40,16 @@ class SpriteItem(QGraphicsObject):
         self._img = None
         self._fill = None
         self._fill_given = False
-        self.zoom_ref = 1.0          # logical px per unit at which radii are used as given
-        self.size_scale = 1.0        # UI scale (from the window size)
-        self.halo = HALO             # halo radius of glowing sprites, in sprite radii
-        self.px_per_unit = 1.0       # logical px per unit seen at the last paint
+        self.zoom_ref = 1.0  # logical px per unit at which radii are used as given
+        self.size_scale = 1.0  # UI scale (from the window size)
+        self.halo = HALO  # halo radius of glowing sprites, in sprite radii
+        self.px_per_unit = 1.0  # logical px per unit seen at the last paint
         self.paint_count = 0
         self.last_drawn = 0
-        self.unchanged_frames = 0    # set_sprites calls that repainted nothing (the same sprites)
-        self.set_sprites(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, np.uint32),
-                         np.zeros(0), np.zeros(0, np.int8))
+        self.unchanged_frames = 0  # set_sprites calls that repainted nothing (the same sprites)
+        self.set_sprites(
+            np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, np.uint32), np.zeros(0), np.zeros(0, np.int8)
+        )
 
     # --- data -----------------------------------------------------------------------------------
     def set_sprites(self, x, y, r, color, alpha, shape, fill=None, key=None) -> None:
@@ -56,8 +57,11 @@ class SpriteItem(QGraphicsObject):
         n = len(x)
         old = None
         if hasattr(self, "_x"):
-            old = ((self._x, self._y, self._r, self._color, self._alpha, self._shape, self._fill),
-                   self._extent, self._look)
+            old = (
+                (self._x, self._y, self._r, self._color, self._alpha, self._shape, self._fill),
+                self._extent,
+                self._look,
+            )
         self._x = _f32(x)
         self._y = _f32(y)
         self._r = _f32(r)
@@ -86,12 +90,15 @@ class SpriteItem(QGraphicsObject):
             return []
         if extent is None or not all(math.isfinite(v) for v in extent):
             return [QRectF(self._bounds)]
-        k = 1.25 / max(self.px_per_unit, 1e-6)              # px -> units, with room for a zoom step
+        k = 1.25 / max(self.px_per_unit, 1e-6)  # px -> units, with room for a zoom step
         zf = self.zoom_factor() * max(halo, 1.0)
         if n <= DIRTY_BOXES:
             pad = k * (r * zf + 2.0)
-            return [QRectF(float(cx - p), float(cy - p), float(2 * p), float(2 * p))
-                    for cx, cy, p in zip(x, y, pad) if math.isfinite(cx) and math.isfinite(cy)]
+            return [
+                QRectF(float(cx - p), float(cy - p), float(2 * p), float(2 * p))
+                for cx, cy, p in zip(x, y, pad)
+                if math.isfinite(cx) and math.isfinite(cy)
+            ]
         x_lo, y_lo, x_hi, y_hi, r_max = extent
         p = k * (r_max * zf + 2.0)
         return [QRectF(x_lo - p, y_lo - p, x_hi - x_lo + 2 * p, y_hi - y_lo + 2 * p)]
@@ -106,15 +113,20 @@ class SpriteItem(QGraphicsObject):
             self.update()
             return
         (ox, oy, orr, oc, oa, osh, ofi), o_extent, o_look = old
-        if (o_look == look and ox.shape == self._x.shape and self._x.shape[0] <= SAME_CHECK_MAX
-                and all(np.array_equal(u, v) for u, v in zip((ox, oy, orr, oc, oa, osh, ofi), new))):
+        if (
+            o_look == look
+            and ox.shape == self._x.shape
+            and self._x.shape[0] <= SAME_CHECK_MAX
+            and all(np.array_equal(u, v) for u, v in zip((ox, oy, orr, oc, oa, osh, ofi), new))
+        ):
             self.unchanged_frames += 1
             return
-        if o_look[1:] != look[1:]:                 # a new size or zoom reference: all of it
+        if o_look[1:] != look[1:]:  # a new size or zoom reference: all of it
             self.update()
             return
         for box in self._boxes(ox, oy, orr, o_extent, o_look[0]) + self._boxes(
-                self._x, self._y, self._r, self._extent, self.halo):
+            self._x, self._y, self._r, self._extent, self.halo
+        ):
             self.update(box)
 
     @property
@@ -122,8 +134,16 @@ class SpriteItem(QGraphicsObject):
         return int(self._x.shape[0])
 
     def sprites(self) -> dict[str, np.ndarray]:
-        return {"x": self._x, "y": self._y, "r": self._r, "color": self._color, "alpha": self._alpha,
-                "shape": self._shape, "fill": self._fill, "key": self._key}
+        return {
+            "x": self._x,
+            "y": self._y,
+            "r": self._r,
+            "color": self._color,
+            "alpha": self._alpha,
+            "shape": self._shape,
+            "fill": self._fill,
+            "key": self._key,
+        }
 
     def zoom_factor(self) -> float:
         z = math.sqrt(max(self.px_per_unit, 1e-6) / max(self.zoom_ref, 1e-6))
@@ -167,9 +187,10 @@ class SpriteItem(QGraphicsObject):
         if exposed.isEmpty():
             return
         x_lo, y_lo, x_hi, y_hi, r_max = self._extent
-        pad = r_max * self.zoom_factor() * max(self.halo, 1.0) + 2.0   # logical px
+        pad = r_max * self.zoom_factor() * max(self.halo, 1.0) + 2.0  # logical px
         lrect = t.mapRect(exposed).intersected(
-            t.mapRect(QRectF(x_lo, y_lo, x_hi - x_lo, y_hi - y_lo)).adjusted(-pad, -pad, pad, pad))
+            t.mapRect(QRectF(x_lo, y_lo, x_hi - x_lo, y_hi - y_lo)).adjusted(-pad, -pad, pad, pad)
+        )
         if lrect.isEmpty():
             return
         x0 = int(math.floor(lrect.left() * dpr))
@@ -182,9 +203,25 @@ class SpriteItem(QGraphicsObject):
         if self._buf.shape != (h, w):
             self._buf = np.empty((h, w), np.uint32)
         # the kernel clears the buffer and maps item units to buffer pixels itself: no temporaries
-        self.last_drawn = int(draw_sprites_mapped(
-            self._buf, self._x, self._y, self._r, self._color, self._alpha, self._shape, self._fill,
-            m11, m22, dx - x0, dy - y0, self.zoom_factor() * dpr, self.halo, True))
+        self.last_drawn = int(
+            draw_sprites_mapped(
+                self._buf,
+                self._x,
+                self._y,
+                self._r,
+                self._color,
+                self._alpha,
+                self._shape,
+                self._fill,
+                m11,
+                m22,
+                dx - x0,
+                dy - y0,
+                self.zoom_factor() * dpr,
+                self.halo,
+                True,
+            )
+        )
         # a fresh QImage header over the same buffer (no copy): a new cache key every frame, so no
         # paint engine can mistake it for the last frame's image
         self._img = QImage(self._buf.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)

@@ -12,9 +12,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
-from sim_core import BodyGraph
-
 from desktop.window.theme import VESSEL_COLORS, qcolor
+from sim_core import BodyGraph
 
 CORNER_UNITS = 9.0
 #: Draw order of vessel kinds (later on top): lymph and cavity under the blood vessels.
@@ -51,7 +50,7 @@ class VesselItem(QGraphicsItem):
         for p in self._vessel_paths:
             self._rect = self._rect.united(p.boundingRect().adjusted(-4, -4, 4, 4))
         self.width_scale = 1.0
-        self.render_count = 0    # paints into Qt's device cache: on zoom, resize or a new primary only
+        self.render_count = 0  # paints into Qt's device cache: on zoom, resize or a new primary only
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._primary: str | None = None
         self.set_primary("")

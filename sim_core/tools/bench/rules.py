@@ -14,10 +14,21 @@ import math
 import numba
 import numpy as np
 
-from sim_core.model.cell_mode import step_death
-from sim_core.kernels.cells import A_ANOIKIS, A_ARRESTED, A_CAVITY, DRAW_BITS, FLAG_CAVITY, FLAG_PASS, KIND_CLUSTER, KIND_NONVIABLE, KIND_SINGLE, STREAM_CELLS
+from sim_core.kernels.cells import (
+    A_ANOIKIS,
+    A_ARRESTED,
+    A_CAVITY,
+    DRAW_BITS,
+    FLAG_CAVITY,
+    FLAG_PASS,
+    KIND_CLUSTER,
+    KIND_NONVIABLE,
+    KIND_SINGLE,
+    STREAM_CELLS,
+)
 from sim_core.kernels.layout import STRIDE
 from sim_core.kernels.rng import binomial, binomial_draws, make_key, uniform_seq
+from sim_core.model.cell_mode import step_death
 
 MASK = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
@@ -111,8 +122,7 @@ def travel_py(t: Tables, tally: Tally, v, pos, cells, kind, route, pid, dt_h):
                         tally.died[v, cause] += 1
                         return None
                 else:
-                    kind, cells, draw, _used = _cluster_deaths(tally, v, cells, kind, q, ha, hs, hi,
-                                                               key, base, draw)
+                    kind, cells, draw, _used = _cluster_deaths(tally, v, cells, kind, q, ha, hs, hi, key, base, draw)
                     if cells <= 0:
                         return None
         pos += tau
@@ -210,8 +220,15 @@ def mesa_step(t: Tables, state: dict, dt_h: float):
 
     model = mesa.Model(rng=0)
     for i in range(state["pid"].shape[0]):
-        PacketAgent(model, int(state["vessel"][i]), float(state["pos_h"][i]), int(state["cells"][i]),
-                    int(state["kind"][i]), int(state["route"][i]), int(state["pid"][i]))
+        PacketAgent(
+            model,
+            int(state["vessel"][i]),
+            float(state["pos_h"][i]),
+            int(state["cells"][i]),
+            int(state["kind"][i]),
+            int(state["route"][i]),
+            int(state["pid"][i]),
+        )
     t0 = time.perf_counter()
     model.agents.do("step")
     step_s = time.perf_counter() - t0
@@ -276,7 +293,7 @@ def _numpy_step(t: Tables, state: dict, dt_h: float, uniforms: np.ndarray | None
     route = state["route"].astype(np.int64)
     base = state["pid"].astype(np.uint64) << np.uint64(DRAW_BITS)
     draw = np.zeros(v.shape[0], np.int64)
-    used = np.zeros(v.shape[0], np.int64)      # uniforms computed (a cluster's binomial: fewer than STRIDE)
+    used = np.zeros(v.shape[0], np.int64)  # uniforms computed (a cluster's binomial: fewer than STRIDE)
     clock = np.zeros(v.shape[0])
     keep = np.zeros(v.shape[0], bool)
     act = np.arange(v.shape[0])
@@ -292,8 +309,7 @@ def _numpy_step(t: Tables, state: dict, dt_h: float, uniforms: np.ndarray | None
         h = ha + hs + hi
         full = arrived & (pos[act] == 0.0)
         whole_step = ~arrived & (clock[act] == 0.0)
-        q = np.where(full, t.q_full[k, vv],
-                     np.where(whole_step, step_death(t.haz, dt_h)[k, vc], -np.expm1(-h * tau)))
+        q = np.where(full, t.q_full[k, vv], np.where(whole_step, step_death(t.haz, dt_h)[k, vc], -np.expm1(-h * tau)))
         risk = (tau > 0.0) & (h > 0.0)
         one = risk & (k != KIND_CLUSTER)
         u = uniform_seq_np(t.key, base[act] + draw[act].astype(np.uint64))
@@ -308,11 +324,21 @@ def _numpy_step(t: Tables, state: dict, dt_h: float, uniforms: np.ndarray | None
                 sel = dies & (cause == c)
                 tally.acc[c] += int(sel.sum())
                 np.add.at(tally.died[:, c], vv[sel], 1)
-        for i in np.nonzero(risk & (k == KIND_CLUSTER))[0]:   # clusters: rare, one at a time
+        for i in np.nonzero(risk & (k == KIND_CLUSTER))[0]:  # clusters: rare, one at a time
             p = act[i]
             kind[p], cells[p], draw[p], n_used = _cluster_deaths(
-                tally, int(vv[i]), int(cells[p]), int(kind[p]), float(q[i]), float(ha[i]),
-                float(hs[i]), float(hi[i]), t.key, int(base[p]), int(draw[p]))
+                tally,
+                int(vv[i]),
+                int(cells[p]),
+                int(kind[p]),
+                float(q[i]),
+                float(ha[i]),
+                float(hs[i]),
+                float(hi[i]),
+                t.key,
+                int(base[p]),
+                int(draw[p]),
+            )
             used[p] += n_used
             if cells[p] <= 0:
                 gone[i] = True
@@ -356,9 +382,14 @@ def _numpy_step(t: Tables, state: dict, dt_h: float, uniforms: np.ndarray | None
         pos[m] = 0.0
         route[m] |= np.left_shift(1, t.v_kind[e[move]]).astype(np.int64)
         act = m
-    out = {"vessel": v[keep].astype(np.int16), "pos_h": pos[keep].astype(np.float32),
-           "cells": cells[keep].astype(np.int16), "kind": kind[keep].astype(np.int8),
-           "route": route[keep].astype(np.uint8), "pid": state["pid"][keep].copy()}
+    out = {
+        "vessel": v[keep].astype(np.int16),
+        "pos_h": pos[keep].astype(np.float32),
+        "cells": cells[keep].astype(np.int16),
+        "kind": kind[keep].astype(np.int8),
+        "route": route[keep].astype(np.uint8),
+        "pid": state["pid"][keep].copy(),
+    }
     if uniforms is not None:
         uniforms[:] = used
     return out, tally

@@ -24,11 +24,11 @@ import time
 import numba
 import numpy as np
 
-from sim_core.tools.bench.rules import Tables, draw_limit, draw_limit_counts, mesa_step, numpy_step, streaming_limit
+from sim_core.kernels.cells import A_DRAWS, A_PACKET_STEPS, CHUNK
 from sim_core.model.engine import Engine
 from sim_core.model.errors import InputError
-from sim_core.kernels.cells import A_DRAWS, A_PACKET_STEPS, CHUNK
 from sim_core.model.scenario import load_scenario
+from sim_core.tools.bench.rules import Tables, draw_limit, draw_limit_counts, mesa_step, numpy_step, streaming_limit
 
 DT_S = 60.0
 FULL_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
@@ -54,8 +54,13 @@ def synthetic_state(graph, n: int, seed: int = 7) -> dict:
 
 def bench_engine(n: int) -> Engine:
     """A cell-resolution engine with no shedding (so the packet count is the one loaded)."""
-    return Engine(load_scenario("breast"), shedding=False, resolution="cells",
-                  cell_capacity=max(CHUNK, n), max_packets=max(1 << 24, 2 * n))
+    return Engine(
+        load_scenario("breast"),
+        shedding=False,
+        resolution="cells",
+        cell_capacity=max(CHUNK, n),
+        max_packets=max(1 << 24, 2 * n),
+    )
 
 
 def load_state(eng: Engine, state: dict) -> None:
@@ -87,8 +92,14 @@ def same_packets(a: dict, b: dict) -> bool:
 
 def engine_tally(eng: Engine) -> tuple:
     tr = eng.cells
-    return (tr.acc.sum(0)[:5], tr.acc_died.sum(0), tr.acc_arr_s.sum(0), tr.acc_arr_c.sum(0),
-            tr.acc_float.sum(0), tr.acc_clear.sum(0))
+    return (
+        tr.acc.sum(0)[:5],
+        tr.acc_died.sum(0),
+        tr.acc_arr_s.sum(0),
+        tr.acc_arr_c.sum(0),
+        tr.acc_float.sum(0),
+        tr.acc_clear.sum(0),
+    )
 
 
 def rules_tally(t) -> tuple:
@@ -224,8 +235,9 @@ def run(quick: bool = False, progress=None) -> dict:
     try:
         import mesa  # noqa: F401
     except ImportError:
-        raise InputError("bench", "mesa", "the benchmark compares with Mesa, which is not installed: "
-                         "pip install 'seedsoil[bench]'") from None
+        raise InputError(
+            "bench", "mesa", "the benchmark compares with Mesa, which is not installed: pip install 'seedsoil[bench]'"
+        ) from None
     threads = numba.get_num_threads()
     load_before = load_average()
     sizes = QUICK_SIZES if quick else FULL_SIZES
@@ -245,7 +257,7 @@ def run(quick: bool = False, progress=None) -> dict:
         eng = bench_engine(n)
         state = synthetic_state(eng.graph, n)
         load_state(eng, state)
-        eng.step(DT_S)                                   # compile outside the timing
+        eng.step(DT_S)  # compile outside the timing
         secs_all, pk_all, tally_all, dps = _time_numba_step(eng, state, reps, threads)
         add(n, "numba", threads, secs_all)
         draws_per_step[n] = float(dps)
@@ -283,12 +295,20 @@ def run(quick: bool = False, progress=None) -> dict:
         k, extra = divmod(round(1000 * draws_per_step[n]), 1000)
         key = np.uint64(t.key)
         draw_limit(*cols, 0, k, extra, key)
-        add(n, "draw-limit", threads,
-            _best(lambda cols=cols, k=k, e=extra, key=key: draw_limit(*cols, 0, k, e, key), reps))
+        add(
+            n,
+            "draw-limit",
+            threads,
+            _best(lambda cols=cols, k=k, e=extra, key=key: draw_limit(*cols, 0, k, e, key), reps),
+        )
         counts = counts.astype(np.uint8 if counts.max() < 256 else np.uint16)
         draw_limit_counts(*cols, 0, counts, key)
-        add(n, "draw-limit-model-counts", threads,
-            _best(lambda cols=cols, c=counts, key=key: draw_limit_counts(*cols, 0, c, key), reps))
+        add(
+            n,
+            "draw-limit-model-counts",
+            threads,
+            _best(lambda cols=cols, c=counts, key=key: draw_limit_counts(*cols, 0, c, key), reps),
+        )
 
     ref = 1_000_000 if 1_000_000 in sizes else sizes[-1]
     num = times[(ref, "numba", threads)]
@@ -328,9 +348,14 @@ def run(quick: bool = False, progress=None) -> dict:
         "reference_packets": ref,
         "dt_s": DT_S,
         "quick": quick,
-        "machine": {"cpus": os.cpu_count(), "numba_threads": threads, "python": platform.python_version(),
-                    "numba": numba.__version__, "numpy": np.__version__,
-                    "threading_layer": threading_layer()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "numba_threads": threads,
+            "python": platform.python_version(),
+            "numba": numba.__version__,
+            "numpy": np.__version__,
+            "threading_layer": threading_layer(),
+        },
     }
 
 
@@ -341,8 +366,8 @@ COHORT_BENCH_PATIENTS = (16, 96)
 def cohort_speed(quick: bool = False) -> list[dict]:
     """Patient-years per second of a virtual cohort with 1 and 2 worker processes (after a warm-up
     that compiles the kernels in this process; each worker compiles its own from the disk cache)."""
-    from sim_core.science.cohort import run_cohort
     from sim_core.model.scenario import load_scenario
+    from sim_core.science.cohort import run_cohort
 
     sc = load_scenario("breast")
     years = 5.0
@@ -353,8 +378,14 @@ def cohort_speed(quick: bool = False) -> list[dict]:
         t0 = time.perf_counter()
         run_cohort(sc, patients, years, 7, workers=workers)
         secs = time.perf_counter() - t0
-        out.append({"workers": workers, "patients": patients, "years": years,
-                    "patient_years_per_s": round(patients * years / secs, 1)})
+        out.append(
+            {
+                "workers": workers,
+                "patients": patients,
+                "years": years,
+                "patient_years_per_s": round(patients * years / secs, 1),
+            }
+        )
     return out
 
 
@@ -368,12 +399,17 @@ def threading_layer() -> str:
     except ValueError:
         pass
     asked = str(numba.config.THREADING_LAYER).lower()
-    order = {"default": ("tbb", "omp", "workqueue"), "safe": ("tbb",), "threadsafe": ("tbb", "omp"),
-             "forksafe": ("tbb", "omp", "workqueue")}.get(asked, (asked,))
+    order = {
+        "default": ("tbb", "omp", "workqueue"),
+        "safe": ("tbb",),
+        "threadsafe": ("tbb", "omp"),
+        "forksafe": ("tbb", "omp", "workqueue"),
+    }.get(asked, (asked,))
     for layer in order:
         try:
-            importlib.import_module(f"numba.np.ufunc.{layer}pool" if layer != "workqueue"
-                                    else "numba.np.ufunc.workqueue")
+            importlib.import_module(
+                f"numba.np.ufunc.{layer}pool" if layer != "workqueue" else "numba.np.ufunc.workqueue"
+            )
         except ImportError:
             continue
         return f"{layer} (the first parallel kernel will start it)"
@@ -382,13 +418,20 @@ def threading_layer() -> str:
 
 def table(res: dict) -> str:
     """The human-readable form of ``run()``'s result."""
-    lines = [f"headline: numba reaches {res['ratios']['numba_vs_model_count_draw_limit']} of the draw limit at the "
-             f"model's own draw counts ({res['reference_packets']:,} packets)"]
+    lines = [
+        f"headline: numba reaches {res['ratios']['numba_vs_model_count_draw_limit']} of the draw limit at the "
+        f"model's own draw counts ({res['reference_packets']:,} packets)"
+    ]
     if res.get("contended"):
         lines.append("CONTENDED RUN, rerun on a quiet machine: " + "; ".join(res["contention"]))
-    lines += [(f"memory-copy bandwidth: {res['bandwidth_gb_s']} GB/s   (numba threads: {res['machine']['numba_threads']},"
-             f" step {res['dt_s']:g} s, {res['draws_per_packet_step']} draws per packet-step)"),
-             "", f"{'packets':>12}  {'implementation':<24} {'threads':>7}  {'packet-steps/s':>16}"]
+    lines += [
+        (
+            f"memory-copy bandwidth: {res['bandwidth_gb_s']} GB/s   (numba threads: {res['machine']['numba_threads']},"
+            f" step {res['dt_s']:g} s, {res['draws_per_packet_step']} draws per packet-step)"
+        ),
+        "",
+        f"{'packets':>12}  {'implementation':<24} {'threads':>7}  {'packet-steps/s':>16}",
+    ]
     for r in res["core"]:
         lines.append(f"{r['packets']:>12,}  {r['impl']:<24} {r['threads']:>7}  {r['packet_steps_per_s']:>16,}")
     lines.append("")
@@ -397,8 +440,12 @@ def table(res: dict) -> str:
     lines.append(f"{'startup cold / warm (s)':<28} {res['startup']['cold_s']} / {res['startup']['warm_s']}")
     lines.append(f"{'peak RSS at 1e6 packets (MB)':<28} {res['memory']['peak_rss_mb_at_1e6']}")
     for row in res.get("cohort", []):
-        lines.append(f"{'cohort, ' + str(row['workers']) + ' worker(s)':<28} {row['patient_years_per_s']} patient-years/s")
-    lines.append(f"{'identical results':<28} " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in res["identical"].items()))
+        lines.append(
+            f"{'cohort, ' + str(row['workers']) + ' worker(s)':<28} {row['patient_years_per_s']} patient-years/s"
+        )
+    lines.append(
+        f"{'identical results':<28} " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in res["identical"].items())
+    )
     return "\n".join(lines)
 
 
