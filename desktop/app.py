@@ -1,5 +1,6 @@
 """Entry point of ``seedsoil``, the window. With no arguments it opens the default scenario, starts
-playing and releases a cluster of cells to follow (so cells are on the move at once); ``--screenshot`` renders the window offscreen to a PNG after ``--sim-days`` and
+playing and releases a cluster of cells to follow (so cells are on the move at once);
+``--screenshot`` renders the window offscreen to a PNG after ``--sim-days`` and
 exits; ``--smoke-frames N`` renders N frames and exits non-zero on any error or Qt warning.
 """
 
@@ -119,7 +120,10 @@ def parse_args(argv):
     return args
 
 
-def main(argv=None) -> int:
+def main(argv=None) -> int:  # noqa: C901
+    """Start what the command line asks for. One branch per mode (benchmark, soak, kiosk, experiment
+    screenshot, batch, the window), each a call, in the order they take precedence: kept in one
+    function so that order reads top to bottom."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.bench_render:
         from desktop.tools.bench_render import main as bench_render

@@ -417,10 +417,9 @@ def warm_up_behind_splash(app) -> None:
 
 
 def _quietly(fn) -> None:
-    try:
+    # any error: the window's own warm-up meets the same one and reports it
+    with contextlib.suppress(Exception):
         fn()
-    except Exception:  # the window's own warm-up meets the same error and reports it
-        pass
 
 
 def kiosk_argv(argv: list[str]) -> tuple[list[str], bool]:

@@ -64,7 +64,7 @@ class FollowTracker:
         return FollowUpdate(
             Caption.of(
                 lambda: tr(
-                    "Watch one cluster of {n} cells break away from {tumour} into a vein, shown at three times real speed.",
+                    "Watch one cluster of {n} cells break away from {tumour} into a vein, shown at three times real speed.",  # noqa: E501  (a translated sentence, kept whole)
                     n=cells,
                     tumour=tumour_phrase(source_name),
                 ),

@@ -18,7 +18,6 @@ import numpy as np
 from sim_core import COUNTER_NAMES, BodyGraph, Snapshot
 
 ANOIKIS, SHEAR, IMMUNE = 0, 1, 2
-CAUSE_NAMES = ("anoikis", "shear", "immune attack")
 _C = {name: i for i, name in enumerate(COUNTER_NAMES)}
 #: Vessel kind -> flow class (0 blood, 1 lymph, 2 cavity), as in the body graph.
 _KIND_CLASS = np.array([0, 0, 0, 1, 2, 0], np.int8)

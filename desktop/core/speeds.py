@@ -71,13 +71,6 @@ FIRST_GROWTH = next(i for i, s in enumerate(SPEEDS) if s.growth)
 STEP_FRAMES_PER_S = 60.0
 
 
-def speed_index_for(body_s_per_s: float) -> int:
-    """The ladder entry closest (in log terms) to a requested rate."""
-    import math
-
-    return min(range(len(SPEEDS)), key=lambda i: abs(math.log(SPEEDS[i].body_s_per_s / body_s_per_s)))
-
-
 def clock_text(t_days: float, growth: bool) -> str:
     """'Day 12 · 04:31:07' at transit scale; 'Year 1, day 47' (or 'Day 47') at growth scale."""
     day = int(t_days)

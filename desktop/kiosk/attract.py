@@ -19,7 +19,7 @@ STORY = (
     ("A tumour grows. Its cells make MMPs, enzymes that cut the basement membrane around it.", 7.0),
     ("One cell crawls out through the gap and squeezes into a small blood vessel.", 7.0),
     (
-        "Almost every cell that breaks away dies within minutes: cut off from its neighbours, it kills itself (anoikis).",
+        "Almost every cell that breaks away dies within minutes: cut off from its neighbours, it kills itself (anoikis).",  # noqa: E501  (a translated sentence, kept whole)
         6.0,
     ),
     ("One cell survives the trip and gets stuck in a narrow vessel of another organ.", 7.0),

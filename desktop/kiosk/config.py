@@ -41,20 +41,23 @@ CONTROLS = (
     "language",
     "reduce_motion",
 )
+#: The defaults below are also written out, with a comment each, in the shipped
+#: ``assets/kiosk.toml`` (a test holds the two equal).
 INTRO_CONTROLS = (
     "scenario",
     "sliders",
     "play",
     "reset",
     "surgery",
+    "funnel",
     "quiz",
     "anatomy_or_soil",
     "experiments",
     "language",
     "reduce_motion",
 )
-#: The three main sliders of the Intro level (shedding, survival in the blood, dormancy).
-INTRO_SLIDERS = ("shedding.rate_per_g_day", "transit.attrition", "dormancy.entry")
+#: The three main levers of the Intro level: survival in transit, dormancy, anti-angiogenic treatment.
+INTRO_SLIDERS = ("transit.attrition", "dormancy.entry", "antiangio.strength")
 PBKDF2_ROUNDS = 200_000
 
 
@@ -86,7 +89,9 @@ def _fail(source: str, field: str, problem: str):
     raise InputError(source, field, problem)
 
 
-def _check(k: KioskFile, source: str) -> None:
+def _check(k: KioskFile, source: str) -> None:  # noqa: C901
+    """Every field's range, in the file's order, each failure one line naming its field (one check
+    per field: a long but flat list)."""
     for name in ("idle_timeout_s", "countdown_s", "screen_width_mm", "min_target_mm"):
         v = getattr(k, name)
         if not math.isfinite(v):

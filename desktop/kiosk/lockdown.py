@@ -55,11 +55,16 @@ class LockdownFilter(QObject):
         t = ev.type()
         if t not in WATCHED:  # every event of the application passes here
             return False
-        if t == QEvent.Type.Close and isinstance(obj, QWidget) and obj.isWindow() and not self.allow_close:
-            if not isinstance(obj, (QMenu, QFileDialog)):
-                ev.ignore()
-                self.refused += 1
-                return True
+        if (
+            t == QEvent.Type.Close
+            and isinstance(obj, QWidget)
+            and obj.isWindow()
+            and not self.allow_close
+            and not isinstance(obj, (QMenu, QFileDialog))
+        ):
+            ev.ignore()
+            self.refused += 1
+            return True
         if t == QEvent.Type.ContextMenu:
             return True
         if t in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride) and not self.allow_close:

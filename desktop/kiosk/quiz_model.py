@@ -54,9 +54,6 @@ class QuizModel:
     def reset(self) -> None:
         self.slots = [None] * N_SLOTS
 
-    def unplaced(self) -> list[str]:
-        return [c.key for c in CARDS if c.key not in self.slots]
-
     def place(self, key: str, slot: int | None = None) -> int:
         """Put ``key`` in ``slot`` (or the first empty one); returns the slot, -1 if none free."""
         if key not in BY_KEY:
@@ -78,7 +75,7 @@ class QuizModel:
         return all(s is not None for s in self.slots)
 
     def check(self) -> list[bool]:
-        return [s == want for s, want in zip(self.slots, ORDER)]
+        return [s == want for s, want in zip(self.slots, ORDER, strict=False)]
 
     def solved(self) -> bool:
         return all(self.check())

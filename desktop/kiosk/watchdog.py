@@ -68,7 +68,7 @@ def enable_crash_log(folder: Path | None = None, on_error=None):
     folder = folder or log_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        f = open(folder / "crash.log", "a", buffering=1, encoding="utf-8")  # kept open for faulthandler
+        f = open(folder / "crash.log", "a", buffering=1, encoding="utf-8")  # noqa: SIM115  (kept open for faulthandler)
     except OSError:
         return None
     f.write(f"--- seedsoil kiosk started {time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}\n")

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from sim_core import RECEIPT_KEY, InputError, make_receipt, sidecar_path, write_files_atomic
 
-PICTURE_SUFFIXES = (".png", ".svg")
 MOVIE_SUFFIXES = (".mp4", ".gif")
 RECEIPT_NS = "urn:seedsoil:run-receipt"
 

@@ -8,7 +8,8 @@ colouring and sizing the packets, the lesion and label updates) and then a synch
 ``viewport().repaint()``, in which Qt paints the whole 1920x1080 view into the offscreen window's
 backing store: background, the body art and the vessels (both blitted from Qt's device cache, made
 again only on a zoom or resize), lesions, the rasterised packet image and the legend overlay; a
-repaint covers only the part of the map the packets left or reached. Not included: the simulation (the moving positions are computed
+repaint covers only the part of the map the packets left or reached. Not included: the simulation
+(the moving positions are computed
 before timing, for a cycle of frames that is then replayed), and what a real screen adds after the
 backing store (compositor, vsync, upload to a GPU). The baseline frame is
 ``ScatterPlotItem.setData`` with one brush per point plus the same repaint, with the packet layer

@@ -279,7 +279,7 @@ class Soak:
                 self._act(fn)
                 self.frames(2)
             self._act(self.toggle_language)  # and back
-        fns, weights = zip(*actions)
+        fns, weights = zip(*actions, strict=False)
         for _ in range(rng.randint(25, 60)):
             if rng.random() < 0.14:
                 self._act(rng.choices(fns, weights)[0])

@@ -589,10 +589,6 @@ class SimController(QObject):
         self.play()
         return pid
 
-    def stop_following(self) -> None:
-        self.follow.stop()
-        self.follow_changed.emit(-1)
-
     def replay_lesion(self, lesion_id: int):
         """Trace the likeliest journey of a lesion's founder cell and ask the map to replay it."""
         f = self.last_frame

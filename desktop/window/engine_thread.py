@@ -21,6 +21,7 @@ Numba: the worker sets its own thread count (``numba.set_num_threads`` is per ca
 from __future__ import annotations
 
 import atexit
+import contextlib
 import threading
 import time
 import weakref
@@ -178,10 +179,9 @@ class EngineWorker:
                 self._cv.notify_all()
             with self._emit:
                 if self._done is not None:
-                    try:
+                    # RuntimeError: the controller (a QObject) is gone, nobody to tell
+                    with contextlib.suppress(RuntimeError):
                         self._done()
-                    except RuntimeError:  # the controller (a QObject) is gone: nobody to tell
-                        pass
             return True
 
 

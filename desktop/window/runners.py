@@ -126,10 +126,8 @@ class TickRunner(QObject):
         if self.pacer is None or not self._timer.isActive():
             return
         wait_s = self.pacer()
-        if not wait_s < SLOWEST_FRAME_MS / 1000.0:  # (also inf and nan)
-            ms = SLOWEST_FRAME_MS
-        else:
-            ms = max(FRAME_MS, int(round(1000.0 * wait_s)))
+        # (the comparison is also false for inf and nan)
+        ms = max(FRAME_MS, round(1000.0 * wait_s)) if wait_s < SLOWEST_FRAME_MS / 1000.0 else SLOWEST_FRAME_MS
         if ms != self._timer.interval():
             self._timer.setInterval(ms)
 

@@ -42,3 +42,7 @@ def run_frames(qapp, controller, n, dt=1 / 60):
     for _ in range(n):
         controller.runner.tick(dt)
         qapp.processEvents()
+
+
+# the kiosk fixtures, for every GUI test module (last: that module uses the helpers above)
+from tests.desktop.test_kiosk_support import clock, kiosk, lab  # noqa: E402, F401

@@ -1,7 +1,8 @@
 """ "Anatomy or soil?": one patient twice from one seed, blood flow alone against seed and soil.
 The two sides share the seed and shed alike while only the primary sheds; the anatomy side has
 every soil factor and affinity 1, the soil side the scenario's own; after five years a prostate
-patient has bone tumours by Batson's plexus alone and more with seed and soil. The Lab window opens from the menu and leaves
+patient has bone tumours by Batson's plexus alone and more with seed and soil. The Lab window opens
+from the menu and leaves
 the main run alone; the kiosk screen opens from its button and the idle reset leaves it."""
 
 import gc
@@ -14,7 +15,7 @@ from desktop.core import i18n
 from desktop.lab.fork.soil import GROUP_LABELS, MACRO, SoilSplit, compare_sites, site_groups, soil_lesson
 from sim_core import COUNTER_NAMES, load_scenario
 from tests.desktop.conftest import SIZE
-from tests.desktop.test_kiosk_support import _kiosk, clock  # noqa: F401  (fixture)
+from tests.desktop.test_kiosk_support import _kiosk
 
 SHED = COUNTER_NAMES.index("shed")
 

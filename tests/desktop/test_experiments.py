@@ -13,7 +13,7 @@ import pytest
 from desktop.core import experiments as X
 from desktop.core import i18n
 from sim_core import INJECTION_DESIGNS, default_graph
-from tests.desktop.test_kiosk_support import _kiosk, clock  # noqa: F401  (fixture)
+from tests.desktop.test_kiosk_support import _kiosk
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,7 @@ def test_window_funnel_equals_the_command_line(qtbot, sizes, cli_luzzi):
     assert view.clock.text().startswith("Day 13 after injection")
     # every caption quotes the paper's figure and the simulated one, printed from the run
     texts = view.figure_texts()
-    for fig, text in zip(view.replay.design.figures, texts):
+    for fig, text in zip(view.replay.design.figures, texts, strict=True):
         row = rows[round(fig.t_days, 6)]
         assert text.startswith("paper: " + X.figure_paper_text(fig))
         assert "here: " + X.pct(row[fig.quantity]) in text

@@ -12,7 +12,7 @@ from desktop.kiosk.attract import RELEASE_STEP, STORY
 from desktop.kiosk.quiz_model import ORDER
 from desktop.window.views import microscope
 from tests.desktop.conftest import run_frames
-from tests.desktop.test_kiosk_support import PIN, clock, kiosk, lab, make_config  # noqa: F401  (fixtures)
+from tests.desktop.test_kiosk_support import PIN, make_config
 
 
 # --- lock-down ------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from desktop.core import i18n
 from desktop.kiosk import a11y
 from desktop.kiosk.quiz_model import CARDS, ORDER
 from tests.desktop.conftest import run_frames
-from tests.desktop.test_kiosk_support import clock, kiosk, lab  # noqa: F401  (fixtures)
 
 
 # --- accessibility --------------------------------------------------------------------------------

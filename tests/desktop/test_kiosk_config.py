@@ -346,3 +346,17 @@ def test_atheris_finds_no_other_escape(tmp_path):
         cwd=tmp_path,
     )
     assert r.returncode == 0, r.stderr[-3000:]
+
+
+def test_shipped_file_states_the_code_defaults():
+    """assets/kiosk.toml writes every default out for curators; it must say what the code does."""
+    import msgspec
+
+    from desktop.core.assets import asset_path
+    from desktop.kiosk.config import KioskFile, load_kiosk_config
+
+    shipped = load_kiosk_config(asset_path("kiosk.toml"))
+    defaults = KioskFile()
+    for name in KioskFile.__struct_fields__:
+        assert getattr(shipped, name) == getattr(defaults, name), name
+    assert set(msgspec.toml.decode(asset_path("kiosk.toml").read_bytes())) == set(KioskFile.__struct_fields__)

@@ -29,7 +29,7 @@ def _smoke(qapp, qtbot, n, fail_at=None):
     def counting_tick(dt):  # one model-and-draw frame of the kiosk's loop
         frames.append(dt)
         if fail_at is not None and len(frames) == fail_at:
-            raise RuntimeError("a planted fault in frame %d" % fail_at)
+            raise RuntimeError(f"a planted fault in frame {fail_at}")
         return real_tick(dt)
 
     controller.runner.tick = counting_tick

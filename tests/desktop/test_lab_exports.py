@@ -42,7 +42,7 @@ def test_time_series_parquet_and_csv(played, controller, tmp_path):
     assert "t_days" in t.column_names and t.num_rows == controller.engine.recorder.n
     _check_receipt(t.schema.metadata[b"seedsoil-receipt"].decode(), controller)
     assert lab.export("timeseries", tmp_path / "ts.csv")
-    rows = list(csv.reader(l for l in (tmp_path / "ts.csv").read_text().splitlines() if not l.startswith("#")))
+    rows = list(csv.reader(line for line in (tmp_path / "ts.csv").read_text().splitlines() if not line.startswith("#")))
     assert rows[0][:2] == ["t_days", "primary_cells"]
     _check_receipt(sidecar_path(tmp_path / "ts.csv").read_text(), controller)
     lab.actions["long_form"].setChecked(True)  # the Export menu's "long form" box

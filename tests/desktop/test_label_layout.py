@@ -19,7 +19,6 @@ from desktop.core import i18n
 from desktop.tools import bench_render
 from desktop.window.views import label_layout
 from desktop.window.views.label_layout import Callout
-from tests.desktop.test_kiosk_support import clock  # noqa: F401  (fixture)
 from tests.desktop.test_window_layout import _close_kiosk, _kiosk
 from tests.desktop.test_window_layout import _desktop as _shown_desktop
 
@@ -94,7 +93,7 @@ def _check_worst_case(body, frame) -> tuple[int, int]:
             assert not r.intersects(o), (labels[i].toPlainText(), r, o)
     # the names are those of the biggest lesions, and the count says how many more there are
     sites = _sites(graph)
-    size = dict(zip(frame.snap.lesion_comp.tolist(), frame.snap.lesion_cells.tolist()))
+    size = dict(zip(frame.snap.lesion_comp.tolist(), frame.snap.lesion_cells.tolist(), strict=True))
     ranked = sorted(sites, key=lambda c: -size[c])
     k = len(names)
     assert sorted(lab.toPlainText() for lab in names) == sorted(body.site_label_text(c) for c in ranked[:k])

@@ -239,7 +239,7 @@ def test_dense_shedding_stays_pooled_at_transit_speeds_and_says_so(qapp, monkeyp
     assert m.resolution == "cells" and m.dense_note() is None
     seen = []
     for _ in range(40):
-        before, acc = in_transit(m), m.engine.accounting()
+        acc = m.engine.accounting()
         m.runner.tick(1 / 60)
         seen.append((m.resolution, m.last_frame.snap.packet_id.shape[0]))
         if m.resolution == "packets":

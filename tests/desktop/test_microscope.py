@@ -12,7 +12,6 @@ from desktop.core.narrator import STEPS, Caption
 from desktop.kiosk.quiz_model import CARDS
 from desktop.window.views import microscope as mic
 from tests.desktop.conftest import run_frames
-from tests.desktop.test_kiosk_support import clock, kiosk  # noqa: F401  (fixtures)
 
 FULL_HD = (1920, 1080)
 

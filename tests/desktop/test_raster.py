@@ -255,7 +255,7 @@ def test_detail_is_full_for_few_packets_and_simpler_when_crowded():
     from desktop.window.views.packet_item import FULL_DETAIL, detail
 
     assert detail(10) == (raster.HALO, 1.0) and detail(FULL_DETAIL) == (raster.HALO, 1.0)
-    halos, scales = zip(*(detail(n) for n in (8_000, 15_000, 30_000, 60_000, 100_000, 10**7)))
+    halos, scales = zip(*(detail(n) for n in (8_000, 15_000, 30_000, 60_000, 100_000, 10**7)), strict=True)
     assert all(a >= b for a, b in itertools.pairwise(halos)) and halos[-1] == 1.0
     assert all(a >= b for a, b in itertools.pairwise(scales)) and 0.25 < scales[-1] < 0.5
 

@@ -11,7 +11,7 @@ from desktop.core import i18n
 from desktop.core.speeds import SPEEDS
 from desktop.kiosk.window_text import WindowText
 from tests.desktop.conftest import SIZE, run_frames
-from tests.desktop.test_kiosk_support import _kiosk, clock  # noqa: F401  (fixture)
+from tests.desktop.test_kiosk_support import _kiosk
 
 #: Texts that need no translation: numbers, units, symbols, stage labels (N0, M1), the title.
 _UNIT = re.compile(r"\b(s|min|h|mm|cm|µm|N\d|M\d|\d+(\.\d+)?e[+-]?\d+)\b")
@@ -63,11 +63,11 @@ def _assert_translated(es, en):
     values = set(i18n.table("es").values())
     bad = [
         (where, t_es)
-        for (where, t_es), (_, t_en) in zip(es, en)
+        for (where, t_es), (_, t_en) in zip(es, en, strict=True)
         if t_es == t_en and not NEUTRAL.match(t_es) and t_es not in PROPER and t_es not in values
     ]
     assert bad == []
-    assert sum(t_es != t_en for (_, t_es), (_, t_en) in zip(es, en)) > 40
+    assert sum(t_es != t_en for (_, t_es), (_, t_en) in zip(es, en, strict=True)) > 40
 
 
 def _assert_templates_have_spanish():

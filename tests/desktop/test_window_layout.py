@@ -15,7 +15,7 @@ from desktop.window.panels.parameter_panel import TABS, TREATMENT_TAB
 from desktop.window.views.legend import CORE, LegendWidget
 from sim_core import SLIDERS
 from tests.desktop.conftest import run_frames
-from tests.desktop.test_kiosk_support import clock, make_config  # noqa: F401  (fixture)
+from tests.desktop.test_kiosk_support import make_config
 
 FULL_HD = (1920, 1080)
 

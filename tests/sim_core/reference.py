@@ -259,7 +259,7 @@ def grow_lesions(dt_days, t_days, state, comp, cells, switch, res, lid, free, so
 
 
 # --- transport --------------------------------------------------------------------------------
-def transport_step(
+def transport_step(  # noqa: C901  (the readable twin of the kernel: one step, rule after rule)
     dt_h,
     g,
     v_class,
@@ -433,10 +433,7 @@ def _emit(cells, nclu, d, vclass, clock, g, v_class, packets, free, rs, next_id)
         left_share -= s
         if u == 0:
             continue
-        if nclu > 0:
-            c = left_cells if u == left_units else max(int(round(left_cells * u / left_units)), u)
-        else:
-            c = u
+        c = (left_cells if u == left_units else max(int(round(left_cells * u / left_units)), u)) if nclu > 0 else u
         packets[free.pop()] = {
             "cells": c,
             "nclu": u if nclu > 0 else min(nclu, 0),

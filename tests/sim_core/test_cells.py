@@ -72,9 +72,9 @@ def test_same_seed_gives_identical_state_with_one_and_two_threads():
         runs.append(state_of(eng))
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     a, b = runs
-    for x, y in zip(a[0], b[0]):
+    for x, y in zip(a[0], b[0], strict=True):
         assert np.array_equal(x, y)
-    for x, y in zip(a[1:], b[1:]):
+    for x, y in zip(a[1:], b[1:], strict=True):
         assert np.array_equal(x, y)
 
 
@@ -226,7 +226,7 @@ def test_cell_resolution_invariants_for_any_parameters_and_slider_moves(values, 
     """Random parameters x random steps x a slider moved mid-run, at cell resolution: every cell
     accounted for, nothing negative or NaN, every packet in a vessel holds cells."""
     sc = light_load(2e4)
-    for spec, u in zip(SLIDERS_, values):
+    for spec, u in zip(SLIDERS_, values, strict=True):
         sc.params.set(spec.path, _value(spec, u))
     sc.params.set("primary.initial_cells", 1e7)
     sc.seed = seed

@@ -5,6 +5,7 @@ they join; a wrong version, an unreachable scheduler, no worker at all and contr
 are each one line, exit 2, leaving no file behind. The sweep's Parquet metadata is JSON that runs
 any row again (``seedsoil-sim reproduce``)."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -41,20 +42,15 @@ def _stop(procs: list[subprocess.Popen]) -> None:
     """SIGTERM each process group, then SIGKILL whatever is still there after 10 s."""
     for p in procs:
         if p.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(p.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     deadline = time.monotonic() + 10.0
     for p in procs:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             p.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
-        try:  # the group too: a nanny's worker process outlives a killed nanny
+        # the group too: a nanny's worker process outlives a killed nanny
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         p.wait(timeout=10)
 
 

@@ -1,6 +1,7 @@
 """Virtual cohorts: what an autopsy can see, surgery and relapse, anatomy only, the step, and the
 expected-value calculation that steers calibration."""
 
+import itertools
 import math
 
 import numpy as np
@@ -76,7 +77,7 @@ def test_surgery_cohort_reports_a_relapse_curve():
     free = r["metastasis_free"]
     assert [row["years"] for row in free] == list(range(7))
     fr = [row["fraction"] for row in free]
-    assert all(a >= b for a, b in zip(fr, fr[1:])) and 0 <= fr[-1] <= fr[0] <= 1
+    assert all(a >= b for a, b in itertools.pairwise(fr)) and 0 <= fr[-1] <= fr[0] <= 1
     first = r["first_distant_metastasis_years"]
     assert len(first) == 24 and all(x is None or 0 <= x <= 6.0 + 1e-6 for x in first)
     # the curve is the patients' own times, counted

@@ -92,7 +92,7 @@ def test_invariants_hold_for_any_parameters_steps_and_slider_changes(values, see
 
     def run():
         sc = load_scenario("breast")
-        for spec, u in zip(slider_specs, values):
+        for spec, u in zip(slider_specs, values, strict=True):
             sc.params.set(spec.path, value(spec, u))
         sc.params.set("primary.initial_cells", 1e6)  # keep the example small
         sc.seed = seed
@@ -163,7 +163,7 @@ def test_injection_results_do_not_depend_on_the_step_length():
     sc = load_scenario("melanoma")
     fine = inject_experiment(sc, "vein:portal->organ:liver", 100000, 3, seed=1, dt_days=0.25 / 24, times=(1.0, 3.0))
     coarse = inject_experiment(sc, "vein:portal->organ:liver", 100000, 3, seed=2, dt_days=1.0 / 24, times=(1.0, 3.0))
-    for f, c in zip(fine["timeline"], coarse["timeline"]):
+    for f, c in zip(fine["timeline"], coarse["timeline"], strict=True):
         for key in ("arrested", "extravasated", "dormant", "alive"):
             print(key, f["t_days"], f[key], c[key])
             assert abs(f[key] - c[key]) < 0.02

@@ -120,7 +120,7 @@ def test_update_beds_matches_reference(trial):
         77,
         trial,
     )
-    for a, b in zip(k_pools, pools):
+    for a, b in zip(k_pools, pools, strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(k_float, floating)
     np.testing.assert_array_equal(k_ex, ex_cum)
@@ -351,7 +351,7 @@ def test_shed_into_vessels_matches_reference(trial):
     )
     assert status == L.OK
     packets, free, next_r, cnt_r = [None] * cap, list(range(cap - 1, -1, -1)), [0], np.zeros(L.N_COUNTERS)
-    ref.shed(2.0, g, v_class, list(zip(src, cells, per_h)), rates, cnt_r, 4, trial, packets, free, next_r)
+    ref.shed(2.0, g, v_class, list(zip(src, cells, per_h, strict=True)), rates, cnt_r, 4, trial, packets, free, next_r)
     np.testing.assert_array_equal(cnt_k, cnt_r)
     alive = [i for i in range(cap) if cols[7][i]]
     assert alive == [i for i, p in enumerate(packets) if p is not None] and alive

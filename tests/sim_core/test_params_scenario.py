@@ -3,6 +3,8 @@
 import math
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim_core import BY_PATH, SLIDERS, SPECS, InputError, Params, list_presets, load_scenario
 from sim_core.model.scenario import parse_scenario
@@ -146,9 +148,6 @@ def test_removed_parameters_name_their_replacement():
         parse_scenario('name="x"\nprimary="primary:breast"\n[params.soil]\nlymph_regional=1\n', "old.toml")
     assert "soil.node" in str(err.value) and "old.toml" in str(err.value)
 
-
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 # Any text TOML can hold: newlines, quotes, backslashes, control characters, non-ASCII (no surrogates,
 # which no UTF-8 file can carry).

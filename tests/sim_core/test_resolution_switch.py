@@ -45,9 +45,9 @@ def frozen(eng):
 
 
 def same(a, b):
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         if isinstance(x, list):
-            assert all(np.array_equal(p, q) for p, q in zip(x, y))
+            assert all(np.array_equal(p, q) for p, q in zip(x, y, strict=True))
         else:
             assert np.array_equal(x, y)
 
@@ -123,7 +123,7 @@ def test_pooled_to_cells_keeps_vessel_position_kind_and_cluster_sizes():
     back = group_cells(vv.astype(np.int16), pp, size.astype(np.int16), kind, rr.astype(np.uint8), pid)
     g_cells, g_nclu, g_v, _, g_route, g_pid = back
     # same state -> one pooled packet again (clusters grouped by size: the 4s and the 3)
-    rows = sorted(zip(g_v.tolist(), g_cells.tolist(), g_nclu.tolist(), g_route.tolist(), g_pid.tolist()))
+    rows = sorted(zip(g_v.tolist(), g_cells.tolist(), g_nclu.tolist(), g_route.tolist(), g_pid.tolist(), strict=True))
     assert rows == [(3, 3, 0, 1, 10), (3, 3, 1, 2, 103), (3, 8, 2, 2, 11), (7, 2, -1, 4, 12), (9, 5, 1, 8, 13)]
     assert g_cells.sum() == cells.sum()
 

@@ -58,7 +58,7 @@ def compare_rows(a: Engine, b: Engine) -> list[tuple[str, float, float, str]]:
     """Every compared quantity as (label, value in A, value in B, kind); the funnel first, with
     the same rows and labels as the main window's funnel."""
     rows = [(label, f(a.counters), f(b.counters), "count") for label, f, _ in FUNNEL_ROWS]
-    rows += [(la, va, vb, k) for (la, va, k), (_, vb, _) in zip(state_values(a), state_values(b))]
+    rows += [(la, va, vb, k) for (la, va, k), (_, vb, _) in zip(state_values(a), state_values(b), strict=False)]
     return rows
 
 

@@ -6,12 +6,14 @@ The branches are stepped in the GUI thread by a ``QTimer`` with a wall-time budg
 the main window's ``TickRunner`` does) rather than by a worker thread: a paired day-step costs well
 under a millisecond until late-stage runs, and one thread keeps the two branches' step sequences
 trivially identical. Replicate pairs (the same fork and change, other random streams after the
-fork) run after the shown pair, so an effect can be told from chance. Open it with ``ForkWindow(controller, parent=main_window).show()``; render it
+fork) run after the shown pair, so an effect can be told from chance. Open it with
+``ForkWindow(controller, parent=main_window).show()``; render it
 with ``render_fork_screenshot`` or ``python -m desktop.lab.fork.window --screenshot out.png``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from PySide6.QtCore import Qt, QTimer
@@ -265,10 +267,8 @@ class ForkWindow(QMainWindow):
         keep = dict(self.pair.changes)
         self.pair = BranchPair(self.controller.engine, self.pair.horizon_days, self.pair.step_days)
         for path, v in keep.items():
-            try:
+            with contextlib.suppress(InputError):
                 self.pair.set_change(path, v)
-            except InputError:
-                pass
         if "antiangio.start_day" in keep:  # a preset treats from the fork day: the new one
             self.pair.set_changes({k: v for k, v in antiangio_preset(self.pair.origin).items() if k in keep})
         self.pair.restart()

@@ -31,7 +31,7 @@ class CaptionStrip(QWidget):
         row = QHBoxLayout()
         row.setSpacing(round(6 * sizes.scale))
         self.steps: dict[str, QLabel] = {}
-        for i, (key, label) in enumerate(zip(STEPS, STEP_LABELS)):
+        for i, (key, label) in enumerate(zip(STEPS, STEP_LABELS, strict=False)):
             lab = QLabel(tr(f"{i + 1}  {label}"))
             lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.steps[key] = lab
@@ -63,7 +63,7 @@ class CaptionStrip(QWidget):
         self.show_caption(Caption.of(lambda: tr("Preparing the simulation…"), "shed"))
 
     def retranslate(self) -> None:
-        for i, (key, label) in enumerate(zip(STEPS, STEP_LABELS)):
+        for i, (key, label) in enumerate(zip(STEPS, STEP_LABELS, strict=False)):
             self.steps[key].setText(tr(f"{i + 1}  {label}"))
         if self.current is not None:
             self.text.setText(self.current.again())

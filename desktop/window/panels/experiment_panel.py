@@ -514,7 +514,7 @@ class ExperimentView(QWidget):
 
     def _show_figures(self) -> None:
         r = self.replay
-        for lab, fig, text in zip(self.figure_labels, r.design.figures, self.figure_texts()):
+        for lab, fig, text in zip(self.figure_labels, r.design.figures, self.figure_texts(), strict=False):
             lab.setText(text)
             there = r.reached(fig) is not None
             theme.restyle(
@@ -567,7 +567,9 @@ class ExperimentView(QWidget):
         self.again.setAccessibleName(tr("Watch the experiment again from the injection"))
         self.skip.setText(tr("Skip to the end"))
         for lab, text in zip(
-            self.key_labels, ("a cell in the blood", "stuck in a capillary", "sleeping cells", "small colony", "tumour")
+            self.key_labels,
+            ("a cell in the blood", "stuck in a capillary", "sleeping cells", "small colony", "tumour"),
+            strict=False,
         ):
             lab.setText(tr(text))
         self.papers_title.setText(tr("The paper and the simulation"))

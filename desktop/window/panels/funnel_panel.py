@@ -116,7 +116,7 @@ class FunnelPanel(QWidget):
         self.bars.setOpts(width=w)
         shed = v[0]
         xmax = max(float(w.max()), 2.0)
-        for i, (t, val) in enumerate(zip(self.texts, v)):
+        for i, (t, val) in enumerate(zip(self.texts, v, strict=False)):
             pct = f"  ({sig(100 * val / shed, 2)} %)" if shed > 0 and 0 < i < N_FUNNEL and val > 0 else ""
             t.setText(count_text(val) + pct)
             t.setPos(float(w[i]) + 0.15, i)
@@ -201,7 +201,7 @@ class FunnelPanel(QWidget):
         self._fit_axis()
         if hasattr(self, "values"):
             shed = self.values[0]
-            for i, (t, val) in enumerate(zip(self.texts, self.values)):
+            for i, (t, val) in enumerate(zip(self.texts, self.values, strict=False)):
                 pct = f"  ({sig(100 * val / shed, 2)} %)" if shed > 0 and 0 < i < N_FUNNEL and val > 0 else ""
                 t.setText(count_text(val) + pct)
             self._show_note()

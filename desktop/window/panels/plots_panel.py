@@ -200,4 +200,4 @@ def spread_labels(ends: dict[str, float], gap: float, top: float) -> dict[str, f
     for i in range(len(ys) - 1, -1, -1):  # then push down from the top where they overflow
         ys[i] = min(ys[i], ceiling)
         ceiling = ys[i] - gap
-    return {name: y for (name, _), y in zip(items, ys)}
+    return {name: y for (name, _), y in zip(items, ys, strict=False)}

@@ -102,7 +102,7 @@ class BodyArt:
             self._build_masks()
             self.figure_rect = self._figure_rect()
             self.slots = self._build_slots()
-            for b, m in self._masks.values():
+            for _, m in self._masks.values():
                 m.flags.writeable = False
             for a in self.slots.values():
                 a.flags.writeable = False

@@ -187,7 +187,7 @@ class BodyView(pg.GraphicsView):
         # then the "+N more" label; callers may restyle them all through ``site_labels``
         sites = [c for c in range(self.graph.n) if self.graph.kind[c] in (1, 2)][:MAX_SITE_LABELS]
         self.site_labels = [self._new_site_label() for _ in range(len(sites) + 1)]
-        self._site_label = dict(zip(sites, self.site_labels))
+        self._site_label = dict(zip(sites, self.site_labels, strict=False))
         self.more_label = self.site_labels[-1]
         self.leaders = QGraphicsPathItem()
         pen = QPen(theme.qcolor(theme.TEXT_DIM, 0.5), max(1.0, self.sizes.scale))

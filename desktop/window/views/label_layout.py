@@ -8,7 +8,8 @@ own. The caller ranks the callouts biggest lesion first: when the columns cannot
 the smallest ones give way to a single "+N more" entry rather than overlapping.
 
 Which column: the one the organ's leader reaches soonest (across the figure, then up or down to
-where the column has room). How a column is filled: its free height is the view's height less the obstacles that reach into
+where the column has room). How a column is filled: its free height is the view's height less the
+obstacles that reach into
 the column; the names sit in the free stretches, in the order of their organs from top to bottom
 (so leaders do not cross), each stretch taking a run of them (least squared distance from where
 each organ is), and inside a stretch overlapping names are merged into blocks centred on their
@@ -123,7 +124,7 @@ def _stack(tops: list[float], span: tuple[float, float], height: float, spacing:
     pitch = height + spacing
     lo = span[0]
     blocks: list[list] = []  # [first index, count, top]
-    for i, t in enumerate(tops):
+    for i in range(len(tops)):
         blocks.append([i, 1, 0.0])
         while True:
             first, count, _ = blocks[-1]
@@ -143,7 +144,7 @@ def _stack(tops: list[float], span: tuple[float, float], height: float, spacing:
     return out
 
 
-def layout_callouts(
+def layout_callouts(  # noqa: C901  (one pass over the columns; see the docstring)
     callouts: list[Callout],
     view: Rect,
     figure: Rect,
@@ -157,7 +158,8 @@ def layout_callouts(
 
     ``gap``: between the figure and a column, a column and the view's edge; ``spacing``: between
     two stacked labels (twice that from an obstacle); ``elbow``: the leader's last, horizontal
-    piece. ``more_size``: the size of the "+N more" label (its widest text). Names whose organ is
+    piece. ``more_size``: the size of the "+N more" label (its widest text). One function on purpose:
+    each placement depends on the ones before it in the same column. Names whose organ is
     outside ``view`` are not placed and not counted."""
     vx0, vy0, vx1, vy1 = view
     cands = [
@@ -226,9 +228,9 @@ def layout_callouts(
         ys: list[float] = [0.0] * len(entries)
         for j, span in enumerate(spans[side]):
             idx = [i for i, w in enumerate(where) if w == j]
-            for i, y in zip(idx, _stack([tops[i] for i in idx], span, height, spacing)):
+            for i, y in zip(idx, _stack([tops[i] for i in idx], span, height, spacing), strict=False):
                 ys[i] = y
-        for (key, _, w), y in zip(entries, ys):
+        for (key, _, w), y in zip(entries, ys, strict=False):
             if side == LEFT:
                 x1 = max(left_in, lo_x + w)
                 rect = (x1 - w, y, x1, y + height)
@@ -243,9 +245,8 @@ def layout_callouts(
             c = next(c for c in col if c.key == key)
             yc = y + height / 2
             bend = edge - side * elbow
-            if (c.anchor[0] - bend) * side < 0:  # the organ is outside the bend: run level
-                leader = (c.anchor, (bend, yc), (edge, yc))
-            else:  # (a name pushed in over the figure)
-                leader = (c.anchor, (edge, yc))
+            # an organ outside the bend runs level, then bends; a name pushed in over the figure goes straight
+            outside = (c.anchor[0] - bend) * side < 0
+            leader = (c.anchor, (bend, yc), (edge, yc)) if outside else (c.anchor, (edge, yc))
             placed[key] = Placed(key, rect, side, leader)
     return Layout(tuple(placed[c.key] for c in shown), more, tuple(c.key for c in hidden))

@@ -72,7 +72,6 @@ class LegendWidget(QWidget):
         self.setAccessibleName(tr("Map legend"))
         #: Turns each fixed label into the shown language (kiosk mode sets its ``tr``).
         self.translate = tr
-        s = sizes.scale
         g = [
             ("Travelling cells", None),
             ((raster.GLOW, theme.VESSEL_COLORS[1], 3.6), "single cells (colour = vessel)"),
@@ -273,7 +272,7 @@ class LegendWidget(QWidget):
         y += lh
         p.setFont(small)
         colw = (self.width() - 2 * x0) / 2
-        for k, (color, label) in enumerate(zip(theme.VESSEL_COLORS, theme.VESSEL_LABELS)):
+        for k, (color, label) in enumerate(zip(theme.VESSEL_COLORS, theme.VESSEL_LABELS, strict=False)):
             cx = x0 + (k % 2) * colw
             cy = y + (k // 2) * lh
             pen = QPen(theme.qcolor(color, 0.95), 3 * s)

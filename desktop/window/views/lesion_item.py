@@ -175,7 +175,7 @@ class LesionItem(SpriteItem):
         parts = list(self._base or [])
         n = ex.shape[0]
         parts.append((ex, ey, er, ec, ea, es, np.ones(n, np.float32), np.full(n, -1, np.int64)))
-        cols = list(zip(*parts))
+        cols = list(zip(*parts, strict=False))
         cat = [np.concatenate([np.asarray(a) for a in col]) for col in cols]
         self.set_sprites(
             cat[0],

@@ -81,7 +81,7 @@ def _lobe(px, py, lx, ly, lobe_r, far2):
 @jit
 def _reach(rad, sh, halo):
     """How far (px) from its centre a sprite can colour a pixel, plus a margin."""
-    if sh == GLOW or sh == ROSETTE:
+    if sh in (GLOW, ROSETTE):
         return max(rad * halo, rad) + 1.5
     return rad + 1.5
 
@@ -191,8 +191,11 @@ def _dot_words(argb, sh, halo):
 
 
 @jit
-def _sprite(buf, row0, row1, cx, cy, rad, argb, a0, sh, fill, halo):
-    """Draw one sprite (centre and radius in device px) into rows row0 <= y < row1 of ``buf``."""
+def _sprite(buf, row0, row1, cx, cy, rad, argb, a0, sh, fill, halo):  # noqa: C901
+    """Draw one sprite (centre and radius in device px) into rows row0 <= y < row1 of ``buf``.
+
+    One function on purpose: numba compiles the per-pixel loop with every shape's branch inline; a
+    call per shape and pixel would cost more than the branches (10^5 sprites a frame)."""
     w = buf.shape[1]
     reach = _reach(rad, sh, halo)
     x0 = max(int(math.floor(cx - reach)), 0)

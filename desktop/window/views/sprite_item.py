@@ -96,7 +96,7 @@ class SpriteItem(QGraphicsObject):
             pad = k * (r * zf + 2.0)
             return [
                 QRectF(float(cx - p), float(cy - p), float(2 * p), float(2 * p))
-                for cx, cy, p in zip(x, y, pad)
+                for cx, cy, p in zip(x, y, pad, strict=False)
                 if math.isfinite(cx) and math.isfinite(cy)
             ]
         x_lo, y_lo, x_hi, y_hi, r_max = extent
@@ -117,7 +117,7 @@ class SpriteItem(QGraphicsObject):
             o_look == look
             and ox.shape == self._x.shape
             and self._x.shape[0] <= SAME_CHECK_MAX
-            and all(np.array_equal(u, v) for u, v in zip((ox, oy, orr, oc, oa, osh, ofi), new))
+            and all(np.array_equal(u, v) for u, v in zip((ox, oy, orr, oc, oa, osh, ofi), new, strict=False))
         ):
             self.unchanged_frames += 1
             return
