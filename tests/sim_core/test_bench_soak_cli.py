@@ -99,3 +99,54 @@ def test_a_full_cell_pool_ends_the_command_with_one_line(monkeypatch, capsys):
     assert main(["run", "--scenario", "breast", "--days", "1", "--resolution", "cells"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pool is full" in err
+
+
+def test_the_benchmarks_identity_verdict_sees_one_changed_packet():
+    """``identical`` above is the benchmark's own verdict; here the verdict itself is put to the test:
+    the same packets in another order are the same, one cell more in one packet is not."""
+    import numpy as np
+
+    from sim_core.tools.bench.suite import COLUMNS, same_packets, same_tally
+
+    rng = np.random.default_rng(3)
+    a = {k: rng.integers(0, 1000, 50) for k in COLUMNS}
+    a["pid"] = np.arange(50)
+    order = rng.permutation(50)
+    b = {k: v[order].copy() for k, v in a.items()}
+    assert same_packets(a, b)
+    b["cells"][7] += 1
+    assert not same_packets(a, b)
+    t = (np.arange(5.0), np.ones(3))
+    assert same_tally(t, (np.arange(5.0), np.ones(3)))
+    assert not same_tally(t, (np.arange(5.0), np.array([1.0, 1.0, 2.0])))
+
+
+def test_the_soaks_verdict_fails_on_a_lost_cell_or_an_exception(monkeypatch):
+    """``pass`` above is the soak's own verdict; with a ledger that loses a cell, or a step that
+    raises, the same soak must say it did not hold."""
+    from sim_core.model.engine import Engine
+    from sim_core.tools import soak
+
+    real = Engine.accounting
+
+    def leaky(self):
+        acc = dict(real(self))
+        acc["dead"] += 1.0
+        return acc
+
+    monkeypatch.setattr(Engine, "accounting", leaky)
+    res = soak.run(0.12)  # the ledger is checked every 24 steps
+    assert res["steps"] >= 24 and res["conservation_violations"] > 0 and res["pass"] is False
+    monkeypatch.setattr(Engine, "accounting", real)
+
+    real_step, calls = Engine.step, [0]
+
+    def flaky(self, dt):
+        calls[0] += 1
+        if calls[0] == 3:
+            raise RuntimeError("a planted fault")
+        return real_step(self, dt)
+
+    monkeypatch.setattr(Engine, "step", flaky)
+    res = soak.run(0.03)
+    assert res["exceptions"] == 1 and res["pass"] is False
