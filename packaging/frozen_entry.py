@@ -2,7 +2,7 @@
 
 Before anything imports numba it points the JIT cache at a per-user directory, because a frozen
 numba otherwise ignores ``NUMBA_CACHE_DIR`` and keys its cache on the current directory
-(engineering-findings section 6): the kernels' code objects carry *relative* file names
+(measured for this project): the kernels' code objects carry *relative* file names
 (``sim_core/kernels/transport.py``), so numba's own locators resolve them against the cwd. Here a
 locator resolves them against the bundle folder instead, for every ``cache=True`` kernel wherever
 it lives. When no per-user directory is writable, caching is switched off (``cache=False``) and the

@@ -168,7 +168,7 @@ class KioskShell(QObject):
             # controls (smaller only where its rows are too close for it), without the log axis a
             # visitor cannot read, and in the room the few Intro sliders leave free
             win.funnel.set_text_px(sz.medium, scale_axis=False, note_px=sz.medium)
-            readout = getattr(win, "readouts", win.funnel)
+            readout = win.readouts if win.readouts is not None else win.funnel
             readout.setMinimumHeight(round(200 * sz.scale))
             readout.setMaximumHeight(QWIDGETSIZE_MAX)
             win.right_column.setStretchFactor(win.params_scroll, 0)
@@ -178,7 +178,7 @@ class KioskShell(QObject):
         policy = win.caption.sizePolicy()
         policy.setRetainSizeWhenHidden(True)
         win.caption.setSizePolicy(policy)
-        if not hasattr(win, "readouts"):  # bigger controls need the height: a shorter plot
+        if win.readouts is None:  # bigger controls need the height: a shorter plot
             win.plots.setFixedHeight(round(150 * sz.scale))
             if self.config.level != "intro":  # and a tab of touch-sized sliders may scroll
                 win.params_scroll.hold = False  # rather than squeeze the funnel's type
@@ -187,7 +187,7 @@ class KioskShell(QObject):
         QScroller.grabGesture(win.params_scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         for bar in win.findChildren(QScrollBar):
             bar.setAccessibleName(tr("Scroll"))
-        if hasattr(win, "readouts"):
+        if win.readouts is not None:
             win.readouts.tabBar().setAccessibleName(tr("Read-outs"))
         # the map's key: the few entries of the lesson in big type, the rest one tap away
         win.body.set_legend_compact(True)
@@ -286,13 +286,13 @@ class KioskShell(QObject):
         self.reduce_motion = cfg.reduce_motion
         self.win.microscope.set_still(True)  # a still drawing until the model plays (see below)
         c.pause()
-        c._seed_override = cfg.seed
+        c.seed_override = cfg.seed
         if c.scenario.name != cfg.scenario:
             c.set_scenario(cfg.scenario)
         c.reset_all()
         c.pause()
         self.win.top.scan.setChecked(False)
-        self.win._on_body_background_clicked()
+        self.win.close_card()
         self.win.body.set_legend_expanded(False)  # the key back to its few entries
         self.win.params.show_tab(0)
         self.apply_level()
@@ -359,7 +359,7 @@ class KioskShell(QObject):
         ):
             for x in widgets:
                 x.setVisible(key in v)
-        if hasattr(w, "readouts"):
+        if w.readouts is not None:
             w.readouts.setVisible("funnel" in v or "plots" in v)
             w.readouts.setTabVisible(0, "funnel" in v)
             w.readouts.setTabVisible(1, "plots" in v)

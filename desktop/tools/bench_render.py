@@ -553,7 +553,7 @@ def live_row(app, win, controller, n_target: int, seconds: float, per_packet: fl
     prober.timeout.connect(probe)
     loop = QEventLoop()
     ticks0 = controller.runner.ticks
-    t_days0 = controller._engine.t_days
+    t_days0 = controller.clock_days()
     machine0, cpu0 = machine_cpu(), time.process_time()
     t_start = time.perf_counter()
     controller.play()
@@ -567,7 +567,7 @@ def live_row(app, win, controller, n_target: int, seconds: float, per_packet: fl
     controller.pause()
     controller.snapshot_ready.disconnect(on_frame)
     view.viewport().removeEventFilter(paints)
-    body_s = (controller._engine.t_days - t_days0) * 86400.0
+    body_s = (controller.clock_days() - t_days0) * 86400.0
     speed = SPEEDS[DEFAULT_SPEED].body_s_per_s
     frames = len(shown_at)
     iv = np.diff(shown_at) if frames > 1 else np.array([wall])

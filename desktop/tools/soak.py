@@ -237,7 +237,7 @@ class Soak:
         self.body.click_at(QPointF(float(x), float(y)))
         self.frames(2)
         if self.rng.random() < 0.7:
-            self.win._on_body_background_clicked()  # what Esc or a tap on the background does
+            self.win.close_card()  # what Esc or a tap on the background does
         self.n["organ_cards"] += 1
 
     def switch_scenario(self) -> None:

@@ -111,14 +111,14 @@ class SimController(QObject):
         self._death_said = None  # the engine generation whose death was said
         self._refused = None  # (engine, speed epoch, resolution) of a switch the pool refused
         self._dense = None  # (engine, speed epoch) at which shedding was too dense for cells
-        self._seed_override = seed
+        self.seed_override = seed
         self._load(scenario)
 
     # --- scenario and engine ----------------------------------------------------------------------
     def _load(self, scenario: Scenario | str) -> None:
         sc = load_scenario(scenario) if isinstance(scenario, str) else scenario.copy()
-        if self._seed_override is not None:
-            sc.seed = int(self._seed_override)
+        if self.seed_override is not None:
+            sc.seed = int(self.seed_override)
         self.scenario = sc
         # RecordedEngine: same numbers, plus the step history a run receipt needs (Lab exports);
         # a new object, so a batch still stepping the old engine never touches this one
@@ -148,6 +148,11 @@ class SimController(QObject):
         self._engine = eng
         self._generation += 1
         self._shadow = None
+
+    def clock_days(self) -> float:
+        """The engine's clock without waiting for the batch in flight (for measuring how fast the
+        body time goes; ``engine`` is the state to read numbers from)."""
+        return self._engine.t_days
 
     @property
     def params(self):
@@ -207,7 +212,7 @@ class SimController(QObject):
     def load_run(self, scenario: Scenario, engine: Engine | None = None) -> None:
         """Continue from ``scenario`` at time zero, or from ``engine`` (a replayed run receipt) as it
         stands; the file's own seed is kept and "Reset all" goes back to ``scenario``."""
-        self._seed_override = None
+        self.seed_override = None
         self._load(scenario)
         if engine is not None:
             self.engine = engine

@@ -102,6 +102,8 @@ class MainWindow(QMainWindow):
         self.right_column = right = QVBoxLayout()
         right.setSpacing(round(8 * sizes.scale))
         right.addWidget(self.playback)
+        #: the read-outs as two tabs on small screens; None when they stand one above the other
+        self.readouts: QTabWidget | None = None
         if sizes.scale >= COMPACT_BELOW_SCALE:
             # the sliders get the height their tallest tab needs; the funnel and the time series
             # share the rest (the funnel more: twelve rows of text; the plot keeps room for its
@@ -183,7 +185,7 @@ class MainWindow(QMainWindow):
         self.top.scan_toggled.connect(self._on_top_scan_toggled)
         self.body.organ_clicked.connect(self._on_body_organ_clicked)
         self.body.lesion_clicked.connect(self._on_body_lesion_clicked)
-        self.body.background_clicked.connect(self._on_body_background_clicked)
+        self.body.background_clicked.connect(self.close_card)
         self.card.replay_requested.connect(self._on_card_replay_requested)
         self.card.closed.connect(self._on_card_closed)
 
@@ -197,7 +199,7 @@ class MainWindow(QMainWindow):
             ("F", c.fast_forward),
             ("R", c.reset_all),
             ("C", c.release_cluster),
-            ("Escape", self._on_body_background_clicked),
+            ("Escape", self.close_card),
             ("0", self.body.fit),
         ):
             sc = QShortcut(QKeySequence(key), self)
@@ -228,7 +230,7 @@ class MainWindow(QMainWindow):
         """Re-render every live text (caption, clock, staging, panels, map labels) in the current language;
         fixed labels are re-set by the caller (``kiosk.window_text.WindowText``)."""
         self.setWindowTitle(tr("Seed & Soil — how cancer spreads"))
-        if hasattr(self, "readouts"):
+        if self.readouts is not None:
             self.readouts.setTabText(0, tr("Where the cells went"))
             self.readouts.setTabText(1, tr("Cells by site"))
         self.caption.retranslate()
@@ -334,7 +336,8 @@ class MainWindow(QMainWindow):
         self.body.lesions.selected_lesion = lesion_id
         self.controller.replay_lesion(lesion_id)
 
-    def _on_body_background_clicked(self) -> None:
+    def close_card(self) -> None:
+        """Close the organ card and clear the selection (a tap on the map's background, Esc, a reset)."""
         self.card.hide()
         self._on_card_closed()
 

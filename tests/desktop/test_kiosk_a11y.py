@@ -21,7 +21,7 @@ def _screens(shell):
     shell.win.card.replay.show()
     assert shell.win.card.isVisible() and shell.win.card.close_button.isVisible()
     yield "organ card"
-    shell.win._on_body_background_clicked()
+    shell.win.close_card()
     shell.show_quiz()
     yield "quiz"
     shell.show_explore()

@@ -136,7 +136,7 @@ def test_every_site_named_in_the_worst_case_without_overlap(qtbot, qapp, size, l
         shown_card, hidden_card = _check_worst_case(body, frame)
         print(f"  with the organ card open: {shown_card} names shown, +{hidden_card} more")
         assert shown_card + hidden_card == 25 and shown_card >= 10
-        win._on_body_background_clicked()
+        win.close_card()
         QApplication.processEvents()
     finally:
         controller.pause()

@@ -94,7 +94,7 @@ def test_a_switch_is_not_drawn_as_deaths(qapp):
 
 def test_playing_steps_on_the_engine_thread_and_the_gui_never_waits(qtbot, qapp):
     c = SimController(busy_scenario(5e4))
-    t0 = c._engine.t_days
+    t0 = c.clock_days()
     c.play()
     qtbot.waitUntil(lambda: c.runner.ticks >= 20 and c.batch_stats["batches"] >= 5, timeout=20000)
     stats = dict(c.batch_stats)

@@ -1,6 +1,6 @@
 """Canary for the PySide6 6.12.0 / CPython 3.11 bug: each Python-side Signal.emit() dropped a
 reference to True (and pyqtgraph's paths one to None), and animations aborted within ~200 frames
-when a count reached zero (engineering-findings §7.1). Here: 10k emits of every signal shape, and 5k
+when a count reached zero (measured here). Here: 10k emits of every signal shape, and 5k
 pyqtgraph setData frames each really painted, must leave the counts of True, False and None flat.
 
 Measured on the pinned 6.11.3: emits are exactly flat; a setData adds one reference to None and a

@@ -1,5 +1,5 @@
-"""The packaging files agree with each other and with what was measured (engineering-findings
-sections 6 and 7): pinned, hash-locked, known-bad versions excluded, system libraries declared."""
+"""The packaging files agree with each other and with what was measured for this project (frozen
+numba, Qt versions): pinned, hash-locked, known-bad versions excluded, system libraries declared."""
 
 import configparser
 import os
