@@ -10,8 +10,9 @@ from sim_core.version import __version__
 # before any kernel is defined: a read-only install with no writable cache folder must still run
 allow_uncached_kernels()
 
-from sim_core.io.export import export_timeseries, funnel_csv, sites_csv, timeseries_columns, write_files_atomic
-from sim_core.io.receipt import (
+# the imports below define numba kernels, so they must come after allow_uncached_kernels() (E402)
+from sim_core.io.export import export_timeseries, funnel_csv, sites_csv, timeseries_columns, write_files_atomic  # noqa: E402
+from sim_core.io.receipt import (  # noqa: E402
     RECEIPT_KEY,
     Receipt,
     RecordedEngine,
@@ -23,15 +24,15 @@ from sim_core.io.receipt import (
     replay_receipt,
     sidecar_path,
 )
-from sim_core.model import tomlio
-from sim_core.model.assets import assets_dir
-from sim_core.model.body_graph import BodyGraph, load_body_graph
-from sim_core.model.engine import COUNTER_NAMES, Engine, Snapshot, default_graph
-from sim_core.model.errors import InputError
-from sim_core.model.params import BY_PATH, SLIDERS, SPECS, Params, ParamSpec, check_value
-from sim_core.model.references import REFERENCES, Reference
-from sim_core.model.scenario import Scenario, list_presets, load_scenario, write_atomic
-from sim_core.science.experiments import (
+from sim_core.model import tomlio  # noqa: E402
+from sim_core.model.assets import assets_dir  # noqa: E402
+from sim_core.model.body_graph import BodyGraph, load_body_graph  # noqa: E402
+from sim_core.model.engine import COUNTER_NAMES, Engine, Snapshot, default_graph  # noqa: E402
+from sim_core.model.errors import InputError  # noqa: E402
+from sim_core.model.params import BY_PATH, SLIDERS, SPECS, Params, ParamSpec, check_value  # noqa: E402
+from sim_core.model.references import REFERENCES, Reference  # noqa: E402
+from sim_core.model.scenario import Scenario, list_presets, load_scenario, write_atomic  # noqa: E402
+from sim_core.science.experiments import (  # noqa: E402
     INJECT_DT_DAYS,
     INJECT_TIMES_DAYS,
     INJECT_TRIP_DT_S,
@@ -42,9 +43,9 @@ from sim_core.science.experiments import (
     inject_experiment,
     observe_injection,
 )
-from sim_core.tools.bench.suite import threading_layer
-from sim_core.tools.memory import rss_mb
-from sim_core.tools.soak import soak_scenario
+from sim_core.tools.bench.suite import threading_layer  # noqa: E402
+from sim_core.tools.memory import rss_mb  # noqa: E402
+from sim_core.tools.soak import soak_scenario  # noqa: E402
 
 
 def __getattr__(name):

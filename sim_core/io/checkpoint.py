@@ -64,7 +64,9 @@ def save_checkpoint(eng: Engine, path: str | Path) -> None:
         }
     )
     buf = io.BytesIO()
-    np.savez_compressed(buf, header=np.array(header), scenario=np.array(eng.scenario.to_toml()), **_state_arrays(eng))
+    arrays = {"header": np.array(header), "scenario": np.array(eng.scenario.to_toml()), **_state_arrays(eng)}
+    # ignored: mypy reads **arrays as possibly filling the bool ``allow_pickle`` (no key is named so)
+    np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]
     if not p.parent.exists():
         raise InputError(str(p), "checkpoint", "the folder does not exist")
     try:

@@ -3,6 +3,7 @@ scenario, seed and version, and with a run receipt where one is given."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import io
@@ -99,8 +100,9 @@ def column_units(eng: Engine) -> dict[str, dict[str, str]]:
     return out
 
 
-def timeseries_long(eng: Engine) -> dict[str, list]:
-    """The time series in long (tidy) form: one row per (time, site, state), ``LONG_COLUMNS``."""
+def timeseries_long(eng: Engine) -> dict[str, list[str] | np.ndarray]:
+    """The time series in long (tidy) form: one row per (time, site, state), ``LONG_COLUMNS``
+    (numbers as arrays, text as lists)."""
     rec, g = eng.recorder, eng.graph
     n, k = rec.n, g.n
     prim = eng.scenario.primary
@@ -127,6 +129,7 @@ def timeseries_csv(eng: Engine, long: bool = False) -> bytes:
                 d["site_name"],
                 d["state"],
                 (f"{x:.10g}" for x in d["cells"]),
+                strict=True,
             )
         )
     else:
@@ -271,7 +274,5 @@ def write_files_atomic(files: dict[Path, bytes], field: str = "") -> None:
     finally:
         for tmp, _ in tmps:
             if os.path.exists(tmp):
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(tmp)
-                except OSError:
-                    pass

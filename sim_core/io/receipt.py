@@ -47,11 +47,15 @@ class RecordedEngine(Engine):
     None if it outgrows ``MAX_HISTORY`` (the run then gets an honest, unreplayable receipt).
     """
 
+    start_scenario: Scenario
+    start_resolution: str
+    history: list[list] | None
+
     def reset(self, seed: int | None = None) -> None:
         super().reset(seed)
         self.start_scenario = self.scenario.copy()
         self.start_resolution = self.resolution
-        self.history: list[list] = []
+        self.history = []
 
     def set_resolution(self, resolution: str) -> None:
         was = self.resolution
@@ -118,12 +122,13 @@ def _scenario_table(sc: Scenario) -> dict[str, Any]:
     return doc
 
 
-def _consistent(eng: Engine) -> bool:
-    """Does the recorded history lead from the start scenario to the engine's present state?"""
+def _recorded(eng: Engine) -> tuple[Scenario, list[list]] | None:
+    """(start scenario, history) of an engine whose recorded history leads from its start scenario
+    to its present state; None for any other engine."""
     hist = getattr(eng, "history", None)
     start = getattr(eng, "start_scenario", None)
     if hist is None or start is None:
-        return False
+        return None
     p = start.params.as_dict()
     steps = 0
     for e in hist:
@@ -131,7 +136,9 @@ def _consistent(eng: Engine) -> bool:
             steps += e[2]
         elif e[0] == "set":
             p[e[1]] = e[2]
-    return steps == eng.step_index and p == eng.params.as_dict() and start.seed == eng.seed
+    if steps == eng.step_index and p == eng.params.as_dict() and start.seed == eng.seed:
+        return start, hist
+    return None
 
 
 def make_receipt(eng: Engine, note: str = "") -> str:
@@ -141,8 +148,9 @@ def make_receipt(eng: Engine, note: str = "") -> str:
     one resumed from a checkpoint) gets one that states its scenario and clock but
     ``replayable = false``, because the steps that led there are not known.
     """
-    replayable = _consistent(eng)
-    start = eng.start_scenario if replayable else eng.scenario
+    recorded = _recorded(eng)
+    replayable = recorded is not None
+    start = recorded[0] if recorded is not None else eng.scenario
     head = [
         "# Seed & Soil run receipt. Drop it (or the file it came with) on the Seed & Soil window",
         "# to restore this run; sim_core.io.receipt.replay_receipt() repeats it headless.",
@@ -150,8 +158,8 @@ def make_receipt(eng: Engine, note: str = "") -> str:
     if note:
         head.append("# " + " ".join(note.splitlines()))
     events = []
-    if replayable:
-        for e in eng.history:
+    if recorded is not None:
+        for e in recorded[1]:
             if e[0] == "steps":
                 events.append({"dt_s": float(e[1]), "count": int(e[2])})
             elif e[0] == "set":
@@ -224,6 +232,46 @@ def _get(d: dict, key: str, kind, source: str, where: str):
     return v
 
 
+def _parse_event(e: object, i: int, source: str) -> list:
+    """One ``[[event]]`` table of a receipt as a history entry (``RecordedEngine.history``)."""
+    where = f"event[{i}]."
+    if not isinstance(e, dict):
+        raise InputError(source, f"event[{i}]", "must be a table")
+    entry: list
+    if "dt_s" in e:
+        dt = _get(e, "dt_s", float, source, where)
+        n = _get(e, "count", int, source, where)
+        if not dt > 0 or n < 1:
+            raise InputError(source, where + "dt_s", "steps need dt_s > 0 and count >= 1")
+        entry = ["steps", dt, n]
+        extra = set(e) - {"dt_s", "count"}
+    elif "set" in e:
+        path = _get(e, "set", str, source, where)
+        if path not in BY_PATH:
+            raise InputError(source, where + "set", f"unknown parameter {path!r}")
+        entry = ["set", path, check_value(path, e.get("value"), f"{source} {where}value")]
+        extra = set(e) - {"set", "value"}
+    elif "resolution" in e:
+        res = _get(e, "resolution", str, source, where)
+        if res not in RESOLUTIONS:
+            raise InputError(source, where + "resolution", f"must be one of {', '.join(RESOLUTIONS)}")
+        entry = ["resolution", res]
+        extra = set(e) - {"resolution"}
+    elif "inject" in e:
+        vessel = _get(e, "inject", str, source, where)
+        cells = _get(e, "cells", int, source, where)
+        clu = _get(e, "cluster_cells", int, source, where)
+        if not (1 <= cells <= 10**9 and 1 <= clu <= 10**9):
+            raise InputError(source, where + "cells", "cells and cluster_cells must be between 1 and 1e9")
+        entry = ["inject", vessel, cells, clu]
+        extra = set(e) - {"inject", "cells", "cluster_cells"}
+    else:
+        raise InputError(source, f"event[{i}]", "needs dt_s/count, set/value, resolution or inject/cells/cluster_cells")
+    if extra:
+        raise InputError(source, where + sorted(extra)[0], "unknown key")
+    return entry
+
+
 def parse_receipt(text: str | bytes, source: str = "<receipt>") -> Receipt:
     """Validate a receipt's text; ``InputError`` names the file and the field of any problem."""
     doc = tomlio.decode(text, source, "a run receipt", dict, MAX_RECEIPT_BYTES)
@@ -262,43 +310,10 @@ def parse_receipt(text: str | bytes, source: str = "<receipt>") -> Receipt:
         raise InputError(source, "event", "must be an array of tables ([[event]])")
     total = 0
     for i, e in enumerate(raw_events):
-        where = f"event[{i}]."
-        if not isinstance(e, dict):
-            raise InputError(source, f"event[{i}]", "must be a table")
-        if "dt_s" in e:
-            dt = _get(e, "dt_s", float, source, where)
-            n = _get(e, "count", int, source, where)
-            if not dt > 0 or n < 1:
-                raise InputError(source, where + "dt_s", "steps need dt_s > 0 and count >= 1")
-            events.append(["steps", dt, n])
-            total += n
-            extra = set(e) - {"dt_s", "count"}
-        elif "set" in e:
-            path = _get(e, "set", str, source, where)
-            if path not in BY_PATH:
-                raise InputError(source, where + "set", f"unknown parameter {path!r}")
-            events.append(["set", path, check_value(path, e.get("value"), f"{source} {where}value")])
-            extra = set(e) - {"set", "value"}
-        elif "resolution" in e:
-            res = _get(e, "resolution", str, source, where)
-            if res not in RESOLUTIONS:
-                raise InputError(source, where + "resolution", f"must be one of {', '.join(RESOLUTIONS)}")
-            events.append(["resolution", res])
-            extra = set(e) - {"resolution"}
-        elif "inject" in e:
-            vessel = _get(e, "inject", str, source, where)
-            cells = _get(e, "cells", int, source, where)
-            clu = _get(e, "cluster_cells", int, source, where)
-            if not (1 <= cells <= 10**9 and 1 <= clu <= 10**9):
-                raise InputError(source, where + "cells", "cells and cluster_cells must be between 1 and 1e9")
-            events.append(["inject", vessel, cells, clu])
-            extra = set(e) - {"inject", "cells", "cluster_cells"}
-        else:
-            raise InputError(
-                source, f"event[{i}]", "needs dt_s/count, set/value, resolution or inject/cells/cluster_cells"
-            )
-        if extra:
-            raise InputError(source, where + sorted(extra)[0], "unknown key")
+        entry = _parse_event(e, i, source)
+        events.append(entry)
+        if entry[0] == "steps":
+            total += entry[2]
     if replayable and total != step:
         raise InputError(source, "event", f"the steps add up to {total}, but receipt.step is {step}")
     return Receipt(sc, step, t_days, version, events, params_now, replayable, shedding, source, resolution, every)

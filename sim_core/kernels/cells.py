@@ -128,7 +128,7 @@ def stride_binomial(n, p, key, base, draw, used):
 
 
 @ijit
-def travel(
+def travel(  # noqa: C901
     v,
     pos,
     cells,
@@ -165,6 +165,9 @@ def travel(
 
     Returns (still in a vessel?, vessel, position h, cells, kind, route bits, uniforms computed,
     counting the ``draw`` made before the call).
+
+    One function on purpose: numba compiles the hop loop as a whole; splitting it per rule (death,
+    arrival, arrest, next vessel) would pass the packet's state in and out of a call per hop.
     """
     used = draw
     for _hop in range(MAX_HOPS):

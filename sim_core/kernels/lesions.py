@@ -7,11 +7,11 @@ amount per doubling of its size, so a colony that doubles quickly is as likely t
 one that doubles slowly, until the colony is established (``regress_until_cells``); past that size
 the hazard per doubling falls as that size over the colony's, since a large colony rarely dies out.
 At any size it may switch on angiogenesis, at a hazard per doubling time of its tumour type, times
-its organ's soil and the anti-angiogenic multiplier. A switched lesion is a vascularised macrometastasis that grows by a Gompertz law; under
-anti-angiogenic treatment its sensitive cells grow more slowly and drug-adapted cells (which arise
-in proportion to sensitive divisions) take over: resistance is the outgrowth of adapted cells, not a
-timer. Each lesion draws its random numbers from its own stable id, so the result does not depend
-on array order or threads.
+its organ's soil and the anti-angiogenic multiplier. A switched lesion is a vascularised
+macrometastasis that grows by a Gompertz law; under anti-angiogenic treatment its sensitive cells
+grow more slowly and drug-adapted cells (which arise in proportion to sensitive divisions) take
+over: resistance is the outgrowth of adapted cells, not a timer. Each lesion draws its random
+numbers from its own stable id, so the result does not depend on array order or threads.
 """
 
 import math

@@ -1,7 +1,7 @@
 """Counter-based random numbers: every draw is a pure function of (seed, stream, counter).
 
 A splitmix64-style finaliser mixes the key, so results do not depend on thread count, scheduling or
-array order (engineering-findings §5: ``np.random`` inside ``prange`` is not reproducible with two
+array order (measured here: ``np.random`` inside ``prange`` is not reproducible with two
 threads). Discrete distributions are built from these uniforms.
 """
 

@@ -251,7 +251,7 @@ def emit(
 
 
 @jit
-def advance_packets(
+def advance_packets(  # noqa: C901
     dt_h,
     v_dst,
     v_kind,
@@ -299,6 +299,9 @@ def advance_packets(
     Returns ``OK`` when done, or ``NEED_PACKETS`` when fewer free packet slots remain than one round
     of emissions may need: the caller grows the arrays and calls again (state is kept in the arrays,
     so the call resumes where it stopped).
+
+    One function on purpose: numba compiles the per-packet loop as a whole; splitting it per rule
+    would add a call per packet.
     """
     key = make_key(seed, STREAM_TRANSPORT, step)
     n_pk = pk_cells.shape[0]
@@ -505,7 +508,7 @@ def packet_positions(pk_active, pk_vessel, pk_pos, v_transit_h, path_ptr, path_x
 
 
 @jit
-def shed_into_vessels(
+def shed_into_vessels(  # noqa: C901
     dt_h,
     src_comp,
     src_cells,
@@ -539,6 +542,9 @@ def shed_into_vessels(
     clusters. Every kind goes by lymph, blood or cavity in the given shares, down each vessel of
     that class in proportion to its flow share, starting at a uniform moment within the step.
     Returns ``NEED_PACKETS`` if slots ran short (nothing shed then).
+
+    One function on purpose: numba compiles the per-source loop as a whole; splitting it per kind of
+    packet (viable single, cluster, non-viable) would add a call per source, kind and flow class.
     """
     key = make_key(seed, STREAM_SHEDDING, step)
     m = v_kind.shape[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -126,7 +127,7 @@ class BodyGraph:
         return self.path_xy[self.path_ptr[v] : self.path_ptr[v + 1]]
 
     def primaries(self) -> list[str]:
-        return [i for i, k in zip(self.ids, self.kind) if k == KIND_PRIMARY]
+        return [i for i, k in zip(self.ids, self.kind, strict=True) if k == KIND_PRIMARY]
 
     def site_category(self, comp: int, primary: str | None) -> str:
         """DiSibio column of a compartment for a given primary ('' if it cannot hold a metastasis)."""
@@ -225,69 +226,98 @@ _COMP_KEYS = {"id", "name", "kind", "x", "y", "arrest", "category", "soil", "imp
 _VESSEL_KEYS = {"id", "from", "to", "kind", "share", "transit_s", "path"}
 
 
-def load_body_graph(path: str | Path | None = None) -> BodyGraph:
-    """Parse and check the body graph; every problem raises ``InputError`` naming file and field."""
-    p = Path(path) if path else assets_dir() / "body_graph.toml"
-    src = str(p)
-    data = tomlio.load(p, "a body graph file")
-    comps = data.get("compartment", [])
-    vessels = data.get("vessel", [])
-    if not comps or not vessels:
-        raise InputError(src, "compartment/vessel", "the graph needs both tables")
+class _Compartments(NamedTuple):
+    """The compartment table as read, in file order."""
 
-    ids, names, kinds, xy, arrest, cats, soils, implants_s, regional, own = [], [], [], [], [], [], [], [], {}, {}
+    ids: list[str]
+    names: list[str]
+    kinds: list[int]
+    xy: list[tuple[float, float]]
+    arrest: list[int]
+    cats: list[str]
+    soils: list[str]
+    implants: list[list[str]]  # per compartment: the organ ids its cells implant on
+    regional: dict[str, tuple[str, ...]]
+    own: dict[str, str]
+
+
+class _Vessels(NamedTuple):
+    """The vessel table as read, in file order."""
+
+    ids: list[str]
+    src: list[int]
+    dst: list[int]
+    kind: list[int]
+    share: list[float]
+    transit_h: list[float]
+    paths: list[np.ndarray]
+
+
+def _read_compartments(comps: list, src: str) -> _Compartments:
+    """The compartment entries, each checked on its own."""
+    cs = _Compartments([], [], [], [], [], [], [], [], {}, {})
     for i, c in enumerate(comps):
-        cid, where = _entry_id(c, f"compartment[{i}]", "compartment", _COMP_KEYS, ids, src)
+        cid, where = _entry_id(c, f"compartment[{i}]", "compartment", _COMP_KEYS, cs.ids, src)
         kind = _req(c, "kind", str, src, where)
         if kind not in COMPARTMENT_KINDS:
             raise InputError(src, f"{where}.kind", f"must be one of {', '.join(COMPARTMENT_KINDS)}")
-        ids.append(cid)
-        names.append(_req(c, "name", str, src, where))
-        kinds.append(COMPARTMENT_KINDS.index(kind))
-        xy.append((_req(c, "x", float, src, where), _req(c, "y", float, src, where)))
+        cs.ids.append(cid)
+        cs.names.append(_req(c, "name", str, src, where))
+        cs.kinds.append(COMPARTMENT_KINDS.index(kind))
+        cs.xy.append((_req(c, "x", float, src, where), _req(c, "y", float, src, where)))
         ac = c.get("arrest", "bed" if kind == "organ" else ("node" if kind == "node" else "none"))
         if ac not in ARREST_CLASSES:
             raise InputError(src, f"{where}.arrest", f"must be one of {', '.join(ARREST_CLASSES)}")
-        arrest.append(ARREST_CLASSES.index(ac))
+        cs.arrest.append(ARREST_CLASSES.index(ac))
         cat = c.get("category", "")
         if kind in ("organ", "node") and cat not in CATEGORIES + ("lymph_node",):
             raise InputError(src, f"{where}.category", f"must be one of {', '.join(CATEGORIES)}")
-        cats.append(cat)
+        cs.cats.append(cat)
         soil = c.get("soil", "node" if cat == "lymph_node" else (cat if kind in ("organ", "node") else ""))
         if kind in ("organ", "node") and soil not in SOIL_KEYS:
             raise InputError(src, f"{where}.soil", f"must be one of {', '.join(SOIL_KEYS)}")
-        soils.append(soil)
+        cs.soils.append(soil)
         imp = c.get("implants", "")
         if isinstance(imp, str):
             imp = [imp] if imp else []
         if not isinstance(imp, list) or len(imp) > 2 or not all(isinstance(t, str) for t in imp):
             raise InputError(src, f"{where}.implants", "one organ id, or a list of two")
-        implants_s.append(imp)
+        cs.implants.append(imp)
         if "regional_nodes" in c:
-            regional[cid] = tuple(c["regional_nodes"])
+            cs.regional[cid] = tuple(c["regional_nodes"])
         if "own_organ" in c:
-            own[cid] = _req(c, "own_organ", str, src, where)
-    index = {cid: i for i, cid in enumerate(ids)}
+            cs.own[cid] = _req(c, "own_organ", str, src, where)
+    return cs
+
+
+def _check_links(cs: _Compartments, index: dict[str, int], src: str) -> tuple[np.ndarray, np.ndarray]:
+    """Check the compartments' references to one another; return the first and second organ each
+    compartment's cells implant on (-1: none)."""
+    ids, kinds = cs.ids, cs.kinds
     implants = np.full(len(ids), -1, np.int32)
     implants2 = np.full(len(ids), -1, np.int32)
-    for i, targets in enumerate(implants_s):
+    for i, targets in enumerate(cs.implants):
         for j, target in enumerate(targets):
             if target not in index or kinds[index[target]] != KIND_ORGAN:
                 raise InputError(src, f"compartment {ids[i]}.implants", f"{target!r} is not an organ compartment")
             (implants if j == 0 else implants2)[i] = index[target]
         if not targets and kinds[i] == KIND_CAVITY:
             raise InputError(src, f"compartment {ids[i]}.implants", "a cavity must name the organ its cells implant on")
-    for prim, organ in own.items():
+    for prim, organ in cs.own.items():
         if organ not in index or kinds[index[organ]] != KIND_ORGAN:
             raise InputError(src, f"compartment {prim}.own_organ", f"{organ!r} is not an organ compartment")
-    for prim, nodes in regional.items():
+    for prim, nodes in cs.regional.items():
         for n in nodes:
             if n not in index or kinds[index[n]] != KIND_NODE:
                 raise InputError(src, f"compartment {prim}.regional_nodes", f"{n!r} is not a lymph-node compartment")
+    return implants, implants2
 
-    v_ids, v_src, v_dst, v_kind, v_share, v_tr, paths = [], [], [], [], [], [], []
+
+def _read_vessels(vessels: list, index: dict[str, int], src: str) -> _Vessels:
+    """The vessel entries, each checked on its own (shares not yet normalised)."""
+    vs = _Vessels([], [], [], [], [], [], [])
     for j, v in enumerate(vessels):
-        vid, where = _entry_id(v, f"vessel[{j}]", "vessel", _VESSEL_KEYS, v_ids, src)
+        vid, where = _entry_id(v, f"vessel[{j}]", "vessel", _VESSEL_KEYS, vs.ids, src)
         a, b = _req(v, "from", str, src, where), _req(v, "to", str, src, where)
         for key, cid in (("from", a), ("to", b)):
             if cid not in index:
@@ -306,13 +336,31 @@ def load_body_graph(path: str | Path | None = None) -> BodyGraph:
             arr = np.zeros((0, 2))
         if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] < 2 or not np.isfinite(arr).all():
             raise InputError(src, f"{where}.path", "needs at least two [x, y] points")
-        v_ids.append(vid)
-        v_src.append(index[a])
-        v_dst.append(index[b])
-        v_kind.append(VESSEL_KINDS.index(kind))
-        v_share.append(share)
-        v_tr.append(transit / 3600.0)
-        paths.append(arr)
+        vs.ids.append(vid)
+        vs.src.append(index[a])
+        vs.dst.append(index[b])
+        vs.kind.append(VESSEL_KINDS.index(kind))
+        vs.share.append(share)
+        vs.transit_h.append(transit / 3600.0)
+        vs.paths.append(arr)
+    return vs
+
+
+def load_body_graph(path: str | Path | None = None) -> BodyGraph:
+    """Parse and check the body graph; every problem raises ``InputError`` naming file and field."""
+    p = Path(path) if path else assets_dir() / "body_graph.toml"
+    src = str(p)
+    data = tomlio.load(p, "a body graph file")
+    comps = data.get("compartment", [])
+    vessels = data.get("vessel", [])
+    if not comps or not vessels:
+        raise InputError(src, "compartment/vessel", "the graph needs both tables")
+
+    cs = _read_compartments(comps, src)
+    ids, names, kinds, xy, arrest, cats, soils, _, regional, own = cs
+    index = {cid: i for i, cid in enumerate(ids)}
+    implants, implants2 = _check_links(cs, index, src)
+    v_ids, v_src, v_dst, v_kind, v_share, v_tr, paths = _read_vessels(vessels, index, src)
 
     v_src_a = np.array(v_src, np.int32)
     v_kind_a = np.array(v_kind, np.int8)

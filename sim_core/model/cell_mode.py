@@ -80,10 +80,12 @@ def step_death(haz: np.ndarray, dt_h: float) -> np.ndarray:
     return -np.expm1(-haz.sum(axis=2) * dt_h)
 
 
-def cumulative_table(groups: list[list[tuple[int, float]]]):
+def cumulative_table(groups: list[list[tuple[int, float]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(ptr, vessel, cumulative share) arrays of lists of (vessel, weight): weights are normalised
     within each list; a list with no positive weight becomes empty (no way out)."""
-    ptr, ves, cum = [0], [], []
+    ptr: list[int] = [0]
+    ves: list[int] = []
+    cum: list[float] = []
     for items in groups:
         items = [(e, w) for e, w in items if w > 0.0]
         total = sum(w for _, w in items)
@@ -344,9 +346,9 @@ class CellTransport:
         total = int(unit_end[-1]) if unit_end.shape[0] else 0
         if total == 0:
             return
-        g_kind = np.array(g_kind, np.int64)
-        g_cells = np.array(g_cells, np.int64)
-        g_extra = np.array(g_extra, np.int64)
+        kind_a = np.array(g_kind, np.int64)
+        cells_a = np.array(g_cells, np.int64)
+        extra_a = np.array(g_extra, np.int64)
         birth = cumulative_table(g_out)
         first_pid = p.next_id
         p.next_id += total
@@ -371,9 +373,9 @@ class CellTransport:
                 count.astype(np.int64),
                 first_pid,
                 unit_end,
-                g_kind,
-                g_cells,
-                g_extra,
+                kind_a,
+                cells_a,
+                extra_a,
                 *birth,
                 p.n_live,
                 p.vessel,

@@ -130,6 +130,14 @@ class Snapshot:
 class Engine:
     """A simulated body with one primary site (patient mode) or none (injection experiments)."""
 
+    # tumour state, set by ``reset()``
+    primary_cells: float
+    primary_res: float
+    removed_cells: float
+    surgery_day: float | None
+    #: the day the tumour burden first reached ``patient.lethal_cells`` (None: not yet)
+    death_day: float | None
+
     def __init__(
         self,
         scenario: Scenario,
@@ -338,9 +346,8 @@ class Engine:
         self.primary_cells = self.params["primary.initial_cells"] if self.shedding else 0.0
         self.primary_res = 0.0  # share of drug-adapted cells in the primary
         self.removed_cells = 0.0  # cells taken out by surgery
-        self.surgery_day: float | None = None
-        #: the day the tumour burden first reached ``patient.lethal_cells`` (None: not yet)
-        self.death_day: float | None = None
+        self.surgery_day = None
+        self.death_day = None  # not yet
         self.recorder = Recorder(n)
         self._next_record = 0.0
         self._record()
@@ -389,8 +396,10 @@ class Engine:
             self.packets.next_id[0] = ct.pool.next_id
             self.cells = ct
         else:
-            ct = self.cells
-            cells, nclu, vessel, pos_h, route, pid = group_cells(*ct.units())
+            cur = self.cells
+            # the resolution was "cells" (checked above), so there is a cell transport
+            assert cur is not None
+            cells, nclu, vessel, pos_h, route, pid = group_cells(*cur.units())
             pk = PacketTable(max(4096, 2 * cells.shape[0]))
             k = cells.shape[0]
             rows = pk.free_stack[pk.n_free[0] - k : pk.n_free[0]][::-1]
@@ -402,7 +411,7 @@ class Engine:
             pk.pos_h[rows] = pos_h
             pk.route[rows] = route
             pk.pid[rows] = pid
-            pk.next_id[0] = max(int(self.packets.next_id[0]), ct.pool.next_id)
+            pk.next_id[0] = max(int(self.packets.next_id[0]), cur.pool.next_id)
             self.packets = pk
             self.cells = None
         self.resolution = resolution

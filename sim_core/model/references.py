@@ -286,7 +286,8 @@ _R = [
     ),
     Reference(
         "strang_t1",
-        "Cornell/Strang series of 592 T1 breast carcinomas (via KoreaMed 2324940); Rosen PP et al. 1981, Ann Surg 194:576-584",
+        "Cornell/Strang series of 592 T1 breast carcinomas (via KoreaMed 2324940); "
+        "Rosen PP et al. 1981, Ann Surg 194:576-584",
         "T1 breast cancer: 24-27 % node-positive at surgery",
         "M",
     ),

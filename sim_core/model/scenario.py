@@ -6,6 +6,7 @@ Loading is strict: unknown keys, wrong types, NaN/inf and out-of-range values ar
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
@@ -124,10 +125,8 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 

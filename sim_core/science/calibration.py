@@ -185,7 +185,7 @@ class AutopsyFit:
     def __init__(
         self,
         presets: list[str],
-        models: dict[str, PresetModel] | None = None,
+        models: dict[str, PresetModel | None] | None = None,
         years: float = FIT_YEARS,
         base: dict[str, Params] | None = None,
         corrections: dict[str, np.ndarray] | None = None,
@@ -202,7 +202,8 @@ class AutopsyFit:
         self.affs = [a for a in AFFINITIES if _members(a, self.presets)]
         self._aff_by_owner = {a.owner: a for a in self.affs}
         self.base = base or {n: load_scenario(n).params for n in self.presets}
-        self.models = models or {}
+        #: a preset given None in ``models`` gets no model: enough to count the unknowns
+        self.models: dict[str, PresetModel | None] = models or {}
         for n in self.presets:
             if n not in self.models:
                 self.models[n] = PresetModel(self.base[n], load_scenario(n).primary, years)
@@ -248,7 +249,8 @@ class AutopsyFit:
         return x
 
     def decode(self, x: np.ndarray) -> FitResult:
-        shared, per = {}, {n: {} for n in self.presets}
+        shared: dict[str, float] = {}
+        per: dict[str, dict[str, float]] = {n: {} for n in self.presets}
         for i, (owner, path) in enumerate(self.layout):
             full = f"soil.{path}" if owner == "soil" else path
             v = float(_sigmoid(x[i])) if self._is_share(full) else math.exp(x[i])
@@ -275,7 +277,14 @@ class AutopsyFit:
     # --- residuals ----------------------------------------------------------------------------------
     def tables(self, x: np.ndarray) -> dict[str, dict]:
         fit = self.decode(x)
-        return {n: self.models[n].table(self._params(fit, n)) for n in self.presets}
+        return {n: self.model(n).table(self._params(fit, n)) for n in self.presets}
+
+    def model(self, n: str) -> PresetModel:
+        """The expected-value model of preset ``n``."""
+        m = self.models[n]
+        if m is None:
+            raise ValueError(f"this fit was made without a model for {n!r}")
+        return m
 
     def _params(self, fit: FitResult, n: str) -> Params:
         p = self.base[n].copy()
@@ -590,7 +599,7 @@ def simulated_corrections(
         sc = load_scenario(n)
         sc.params = fit._params(result, n)
         r = run_cohort(sc, patients, FIT_YEARS, seed, workers=workers)
-        t = fit.models[n].table(sc.params)
+        t = fit.model(n).table(sc.params)
         sim = np.array([r["categories"][c]["pct_metastases"] / 100.0 for c in CATEGORIES])
         exp = np.array([t["shares"][c] for c in CATEGORIES])
         c = np.log((sim + CORRECTION_FLOOR) / (exp + CORRECTION_FLOOR))

@@ -90,7 +90,10 @@ def distant_mask(graph, primary: str) -> np.ndarray:
     """Organs and lymph nodes outside the primary's regional basin."""
     regional = set(graph.regional_nodes.get(primary, ()))
     return np.array(
-        [(k == KIND_ORGAN) or (k == KIND_NODE and cid not in regional) for k, cid in zip(graph.kind, graph.ids)]
+        [
+            (k == KIND_ORGAN) or (k == KIND_NODE and cid not in regional)
+            for k, cid in zip(graph.kind, graph.ids, strict=True)
+        ]
     )
 
 
@@ -125,6 +128,7 @@ def _run_patient(args) -> PatientResult:
         if eng.surgery_day is None:
             res.primary_mm = eng.primary_mm()
             eng.remove_primary()
+        assert eng.surgery_day is not None  # set by the surgery in a step or by remove_primary()
         res.surgery_day = float(eng.surgery_day)
         cpg = sc.params["primary.cells_per_g"]
         largest = largest_lesions(eng)
@@ -243,11 +247,11 @@ def run_patients(
         # chunks of consecutive patients: a worker builds its engines and kernels once per chunk
         size = max(1, min(25, patients // (4 * max(workers, 2))))
         chunks = [range(a, min(a + size, patients)) for a in range(0, patients, size)]
-        jobs = [(scenario, seed, list(c), years, surgery_at_mm, anatomy_only) for c in chunks]
+        chunk_jobs = [(scenario, seed, list(c), years, surgery_at_mm, anatomy_only) for c in chunks]
         results: list[PatientResult] = []
         ex = executor or ProcessPoolExecutor(max_workers=workers)
         try:
-            for part in ex.map(_run_chunk, jobs):
+            for part in ex.map(_run_chunk, chunk_jobs):
                 results += part
                 if progress:
                     progress(len(results) / patients)

@@ -8,7 +8,8 @@ comes from simulated cohorts (``cohort.py``). It follows the engine's rules in e
   or implant on a cavity lining, solved exactly as a linear system on the body graph;
 - lesions: a micrometastasis grows by its type's Gompertz law up to its balanced size, regresses
   with a hazard per doubling (fading past ``micro.regress_until_cells``) and switches at a hazard
-  per doubling time times its soil; after the switch it grows by the Gompertz law until it is large enough to see; dormant cells wake at a constant rate;
+  per doubling time times its soil; after the switch it grows by the Gompertz law until it is large
+  enough to see; dormant cells wake at a constant rate;
 - patients: Gauss-Hermite quadrature over the log-normal doubling time of a cohort;
 - metastases seeding metastases: one generation, exactly for Poisson-distributed first-generation
   lesions (the probability-generating functional); later generations are left out.
@@ -305,7 +306,7 @@ class PresetModel:
             # shed at steps k >= s with size G[k - s]; its lesions are judged at age T - k
             self.W[..., s] = np.einsum("ik,idsk->ids", G[:, : nt - s], Qr[..., s:])
             self.Wd[..., s] = np.einsum("ik,idsk->ids", G[:, : nt - s], Qdr[..., s:])
-        self._transport_key = None
+        self._transport_key: tuple[float, ...] | None = None
 
     def _transport(self, p: Params) -> Transport:
         keys = ROUTING_KEYS + (
@@ -321,7 +322,7 @@ class PresetModel:
         if key != self._transport_key:
             self._trans = Transport(routed(self.base, p), p)
             self._transport_key = key
-            self._src_cache = {}
+            self._src_cache: dict[tuple[float, float], np.ndarray] = {}
         return self._trans
 
     def table(self, p: Params | None = None) -> dict:
@@ -389,7 +390,7 @@ class PresetModel:
         beta = p["shedding.from_metastases"] * rate * factors  # second-generation seeding per factor node
         buf = np.empty((nq, nj) + m_u.shape[1:]) if beta.any() else None
         for key2, idx in groups.items():
-            casc = 0.0
+            casc: float | np.ndarray = 0.0
             if buf is not None:
                 X = np.einsum("st,qtk->qsk", A_src[:, idx], F[:, idx, :])  # [q, src, t]
                 casc = cascade_sums(m_u, X, rate * factors, beta, buf)

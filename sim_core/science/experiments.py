@@ -48,7 +48,7 @@ def run_patient(
     if record:
         from sim_core.io.receipt import RecordedEngine
 
-        eng = RecordedEngine(sc, resolution=resolution)
+        eng: Engine = RecordedEngine(sc, resolution=resolution)
     else:
         eng = Engine(sc, resolution=resolution)
     end = float(days)
@@ -97,11 +97,11 @@ def inject_experiment(
         sc.seed = int(seed)
     eng = Engine(sc, shedding=False, resolution=resolution)
     eng.inject(vessel, cells, cluster_cells)
-    times = sorted(set(t for t in (times or INJECT_TIMES_DAYS) if t <= days) | {float(days)})
+    obs_times = sorted(set(t for t in (times or INJECT_TIMES_DAYS) if t <= days) | {float(days)})
     if resolution == "cells":
-        eng.advance(min(INJECT_TRIP_S / 86400.0, times[0]), INJECT_TRIP_DT_S / 86400.0)
+        eng.advance(min(INJECT_TRIP_S / 86400.0, obs_times[0]), INJECT_TRIP_DT_S / 86400.0)
     timeline = []
-    for t in times:
+    for t in obs_times:
         eng.advance(t - eng.t_days, dt_days)
         timeline.append(_observe(eng, obs, cells))
     return {

@@ -212,7 +212,7 @@ def relapse_by_node(table: dict) -> list[dict]:
         ("node-negative", False, PAN_T1N0_RATE),
         ("node-positive", True, PAN_T1N13_RATE),
     ):
-        mine = np.array([math.inf if t is None else t for t, n in zip(first, node) if n == positive])
+        mine = np.array([math.inf if t is None else t for t, n in zip(first, node, strict=True) if n == positive])
         free5 = float(np.mean(mine > 5.0)) if mine.size else None
         late = _late_hazard(free5, float(np.mean(mine > RELAPSE_YEARS))) if free5 else None
         out.append(

@@ -289,7 +289,8 @@ def system_info() -> dict:
     info.update(_versions())
     info.update(
         {
-            "numba_threads": numba.config.NUMBA_NUM_THREADS,
+            # numba.config sets its attributes at import from the environment; its stubs do not list them
+            "numba_threads": numba.config.NUMBA_NUM_THREADS,  # type: ignore[attr-defined]
             "numba_cache_dir": _kernel_cache_dir(),
             "threading_layer": threading_layer(),
         }
@@ -403,7 +404,10 @@ def cmd_validate(a) -> int:
     from sim_core.science import validation as V
 
     t0 = time.monotonic()
-    say = lambda m: print(f"validate: {time.monotonic() - t0:6.0f} s  {m}", file=sys.stderr, flush=True)
+
+    def say(m):
+        print(f"validate: {time.monotonic() - t0:6.0f} s  {m}", file=sys.stderr, flush=True)
+
     workers = a.workers or max(1, min(__import__("os").cpu_count() or 1, 8))
     # one pool of worker processes for every cohort: each compiles (or loads) the kernels once
     with ProcessPoolExecutor(max_workers=workers) as ex:
@@ -504,7 +508,10 @@ def cmd_calibrate(a) -> int:
     from sim_core.science.validation import current_fit
 
     t0 = time.monotonic()
-    say = lambda m: print(f"calibrate: {time.monotonic() - t0:6.0f} s  {m}", file=sys.stderr, flush=True)
+
+    def say(m):
+        print(f"calibrate: {time.monotonic() - t0:6.0f} s  {m}", file=sys.stderr, flush=True)
+
     C.require_scipy()
     workers = a.workers or 2
     a.left_out_steps = a.left_out_steps or C.LEFT_OUT_MAX_NFEV
@@ -520,7 +527,8 @@ def cmd_calibrate(a) -> int:
             for path in C.write_fitted({}, {}, {}, None, None, left_out=left_out):
                 say(f"wrote {path}")
         return 0
-    mouse, b16_lung = {}, None
+    mouse: dict[str, float] = {}
+    b16_lung: float | None = None
     if not a.skip_mouse:
         say("mouse experiments (Luzzi 1998, Fidler 1970)")
         mouse, b16_lung = C.fit_mouse(progress=say)

@@ -11,6 +11,7 @@ reasoning as ``packaging/frozen_entry.py``, which handles the frozen bundle its 
 from __future__ import annotations
 
 import sys
+from typing import TypedDict
 
 NOTICE = (
     "note: no writable folder for the compiled-kernel cache (next to {src} or in the "
@@ -18,7 +19,13 @@ NOTICE = (
     "to cache them."
 )
 
-_state = {"installed": False, "uncached": []}
+
+class _State(TypedDict):
+    installed: bool
+    uncached: list[str]  # qualified names of the kernels compiled without a cache
+
+
+_state: _State = {"installed": False, "uncached": []}
 
 
 def allow_uncached_kernels(stream=None) -> None:
@@ -45,7 +52,8 @@ def allow_uncached_kernels(stream=None) -> None:
                 )
             _state["uncached"].append(self.py_func.__qualname__)
 
-    dispatcher.Dispatcher.enable_caching = enable_caching
+    # ignored: replacing the method on numba's class is the point of this module
+    dispatcher.Dispatcher.enable_caching = enable_caching  # type: ignore[method-assign]
     _state["installed"] = True
 
 

@@ -17,6 +17,7 @@ identical.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from sim_core.model.errors import InputError
@@ -154,7 +155,7 @@ def _sweep(p: Path, meta: dict, row, workers: int | None, progress) -> dict:
             if progress:
                 progress(len(new) / len(jobs))
     differing, first = [], None
-    for i, fresh in zip(which, new):
+    for i, fresh in zip(which, new, strict=True):
         old = {k: v for k, v in stored[i].items() if v is not None and k != "version"}
         fresh = {k: v for k, v in fresh.items() if k != "version"}
         cols = [c for c in sorted(set(old) | set(fresh)) if old.get(c) != fresh.get(c)]
@@ -174,8 +175,8 @@ def _sweep(p: Path, meta: dict, row, workers: int | None, progress) -> dict:
     }
 
 
-def _first_difference(a: list, b: list) -> int | None:
-    for i, (x, y) in enumerate(zip(a, b)):
+def _first_difference(a: Sequence[object], b: Sequence[object]) -> int | None:
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):  # a shorter one differs at its end
         if x != y:
             return i
     return None if len(a) == len(b) else min(len(a), len(b))
@@ -203,14 +204,14 @@ def _cohort(p: Path, meta: dict, workers: int | None, progress) -> dict:
     )
     rows = r["patient_rows"]
     if p.suffix.lower() == ".csv":
-        old = p.read_text("utf-8").splitlines()
-        new = cohort_csv_text(rows).splitlines()
+        old: Sequence[object] = p.read_text("utf-8").splitlines()
+        new: Sequence[object] = cohort_csv_text(rows).splitlines()
     else:
         import pyarrow.parquet as pq
 
         t = pq.read_table(p)
         cols = list(rows[0]) if rows else ["patient"]
-        old = [t.column_names] + [list(x) for x in zip(*(t.column(c).to_pylist() for c in t.column_names))]
+        old = [t.column_names] + [list(x) for x in zip(*(t.column(c).to_pylist() for c in t.column_names), strict=True)]
         new = [cols] + [[row.get(c) for c in cols] for row in rows]
     first = _first_difference(old, new)
     return {
@@ -252,11 +253,11 @@ def _timeseries(p: Path, eng) -> dict:
         long = t.column_names == list(LONG_COLUMNS)
         w = timeseries_table(eng, long)
         head_old, head_new = t.column_names, w.column_names
-        rows_old = list(zip(*(t.column(c).to_pylist() for c in head_old))) if head_old else []
-        rows_new = list(zip(*(w.column(c).to_pylist() for c in head_new)))
+        rows_old = list(zip(*(t.column(c).to_pylist() for c in head_old), strict=True)) if head_old else []
+        rows_new = list(zip(*(w.column(c).to_pylist() for c in head_new), strict=True))
     same_columns = head_old == head_new
     same_shape = same_columns and len(rows_old) == len(rows_new)
-    differ = sum(a != b for a, b in zip(rows_old, rows_new)) if same_shape else None
+    differ = sum(a != b for a, b in zip(rows_old, rows_new, strict=True)) if same_shape else None
     return {
         "file": str(p),
         "kind": "timeseries",

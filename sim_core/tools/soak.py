@@ -49,6 +49,7 @@ def run(minutes: float, seed: int | None = None, progress=None) -> dict:
     start_rss = rss_mb()
     # the pool is sized for the load up front: growing it is part of warming up, not of a leak
     eng = Engine(soak_scenario(seed), resolution="cells", cell_capacity=POOL_CAPACITY)
+    assert eng.cells is not None  # resolution="cells" always builds the cell transport
     t0 = time.perf_counter()
     end = t0 + 60.0 * minutes
     warm_at = t0 + WARMUP_SHARE * 60.0 * minutes

@@ -209,7 +209,7 @@ def run_sweep(
     paths = [p for p, _ in axes]
     jobs = []
     for values in itertools.product(*[v for _, v in axes]):
-        point = {p: float(v) for p, v in zip(paths, values)}
+        point = {p: float(v) for p, v in zip(paths, values, strict=True)}
         for r in range(replicates):
             seed = replicate_seed(base_seed, r)
             jobs.append((point, seed, r, run_key(toml, point, seed, days)))

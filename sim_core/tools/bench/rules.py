@@ -89,8 +89,11 @@ def uniform_seq_py(key: int, counter: int) -> float:
     return ((z >> 11) + 0.5) / 9007199254740992.0
 
 
-def travel_py(t: Tables, tally: Tally, v, pos, cells, kind, route, pid, dt_h):
-    """``kernels.cells.travel`` for one packet starting the step at clock 0, in plain Python."""
+def travel_py(t: Tables, tally: Tally, v, pos, cells, kind, route, pid, dt_h):  # noqa: C901
+    """``kernels.cells.travel`` for one packet starting the step at clock 0, in plain Python.
+
+    One function on purpose: it mirrors the kernel branch for branch (and draw for draw), so the
+    two read side by side and the benchmark times the same work."""
     key = t.key
     base = pid << DRAW_BITS
     draw = 0

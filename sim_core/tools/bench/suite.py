@@ -20,11 +20,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
+from typing import Any
 
 import numba
 import numpy as np
 
 from sim_core.kernels.cells import A_DRAWS, A_PACKET_STEPS, CHUNK
+from sim_core.model.cell_mode import CellTransport
 from sim_core.model.engine import Engine
 from sim_core.model.errors import InputError
 from sim_core.model.scenario import load_scenario
@@ -63,9 +66,15 @@ def bench_engine(n: int) -> Engine:
     )
 
 
+def _transport(eng: Engine) -> CellTransport:
+    """The cell transport of an engine made by ``bench_engine`` (cell resolution)."""
+    assert eng.cells is not None, "the benchmark steps cell-resolution engines"
+    return eng.cells
+
+
 def load_state(eng: Engine, state: dict) -> None:
     """Put ``state`` into the engine's pool, chunks filled from the front."""
-    pool = eng.cells.pool
+    pool = _transport(eng).pool
     n = state["pid"].shape[0]
     if pool.capacity < n:
         pool.grow(n - pool.n_used)
@@ -80,7 +89,7 @@ def load_state(eng: Engine, state: dict) -> None:
 
 
 def survivors(eng: Engine) -> dict:
-    pool = eng.cells.pool
+    pool = _transport(eng).pool
     i = pool.live_index()
     return {name: getattr(pool, name)[i].copy() for name in COLUMNS}
 
@@ -91,7 +100,7 @@ def same_packets(a: dict, b: dict) -> bool:
 
 
 def engine_tally(eng: Engine) -> tuple:
-    tr = eng.cells
+    tr = _transport(eng)
     return (
         tr.acc.sum(0)[:5],
         tr.acc_died.sum(0),
@@ -107,7 +116,7 @@ def rules_tally(t) -> tuple:
 
 
 def same_tally(a: tuple, b: tuple) -> bool:
-    return all(np.array_equal(x, y) for x, y in zip(a, b))
+    return all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def _time_numba_step(eng: Engine, state: dict, reps: int, threads: int) -> tuple[float, dict, tuple, float]:
@@ -115,7 +124,7 @@ def _time_numba_step(eng: Engine, state: dict, reps: int, threads: int) -> tuple
     step's survivors and tallies, and its draws per packet-step."""
     numba.set_num_threads(threads)
     best = math.inf
-    first = None
+    first: tuple[dict, tuple, float] | None = None
     for r in range(reps):
         load_state(eng, state)
         eng.step_index = 0
@@ -123,9 +132,17 @@ def _time_numba_step(eng: Engine, state: dict, reps: int, threads: int) -> tuple
         eng.step(DT_S)
         best = min(best, time.perf_counter() - t0)
         if r == 0:
-            acc = eng.cells.acc.sum(0)
+            acc = _transport(eng).acc.sum(0)
             first = (survivors(eng), engine_tally(eng), acc[A_DRAWS] / max(1, acc[A_PACKET_STEPS]))
+    assert first is not None, "reps >= 1"
     return best, first[0], first[1], first[2]
+
+
+def _columns(state: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Copies of the packet columns of ``state`` in ``COLUMNS`` order (a tuple of known length, so
+    the limit kernels' calls ``f(*cols, ...)`` and ``partial(f, *cols, ...)`` type-check)."""
+    vessel, pos_h, cells, kind, route, pid = (state[c].copy() for c in COLUMNS)
+    return vessel, pos_h, cells, kind, route, pid
 
 
 def _tables(eng: Engine) -> Tables:
@@ -244,7 +261,7 @@ def run(quick: bool = False, progress=None) -> dict:
     say("bandwidth")
     bw = bandwidth_gb_s(64 if quick else 256)
     core, times = [], {}
-    identical = {}
+    identical: dict[str, bool] = {}
     draws_per_step = {}
 
     def add(n, impl, th, secs):
@@ -271,7 +288,7 @@ def run(quick: bool = False, progress=None) -> dict:
         # the timed runs also leave each packet's draws (the numpy rules count them anyway) and
         # the last run's packets and tallies, compared with numba's at the smallest size
         counts = np.zeros(n, np.int64)
-        last = []
+        last: list[Any] = []  # the last run's (survivors, Tally)
 
         def numpy_run(t=t, state=state, counts=counts, last=last):
             last[:] = numpy_step(t, state, DT_S / 3600.0, uniforms=counts)
@@ -288,9 +305,9 @@ def run(quick: bool = False, progress=None) -> dict:
             out_m, tally_m, secs_m = mesa_step(t, state, DT_S / 3600.0)
             add(n, "mesa", 1, secs_m)
             identical["mesa"] = same_packets(pk_all, out_m) and same_tally(tally_all, rules_tally(tally_m))
-        cols = [state[c].copy() for c in COLUMNS]
+        cols = _columns(state)
         streaming_limit(*cols, 0)
-        add(n, "streaming-limit", threads, _best(lambda cols=cols: streaming_limit(*cols, 0), reps))
+        add(n, "streaming-limit", threads, _best(partial(streaming_limit, *cols, 0), reps))
         # the model's mean uniforms per packet-step: k each, one more for `extra` in 1000 packets
         k, extra = divmod(round(1000 * draws_per_step[n]), 1000)
         key = np.uint64(t.key)
@@ -299,7 +316,7 @@ def run(quick: bool = False, progress=None) -> dict:
             n,
             "draw-limit",
             threads,
-            _best(lambda cols=cols, k=k, e=extra, key=key: draw_limit(*cols, 0, k, e, key), reps),
+            _best(partial(draw_limit, *cols, 0, k, extra, key), reps),
         )
         counts = counts.astype(np.uint8 if counts.max() < 256 else np.uint16)
         draw_limit_counts(*cols, 0, counts, key)
@@ -307,7 +324,7 @@ def run(quick: bool = False, progress=None) -> dict:
             n,
             "draw-limit-model-counts",
             threads,
-            _best(lambda cols=cols, c=counts, key=key: draw_limit_counts(*cols, 0, c, key), reps),
+            _best(partial(draw_limit_counts, *cols, 0, counts, key), reps),
         )
 
     ref = 1_000_000 if 1_000_000 in sizes else sizes[-1]
@@ -398,7 +415,8 @@ def threading_layer() -> str:
         return numba.threading_layer()
     except ValueError:
         pass
-    asked = str(numba.config.THREADING_LAYER).lower()
+    # numba.config sets its attributes at import from the environment; its stubs do not list them
+    asked = str(numba.config.THREADING_LAYER).lower()  # type: ignore[attr-defined]
     order = {
         "default": ("tbb", "omp", "workqueue"),
         "safe": ("tbb",),
