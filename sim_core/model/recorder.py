@@ -31,13 +31,3 @@ class Recorder:
         self.cells[i] = cells
         self.primary[i] = primary
         self.n += 1
-
-    def tail(self, k: int) -> dict[str, np.ndarray]:
-        """Read-only copies of the last ``k`` rows."""
-        s = slice(max(0, self.n - k), self.n)
-        return {
-            "t_days": self.t_days[s].copy(),
-            "counters": self.counters[s].copy(),
-            "cells": self.cells[s].copy(),
-            "primary": self.primary[s].copy(),
-        }

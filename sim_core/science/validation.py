@@ -33,7 +33,15 @@ from sim_core.science.experiments import inject_experiment
 COHORT_PATIENTS = 300
 COHORT_YEARS = 5.0
 COHORT_SEED = 1
+#: The pass lines, each used for both the verdict and the tolerance it prints: detectable muscle
+#: metastases (% of patients) [newton2012]; in-sample TV distance and metastases per patient of a
+#: fitted autopsy row; Luzzi's macrometastases as lesions (cells at day 13); Fidler's survivors in
+#: the lung at 24 h (fraction of injected cells).
 MUSCLE_MAX_PCT = 5.0
+IN_SAMPLE_TVD_MAX = 0.10
+MPP_SHARE = 0.30
+MACRO_MIN_CELLS = 50.0
+FIDLER_ALIVE_24H = (0.005, 0.02)
 RELAPSE_PATIENTS = 800
 RELAPSE_YEARS = 20.0
 #: The breast relapse cohort: T1 tumours (<= 20 mm) removed at 15 mm; Pan 2017's T1N0 group
@@ -79,6 +87,26 @@ def _abs(name, kind, got, expected, tol, source) -> Result:
     return Result(name, kind, got, expected, f"+/- {tol:g}", abs(got - expected) <= tol, source)
 
 
+def _at_most(name, kind, got, limit, source, fmt="g") -> Result:
+    return Result(name, kind, got, 0.0, f"<= {limit:{fmt}}", got <= limit, source)
+
+
+def _at_least(name, kind, got, limit, source, why="") -> Result:
+    return Result(name, kind, got, limit, f">= {limit:g}" + (f" ({why})" if why else ""), got >= limit, source)
+
+
+def _below(name, kind, got, limit, source) -> Result:
+    return Result(name, kind, got, 0.0, f"< {limit:g}", got < limit, source)
+
+
+def _between(name, kind, got, expected, lo, hi, source) -> Result:
+    return Result(name, kind, got, expected, f"{lo:g}-{hi:g}", lo <= got <= hi, source)
+
+
+def _relative(name, kind, got, expected, share, source) -> Result:
+    return Result(name, kind, got, expected, f"+/- {100 * share:g} %", abs(got - expected) <= share * expected, source)
+
+
 def _factor(name, kind, got, expected, factor, source) -> Result:
     ok = got > 0 and expected / factor <= got <= expected * factor
     return Result(name, kind, got, expected, f"within x{factor:g}", ok, source)
@@ -104,14 +132,8 @@ def luzzi_targets(seed: int = 1) -> list[Result]:
     ]
     med = at[13.0]["median_macro_cells"]
     out.append(
-        Result(
-            "Luzzi: median macrometastasis at day 13 (cells)",
-            "validation",
-            med,
-            50.0,
-            ">= 50 (a real lesion)",
-            med >= 50.0,
-            src,
+        _at_least(
+            "Luzzi: median macrometastasis at day 13 (cells)", "validation", med, MACRO_MIN_CELLS, src, "a real lesion"
         )
     )
     return out
@@ -123,15 +145,7 @@ def fidler_targets(seed: int = 1) -> list[Result]:
     src = "[fidler1970]"
     ratio = day14["nodules"] / day14["labelled"] if day14["labelled"] > 0 else 0.0
     return [
-        Result(
-            "Fidler: alive in lung at 24 h",
-            "calibration",
-            day1["alive"],
-            0.01,
-            "0.005-0.02",
-            0.005 <= day1["alive"] <= 0.02,
-            src,
-        ),
+        _between("Fidler: alive in lung at 24 h", "calibration", day1["alive"], 0.01, *FIDLER_ALIVE_24H, src),
         _factor("Fidler: metastases per labelled cell in lung at day 14", "calibration", ratio, 78 / 400, 3.0, src),
     ]
 
@@ -157,23 +171,15 @@ def cohort_targets(
     src = "[disibio2008]"
     muscle = r["sites"]["organ:muscle"]["pct_patients"]
     return [
-        Result(f"DiSibio {preset}: TV distance of site shares", "calibration", tvd, 0.0, "<= 0.10", tvd <= 0.10, src),
-        Result(
-            f"DiSibio {preset}: metastases per patient",
-            "calibration",
-            mpp,
-            row.mets_per_patient,
-            "+/- 30 %",
-            abs(mpp - row.mets_per_patient) <= 0.3 * row.mets_per_patient,
-            src,
+        _at_most(f"DiSibio {preset}: TV distance of site shares", "calibration", tvd, IN_SAMPLE_TVD_MAX, src, ".2f"),
+        _relative(
+            f"DiSibio {preset}: metastases per patient", "calibration", mpp, row.mets_per_patient, MPP_SHARE, src
         ),
-        Result(
+        _below(
             f"{preset}: detectable skeletal-muscle metastases (% of patients)",
             "calibration" if preset == "lung" else "validation",
             muscle,
-            0.0,
-            f"< {MUSCLE_MAX_PCT:g}",
-            muscle < MUSCLE_MAX_PCT,
+            MUSCLE_MAX_PCT,
             "[newton2012] [surov2010]",
         ),
     ]

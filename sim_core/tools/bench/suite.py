@@ -12,7 +12,6 @@ only, which makes their ratios conservative.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import platform
@@ -465,7 +464,3 @@ def table(res: dict) -> str:
         f"{'identical results':<28} " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in res["identical"].items())
     )
     return "\n".join(lines)
-
-
-def main_json(quick: bool) -> str:
-    return json.dumps(run(quick), indent=2)
