@@ -16,7 +16,7 @@ import numpy as np
 from desktop.core.frames import FrameData
 from desktop.core.i18n import tr
 from desktop.core.narrator import Caption, place_phrase, the_name, tumour_phrase
-from sim_core import BodyGraph
+from sim_core import KIND_NODE, KIND_ORGAN, BodyGraph
 
 IDLE, TRAVELLING, ARRESTED, DONE = "idle", "travelling", "arrested", "done"
 HANDOVER_UNITS = 40.0
@@ -129,7 +129,7 @@ class FollowTracker:
             self._escaped = 0.0
             text = (
                 "The cluster is held in {place}: arrest. Speeding up: now an hour passes every second."
-                if g.kind[c] == 2
+                if g.kind[c] == KIND_NODE
                 else "The cluster is stuck in {place}: arrest. Speeding up: now an hour passes every second."
             )
             return FollowUpdate(Caption.of(lambda: tr(text, place=place_phrase(g, c)), "arrest", 5), self.watch_speed)
@@ -188,7 +188,7 @@ class FollowTracker:
             text = "It enters the portal vein, which carries blood from the gut to the liver."
         elif cid == "artery:aorta":
             text = "It is in the aorta now; blood flow decides which organ it reaches."
-        elif g.kind[c] in (1, 2):
+        elif g.kind[c] in (KIND_ORGAN, KIND_NODE):
             return Caption.of(
                 lambda: tr("It squeezes through {place} without sticking, and travels on.", place=place_phrase(g, c)),
                 "transit",

@@ -15,12 +15,21 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from sim_core import COUNTER_NAMES, BodyGraph, Snapshot
+from sim_core import (
+    ARREST_NONE,
+    CLASS_BLOOD,
+    CLASS_CAVITY,
+    COUNTER_NAMES,
+    KIND_CAVITY,
+    VESSEL_CLASS_OF,
+    BodyGraph,
+    Snapshot,
+)
 
 ANOIKIS, SHEAR, IMMUNE = 0, 1, 2
 _C = {name: i for i, name in enumerate(COUNTER_NAMES)}
-#: Vessel kind -> flow class (0 blood, 1 lymph, 2 cavity), as in the body graph.
-_KIND_CLASS = np.array([0, 0, 0, 1, 2, 0], np.int8)
+#: Vessel kind -> flow class, as an array to index with.
+_KIND_CLASS = np.array(VESSEL_CLASS_OF, np.int8)
 #: Fades are drawn only while a frame covers little body time: beyond that, packets jump whole
 #: vessels between frames and a vanished packet's last position says nothing.
 MAX_FADE_FRAME_S = 90.0
@@ -120,8 +129,8 @@ def death_causes(ids, kind, nclu, params) -> np.ndarray:
     att = params["transit.attrition"]
     ha = np.full(len(ids), params["transit.anoikis_per_h"] * att)
     cls = _KIND_CLASS[np.asarray(kind, np.int64)]
-    hs = np.where(cls == 0, params["transit.shear_per_h"] * att, 0.0)
-    hi = np.where(cls != 2, params["transit.immune_per_h"] * att * params["immune.surveillance"], 0.0)
+    hs = np.where(cls == CLASS_BLOOD, params["transit.shear_per_h"] * att, 0.0)
+    hi = np.where(cls != CLASS_CAVITY, params["transit.immune_per_h"] * att * params["immune.surveillance"], 0.0)
     clu = np.asarray(nclu) > 0
     prot = params["transit.cluster_protection"]
     ha = np.where(clu, ha * prot, ha)
@@ -152,7 +161,7 @@ class FrameDiffer:
         self._prev: FrameData | None = None
         self._skip_deaths = False
         self._ids = _IdTable()
-        beds = (graph.arrest_class != 0) | (graph.kind == 4)
+        beds = (graph.arrest_class != ARREST_NONE) | (graph.kind == KIND_CAVITY)
         self._clears = beds  # non-viable cells are cleared where they arrive at these
 
     def reset(self) -> None:

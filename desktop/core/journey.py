@@ -13,11 +13,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim_core import BodyGraph
+from sim_core import (
+    ARREST_BED,
+    ARREST_LIVER,
+    ARREST_LUNG,
+    ARREST_NODE,
+    KIND_CAVITY,
+    V_CAVITY,
+    VESSEL_CLASS_OF,
+    BodyGraph,
+)
 
-_KIND_CLASS = (0, 0, 0, 1, 2, 0)
-_ARREST_PARAM = {1: "arrest.lung", 2: "arrest.liver", 3: "arrest.bed", 4: "arrest.node"}
-KIND_CAVITY = 4
+_ARREST_PARAM = {
+    ARREST_LUNG: "arrest.lung",
+    ARREST_LIVER: "arrest.liver",
+    ARREST_BED: "arrest.bed",
+    ARREST_NODE: "arrest.node",
+}
 
 
 @dataclass(frozen=True)
@@ -51,7 +63,7 @@ def founder_journey(graph: BodyGraph, primary: str, organ: str, route_kind: int,
     """Most probable vessel path from ``primary`` into ``organ`` whose last vessel has ``route_kind``."""
     src = graph.index[primary]
     dst = graph.index[organ]
-    cls = [_KIND_CLASS[k] for k in graph.v_kind]
+    cls = [VESSEL_CLASS_OF[k] for k in graph.v_kind]
 
     def pass_prob(c: int) -> float:
         ac = int(graph.arrest_class[c])
@@ -79,7 +91,7 @@ def founder_journey(graph: BodyGraph, primary: str, organ: str, route_kind: int,
         if cost > best.get(v, math.inf):
             continue
         d = int(graph.v_dst[v])
-        arrives_here = d == dst or (int(graph.implants_into[d]) == dst and graph.v_kind[v] == KIND_CAVITY)
+        arrives_here = d == dst or (int(graph.implants_into[d]) == dst and graph.v_kind[v] == V_CAVITY)
         if arrives_here and int(graph.v_kind[v]) == route_kind:
             goal = v
             break

@@ -15,7 +15,7 @@ import numpy as np
 from desktop.core.frames import FrameData, counter
 from desktop.core.i18n import num, tr
 from desktop.core.speeds import duration_text
-from sim_core import BodyGraph
+from sim_core import KIND_NODE, BodyGraph
 
 #: The steps of the metastatic cascade, as shown in the caption strip.
 STEPS = ("shed", "transit", "arrest", "extravasate", "dormant", "micro", "macro")
@@ -235,7 +235,7 @@ class Narrator:
             if key not in self._firsts:
                 self._firsts.add(key)
                 n = arr[c]
-                held = g.kind[c] == 2
+                held = g.kind[c] == KIND_NODE
                 if n < 2:
                     text = "A cell is held in {place}: arrest." if held else "A cell is stuck in {place}: arrest."
                 else:

@@ -38,7 +38,7 @@ from desktop.core.speeds import (
 from desktop.window.engine_thread import BatchResult, EngineWorker, threadsafe_layer
 from desktop.window.runners import MAX_WALL_DT_S, TickRunner
 from desktop.window.theme import ROUTE_WORDS
-from sim_core import BY_PATH, Engine, InputError, RecordedEngine, Scenario, default_graph, load_scenario
+from sim_core import BLOOD_KINDS, BY_PATH, Engine, InputError, RecordedEngine, Scenario, default_graph, load_scenario
 
 DEFAULT_SCENARIO = "breast"
 CLUSTER_CELLS = 40
@@ -570,7 +570,7 @@ class SimController(QObject):
         """The blood vessel that drains the primary (largest share)."""
         g = self.graph
         c = g.index[self.scenario.primary]
-        blood = [v for v in g.out_vessels(c) if int(g.v_kind[v]) in (0, 1, 2, 5)]
+        blood = [v for v in g.out_vessels(c) if int(g.v_kind[v]) in BLOOD_KINDS]
         v = max(blood, key=lambda v: g.v_share[v])
         return g.v_ids[v]
 

@@ -12,6 +12,10 @@ import numpy as np
 
 from sim_core.kernels._jit import jit
 from sim_core.kernels.layout import (
+    ARREST_LIVER,
+    ARREST_LUNG,
+    ARREST_NODE,
+    ARREST_NONE,
     C_DIED_ARRESTED,
     C_DIED_CAVITY,
     C_DIED_TISSUE,
@@ -36,21 +40,21 @@ from sim_core.kernels.layout import (
     R_W_PROLIF,
     R_WAKE,
     STRIDE,
+    V_CAVITY,
 )
 from sim_core.kernels.rng import binomial, make_key
 
 STREAM_BEDS = 2
-ROUTE_CAVITY = 4
 
 
 @jit
 def bed_rates(arrest_class, rates):
     """(death, extravasation) hazards per hour of a cell arrested in this kind of compartment."""
-    if arrest_class == 1:
+    if arrest_class == ARREST_LUNG:
         return rates[R_KILL_LUNG], rates[R_EX_LUNG]
-    if arrest_class == 2:
+    if arrest_class == ARREST_LIVER:
         return rates[R_KILL_LIVER], rates[R_EX]
-    if arrest_class == 4:
+    if arrest_class == ARREST_NODE:
         return rates[R_KILL_NODE], rates[R_EX]
     return rates[R_KILL_BED], rates[R_EX]
 
@@ -121,7 +125,7 @@ def update_beds(
     h_doom = rates[R_DOOMED_DEATH]
     h_wake = rates[R_WAKE]
     for c in range(n):
-        if arrest_class[c] == 0:
+        if arrest_class[c] == ARREST_NONE:
             continue
         h_kill, h_ex = bed_rates(arrest_class[c], rates)
         w_p = w_p0 * soil[c]
@@ -145,7 +149,7 @@ def update_beds(
             arr_c[c, k] -= died_c + ex_c
             counters[C_DIED_ARRESTED] += died_s + died_c
             ex = ex_s + ex_c
-            if k == ROUTE_CAVITY:
+            if k == V_CAVITY:  # route kinds are vessel kinds
                 ex += implanted[c]
             if ex <= 0:
                 continue

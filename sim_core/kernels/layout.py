@@ -1,8 +1,27 @@
-"""Index constants shared by the engine and the kernels: the rate vector, counters and route kinds.
+"""Index constants shared by the engine and the kernels: the body graph's kinds and classes, the
+rate vector, counters and route kinds. Each is defined here once (the lowest layer, which the
+kernels may import); ``body_graph`` and the public API re-export the graph's.
 
 The engine fills one float64 ``rates`` vector from the parameters (and the treatment clock); kernels
 read it by these indices. Counters are one float64 vector of cumulative cell (and lesion) counts.
 """
+
+# --- the body graph's enums (the names, in index order, are what its TOML file spells) ----------------
+COMPARTMENT_KINDS = ("primary", "organ", "node", "hub", "cavity")
+KIND_PRIMARY, KIND_ORGAN, KIND_NODE, KIND_HUB, KIND_CAVITY = range(5)
+
+VESSEL_KINDS = ("artery", "vein", "portal", "lymph", "cavity", "plexus")
+V_ARTERY, V_VEIN, V_PORTAL, V_LYMPH, V_CAVITY, V_PLEXUS = range(6)
+#: Flow classes: blood, lymph, body cavity.
+CLASS_BLOOD, CLASS_LYMPH, CLASS_CAVITY = 0, 1, 2
+#: The flow class of each vessel kind, in ``VESSEL_KINDS`` order. Cells that pass a compartment
+#: leave on a vessel of the class they came in on when there is one.
+VESSEL_CLASS_OF = (CLASS_BLOOD, CLASS_BLOOD, CLASS_BLOOD, CLASS_LYMPH, CLASS_CAVITY, CLASS_BLOOD)
+#: Vessel kinds that carry blood.
+BLOOD_KINDS = tuple(k for k, c in enumerate(VESSEL_CLASS_OF) if c == CLASS_BLOOD)
+
+ARREST_CLASSES = ("none", "lung", "liver", "bed", "node")
+ARREST_NONE, ARREST_LUNG, ARREST_LIVER, ARREST_BED, ARREST_NODE = range(5)
 
 # --- rates ---------------------------------------------------------------------------------------
 R_ANOIKIS = 0  # 1/h, single cell in a vessel, times attrition

@@ -12,6 +12,11 @@ import numpy as np
 
 from sim_core.kernels._jit import jit
 from sim_core.kernels.layout import (
+    ARREST_BED,
+    ARREST_LIVER,
+    ARREST_LUNG,
+    ARREST_NODE,
+    ARREST_NONE,
     C_ARRESTED,
     C_CAVITY,
     C_CLUSTERS_SHED,
@@ -19,6 +24,9 @@ from sim_core.kernels.layout import (
     C_DIED_IMMUNE,
     C_DIED_SHEAR,
     C_SHED,
+    CLASS_BLOOD,
+    CLASS_CAVITY,
+    KIND_CAVITY,
     N_ROUTES,
     NEED_PACKETS,
     OK,
@@ -42,19 +50,18 @@ from sim_core.kernels.rng import binomial, make_key, poisson, uniform
 
 STREAM_TRANSPORT = 1
 STREAM_SHEDDING = 4
-KIND_CAVITY_COMP = 4
 
 
 @jit
 def arrest_probability(arrest_class, rates):
     """Chance that one cell (or one cluster) is held on one pass through a compartment."""
-    if arrest_class == 1:
+    if arrest_class == ARREST_LUNG:
         return rates[R_ARREST_LUNG]
-    if arrest_class == 2:
+    if arrest_class == ARREST_LIVER:
         return rates[R_ARREST_LIVER]
-    if arrest_class == 3:
+    if arrest_class == ARREST_BED:
         return rates[R_ARREST_BED]
-    if arrest_class == 4:
+    if arrest_class == ARREST_NODE:
         return rates[R_ARREST_NODE]
     return 0.0
 
@@ -69,8 +76,8 @@ def kill_in_vessel(cells, nclu, v, vclass, tau_h, rates, counters, died_in_vesse
     Returns the number that died.
     """
     ha = rates[R_ANOIKIS]
-    hs = rates[R_SHEAR] if vclass == 0 else 0.0
-    hi = rates[R_IMMUNE] if vclass != 2 else 0.0
+    hs = rates[R_SHEAR] if vclass == CLASS_BLOOD else 0.0
+    hi = rates[R_IMMUNE] if vclass != CLASS_CAVITY else 0.0
     if nclu < 0:
         ha = rates[R_ANOIKIS_NONVIABLE]
         hs = 0.0
@@ -365,7 +372,7 @@ def advance_packets(  # noqa: C901
                 vclass = 2 if k == 4 else (1 if k == 3 else 0)
                 cells = pool_f[d, k]
                 if cells > 0:
-                    if arrest_class[d] != 0 or comp_kind[d] == KIND_CAVITY_COMP:
+                    if arrest_class[d] != ARREST_NONE or comp_kind[d] == KIND_CAVITY:
                         counters[C_DIED_ANOIKIS] += cells
                         cleared_at[d] += cells
                     else:
@@ -406,7 +413,7 @@ def advance_packets(  # noqa: C901
                     if cells <= 0:
                         continue
                     clock = pool_t[d, k, species] / cells
-                    if comp_kind[d] == KIND_CAVITY_COMP:
+                    if comp_kind[d] == KIND_CAVITY:
                         floating[d] += cells
                         counters[C_CAVITY] += cells
                         held = cells
@@ -454,7 +461,7 @@ def advance_packets(  # noqa: C901
                             ctr,
                         )
                         held += stuck
-                    if comp_kind[d] != KIND_CAVITY_COMP and held > 0:
+                    if comp_kind[d] != KIND_CAVITY and held > 0:
                         if species == 0:
                             arr_s[d, k] += held
                         else:

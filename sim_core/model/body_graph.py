@@ -14,22 +14,28 @@ from typing import NamedTuple
 
 import numpy as np
 
+# The graph's enums are defined in ``kernels.layout`` (the kernels read them too).
+from sim_core.kernels.layout import (
+    ARREST_CLASSES,
+    ARREST_NONE,
+    CLASS_BLOOD,
+    CLASS_LYMPH,
+    COMPARTMENT_KINDS,
+    KIND_CAVITY,
+    KIND_HUB,
+    KIND_NODE,
+    KIND_ORGAN,
+    KIND_PRIMARY,
+    V_PLEXUS,
+    VESSEL_CLASS_OF,
+    VESSEL_KINDS,
+)
 from sim_core.model import tomlio
 from sim_core.model.assets import assets_dir
 from sim_core.model.errors import InputError
 
-COMPARTMENT_KINDS = ("primary", "organ", "node", "hub", "cavity")
-KIND_PRIMARY, KIND_ORGAN, KIND_NODE, KIND_HUB, KIND_CAVITY = range(5)
-
-VESSEL_KINDS = ("artery", "vein", "portal", "lymph", "cavity", "plexus")
-V_ARTERY, V_VEIN, V_PORTAL, V_LYMPH, V_CAVITY, V_PLEXUS = range(6)
-#: Flow class of each vessel kind: 0 blood, 1 lymph, 2 body cavity. Cells that pass a compartment
-#: leave on a vessel of the class they came in on when there is one.
-VESSEL_CLASS = np.array([0, 0, 0, 1, 2, 0], dtype=np.int8)
-CLASS_BLOOD, CLASS_LYMPH, CLASS_CAVITY = 0, 1, 2
-
-ARREST_CLASSES = ("none", "lung", "liver", "bed", "node")
-ARREST_NONE, ARREST_LUNG, ARREST_LIVER, ARREST_BED, ARREST_NODE = range(5)
+#: ``VESSEL_CLASS_OF`` as an array, to index by an array of vessel kinds.
+VESSEL_CLASS = np.array(VESSEL_CLASS_OF, dtype=np.int8)
 
 #: Site categories of the DiSibio & French 2008 autopsy table ([disibio2008] in references.py). Lymph nodes are
 #: "regional" or "distant" relative to the primary (``regional_nodes`` of each primary).

@@ -47,10 +47,10 @@ from sim_core.kernels.cells import (
     shed_counts,
     tally_offsets,
 )
+from sim_core.kernels.layout import ARREST_NONE, KIND_CAVITY
 from sim_core.model.body_graph import VESSEL_CLASS, BodyGraph
 from sim_core.model.state import CellPool, OrganPools
 
-KIND_CAVITY_COMP = 4
 #: Before each round of births the pool is grown if less than this share of it is free.
 MIN_FREE_SHARE = 0.25
 
@@ -127,8 +127,8 @@ class CellTransport:
         g = graph
         self.pool = CellPool(capacity, max_packets)
         self.v_class = VESSEL_CLASS[g.v_kind].astype(np.int8)
-        flag = np.where(g.arrest_class != 0, FLAG_BED, 0)
-        self.comp_flag = np.where(g.kind == KIND_CAVITY_COMP, FLAG_CAVITY, flag).astype(np.int8)
+        flag = np.where(g.arrest_class != ARREST_NONE, FLAG_BED, 0)
+        self.comp_flag = np.where(g.kind == KIND_CAVITY, FLAG_CAVITY, flag).astype(np.int8)
         self.set_graph(g)
         # one flat tally row per block, in the kernels' layout; the named tallies are views of it
         o_clear = tally_offsets(g.m, g.n)[-1]

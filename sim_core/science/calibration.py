@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim_core.model.body_graph import CATEGORIES, SOIL_KEYS, V_CAVITY
+from sim_core.kernels.layout import V_CAVITY
+from sim_core.model.body_graph import CATEGORIES, SOIL_KEYS
 from sim_core.model.engine import default_graph
 from sim_core.model.params import BY_PATH, Params
 from sim_core.model.scenario import load_scenario

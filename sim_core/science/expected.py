@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim_core.model.body_graph import CATEGORIES, KIND_CAVITY, KIND_NODE, KIND_ORGAN, VESSEL_CLASS, BodyGraph
+from sim_core.kernels.layout import ARREST_LUNG, ARREST_NONE, KIND_CAVITY, KIND_NODE, KIND_ORGAN
+from sim_core.model.body_graph import CATEGORIES, VESSEL_CLASS, BodyGraph
 from sim_core.model.engine import ROUTING_KEYS, default_graph, mm_to_cells, routed, shed_size_factor
 from sim_core.model.params import Params
 
@@ -86,9 +87,9 @@ def _bed_ex(graph: BodyGraph, p: Params, prot: float) -> np.ndarray:
             p["bed.kill_node_per_h"] * att * imm,
         ]
     )[graph.arrest_class]
-    ex = np.where(graph.arrest_class == 1, p["bed.extravasation_lung_per_h"], p["bed.extravasation_per_h"])
+    ex = np.where(graph.arrest_class == ARREST_LUNG, p["bed.extravasation_lung_per_h"], p["bed.extravasation_per_h"])
     out = ex / (ex + kill * prot)
-    return np.where(graph.arrest_class == 0, 0.0, out)
+    return np.where(graph.arrest_class == ARREST_NONE, 0.0, out)
 
 
 class Transport:

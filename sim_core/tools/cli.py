@@ -110,7 +110,7 @@ def cmd_params(a) -> int:
 
 
 def cmd_vessels(a) -> int:
-    from sim_core.model.body_graph import VESSEL_KINDS
+    from sim_core.kernels.layout import VESSEL_KINDS
     from sim_core.model.engine import default_graph
 
     g = default_graph()

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from sim_core import InputError, default_graph, load_body_graph
+from sim_core.kernels.layout import KIND_NODE, KIND_ORGAN, KIND_PRIMARY
 from sim_core.model.assets import assets_dir
-from sim_core.model.body_graph import CATEGORIES, KIND_NODE, KIND_ORGAN, KIND_PRIMARY, VESSEL_CLASS
+from sim_core.model.body_graph import CATEGORIES, VESSEL_CLASS
 
 REQUIRED = {
     "primary": [

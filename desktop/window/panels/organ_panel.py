@@ -15,7 +15,7 @@ from desktop.core.frames import FrameData, lesion_diameter_mm
 from desktop.core.i18n import num, sig, tr
 from desktop.core.narrator import count_text
 from desktop.window import theme
-from sim_core import BodyGraph
+from sim_core import KIND_CAVITY, KIND_NODE, KIND_ORGAN, BodyGraph
 
 
 def cells_text(n: float) -> str:
@@ -49,14 +49,14 @@ def organ_report(graph: BodyGraph, f: FrameData, comp: int, primary: str, soil: 
         lines.append(
             tr("Primary tumour: {cells}, about {size} across.", cells=cells_text(s.primary_cells), size=size_text(d))
         )
-    if kind in (1, 2):
+    if kind in (KIND_ORGAN, KIND_NODE):
         if soil is not None:
             word = "fertile" if soil > 1.5 else ("poor" if soil < 0.67 else "average")
             lines.append(tr("Soil for this cancer: ×{soil} ({word}).", soil=sig(soil, 2), word=tr(word)))
         lines.append(tr("Stuck in capillaries now: {cells}.", cells=cells_text(po.arrested_now[comp])))
         lines.append(tr("Escaped but doomed: {cells}.", cells=cells_text(po.doomed_now[comp])))
         lines.append(tr("Dormant (asleep): {cells}.", cells=cells_text(s.dormant_cells[comp])))
-    if kind == 4:
+    if kind == KIND_CAVITY:
         lines.append(tr("Floating in the cavity: {cells}.", cells=cells_text(po.floating_now[comp])))
     here = s.lesion_comp == comp
     largest = -1

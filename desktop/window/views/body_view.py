@@ -31,7 +31,7 @@ from desktop.window.views.legend import LegendWidget
 from desktop.window.views.lesion_item import PRIMARY_KEY, LesionItem
 from desktop.window.views.packet_item import PacketItem
 from desktop.window.views.vessel_item import VesselItem, rounded_path
-from sim_core import BodyGraph
+from sim_core import KIND_NODE, KIND_ORGAN, BodyGraph
 
 BODY_RECT = QRectF(0, 0, 600, 1000)
 #: "Fit" frames the drawn figure with this share of its height free above and below...
@@ -185,7 +185,7 @@ class BodyView(pg.GraphicsView):
             self.vb.addItem(it, ignoreBounds=True)
         # one name per organ or node site (so a name keeps its item while the ranking changes),
         # then the "+N more" label; callers may restyle them all through ``site_labels``
-        sites = [c for c in range(self.graph.n) if self.graph.kind[c] in (1, 2)][:MAX_SITE_LABELS]
+        sites = [c for c in range(self.graph.n) if self.graph.kind[c] in (KIND_ORGAN, KIND_NODE)][:MAX_SITE_LABELS]
         self.site_labels = [self._new_site_label() for _ in range(len(sites) + 1)]
         self._site_label = dict(zip(sites, self.site_labels, strict=False))
         self.more_label = self.site_labels[-1]
