@@ -45,6 +45,7 @@ from sim_core.kernels.layout import (
     R_SHEAR,
     R_VIABLE,
     STRIDE,
+    VESSEL_CLASS_OF,
 )
 from sim_core.kernels.rng import binomial, make_key, poisson, uniform
 
@@ -369,7 +370,7 @@ def advance_packets(  # noqa: C901
         for d in range(n):
             p_arrest = arrest_probability(arrest_class[d], rates)
             for k in range(N_ROUTES):
-                vclass = 2 if k == 4 else (1 if k == 3 else 0)
+                vclass = VESSEL_CLASS_OF[k]  # the route kind is the vessel kind it came by
                 cells = pool_f[d, k]
                 if cells > 0:
                     if arrest_class[d] != ARREST_NONE or comp_kind[d] == KIND_CAVITY:
