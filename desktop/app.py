@@ -14,6 +14,10 @@ import xml.etree.ElementTree as ET
 
 
 def parse_args(argv):
+    """The ``seedsoil`` command line, checked (a bad value exits with argparse's message).
+
+    Long: one argparse definition per option, in the order ``seedsoil --help`` lists them, then the
+    checks across options that argparse cannot express."""
     p = argparse.ArgumentParser(prog="seedsoil", description="Seed & Soil: watch how cancer spreads.")
     p.add_argument("--scenario", default="breast", help="preset name (e.g. breast, colorectal) or a scenario file")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
@@ -121,9 +125,11 @@ def parse_args(argv):
 
 
 def main(argv=None) -> int:  # noqa: C901
-    """Start what the command line asks for. One branch per mode (benchmark, soak, kiosk, experiment
-    screenshot, batch, the window), each a call, in the order they take precedence: kept in one
-    function so that order reads top to bottom."""
+    """Start what the command line asks for.
+
+    Long: one branch per mode (benchmark, soak, kiosk, experiment screenshot, batch, the window),
+    each a call, in the order they take precedence, kept in one function so that order reads top to
+    bottom."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.bench_render:
         from desktop.tools.bench_render import main as bench_render

@@ -18,6 +18,7 @@ from sim_core import (
     ARREST_LIVER,
     ARREST_LUNG,
     ARREST_NODE,
+    ARREST_NONE,
     KIND_CAVITY,
     V_CAVITY,
     VESSEL_CLASS_OF,
@@ -67,7 +68,7 @@ def founder_journey(graph: BodyGraph, primary: str, organ: str, route_kind: int,
 
     def pass_prob(c: int) -> float:
         ac = int(graph.arrest_class[c])
-        if ac == 0:
+        if ac == ARREST_NONE:
             return 1.0
         return max(1e-6, 1.0 - float(params[_ARREST_PARAM[ac]]))
 
@@ -112,6 +113,12 @@ def founder_journey(graph: BodyGraph, primary: str, organ: str, route_kind: int,
         chain.append(v)
         v = prev[v]
     chain.reverse()
+    return _journey(graph, chain, math.exp(-best[goal]))
+
+
+def _journey(graph: BodyGraph, chain: list[int], probability: float) -> Journey:
+    """The journey along the vessels ``chain``: its polyline, where each vessel ends on it, the
+    transit time and the compartments passed."""
     pts = [graph.path(chain[0])]
     for v in chain[1:]:
         pts.append(graph.path(v)[1:])
@@ -123,6 +130,6 @@ def founder_journey(graph: BodyGraph, primary: str, organ: str, route_kind: int,
         points=points,
         seg_end=np.cumsum(lengths),
         transit_s=float(sum(graph.v_transit_h[v] for v in chain) * 3600.0),
-        probability=math.exp(-best[goal]),
+        probability=probability,
         via=via,
     )

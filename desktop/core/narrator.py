@@ -180,6 +180,10 @@ class Narrator:
 
     # --- rare events, once each or when they happen ------------------------------------------------
     def _rare_event(self, f: FrameData) -> Caption | None:
+        """A caption for a rare event of this frame, if there is one.
+
+        Long: one branch per rare event (a switch, a first colony, a first arrest or escape in an organ), in the
+        order their captions take precedence."""
         g = self.graph
         s = f.snap
         if f.switched_lesions.any():
@@ -262,6 +266,10 @@ class Narrator:
         self._window_s += f.dt_s
 
     def _summary(self, f: FrameData, growth: bool) -> Caption | None:
+        """A summary caption for this moment: one of the candidates, each from the same counters.
+
+        Long: it builds the candidates (shedding, deaths in transit, arrest, dormancy, colonies) side by side
+        from the counters it reads once, then picks one; split, each would read them again."""
         s = f.snap
         acc = self._acc if self._acc is not None else np.zeros_like(s.counters)
         window_s = self._window_s

@@ -93,6 +93,11 @@ class QuizScreen(QWidget):
     checked = Signal(bool)  # solved or not
 
     def __init__(self, sizes: theme.Sizes, parent=None):
+        """The quiz: the pool of cards, the numbered places to put them in, Check and Start again.
+
+        Long: builds the screen's widgets in the order they appear (the title and hint, the pool of
+        cards, the numbered places with their marks and notes, the buttons); split, the layout would
+        be read out of order."""
         super().__init__(parent)
         self.model = QuizModel()
         self.result: list[bool] | None = None

@@ -42,8 +42,11 @@ def show_full_screen(win) -> None:
 
 def run_kiosk(app, controller, win, args, log) -> int:  # noqa: C901
     """Run the kiosk: full screen with watchdog and crash log for visitors, or a fixed number of
-    frames or one screenshot for tests. The set-up order matters (kernels warm before the attract
-    loop starts), so it stays in one function that reads in that order."""
+    frames or one screenshot for tests.
+
+    Long: the set-up order matters (kernels warm before the attract loop starts; a test's frames
+    settle the exhibit before the screen it asks for is opened and grabbed), so it stays in one
+    function that reads in that order."""
     from desktop.kiosk.shell import KioskShell
     from desktop.kiosk.watchdog import Watchdog, enable_crash_log
 

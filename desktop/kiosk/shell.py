@@ -100,6 +100,12 @@ class KioskShell(QObject):
 
     # --- building ---------------------------------------------------------------------------------
     def _build(self) -> None:
+        """Turn the window into the kiosk: a nav bar over the stacked screens, the overlays, the
+        window restyled for touch.
+
+        Long: one pass in the order its parts depend on each other (the nav bar and the screens, the
+        overlays over them, the window restyled for touch and distance, then every target checked
+        for size); split, that order would be spread over methods."""
         win, sz = self.win, self.win.sizes
         win.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         central = win.takeCentralWidget()

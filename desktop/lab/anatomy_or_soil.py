@@ -251,6 +251,11 @@ class SplitView(QWidget):
 
     # --- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
+        """The screen's widgets and layout.
+
+        Long: builds the widgets in the order they appear on screen (the heading, the two maps
+        either side of the bars and their key, the caption, the buttons); split, the layout would be
+        read out of order."""
         sz = self.sizes
         m = round(8 * sz.scale)
         self.title = QLabel()

@@ -197,7 +197,11 @@ def raster_threads():
 
 def bench_count(app, view, graph, n: int, quick: bool) -> dict:
     """Our packet layer and the ScatterPlotItem baseline on the same ``n`` moving packets, timed in
-    alternating rounds so that both see the same background load of a shared machine."""
+    alternating rounds so that both see the same background load of a shared machine.
+
+    Long: the two renderers share the view, the frames and the frame counter and are timed in
+    alternating rounds in one place, and the row lists the results in the order the JSON prints
+    them."""
     import pyqtgraph as pg
 
     from desktop.window import theme
@@ -510,7 +514,11 @@ def live_row(app, win, controller, n_target: int, seconds: float, per_packet: fl
     default (transit) speed, on the runner's own 60 Hz timer and Qt's event loop, as the window
     runs: each tick publishes the frame the engine thread finished and hands it the next batch; Qt
     paints what the frame invalidated. A 4 ms probe timer measures how long the GUI thread was
-    ever busy in one go (``gui_stall_ms_max``: the longest gap between its firings)."""
+    ever busy in one go (``gui_stall_ms_max``: the longest gap between its firings).
+
+    Long: one measurement from the warmed engine to the row: the frame and probe callbacks, the
+    timed event loop and the row share their counters, and the row lists them in the order the JSON
+    prints them."""
     from PySide6.QtCore import QEventLoop, Qt, QTimer
 
     from desktop.core.speeds import DEFAULT_SPEED, SPEEDS

@@ -398,7 +398,11 @@ def run_soak(app, controller, win, args, log) -> int:
 
 
 def soak_report(app, controller, win, args, log) -> dict:
-    """Run the soak for ``args.minutes`` and return the report (``report["pass"]`` is the verdict)."""
+    """Run the soak for ``args.minutes`` and return the report (``report["pass"]`` is the verdict).
+
+    Long: the soak's phases in the order they run (the visits with the warm-up sample, the closing
+    sample, the attract loop's CPU, the checks), each adding to the one report and to the RSS and
+    object samples the checks judge."""
     soak = Soak(app, controller, win, args.kiosk_cfg, args.minutes, seed=args.seed if args.seed is not None else 1)
     budget_s = args.minutes * 60.0
     report: dict = {"minutes": args.minutes, "size": list(args.size), "seed": soak.seed}

@@ -74,6 +74,12 @@ def _panel(widget: QWidget) -> QWidget:
 
 class MainWindow(QMainWindow):
     def __init__(self, controller: SimController, sizes: theme.Sizes):
+        """The window: the top bar, the body map, a column of playback, sliders and read-outs, the
+        caption strip.
+
+        Long: builds the panels and lays them out in the order they appear (the top bar, the map,
+        the right column, arranged otherwise on small screens, the caption), then wires them; split,
+        the layout would be read out of order."""
         super().__init__()
         self.controller = controller
         self.sizes = sizes

@@ -141,6 +141,21 @@ def _recorded(eng: Engine) -> tuple[Scenario, list[list]] | None:
     return None
 
 
+def _receipt_events(history: list[list]) -> list[dict]:
+    """A recorded engine's history as the receipt's ``event`` tables, in order."""
+    events = []
+    for e in history:
+        if e[0] == "steps":
+            events.append({"dt_s": float(e[1]), "count": int(e[2])})
+        elif e[0] == "set":
+            events.append({"set": e[1], "value": float(e[2])})
+        elif e[0] == "resolution":
+            events.append({"resolution": e[1]})
+        else:
+            events.append({"inject": e[1], "cells": int(e[2]), "cluster_cells": int(e[3])})
+    return events
+
+
 def make_receipt(eng: Engine, note: str = "") -> str:
     """The receipt of ``eng``'s run as TOML text.
 
@@ -157,17 +172,7 @@ def make_receipt(eng: Engine, note: str = "") -> str:
     ]
     if note:
         head.append("# " + " ".join(note.splitlines()))
-    events = []
-    if recorded is not None:
-        for e in recorded[1]:
-            if e[0] == "steps":
-                events.append({"dt_s": float(e[1]), "count": int(e[2])})
-            elif e[0] == "set":
-                events.append({"set": e[1], "value": float(e[2])})
-            elif e[0] == "resolution":
-                events.append({"resolution": e[1]})
-            else:
-                events.append({"inject": e[1], "cells": int(e[2]), "cluster_cells": int(e[3])})
+    events = _receipt_events(recorded[1]) if recorded is not None else []
     # TOML puts a document's plain keys before its tables, so the history (an array of inline
     # tables) comes first and the [receipt], [scenario] and [params_now] tables after it.
     parts = ["\n".join(head)]

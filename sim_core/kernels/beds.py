@@ -97,7 +97,10 @@ def update_beds(
 
     Cells implanting from a cavity land on its lining (``implants_into``) or, for a share
     ``R_OMENTUM``, on its second lining (``implants_also``, the omentum for the peritoneum).
-    """
+
+    Long: one numba loop over compartments and routes: arrivals, deaths, escapes and fates of a pool draw in a
+    fixed order (the same numbers on any thread count); split per rule, each pool's arrays would pass through
+    a call per compartment."""
     key = make_key(seed, STREAM_BEDS, step)
     n = comp_kind.shape[0]
     dt_d = dt_h / 24.0

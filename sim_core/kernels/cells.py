@@ -168,7 +168,9 @@ def travel(  # noqa: C901
 
     One function on purpose: numba compiles the hop loop as a whole; splitting it per rule (death,
     arrival, arrest, next vessel) would pass the packet's state in and out of a call per hop.
-    """
+
+    Long: numba compiles the hop loop as a whole; split per rule, the packet's state would pass in and out of
+    a call per hop."""
     used = draw
     for _hop in range(MAX_HOPS):
         r = (kind * m + v) * N_VR
@@ -289,7 +291,9 @@ def advance_cells(
     fits in the step, what arriving at its end does), so that the branch predictor sees runs
     instead of a random mixture. A batch is copied, sorted, into scratch arrays first; survivors go
     back to the chunk's front, which never passes the batch being moved.
-    """
+
+    Long: one numba kernel over chunks: batching, grouping by branch, travel and compaction share a chunk's
+    arrays in one loop; split, they would pass in and out per batch."""
     key = make_key(seed, STREAM_CELLS, step)
     m = vint.shape[0] // N_VI
     o_died, o_arr_s, o_arr_c, o_float, o_clear = tally_offsets(m, n)
@@ -417,7 +421,9 @@ def birth_cells(
     the first ``unit_extra[g]`` units of the group carry one cell more). It leaves by one vessel of
     the group's table (``birth_ptr``: cumulative weights = class share of the source x the
     vessel's flow share); a group with an empty table has no way out and its cells die.
-    """
+
+    Long: each shed unit is born, travels and is packed into its chunk in one pass, so its draws keep their
+    order; split, a unit's state would be handed between numba calls."""
     key = make_key(seed, STREAM_CELLS, step)
     m = vint.shape[0] // N_VI
     o_died, o_arr_s, o_arr_c, o_float, o_clear = tally_offsets(m, n)

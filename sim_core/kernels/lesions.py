@@ -180,7 +180,9 @@ def grow_lesions(
     colony's, ``regress_exposure``); the switch hazard is ``R_SWITCH`` per day times the organ's
     soil. Both compete over the step. Macrometastases grow under the anti-angiogenic multiplier with their
     adapted fraction (``treated_growth``).
-    """
+
+    Long: one numba loop over lesions in which growth, regression and the switch share each lesion's draws, in
+    a fixed order."""
     key = make_key(seed, STREAM_LESIONS, step)
     h_reg = rates[R_REGRESS]
     until = rates[R_REGRESS_UNTIL]

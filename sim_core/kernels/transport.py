@@ -177,7 +177,9 @@ def emit(
     none (the venous angle: lymph -> blood) all outgoing vessels are used. Clusters are split as
     whole clusters, their cells in proportion; ``nclu`` < 0 marks non-viable single cells, which
     stay marked. Returns the cells that found no way out.
-    """
+
+    Long: splitting cells and clusters over the outgoing vessels and writing the new packets share one set of
+    draws; most lines are the packet arrays it takes one by one, as numba kernels do."""
     lo = out_ptr[d]
     hi = out_ptr[d + 1]
     total = 0.0
@@ -310,7 +312,9 @@ def advance_packets(  # noqa: C901
 
     One function on purpose: numba compiles the per-packet loop as a whole; splitting it per rule
     would add a call per packet.
-    """
+
+    Long: numba compiles the per-packet loop as a whole (a call per rule would cost a call per packet); many
+    lines are the arrays it hands to ``emit`` one by one."""
     key = make_key(seed, STREAM_TRANSPORT, step)
     n_pk = pk_cells.shape[0]
     n = comp_kind.shape[0]
@@ -553,7 +557,9 @@ def shed_into_vessels(  # noqa: C901
 
     One function on purpose: numba compiles the per-source loop as a whole; splitting it per kind of
     packet (viable single, cluster, non-viable) would add a call per source, kind and flow class.
-    """
+
+    Long: numba compiles the per-source loop as a whole; split per packet kind, it would add a call per
+    source, kind and flow class."""
     key = make_key(seed, STREAM_SHEDDING, step)
     m = v_kind.shape[0]
     if n_free[0] < 6 * m * src_comp.shape[0] + 16:

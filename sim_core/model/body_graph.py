@@ -352,6 +352,18 @@ def _read_vessels(vessels: list, index: dict[str, int], src: str) -> _Vessels:
     return vs
 
 
+def _normalised_shares(v_src: np.ndarray, cls: np.ndarray, share: list[float], n: int) -> np.ndarray:
+    """The vessels' file shares normalised within (source compartment, flow class), for ``n``
+    compartments: the shares of one class leaving one compartment sum to 1."""
+    out = np.array(share, np.float64)
+    for c in range(n):
+        for k in range(3):
+            sel = (v_src == c) & (cls == k)
+            if sel.any():
+                out[sel] /= out[sel].sum()
+    return out
+
+
 def load_body_graph(path: str | Path | None = None) -> BodyGraph:
     """Parse and check the body graph; every problem raises ``InputError`` naming file and field."""
     p = Path(path) if path else assets_dir() / "body_graph.toml"
@@ -370,13 +382,7 @@ def load_body_graph(path: str | Path | None = None) -> BodyGraph:
 
     v_src_a = np.array(v_src, np.int32)
     v_kind_a = np.array(v_kind, np.int8)
-    share = np.array(v_share, np.float64)
-    cls = VESSEL_CLASS[v_kind_a]
-    for c in range(len(ids)):
-        for k in range(3):
-            sel = (v_src_a == c) & (cls == k)
-            if sel.any():
-                share[sel] /= share[sel].sum()
+    share = _normalised_shares(v_src_a, VESSEL_CLASS[v_kind_a], v_share, len(ids))
     order = np.lexsort((np.arange(len(v_src)), v_src_a))
     counts = np.bincount(v_src_a, minlength=len(ids))
     out_ptr = np.zeros(len(ids) + 1, np.int32)

@@ -318,6 +318,11 @@ class CellTransport:
         self._reduce(counters, pools, died_in_vessel)
 
     def _births(self, dt_h, rates, src, src_cells, per_h, seed, step, counters, common) -> None:
+        """Cells shed during this step, born by ``birth_cells``: the shed counts per source, then each
+        source's unit groups (single, cluster, non-viable cells) with the vessels they may take, then the
+        chunk plan.
+
+        Long: it assembles the kernel's arrays in the order the kernel takes them."""
         g, p = self.graph, self.pool
         counts = np.zeros((src.shape[0], 4), np.int64)
         shed_counts(dt_h, src_cells, per_h, rates, seed, step, counts)

@@ -446,7 +446,11 @@ class Engine:
         self.counters[L.C_INJECTED] += cells
 
     def step(self, dt_s: float) -> None:
-        """Advance the body by ``dt_s`` seconds."""
+        """Advance the body by ``dt_s`` seconds.
+
+        Long: most of its lines are the kernels' argument lists (a numba kernel takes its arrays one
+        by one, and ruff puts one per line); the rest reads in the order a step runs (primary
+        growth, shedding, transport, beds, new lesions, lesion growth)."""
         if not (dt_s > 0 and math.isfinite(dt_s)):
             raise InputError("step", "dt_s", "must be a positive number of seconds")
         g, pk, po, les = self.graph, self.packets, self.pools, self.lesions

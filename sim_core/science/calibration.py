@@ -667,7 +667,11 @@ def _solve_log(f, target: float, x0: float, lo: float, hi: float, steps: int = 8
 
 def fit_mouse(progress=None) -> tuple[dict[str, float], float]:
     """The shared fate and lesion rates from Luzzi 1998 and Fidler 1970 (in B16 mice), and the B16
-    lung soil (Fidler's metastases per surviving cell). Returns (shared values, B16 lung soil)."""
+    lung soil (Fidler's metastases per surviving cell). Returns (shared values, B16 lung soil).
+
+    Long: one sweep of six one-parameter fits, run twice, each solved against the values the fits
+    before it just set, so their order is the method; ruff spreads each ``_solve_log`` call over
+    several lines."""
     say = progress or (lambda m: None)
     p = load_scenario("b16").params
 
@@ -752,7 +756,11 @@ def write_fitted(
     corrections: dict[str, np.ndarray] | None = None,
     left_out: tuple[dict, dict] | None = None,
 ) -> list[str]:
-    """Rewrite ``fitted_values.py`` and the presets' fitted values (atomically); returns the files."""
+    """Rewrite ``fitted_values.py`` and the presets' fitted values (atomically); returns the files.
+
+    Long: it gathers every file it rewrites for the one ``write_files_atomic`` call:
+    ``fitted_values.py`` line by line in the order the module reads (``FITTED``, ``CORRECTIONS``,
+    ``LEFT_OUT``, ``LEFT_OUT_DATA``), then the presets and B16's lung soil."""
     from pathlib import Path
 
     from sim_core.io.export import write_files_atomic

@@ -328,7 +328,11 @@ class PresetModel:
 
     def table(self, p: Params | None = None) -> dict:
         """Expected % of patients with a detectable metastasis per DiSibio category, % of metastases,
-        metastases per patient, and the per-compartment involvement."""
+        metastases per patient, and the per-compartment involvement.
+
+        Long: one derivation from the parameters to the table, each step using the arrays the steps
+        above it made (sites, fates, transport, patient nodes, the category groups); split, each
+        piece would take and return a handful of arrays."""
         p = p or self.p
         g = self.base
         tr = self._transport(p)

@@ -119,6 +119,43 @@ def cmd_vessels(a) -> int:
     return 0
 
 
+def _run_result(eng, sc, seed: int, days: float) -> dict:
+    """What ``run --json`` prints: the run's clock, primary, funnel and sites."""
+    f = eng.funnel()
+    return {
+        "scenario": sc.name,
+        "seed": seed,
+        "days": days,
+        "t_days": eng.t_days,
+        "version": __version__,
+        "primary_cells": eng.primary_cells,
+        "lethal_burden_day": eng.death_day,
+        "surgery_day": eng.surgery_day,
+        "funnel": {
+            "shed": f["shed"],
+            "died_in_transit": f["died_in_transit"],
+            "died_in_transit_by_cause": {
+                "anoikis": f["died_anoikis"],
+                "shear": f["died_shear"],
+                "immune": f["died_immune"],
+            },
+            "arrested": f["arrested"],
+            "died_arrested": f["died_arrested"],
+            "extravasated": f["extravasated"],
+            "died_in_tissue": f["died_in_tissue"],
+            "dormant": f["dormant_now"],
+            "entered_dormancy": f["entered_dormancy"],
+            "micrometastases": f["micrometastases_now"],
+            "macrometastases": f["macrometastases_now"],
+            "micrometastases_founded": f["micrometastases_founded"],
+            "angiogenic_switches": f["angiogenic_switches"],
+            "entered_cavity": f["entered_cavity"],
+            "implanted": f["implanted"],
+        },
+        "sites": eng.site_table(),
+    }
+
+
 def cmd_run(a) -> int:
     from sim_core.io.checkpoint import load_checkpoint, save_checkpoint
     from sim_core.io.export import export_timeseries
@@ -153,39 +190,7 @@ def cmd_run(a) -> int:
         export_timeseries(eng, a.out, receipt=make_receipt(eng, note="made by seedsoil-sim run"), long=a.long)
     if a.checkpoint:
         save_checkpoint(eng, a.checkpoint)
-    f = eng.funnel()
-    out = {
-        "scenario": sc.name,
-        "seed": seed,
-        "days": a.days,
-        "t_days": eng.t_days,
-        "version": __version__,
-        "primary_cells": eng.primary_cells,
-        "lethal_burden_day": eng.death_day,
-        "surgery_day": eng.surgery_day,
-        "funnel": {
-            "shed": f["shed"],
-            "died_in_transit": f["died_in_transit"],
-            "died_in_transit_by_cause": {
-                "anoikis": f["died_anoikis"],
-                "shear": f["died_shear"],
-                "immune": f["died_immune"],
-            },
-            "arrested": f["arrested"],
-            "died_arrested": f["died_arrested"],
-            "extravasated": f["extravasated"],
-            "died_in_tissue": f["died_in_tissue"],
-            "dormant": f["dormant_now"],
-            "entered_dormancy": f["entered_dormancy"],
-            "micrometastases": f["micrometastases_now"],
-            "macrometastases": f["macrometastases_now"],
-            "micrometastases_founded": f["micrometastases_founded"],
-            "angiogenic_switches": f["angiogenic_switches"],
-            "entered_cavity": f["entered_cavity"],
-            "implanted": f["implanted"],
-        },
-        "sites": eng.site_table(),
-    }
+    out = _run_result(eng, sc, seed, a.days)
     if a.json:
         print(json.dumps(out, indent=1))
     else:
@@ -500,6 +505,11 @@ def cmd_sweep(a) -> int:
 
 
 def cmd_calibrate(a) -> int:
+    """``seedsoil-sim calibrate``: fit, print the values as JSON and, with ``--write``, store them.
+
+    Long: the calibration's stages in the order they run and report on stderr (the mouse
+    experiments, the autopsy rows' rounds of least squares and simulated corrections, the
+    leave-one-out refits, the writing), each starting from the values of the one before."""
     import numpy as np
 
     from sim_core.model.scenario import load_scenario
@@ -582,6 +592,10 @@ def cmd_calibrate(a) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``seedsoil-sim`` command line: one subcommand per command, each with its options.
+
+    Long: one argparse definition per command, with its options, in the order ``seedsoil-sim
+    --help`` lists them."""
     p = _Parser(prog="seedsoil-sim", description="Seed & Soil headless simulator")
     p.add_argument("--version", action="version", version=f"seedsoil-sim {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)

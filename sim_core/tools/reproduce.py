@@ -103,11 +103,32 @@ def _sweep_rows(p: Path, n_rows: int, row) -> list[int]:
     return [i]
 
 
-def _sweep(p: Path, meta: dict, row, workers: int | None, progress) -> dict:
-    """Run sweep rows again from the stored base scenario and compare every column but ``version``."""
+def _rerun_rows(jobs: list[tuple], workers: int | None, progress) -> list[dict]:
+    """``_rerun_row`` of each job, in order: on ``workers`` processes (default: the CPUs, at most
+    8) when there are several jobs, else here; ``progress`` gets the share done after each."""
     import os
     from concurrent.futures import ProcessPoolExecutor
 
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    if workers < 1:
+        raise InputError("reproduce", "--workers", "must be at least 1")
+    new: list[dict] = []
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as ex:
+            for out in ex.map(_rerun_row, jobs):
+                new.append(out)
+                if progress:
+                    progress(len(new) / len(jobs))
+    else:
+        for job in jobs:
+            new.append(_rerun_row(job))
+            if progress:
+                progress(len(new) / len(jobs))
+    return new
+
+
+def _sweep(p: Path, meta: dict, row, workers: int | None, progress) -> dict:
+    """Run sweep rows again from the stored base scenario and compare every column but ``version``."""
     import pyarrow.parquet as pq
 
     from sim_core.model.scenario import parse_scenario
@@ -139,21 +160,7 @@ def _sweep(p: Path, meta: dict, row, workers: int | None, progress) -> dict:
                 "(its run_key differs): nothing to compare it with",
             )
         jobs.append((toml, point, seed, days, rep, key))
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    if workers < 1:
-        raise InputError("reproduce", "--workers", "must be at least 1")
-    new: list[dict] = []
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as ex:
-            for out in ex.map(_rerun_row, jobs):
-                new.append(out)
-                if progress:
-                    progress(len(new) / len(jobs))
-    else:
-        for job in jobs:
-            new.append(_rerun_row(job))
-            if progress:
-                progress(len(new) / len(jobs))
+    new = _rerun_rows(jobs, workers, progress)
     differing, first = [], None
     for i, fresh in zip(which, new, strict=True):
         old = {k: v for k, v in stored[i].items() if v is not None and k != "version"}

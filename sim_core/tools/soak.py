@@ -44,7 +44,11 @@ def soak_scenario(seed: int | None = None) -> Scenario:
 
 
 def run(minutes: float, seed: int | None = None, progress=None) -> dict:
-    """Step until ``minutes`` of wall time have passed; the result is what ``--json`` prints."""
+    """Step until ``minutes`` of wall time have passed; the result is what ``--json`` prints.
+
+    Long: the loop and the result share its counters (steps, exceptions, conservation violations,
+    packets in flight, the RSS samples), and the result lists them in the order ``--json`` prints
+    them."""
     say = progress or (lambda msg: None)
     start_rss = rss_mb()
     # the pool is sized for the load up front: growing it is part of warming up, not of a leak

@@ -167,6 +167,39 @@ def sweep_metadata(
     }
 
 
+def _checked_sweep_args(out: str | Path, replicates: int, days: float, workers: int | None) -> Path:
+    """``out`` as a path, once it and the counts are checked (``InputError`` naming the option)."""
+    out = Path(out)
+    if out.suffix.lower() != ".parquet":
+        raise InputError(str(out), "--out", "a sweep writes Parquet: the name must end in .parquet")
+    if not out.parent.is_dir():
+        raise InputError(str(out), "--out", "the folder does not exist")
+    if not 1 <= replicates <= 10000:
+        raise InputError("sweep", "--replicates", "must be between 1 and 10000")
+    if not 0 < days <= 36500:
+        raise InputError("sweep", "--days", "must be in (0, 36500]")
+    if workers is not None and not 1 <= workers <= 512:
+        raise InputError("sweep", "--workers", "must be between 1 and 512")
+    return out
+
+
+def _write_sweep(out: Path, rows: list[dict], wanted: set[str], meta: dict[str, str]) -> None:
+    """Write ``rows`` to ``out`` (the grid's runs first, then older ones), then remove the parts
+    folder the runs were kept in meanwhile."""
+    parts = _parts_dir(out)
+    keep = [r for r in rows if r["run_key"] in wanted] + [r for r in rows if r["run_key"] not in wanted]
+    try:
+        write_atomic(out, _parquet_bytes(keep, meta))
+    except OSError as exc:
+        raise InputError(
+            str(out), "--out", f"could not write ({exc.strerror or exc}); finished runs are kept in {parts}"
+        ) from None
+    if parts.is_dir():
+        for part in parts.glob("*.parquet"):
+            part.unlink()
+        parts.rmdir()
+
+
 def run_sweep(
     scenario: Scenario,
     axes: list[tuple[str, np.ndarray]],
@@ -193,17 +226,7 @@ def run_sweep(
     from distributed import as_completed
 
     check_options("sweep", scheduler, scheduler_file, workers)
-    out = Path(out)
-    if out.suffix.lower() != ".parquet":
-        raise InputError(str(out), "--out", "a sweep writes Parquet: the name must end in .parquet")
-    if not out.parent.is_dir():
-        raise InputError(str(out), "--out", "the folder does not exist")
-    if not 1 <= replicates <= 10000:
-        raise InputError("sweep", "--replicates", "must be between 1 and 10000")
-    if not 0 < days <= 36500:
-        raise InputError("sweep", "--days", "must be in (0, 36500]")
-    if workers is not None and not 1 <= workers <= 512:
-        raise InputError("sweep", "--workers", "must be between 1 and 512")
+    out = _checked_sweep_args(out, replicates, days, workers)
     base_seed = scenario.seed if base_seed is None else base_seed
     toml = scenario.to_toml()
     paths = [p for p, _ in axes]
@@ -233,16 +256,5 @@ def run_sweep(
                 rows.append(row)
                 if progress:
                     progress((i + 1) / len(todo))
-    wanted = {j[3] for j in jobs}
-    keep = [r for r in rows if r["run_key"] in wanted] + [r for r in rows if r["run_key"] not in wanted]
-    try:
-        write_atomic(out, _parquet_bytes(keep, meta))
-    except OSError as exc:
-        raise InputError(
-            str(out), "--out", f"could not write ({exc.strerror or exc}); finished runs are kept in {parts}"
-        ) from None
-    if parts.is_dir():
-        for part in parts.glob("*.parquet"):
-            part.unlink()
-        parts.rmdir()
+    _write_sweep(out, rows, {j[3] for j in jobs}, meta)
     return {"runs": len(jobs), "computed": len(todo), "skipped": len(jobs) - len(todo), "out": str(out)}

@@ -50,6 +50,11 @@ class ChangePanel(QWidget):
     replicates_edited = Signal(int)
 
     def __init__(self, sizes: theme.Sizes, parent=None):
+        """What branch B changes: the preset, any parameter set exactly, B's changes so far, how
+        long and how often to run, the buttons.
+
+        Long: builds the panel's widgets in the order they appear from top to bottom; split, the
+        layout would be read out of order."""
         super().__init__(parent)
         self.sizes = sizes
         gap = round(8 * sizes.scale)

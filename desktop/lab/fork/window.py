@@ -87,6 +87,11 @@ class ForkWindow(QMainWindow):
 
     # --- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
+        """The window's widgets and layout, and the change panel's signals connected.
+
+        Long: builds the window in the order it appears (the header, the change panel, the two maps,
+        the read-outs), then connects the change panel's nine signals; split, the layout would be
+        read out of order."""
         sz = self.sizes
         g = self.controller.graph
         m = round(8 * sz.scale)

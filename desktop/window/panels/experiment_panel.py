@@ -66,7 +66,11 @@ LESION_ROWS = ("micrometastases", "macrometastases", "nodules")
 
 
 def stage_text(replay: ExperimentReplay, row: dict) -> str:
-    """What is happening now, in one or two sentences."""
+    """What is happening now, in one or two sentences.
+
+    Long: one branch per stage of the replay, in the order the stages happen, the liver's and the
+    lungs' sentences side by side (each a whole translatable sentence, which ruff spreads over
+    several lines); split, the story would be read out of order."""
     d, t_s = replay.design, replay.t_days * DAY_S
     n = num(d.cells)
     liver = d.key == "luzzi"
@@ -263,6 +267,11 @@ class ExperimentView(QWidget):
 
     # --- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
+        """The screen's widgets and layout.
+
+        Long: builds the widgets in the order they appear on screen (the heading, the map and its
+        key, the funnel and the papers' figures beside it, the caption, the buttons); split, the
+        layout would be read out of order."""
         sz, kiosk = self.sizes, self.kiosk
         m = round(8 * sz.scale)
         big = round(sz.large * (1.15 if kiosk else 1.0))

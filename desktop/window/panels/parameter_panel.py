@@ -308,6 +308,12 @@ class ParameterPanel(QWidget):
     surgery_requested = Signal()
 
     def __init__(self, sizes: theme.Sizes, parent=None):
+        """The sliders in tabs, with the surgery button, the treatment switch and its effect curve
+        in their places.
+
+        Long: builds the widgets in the order they appear (the heading and the tabs, then each tab's
+        page top to bottom with the surgery button, the switch and the curve where they belong);
+        split, the layout would be read out of order."""
         super().__init__(parent)
         self.sizes = sizes
         self.rows: dict[str, SliderRow] = {}

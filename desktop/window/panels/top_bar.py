@@ -29,6 +29,11 @@ class TopBar(QWidget):
     scan_toggled = Signal(bool, float)
 
     def __init__(self, sizes: theme.Sizes, parent=None):
+        """The bar across the top: the title, the cancer type, the clock, the staging and the scan
+        switch.
+
+        Long: builds the bar's widgets from left to right as they appear; split, the layout would be
+        read out of order."""
         super().__init__(parent)
         self.setObjectName("panel")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)

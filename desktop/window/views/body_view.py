@@ -115,24 +115,7 @@ class BodyView(pg.GraphicsView):
         self.vessels.width_scale = max(0.8, sizes.scale)
         self._build_replay_items()
         self._build_labels()
-        self.legend = LegendWidget(sizes, self)
-        self.banner = QLabel(self)
-        self.banner.setObjectName("banner")
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(
-            f"background: rgba(17,30,53,225); border: 2px solid {theme.ACCENT};"
-            f"border-radius: 8px; padding: 8px; font-size: {sizes.medium}px;"
-        )
-        self.banner.hide()
-        self.legend_button = QPushButton(self)  # compact legend only (the kiosk): more / fewer entries
-        self.legend_button.setObjectName("big")
-        self.legend_button.setCheckable(True)
-        self.legend_button.clicked.connect(self.toggle_legend)
-        self.legend_button.hide()
-        self._sync_legend_button()
-        self.fit_button = QPushButton(tr("Fit"), self)
-        self.fit_button.setAccessibleName(tr("Fit the whole body in view"))
-        self.fit_button.clicked.connect(self.fit)
+        self._build_overlay_widgets()
         self.card = None  # organ card, placed by set_card
         self.scan_mm: float | None = None
         self.primary = ""
@@ -155,6 +138,27 @@ class BodyView(pg.GraphicsView):
         self.fit()
 
     # --- set-up ---------------------------------------------------------------------------------
+    def _build_overlay_widgets(self) -> None:
+        """The widgets over the map: the legend, the banner, the legend's more/fewer button and Fit."""
+        self.legend = LegendWidget(self.sizes, self)
+        self.banner = QLabel(self)
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(
+            f"background: rgba(17,30,53,225); border: 2px solid {theme.ACCENT};"
+            f"border-radius: 8px; padding: 8px; font-size: {self.sizes.medium}px;"
+        )
+        self.banner.hide()
+        self.legend_button = QPushButton(self)  # compact legend only (the kiosk): more / fewer entries
+        self.legend_button.setObjectName("big")
+        self.legend_button.setCheckable(True)
+        self.legend_button.clicked.connect(self.toggle_legend)
+        self.legend_button.hide()
+        self._sync_legend_button()
+        self.fit_button = QPushButton(tr("Fit"), self)
+        self.fit_button.setAccessibleName(tr("Fit the whole body in view"))
+        self.fit_button.clicked.connect(self.fit)
+
     def _build_replay_items(self) -> None:
         self.replay_path = QGraphicsPathItem()
         pen = QPen(theme.qcolor(theme.ACCENT, 0.9), 3.0 * self.sizes.scale)
@@ -523,10 +527,15 @@ class BodyView(pg.GraphicsView):
             elbow=LEADER_ELBOW_PX * s,
         )
         self.label_layout = lay
+        self._show_label_layout(lay, to_view)
+
+    def _show_label_layout(self, lay: label_layout.Layout, to_view) -> None:
+        """Put the names where ``lay`` places them (``to_view``: scene pixels to body units), draw
+        their leaders and hide the names it does not place."""
         path = QPainterPath()
         shown = set()
         for p in lay.placed + ((lay.more,) if lay.more else ()):
-            lab = more if p.key == label_layout.MORE else self._site_label[p.key]
+            lab = self.more_label if p.key == label_layout.MORE else self._site_label[p.key]
             if p.key == label_layout.MORE:
                 lab.setText(self.more_label_text(lay.more_count))
             left = p.side == label_layout.LEFT

@@ -158,9 +158,11 @@ def layout_callouts(  # noqa: C901  (one pass over the columns; see the docstrin
 
     ``gap``: between the figure and a column, a column and the view's edge; ``spacing``: between
     two stacked labels (twice that from an obstacle); ``elbow``: the leader's last, horizontal
-    piece. ``more_size``: the size of the "+N more" label (its widest text). One function on purpose:
-    each placement depends on the ones before it in the same column. Names whose organ is
-    outside ``view`` are not placed and not counted."""
+    piece. ``more_size``: the size of the "+N more" label (its widest text). Names whose organ is
+    outside ``view`` are not placed and not counted.
+
+    Long: one pass over the columns, in which each placement depends on the ones before it in the
+    same column and every stage reads the same spans, capacities and edges."""
     vx0, vy0, vx1, vy1 = view
     cands = [
         c

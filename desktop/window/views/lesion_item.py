@@ -75,6 +75,12 @@ class LesionItem(SpriteItem):
         return self.slot_xy[comp, j]
 
     def show_frame(self, f: FrameData, now: float, force: bool = False) -> None:
+        """Rebuild the marks of frame ``f`` (with many lesions, at most every ``THROTTLE_S`` unless
+        ``force``; in between only its events are added) and animate them.
+
+        Long: builds the marks through the one ``add`` in the order they are painted (dormant cells,
+        arrested cells, lesions biggest first, the primary, the selection ring); split, the painting
+        order would be spread over functions."""
         s = f.snap
         if (
             not force

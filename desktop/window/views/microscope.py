@@ -476,6 +476,12 @@ def _flowing_reds(
 
 
 def _draw_shed(p: QPainter, t: float) -> None:
+    """The shedding drawing at ``t`` seconds: the lead cell cuts through the matrix and squeezes
+    into a vessel.
+
+    Long: paints back to front (the digested path, the vessel with its flowing red cells, the
+    enzymes, the lead cell), each layer timed on the same loop; split, the painting order would be
+    spread over functions."""
     d = DRAWINGS["shed"]
     s = t % d.period_s
     wall_x = 262.0  # the vessel runs down the right side

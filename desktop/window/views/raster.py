@@ -194,8 +194,8 @@ def _dot_words(argb, sh, halo):
 def _sprite(buf, row0, row1, cx, cy, rad, argb, a0, sh, fill, halo):  # noqa: C901
     """Draw one sprite (centre and radius in device px) into rows row0 <= y < row1 of ``buf``.
 
-    One function on purpose: numba compiles the per-pixel loop with every shape's branch inline; a
-    call per shape and pixel would cost more than the branches (10^5 sprites a frame)."""
+    Long: numba compiles the per-pixel loop with every shape's branch inline; a call per shape and
+    pixel would cost more than the branches (10^5 sprites a frame)."""
     w = buf.shape[1]
     reach = _reach(rad, sh, halo)
     x0 = max(int(math.floor(cx - reach)), 0)

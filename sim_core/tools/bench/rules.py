@@ -92,8 +92,8 @@ def uniform_seq_py(key: int, counter: int) -> float:
 def travel_py(t: Tables, tally: Tally, v, pos, cells, kind, route, pid, dt_h):  # noqa: C901
     """``kernels.cells.travel`` for one packet starting the step at clock 0, in plain Python.
 
-    One function on purpose: it mirrors the kernel branch for branch (and draw for draw), so the
-    two read side by side and the benchmark times the same work."""
+    Long: it mirrors the kernel branch for branch (and draw for draw), so the two read side by side
+    and the benchmark times the same work."""
     key = t.key
     base = pid << DRAW_BITS
     draw = 0
@@ -288,6 +288,11 @@ def numpy_step(t: Tables, state: dict, dt_h: float, uniforms: np.ndarray | None 
 
 
 def _numpy_step(t: Tables, state: dict, dt_h: float, uniforms: np.ndarray | None = None):
+    """The body of ``numpy_step``, run inside its ``np.errstate``.
+
+    Long: each pass of the loop is ``kernels.cells.travel`` vectorised, its draws in the kernel's
+    order (deaths on the way, then arrest or the next vessel) on masks the next lines narrow, so it
+    reads beside the kernel and the benchmark times the same work."""
     tally = Tally(t.n, t.m)
     v = state["vessel"].astype(np.int64)
     pos = state["pos_h"].astype(np.float64)

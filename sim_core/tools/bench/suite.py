@@ -246,7 +246,11 @@ def contention(core: list[dict], ratios: dict, threads: int) -> list[str]:
 
 
 def run(quick: bool = False, progress=None) -> dict:
-    """Every measurement of the benchmark, as the JSON object ``seedsoil-sim bench --json`` prints."""
+    """Every measurement of the benchmark, as the JSON object ``seedsoil-sim bench --json`` prints.
+
+    Long: the measurements run in one sequence sharing the timings and identity checks (per size:
+    numba on every thread and on one, numpy, Mesa, the two limits; then the ratios, start-up, memory
+    and the cohort), and the result lists them in the order the JSON prints them."""
     say = progress or (lambda msg: None)
     try:
         import mesa  # noqa: F401
