@@ -97,9 +97,9 @@ def test_engine_without_history_gets_an_honest_unreplayable_receipt():
 
 
 def test_history_is_bounded_and_then_honestly_unreplayable(monkeypatch):
-    from sim_core.io import receipt
+    from sim_core.io.receipt import recorded
 
-    monkeypatch.setattr(receipt, "MAX_HISTORY", 5)
+    monkeypatch.setattr(recorded, "MAX_HISTORY", 5)
     eng = RecordedEngine(load_scenario("breast"))
     for i in range(8):  # alternating step lengths: one entry each
         eng.step(60.0 if i % 2 else 120.0)
