@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -32,6 +32,7 @@ from desktop.core.i18n import num, tr
 from desktop.lab.fork.maps import BranchMapPanel
 from desktop.lab.fork.soil import HORIZON_DAYS, MACRO, YEAR_DAYS, SoilSplit, compare_sites, soil_lesson
 from desktop.window import theme
+from desktop.window.timed_run import TimedRun
 from desktop.window.views import raster
 from desktop.window.views.legend import glyph_image
 from sim_core import Scenario
@@ -230,7 +231,7 @@ def _glyph(shape, color: str, r: float, sizes: theme.Sizes) -> QLabel:
     return icon
 
 
-class SplitView(QWidget):
+class SplitView(TimedRun, QWidget):
     """Blood flow alone against seed and soil, one patient, one seed, one clock."""
 
     finished = Signal()
@@ -241,10 +242,7 @@ class SplitView(QWidget):
         self.split: SoilSplit | None = None
         #: redraw only when the runs are finished (the kiosk's reduce-motion)
         self.still = False
-        self._timer = QTimer(self)
-        self._timer.setInterval(TICK_MS)
-        self._timer.timeout.connect(self._on_timer_timeout)
-        self._last_tick = 0.0
+        self._init_timer(TICK_MS)
         self._last_refresh = 0.0
         self._build()
         self.retranslate()
@@ -381,27 +379,13 @@ class SplitView(QWidget):
         self.refresh()
         self.play()
 
-    @property
-    def running(self) -> bool:
-        return self._timer.isActive()
-
-    def play(self) -> None:
-        if self.split is not None and not self.split.finished:
-            self._last_tick = time.perf_counter()
-            self._timer.start()
-        self._show_state()
-
-    def pause(self) -> None:
-        self._timer.stop()
-        self._show_state()
+    def _can_play(self) -> bool:
+        return self.split is not None and not self.split.finished
 
     def stop(self) -> None:
         """Pause and drop the two runs (the kiosk's idle reset)."""
         self.pause()
         self.split = None
-
-    def toggle_run(self) -> None:
-        self.pause() if self.running else self.play()
 
     def run_to_end(self) -> None:
         """Both runs to the end now, without the timer (the Lab's skip, tests, screenshots)."""
@@ -413,9 +397,7 @@ class SplitView(QWidget):
 
     def _on_timer_timeout(self) -> None:
         now = time.perf_counter()
-        wall = min(now - self._last_tick, 0.25)  # a stalled tick does not jump ahead
-        self._last_tick = now
-        self.split.advance(DAYS_PER_S * wall, budget_s=STEP_BUDGET_S)
+        self.split.advance(DAYS_PER_S * self._wall_since_tick(), budget_s=STEP_BUDGET_S)
         if self.split.finished:
             self._timer.stop()
             self.refresh()
@@ -482,10 +464,6 @@ class SplitView(QWidget):
             self.info.setText("")
         self.refresh()
         self._show_state()
-
-    def hideEvent(self, ev) -> None:
-        self.pause()  # nobody is looking: no stepping in the background
-        super().hideEvent(ev)
 
 
 class AnatomyOrSoilWindow(QMainWindow):

@@ -13,21 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: The 12 named columns, in ``body_graph.CATEGORIES`` order ("other" is the 13th).
-NAMED = (
-    "lymph_regional",
-    "lymph_distant",
-    "liver",
-    "lung",
-    "bone",
-    "brain",
-    "adrenal",
-    "pleura",
-    "peritoneum",
-    "kidney",
-    "spleen",
-    "pancreas",
-)
+from sim_core.model.body_graph import CATEGORIES
+
+#: The 12 named columns: the body graph's categories but the last ("other", the 13th column).
+NAMED = CATEGORIES[:-1]
 
 
 @dataclass(frozen=True)

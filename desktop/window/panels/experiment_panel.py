@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -32,6 +32,7 @@ from desktop.core.experiments import DAY_S, ExperimentReplay, Pacer, clock_text,
 from desktop.core.frames import FrameDiffer, Pools
 from desktop.core.i18n import num, tr
 from desktop.window import theme
+from desktop.window.timed_run import TimedRun
 from desktop.window.views import raster
 from desktop.window.views.body_view import BodyView
 from desktop.window.views.legend import glyph_image
@@ -239,7 +240,7 @@ class ExperimentFunnel(QWidget):
         p.end()
 
 
-class ExperimentView(QWidget):
+class ExperimentView(TimedRun, QWidget):
     """One injection experiment replayed: map, clock, funnel, the paper against the simulation."""
 
     finished = Signal()
@@ -253,10 +254,7 @@ class ExperimentView(QWidget):
         self.differ: FrameDiffer | None = None
         #: redraw only the still state (the kiosk's reduce-motion): the replay runs to the end at once
         self.still = False
-        self._timer = QTimer(self)
-        self._timer.setInterval(TICK_MS)
-        self._timer.timeout.connect(self._on_timer_timeout)
-        self._last_tick = 0.0
+        self._init_timer(TICK_MS)
         #: frames drawn and wall seconds since the replay started playing (measured pacing)
         self.frames = 0
         self.started_at = 0.0
@@ -421,19 +419,8 @@ class ExperimentView(QWidget):
         if self.replay is not None:
             self.start(self.replay.design.key)
 
-    @property
-    def running(self) -> bool:
-        return self._timer.isActive()
-
-    def play(self) -> None:
-        if self.replay is not None and not self.replay.finished:
-            self._last_tick = time.perf_counter()
-            self._timer.start()
-        self._show_state()
-
-    def pause(self) -> None:
-        self._timer.stop()
-        self._show_state()
+    def _can_play(self) -> bool:
+        return self.replay is not None and not self.replay.finished
 
     def stop(self) -> None:
         """Pause and drop the replay (the kiosk's idle reset)."""
@@ -441,9 +428,6 @@ class ExperimentView(QWidget):
         self.replay = self.pacer = None
         self._build_figures()
         self.retranslate()
-
-    def toggle_run(self) -> None:
-        self.pause() if self.running else self.play()
 
     def run_until(self, t_days: float) -> None:
         """The replay to ``t_days`` now, without the timer (screenshots, tests), then drawn."""
@@ -473,10 +457,7 @@ class ExperimentView(QWidget):
         return n
 
     def _on_timer_timeout(self) -> None:
-        now = time.perf_counter()
-        wall = min(now - self._last_tick, 0.25)  # a stalled frame does not jump ahead
-        self._last_tick = now
-        self.tick(wall)
+        self.tick(self._wall_since_tick())
 
     # --- views ----------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -614,10 +595,6 @@ class ExperimentView(QWidget):
             self.source.setText(tr("Source: {ref}. White marks: the paper's figures.", ref=source_line(d)))
             self.refresh()
         self._show_state()
-
-    def hideEvent(self, ev) -> None:
-        self.pause()  # nobody is looking: no stepping in the background
-        super().hideEvent(ev)
 
 
 class ExperimentWindow(QMainWindow):
