@@ -16,7 +16,7 @@ import dataclasses
 import time
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QPainter, QPixmap
+from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -473,7 +473,7 @@ class AnatomyOrSoilWindow(QMainWindow):
         super().__init__(parent)
         self.controller = controller
         if sizes is None:
-            sizes = getattr(parent, "sizes", None) or _screen_sizes()
+            sizes = getattr(parent, "sizes", None) or theme.screen_sizes()
         self.sizes = sizes
         if parent is not None:
             self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
@@ -487,12 +487,6 @@ class AnatomyOrSoilWindow(QMainWindow):
     def closeEvent(self, ev) -> None:
         self.view.pause()
         super().closeEvent(ev)
-
-
-def _screen_sizes() -> theme.Sizes:
-    screen = QGuiApplication.primaryScreen()
-    h = screen.availableGeometry().height() if screen else 1000
-    return theme.sizes_for_height(int(h * 0.9))
 
 
 def render_split_screenshot(
@@ -528,9 +522,7 @@ def render_split_screenshot(
         app.processEvents()
     win.view.refresh()
     app.processEvents()
-    pix = win.grab()
-    if pix.isNull() or not pix.save(str(path), "PNG"):
-        raise OSError(f"could not write {path}")
+    theme.save_png(win, path)
     win.close()
     controller.pause()
     return win

@@ -101,6 +101,23 @@ def sizes_for_height(height_px: int) -> Sizes:
     return Sizes(small=round(15 * s), medium=round(19 * s), large=round(30 * s), scale=s)
 
 
+def screen_sizes(share: float = 0.9) -> Sizes:
+    """Type sizes for a window ``share`` of the primary screen's available height (1000 px without
+    a screen)."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = QGuiApplication.primaryScreen()
+    h = screen.availableGeometry().height() if screen else 1000
+    return sizes_for_height(int(h * share))
+
+
+def save_png(widget, path) -> None:
+    """``widget`` as drawn now, saved as a PNG at ``path``; OSError naming the file if it cannot be."""
+    pix = widget.grab()
+    if pix.isNull() or not pix.save(str(path), "PNG"):
+        raise OSError(f"could not write {path}")
+
+
 def font(px: int, bold: bool = False) -> QFont:
     f = QFont(FONT_FAMILY)
     f.setPixelSize(max(8, int(px)))

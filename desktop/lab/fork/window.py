@@ -17,7 +17,6 @@ import contextlib
 import time
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -69,7 +68,7 @@ class ForkWindow(QMainWindow):
         super().__init__(parent)
         self.controller = controller
         if sizes is None:
-            sizes = getattr(parent, "sizes", None) or _screen_sizes()
+            sizes = getattr(parent, "sizes", None) or theme.screen_sizes()
         self.sizes = sizes
         if parent is not None:
             self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
@@ -379,12 +378,6 @@ class ForkWindow(QMainWindow):
         super().closeEvent(ev)
 
 
-def _screen_sizes() -> theme.Sizes:
-    screen = QGuiApplication.primaryScreen()
-    h = screen.availableGeometry().height() if screen else 1000
-    return theme.sizes_for_height(int(h * 0.9))
-
-
 def render_fork_screenshot(
     path: str,
     scenario: str = "breast",
@@ -420,9 +413,7 @@ def render_fork_screenshot(
         app.processEvents()
     win.refresh()
     app.processEvents()
-    pix = win.grab()
-    if pix.isNull() or not pix.save(str(path), "PNG"):
-        raise OSError(f"could not write {path}")
+    theme.save_png(win, path)
     win.close()
     return win
 

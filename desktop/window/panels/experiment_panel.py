@@ -17,7 +17,7 @@ import math
 import time
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QPainter, QPen, QPixmap
+from PySide6.QtGui import QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -605,7 +605,7 @@ class ExperimentWindow(QMainWindow):
     ):
         super().__init__(parent)
         if sizes is None:
-            sizes = getattr(parent, "sizes", None) or _screen_sizes()
+            sizes = getattr(parent, "sizes", None) or theme.screen_sizes()
         self.sizes = sizes
         if parent is not None:
             self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
@@ -626,12 +626,6 @@ def _graph():
     from sim_core import default_graph
 
     return default_graph()
-
-
-def _screen_sizes() -> theme.Sizes:
-    screen = QGuiApplication.primaryScreen()
-    h = screen.availableGeometry().height() if screen else 1000
-    return theme.sizes_for_height(int(h * 0.9))
 
 
 def parse_moment(text: str) -> float:
@@ -670,8 +664,6 @@ def render_experiment_screenshot(
         app.processEvents()
     win.view.refresh()
     app.processEvents()
-    pix = win.grab()
-    if pix.isNull() or not pix.save(str(path), "PNG"):
-        raise OSError(f"could not write {path}")
+    theme.save_png(win, path)
     win.close()
     return win
