@@ -189,7 +189,7 @@ def main(argv=None) -> int:  # noqa: C901
 
         return render_kiosk_experiment(app, controller, win, args, log)
     if args.kiosk:
-        from desktop.kiosk.runner import run_kiosk
+        from desktop.kiosk.launch import run_kiosk
 
         return run_kiosk(app, controller, win, args, log)
     if args.experiment and args.screenshot:

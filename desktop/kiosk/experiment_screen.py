@@ -44,7 +44,7 @@ def render_kiosk_experiment(app, controller, win, args, log) -> int:
 
     from PySide6.QtCore import Qt
 
-    from desktop.kiosk.runner import ManualClock
+    from desktop.kiosk.launch import ManualClock
     from desktop.kiosk.shell import KioskShell
     from desktop.window.panels.experiment_panel import parse_moment
 

@@ -47,8 +47,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
 from desktop.core import i18n
+from desktop.kiosk.launch import ManualClock
 from desktop.kiosk.quiz_model import ORDER
-from desktop.kiosk.runner import ManualClock
 from desktop.tools.soak_census import FLAT_SLACK, REFCOUNT_SLACK, REFCOUNTS, PaintCounter, census, flat
 from sim_core import rss_mb
 

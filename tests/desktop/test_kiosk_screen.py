@@ -16,7 +16,7 @@ from desktop.launch import MessageLog, build
 
 
 def _smoke(qapp, qtbot, n, fail_at=None):
-    from desktop.kiosk import runner
+    from desktop.kiosk import launch as kiosk_launch
     from desktop.kiosk.config import load_kiosk_config
 
     args = parse_args(["--kiosk", "--smoke-frames", str(n), "--size", "800x600"])
@@ -34,7 +34,7 @@ def _smoke(qapp, qtbot, n, fail_at=None):
 
     controller.runner.tick = counting_tick
     log = MessageLog()
-    rc = runner.run_kiosk(qapp, controller, win, args, log)
+    rc = kiosk_launch.run_kiosk(qapp, controller, win, args, log)
     return rc, len(frames), log
 
 
@@ -74,7 +74,7 @@ def test_kiosk_smoke_frames_from_the_command_line_ends(tmp_path):
 _GEOMETRY = textwrap.dedent("""
     import sys
     from PySide6.QtWidgets import QApplication, QMainWindow
-    from desktop.kiosk.runner import show_full_screen
+    from desktop.kiosk.launch import show_full_screen
     app = QApplication(sys.argv[:1])
     print("platform", app.platformName())
     win = QMainWindow()

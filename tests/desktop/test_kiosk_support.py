@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.core import i18n
 from desktop.kiosk.config import hash_pin, load_kiosk_config
-from desktop.kiosk.runner import ManualClock
+from desktop.kiosk.launch import ManualClock
 from tests.desktop.conftest import SIZE
 
 PIN = "2468"

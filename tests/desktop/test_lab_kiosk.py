@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMenuBar
 
 from desktop.app import parse_args
 from desktop.core import i18n
-from desktop.kiosk.runner import ManualClock
+from desktop.kiosk.launch import ManualClock
 from desktop.launch import build
 from tests.desktop.test_kiosk_support import make_config
 
