@@ -21,6 +21,8 @@ from sim_core import (
     CLASS_CAVITY,
     COUNTER_NAMES,
     KIND_CAVITY,
+    MACRO,
+    MICRO,
     VESSEL_CLASS_OF,
     BodyGraph,
     Snapshot,
@@ -255,10 +257,10 @@ class _IdTable:
         was = lut[snap.lesion_id]
         lut[ps.lesion_id] = 0
         lut[snap.lesion_id] = snap.lesion_state
-        gone = (lut[ps.lesion_id] == 0) & (ps.lesion_state == 1)
+        gone = (lut[ps.lesion_id] == 0) & (ps.lesion_state == MICRO)
         lut[snap.lesion_id] = 0
         new = was == 0
-        switched = (was == 1) & (snap.lesion_state == 2)
+        switched = (was == MICRO) & (snap.lesion_state == MACRO)
         return new, switched, ps.lesion_comp[gone].astype(np.int64)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from desktop.core.frames import FrameData, counter
 from desktop.core.i18n import num, tr
 from desktop.core.speeds import duration_text
-from sim_core import KIND_NODE, BodyGraph
+from sim_core import KIND_NODE, MACRO, MICRO, BodyGraph
 
 #: The steps of the metastatic cascade, as shown in the caption strip.
 STEPS = ("shed", "transit", "arrest", "extravasate", "dormant", "micro", "macro")
@@ -279,8 +279,8 @@ class Narrator:
             counter(s.counters, "died_anoikis") + counter(s.counters, "died_shear") + counter(s.counters, "died_immune")
         )
         dormant = float(s.dormant_cells.sum())
-        micro = int((s.lesion_state == 1).sum())
-        macro = int((s.lesion_state == 2).sum())
+        micro = int((s.lesion_state == MICRO).sum())
+        macro = int((s.lesion_state == MACRO).sum())
         options: list[Caption] = []
         if not growth:
             shed_now = counter(acc, "shed")

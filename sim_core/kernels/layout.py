@@ -23,6 +23,9 @@ BLOOD_KINDS = tuple(k for k, c in enumerate(VESSEL_CLASS_OF) if c == CLASS_BLOOD
 ARREST_CLASSES = ("none", "lung", "liver", "bed", "node")
 ARREST_NONE, ARREST_LUNG, ARREST_LIVER, ARREST_BED, ARREST_NODE = range(5)
 
+#: Lesion states: a micrometastasis (avascular) and a macrometastasis (its own vessels); 0 is a free row.
+MICRO, MACRO = 1, 2
+
 # --- rates ---------------------------------------------------------------------------------------
 R_ANOIKIS = 0  # 1/h, single cell in a vessel, times attrition
 R_SHEAR = 1  # 1/h, blood only, times attrition

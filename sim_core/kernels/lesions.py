@@ -24,6 +24,8 @@ from sim_core.kernels.layout import (
     C_MACRO,
     C_MICRO,
     C_MICRO_REGRESSED,
+    MACRO,
+    MICRO,
     N_ROUTES,
     NEED_LESIONS,
     OK,
@@ -41,8 +43,6 @@ from sim_core.kernels.rng import make_key, uniform
 
 STREAM_SPAWN = 3
 STREAM_LESIONS = 5
-MICRO = 1
-MACRO = 2
 
 
 @jit

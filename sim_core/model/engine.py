@@ -17,8 +17,8 @@ import numpy as np
 
 from sim_core.kernels import layout as L
 from sim_core.kernels.beds import update_beds
-from sim_core.kernels.layout import KIND_NODE, KIND_ORGAN
-from sim_core.kernels.lesions import MACRO, MICRO, grow_lesions, spawn_lesions, treated_growth
+from sim_core.kernels.layout import KIND_NODE, KIND_ORGAN, MACRO, MICRO
+from sim_core.kernels.lesions import grow_lesions, spawn_lesions, treated_growth
 from sim_core.kernels.transport import advance_packets, packet_positions, shed_into_vessels
 from sim_core.model.body_graph import VESSEL_CLASS, BodyGraph, load_body_graph
 from sim_core.model.cell_mode import CellTransport

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim_core.kernels.layout import KIND_NODE, KIND_ORGAN
-from sim_core.kernels.lesions import MACRO
+from sim_core.kernels.layout import KIND_NODE, KIND_ORGAN, MACRO
 from sim_core.model.body_graph import CATEGORIES
 from sim_core.model.engine import Engine, default_graph, mm_to_cells
 from sim_core.model.errors import InputError

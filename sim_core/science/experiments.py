@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim_core.kernels.lesions import MACRO, MICRO
+from sim_core.kernels.layout import MACRO, MICRO
 from sim_core.model.engine import Engine, default_graph
 from sim_core.model.errors import InputError
 from sim_core.model.scenario import Scenario

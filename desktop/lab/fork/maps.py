@@ -13,6 +13,7 @@ from desktop.window import theme
 from desktop.window.views import raster
 from desktop.window.views.body_view import BodyView
 from desktop.window.views.legend import glyph_image
+from sim_core import MACRO, MICRO
 
 
 def _tag(text: str, color: str, sizes: theme.Sizes) -> QLabel:
@@ -69,8 +70,8 @@ class BranchMapPanel(QWidget):
         self.body.freeze()
         self.body.primary_label.setVisible(False)  # too wide for a half-size map; the summary says it
         s = f.snap
-        macro = int((s.lesion_state == 2).sum())
-        micro = int((s.lesion_state == 1).sum())
+        macro = int((s.lesion_state == MACRO).sum())
+        micro = int((s.lesion_state == MICRO).sum())
         d = float(lesion_diameter_mm(s.primary_cells, f.cells_per_g)) if s.primary_cells > 0 else 0.0
         prim = f"{d / 10:.1f} cm" if d >= 10 else f"{d:.0f} mm"
         self.summary.setText(

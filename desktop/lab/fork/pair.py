@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim_core import BY_PATH, COUNTER_NAMES, Engine, InputError
+from sim_core import BY_PATH, COUNTER_NAMES, MACRO, Engine, InputError
 
 DAY_S = 86400.0
 #: Step lengths the branches may take (label, days). Both branches always take the same one.
@@ -169,7 +169,7 @@ def replicate_pairs(pair: BranchPair, n: int) -> list[BranchPair]:
 def outcome(e: Engine) -> tuple[int, float]:
     """(macrometastases now, cells in all metastases) of one branch."""
     les = e.lesions
-    return int((les.state == 2).sum()), float(les.cells[les.state > 0].sum())
+    return int((les.state == MACRO).sum()), float(les.cells[les.state > 0].sum())
 
 
 def replicate_summary(pairs: list[BranchPair]) -> str:

@@ -23,7 +23,7 @@ from desktop.core.narrator import count_text
 from desktop.window import theme
 from desktop.window.panels.funnel_panel import ROWS as FUNNEL_ROWS
 from desktop.window.panels.plots_panel import GROUP_COLORS, compartment_groups, spread_labels
-from sim_core import COUNTER_NAMES, BodyGraph, Engine
+from sim_core import COUNTER_NAMES, MACRO, MICRO, BodyGraph, Engine
 
 A_COLOR = theme.SKY
 B_COLOR = theme.ORANGE
@@ -41,7 +41,7 @@ def state_values(e: Engine) -> list[tuple[str, float, str]]:
     """(label, value, kind) of what is in the body now; kind 'count' or 'size' (cells, shown as a
     diameter)."""
     les = e.lesions
-    micro, macro = les.state == 1, les.state == 2
+    micro, macro = les.state == MICRO, les.state == MACRO
     in_mets = float(les.cells[les.state > 0].sum())
     largest = float(les.cells[macro].max()) if macro.any() else 0.0
     return [

@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from desktop.lab.fork.pair import BranchPair
-from sim_core import BodyGraph, Engine, Scenario
+from sim_core import MACRO, BodyGraph, Engine, Scenario
 
 #: The anatomy-only switch of ``sim_core``: every soil and affinity raised to this power.
 ANATOMY_ONLY = {"soil.weight": 0.0}
@@ -28,7 +28,6 @@ YEAR_DAYS = 365.25
 HORIZON_DAYS = 5 * YEAR_DAYS
 #: A side with this many macrometastases has made its point; stepping on would only get slow.
 MAX_TUMOURS = 600
-MACRO = 2
 
 #: Organ groups a visitor knows, by compartment id (lymph nodes and bones are grouped by kind).
 GROUP_OF = {

@@ -31,7 +31,7 @@ from desktop.window.views.legend import LegendWidget
 from desktop.window.views.lesion_item import PRIMARY_KEY, LesionItem
 from desktop.window.views.packet_item import PacketItem
 from desktop.window.views.vessel_item import VesselItem, rounded_path
-from sim_core import KIND_NODE, KIND_ORGAN, BodyGraph
+from sim_core import KIND_NODE, KIND_ORGAN, MACRO, BodyGraph
 
 BODY_RECT = QRectF(0, 0, 600, 1000)
 #: "Fit" frames the drawn figure with this share of its height free above and below...
@@ -402,7 +402,7 @@ class BodyView(pg.GraphicsView):
         """Name the organs with visible macrometastases, biggest first, in columns beside the figure.
         Called every frame: the layout is made again only when what it depends on changed."""
         s = f.snap
-        macro = s.lesion_state == 2
+        macro = s.lesion_state == MACRO
         if self.scan_mm is not None:
             macro &= lesion_diameter_mm(s.lesion_cells, f.cells_per_g) >= self.scan_mm
         ranked: tuple[int, ...] = ()
