@@ -80,6 +80,8 @@ def run_batch(app, controller, win, args, log: MessageLog) -> int:
     """``--screenshot`` / ``--smoke-frames``: advance, play, draw, save; non-zero on any problem."""
     from PySide6.QtCore import Qt
 
+    from desktop.window import theme
+
     win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     win.show()
     app.processEvents()
@@ -93,9 +95,10 @@ def run_batch(app, controller, win, args, log: MessageLog) -> int:
         win.refresh_all()
         app.processEvents()
         if args.screenshot:
-            pix = win.grab()
-            if pix.isNull() or not pix.save(args.screenshot, "PNG"):
-                log.problems.append(f"could not write {args.screenshot}")
+            try:
+                theme.save_png(win, args.screenshot)
+            except OSError as exc:
+                log.problems.append(str(exc))
         controller.pause()
     except Exception:  # reported and turned into a non-zero exit
         log.problems.append(traceback.format_exc())

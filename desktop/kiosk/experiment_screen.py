@@ -74,9 +74,10 @@ def render_kiosk_experiment(app, controller, win, args, log) -> int:
                 app.processEvents()
             view.refresh()
         app.processEvents()
-        pix = win.grab()
-        if pix.isNull() or not pix.save(args.screenshot, "PNG"):
-            log.problems.append(f"could not write {args.screenshot}")
+        try:
+            theme.save_png(win, args.screenshot)
+        except OSError as exc:
+            log.problems.append(str(exc))
         shell.lockdown.allow_close = True
         controller.pause()
     except Exception:
