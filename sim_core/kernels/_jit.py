@@ -6,5 +6,5 @@ import numba
 #: benchmark shows a gain (none yet: the kernels are serial and short).
 jit = numba.njit(cache=True, nogil=True)
 #: For a kernel whose only caller is another kernel that takes plain arrays and groups them
-#: (``transport.advance_packets``): numba inlines it there, so the grouping costs nothing.
+#: (``transport.transport_step``): numba inlines it there, so the grouping costs nothing.
 jit_inline = numba.njit(cache=True, nogil=True, inline="always")

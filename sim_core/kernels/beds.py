@@ -91,7 +91,6 @@ def update_beds(
     rates,
     seed,
     step,
-    ctr,
 ):
     """One step of every organ's and node's held cells. New dividing cells go to ``spawn``.
 
@@ -102,6 +101,7 @@ def update_beds(
     fixed order (the same numbers on any thread count); split per rule, each pool's arrays would pass through
     a call per compartment."""
     key = make_key(seed, STREAM_BEDS, step)
+    ctr = np.zeros(1, np.int64)  # the stream's next counter value
     n = comp_kind.shape[0]
     dt_d = dt_h / 24.0
     implanted = np.zeros(n, np.int64)

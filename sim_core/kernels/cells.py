@@ -19,8 +19,16 @@ import math
 import numba
 import numpy as np
 
-from sim_core.kernels.layout import N_ROUTES, R_CLUSTER_CELLS, R_CLUSTER_FRAC, R_VIABLE, STRIDE
+from sim_core.kernels.layout import (
+    ARRIVE_CLEAR,
+    KIND_CLUSTER,
+    KIND_NONVIABLE,
+    KIND_SINGLE,
+    N_ROUTES,
+    STRIDE,
+)
 from sim_core.kernels.rng import binomial, binomial_draws, make_key, poisson, uniform_seq
+from sim_core.kernels.rules import shed_split, split_deaths
 
 pjit = numba.njit(cache=True, nogil=True, parallel=True)
 jit = numba.njit(cache=True, nogil=True)
@@ -39,10 +47,6 @@ STREAM_SHED_CELLS = 7
 #: Bits of a packet-step's draw index inside the counter (the packet id fills the rest).
 DRAW_BITS = 20
 MAX_HOPS = 100000
-
-KIND_SINGLE = 0  # one viable cell
-KIND_CLUSTER = 1  # one cluster of viable cells (``cells`` of them)
-KIND_NONVIABLE = 2  # one shed cell that is already dying
 
 #: Compartment behaviour on arrival (``comp_flag``).
 FLAG_PASS = 0  # a junction: cells go on
@@ -76,9 +80,6 @@ VI_KIND = 1  # vessel kind (its route bit)
 VI_LO = 2  # the outgoing-vessel pick table of (destination, class): first entry ...
 VI_HI = 3  # ... and one past its last
 N_VI = 4
-#: ``arrival[kind, d]`` below zero: what happens instead of a draw on arriving in ``d``.
-ARRIVE_CLEAR = -1.0  # a non-viable cell reaches a bed or a cavity: cleared
-ARRIVE_DEPOSIT = -2.0  # a viable cell or cluster reaches a cavity: deposited
 
 
 #: Table indices are cast to unsigned: numba adds a negative-index fix-up to every signed one
@@ -200,20 +201,16 @@ def travel(  # noqa: C901
                     q = death_chance(vrow, r, h, tau, arrived, pos, clock)
                     dead, draw, used = stride_binomial(cells, q, key, base, draw, used)
                     if dead > 0:
-                        ha = vrow[U(r + VR_HA)]
-                        hs = vrow[U(r + VR_HS)]
-                        hi = vrow[U(r + VR_HI)]
-                        da, draw, used = stride_binomial(dead, ha / h, key, base, draw, used)
-                        rest = dead - da
-                        ds = 0
-                        if rest > 0 and hs > 0.0:
-                            ds, draw, used = stride_binomial(rest, hs / (hs + hi), key, base, draw, used)
+                        ha, hs, hi = vrow[U(r + VR_HA)], vrow[U(r + VR_HS)], vrow[U(r + VR_HI)]
+                        da, ds, di, nxt, n_u = split_deaths(dead, ha, hs, hi, key, base + draw)
+                        draw = nxt - base
+                        used += n_u
                         t[U(0)] += da
                         t[U(1)] += ds
-                        t[U(2)] += rest - ds
+                        t[U(2)] += di
                         t[U(o_died + 3 * v)] += da
                         t[U(o_died + 3 * v + 1)] += ds
-                        t[U(o_died + 3 * v + 2)] += rest - ds
+                        t[U(o_died + 3 * v + 2)] += di
                         cells -= dead
                         if cells <= 0:
                             return False, v, pos, 0, kind, route, used
@@ -520,16 +517,7 @@ def shed_counts(dt_h, src_cells, shed_per_cell_h, rates, seed, step, out):
         if mean <= 0.0:
             continue
         n_shed = poisson(mean, key, ctr)
-        ctr += STRIDE
-        viable = binomial(n_shed, rates[R_VIABLE], key, ctr)
-        ctr += STRIDE
-        in_clusters = binomial(viable, rates[R_CLUSTER_FRAC], key, ctr)
-        ctr += STRIDE
-        nclu = int(round(in_clusters / rates[R_CLUSTER_CELLS])) if in_clusters >= 2 else 0
-        if nclu < 1 and in_clusters >= 2:
-            nclu = 1
-        if nclu == 0:
-            in_clusters = 0
+        viable, in_clusters, nclu, ctr = shed_split(n_shed, rates, key, ctr + STRIDE)
         out[s, 0] = n_shed
         out[s, 1] = viable
         out[s, 2] = in_clusters

@@ -26,6 +26,14 @@ ARREST_NONE, ARREST_LUNG, ARREST_LIVER, ARREST_BED, ARREST_NODE = range(5)
 #: Lesion states: a micrometastasis (avascular) and a macrometastasis (its own vessels); 0 is a free row.
 MICRO, MACRO = 1, 2
 
+# --- packets: what one travelling unit is, and what arriving in a compartment does to it --------------
+KIND_SINGLE = 0  # one viable cell (or a pooled packet of them)
+KIND_CLUSTER = 1  # a cluster of viable cells
+KIND_NONVIABLE = 2  # a shed cell that is already dying
+#: ``rules.arrival`` below zero: what happens instead of an arrest draw.
+ARRIVE_CLEAR = -1.0  # a non-viable cell reaches a capillary bed, a node or a cavity: cleared
+ARRIVE_DEPOSIT = -2.0  # a viable cell or cluster reaches a cavity: deposited in its fluid
+
 # --- rates ---------------------------------------------------------------------------------------
 R_ANOIKIS = 0  # 1/h, single cell in a vessel, times attrition
 R_SHEAR = 1  # 1/h, blood only, times attrition

@@ -123,27 +123,28 @@ def spawn_lesions(
     counters,
     seed,
     step,
-    ctr,
 ):
-    """Found one micrometastasis per dividing cell in ``spawn`` (emptied as it goes).
+    """Found one micrometastasis per dividing cell in ``spawn`` (emptied).
 
-    Returns ``NEED_LESIONS`` when slots run out; the caller grows the table and calls again.
+    Returns ``NEED_LESIONS``, having changed nothing, when there are fewer free slots than cells
+    to place; the caller grows the table and calls again.
     """
     key = make_key(seed, STREAM_SPAWN, step)
+    if n_free[0] < spawn.sum():
+        return NEED_LESIONS
+    ctr = 0
     n = spawn.shape[0]
     for c in range(n):
         for k in range(N_ROUTES):
             while spawn[c, k] > 0:
-                if n_free[0] == 0:
-                    return NEED_LESIONS
                 n_free[0] -= 1
                 i = free_stack[n_free[0]]
                 les_state[i] = MICRO
                 les_comp[i] = c
                 les_route[i] = k
                 les_cells[i] = 1.0
-                les_born[i] = t_days + uniform(key, ctr[0]) * dt_days
-                ctr[0] += 1
+                les_born[i] = t_days + uniform(key, ctr) * dt_days
+                ctr += 1
                 les_switch[i] = -1.0
                 les_res[i] = 0.0
                 les_id[i] = next_id[0]

@@ -12,11 +12,8 @@ import numpy as np
 
 from sim_core.kernels._jit import jit, jit_inline
 from sim_core.kernels.layout import (
-    ARREST_BED,
-    ARREST_LIVER,
-    ARREST_LUNG,
-    ARREST_NODE,
-    ARREST_NONE,
+    ARRIVE_CLEAR,
+    ARRIVE_DEPOSIT,
     C_ARRESTED,
     C_CAVITY,
     C_CLUSTERS_SHED,
@@ -24,48 +21,20 @@ from sim_core.kernels.layout import (
     C_DIED_IMMUNE,
     C_DIED_SHEAR,
     C_SHED,
-    CLASS_BLOOD,
-    CLASS_CAVITY,
-    KIND_CAVITY,
+    KIND_NONVIABLE,
+    KIND_SINGLE,
     N_ROUTES,
     NEED_PACKETS,
     OK,
-    R_ANOIKIS,
-    R_ANOIKIS_NONVIABLE,
-    R_ARREST_BED,
-    R_ARREST_LIVER,
-    R_ARREST_LUNG,
-    R_ARREST_NODE,
-    R_CAVITY_FRAC,
-    R_CLUSTER_CELLS,
-    R_CLUSTER_FRAC,
-    R_CLUSTER_PROT,
-    R_IMMUNE,
-    R_LYMPH_FRAC,
-    R_SHEAR,
-    R_VIABLE,
     STRIDE,
     VESSEL_CLASS_OF,
 )
 from sim_core.kernels.rng import binomial, make_key, poisson, uniform
+from sim_core.kernels.rules import arrival, class_shares, exit_shares, hazards, shed_split, split_deaths, unit_kind
 from sim_core.kernels.structs import GraphArrays, PacketArrays, PoolArrays
 
 STREAM_TRANSPORT = 1
 STREAM_SHEDDING = 4
-
-
-@jit
-def arrest_probability(arrest_class, rates):
-    """Chance that one cell (or one cluster) is held on one pass through a compartment."""
-    if arrest_class == ARREST_LUNG:
-        return rates[R_ARREST_LUNG]
-    if arrest_class == ARREST_LIVER:
-        return rates[R_ARREST_LIVER]
-    if arrest_class == ARREST_BED:
-        return rates[R_ARREST_BED]
-    if arrest_class == ARREST_NODE:
-        return rates[R_ARREST_NODE]
-    return 0.0
 
 
 @jit
@@ -77,16 +46,7 @@ def kill_in_vessel(cells, nclu, v, vclass, tau_h, rates, counters, died_in_vesse
     (cause 0 anoikis, 1 shear, 2 immune), so a view can show where cells died and why.
     Returns the number that died.
     """
-    ha = rates[R_ANOIKIS]
-    hs = rates[R_SHEAR] if vclass == CLASS_BLOOD else 0.0
-    hi = rates[R_IMMUNE] if vclass != CLASS_CAVITY else 0.0
-    if nclu < 0:
-        ha = rates[R_ANOIKIS_NONVIABLE]
-        hs = 0.0
-        hi = 0.0
-    elif nclu > 0:
-        ha *= rates[R_CLUSTER_PROT]
-        hi *= rates[R_CLUSTER_PROT]
+    ha, hs, hi = hazards(unit_kind(nclu), vclass, rates)
     h = ha + hs + hi
     if h <= 0.0 or cells <= 0:
         return 0
@@ -94,93 +54,51 @@ def kill_in_vessel(cells, nclu, v, vclass, tau_h, rates, counters, died_in_vesse
     ctr[0] += STRIDE
     if dead == 0:
         return 0
-    da = binomial(dead, ha / h, key, ctr[0])
-    ctr[0] += STRIDE
-    rest = dead - da
-    ds = 0
-    if rest > 0 and hs > 0.0:
-        ds = binomial(rest, hs / (hs + hi), key, ctr[0])
-        ctr[0] += STRIDE
+    da, ds, di, nxt, _ = split_deaths(dead, ha, hs, hi, key, ctr[0])
+    ctr[0] = nxt
     counters[C_DIED_ANOIKIS] += da
     counters[C_DIED_SHEAR] += ds
-    counters[C_DIED_IMMUNE] += rest - ds
+    counters[C_DIED_IMMUNE] += di
     died_in_vessel[v, 0] += da
     died_in_vessel[v, 1] += ds
-    died_in_vessel[v, 2] += rest - ds
+    died_in_vessel[v, 2] += di
     return dead
 
 
-@jit
-def new_packet(
-    cells,
-    nclu,
-    vessel,
-    clock,
-    route,
-    v_kind,
-    pk_cells,
-    pk_nclu,
-    pk_vessel,
-    pk_pos,
-    pk_clock,
-    pk_route,
-    pk_id,
-    pk_active,
-    free_stack,
-    n_free,
-    next_id,
-):
-    """Take a free slot for a packet at the start of ``vessel``; the caller ensured one is free."""
-    n_free[0] -= 1
-    p = free_stack[n_free[0]]
-    pk_active[p] = 1
-    pk_cells[p] = cells
-    pk_nclu[p] = nclu
-    pk_vessel[p] = vessel
-    pk_pos[p] = 0.0
-    pk_clock[p] = clock
-    pk_route[p] = route | (1 << v_kind[vessel])
-    pk_id[p] = next_id[0]
-    next_id[0] += 1
+@jit_inline
+def new_packet(cells, nclu, vessel, clock, route, v_kind, pk):
+    """Take a free slot of the packet group ``pk`` for a packet at the start of ``vessel``; the
+    caller ensured one is free."""
+    pk.n_free[0] -= 1
+    p = pk.free_stack[pk.n_free[0]]
+    pk.active[p] = 1
+    pk.cells[p] = cells
+    pk.nclu[p] = nclu
+    pk.vessel[p] = vessel
+    pk.pos[p] = 0.0
+    pk.clock[p] = clock
+    pk.route[p] = route | (1 << v_kind[vessel])
+    pk.pid[p] = pk.next_id[0]
+    pk.next_id[0] += 1
     return p
 
 
 @jit
-def emit(
-    cells,
-    nclu,
-    d,
-    vclass,
-    clock,
-    route,
-    g,
-    pk,
-    key,
-    ctr,
-):
+def emit(cells, nclu, d, vclass, clock, route, g, pk, key, ctr):
     """Send cells leaving compartment ``d`` down its outgoing vessels, split by flow share.
 
     Vessels of the class the cells arrived in are preferred (blood stays in blood); where there are
     none (the venous angle: lymph -> blood) all outgoing vessels are used. Clusters are split as
     whole clusters, their cells in proportion; ``nclu`` < 0 marks non-viable single cells, which
-    stay marked. Returns the cells that found no way out.
-
-    Long: splitting cells and clusters over the outgoing vessels and writing the new packets share one set of
-    draws; most lines are the packet arrays it takes one by one, as numba kernels do."""
-    v_kind, v_class, v_share, out_ptr, out_idx = g.v_kind, g.v_class, g.v_share, g.out_ptr, g.out_idx
-    pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock, pk_route, pk_id, pk_active, free_stack, n_free, next_id = pk
-    lo = out_ptr[d]
-    hi = out_ptr[d + 1]
-    total = 0.0
-    for j in range(lo, hi):
-        if v_class[out_idx[j]] == vclass:
-            total += v_share[out_idx[j]]
-    same = total > 0.0
-    if not same:
-        for j in range(lo, hi):
-            total += v_share[out_idx[j]]
+    stay marked. Returns the cells that found no way out."""
+    v_kind, v_class, v_share, out_idx = g.v_kind, g.v_class, g.v_share, g.out_idx
+    of_class, of_all = exit_shares(d, vclass, g.out_ptr, out_idx, v_class, v_share)
+    same = of_class > 0.0
+    total = of_class if same else of_all
     if total <= 0.0:
         return cells
+    lo = g.out_ptr[d]
+    hi = g.out_ptr[d + 1]
     units = nclu if nclu > 0 else cells
     left_units = units
     left_cells = cells
@@ -204,53 +122,17 @@ def emit(
             c = left_cells if u == left_units else int(round(left_cells * u / left_units))
             if c < u:
                 c = u
-            new_packet(
-                c,
-                u,
-                e,
-                clock,
-                route,
-                v_kind,
-                pk_cells,
-                pk_nclu,
-                pk_vessel,
-                pk_pos,
-                pk_clock,
-                pk_route,
-                pk_id,
-                pk_active,
-                free_stack,
-                n_free,
-                next_id,
-            )
+            new_packet(c, u, e, clock, route, v_kind, pk)
             left_cells -= c
         else:
-            new_packet(
-                u,
-                -1 if nclu < 0 else 0,
-                e,
-                clock,
-                route,
-                v_kind,
-                pk_cells,
-                pk_nclu,
-                pk_vessel,
-                pk_pos,
-                pk_clock,
-                pk_route,
-                pk_id,
-                pk_active,
-                free_stack,
-                n_free,
-                next_id,
-            )
+            new_packet(u, -1 if nclu < 0 else 0, e, clock, route, v_kind, pk)
             left_cells -= u
         left_units -= u
     return left_cells
 
 
 @jit_inline
-def _advance_packets(  # noqa: C901
+def advance_packets(  # noqa: C901
     dt_h,
     g,
     pk,
@@ -271,11 +153,8 @@ def _advance_packets(  # noqa: C901
     of emissions may need: the caller grows the arrays and calls again (state is kept in the arrays,
     so the call resumes where it stopped).
 
-    One function on purpose: numba compiles the per-packet loop as a whole; splitting it per rule
-    would add a call per packet.
-
-    Long: numba compiles the per-packet loop as a whole (a call per rule would cost a call per packet); many
-    lines are the arrays it hands to ``emit`` one by one."""
+    Long: numba compiles the per-packet loop as a whole (a call per rule would cost a call per packet);
+    the rules themselves are ``rules``' functions, inlined."""
     v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr, out_idx, arrest_class, comp_kind = g
     pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock, pk_route, pk_id, pk_active, free_stack, n_free, next_id = pk
     pool_s, pool_cc, pool_ck, pool_f, pool_t, pool_route, arr_s, arr_c, floating, arrested_cum, cleared_at = po
@@ -283,6 +162,11 @@ def _advance_packets(  # noqa: C901
     n_pk = pk_cells.shape[0]
     n = comp_kind.shape[0]
     need = 3 * N_ROUTES * v_dst.shape[0]
+    # what arriving does, per compartment: viable cells (clusters alike), then non-viable ones
+    act = np.empty((2, n))
+    for d in range(n):
+        act[0, d] = arrival(KIND_SINGLE, arrest_class[d], comp_kind[d], rates)
+        act[1, d] = arrival(KIND_NONVIABLE, arrest_class[d], comp_kind[d], rates)
     for _round in range(1000000):
         # 1. move every packet to the end of its vessel or of the step
         for p in range(n_pk):
@@ -336,27 +220,18 @@ def _advance_packets(  # noqa: C901
         if n_free[0] < need:
             return NEED_PACKETS
         for d in range(n):
-            p_arrest = arrest_probability(arrest_class[d], rates)
+            p_arrest = act[0, d]
+            deposit = p_arrest == ARRIVE_DEPOSIT
+            clear = act[1, d] == ARRIVE_CLEAR
             for k in range(N_ROUTES):
                 vclass = VESSEL_CLASS_OF[k]  # the route kind is the vessel kind it came by
                 cells = pool_f[d, k]
                 if cells > 0:
-                    if arrest_class[d] != ARREST_NONE or comp_kind[d] == KIND_CAVITY:
+                    if clear:
                         counters[C_DIED_ANOIKIS] += cells
                         cleared_at[d] += cells
                     else:
-                        stuck = emit(
-                            cells,
-                            -1,
-                            d,
-                            vclass,
-                            pool_t[d, k, 2] / cells,
-                            pool_route[d],
-                            g,
-                            pk,
-                            key,
-                            ctr,
-                        )
+                        stuck = emit(cells, -1, d, vclass, pool_t[d, k, 2] / cells, pool_route[d], g, pk, key, ctr)
                         counters[C_DIED_ANOIKIS] += stuck
                 for species in range(2):
                     if species == 0:
@@ -368,7 +243,7 @@ def _advance_packets(  # noqa: C901
                     if cells <= 0:
                         continue
                     clock = pool_t[d, k, species] / cells
-                    if comp_kind[d] == KIND_CAVITY:
+                    if deposit:
                         floating[d] += cells
                         counters[C_CAVITY] += cells
                         held = cells
@@ -389,20 +264,10 @@ def _advance_packets(  # noqa: C901
                         left_units = units - held_units
                     passing = cells - held
                     if passing > 0:
-                        stuck = emit(
-                            passing,
-                            left_units if species == 1 else 0,
-                            d,
-                            vclass,
-                            clock,
-                            pool_route[d],
-                            g,
-                            pk,
-                            key,
-                            ctr,
-                        )
+                        nclu = left_units if species == 1 else 0
+                        stuck = emit(passing, nclu, d, vclass, clock, pool_route[d], g, pk, key, ctr)
                         held += stuck
-                    if comp_kind[d] != KIND_CAVITY and held > 0:
+                    if not deposit and held > 0:
                         if species == 0:
                             arr_s[d, k] += held
                         else:
@@ -456,7 +321,7 @@ def packet_positions(pk_active, pk_vessel, pk_pos, v_transit_h, path_ptr, path_x
 
 
 @jit_inline
-def _shed_into_vessels(  # noqa: C901
+def shed_into_vessels(  # noqa: C901
     dt_h,
     src_comp,
     src_cells,
@@ -477,16 +342,11 @@ def _shed_into_vessels(  # noqa: C901
     that class in proportion to its flow share, starting at a uniform moment within the step.
     Returns ``NEED_PACKETS`` if slots ran short (nothing shed then).
 
-    One function on purpose: numba compiles the per-source loop as a whole; splitting it per kind of
-    packet (viable single, cluster, non-viable) would add a call per source, kind and flow class.
-
     Long: numba compiles the per-source loop as a whole; split per packet kind, it would add a call per
     source, kind and flow class."""
-    v_kind, v_class, out_ptr, out_idx = g.v_kind, g.v_class, g.out_ptr, g.out_idx
-    pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock, pk_route, pk_id, pk_active, free_stack, n_free, next_id = pk
     key = make_key(seed, STREAM_SHEDDING, step)
-    m = v_kind.shape[0]
-    if n_free[0] < 6 * m * src_comp.shape[0] + 16:
+    m = g.v_kind.shape[0]
+    if pk.n_free[0] < 6 * m * src_comp.shape[0] + 16:
         return NEED_PACKETS
     for s in range(src_comp.shape[0]):
         c = src_comp[s]
@@ -498,30 +358,11 @@ def _shed_into_vessels(  # noqa: C901
         if n_shed <= 0:
             continue
         counters[C_SHED] += n_shed
-        viable = binomial(n_shed, rates[R_VIABLE], key, ctr[0])
-        ctr[0] += STRIDE
-        in_clusters = binomial(viable, rates[R_CLUSTER_FRAC], key, ctr[0])
-        ctr[0] += STRIDE
-        size = rates[R_CLUSTER_CELLS]
-        nclu = int(round(in_clusters / size)) if in_clusters >= 2 else 0
-        if nclu < 1 and in_clusters >= 2:
-            nclu = 1
-        if nclu == 0:
-            in_clusters = 0
+        viable, in_clusters, nclu, nxt = shed_split(n_shed, rates, key, ctr[0])
+        ctr[0] = nxt
         singles = viable - in_clusters
         counters[C_CLUSTERS_SHED] += nclu
-        # class shares, folding a class with no vessel here into blood
-        has = np.zeros(3, np.bool_)
-        for j in range(out_ptr[c], out_ptr[c + 1]):
-            has[v_class[out_idx[j]]] = True
-        frac = np.zeros(3)
-        frac[1] = rates[R_LYMPH_FRAC] if has[1] else 0.0
-        frac[2] = rates[R_CAVITY_FRAC] if has[2] else 0.0
-        frac[0] = 1.0 - frac[1] - frac[2]
-        if frac[0] < 0.0:
-            frac[0] = 0.0
-        if not has[0]:
-            frac[0] = 0.0
+        frac = class_shares(c, g.out_ptr, g.out_idx, g.v_class, rates)
         tot = frac[0] + frac[1] + frac[2]
         if tot <= 0.0:
             counters[C_DIED_ANOIKIS] += n_shed
@@ -558,18 +399,7 @@ def _shed_into_vessels(  # noqa: C901
                 clock = uniform(key, ctr[0]) * dt_h
                 ctr[0] += STRIDE
                 marker = u if species == 1 else (-1 if species == 2 else 0)
-                stuck = emit(
-                    cc,
-                    marker,
-                    c,
-                    k,
-                    clock,
-                    0,
-                    g,
-                    pk,
-                    key,
-                    ctr,
-                )
+                stuck = emit(cc, marker, c, k, clock, 0, g, pk, key, ctr)
                 counters[C_DIED_ANOIKIS] += stuck
                 units -= u
                 cells_left -= cc
@@ -577,8 +407,11 @@ def _shed_into_vessels(  # noqa: C901
 
 
 @jit
-def advance_packets(
+def transport_step(
     dt_h,
+    src_comp,
+    src_cells,
+    shed_per_cell_h,
     v_dst,
     v_kind,
     v_class,
@@ -615,11 +448,21 @@ def advance_packets(
     rates,
     seed,
     step,
-    ctr,
+    shed,
+    drawn,
 ):
-    """``_advance_packets`` called with its arrays by position, as the engine holds them. Python
-    passes plain arrays (numba's dispatcher types a named tuple's arrays one by one, measured 7 %
-    slower for cohorts); the groups are made here, inside compiled code, at no cost."""
+    """One step of pooled transport, for Python callers: cells shed by ``src_comp`` (when ``shed``),
+    then every packet moved (``advance_packets``). Shedding and transport draw from one stream of
+    counter values per step; ``drawn`` is how many of them earlier calls of this step used.
+
+    Python passes the three groups' arrays in their order (``*GraphArrays``, ``*PacketArrays``,
+    ``*PoolArrays``): numba's dispatcher types a named tuple's arrays one by one on every call
+    (measured 7 % slower for cohorts), so the groups are made here, in compiled code, at no cost.
+
+    Returns (status, shedding still to do?, counter values used). On ``NEED_PACKETS`` the caller
+    grows the packet table and calls again with the last two: the step goes on where it stopped.
+
+    Long: its parameter list is the three groups' arrays, one per line as ruff writes them."""
     g = GraphArrays(v_dst, v_kind, v_class, v_share, v_transit_h, out_ptr, out_idx, arrest_class, comp_kind)
     pk = PacketArrays(
         pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock, pk_route, pk_id, pk_active, free_stack, n_free, next_id
@@ -627,41 +470,10 @@ def advance_packets(
     po = PoolArrays(
         pool_s, pool_cc, pool_ck, pool_f, pool_t, pool_route, arr_s, arr_c, floating, arrested_cum, cleared_at
     )
-    return _advance_packets(dt_h, g, pk, po, died_in_vessel, counters, rates, seed, step, ctr)
-
-
-@jit
-def shed_into_vessels(
-    dt_h,
-    src_comp,
-    src_cells,
-    out_ptr,
-    out_idx,
-    v_kind,
-    v_class,
-    v_share,
-    pk_cells,
-    pk_nclu,
-    pk_vessel,
-    pk_pos,
-    pk_clock,
-    pk_route,
-    pk_id,
-    pk_active,
-    free_stack,
-    n_free,
-    next_id,
-    counters,
-    rates,
-    shed_per_cell_h,
-    seed,
-    step,
-    ctr,
-):
-    """``_shed_into_vessels`` called with its arrays by position (see ``advance_packets``)."""
-    # the unread places get arrays already at hand (nothing reads them; no allocation per call)
-    g = GraphArrays(out_idx, v_kind, v_class, v_share, v_share, out_ptr, out_idx, out_idx, out_idx)
-    pk = PacketArrays(
-        pk_cells, pk_nclu, pk_vessel, pk_pos, pk_clock, pk_route, pk_id, pk_active, free_stack, n_free, next_id
-    )
-    return _shed_into_vessels(dt_h, src_comp, src_cells, g, pk, counters, rates, shed_per_cell_h, seed, step, ctr)
+    ctr = np.full(1, drawn, np.int64)
+    if shed:
+        status = shed_into_vessels(dt_h, src_comp, src_cells, g, pk, counters, rates, shed_per_cell_h, seed, step, ctr)
+        if status != OK:
+            return status, True, ctr[0]
+    status = advance_packets(dt_h, g, pk, po, died_in_vessel, counters, rates, seed, step, ctr)
+    return status, False, ctr[0]

@@ -16,12 +16,9 @@ from sim_core.kernels.cells import (
     A_IMMUNE,
     A_PACKET_STEPS,
     A_SHEAR,
-    ARRIVE_CLEAR,
-    ARRIVE_DEPOSIT,
     CHUNK,
     FLAG_BED,
     FLAG_CAVITY,
-    FLAG_PASS,
     KIND_CLUSTER,
     KIND_NONVIABLE,
     KIND_SINGLE,
@@ -47,7 +44,8 @@ from sim_core.kernels.cells import (
     shed_counts,
     tally_offsets,
 )
-from sim_core.kernels.layout import ARREST_NONE, KIND_CAVITY
+from sim_core.kernels.layout import ARREST_NONE, ARRIVE_CLEAR, ARRIVE_DEPOSIT, KIND_CAVITY
+from sim_core.kernels.rules import arrest_probability, arrival, class_shares, exit_shares, hazards
 from sim_core.model.body_graph import VESSEL_CLASS, BodyGraph
 from sim_core.model.state import CellPool, OrganPools
 
@@ -56,16 +54,12 @@ MIN_FREE_SHARE = 0.25
 
 
 def hazard_table(rates: np.ndarray) -> np.ndarray:
-    """Death hazards per hour, [packet kind, vessel class (blood, lymph, cavity), cause]."""
+    """Death hazards per hour, [packet kind, vessel class (blood, lymph, cavity), cause]
+    (``rules.hazards`` tabulated)."""
     haz = np.zeros((3, 3, 3))
-    prot = rates[L.R_CLUSTER_PROT]
-    for vc in range(3):
-        ha = rates[L.R_ANOIKIS]
-        hs = rates[L.R_SHEAR] if vc == 0 else 0.0
-        hi = rates[L.R_IMMUNE] if vc != 2 else 0.0
-        haz[KIND_SINGLE, vc] = (ha, hs, hi)
-        haz[KIND_CLUSTER, vc] = (ha * prot, hs, hi * prot)
-        haz[KIND_NONVIABLE, vc] = (rates[L.R_ANOIKIS_NONVIABLE], 0.0, 0.0)
+    for kind in range(3):
+        for vc in range(3):
+            haz[kind, vc] = hazards(kind, vc, rates)
     return haz
 
 
@@ -98,26 +92,30 @@ def cumulative_table(groups: list[list[tuple[int, float]]]) -> tuple[np.ndarray,
 
 
 def pick_tables(graph: BodyGraph, v_class: np.ndarray):
-    """Per (compartment, arrival class): the outgoing vessels of that class or, where there are
-    none, all outgoing vessels, with cumulative flow shares (indexed 3 * compartment + class)."""
+    """Per (compartment, arrival class), indexed 3 * compartment + class: the vessels cells may
+    leave by, with their cumulative flow shares: those of the class they arrived by, or all where
+    those carry no flow (``rules.exit_shares``)."""
     g = graph
     groups = []
     for d in range(g.n):
         out = [int(e) for e in g.out_idx[g.out_ptr[d] : g.out_ptr[d + 1]]]
         for vc in range(3):
-            same = [e for e in out if v_class[e] == vc]
-            if not any(g.v_share[e] > 0 for e in same):
-                same = out
-            groups.append([(e, float(g.v_share[e])) for e in same])
+            same = exit_shares(d, vc, g.out_ptr, g.out_idx, v_class, g.v_share)[0] > 0.0
+            groups.append([(e, float(g.v_share[e])) for e in out if not same or v_class[e] == vc])
     return cumulative_table(groups)
 
 
 def arrest_table(arrest_class: np.ndarray, rates: np.ndarray) -> np.ndarray:
     """Chance that a cell or cluster is held on one pass through each compartment."""
-    by_class = np.array(
-        [0.0, rates[L.R_ARREST_LUNG], rates[L.R_ARREST_LIVER], rates[L.R_ARREST_BED], rates[L.R_ARREST_NODE]]
+    return np.array([arrest_probability(int(c), rates) for c in arrest_class])
+
+
+def arrival_table(graph: BodyGraph, rates: np.ndarray) -> np.ndarray:
+    """What arriving does, [packet kind, compartment] (``rules.arrival`` tabulated)."""
+    g = graph
+    return np.array(
+        [[arrival(kind, int(g.arrest_class[d]), int(g.kind[d]), rates) for d in range(g.n)] for kind in range(3)]
     )
-    return by_class[arrest_class]
 
 
 class CellTransport:
@@ -273,7 +271,6 @@ class CellTransport:
         if self._tables_key != key:
             g = self.graph
             haz = hazard_table(rates)
-            p_arrest = arrest_table(g.arrest_class, rates)
             q_full = full_vessel_death(haz, self.v_class, g.v_transit_h)
             q_step = step_death(haz, dt_h)
             hv = haz[:, self.v_class]  # [kind, vessel, cause]
@@ -287,11 +284,7 @@ class CellTransport:
             vrow[..., VR_HAS] = ha + hs
             vrow[..., VR_HS] = hs
             vrow[..., VR_HI] = hi
-            arrival = np.empty((3, g.n))
-            cavity = self.comp_flag == FLAG_CAVITY
-            arrival[KIND_SINGLE] = np.where(cavity, ARRIVE_DEPOSIT, p_arrest)
-            arrival[KIND_CLUSTER] = arrival[KIND_SINGLE]
-            arrival[KIND_NONVIABLE] = np.where(self.comp_flag != FLAG_PASS, ARRIVE_CLEAR, 0.0)
+            arrival = arrival_table(g, rates)
             # first-hop groups (kernels.cells.advance_cells): kind, whether a whole vessel fits
             # in the step, and what arriving at its end does (clear, deposit, pass or arrest)
             act = arrival[:, g.v_dst]  # [kind, vessel]
@@ -397,13 +390,7 @@ class CellTransport:
         """Shares of blood, lymph and cavity among a source's shed cells; a class with no vessel
         out of the source is folded into blood (as the pooled kernel does)."""
         g = self.graph
-        has = np.zeros(3, bool)
-        has[self.v_class[g.out_idx[g.out_ptr[comp] : g.out_ptr[comp + 1]]]] = True
-        frac = np.zeros(3)
-        frac[1] = rates[L.R_LYMPH_FRAC] if has[1] else 0.0
-        frac[2] = rates[L.R_CAVITY_FRAC] if has[2] else 0.0
-        frac[0] = max(0.0, 1.0 - frac[1] - frac[2]) if has[0] else 0.0
-        return frac
+        return np.array(class_shares(comp, g.out_ptr, g.out_idx, self.v_class, rates))
 
     def _reduce(self, counters, pools: OrganPools, died_in_vessel) -> None:
         u = self._used

@@ -19,7 +19,8 @@ from sim_core.kernels import layout as L
 from sim_core.kernels.beds import update_beds
 from sim_core.kernels.layout import KIND_NODE, KIND_ORGAN, MACRO, MICRO
 from sim_core.kernels.lesions import grow_lesions, spawn_lesions, treated_growth
-from sim_core.kernels.transport import advance_packets, packet_positions, shed_into_vessels
+from sim_core.kernels.structs import GraphArrays
+from sim_core.kernels.transport import packet_positions, transport_step
 from sim_core.model.body_graph import VESSEL_CLASS, BodyGraph, load_body_graph
 from sim_core.model.cell_mode import CellTransport
 from sim_core.model.errors import InputError
@@ -167,6 +168,7 @@ class Engine:
         self.record_every_days = record_every_days
         g = self.graph
         self._v_class = VESSEL_CLASS[g.v_kind].astype(np.int8)
+        self._graph_key: BodyGraph | None = None
         self._primary = g.index[scenario.primary]
         self.reset()
 
@@ -187,6 +189,17 @@ class Engine:
             self.graph = routed(self._base_graph, self.params)
             if self.cells is not None:
                 self.cells.set_graph(self.graph)
+
+    def _graph_arrays(self) -> GraphArrays:
+        """The body graph's arrays in the order the transport kernels take them (made anew when
+        the routing changes the graph)."""
+        g = self.graph
+        if self._graph_key is not g:
+            self._graph_key = g
+            self._graph_group = GraphArrays(
+                g.v_dst, g.v_kind, self._v_class, g.v_share, g.v_transit_h, g.out_ptr, g.out_idx, g.arrest_class, g.kind
+            )
+        return self._graph_group
 
     def _soil_vector(self) -> np.ndarray:
         """Soil of each organ and node for this seed: (shared soil x this cancer's affinity) to the
@@ -342,7 +355,6 @@ class Engine:
         self.counters = np.zeros(L.N_COUNTERS)
         #: cumulative deaths in transit per vessel and cause (anoikis, shear, immune)
         self.died_in_vessel = np.zeros((self.graph.m, 3))
-        self._ctr = np.zeros(1, np.int64)
         self._soil = self._soil_vector()
         self.primary_cells = self.params["primary.initial_cells"] if self.shedding else 0.0
         self.primary_res = 0.0  # share of drug-adapted cells in the primary
@@ -459,7 +471,6 @@ class Engine:
         rates = self.rates(self.t_days + 0.5 * dt_d)
         seed, step = self.seed, self.step_index
         pk.clock_h[:] = 0.0
-        self._ctr[0] = 0
         if self._surgery_due():
             self.remove_primary()
             rates = self.rates(self.t_days + 0.5 * dt_d)
@@ -478,85 +489,8 @@ class Engine:
         if self.cells is not None:
             src, cells, per_h = self._shedding(primary_next, rates)
             self.cells.step(dt_h, rates, src, cells, per_h, seed, step, self.counters, self.pools, self.died_in_vessel)
-        if self.shedding and self.cells is None:
-            src, cells, per_h = self._shedding(primary_next, rates)
-            while (
-                shed_into_vessels(
-                    dt_h,
-                    src,
-                    cells,
-                    g.out_ptr,
-                    g.out_idx,
-                    g.v_kind,
-                    self._v_class,
-                    g.v_share,
-                    pk.cells,
-                    pk.nclu,
-                    pk.vessel,
-                    pk.pos_h,
-                    pk.clock_h,
-                    pk.route,
-                    pk.pid,
-                    pk.active,
-                    pk.free_stack,
-                    pk.n_free,
-                    pk.next_id,
-                    self.counters,
-                    rates,
-                    per_h,
-                    seed,
-                    step,
-                    self._ctr,
-                )
-                == L.NEED_PACKETS
-            ):
-                pk.grow(6 * g.m * src.shape[0] + 16)
-        while (
-            self.cells is None
-            and advance_packets(
-                dt_h,
-                g.v_dst,
-                g.v_kind,
-                self._v_class,
-                g.v_share,
-                g.v_transit_h,
-                g.out_ptr,
-                g.out_idx,
-                g.arrest_class,
-                g.kind,
-                pk.cells,
-                pk.nclu,
-                pk.vessel,
-                pk.pos_h,
-                pk.clock_h,
-                pk.route,
-                pk.pid,
-                pk.active,
-                pk.free_stack,
-                pk.n_free,
-                pk.next_id,
-                po.pool_s,
-                po.pool_cc,
-                po.pool_ck,
-                po.pool_f,
-                po.pool_t,
-                po.pool_route,
-                po.arr_s,
-                po.arr_c,
-                po.floating,
-                po.arrested_cum,
-                po.cleared_cum,
-                self.died_in_vessel,
-                self.counters,
-                rates,
-                seed,
-                step,
-                self._ctr,
-            )
-            == L.NEED_PACKETS
-        ):
-            pk.grow(3 * L.N_ROUTES * g.m)
-        self._ctr[0] = 0
+        else:
+            self._move_packets(dt_h, rates, primary_next)
         update_beds(
             dt_h,
             g.kind,
@@ -575,9 +509,7 @@ class Engine:
             rates,
             seed,
             step,
-            self._ctr,
         )
-        self._ctr[0] = 0
         while (
             spawn_lesions(
                 po.spawn,
@@ -597,7 +529,6 @@ class Engine:
                 self.counters,
                 seed,
                 step,
-                self._ctr,
             )
             == L.NEED_LESIONS
         ):
@@ -627,6 +558,34 @@ class Engine:
         self.step_index += 1
         if self.t_days >= self._next_record - 1e-9:
             self._record()
+
+    def _move_packets(self, dt_h: float, rates: np.ndarray, primary_next: float) -> None:
+        """Pooled transport for one step (``transport_step``): shedding, then every packet moved. A
+        call that runs out of packet slots returns; the table grows and the step goes on where it
+        stopped."""
+        g, pk = self.graph, self.packets
+        src, cells, per_h = self._shedding(primary_next, rates)
+        shed, drawn = self.shedding, 0
+        while True:
+            status, shed, drawn = transport_step(
+                dt_h,
+                src,
+                cells,
+                per_h,
+                *self._graph_arrays(),
+                *pk.kernel_arrays(),
+                *self.pools.kernel_arrays(),
+                self.died_in_vessel,
+                self.counters,
+                rates,
+                self.seed,
+                self.step_index,
+                shed,
+                drawn,
+            )
+            if status == L.OK:
+                return
+            pk.grow(6 * g.m * src.shape[0] + 16 if shed else 3 * L.N_ROUTES * g.m)
 
     def advance(self, days: float, dt_days: float) -> None:
         """Step with ``dt_days`` until ``days`` more days have passed (the last step may be shorter)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim_core.kernels.layout import N_ROUTES
+from sim_core.kernels.structs import PacketArrays, PoolArrays
 
 
 def _grow(arr: np.ndarray, cap: int, fill=0) -> np.ndarray:
@@ -71,6 +72,22 @@ class PacketTable(_Table):
         ("active", np.int8, 0),
     )
 
+    def kernel_arrays(self) -> PacketArrays:
+        """The columns and free list in the order the transport kernels take them (anew after ``grow``)."""
+        return PacketArrays(
+            self.cells,
+            self.nclu,
+            self.vessel,
+            self.pos_h,
+            self.clock_h,
+            self.route,
+            self.pid,
+            self.active,
+            self.free_stack,
+            self.n_free,
+            self.next_id,
+        )
+
 
 class LesionTable(_Table):
     """Micrometastases (state 1) and macrometastases (state 2)."""
@@ -117,6 +134,22 @@ class OrganPools:
         self.pool_f = np.zeros(shape, np.int64)  # non-viable cells
         self.pool_t = np.zeros((n, N_ROUTES, 3), np.float64)
         self.pool_route = np.zeros(n, np.int64)
+
+    def kernel_arrays(self) -> PoolArrays:
+        """The pools in the order the transport kernel takes them."""
+        return PoolArrays(
+            self.pool_s,
+            self.pool_cc,
+            self.pool_ck,
+            self.pool_f,
+            self.pool_t,
+            self.pool_route,
+            self.arr_s,
+            self.arr_c,
+            self.floating,
+            self.arrested_cum,
+            self.cleared_cum,
+        )
 
     def alive(self) -> np.ndarray:
         """Cells held per compartment (not counting lesions)."""

@@ -272,7 +272,7 @@ def _kernel_cache_dir() -> str:
     next to the sources or in the user's cache), or that they are compiled at every start."""
     from sim_core.kernels import transport
 
-    path = getattr(getattr(transport.advance_packets, "_cache", None), "_cache_path", None)
+    path = getattr(getattr(transport.transport_step, "_cache", None), "_cache_path", None)
     return str(path) if path else "(none: kernels are compiled at every start)"
 
 

@@ -10,9 +10,17 @@ from sim_core.kernels import layout as L
 from sim_core.kernels import rng
 from sim_core.kernels.beds import update_beds
 from sim_core.kernels.lesions import grow_lesions
+from sim_core.kernels.structs import GraphArrays, PacketArrays, PoolArrays
 from sim_core.kernels.transport import advance_packets, packet_positions
 from sim_core.model.body_graph import VESSEL_CLASS
 from tests.sim_core import reference as ref
+
+
+def graph_arrays(g, v_class) -> GraphArrays:
+    """The body graph's arrays in the order the transport kernels take them."""
+    return GraphArrays(
+        g.v_dst, g.v_kind, v_class, g.v_share, g.v_transit_h, g.out_ptr, g.out_idx, g.arrest_class, g.kind
+    )
 
 
 def random_rates(r: np.random.Generator) -> np.ndarray:
@@ -99,7 +107,6 @@ def test_update_beds_matches_reference(trial):
         rates,
         77,
         trial,
-        np.zeros(1, np.int64),
     )
     ref.update_beds(
         2.5,
@@ -200,46 +207,12 @@ def test_advance_packets_matches_reference(trial):
     clr_k, div_k, clr_r, div_r = np.zeros(n), np.zeros((g.m, 3)), np.zeros(n), np.zeros((g.m, 3))
     arrested, fl_r, cum_r, cnt_r = {}, np.zeros(n, np.int64), np.zeros(n), np.zeros(L.N_COUNTERS)
     dt_h = float(r.choice([0.001, 0.05, 3.0]))
-    status = advance_packets(
-        dt_h,
-        g.v_dst,
-        g.v_kind,
-        v_class,
-        g.v_share,
-        g.v_transit_h,
-        g.out_ptr,
-        g.out_idx,
-        g.arrest_class,
-        g.kind,
-        k["cells"],
-        k["nclu"],
-        k["vessel"],
-        k["pos"],
-        k["clock"],
-        k["route"],
-        k["id"],
-        k["active"],
-        free_stack,
-        n_free,
-        next_k,
-        pool[0],
-        pool[1],
-        pool[2],
-        pool[3],
-        pool_t,
-        pool_route,
-        arr_s,
-        arr_c,
-        fl_k,
-        cum_k,
-        clr_k,
-        div_k,
-        cnt_k,
-        rates,
-        9,
-        trial,
-        np.zeros(1, np.int64),
-    )
+    names = ("cells", "nclu", "vessel", "pos", "clock", "route", "id", "active")
+    packets_k = PacketArrays(*(k[name] for name in names), free_stack, n_free, next_k)
+    pools_k = PoolArrays(*pool, pool_t, pool_route, arr_s, arr_c, fl_k, cum_k, clr_k)
+    ctr = np.zeros(1, np.int64)
+    g_k = graph_arrays(g, v_class)
+    status = advance_packets(dt_h, g_k, packets_k, pools_k, div_k, cnt_k, rates, 9, trial, ctr)
     assert status == L.OK
     ref.transport_step(
         dt_h, g, v_class, packets, free, rates, cnt_r, 9, trial, arrested, fl_r, cum_r, next_r, div_r, clr_r
@@ -329,26 +302,9 @@ def test_shed_into_vessels_matches_reference(trial):
     free_stack = np.arange(cap - 1, -1, -1).astype(np.int64)
     n_free, next_k = np.array([cap], np.int64), np.array([0], np.int64)
     cnt_k = np.zeros(L.N_COUNTERS)
-    status = shed_into_vessels(
-        2.0,
-        src,
-        cells,
-        g.out_ptr,
-        g.out_idx,
-        g.v_kind,
-        v_class,
-        g.v_share,
-        *cols,
-        free_stack,
-        n_free,
-        next_k,
-        cnt_k,
-        rates,
-        per_h,
-        4,
-        trial,
-        np.zeros(1, np.int64),
-    )
+    packets_k = PacketArrays(*cols, free_stack, n_free, next_k)
+    ctr = np.zeros(1, np.int64)
+    status = shed_into_vessels(2.0, src, cells, graph_arrays(g, v_class), packets_k, cnt_k, rates, per_h, 4, trial, ctr)
     assert status == L.OK
     packets, free, next_r, cnt_r = [None] * cap, list(range(cap - 1, -1, -1)), [0], np.zeros(L.N_COUNTERS)
     ref.shed(2.0, g, v_class, list(zip(src, cells, per_h, strict=True)), rates, cnt_r, 4, trial, packets, free, next_r)
@@ -401,7 +357,6 @@ def test_spawn_lesions_matches_reference():
             cnt,
             9,
             3,
-            np.zeros(1, np.int64),
         )
         == L.OK
     )
@@ -412,38 +367,37 @@ def test_spawn_lesions_matches_reference():
         assert cols["born"][slot] == born and 2.0 <= born <= 2.5
 
 
-def test_spawn_lesions_asks_for_room_and_resumes():
+def test_spawn_lesions_asks_for_room_first_and_then_places_every_cell():
+    """Too few free rows: nothing changes and the kernel says so; after the table grows, the same
+    call places every waiting cell (so a retry never continues a half-used stream)."""
     from sim_core.kernels.lesions import spawn_lesions
+    from sim_core.model.state import LesionTable
 
     spawn = np.zeros((2, L.N_ROUTES), np.int64)
     spawn[1, 1] = 5
-    m = 3
-    arrays = [
-        np.zeros(m, np.int8),
-        np.zeros(m, np.int32),
-        np.zeros(m, np.int8),
-        np.zeros(m),
-        np.zeros(m),
-        np.zeros(m),
-        np.zeros(m),
-        np.full(m, -1, np.int64),
-    ]
-    free_stack = np.arange(m - 1, -1, -1).astype(np.int64)
-    n_free = np.array([m], np.int64)
-    status = spawn_lesions(
-        spawn,
-        0.0,
-        1.0,
-        *arrays,
-        free_stack,
-        n_free,
-        np.array([0], np.int64),
-        np.zeros(L.N_COUNTERS),
-        1,
-        1,
-        np.zeros(1, np.int64),
-    )
-    assert status == L.NEED_LESIONS and spawn[1, 1] == 2 and n_free[0] == 0
+    les = LesionTable(3)
+    counters = np.zeros(L.N_COUNTERS)
+
+    def call():
+        return spawn_lesions(
+            spawn,
+            0.0,
+            1.0,
+            *(getattr(les, c) for c in ("state", "comp", "route", "cells", "born_day", "switch_day", "res", "lid")),
+            les.free_stack,
+            les.n_free,
+            les.next_id,
+            counters,
+            1,
+            1,
+        )
+
+    assert call() == L.NEED_LESIONS
+    assert spawn[1, 1] == 5 and les.n_free[0] == 3 and counters[L.C_MICRO] == 0
+    les.grow(int(spawn.sum()))
+    assert call() == L.OK
+    assert spawn.sum() == 0 and counters[L.C_MICRO] == 5 and les.n_used == 5
+    assert sorted(les.lid[les.state == 1]) == [0, 1, 2, 3, 4]
 
 
 @pytest.mark.parametrize(
