@@ -142,24 +142,18 @@ def travel(  # noqa: C901
     draw,
     m,
     n,
-    vrow,
-    vint,
-    arrival,
-    pick_v,
-    pick_cum,
+    tables,
     t,
-    o_died,
-    o_arr_s,
-    o_arr_c,
-    o_float,
-    o_clear,
+    offsets,
 ):
     """Follow one packet from ``clock`` to the end of the step (``dt_h``), hop by hop.
 
-    ``vrow[kind, v]`` holds what a hop in vessel ``v`` reads (transit, hazards, the chances of
-    dying over the whole vessel and over a whole step, so the common hops need no exp);
+    ``tables`` is (vrow, vint, arrival, pick_v, pick_cum): ``vrow[kind, v]`` holds what a hop in
+    vessel ``v`` reads (transit, hazards, the chances of dying over the whole vessel and over a
+    whole step, so the common hops need no exp);
     ``vint[v]`` where the vessel leads; ``arrival[kind, d]`` the arrest chance on arriving in
-    ``d`` (or ARRIVE_CLEAR / ARRIVE_DEPOSIT); ``t`` is the block's flat tally row.
+    ``d`` (or ARRIVE_CLEAR / ARRIVE_DEPOSIT); ``t`` is the block's flat tally row and ``offsets``
+    its parts (``tally_offsets``).
 
     ``draw`` is the next counter of the packet's stream (draws already made before the call);
     a binomial reserves ``STRIDE`` counters but computes fewer uniforms (``stride_binomial``).
@@ -172,6 +166,8 @@ def travel(  # noqa: C901
 
     Long: numba compiles the hop loop as a whole; split per rule, the packet's state would pass in and out of
     a call per hop."""
+    vrow, vint, arrival, pick_v, pick_cum = tables
+    o_died, o_arr_s, o_arr_c, o_float, o_clear = offsets
     used = draw
     for _hop in range(MAX_HOPS):
         r = (kind * m + v) * N_VR
@@ -258,6 +254,22 @@ def travel(  # noqa: C901
     return True, v, pos, cells, kind, route, used
 
 
+@ijit
+def put(columns, w, v, pos, cells, kind, route, pid):
+    """Write a packet still in a vessel into slot ``w`` of the pool's ``columns`` (vessel, position,
+    cells, kind, route, id).
+
+    By index on purpose: written as ``c_vessel, ... = columns``, with the locals named as the
+    caller's, numba 0.6x inlined it into the ``prange`` loop of ``birth_cells`` so that a run's
+    numbers changed (measured on the stored cell-resolution case of ``tests/golden``)."""
+    columns[0][w] = v
+    columns[1][w] = pos
+    columns[2][w] = cells
+    columns[3][w] = kind
+    columns[4][w] = route
+    columns[5][w] = pid
+
+
 @pjit
 def advance_cells(
     dt_h,
@@ -291,9 +303,11 @@ def advance_cells(
 
     Long: one numba kernel over chunks: batching, grouping by branch, travel and compaction share a chunk's
     arrays in one loop; split, they would pass in and out per batch."""
+    columns = (c_vessel, c_pos, c_cells, c_kind, c_route, c_pid)
+    tables = (vrow, vint, arrival, pick_v, pick_cum)
     key = make_key(seed, STREAM_CELLS, step)
     m = vint.shape[0] // N_VI
-    o_died, o_arr_s, o_arr_c, o_float, o_clear = tally_offsets(m, n)
+    offsets = tally_offsets(m, n)
     nch = n_live.shape[0]
     # as many blocks as chunks, at most N_BLOCKS: prange hands each thread a contiguous run of
     # blocks, so empty blocks would leave a thread idle (integer tallies make the split invisible)
@@ -351,27 +365,13 @@ def advance_cells(
                         0,
                         m,
                         n,
-                        vrow,
-                        vint,
-                        arrival,
-                        pick_v,
-                        pick_cum,
+                        tables,
                         t,
-                        o_died,
-                        o_arr_s,
-                        o_arr_c,
-                        o_float,
-                        o_clear,
+                        offsets,
                     )
                     draws += used
                     if ok:
-                        uw = U(w)
-                        c_vessel[uw] = v
-                        c_pos[uw] = pos
-                        c_cells[uw] = cells
-                        c_kind[uw] = kind
-                        c_route[uw] = route
-                        c_pid[uw] = s_pid[j]
+                        put(columns, U(w), v, pos, cells, kind, route, s_pid[j])
                         w += 1
             n_live[c] = w - lo
         t[A_DRAWS] += draws
@@ -421,9 +421,11 @@ def birth_cells(
 
     Long: each shed unit is born, travels and is packed into its chunk in one pass, so its draws keep their
     order; split, a unit's state would be handed between numba calls."""
+    columns = (c_vessel, c_pos, c_cells, c_kind, c_route, c_pid)
+    tables = (vrow, vint, arrival, pick_v, pick_cum)
     key = make_key(seed, STREAM_CELLS, step)
     m = vint.shape[0] // N_VI
-    o_died, o_arr_s, o_arr_c, o_float, o_clear = tally_offsets(m, n)
+    offsets = tally_offsets(m, n)
     nplan = plan_chunk.shape[0]
     nb = min(tally.shape[0], nplan)
     for b in numba.prange(nb):
@@ -466,26 +468,13 @@ def birth_cells(
                     2,
                     m,
                     n,
-                    vrow,
-                    vint,
-                    arrival,
-                    pick_v,
-                    pick_cum,
+                    tables,
                     t,
-                    o_died,
-                    o_arr_s,
-                    o_arr_c,
-                    o_float,
-                    o_clear,
+                    offsets,
                 )
                 t[A_DRAWS] += used
                 if ok:
-                    c_vessel[w] = v
-                    c_pos[w] = pos
-                    c_cells[w] = cells
-                    c_kind[w] = kind
-                    c_route[w] = route
-                    c_pid[w] = pid
+                    put(columns, w, v, pos, cells, kind, route, pid)
                     w += 1
             n_live[c] = w - c * CHUNK
 

@@ -15,27 +15,13 @@ from typing import NamedTuple
 import numpy as np
 
 # The graph's enums are defined in ``kernels.layout`` (the kernels read them too).
-from sim_core.kernels.layout import (
-    ARREST_CLASSES,
-    ARREST_NONE,
-    CLASS_BLOOD,
-    CLASS_LYMPH,
-    COMPARTMENT_KINDS,
-    KIND_CAVITY,
-    KIND_HUB,
-    KIND_NODE,
-    KIND_ORGAN,
-    KIND_PRIMARY,
-    V_PLEXUS,
-    VESSEL_CLASS_OF,
-    VESSEL_KINDS,
-)
+from sim_core.kernels import layout as L
 from sim_core.model import tomlio
 from sim_core.model.assets import assets_dir
 from sim_core.model.errors import InputError
 
-#: ``VESSEL_CLASS_OF`` as an array, to index by an array of vessel kinds.
-VESSEL_CLASS = np.array(VESSEL_CLASS_OF, dtype=np.int8)
+#: ``L.VESSEL_CLASS_OF`` as an array, to index by an array of vessel kinds.
+VESSEL_CLASS = np.array(L.VESSEL_CLASS_OF, dtype=np.int8)
 
 #: Site categories of the DiSibio & French 2008 autopsy table ([disibio2008] in references.py). Lymph nodes are
 #: "regional" or "distant" relative to the primary (``regional_nodes`` of each primary).
@@ -59,21 +45,7 @@ CATEGORIES = (
 #: Regional and distant lymph nodes are one tissue; skeletal muscle has its own soil (it takes a
 #: fifth of the cardiac output yet rarely holds a metastasis); the rest of the "other" column shares
 #: one. A compartment names its soil with ``soil = ...`` in the graph, else it is its category's.
-SOIL_KEYS = (
-    "node",
-    "liver",
-    "lung",
-    "bone",
-    "brain",
-    "adrenal",
-    "pleura",
-    "peritoneum",
-    "kidney",
-    "spleen",
-    "pancreas",
-    "muscle",
-    "other",
-)
+SOIL_KEYS = ("node", *CATEGORIES[2:-1], "muscle", "other")
 
 
 def path_lengths(path_xy: np.ndarray, path_ptr: np.ndarray) -> np.ndarray:
@@ -133,7 +105,7 @@ class BodyGraph:
         return self.path_xy[self.path_ptr[v] : self.path_ptr[v + 1]]
 
     def primaries(self) -> list[str]:
-        return [i for i, k in zip(self.ids, self.kind, strict=True) if k == KIND_PRIMARY]
+        return [i for i, k in zip(self.ids, self.kind, strict=True) if k == L.KIND_PRIMARY]
 
     def site_category(self, comp: int, primary: str | None) -> str:
         """DiSibio column of a compartment for a given primary ('' if it cannot hold a metastasis)."""
@@ -148,7 +120,7 @@ class BodyGraph:
         v = self.v_index[vessel] if isinstance(vessel, str) else vessel
         for _ in range(100):
             c = int(self.v_dst[v])
-            if self.arrest_class[c] != ARREST_NONE:
+            if self.arrest_class[c] != L.ARREST_NONE:
                 return c
             outs = self.out_vessels(c)
             if not outs:
@@ -166,10 +138,10 @@ class BodyGraph:
         cls = VESSEL_CLASS[self.v_kind]
 
         def split(outs):
-            plexus = outs[self.v_kind[outs] == V_PLEXUS]
-            return plexus, outs[(cls[outs] == CLASS_BLOOD) & (self.v_kind[outs] != V_PLEXUS)]
+            plexus = outs[self.v_kind[outs] == L.V_PLEXUS]
+            return plexus, outs[(cls[outs] == L.CLASS_BLOOD) & (self.v_kind[outs] != L.V_PLEXUS)]
 
-        return self._with_share(KIND_PRIMARY, split, share)
+        return self._with_share(L.KIND_PRIMARY, split, share)
 
     def with_duct_node_share(self, share: float) -> BodyGraph:
         """A copy in which every lymph hub (the thoracic duct) sends ``share`` of its lymph through
@@ -180,11 +152,11 @@ class BodyGraph:
         cls = VESSEL_CLASS[self.v_kind]
 
         def split(outs):
-            outs = outs[cls[outs] == CLASS_LYMPH]
-            to_node = self.kind[self.v_dst[outs]] == KIND_NODE
+            outs = outs[cls[outs] == L.CLASS_LYMPH]
+            to_node = self.kind[self.v_dst[outs]] == L.KIND_NODE
             return outs[to_node], outs[~to_node]
 
-        return self._with_share(KIND_HUB, split, share)
+        return self._with_share(L.KIND_HUB, split, share)
 
     def _with_share(self, kind: int, split, share: float) -> BodyGraph:
         """A copy in which every compartment of ``kind`` sends ``share`` of its flow down the
@@ -265,16 +237,16 @@ def _read_compartments(comps: list, src: str) -> _Compartments:
     for i, c in enumerate(comps):
         cid, where = _entry_id(c, f"compartment[{i}]", "compartment", _COMP_KEYS, cs.ids, src)
         kind = _req(c, "kind", str, src, where)
-        if kind not in COMPARTMENT_KINDS:
-            raise InputError(src, f"{where}.kind", f"must be one of {', '.join(COMPARTMENT_KINDS)}")
+        if kind not in L.COMPARTMENT_KINDS:
+            raise InputError(src, f"{where}.kind", f"must be one of {', '.join(L.COMPARTMENT_KINDS)}")
         cs.ids.append(cid)
         cs.names.append(_req(c, "name", str, src, where))
-        cs.kinds.append(COMPARTMENT_KINDS.index(kind))
+        cs.kinds.append(L.COMPARTMENT_KINDS.index(kind))
         cs.xy.append((_req(c, "x", float, src, where), _req(c, "y", float, src, where)))
         ac = c.get("arrest", "bed" if kind == "organ" else ("node" if kind == "node" else "none"))
-        if ac not in ARREST_CLASSES:
-            raise InputError(src, f"{where}.arrest", f"must be one of {', '.join(ARREST_CLASSES)}")
-        cs.arrest.append(ARREST_CLASSES.index(ac))
+        if ac not in L.ARREST_CLASSES:
+            raise InputError(src, f"{where}.arrest", f"must be one of {', '.join(L.ARREST_CLASSES)}")
+        cs.arrest.append(L.ARREST_CLASSES.index(ac))
         cat = c.get("category", "")
         if kind in ("organ", "node") and cat not in CATEGORIES + ("lymph_node",):
             raise InputError(src, f"{where}.category", f"must be one of {', '.join(CATEGORIES)}")
@@ -304,17 +276,17 @@ def _check_links(cs: _Compartments, index: dict[str, int], src: str) -> tuple[np
     implants2 = np.full(len(ids), -1, np.int32)
     for i, targets in enumerate(cs.implants):
         for j, target in enumerate(targets):
-            if target not in index or kinds[index[target]] != KIND_ORGAN:
+            if target not in index or kinds[index[target]] != L.KIND_ORGAN:
                 raise InputError(src, f"compartment {ids[i]}.implants", f"{target!r} is not an organ compartment")
             (implants if j == 0 else implants2)[i] = index[target]
-        if not targets and kinds[i] == KIND_CAVITY:
+        if not targets and kinds[i] == L.KIND_CAVITY:
             raise InputError(src, f"compartment {ids[i]}.implants", "a cavity must name the organ its cells implant on")
     for prim, organ in cs.own.items():
-        if organ not in index or kinds[index[organ]] != KIND_ORGAN:
+        if organ not in index or kinds[index[organ]] != L.KIND_ORGAN:
             raise InputError(src, f"compartment {prim}.own_organ", f"{organ!r} is not an organ compartment")
     for prim, nodes in cs.regional.items():
         for n in nodes:
-            if n not in index or kinds[index[n]] != KIND_NODE:
+            if n not in index or kinds[index[n]] != L.KIND_NODE:
                 raise InputError(src, f"compartment {prim}.regional_nodes", f"{n!r} is not a lymph-node compartment")
     return implants, implants2
 
@@ -329,8 +301,8 @@ def _read_vessels(vessels: list, index: dict[str, int], src: str) -> _Vessels:
             if cid not in index:
                 raise InputError(src, f"{where}.{key}", f"unknown compartment {cid!r}")
         kind = _req(v, "kind", str, src, where)
-        if kind not in VESSEL_KINDS:
-            raise InputError(src, f"{where}.kind", f"must be one of {', '.join(VESSEL_KINDS)}")
+        if kind not in L.VESSEL_KINDS:
+            raise InputError(src, f"{where}.kind", f"must be one of {', '.join(L.VESSEL_KINDS)}")
         share = _req(v, "share", float, src, where)
         transit = _req(v, "transit_s", float, src, where)
         if share <= 0 or transit <= 0:
@@ -345,7 +317,7 @@ def _read_vessels(vessels: list, index: dict[str, int], src: str) -> _Vessels:
         vs.ids.append(vid)
         vs.src.append(index[a])
         vs.dst.append(index[b])
-        vs.kind.append(VESSEL_KINDS.index(kind))
+        vs.kind.append(L.VESSEL_KINDS.index(kind))
         vs.share.append(share)
         vs.transit_h.append(transit / 3600.0)
         vs.paths.append(arr)
@@ -388,7 +360,7 @@ def load_body_graph(path: str | Path | None = None) -> BodyGraph:
     out_ptr = np.zeros(len(ids) + 1, np.int32)
     out_ptr[1:] = np.cumsum(counts)
     for i, cid in enumerate(ids):
-        if kinds[i] == KIND_HUB and counts[i] == 0:
+        if kinds[i] == L.KIND_HUB and counts[i] == 0:
             raise InputError(src, f"compartment {cid}", "a hub needs at least one outgoing vessel")
     path_ptr = np.zeros(len(paths) + 1, np.int32)
     path_ptr[1:] = np.cumsum([len(p) for p in paths])

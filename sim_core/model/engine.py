@@ -27,7 +27,7 @@ from sim_core.model.errors import InputError
 from sim_core.model.params import Params
 from sim_core.model.recorder import Recorder
 from sim_core.model.scenario import Scenario
-from sim_core.model.state import LesionTable, OrganPools, PacketTable
+from sim_core.model.state import LesionTable, OrganPools, PacketTable, fill_rows
 
 #: Transport resolutions: pooled packets of many cells (fast, the default) or one packet per cell.
 RESOLUTIONS = ("packets", "cells")
@@ -417,13 +417,7 @@ class Engine:
             k = cells.shape[0]
             rows = pk.free_stack[pk.n_free[0] - k : pk.n_free[0]][::-1]
             pk.n_free[0] -= k
-            pk.active[rows] = 1
-            pk.cells[rows] = cells
-            pk.nclu[rows] = nclu
-            pk.vessel[rows] = vessel
-            pk.pos_h[rows] = pos_h
-            pk.route[rows] = route
-            pk.pid[rows] = pid
+            fill_rows(pk, rows, active=1, cells=cells, nclu=nclu, vessel=vessel, pos_h=pos_h, route=route, pid=pid)
             pk.next_id[0] = max(int(self.packets.next_id[0]), cur.pool.next_id)
             self.packets = pk
             self.cells = None
@@ -446,14 +440,11 @@ class Engine:
         i = int(pk.free_stack[pk.n_free[0] - 1])
         pk.n_free[0] -= 1
         v = g.v_index[vessel]
-        pk.active[i] = 1
-        pk.cells[i] = cells
-        pk.nclu[i] = cells // cluster_cells if cluster_cells > 1 else 0
-        pk.vessel[i] = v
-        pk.pos_h[i] = 0.0
-        pk.clock_h[i] = 0.0
-        pk.route[i] = 1 << int(g.v_kind[v])
-        pk.pid[i] = pk.next_id[0]
+        nclu = cells // cluster_cells if cluster_cells > 1 else 0
+        route = 1 << int(g.v_kind[v])
+        fill_rows(
+            pk, i, active=1, cells=cells, nclu=nclu, vessel=v, pos_h=0.0, clock_h=0.0, route=route, pid=pk.next_id[0]
+        )
         pk.next_id[0] += 1
         self.counters[L.C_INJECTED] += cells
 

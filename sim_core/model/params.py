@@ -62,6 +62,11 @@ def _p(path, default, lo, hi, unit, basis, source, doc, log=False, label=""):
     _S.append(ParamSpec(path, float(default), float(lo), float(hi), unit, source, doc, log, label, basis))
 
 
+def _control(path, doc, label):
+    """A control slider: a multiplier (x) of a group of model rates, 1 by default, 0 to 10."""
+    _p(path, 1.0, 0.0, 10.0, "x", "control", "slider", doc, label=label)
+
+
 # --- the primary tumour -------------------------------------------------------------------------
 _p(
     "primary.initial_cells",
@@ -251,14 +256,8 @@ _p(
 )
 
 # --- attrition in transit -----------------------------------------------------------------------
-_p(
+_control(
     "transit.attrition",
-    1.0,
-    0.0,
-    10.0,
-    "x",
-    "control",
-    "slider",
     "Multiplies every death hazard of cells in vessels and of arrested cells in capillaries.",
     label="attrition",
 )
@@ -283,26 +282,12 @@ _p(
     "Death of shed cells that were not viable: they are gone within minutes, mostly before the first capillary bed.",
     log=True,
 )
-_p(
-    "transit.shear_per_h",
-    0.2,
-    0.0,
-    20.0,
-    "1/h",
-    "assumption",
-    "[koop1995] little death in circulation",
-    "Death by shear and deformation of a single cell in blood.",
-)
-_p(
-    "transit.immune_per_h",
-    0.2,
-    0.0,
-    20.0,
-    "1/h",
-    "assumption",
-    "[koop1995] little death in circulation",
-    "Death by immune attack (NK cells) of a single cell in blood or lymph.",
-)
+for _path, _doc in (
+    ("transit.shear_per_h", "Death by shear and deformation of a single cell in blood."),
+    ("transit.immune_per_h", "Death by immune attack (NK cells) of a single cell in blood or lymph."),
+):
+    _p(_path, 0.2, 0.0, 20.0, "1/h", "assumption", "[koop1995] little death in circulation", _doc)
+del _path, _doc
 _p(
     "transit.cluster_protection",
     0.2,
@@ -484,14 +469,8 @@ _p(
 )
 
 # --- dormancy -----------------------------------------------------------------------------------
-_p(
+_control(
     "dormancy.entry",
-    1.0,
-    0.0,
-    10.0,
-    "x",
-    "control",
-    "slider",
     "Multiplies the dormant weight: more or fewer extravasated cells fall asleep.",
     label="dormancy",
 )

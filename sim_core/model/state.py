@@ -8,6 +8,12 @@ from sim_core.kernels.layout import N_ROUTES
 from sim_core.kernels.structs import PacketArrays, PoolArrays
 
 
+def fill_rows(table, rows, **columns) -> None:
+    """Write ``columns`` (name = values, or one value for all) into rows ``rows`` of a table."""
+    for name, values in columns.items():
+        getattr(table, name)[rows] = values
+
+
 def _grow(arr: np.ndarray, cap: int, fill=0) -> np.ndarray:
     out = np.full((cap,) + arr.shape[1:], fill, dtype=arr.dtype)
     out[: arr.shape[0]] = arr

@@ -57,6 +57,11 @@ def _finite(kind):
     return parse
 
 
+def _workers(sp, help_text: str) -> None:
+    """The ``--workers`` option (a whole number of processes), with this command's own help."""
+    sp.add_argument("--workers", type=_finite(int), help=help_text)
+
+
 def cmd_scenarios(a) -> int:
     from sim_core.model.scenario import list_presets
 
@@ -655,11 +660,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--seed", type=_finite(int), help="cohort seed (default: the scenario's); patient i uses a seed drawn from it"
     )
-    sp.add_argument(
-        "--workers",
-        type=_finite(int),
-        help="processes (default: CPU count); results do not depend on it; not with --scheduler or --scheduler-file",
-    )
+    _workers(sp, "processes (default: CPU count); results do not depend on it; not with --scheduler(-file)")
     sp.add_argument("--scheduler", help="address of a Dask scheduler to run the patients on, e.g. tcp://host:8786")
     sp.add_argument(
         "--scheduler-file",
@@ -684,9 +685,7 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help="every published target, leave-one-out and anatomy-only; exit 0 only if all checks hold"
     )
     sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    sp.add_argument(
-        "--workers", type=_finite(int), help="processes for the cohorts (default 2); results do not depend on it"
-    )
+    _workers(sp, "processes for the cohorts (default 2); results do not depend on it")
     sp.set_defaults(fn=cmd_validate)
     sp = sub.add_parser(
         "reproduce",
@@ -696,11 +695,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "file", help="a run's CSV or Parquet time series, a cohort's CSV or Parquet, a sweep's Parquet, or a receipt"
     )
-    sp.add_argument(
-        "--workers",
-        type=_finite(int),
-        help="processes for a cohort or for several sweep rows (default: CPU count); results do not depend on it",
-    )
+    _workers(sp, "processes for a cohort or for several sweep rows (default: CPU count); results do not depend on it")
     sp.add_argument(
         "--row", metavar="N|all", help="of a sweep: the row to run again, counting from 0 (default 0), or 'all'"
     )
@@ -723,11 +718,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="run on the Dask scheduler that wrote FILE (dask scheduler --scheduler-file)",
     )
-    sp.add_argument(
-        "--workers",
-        type=_finite(int),
-        help="worker processes of the local cluster (default 2); not with --scheduler or --scheduler-file",
-    )
+    _workers(sp, "worker processes of the local cluster (default 2); not with --scheduler or --scheduler-file")
     sp.set_defaults(fn=cmd_sweep)
     sp = sub.add_parser(
         "calibrate",
@@ -761,7 +752,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only redo the leave-one-out refits (from a neutral start) that validate predicts with",
     )
-    sp.add_argument("--workers", type=_finite(int), help="processes (default 2)")
+    _workers(sp, "processes (default 2)")
     sp.set_defaults(fn=cmd_calibrate)
     sp = sub.add_parser(
         "bench", help="speed of cell-resolution transport against numpy, Mesa and this machine's limits"

@@ -18,21 +18,18 @@ from pathlib import Path
 
 import numpy as np
 
+from sim_core.model.engine import COUNTER_NAMES
 from sim_core.model.errors import InputError
 from sim_core.model.params import BY_PATH, check_value
 from sim_core.model.scenario import Scenario, parse_scenario, write_atomic
 from sim_core.version import __version__
 
+#: The funnel's quantities a sweep row keeps: shed, the deaths in transit (total, then by cause,
+#: as the engine's counters name them), the fates in tissue, what is held now, and the lesion counts.
 FUNNEL_COLUMNS = (
     "shed",
     "died_in_transit",
-    "died_anoikis",
-    "died_shear",
-    "died_immune",
-    "arrested",
-    "died_arrested",
-    "extravasated",
-    "died_in_tissue",
+    *COUNTER_NAMES[COUNTER_NAMES.index("died_anoikis") : COUNTER_NAMES.index("died_in_tissue") + 1],
     "dormant_now",
     "micrometastases_now",
     "macrometastases_now",

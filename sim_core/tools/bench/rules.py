@@ -417,6 +417,18 @@ def streaming_limit(vessel, pos_h, cells, kind, route, pid, zero):
         pid[i] = pid[i] + zero
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def touch(i, vessel, pos_h, cells, kind, route, pid, zero, s):
+    """Read and write back every column of packet ``i`` (``zero`` is 0 at run time, unknown to the
+    compiler), and use ``s``, so the loop streams the whole packet and its draws are not dropped."""
+    vessel[i] = vessel[i] + zero
+    pos_h[i] = pos_h[i] + np.float32(s * zero)
+    cells[i] = cells[i] + zero
+    kind[i] = kind[i] + zero
+    route[i] = route[i] + zero
+    pid[i] = pid[i] + zero
+
+
 @numba.njit(cache=True, nogil=True, parallel=True)
 def draw_limit(vessel, pos_h, cells, kind, route, pid, zero, draws, extra, key):
     """The streaming loop plus ``draws`` random numbers per packet (one more for ``extra`` packets
@@ -427,12 +439,7 @@ def draw_limit(vessel, pos_h, cells, kind, route, pid, zero, draws, extra, key):
         base = pid[i] << DRAW_BITS
         for k in range(draws + (1 if i % 1000 < extra else 0)):
             s += uniform_seq(key, base + k)
-        vessel[i] = vessel[i] + zero
-        pos_h[i] = pos_h[i] + np.float32(s * zero)
-        cells[i] = cells[i] + zero
-        kind[i] = kind[i] + zero
-        route[i] = route[i] + zero
-        pid[i] = pid[i] + zero
+        touch(i, vessel, pos_h, cells, kind, route, pid, zero, s)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
@@ -447,9 +454,4 @@ def draw_limit_counts(vessel, pos_h, cells, kind, route, pid, zero, counts, key)
         base = pid[i] << DRAW_BITS
         for k in range(counts[i]):
             s += uniform_seq(key, base + k)
-        vessel[i] = vessel[i] + zero
-        pos_h[i] = pos_h[i] + np.float32(s * zero)
-        cells[i] = cells[i] + zero
-        kind[i] = kind[i] + zero
-        route[i] = route[i] + zero
-        pid[i] = pid[i] + zero
+        touch(i, vessel, pos_h, cells, kind, route, pid, zero, s)
