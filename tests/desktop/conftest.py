@@ -1,10 +1,16 @@
 """Fixtures for the window tests: one controller or one window on a small preset, offscreen."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from desktop.window import theme
 
 SIZE = (1280, 800)
+#: ``seedsoil`` as the installed command starts it, for ``python -c``.
+APP_MAIN = "import sys, desktop.app; sys.exit(desktop.app.main())"
 
 
 @pytest.fixture
@@ -22,11 +28,15 @@ def controller(qapp):
     c.pause()
 
 
-@pytest.fixture
-def window(qtbot, controller, sizes):
+def shown_window(qtbot, controller, sizes, *installs):
+    """For a fixture to ``yield from``: a main window on ``controller`` with each of ``installs`` (such
+    as ``desktop.lab.install_lab``) applied to it, shown at ``SIZE`` with a first frame published;
+    afterwards the controller is paused and the window closed."""
     from desktop.window.main_window import MainWindow
 
     w = MainWindow(controller, sizes)
+    for install in installs:
+        install(w)
     w.resize(*SIZE)
     qtbot.addWidget(w)
     w.show()
@@ -37,11 +47,27 @@ def window(qtbot, controller, sizes):
     w.close()
 
 
+@pytest.fixture
+def window(qtbot, controller, sizes):
+    yield from shown_window(qtbot, controller, sizes)
+
+
 def run_frames(qapp, controller, n, dt=1 / 60):
     """Advance and draw ``n`` frames synchronously."""
     for _ in range(n):
         controller.runner.tick(dt)
         qapp.processEvents()
+
+
+def run_app(*args, timeout):
+    """``seedsoil ARGS`` in a fresh offscreen process; its output is captured as text."""
+    return subprocess.run(
+        [sys.executable, "-c", APP_MAIN, *args],
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 # the kiosk fixtures, for every GUI test module (last: that module uses the helpers above)

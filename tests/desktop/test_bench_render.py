@@ -13,10 +13,12 @@ from desktop.tools import bench_render
 from desktop.tools.bench_render import MovingPackets
 
 
-def test_quick_bench_prints_the_promised_json():
+def bench_json(*flags):
+    """What ``seedsoil --bench-render --quick --json`` with ``flags`` prints, read as JSON, once it
+    has exited 0 (in a fresh offscreen process)."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     p = subprocess.run(
-        [sys.executable, "-m", "desktop.app", "--bench-render", "--quick", "--json"],
+        [sys.executable, "-m", "desktop.app", "--bench-render", *flags, "--quick", "--json"],
         env=env,
         capture_output=True,
         text=True,
@@ -24,7 +26,11 @@ def test_quick_bench_prints_the_promised_json():
         check=False,
     )
     assert p.returncode == 0, p.stderr[-2000:]
-    out = json.loads(p.stdout)
+    return json.loads(p.stdout)
+
+
+def test_quick_bench_prints_the_promised_json():
+    out = bench_json()
     assert set(out) >= {"render", "first_frame"}
     assert len(out["render"]) >= 2
     for row in out["render"]:
@@ -61,17 +67,7 @@ def test_live_bench_runs_the_real_engine_and_draws_every_packet_below_the_cap():
     """``seedsoil --bench-render --live --quick --json``: the real window on a cell-resolution engine
     with ~2,000 packets in flight; every packet is drawn (below the cap), the engine thread stepped,
     and the fields other tools read are there (no speed is asserted: the machine may be busy)."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    p = subprocess.run(
-        [sys.executable, "-m", "desktop.app", "--bench-render", "--live", "--quick", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert p.returncode == 0, p.stderr[-2000:]
-    out = json.loads(p.stdout)
+    out = bench_json("--live")
     assert out["draw_cap"] >= 100_000 and out["size"] == [1920, 1080]
     assert len(out["live"]) >= 1
     for row in out["live"]:

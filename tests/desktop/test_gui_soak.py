@@ -3,35 +3,18 @@ its own numbers (RSS growth after warm-up under 5 %, flat object counts, no exce
 Qt warning), and a soak with a leak planted in it must say so."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 from PySide6.QtCore import QObject
 
 from desktop.tools import soak
+from tests.desktop.conftest import run_app
 
 SOAK_MINUTES = 0.3
 
 
 def test_ci_soak_passes_on_its_own_numbers():
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    p = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, desktop.app; sys.exit(desktop.app.main())",
-            "--soak",
-            "--minutes",
-            str(SOAK_MINUTES),
-            "--json",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+    p = run_app("--soak", "--minutes", str(SOAK_MINUTES), "--json", timeout=240)
     lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
     assert len(lines) == 1, (p.stdout, p.stderr)
     r = json.loads(lines[0])

@@ -2,16 +2,17 @@
 and a salted PIN hash; hostile files and fuzzing (Hypothesis, and atheris where installed)."""
 
 import math
-import os
 import subprocess
 import sys
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from desktop.kiosk.config import hash_pin, load_kiosk_config, parse_kiosk_config, verify_pin
 from sim_core import InputError
+from tests.desktop.conftest import run_app
+from tests.helpers import fuzz, parsed_or_one_line, toml_value
 
 
 def test_shipped_config_loads_with_the_defaults():
@@ -65,21 +66,16 @@ def test_pin_hash_is_salted_and_verifies():
 
 def outcome(data: bytes):
     """A config, or the InputError, which must be one line naming the file."""
-    try:
-        return parse_kiosk_config(data, "fuzz.toml")
-    except InputError as err:
-        msg = str(err)
-        assert msg.startswith("fuzz.toml") and "\n" not in msg, msg
-        return err
+    return parsed_or_one_line(parse_kiosk_config, data)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzz(400)
 @given(st.binary(max_size=600))
 def test_random_bytes_give_a_config_or_one_line(data):
     outcome(data)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzz(300)
 @given(st.text(alphabet=st.sampled_from("[]{}=\"'.,#\n abc0129_-+eE"), max_size=120))
 def test_toml_shaped_noise_gives_a_config_or_one_line(text):
     outcome(text.encode())
@@ -138,18 +134,6 @@ FLOAT_RANGES = {
 }
 
 
-def toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return "nan" if math.isnan(v) else ("inf" if v == math.inf else ("-inf" if v == -math.inf else repr(v)))
-    if isinstance(v, str):
-        return '"' + v + '"'
-    if isinstance(v, list):
-        return "[" + ", ".join(toml_value(x) for x in v) + "]"
-    return str(v)
-
-
 def invalid_fields(given: dict) -> set[str]:
     """An oracle written apart from the loader: which of the given fields are bad."""
     from desktop.kiosk.config import CONTROLS
@@ -191,7 +175,7 @@ def invalid_fields(given: dict) -> set[str]:
     return bad
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzz(400)
 @given(st.dictionaries(st.sampled_from(FIELDS + ("colour", "idle_timeout")), VALUES, max_size=5))
 def test_a_config_is_accepted_exactly_when_every_field_is_valid(given_fields):
     text = "\n".join(f"{k} = {toml_value(v)}" for k, v in given_fields.items())
@@ -273,23 +257,7 @@ def test_bad_utf8_is_a_one_line_error(tmp_path):
 def test_a_bad_config_stops_the_kiosk_with_one_line_and_status_2(tmp_path):
     p = tmp_path / "kiosk.toml"
     p.write_text("countdown_s = 'soon'\n")
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, desktop.app; sys.exit(desktop.app.main())",
-            "--kiosk",
-            "--kiosk-config",
-            str(p),
-            "--screenshot",
-            str(tmp_path / "k.png"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    r = run_app("--kiosk", "--kiosk-config", str(p), "--screenshot", str(tmp_path / "k.png"), timeout=120)
     err = r.stderr.strip().splitlines()
     assert r.returncode == 2 and len(err) == 1, r.stderr
     assert str(p) in err[0] and "countdown_s" in err[0] and not (tmp_path / "k.png").exists()

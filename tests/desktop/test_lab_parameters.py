@@ -6,24 +6,14 @@ import pytest
 from PySide6.QtCore import Qt
 
 from sim_core import BY_PATH, SPECS
-from tests.desktop.conftest import SIZE, run_frames
+from tests.desktop.conftest import run_frames, shown_window
 
 
 @pytest.fixture
 def lab_window(qtbot, controller, sizes):
     from desktop.lab import install_lab
-    from desktop.window.main_window import MainWindow
 
-    w = MainWindow(controller, sizes)
-    install_lab(w)
-    w.resize(*SIZE)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    controller.publish()
-    yield w
-    controller.pause()
-    w.close()
+    yield from shown_window(qtbot, controller, sizes, install_lab)
 
 
 def _type(qtbot, edit, text):

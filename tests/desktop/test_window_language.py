@@ -150,25 +150,8 @@ def test_every_place_name_and_fixed_label_has_a_spanish_entry(lang):
     wanted |= {f"{i + 1}  {label}" for i, label in enumerate(STEP_LABELS)}
     wanted |= {label for label, _, _ in ROWS} | {u for u in _UNITS.values() if u and u != "×"}
     wanted |= set(GROUP_COLORS) | {s.label for s in SPEEDS if not NEUTRAL.match(s.label)}
-    wanted |= {
-        f"the {n} tumour"
-        for n in (
-            "breast",
-            "colon",
-            "rectal",
-            "lung",
-            "skin",
-            "prostate",
-            "pancreas",
-            "stomach",
-            "ovary",
-            "kidney",
-            "thigh",
-            "uterine",
-            "cervical",
-            "oesophageal",
-        )
-    }
+    tumours = "breast colon rectal lung skin prostate pancreas stomach ovary kidney thigh uterine cervical oesophageal"
+    wanted |= {f"the {n} tumour" for n in tumours.split()}
     assert sorted(w for w in wanted if w not in table) == []
 
 

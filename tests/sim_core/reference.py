@@ -5,6 +5,7 @@ so on the same inputs they must give identical results. Written for clarity, not
 """
 
 import math
+from itertools import accumulate, count
 
 MASK = (1 << 64) - 1
 STRIDE = 64
@@ -31,17 +32,29 @@ def normal(key, counter):
     return math.sqrt(-2.0 * math.log(uniform(key, counter))) * math.cos(2.0 * math.pi * uniform(key, counter + 1))
 
 
+def pmf_terms(first, ratio):
+    """P(0), P(1), ... of a distribution given P(0) and ``ratio(k)`` = P(k) / P(k - 1), each term the
+    one before times its ratio."""
+    p = first
+    yield p
+    for k in count(1):
+        p *= ratio(k)
+        yield p
+
+
+def invert(u, terms, last):
+    """The least k whose cumulative probability is not below ``u``, summed term by term from
+    ``terms``; ``last`` when none up to ``last`` is."""
+    for k, cdf in enumerate(accumulate(terms)):
+        if k == last or not u > cdf:
+            return k
+
+
 def poisson(lam, key, counter):
     if lam <= 0:
         return 0
     if lam < 30:
-        u, k, p = uniform(key, counter), 0, math.exp(-lam)
-        cdf = p
-        while u > cdf and k < 1000:
-            k += 1
-            p *= lam / k
-            cdf += p
-        return k
+        return invert(uniform(key, counter), pmf_terms(math.exp(-lam), lambda k: lam / k), 1000)
     return max(0, int(math.floor(lam + math.sqrt(lam) * normal(key, counter) + 0.5)))
 
 
@@ -54,13 +67,8 @@ def binomial(n, p, key, counter):
     if n < 40:
         k = sum(1 for i in range(n) if uniform(key, counter + i) < q)
     elif n * q < 25:
-        u, k = uniform(key, counter), 0
-        f = math.exp(n * math.log1p(-q))
-        cdf = f
-        while u > cdf and k < n:
-            f *= q / (1 - q) * (n - k) / (k + 1)
-            k += 1
-            cdf += f
+        terms = pmf_terms(math.exp(n * math.log1p(-q)), lambda k: q / (1 - q) * (n - k + 1) / k)
+        k = invert(uniform(key, counter), terms, n)
     else:
         x = math.floor(n * q + math.sqrt(n * q * (1 - q)) * normal(key, counter) + 0.5)
         k = int(min(max(x, 0.0), float(n)))
@@ -100,30 +108,16 @@ def leave_pool(n, h_die, h_out, dt, rs):
     return gone - out, out
 
 
-def update_beds(
-    dt_h,
-    comp_kind,
-    arrest_class,
-    implants_into,
-    implants_also,
-    soil,
-    arr_s,
-    arr_c,
-    doomed,
-    dormant,
-    floating,
-    extravasated_cum,
-    spawn,
-    counters,
-    r,
-    seed,
-    step,
-):
-    """Cells held in organs, one step; arrays are lists/ndarrays changed in place."""
+def update_beds(dt_h, g, soil, pools, floating, extravasated_cum, counters, r, seed, step):
+    """Cells held in organs, one step, on the body graph ``g``; ``pools`` is (arrested singles,
+    arrested cluster cells, doomed, dormant, spawn), each compartment x route. Arrays are
+    lists/ndarrays changed in place."""
     from sim_core.kernels import layout as L
 
+    arr_s, arr_c, doomed, dormant, spawn = pools
+    arrest_class, implants_into, implants_also = g.arrest_class, g.implants_into, g.implants_also
     rs = Stream(seed, 2, step)
-    n = len(comp_kind)
+    n = len(g.kind)
     dt_d = dt_h / 24
     implanted = [0] * n
     for c in range(n):
@@ -187,12 +181,14 @@ def update_beds(
 
 # --- lesions ----------------------------------------------------------------------------------
 def gompertz(cells, rate_ref, n_ref, n_max, dt):
+    """In log size, the gap below the plateau shrinks by exp(-alpha dt); alpha is set so the rate at
+    ``n_ref`` is ``rate_ref`` (half the plateau stands in for an ``n_ref`` at or above it)."""
     if cells >= n_max or rate_ref <= 0:
         return cells
-    if n_ref >= n_max:
-        n_ref = n_max * 0.5
-    alpha = rate_ref / math.log(n_max / n_ref)
-    return math.exp(math.log(n_max) - (math.log(n_max) - math.log(cells)) * math.exp(-alpha * dt))
+    anchor = n_max * 0.5 if n_ref >= n_max else n_ref
+    log_plateau = math.log(n_max)
+    gap_left = (log_plateau - math.log(cells)) * math.exp(-rate_ref / math.log(n_max / anchor) * dt)
+    return math.exp(log_plateau - gap_left)
 
 
 def avascular(cells, rate, n_ref, n_max, cap, dt):

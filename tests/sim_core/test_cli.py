@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from sim_core.tools.cli import main
+from tests.helpers import cohort_args
 
 
 def run_cli(*args):
@@ -79,25 +80,7 @@ def test_inject_json_contract(capsys):
 
 
 def test_cohort_json_contract(capsys):
-    assert (
-        main(
-            [
-                "cohort",
-                "--scenario",
-                "ovary",
-                "--patients",
-                "40",
-                "--years",
-                "3",
-                "--seed",
-                "1",
-                "--json",
-                "--workers",
-                "1",
-            ]
-        )
-        == 0
-    )
+    assert main(cohort_args("ovary", 40, 3, "--json", "--workers", 1, seed=1)) == 0
     r = json.loads(capsys.readouterr().out)
     print("metastases per patient:", r["metastases_per_patient"])
     assert r["metastases_per_patient"] > 0  # (10 patients for 1 year had none: the shares were empty)
@@ -281,26 +264,7 @@ def test_every_export_loads_in_pandas_and_pyarrow_as_it_is(tmp_path, capsys):
     capsys.readouterr()
     for suffix in (".csv", ".parquet"):
         co = tmp_path / f"cohort{suffix}"
-        assert (
-            main(
-                [
-                    "cohort",
-                    "--scenario",
-                    "breast",
-                    "--patients",
-                    "6",
-                    "--years",
-                    "0.5",
-                    "--seed",
-                    "2",
-                    "--workers",
-                    "1",
-                    "--out",
-                    str(co),
-                ]
-            )
-            == 0
-        )
+        assert main(cohort_args("breast", 6, 0.5, "--workers", 1, "--out", str(co), seed=2)) == 0
         df = pd.read_csv(co) if suffix == ".csv" else pq.read_table(co).to_pandas()
         assert df.shape[0] == 6 and df["patient"].tolist() == list(range(6))
         site_cols = [c for c in df.columns if c.endswith("_lesion")]

@@ -25,10 +25,11 @@ from sim_core import __version__  # noqa: E402
 from sim_core.model.scenario import load_scenario, parse_scenario  # noqa: E402
 from sim_core.science import cluster  # noqa: E402
 from sim_core.tools.cli import main  # noqa: E402
+from tests.helpers import cohort_args  # noqa: E402
 
 DASK = Path(sys.executable).parent / "dask"
 SWEEP = ["sweep", "--scenario", "breast", "--param", "dormancy.entry=0.5:2:2", "--replicates", "2", "--days", "5"]
-COHORT = ["cohort", "--scenario", "stomach", "--patients", "4", "--years", "1", "--seed", "5", "--json"]
+COHORT = cohort_args("stomach", 4, 1, "--json", seed=5)
 START_TIMEOUT_S = 60.0
 
 
@@ -186,23 +187,7 @@ def test_a_cohort_on_a_running_scheduler_by_address_or_by_file_equals_the_local_
 def test_each_worker_was_warmed_up_by_the_plugin_when_it_joined(dask_cluster, tmp_path, capsys):
     client = dask_cluster["client"]
     # a cohort of one registers the plugin if no earlier test has (it is registered once)
-    assert (
-        main(
-            [
-                "cohort",
-                "--scenario",
-                "breast",
-                "--patients",
-                "1",
-                "--years",
-                "0.1",
-                "--json",
-                "--scheduler",
-                dask_cluster["address"],
-            ]
-        )
-        == 0
-    )
+    assert main(cohort_args("breast", 1, 0.1, "--json", "--scheduler", dask_cluster["address"])) == 0
     plugins = client.run(lambda dask_worker: sorted(dask_worker.plugins))
     records = client.run(cluster.warm_up_record)
     assert len(records) == 2 and all(cluster.PLUGIN_NAME in names for names in plugins.values()), plugins

@@ -3,26 +3,23 @@
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from sim_core import BY_PATH, InputError, load_scenario
 from sim_core.model.scenario import parse_scenario
+from tests.helpers import fuzz, parsed_or_one_line, toml_value
 
 PRIMARIES = ("primary:breast", "primary:lung")
 KEYS = sorted(BY_PATH)
 
 
 def outcome(data: bytes):
-    try:
-        return parse_scenario(data, "fuzz.toml", PRIMARIES)
-    except InputError as err:
-        msg = str(err)
-        assert msg.startswith("fuzz.toml") and "\n" not in msg, msg
-        return err
+    """A scenario, or the InputError, which must be one line naming the file."""
+    return parsed_or_one_line(parse_scenario, data, PRIMARIES)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzz(300)
 @given(st.binary(max_size=400))
 def test_random_bytes_never_crash(data):
     outcome(data)
@@ -33,17 +30,7 @@ toml_scalar = st.one_of(
 )
 
 
-def toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return "nan" if math.isnan(v) else ("inf" if v == math.inf else ("-inf" if v == -math.inf else repr(v)))
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    return str(v)
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzz(300)
 @given(
     st.lists(st.tuples(st.sampled_from(KEYS + ["transit.nope", "bogus.key", "soil"]), toml_scalar), max_size=6),
     st.sampled_from(PRIMARIES + ("primary:nose",)),

@@ -36,6 +36,13 @@ def random_rates(r: np.random.Generator) -> np.ndarray:
     return rates
 
 
+def transport_case(seed):
+    """The body graph, its vessels' classes, a generator seeded with ``seed`` and rates drawn from it."""
+    g = default_graph()
+    r = np.random.default_rng(seed)
+    return g, VESSEL_CLASS[g.v_kind].astype(np.int8), r, random_rates(r)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2**40 + 7])
 def test_uniform_matches_reference_bit_for_bit(seed):
     for stream in (1, 2, 5):
@@ -108,25 +115,7 @@ def test_update_beds_matches_reference(trial):
         77,
         trial,
     )
-    ref.update_beds(
-        2.5,
-        g.kind,
-        g.arrest_class,
-        g.implants_into,
-        g.implants_also,
-        soil,
-        pools[0],
-        pools[1],
-        pools[2],
-        pools[3],
-        floating,
-        ex_cum,
-        pools[4],
-        counters,
-        rates,
-        77,
-        trial,
-    )
+    ref.update_beds(2.5, g, soil, pools, floating, ex_cum, counters, rates, 77, trial)
     for a, b in zip(k_pools, pools, strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(k_float, floating)
@@ -168,10 +157,7 @@ def test_grow_lesions_matches_reference(trial):
 
 @pytest.mark.parametrize("trial", range(5))
 def test_advance_packets_matches_reference(trial):
-    g = default_graph()
-    v_class = VESSEL_CLASS[g.v_kind].astype(np.int8)
-    r = np.random.default_rng(200 + trial)
-    rates = random_rates(r)
+    g, v_class, r, rates = transport_case(200 + trial)
     rates[L.R_ANOIKIS], rates[L.R_SHEAR], rates[L.R_IMMUNE] = 0.5, 2.0, 3.0
     cap = 4096
     k = {
@@ -277,10 +263,7 @@ def test_packet_positions_follow_the_polyline():
 def test_shed_into_vessels_matches_reference(trial):
     from sim_core.kernels.transport import shed_into_vessels
 
-    g = default_graph()
-    v_class = VESSEL_CLASS[g.v_kind].astype(np.int8)
-    r = np.random.default_rng(300 + trial)
-    rates = random_rates(r)
+    g, v_class, r, rates = transport_case(300 + trial)
     rates[L.R_VIABLE] = r.choice([1e-4, 0.3])
     rates[L.R_LYMPH_FRAC], rates[L.R_CAVITY_FRAC] = r.uniform(0, 0.5), r.uniform(0, 0.4)
     rates[L.R_CLUSTER_CELLS] = 5.0

@@ -45,26 +45,25 @@ def test_presets_load_and_cover_the_required_cancers():
         assert sc.name == name and sc.primary.startswith("primary:")
 
 
-@pytest.mark.parametrize(
-    "text,field,problem",
-    [
-        ('name="x"\nprimary="primary:breast"\ncolour=1\n', "colour", "unknown key"),
-        ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=nan\n', "params.transit.attrition", "finite"),
-        ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=inf\n', "params.transit.attrition", "finite"),
-        ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=11\n', "params.transit.attrition", "outside"),
-        ('name="x"\nprimary="primary:breast"\n[params.transit]\nattrition="x"\n', "params.transit.attrition", "number"),
-        (
-            'name="x"\nprimary="primary:breast"\n[params.transit]\nattrition=true\n',
-            "params.transit.attrition",
-            "number",
-        ),
-        ('name="x"\nprimary="primary:breast"\n[params.transit]\nattriton=1\n', "params.transit.attriton", "unknown"),
-        ('name="x"\nprimary="primary:nose"\n', "primary", "unknown primary"),
-        ('name="x"\nprimary="primary:breast"\nseed=-3\n', "seed", "seed"),
-        ('primary="primary:breast"\n', "name", "name"),
-        ('name="x\n', "", "TOML"),
+#: The head of a valid scenario, to which each bad case below adds its one mistake.
+VALID_HEAD = 'name="x"\nprimary="primary:breast"\n'
+#: Bad values of ``transit.attrition``, each with the word its error must use.
+BAD_ATTRITION = {"nan": "finite", "inf": "finite", "11": "outside", '"x"': "number", "true": "number"}
+BAD_SCENARIOS = [
+    (VALID_HEAD + "colour=1\n", "colour", "unknown key"),
+    *[
+        (VALID_HEAD + f"[params.transit]\nattrition={value}\n", "params.transit.attrition", problem)
+        for value, problem in BAD_ATTRITION.items()
     ],
-)
+    (VALID_HEAD + "[params.transit]\nattriton=1\n", "params.transit.attriton", "unknown"),
+    ('name="x"\nprimary="primary:nose"\n', "primary", "unknown primary"),
+    (VALID_HEAD + "seed=-3\n", "seed", "seed"),
+    ('primary="primary:breast"\n', "name", "name"),
+    ('name="x\n', "", "TOML"),
+]
+
+
+@pytest.mark.parametrize("text,field,problem", BAD_SCENARIOS)
 def test_bad_scenarios_are_rejected_with_file_and_field(text, field, problem):
     with pytest.raises(InputError) as err:
         parse_scenario(text, "my.toml", ("primary:breast",))

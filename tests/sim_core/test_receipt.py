@@ -24,6 +24,7 @@ from sim_core import (
 from sim_core.io import export as export_mod
 from sim_core.model.engine import Engine
 from sim_core.tools.cli import main
+from tests.helpers import cohort_args
 
 
 def _same_state(a, b):
@@ -210,26 +211,7 @@ def test_cohort_out_writes_one_row_per_patient(tmp_path, capsys):
     import pyarrow.parquet as pq
 
     out = tmp_path / "cohort.parquet"
-    assert (
-        main(
-            [
-                "cohort",
-                "--scenario",
-                "ovary",
-                "--patients",
-                "4",
-                "--years",
-                "0.5",
-                "--seed",
-                "2",
-                "--workers",
-                "1",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert main(cohort_args("ovary", 4, 0.5, "--workers", 1, "--out", str(out), seed=2)) == 0
     t = pq.read_table(out)
     assert t.num_rows == 4 and t.column("patient").to_pylist() == [0, 1, 2, 3]
     assert {"seed", "preset", "doubling_days", "sites_detectable", "sites_any", "organ_liver_lesion"} <= set(
@@ -237,26 +219,7 @@ def test_cohort_out_writes_one_row_per_patient(tmp_path, capsys):
     )
     assert t.schema.metadata[b"seed"] == b"2"
     csv = tmp_path / "cohort.csv"
-    assert (
-        main(
-            [
-                "cohort",
-                "--scenario",
-                "ovary",
-                "--patients",
-                "4",
-                "--years",
-                "0.5",
-                "--seed",
-                "2",
-                "--workers",
-                "1",
-                "--out",
-                str(csv),
-            ]
-        )
-        == 0
-    )
+    assert main(cohort_args("ovary", 4, 0.5, "--workers", 1, "--out", str(csv), seed=2)) == 0
     lines = csv.read_text().splitlines()
     assert len(lines) == 1 + 4  # the header row first, then one row a patient
     assert lines[0].split(",")[:4] == ["patient", "preset", "seed", "doubling_days"]
@@ -267,10 +230,7 @@ def test_cohort_out_writes_one_row_per_patient(tmp_path, capsys):
 
 
 def test_cohort_out_bad_name_is_refused_before_running(tmp_path, capsys):
-    assert (
-        main(["cohort", "--scenario", "ovary", "--patients", "4", "--years", "0.5", "--out", str(tmp_path / "c.xlsx")])
-        == 2
-    )
+    assert main(cohort_args("ovary", 4, 0.5, "--out", str(tmp_path / "c.xlsx"))) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--out" in err and "c.xlsx" in err
 

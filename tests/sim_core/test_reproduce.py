@@ -6,6 +6,7 @@ import json
 import pytest
 
 from sim_core.tools.cli import main
+from tests.helpers import cohort_args
 
 
 def _reproduce(capsys, path, *extra):
@@ -50,48 +51,8 @@ def test_a_time_series_export_reproduces_and_a_changed_number_is_found(tmp_path,
 def test_a_cohort_reproduces_with_its_options_and_a_changed_patient_is_found(tmp_path, capsys):
     pytest.importorskip("pyarrow")
     csv, pq = tmp_path / "c.csv", tmp_path / "c.parquet"
-    assert (
-        main(
-            [
-                "cohort",
-                "--scenario",
-                "breast",
-                "--patients",
-                "6",
-                "--years",
-                "1",
-                "--seed",
-                "5",
-                "--workers",
-                "1",
-                "--out",
-                str(csv),
-            ]
-        )
-        == 0
-    )
-    assert (
-        main(
-            [
-                "cohort",
-                "--scenario",
-                "prostate",
-                "--patients",
-                "5",
-                "--years",
-                "2",
-                "--seed",
-                "5",
-                "--surgery-at-mm",
-                "15",
-                "--workers",
-                "1",
-                "--out",
-                str(pq),
-            ]
-        )
-        == 0
-    )
+    assert main(cohort_args("breast", 6, 1, "--workers", 1, "--out", str(csv), seed=5)) == 0
+    assert main(cohort_args("prostate", 5, 2, "--surgery-at-mm", 15, "--workers", 1, "--out", str(pq), seed=5)) == 0
     capsys.readouterr()
     for path, n in ((csv, 6), (pq, 5)):
         rc, r, _ = _reproduce(capsys, path, "--workers", "2")  # the worker count does not matter
