@@ -274,17 +274,8 @@ def put(columns, w, v, pos, cells, kind, route, pid):
 def advance_cells(
     dt_h,
     n_live,
-    c_vessel,
-    c_pos,
-    c_cells,
-    c_kind,
-    c_route,
-    c_pid,
-    vrow,
-    vint,
-    arrival,
-    pick_v,
-    pick_cum,
+    columns,
+    tables,
     n,
     cat,
     n_cat,
@@ -293,6 +284,7 @@ def advance_cells(
     tally,
 ):
     """Advance every live packet through one step of ``dt_h`` hours; chunks compact in place.
+    ``columns`` are the pool's (``CellPool.columns``), ``tables`` the step's (see ``travel``);
     ``tally[b]`` is block b's flat tally row (``tally_offsets``).
 
     A chunk's packets are moved ``BATCH`` at a time, grouped by ``cat[kind, vessel]`` (``n_cat``
@@ -303,10 +295,9 @@ def advance_cells(
 
     Long: one numba kernel over chunks: batching, grouping by branch, travel and compaction share a chunk's
     arrays in one loop; split, they would pass in and out per batch."""
-    columns = (c_vessel, c_pos, c_cells, c_kind, c_route, c_pid)
-    tables = (vrow, vint, arrival, pick_v, pick_cum)
+    c_vessel, c_pos, c_cells, c_kind, c_route, c_pid = columns
     key = make_key(seed, STREAM_CELLS, step)
-    m = vint.shape[0] // N_VI
+    m = tables[1].shape[0] // N_VI
     offsets = tally_offsets(m, n)
     nch = n_live.shape[0]
     # as many blocks as chunks, at most N_BLOCKS: prange hands each thread a contiguous run of
@@ -393,17 +384,8 @@ def birth_cells(
     birth_v,
     birth_cum,
     n_live,
-    c_vessel,
-    c_pos,
-    c_cells,
-    c_kind,
-    c_route,
-    c_pid,
-    vrow,
-    vint,
-    arrival,
-    pick_v,
-    pick_cum,
+    columns,
+    tables,
     n,
     seed,
     step,
@@ -421,10 +403,8 @@ def birth_cells(
 
     Long: each shed unit is born, travels and is packed into its chunk in one pass, so its draws keep their
     order; split, a unit's state would be handed between numba calls."""
-    columns = (c_vessel, c_pos, c_cells, c_kind, c_route, c_pid)
-    tables = (vrow, vint, arrival, pick_v, pick_cum)
     key = make_key(seed, STREAM_CELLS, step)
-    m = vint.shape[0] // N_VI
+    m = tables[1].shape[0] // N_VI
     offsets = tally_offsets(m, n)
     nplan = plan_chunk.shape[0]
     nb = min(tally.shape[0], nplan)
@@ -460,7 +440,7 @@ def birth_cells(
                     0.0,
                     cells,
                     kind,
-                    np.int64(1) << vint[e * N_VI + VI_KIND],
+                    np.int64(1) << tables[1][e * N_VI + VI_KIND],
                     clock,
                     dt_h,
                     key,

@@ -302,15 +302,13 @@ class CellTransport:
         self.tally[: self._used] = 0
         self._used = min(N_BLOCKS, p.n_live.shape[0])
         vrow, arrival, cat, n_cat = self._rate_tables(rates, dt_h)
-        common = (vrow, self.vint, arrival, self.pick[1], self.pick[2], g.n, seed, step, self.tally)
-        advance_cells(
-            dt_h, p.n_live, p.vessel, p.pos_h, p.cells, p.kind, p.route, p.pid, *common[:6], cat, n_cat, *common[6:]
-        )
+        tables = (vrow, self.vint, arrival, self.pick[1], self.pick[2])
+        advance_cells(dt_h, p.n_live, p.columns(), tables, g.n, cat, n_cat, seed, step, self.tally)
         if src.shape[0]:
-            self._births(dt_h, rates, src, src_cells, per_h, seed, step, counters, common)
+            self._births(dt_h, rates, src, src_cells, per_h, seed, step, counters, tables)
         self._reduce(counters, pools, died_in_vessel)
 
-    def _births(self, dt_h, rates, src, src_cells, per_h, seed, step, counters, common) -> None:
+    def _births(self, dt_h, rates, src, src_cells, per_h, seed, step, counters, tables) -> None:
         """Cells shed during this step, born by ``birth_cells``: the shed counts per source, then each
         source's unit groups (single, cluster, non-viable cells) with the vessels they may take, then the
         chunk plan.
@@ -376,13 +374,12 @@ class CellTransport:
                 extra_a,
                 *birth,
                 p.n_live,
-                p.vessel,
-                p.pos_h,
-                p.cells,
-                p.kind,
-                p.route,
-                p.pid,
-                *common,
+                p.columns(),
+                tables,
+                g.n,
+                seed,
+                step,
+                self.tally,
             )
             start += int(count.sum())
 

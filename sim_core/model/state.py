@@ -227,6 +227,11 @@ class CellPool:
         for name, dtype in self._columns:
             setattr(self, name, np.concatenate([getattr(self, name), np.zeros(add * self.chunk, dtype)]))
 
+    def columns(self) -> tuple[np.ndarray, ...]:
+        """The packet columns (vessel, position, cells, kind, route, id) as the cell kernels take
+        them (anew after ``grow``)."""
+        return (self.vessel, self.pos_h, self.cells, self.kind, self.route, self.pid)
+
     def live_index(self) -> np.ndarray:
         from sim_core.kernels.cells import live_slots
 
