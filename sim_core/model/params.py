@@ -62,9 +62,10 @@ def _p(path, default, lo, hi, unit, basis, source, doc, log=False, label=""):
     _S.append(ParamSpec(path, float(default), float(lo), float(hi), unit, source, doc, log, label, basis))
 
 
-def _control(path, doc, label):
-    """A control slider: a multiplier (x) of a group of model rates, 1 by default, 0 to 10."""
-    _p(path, 1.0, 0.0, 10.0, "x", "control", "slider", doc, label=label)
+def _control(path, doc, label, default=1.0, hi=10.0):
+    """A control slider (x): a multiplier of a group of model rates (1 by default, 0 to 10), or a
+    treatment's strength (0 = off to 1 = standard dose)."""
+    _p(path, default, 0.0, hi, "x", "control", "slider", doc, label=label)
 
 
 # --- the primary tumour -------------------------------------------------------------------------
@@ -536,16 +537,12 @@ _p(
 )
 
 # --- treatments and host -------------------------------------------------------------------------
-_p(
+_control(
     "antiangio.strength",
-    0.0,
-    0.0,
-    1.0,
-    "x",
-    "control",
-    "slider",
     "Anti-angiogenic treatment dose, 0 = off, 1 = standard dose.",
     label="anti-angiogenesis",
+    default=0.0,
+    hi=1.0,
 )
 _p(
     "antiangio.hazard_ratio",
@@ -601,16 +598,12 @@ _p(
     log=True,
     label="chemo pre-treatment",
 )
-_p(
+_control(
     "suppressor.strength",
-    0.0,
-    0.0,
-    1.0,
-    "x",
-    "control",
-    "slider",
     "Metastasis suppressor: cuts the chance an extravasated cell starts to divide; primary growth unchanged.",
     label="suppressor",
+    default=0.0,
+    hi=1.0,
 )
 _p(
     "immune.surveillance",
