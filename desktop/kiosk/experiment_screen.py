@@ -40,24 +40,10 @@ def render_kiosk_experiment(app, controller, win, args, log) -> int:
     """``seedsoil --kiosk --kiosk-view experiment --screenshot PATH [--experiment NAME]
     [--experiment-at MOMENT]``: the kiosk's Experiments screen at a moment of the replay (default:
     the end), rendered offscreen on a hand-moved clock as the other kiosk screens are."""
-    import traceback
-
-    from PySide6.QtCore import Qt
-
-    from desktop.kiosk.launch import ManualClock
-    from desktop.kiosk.shell import KioskShell
+    from desktop.kiosk.launch import render_offscreen
     from desktop.window.panels.experiment_panel import parse_moment
 
-    clock = ManualClock()
-    w, h = args.size or (1920, 1080)
-    win.resize(w, h)
-    win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-    try:
-        shell = KioskShell(win, args.kiosk_cfg, clock=clock)
-        shell.timer.stop()
-        controller.runner.manual = True
-        win.show()
-        app.processEvents()
+    def draw(shell, clock) -> None:
         shell.idle.poke()
         shell.show_experiments()
         if shell.stack.currentWidget() is not shell.experiments:
@@ -78,11 +64,5 @@ def render_kiosk_experiment(app, controller, win, args, log) -> int:
             theme.save_png(win, args.screenshot)
         except OSError as exc:
             log.problems.append(str(exc))
-        shell.lockdown.allow_close = True
-        controller.pause()
-    except Exception:
-        log.problems.append(traceback.format_exc())
-    win.close()
-    for p in log.problems:
-        print(f"seedsoil: {p}", file=__import__("sys").stderr)
-    return 1 if log.problems else 0
+
+    return render_offscreen(app, controller, win, args, log, draw)

@@ -65,17 +65,8 @@ def run_kiosk(app, controller, win, args, log) -> int:  # noqa: C901
 
         warm_up_in_background(_ready, win)
         return app.exec()
-    clock = ManualClock()
-    w, h = args.size or (1920, 1080)
-    win.resize(w, h)
-    win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-    try:
-        shell = KioskShell(win, args.kiosk_cfg, clock=clock)
-        shell.timer.stop()  # frames below tick the shell and the engine once each,
-        controller.runner.manual = True  # on the hand-moved clock; their own timers stay off
-        win.show()
-        app.processEvents()
 
+    def draw(shell, clock) -> None:
         def frames(n):
             for _ in range(n):
                 clock.advance(1 / 60)
@@ -114,6 +105,28 @@ def run_kiosk(app, controller, win, args, log) -> int:  # noqa: C901
             log.problems.append("the kiosk window rendered nothing")
         elif args.screenshot and not pix.save(args.screenshot, "PNG"):
             log.problems.append(f"could not write {args.screenshot}")
+
+    return render_offscreen(app, controller, win, args, log, draw)
+
+
+def render_offscreen(app, controller, win, args, log, draw) -> int:
+    """The kiosk offscreen on a hand-moved clock (screenshots, smoke runs): the window at
+    ``args.size``, the shell and the engine's runner with their own timers off, then
+    ``draw(shell, clock)`` (the frames, the screen asked for, the grab). An exception goes into
+    ``log``; every problem in it is printed, and the result is 1 if there was any, else 0."""
+    from desktop.kiosk.shell import KioskShell
+
+    clock = ManualClock()
+    w, h = args.size or (1920, 1080)
+    win.resize(w, h)
+    win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    try:
+        shell = KioskShell(win, args.kiosk_cfg, clock=clock)
+        shell.timer.stop()  # draw ticks the shell and the engine itself,
+        controller.runner.manual = True  # on the hand-moved clock; their own timers stay off
+        win.show()
+        app.processEvents()
+        draw(shell, clock)
         shell.lockdown.allow_close = True
         controller.pause()
     except Exception:

@@ -16,12 +16,10 @@ import dataclasses
 import time
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QPainter, QPixmap
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QMainWindow,
-    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -31,10 +29,9 @@ from desktop.core.frames import FrameDiffer, Pools
 from desktop.core.i18n import num, tr
 from desktop.lab.fork.maps import BranchMapPanel
 from desktop.lab.fork.soil import HORIZON_DAYS, MACRO, YEAR_DAYS, SoilSplit, compare_sites, soil_lesson
-from desktop.window import theme
+from desktop.window import run_screen, theme
 from desktop.window.timed_run import TimedRun
 from desktop.window.views import raster
-from desktop.window.views.legend import glyph_image
 from sim_core import Scenario
 
 ANATOMY_COLOR = theme.SKY
@@ -225,12 +222,6 @@ class SiteBars(QWidget):
         p.end()
 
 
-def _glyph(shape, color: str, r: float, sizes: theme.Sizes) -> QLabel:
-    icon = QLabel()
-    icon.setPixmap(QPixmap.fromImage(glyph_image(shape, color, r * sizes.scale, px=round(24 * sizes.scale))))
-    return icon
-
-
 class SplitView(TimedRun, QWidget):
     """Blood flow alone against seed and soil, one patient, one seed, one clock."""
 
@@ -258,19 +249,9 @@ class SplitView(TimedRun, QWidget):
         m = round(8 * sz.scale)
         self.title = QLabel()
         self.title.setObjectName("clock")
-        self.clock = QLabel()
-        self.clock.setObjectName("clock")
-        self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.info = QLabel()
-        self.info.setObjectName("dim")
-        self.info.setWordWrap(True)
+        head = run_screen.head_row(self, m)
         if self.kiosk:
             self.info.setStyleSheet(f"font-size: {sz.medium}px;")
-        head = QHBoxLayout()
-        head.setSpacing(m * 3)
-        head.addWidget(self.title)
-        head.addWidget(self.info, 1)
-        head.addWidget(self.clock)
         self.anatomy_map = SideMap(ANATOMY_COLOR, self.graph, sz, self.kiosk)
         self.soil_map = SideMap(SOIL_COLOR, self.graph, sz, self.kiosk)
         self.soil_map.body.vb.setXLink(self.anatomy_map.body.vb)  # zoom and pan the two bodies together
@@ -309,7 +290,7 @@ class SplitView(TimedRun, QWidget):
             lab.setWordWrap(True)  # longer words (Spanish) wrap rather than squeeze the maps
             if self.kiosk:
                 lab.setStyleSheet(f"font-size: {sz.medium}px;")
-            key.addWidget(_glyph(shape, color, r, sz))
+            key.addWidget(run_screen.glyph_label(shape, color, r, sz))
             key.addWidget(lab)
             key.addSpacing(m * 2)
         key.addStretch(1)
@@ -321,44 +302,19 @@ class SplitView(TimedRun, QWidget):
         mid.addLayout(sides)
         mid.addWidget(self.bars, 1)
         mid.addLayout(key)
-        middle = QWidget()
-        middle.setObjectName("panel")
-        middle.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        middle.setLayout(mid)
+        middle = run_screen.panel(mid)
         row = QHBoxLayout()
         row.setSpacing(m)
         row.addWidget(self.anatomy_map, 6)
         row.addWidget(middle, 5)
         row.addWidget(self.soil_map, 6)
-        self.caption = QLabel()
-        self.caption.setObjectName("caption")
-        self.caption.setWordWrap(True)
-        self.caption.setStyleSheet(f"color: {theme.ACCENT};" + ("" if self.kiosk else f" font-size: {sz.medium}px;"))
-        self.caption.setMinimumHeight(round((sz.large if self.kiosk else sz.medium) * 2.8))
-        self.again = QPushButton()
-        self.again.setObjectName("big")
-        self.again.clicked.connect(self.restart)
-        self.run_button = QPushButton()
-        self.run_button.setObjectName("big")
-        self.run_button.clicked.connect(self.toggle_run)
-        self.skip = QPushButton()
-        self.skip.clicked.connect(self.run_to_end)
-        self.run_button.setVisible(not self.kiosk)  # the kiosk just plays; a visitor can watch again
-        self.skip.setVisible(not self.kiosk)
-        self.button_bar = QWidget()
-        self.buttons = QHBoxLayout(self.button_bar)
-        self.buttons.setContentsMargins(0, 0, 0, 0)
-        self.buttons.addWidget(self.again)
-        self.buttons.addWidget(self.run_button)
-        self.buttons.addWidget(self.skip)
-        self.buttons.addStretch(1)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(m * 2, m, m * 2, m)
-        lay.setSpacing(m)
-        lay.addLayout(head)
-        lay.addLayout(row, 1)
-        lay.addWidget(self.caption)
-        lay.addWidget(self.button_bar)
+        self.caption = run_screen.caption_label(
+            f"color: {theme.ACCENT};" + ("" if self.kiosk else f" font-size: {sz.medium}px;"),
+            sz.large if self.kiosk else sz.medium,
+        )
+        self.button_bar, self.buttons = run_screen.button_bar()
+        run_screen.add_run_buttons(self, self.buttons)
+        run_screen.lay_out_screen(self, m, head, row)
 
     # --- running --------------------------------------------------------------------------------
     def start(self, scenario: Scenario, horizon_days: float = HORIZON_DAYS) -> None:
@@ -427,9 +383,7 @@ class SplitView(TimedRun, QWidget):
         if sp is not None and sp.finished:
             text += " · " + tr("finished")
         self.clock.setText(text)
-        self.run_button.setText(tr("Pause") if self.running else tr("Run"))
-        self.run_button.setEnabled(sp is not None and (self.running or not sp.finished))
-        self.skip.setEnabled(sp is not None and not sp.finished)
+        run_screen.show_run_buttons(self, sp is not None, sp is not None and sp.finished)
 
     def retranslate(self) -> None:
         self.title.setText(tr("Anatomy or soil?"))
@@ -466,27 +420,16 @@ class SplitView(TimedRun, QWidget):
         self._show_state()
 
 
-class AnatomyOrSoilWindow(QMainWindow):
+class AnatomyOrSoilWindow(run_screen.RunWindow):
     """The Lab's window: the main run's scenario (its parameters and seed) from day 0, both ways."""
 
     def __init__(self, controller, parent=None, sizes: theme.Sizes | None = None, horizon_days: float = HORIZON_DAYS):
-        super().__init__(parent)
+        super().__init__(tr("Seed & Soil — anatomy or soil?"), parent, sizes)
         self.controller = controller
-        if sizes is None:
-            sizes = getattr(parent, "sizes", None) or theme.screen_sizes()
-        self.sizes = sizes
-        if parent is not None:
-            self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-        self.setWindowTitle(tr("Seed & Soil — anatomy or soil?"))
-        self.setStyleSheet(theme.style_sheet(sizes))
-        self.view = SplitView(controller.graph, sizes)
+        self.view = SplitView(controller.graph, self.sizes)
         self.setCentralWidget(self.view)
         # the engine as it is now: sliders and seed included; the copy starts again at day 0
         self.view.start(controller.engine.scenario.copy(), horizon_days)
-
-    def closeEvent(self, ev) -> None:
-        self.view.pause()
-        super().closeEvent(ev)
 
 
 def render_split_screenshot(
@@ -509,21 +452,13 @@ def render_split_screenshot(
     controller = SimController(scenario, seed=seed)
     win = AnatomyOrSoilWindow(controller, sizes=theme.sizes_for_height(size[1]))
     win.view.pause()  # stepped by hand below, not by the timer
-    win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-    win.resize(*size)
-    win.show()
-    app.processEvents()
+    theme.show_offscreen(app, win, size)
     if days is None:
         win.view.run_to_end()
     else:
         win.view.split.advance(days)
         win.view.refresh()
-    for _ in range(5):
-        app.processEvents()
-    win.view.refresh()
-    app.processEvents()
-    theme.save_png(win, path)
-    win.close()
+    theme.save_settled(app, win, win.view.refresh, path)
     controller.pause()
     return win
 

@@ -433,31 +433,41 @@ class LabMenu(QObject):
             self.actions["fork"].setEnabled(False)
             self.say(tr("Fork and compare is not available: {why}", why=why))
             return
-        try:
-            self.fork_window = cls(self.controller, parent=self.win)
-            self.fork_window.show()
-        except Exception as exc:  # noqa: BLE001
-            self.say(tr("Fork and compare failed: {why}", why=f"{type(exc).__name__}: {exc}"))
+        self._open_window(
+            "fork_window",
+            lambda: cls(self.controller, parent=self.win),
+            lambda why: tr("Fork and compare failed: {why}", why=why),
+        )
 
     def _on_anatomy_or_soil(self) -> None:
         """The main run's patient twice from day 0: blood flow alone against seed and soil."""
-        try:
+
+        def make():
             from desktop.lab.anatomy_or_soil import AnatomyOrSoilWindow
 
-            self.anatomy_window = AnatomyOrSoilWindow(self.controller, parent=self.win)
-            self.anatomy_window.show()
-        except Exception as exc:  # noqa: BLE001 - a failure is said, never a crash of the main window
-            self.say(tr("Anatomy or soil? failed: {why}", why=f"{type(exc).__name__}: {exc}"))
+            return AnatomyOrSoilWindow(self.controller, parent=self.win)
+
+        self._open_window("anatomy_window", make, lambda why: tr("Anatomy or soil? failed: {why}", why=why))
 
     def _on_experiments(self) -> None:
         """Luzzi's and Fidler's injection experiments replayed, every cell drawn (the main run pauses)."""
-        try:
+
+        def make():
             from desktop.window.panels.experiment_panel import ExperimentWindow
 
-            self.experiment_window = ExperimentWindow(self.controller, parent=self.win)
-            self.experiment_window.show()
+            return ExperimentWindow(self.controller, parent=self.win)
+
+        self._open_window("experiment_window", make, lambda why: tr("Experiments failed: {why}", why=why))
+
+    def _open_window(self, attr: str, make, failed) -> None:
+        """A Lab window opened: ``make()`` builds it (its import included), kept as ``self.<attr>``
+        and shown. A failure is said, ``failed(why)``, never a crash of the main window."""
+        try:
+            window = make()
+            setattr(self, attr, window)
+            window.show()
         except Exception as exc:  # noqa: BLE001 - a failure is said, never a crash of the main window
-            self.say(tr("Experiments failed: {why}", why=f"{type(exc).__name__}: {exc}"))
+            self.say(failed(f"{type(exc).__name__}: {exc}"))
 
     # --- system info ------------------------------------------------------------------------------
     def copy_system_info(self) -> str:

@@ -118,6 +118,51 @@ def save_png(widget, path) -> None:
         raise OSError(f"could not write {path}")
 
 
+def show_offscreen(app, win, size: tuple[int, int]) -> None:
+    """Show ``win`` at ``size`` (width, height) without putting it on a screen, and let it draw once
+    (the screenshot renderers)."""
+    from PySide6.QtCore import Qt
+
+    win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    win.resize(*size)
+    win.show()
+    app.processEvents()
+
+
+def save_settled(app, win, refresh, path) -> None:
+    """Let ``win`` settle (a few turns of the event loop), redraw it with ``refresh()``, save it as a
+    PNG at ``path`` and close it (the end of the screenshot renderers)."""
+    for _ in range(5):
+        app.processEvents()
+    refresh()
+    app.processEvents()
+    save_png(win, path)
+    win.close()
+
+
+def big_button(slot):
+    """A big button (the style sheet's ``#big``) that calls ``slot`` when clicked; its text is set later."""
+    from PySide6.QtWidgets import QPushButton
+
+    button = QPushButton()
+    button.setObjectName("big")
+    button.clicked.connect(slot)
+    return button
+
+
+def titled_column(widget, title: str, margin: int):
+    """A panel's vertical layout on ``widget``, ``margin`` px all round, with ``title`` at the top as
+    its heading; returns the layout."""
+    from PySide6.QtWidgets import QLabel, QVBoxLayout
+
+    lay = QVBoxLayout(widget)
+    lay.setContentsMargins(margin, margin, margin, margin)
+    heading = QLabel(title)
+    heading.setObjectName("heading")
+    lay.addWidget(heading)
+    return lay
+
+
 def font(px: int, bold: bool = False) -> QFont:
     f = QFont(FONT_FAMILY)
     f.setPixelSize(max(8, int(px)))

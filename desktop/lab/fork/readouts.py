@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -89,11 +88,7 @@ class CompareTablePanel(QWidget):
     def __init__(self, sizes: theme.Sizes, parent=None):
         super().__init__(parent)
         self.sizes = sizes
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(6, 6, 6, 6)
-        title = QLabel("Where the shed cells went, A against B")
-        title.setObjectName("heading")
-        lay.addWidget(title)
+        lay = theme.titled_column(self, "Where the shed cells went, A against B", 6)
         note = QLabel(
             "Counts since day 0: the part before the fork is shared, so any difference arose after it. "
             "Rows in bold differ."
@@ -186,11 +181,7 @@ class SiteHistoryPanel(QWidget):
         super().__init__(parent)
         self.graph = graph
         self.sizes = sizes
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(6, 6, 6, 6)
-        title = QLabel("Living cancer cells by site (log scale) — A solid, B dashed")
-        title.setObjectName("heading")
-        lay.addWidget(title)
+        lay = theme.titled_column(self, "Living cancer cells by site (log scale) — A solid, B dashed", 6)
         self.cells_plot = self._plot("living cells (log)", log=True)
         self.cells_plot.setAccessibleName("Cells per site over time in branches A and B")
         self.cells_plot.setLabel("bottom", "")  # the plot below carries the shared time axis label

@@ -400,21 +400,13 @@ def render_fork_screenshot(
     controller = SimController(scenario, seed=seed)
     controller.advance_days(days_before)
     win = ForkWindow(controller, sizes=theme.sizes_for_height(size[1]), horizon_days=days_after, replicates=replicates)
-    win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-    win.resize(*size)
-    win.show()
-    app.processEvents()
+    theme.show_offscreen(app, win, size)
     if param is None:
         win.apply_preset()
     elif not win.set_change(param, float(value)):
         raise InputError("fork", param, win.changes.error.text())
     win.run_to_end()
-    for _ in range(5):
-        app.processEvents()
-    win.refresh()
-    app.processEvents()
-    theme.save_png(win, path)
-    win.close()
+    theme.save_settled(app, win, win.refresh, path)
     return win
 
 

@@ -17,11 +17,10 @@ import math
 import time
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QPainter, QPen, QPixmap
+from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QMainWindow,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -31,11 +30,10 @@ from PySide6.QtWidgets import (
 from desktop.core.experiments import DAY_S, ExperimentReplay, Pacer, clock_text, figure_caption, pct, source_line
 from desktop.core.frames import FrameDiffer, Pools
 from desktop.core.i18n import num, tr
-from desktop.window import theme
+from desktop.window import run_screen, theme
 from desktop.window.timed_run import TimedRun
 from desktop.window.views import raster
 from desktop.window.views.body_view import BodyView
-from desktop.window.views.legend import glyph_image
 from sim_core import INJECTION_DESIGNS
 
 TICK_MS = 16
@@ -276,19 +274,9 @@ class ExperimentView(TimedRun, QWidget):
         mid = round(sz.medium * (1.2 if kiosk else 1.0))
         self.title = QLabel()
         self.title.setStyleSheet(f"font-size: {big}px; font-weight: 700; color: {theme.TEXT};")
-        self.clock = QLabel()
-        self.clock.setObjectName("clock")
+        head = run_screen.head_row(self, m)
         self.clock.setStyleSheet(f"font-size: {big}px; font-weight: 700; color: {theme.ACCENT};")
-        self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.info = QLabel()
-        self.info.setObjectName("dim")
-        self.info.setWordWrap(True)
         self.info.setStyleSheet(f"font-size: {mid if kiosk else sz.small}px;")
-        head = QHBoxLayout()
-        head.setSpacing(m * 3)
-        head.addWidget(self.title)
-        head.addWidget(self.info, 1)
-        head.addWidget(self.clock)
         self.body = ExperimentMap(self.graph, sz)
         self.body.legend.hide()
         self.body.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -303,12 +291,10 @@ class ExperimentView(TimedRun, QWidget):
             (raster.RING, theme.MICRO, 5.0),
             (raster.DISC, theme.MACRO, 6.0),
         ):
-            icon = QLabel()
-            icon.setPixmap(QPixmap.fromImage(glyph_image(shape, color, r * sz.scale, px=round(24 * sz.scale))))
             lab = QLabel()
             lab.setObjectName("dim")
             lab.setStyleSheet(f"font-size: {mid if kiosk else sz.small}px;")
-            key.addWidget(icon)
+            key.addWidget(run_screen.glyph_label(shape, color, r, sz))
             key.addWidget(lab)
             key.addSpacing(m)
             self.key_labels.append(lab)
@@ -346,23 +332,14 @@ class ExperimentView(TimedRun, QWidget):
         right.addLayout(self.papers)
         right.addStretch(1)
         right.addWidget(self.source)
-        side = QWidget()
-        side.setObjectName("panel")
-        side.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        side.setLayout(right)
         row = QHBoxLayout()
         row.setSpacing(m)
         row.addLayout(left, 11)
-        row.addWidget(side, 9)
-        self.caption = QLabel()
-        self.caption.setObjectName("caption")
-        self.caption.setWordWrap(True)
-        self.caption.setStyleSheet(f"color: {theme.ACCENT}; font-size: {big if kiosk else sz.medium}px;")
-        self.caption.setMinimumHeight(round((big if kiosk else sz.medium) * 2.8))
+        row.addWidget(run_screen.panel(right), 9)
+        line_px = big if kiosk else sz.medium
+        self.caption = run_screen.caption_label(f"color: {theme.ACCENT}; font-size: {line_px}px;", line_px)
         self.choice: dict[str, QPushButton] = {}
-        self.button_bar = QWidget()
-        self.buttons = QHBoxLayout(self.button_bar)
-        self.buttons.setContentsMargins(0, 0, 0, 0)
+        self.button_bar, self.buttons = run_screen.button_bar()
         for key in INJECTION_DESIGNS:
             b = QPushButton()
             b.setObjectName("big")
@@ -370,28 +347,8 @@ class ExperimentView(TimedRun, QWidget):
             b.clicked.connect(lambda _=False, k=key: self.start(k))
             self.buttons.addWidget(b)
             self.choice[key] = b
-        self.again = QPushButton()
-        self.again.setObjectName("big")
-        self.again.clicked.connect(self.restart)
-        self.run_button = QPushButton()
-        self.run_button.setObjectName("big")
-        self.run_button.clicked.connect(self.toggle_run)
-        self.skip = QPushButton()
-        self.skip.clicked.connect(self.run_to_end)
-        self.run_button.setVisible(not kiosk)  # the kiosk just plays; a visitor can watch again
-        self.skip.setVisible(not kiosk)
-        self.buttons.addSpacing(m * 3)
-        self.buttons.addWidget(self.again)
-        self.buttons.addWidget(self.run_button)
-        self.buttons.addWidget(self.skip)
-        self.buttons.addStretch(1)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(m * 2, m, m * 2, m)
-        lay.setSpacing(m)
-        lay.addLayout(head)
-        lay.addLayout(row, 1)
-        lay.addWidget(self.caption)
-        lay.addWidget(self.button_bar)
+        run_screen.add_run_buttons(self, self.buttons, spacing=m * 3)
+        run_screen.lay_out_screen(self, m, head, row)
 
     # --- running --------------------------------------------------------------------------------
     def start(self, key: str) -> None:
@@ -542,9 +499,7 @@ class ExperimentView(TimedRun, QWidget):
         if r is not None and r.finished:
             text += " · " + tr("finished")
         self.clock.setText(text)
-        self.run_button.setText(tr("Pause") if self.running else tr("Run"))
-        self.run_button.setEnabled(r is not None and (self.running or not r.finished))
-        self.skip.setEnabled(r is not None and not r.finished)
+        run_screen.show_run_buttons(self, r is not None, r is not None and r.finished)
         self.again.setEnabled(r is not None)
         for k, b in self.choice.items():
             b.setChecked(r is not None and r.design.key == k)
@@ -597,29 +552,18 @@ class ExperimentView(TimedRun, QWidget):
         self._show_state()
 
 
-class ExperimentWindow(QMainWindow):
+class ExperimentWindow(run_screen.RunWindow):
     """The Lab's window: one experiment replayed; the main run is paused meanwhile (two cores)."""
 
     def __init__(
         self, controller, key: str = "luzzi", parent=None, sizes: theme.Sizes | None = None, seed: int | None = None
     ):
-        super().__init__(parent)
-        if sizes is None:
-            sizes = getattr(parent, "sizes", None) or theme.screen_sizes()
-        self.sizes = sizes
-        if parent is not None:
-            self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-        self.setWindowTitle(tr("Seed & Soil — experiments"))
-        self.setStyleSheet(theme.style_sheet(sizes))
+        super().__init__(tr("Seed & Soil — experiments"), parent, sizes)
         if controller is not None:
             controller.pause()
-        self.view = ExperimentView(controller.graph if controller is not None else _graph(), sizes, seed=seed)
+        self.view = ExperimentView(controller.graph if controller is not None else _graph(), self.sizes, seed=seed)
         self.setCentralWidget(self.view)
         self.view.start(key)
-
-    def closeEvent(self, ev) -> None:
-        self.view.pause()
-        super().closeEvent(ev)
 
 
 def _graph():
@@ -655,15 +599,7 @@ def render_experiment_screenshot(
     i18n.set_language(language)
     win = ExperimentWindow(None, key, sizes=theme.sizes_for_height(size[1]), seed=seed)
     win.view.pause()
-    win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-    win.resize(*size)
-    win.show()
-    app.processEvents()
+    theme.show_offscreen(app, win, size)
     win.view.run_until(math.inf if at is None else parse_moment(at))
-    for _ in range(5):
-        app.processEvents()
-    win.view.refresh()
-    app.processEvents()
-    theme.save_png(win, path)
-    win.close()
+    theme.save_settled(app, win, win.view.refresh, path)
     return win

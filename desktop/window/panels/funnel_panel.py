@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.core.frames import FrameData, counter
 from desktop.core.i18n import num, sig, tr
@@ -51,12 +51,8 @@ def funnel_values(counters: np.ndarray) -> np.ndarray:
 class FunnelPanel(QWidget):
     def __init__(self, sizes: theme.Sizes, parent=None):
         super().__init__(parent)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
+        lay = theme.titled_column(self, tr("Where the shed cells went"), 4)
         lay.setSpacing(max(2, round(3 * sizes.scale)))  # the chart's rows need the height more
-        title = QLabel(tr("Where the shed cells went"))
-        title.setObjectName("heading")
-        lay.addWidget(title)
         self.note = QLabel("")
         self.note.setObjectName("dim")
         self.note.setWordWrap(True)

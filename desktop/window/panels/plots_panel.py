@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from desktop.core.i18n import tr
 from desktop.window import theme
@@ -66,11 +66,7 @@ class PlotsPanel(QWidget):
         super().__init__(parent)
         self.graph = graph
         self.sizes = sizes
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        title = QLabel(tr("Living cancer cells, by site"))
-        title.setObjectName("heading")
-        lay.addWidget(title)
+        lay = theme.titled_column(self, tr("Living cancer cells, by site"), 4)
         self.plot = pg.PlotWidget(background=theme.PANEL)
         self.plot.setAccessibleName(tr("Cells per site over time"))
         self.plot.setLogMode(x=False, y=True)
