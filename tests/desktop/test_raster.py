@@ -212,11 +212,7 @@ def test_a_crowded_glow_drops_its_halo():
             one,
             np.array([raster.GLOW], np.int8),
             one,
-            1.0,
-            1.0,
-            0.0,
-            0.0,
-            1.0,
+            *raster.UNMAPPED,
             halo,
         )
     assert ((full >> 24) > 0).sum() > 3 * ((bare >> 24) > 0).sum() > 0

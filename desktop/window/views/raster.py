@@ -337,12 +337,14 @@ def _placed(i, x, y, r, color, alpha, shape, sx, sy, ox, oy, rscale, halo, w, ro
 
 
 @jit
-def _draw_rows(buf, row0, row1, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale, halo, clear):
+def _draw_rows(buf, row0, row1, sprites, view):
     """Every sprite that reaches rows row0 <= y < row1, straight into those rows, in the given
     order. Each pixel sees the same sprites in the same order as with any other split of the rows,
     so the picture does not depend on it; there is no bucketing, which cost as much as drawing a
     crowded frame. Returns how many of the sprites drawn start in these rows (their first row is
     here), so that the counts of a split add up to the sprites that touch the buffer."""
+    x, y, r, color, alpha, shape, fill = sprites
+    sx, sy, ox, oy, rscale, halo, clear = view
     w = buf.shape[1]
     if clear:
         buf[row0:row1, :] = 0
@@ -382,27 +384,10 @@ def _draw_serial(buf, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale
     """
     h = buf.shape[0]
     parts = max(1, min(n_parts, h))
+    sprites, view = (x, y, r, color, alpha, shape, fill), (sx, sy, ox, oy, rscale, halo, clear)
     drawn = 0
     for t in range(parts):
-        drawn += _draw_rows(
-            buf,
-            t * h // parts,
-            (t + 1) * h // parts,
-            x,
-            y,
-            r,
-            color,
-            alpha,
-            shape,
-            fill,
-            sx,
-            sy,
-            ox,
-            oy,
-            rscale,
-            halo,
-            clear,
-        )
+        drawn += _draw_rows(buf, t * h // parts, (t + 1) * h // parts, sprites, view)
     return drawn
 
 
@@ -414,27 +399,10 @@ def _draw_parallel(buf, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rsca
     the two variants of one function overwrote each other's machine code there."""
     h = buf.shape[0]
     parts = max(1, min(n_parts, h))
+    sprites, view = (x, y, r, color, alpha, shape, fill), (sx, sy, ox, oy, rscale, halo, clear)
     counts = np.zeros(parts, np.int64)
     for t in numba.prange(parts):
-        counts[t] = _draw_rows(
-            buf,
-            t * h // parts,
-            (t + 1) * h // parts,
-            x,
-            y,
-            r,
-            color,
-            alpha,
-            shape,
-            fill,
-            sx,
-            sy,
-            ox,
-            oy,
-            rscale,
-            halo,
-            clear,
-        )
+        counts[t] = _draw_rows(buf, t * h // parts, (t + 1) * h // parts, sprites, view)
     return counts.sum()
 
 
@@ -472,6 +440,10 @@ class ThreadChoice:
 
 #: The choice made for this process's big frames.
 THREADS = ThreadChoice()
+
+
+#: The mapping that leaves coordinates and radii as they are: (sx, sy, ox, oy, rscale).
+UNMAPPED = (1.0, 1.0, 0.0, 0.0, 1.0)
 
 
 def draw_sprites_mapped(buf, x, y, r, color, alpha, shape, fill, sx, sy, ox, oy, rscale, halo=HALO, clear=True):
@@ -540,11 +512,7 @@ def warm_up() -> None:
             one,
             np.zeros(1, np.int8),
             one,
-            1.0,
-            1.0,
-            0.0,
-            0.0,
-            1.0,
+            *UNMAPPED,
             HALO,
             True,
             2,
