@@ -45,12 +45,7 @@ def _blend_i(buf, yy, xx, s_rb, s_ag, a):
     """The blend of ``_blend`` without its early exit, for the hot loop of crowded frames: an alpha
     that rounds to 0 leaves the pixel exactly as it was (so a zero weight can stand in for a
     skipped pixel)."""
-    ai = min(np.int64(a * 256.0 + 0.5), np.int64(256))
-    ki = 256 - ai
-    d = np.int64(buf[yy, xx])
-    rb = ((s_rb * ai + (d & 0x00FF00FF) * ki + 0x00800080) >> 8) & 0x00FF00FF
-    ag = (s_ag * ai + ((d >> 8) & 0x00FF00FF) * ki + 0x00800080) & 0xFF00FF00
-    buf[yy, xx] = np.uint32(rb | ag)
+    _blend_ai(buf, yy, xx, s_rb, s_ag, _ai(a))
 
 
 @jit
