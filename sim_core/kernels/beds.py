@@ -122,11 +122,9 @@ def update_beds(
             if implants_into[c] >= 0:
                 implanted[implants_into[c]] += imp
     prot = rates[R_CLUSTER_PROT]
-    w_p0 = rates[R_W_PROLIF]
-    w_d = rates[R_W_DORMANT]
-    w_x = rates[R_W_DIE]
-    h_doom = rates[R_DOOMED_DEATH]
-    h_wake = rates[R_WAKE]
+    # the fate weights of an extravasated cell (divide, sleep, die), then the old residents' hazards
+    w_p0, w_d, w_x = rates[R_W_PROLIF], rates[R_W_DORMANT], rates[R_W_DIE]
+    h_doom, h_wake = rates[R_DOOMED_DEATH], rates[R_WAKE]
     for c in range(n):
         if arrest_class[c] == ARREST_NONE:
             continue

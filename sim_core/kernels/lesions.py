@@ -185,14 +185,9 @@ def grow_lesions(
     Long: one numba loop over lesions in which growth, regression and the switch share each lesion's draws, in
     a fixed order."""
     key = make_key(seed, STREAM_LESIONS, step)
-    h_reg = rates[R_REGRESS]
-    until = rates[R_REGRESS_UNTIL]
-    cap = rates[R_CAP]
-    r = rates[R_GROWTH]
-    n_max = rates[R_MAX_CELLS]
-    mult = rates[R_AA_MULT]
-    adapt = rates[R_ADAPT]
-    n_ref = rates[R_DOUBLING_REF]
+    h_reg, until, cap = rates[R_REGRESS], rates[R_REGRESS_UNTIL], rates[R_CAP]  # micrometastases
+    r, n_ref, n_max = rates[R_GROWTH], rates[R_DOUBLING_REF], rates[R_MAX_CELLS]  # growth, both kinds
+    mult, adapt = rates[R_AA_MULT], rates[R_ADAPT]  # anti-angiogenic treatment (macrometastases)
     for i in range(les_state.shape[0]):
         s = les_state[i]
         if s == 0:
