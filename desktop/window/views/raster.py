@@ -102,6 +102,15 @@ def _blend_ai(buf, yy, xx, s_rb, s_ag, ai):
 
 
 @ijit
+def _halo(buf, yy, xx, dist, halo_r, h_rb, h_ag, peak):
+    """A halo's pixel at ``dist`` from the centre: alpha ``peak`` at the centre fading as the
+    square to 0 at ``halo_r`` (nothing beyond, or with no halo)."""
+    if dist < halo_r:
+        fade = 1.0 - dist / halo_r
+        _blend(buf, yy, xx, h_rb, h_ag, peak * fade * fade)
+
+
+@ijit
 def _ai(a):
     """An alpha as ``_blend_i`` rounds it: 1/256 steps, at most 256."""
     return min(np.int64(a * 256.0 + 0.5), np.int64(256))
@@ -221,9 +230,7 @@ def _sprite(buf, row0, row1, cx, cy, rad, argb, a0, sh, fill, halo):  # noqa: C9
             for xx in range(xa, xb + 1):
                 dx = xx + 0.5 - cx
                 d = math.sqrt(dx * dx + dy * dy)
-                if d < halo_r:
-                    t = 1.0 - d / halo_r
-                    _blend(buf, yy, xx, c_rb, c_ag, a0 * 0.55 * t * t)
+                _halo(buf, yy, xx, d, halo_r, c_rb, c_ag, a0 * 0.55)
                 cov = _cover(rad - d)
                 if cov > 0.0:
                     _blend(buf, yy, xx, l_rb, l_ag, a0 * cov)
@@ -262,9 +269,7 @@ def _sprite(buf, row0, row1, cx, cy, rad, argb, a0, sh, fill, halo):  # noqa: C9
             for xx in range(xa, xb + 1):
                 dx = xx + 0.5 - cx
                 d = math.sqrt(dx * dx + dy * dy)
-                if d < halo_r:
-                    t = 1.0 - d / halo_r
-                    _blend(buf, yy, xx, c_rb, c_ag, a0 * 0.5 * t * t)
+                _halo(buf, yy, xx, d, halo_r, c_rb, c_ag, a0 * 0.5)
                 if d >= lobes:
                     continue
                 px = xx + 0.5
