@@ -467,7 +467,8 @@ class AutopsyFit:
         and its groups' affinities as the other members show them."""
         p = self.held_out_params(fit, preset)
         keys = list(fit.shared) + ["shedding.rate_per_g_day", "shedding.lymph_fraction", "shedding.cavity_fraction"]
-        keys += [k for k in p.as_dict() if k.startswith("affinity.")]
+        # affinities other than 1 only: a held-out primary's others are 1 (``held_out_affinities``)
+        keys += [k for k, v in p.as_dict().items() if k.startswith("affinity.") and v != 1.0]
         return {k: float(p[k]) for k in keys}
 
     def held_out_params(self, fit: FitResult, preset: str) -> Params:
@@ -477,8 +478,7 @@ class AutopsyFit:
         p = load_scenario(preset).params
         for k, v in fit.shared.items():
             p.set(k, _clip(k, v))
-        for k in [k for k in p.as_dict() if k.startswith("affinity.")]:
-            p.set(k, 1.0)
+        held_out_affinities(p)
         for a in AFFINITIES:
             # a group's affinity as its other members showed it; 1 if no other member was fitted
             others = [n for n in _members(a, self.presets) if n != preset]
@@ -748,6 +748,14 @@ def fit_mouse(progress=None) -> tuple[dict[str, float], float]:
 
 
 # --- writing the fitted values ---------------------------------------------------------------------
+def held_out_affinities(p: Params) -> Params:
+    """Set every named affinity of ``p`` to 1: a primary left out of the fit has no affinities of
+    its own (only those of its groups, as their other members showed them, set after this)."""
+    for k in [k for k in p.as_dict() if k.startswith("affinity.")]:
+        p.set(k, 1.0)
+    return p
+
+
 def write_fitted(
     shared: dict[str, float],
     stderr: dict[str, float],

@@ -303,7 +303,7 @@ def leave_one_out_params(held: str) -> dict:
     ``seedsoil-sim calibrate`` refitted without its row (``fitted_values.LEFT_OUT``). Raises
     ``StaleLeftOut`` when the data those refits saw differ from today's rows."""
     from sim_core.model.fitted_values import LEFT_OUT, LEFT_OUT_DATA
-    from sim_core.science.calibration import data_fingerprint
+    from sim_core.science.calibration import data_fingerprint, held_out_affinities
 
     others = [n for n in ROWS if n != held]
     if held not in LEFT_OUT or LEFT_OUT_DATA.get(held) != data_fingerprint(others):
@@ -311,7 +311,7 @@ def leave_one_out_params(held: str) -> dict:
             f"fitted_values.LEFT_OUT[{held!r}]: missing or fitted to other data; "
             "run seedsoil-sim calibrate --left-out-only --write"
         )
-    p = load_scenario(held).params
+    p = held_out_affinities(load_scenario(held).params)
     for k, v in LEFT_OUT[held].items():
         p.set(k, v)
     return p.as_dict()

@@ -172,6 +172,9 @@ def test_stored_left_out_values_were_fitted_to_todays_other_rows(monkeypatch):
         )
         p = V.leave_one_out_params(held)
         assert p["soil.lung"] == LEFT_OUT[held]["soil.lung"]
+        # the held-out primary's own affinities are 1 (stored values list only its groups' others)
+        own = {k: v for k, v in p.items() if k.startswith("affinity.") and k[9:] not in grouped}
+        assert own and set(own.values()) == {1.0}, held
     # changed data make the stored values stale: one clear error, no prediction
     junk = disibio.AutopsyRow("colon", "junk", 1, 99.0, tuple([100.0] * 12))
     monkeypatch.setitem(disibio.ROWS, "colon", junk)
