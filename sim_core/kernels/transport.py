@@ -37,7 +37,7 @@ STREAM_TRANSPORT = 1
 STREAM_SHEDDING = 4
 
 
-@jit
+@jit_inline
 def kill_in_vessel(cells, nclu, v, vclass, tau_h, rates, counters, died_in_vessel, key, ctr):
     """Cells of one packet that die during ``tau_h`` hours in a vessel of class ``vclass``.
 
