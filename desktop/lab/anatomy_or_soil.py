@@ -65,32 +65,29 @@ def lesson_text(split: SoilSplit) -> str:
     if not any(anat.values()) and not any(soil.values()):
         return tr("No tumours yet: watch in which organs the first ones grow, left and right.")
     gain, loss = soil_lesson(anat, soil)
+    # the organ groups that gained and lost, with their counts on each side (the sentences pick theirs)
+    words = {}
+    if gain:
+        words.update(gain=the_group(gain), s=num(soil[gain]), a=num(anat[gain]))
+    if loss:
+        words.update(loss=the_group(loss), s2=num(soil[loss]), a2=num(anat[loss]))
     if gain and loss:
         return tr(
             "With seed and soil, more tumours grow in {gain} ({s} against {a} by blood flow alone) and "
             "fewer in {loss} ({s2} against {a2}): blood carries the cells, the soil decides where they grow.",
-            gain=the_group(gain),
-            s=num(soil[gain]),
-            a=num(anat[gain]),
-            loss=the_group(loss),
-            s2=num(soil[loss]),
-            a2=num(anat[loss]),
+            **words,
         )
     if gain:
         return tr(
             "With seed and soil, more tumours grow in {gain} ({s} against {a} by blood flow alone): "
             "blood carries the cells, the soil decides where they grow.",
-            gain=the_group(gain),
-            s=num(soil[gain]),
-            a=num(anat[gain]),
+            **words,
         )
     if loss:
         return tr(
             "With seed and soil, fewer tumours grow in {loss} ({s2} against {a2} by blood flow alone): "
             "blood carries the cells, the soil decides where they grow.",
-            loss=the_group(loss),
-            s2=num(soil[loss]),
-            a2=num(anat[loss]),
+            **words,
         )
     return tr("So far both bodies have their tumours in the same organs: the soil has not made a difference yet.")
 
