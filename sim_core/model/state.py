@@ -20,10 +20,35 @@ def _grow(arr: np.ndarray, cap: int, fill=0) -> np.ndarray:
     return out
 
 
+class Column:
+    """A table column, declared once on its class: its dtype and the value of an empty row. Each
+    instance holds the column's array under the same name (the instance's own attribute, which
+    Python reads before this declaration); the type checker reads it as an array."""
+
+    def __init__(self, dtype: type, fill: object = 0):
+        self.dtype, self.fill = dtype, fill
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, owner: type | None = None) -> np.ndarray:
+        raise AttributeError(f"column {self.name!r} is made by the table's __init__")
+
+
+def columns_of(cls: type) -> tuple[tuple[str, type, object], ...]:
+    """(name, dtype, fill) of the ``Column`` declarations of ``cls``, in the order written."""
+    return tuple((k, v.dtype, v.fill) for k, v in vars(cls).items() if isinstance(v, Column))
+
+
 class _Table:
     """Columns of equal length plus a stack of free row indices; rows never move."""
 
+    #: (name, dtype, fill) of every column, from the subclass' ``Column`` declarations
     _columns: tuple[tuple[str, type, object], ...] = ()
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._columns = columns_of(cls)
 
     def __init__(self, capacity: int):
         for name, dtype, fill in self._columns:
@@ -57,26 +82,14 @@ class _Table:
 class PacketTable(_Table):
     """Packets of cells in vessels: single cells (``nclu == 0``) or ``nclu`` clusters."""
 
-    # the columns, made by ``_Table.__init__`` from ``_columns`` (declared for the type checker)
-    cells: np.ndarray
-    nclu: np.ndarray
-    vessel: np.ndarray
-    pos_h: np.ndarray
-    clock_h: np.ndarray
-    route: np.ndarray
-    pid: np.ndarray
-    active: np.ndarray
-
-    _columns = (
-        ("cells", np.int64, 0),
-        ("nclu", np.int64, 0),  # clusters in the packet; 0 = viable single cells, -1 = non-viable
-        ("vessel", np.int32, 0),
-        ("pos_h", np.float64, 0.0),  # hours travelled along the vessel
-        ("clock_h", np.float64, 0.0),  # hours of the current step already used
-        ("route", np.int64, 0),  # bit set of vessel kinds travelled since the last compartment
-        ("pid", np.int64, -1),  # stable id
-        ("active", np.int8, 0),
-    )
+    cells = Column(np.int64)
+    nclu = Column(np.int64)  # clusters in the packet; 0 = viable single cells, -1 = non-viable
+    vessel = Column(np.int32)
+    pos_h = Column(np.float64, 0.0)  # hours travelled along the vessel
+    clock_h = Column(np.float64, 0.0)  # hours of the current step already used
+    route = Column(np.int64)  # bit set of vessel kinds travelled since the last compartment
+    pid = Column(np.int64, -1)  # stable id
+    active = Column(np.int8)
 
     def kernel_arrays(self) -> PacketArrays:
         """The columns and free list in the order the transport kernels take them (anew after ``grow``)."""
@@ -98,25 +111,14 @@ class PacketTable(_Table):
 class LesionTable(_Table):
     """Micrometastases (state 1) and macrometastases (state 2)."""
 
-    state: np.ndarray
-    comp: np.ndarray
-    route: np.ndarray
-    cells: np.ndarray
-    born_day: np.ndarray
-    switch_day: np.ndarray
-    res: np.ndarray
-    lid: np.ndarray
-
-    _columns = (
-        ("state", np.int8, 0),
-        ("comp", np.int32, 0),
-        ("route", np.int8, 0),  # vessel kind by which the founder cell arrived
-        ("cells", np.float64, 0.0),
-        ("born_day", np.float64, 0.0),
-        ("switch_day", np.float64, -1.0),
-        ("res", np.float64, 0.0),  # share of drug-adapted cells (macrometastases)
-        ("lid", np.int64, -1),
-    )
+    state = Column(np.int8)
+    comp = Column(np.int32)
+    route = Column(np.int8)  # vessel kind by which the founder cell arrived
+    cells = Column(np.float64, 0.0)
+    born_day = Column(np.float64, 0.0)
+    switch_day = Column(np.float64, -1.0)
+    res = Column(np.float64, 0.0)  # share of drug-adapted cells (macrometastases)
+    lid = Column(np.int64, -1)
 
 
 class OrganPools:
@@ -169,20 +171,12 @@ class CellPool:
     a chunk needs: its free slots are its tail. Small dtypes keep a packet at 18 bytes.
     """
 
-    _columns = (
-        ("vessel", np.int16),
-        ("pos_h", np.float32),
-        ("cells", np.int16),
-        ("kind", np.int8),
-        ("route", np.uint8),
-        ("pid", np.int64),
-    )
-    vessel: np.ndarray
-    pos_h: np.ndarray
-    cells: np.ndarray
-    kind: np.ndarray
-    route: np.ndarray
-    pid: np.ndarray
+    vessel = Column(np.int16)
+    pos_h = Column(np.float32)
+    cells = Column(np.int16)
+    kind = Column(np.int8)
+    route = Column(np.uint8)
+    pid = Column(np.int64)
 
     def __init__(self, capacity: int, max_packets: int):
         from sim_core.kernels.cells import CHUNK
@@ -191,7 +185,7 @@ class CellPool:
         self.max_packets = int(max_packets)
         nch = max(1, -(-int(capacity) // CHUNK))
         self.n_live = np.zeros(nch, np.int64)
-        for name, dtype in self._columns:
+        for name, dtype, _ in columns_of(CellPool):
             setattr(self, name, np.full(nch * CHUNK, 0, dtype))  # written, so resident from the start
         self.next_id = 0
 
@@ -207,7 +201,7 @@ class CellPool:
         return self.capacity - self.n_used
 
     def nbytes(self) -> int:
-        return sum(getattr(self, name).nbytes for name, _ in self._columns) + self.n_live.nbytes
+        return sum(getattr(self, name).nbytes for name, _, _ in columns_of(CellPool)) + self.n_live.nbytes
 
     def grow(self, min_free: int) -> None:
         """Add chunks (at least doubling) so that ``min_free`` slots are free; bounded by
@@ -224,7 +218,7 @@ class CellPool:
         nch = -(-new // self.chunk)
         add = nch - self.n_live.shape[0]
         self.n_live = np.concatenate([self.n_live, np.zeros(add, np.int64)])
-        for name, dtype in self._columns:
+        for name, dtype, _ in columns_of(CellPool):
             setattr(self, name, np.concatenate([getattr(self, name), np.zeros(add * self.chunk, dtype)]))
 
     def columns(self) -> tuple[np.ndarray, ...]:
