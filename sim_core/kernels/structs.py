@@ -52,4 +52,4 @@ class PoolArrays(NamedTuple):
     arr_c: np.ndarray
     floating: np.ndarray
     arrested_cum: np.ndarray
-    cleared_at: np.ndarray
+    cleared_cum: np.ndarray

@@ -92,20 +92,10 @@ class PacketTable(_Table):
     active = Column(np.int8)
 
     def kernel_arrays(self) -> PacketArrays:
-        """The columns and free list in the order the transport kernels take them (anew after ``grow``)."""
-        return PacketArrays(
-            self.cells,
-            self.nclu,
-            self.vessel,
-            self.pos_h,
-            self.clock_h,
-            self.route,
-            self.pid,
-            self.active,
-            self.free_stack,
-            self.n_free,
-            self.next_id,
-        )
+        """The columns (in ``PacketArrays`` order) and the free list, as the transport kernels take
+        them (anew after ``grow``)."""
+        columns = [getattr(self, name) for name, _, _ in self._columns]
+        return PacketArrays._make([*columns, self.free_stack, self.n_free, self.next_id])
 
 
 class LesionTable(_Table):
@@ -144,20 +134,8 @@ class OrganPools:
         self.pool_route = np.zeros(n, np.int64)
 
     def kernel_arrays(self) -> PoolArrays:
-        """The pools in the order the transport kernel takes them."""
-        return PoolArrays(
-            self.pool_s,
-            self.pool_cc,
-            self.pool_ck,
-            self.pool_f,
-            self.pool_t,
-            self.pool_route,
-            self.arr_s,
-            self.arr_c,
-            self.floating,
-            self.arrested_cum,
-            self.cleared_cum,
-        )
+        """The pools in the order the transport kernel takes them (``PoolArrays``' names are theirs)."""
+        return PoolArrays(*(getattr(self, name) for name in PoolArrays._fields))
 
     def alive(self) -> np.ndarray:
         """Cells held per compartment (not counting lesions)."""

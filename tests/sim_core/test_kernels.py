@@ -399,3 +399,18 @@ def test_binomial_draws_counts_the_uniforms_binomial_computes(n, p, monkeypatch)
     monkeypatch.setattr(ref, "uniform", counting)
     ref.binomial(n, p, int(rng.make_key(3, 9, 4)), 128)
     assert rng.binomial_draws(n, p) == len(set(seen)) == len(seen)
+
+
+def test_the_tables_hand_the_kernels_their_arrays_in_the_kernels_order():
+    """``PacketTable.kernel_arrays`` goes by the order its columns are declared in and
+    ``OrganPools.kernel_arrays`` by ``PoolArrays``' names: each array must land in its own field."""
+    from sim_core.model.state import OrganPools, PacketTable
+
+    table, pools = PacketTable(16), OrganPools(5)
+    packets = table.kernel_arrays()
+    renamed = {"pos": "pos_h", "clock": "clock_h"}
+    for field in PacketArrays._fields:
+        assert getattr(packets, field) is getattr(table, renamed.get(field, field)), field
+    held = pools.kernel_arrays()
+    for field in PoolArrays._fields:
+        assert getattr(held, field) is getattr(pools, field), field
