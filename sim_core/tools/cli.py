@@ -57,6 +57,16 @@ def _finite(kind):
     return parse
 
 
+def _json(sp) -> None:
+    """The ``--json`` switch, the same for every command that has it."""
+    sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def _seed(sp) -> None:
+    """The ``--seed`` option of a single run."""
+    sp.add_argument("--seed", type=_finite(int), help="random seed (default: the scenario's)")
+
+
 def _workers(sp, help_text: str) -> None:
     """The ``--workers`` option (a whole number of processes), with this command's own help."""
     sp.add_argument("--workers", type=_finite(int), help=help_text)
@@ -606,18 +616,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
     sub.add_parser("scenarios", help="list the presets, one per line, name first").set_defaults(fn=cmd_scenarios)
     sp = sub.add_parser("params", help="every parameter with unit, range, default and source")
-    sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    _json(sp)
     sp.add_argument("--markdown", action="store_true", help="the table in sim_core/README.md")
     sp.add_argument("--references", action="store_true", help="the reference table in sim_core/README.md")
     sp.set_defaults(fn=cmd_params)
     sp = sub.add_parser("info", help="versions, threads and JIT cache (for bug reports)")
-    sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    _json(sp)
     sp.set_defaults(fn=cmd_info)
     sub.add_parser("vessels", help="vessel ids (for inject) and the first bed after each").set_defaults(fn=cmd_vessels)
     sp = sub.add_parser("run", help="a patient run")
     sp.add_argument("--scenario", help="preset name or scenario file (default: breast)")
     sp.add_argument("--days", type=_finite(float), required=True, help="days to run (more days, with --resume)")
-    sp.add_argument("--seed", type=_finite(int), help="random seed (default: the scenario's)")
+    _seed(sp)
     sp.add_argument("--out", help="time series to this file, .csv or .parquet (checked before the run)")
     sp.add_argument(
         "--long",
@@ -633,13 +643,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--checkpoint", help="save the whole state at the end (.npz)")
     sp.add_argument("--resume", help="continue from a checkpoint (.npz)")
-    sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    _json(sp)
     sp.set_defaults(fn=cmd_run)
     sp = sub.add_parser("inject", help="an injection experiment")
     sp.add_argument("--vessel", required=True, help="vessel id to inject into (list: seedsoil-sim vessels)")
     sp.add_argument("--cells", type=_finite(int), required=True, help="cells injected")
     sp.add_argument("--days", type=_finite(float), required=True, help="days to follow them")
-    sp.add_argument("--seed", type=_finite(int), help="random seed (default: the scenario's)")
+    _seed(sp)
     sp.add_argument(
         "--scenario", default="melanoma", help="preset or file whose rates the cells follow (default: melanoma)"
     )
@@ -651,7 +661,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="pooled packets (default) or one packet per injected cell, its first trip in "
         "0.1-s steps (what the window's Experiments replay runs)",
     )
-    sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    _json(sp)
     sp.set_defaults(fn=cmd_inject)
     sp = sub.add_parser("cohort", help="a virtual cohort")
     sp.add_argument("--scenario", required=True, help="preset name or scenario file")
@@ -660,7 +670,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--seed", type=_finite(int), help="cohort seed (default: the scenario's); patient i uses a seed drawn from it"
     )
-    _workers(sp, "processes (default: CPU count); results do not depend on it; not with --scheduler(-file)")
+    _workers(
+        sp, "processes (default: CPU count); results do not depend on it; not with --scheduler or --scheduler-file"
+    )
     sp.add_argument("--scheduler", help="address of a Dask scheduler to run the patients on, e.g. tcp://host:8786")
     sp.add_argument(
         "--scheduler-file",
@@ -679,12 +691,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="every soil and affinity 1: where blood and lymph flow alone would take metastases",
     )
-    sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    _json(sp)
     sp.set_defaults(fn=cmd_cohort)
     sp = sub.add_parser(
         "validate", help="every published target, leave-one-out and anatomy-only; exit 0 only if all checks hold"
     )
-    sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    _json(sp)
     _workers(sp, "processes for the cohorts (default 2); results do not depend on it")
     sp.set_defaults(fn=cmd_validate)
     sp = sub.add_parser(
@@ -699,7 +711,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--row", metavar="N|all", help="of a sweep: the row to run again, counting from 0 (default 0), or 'all'"
     )
-    sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    _json(sp)
     sp.set_defaults(fn=cmd_reproduce)
     sp = sub.add_parser("sweep", help="a parameter grid x replicates on Dask, resumable, to Parquet")
     sp.add_argument("--scenario", required=True, help="preset name or scenario file the grid varies")
@@ -758,12 +770,12 @@ def build_parser() -> argparse.ArgumentParser:
         "bench", help="speed of cell-resolution transport against numpy, Mesa and this machine's limits"
     )
     sp.add_argument("--quick", action="store_true", help="10^4 and 10^5 packets only (a CI check that it works)")
-    sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    _json(sp)
     sp.set_defaults(fn=cmd_bench)
     sp = sub.add_parser("soak", help="run at cell resolution on a fast clock; report memory, exceptions, conservation")
     sp.add_argument("--minutes", type=_finite(float), required=True, help="wall-clock minutes to run (at most 1440)")
-    sp.add_argument("--seed", type=_finite(int), help="random seed (default: the scenario's)")
-    sp.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    _seed(sp)
+    _json(sp)
     sp.set_defaults(fn=cmd_soak)
     return p
 
