@@ -167,9 +167,14 @@ def advance_packets(  # noqa: C901
     for d in range(n):
         act[0, d] = arrival(KIND_SINGLE, arrest_class[d], comp_kind[d], rates)
         act[1, d] = arrival(KIND_NONVIABLE, arrest_class[d], comp_kind[d], rates)
+    # slots at and above ``top`` are all free: no round needs to look at them (the loop below keeps
+    # the slots' order, so which packet draws when is as without it)
+    top = n_pk
+    while top > 0 and pk_active[top - 1] == 0:
+        top -= 1
     for _round in range(1000000):
         # 1. move every packet to the end of its vessel or of the step
-        for p in range(n_pk):
+        for p in range(top):
             if pk_active[p] == 0 or pk_clock[p] >= dt_h:
                 continue
             v = pk_vessel[p]
@@ -219,6 +224,7 @@ def advance_packets(  # noqa: C901
             return OK
         if n_free[0] < need:
             return NEED_PACKETS
+        before = n_free[0]
         for d in range(n):
             p_arrest = act[0, d]
             deposit = p_arrest == ARRIVE_DEPOSIT
@@ -282,6 +288,11 @@ def advance_packets(  # noqa: C901
                 pool_t[d, k, 1] = 0.0
                 pool_t[d, k, 2] = 0.0
             pool_route[d] = 0
+        # the slots this round's new packets took: the free list's entries just popped (only pops
+        # happen while cells leave compartments, so they are still there)
+        for i in range(n_free[0], before):
+            if free_stack[i] >= top:
+                top = free_stack[i] + 1
     return OK
 
 
