@@ -66,12 +66,6 @@ class ParamsScroll(QScrollArea):
         return super().eventFilter(obj, ev)
 
 
-def _panel(widget: QWidget) -> QWidget:
-    widget.setObjectName("panel")
-    widget.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-    return widget
-
-
 class MainWindow(QMainWindow):
     def __init__(self, controller: SimController, sizes: theme.Sizes):
         """The window: the top bar, the body map, a column of playback, sliders and read-outs, the
@@ -90,10 +84,10 @@ class MainWindow(QMainWindow):
         self.body = BodyView(g, sizes)
         self.card = OrganPanel(sizes)
         self.body.set_card(self.card)
-        self.playback = _panel(PlaybackBar(sizes))
+        self.playback = theme.as_panel(PlaybackBar(sizes))
         self.params = ParameterPanel(sizes)
-        self.funnel = _panel(FunnelPanel(sizes))
-        self.plots = _panel(PlotsPanel(g, sizes))
+        self.funnel = theme.as_panel(FunnelPanel(sizes))
+        self.plots = theme.as_panel(PlotsPanel(g, sizes))
         self.caption = CaptionStrip(sizes)
         # the microscope: the lit step, drawn small over the map's empty top-left corner
         self.microscope = MicroscopePanel(sizes)
@@ -104,7 +98,7 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self.params)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.params_scroll = _panel(scroll)
+        self.params_scroll = theme.as_panel(scroll)
         self.right_column = right = QVBoxLayout()
         right.setSpacing(round(8 * sizes.scale))
         right.addWidget(self.playback)

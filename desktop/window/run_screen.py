@@ -40,9 +40,7 @@ def head_row(view, m: int) -> QHBoxLayout:
 
 def panel(layout: QLayout) -> QWidget:
     """``layout`` on a raised panel (the style sheet's ``#panel`` background)."""
-    w = QWidget()
-    w.setObjectName("panel")
-    w.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+    w = theme.as_panel(QWidget())
     w.setLayout(layout)
     return w
 

@@ -140,6 +140,15 @@ def save_settled(app, win, refresh, path) -> None:
     win.close()
 
 
+def as_panel(widget):
+    """``widget`` drawn as a raised panel (the style sheet's ``#panel`` background); returns it."""
+    from PySide6.QtCore import Qt
+
+    widget.setObjectName("panel")
+    widget.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+    return widget
+
+
 def big_button(slot):
     """A big button (the style sheet's ``#big``) that calls ``slot`` when clicked; its text is set later."""
     from PySide6.QtWidgets import QPushButton

@@ -48,12 +48,6 @@ COMPACT_BELOW_SCALE = 0.9
 DEFAULT_REPLICATES = 4
 
 
-def _panel(widget: QWidget) -> QWidget:
-    widget.setObjectName("panel")
-    widget.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-    return widget
-
-
 class ForkWindow(QMainWindow):
     """Fork the controller's current engine into A and B and compare them; never touches the main run."""
 
@@ -123,7 +117,7 @@ class ForkWindow(QMainWindow):
         head = QHBoxLayout()
         head.addLayout(head_left, 3)
         head.addLayout(head_right, 2)
-        header = _panel(QWidget())
+        header = theme.as_panel(QWidget())
         header.setLayout(head)
         head.setContentsMargins(m * 2, m, m * 2, m)
 
@@ -132,7 +126,7 @@ class ForkWindow(QMainWindow):
         scroll.setWidget(self.changes)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.controls = _panel(scroll)
+        self.controls = theme.as_panel(scroll)
         self.controls.setFixedWidth(round(380 * sz.scale))
 
         self.map_a = BranchMapPanel("A", A_COLOR, g, sz)
@@ -147,11 +141,11 @@ class ForkWindow(QMainWindow):
         maps_col.setContentsMargins(0, 0, 0, 0)
         maps_col.addLayout(maps_row, 1)
         maps_col.addWidget(legend_strip(sz))
-        maps = _panel(QWidget())
+        maps = theme.as_panel(QWidget())
         maps.setLayout(maps_col)
 
-        self.table = _panel(CompareTablePanel(sz))
-        self.history = _panel(SiteHistoryPanel(g, sz))
+        self.table = theme.as_panel(CompareTablePanel(sz))
+        self.history = theme.as_panel(SiteHistoryPanel(g, sz))
         if sz.scale >= COMPACT_BELOW_SCALE:
             right = QSplitter(Qt.Orientation.Vertical)
             right.addWidget(self.table)
