@@ -414,3 +414,15 @@ def test_the_tables_hand_the_kernels_their_arrays_in_the_kernels_order():
     held = pools.kernel_arrays()
     for field in PoolArrays._fields:
         assert getattr(held, field) is getattr(pools, field), field
+
+
+@pytest.mark.parametrize("n_ref", [1e3, 1e9, 1e12, 5e12])
+def test_gompertz_matches_reference_on_both_sides_of_the_plateau(n_ref):
+    """The kernel's Gompertz step equals the reference bit for bit, also where the reference size
+    is at or past the plateau (both then anchor the rate at half the plateau)."""
+    from sim_core.kernels.lesions import gompertz
+
+    for cells in (1.0, 37.5, 2e6, 9.99e11, 1e12, 2e12):
+        for rate, dt in ((0.0135, 1.0), (0.7, 0.25), (0.0, 1.0)):
+            got = gompertz(cells, rate, n_ref, 1e12, dt)
+            assert got == ref.gompertz(cells, rate, n_ref, 1e12, dt), (cells, rate, n_ref, dt)
