@@ -33,7 +33,7 @@ from desktop.lab.fork.controls import ChangePanel
 from desktop.lab.fork.maps import BranchMapPanel, legend_strip
 from desktop.lab.fork.pair import BranchPair, antiangio_preset, replicate_pairs, replicate_summary
 from desktop.lab.fork.readouts import A_COLOR, B_COLOR, CompareTablePanel, SiteHistoryPanel
-from desktop.window import theme
+from desktop.window import run_screen, theme
 from sim_core import InputError
 
 TICK_MS = 30
@@ -117,8 +117,7 @@ class ForkWindow(QMainWindow):
         head = QHBoxLayout()
         head.addLayout(head_left, 3)
         head.addLayout(head_right, 2)
-        header = theme.as_panel(QWidget())
-        header.setLayout(head)
+        header = run_screen.panel(head)
         head.setContentsMargins(m * 2, m, m * 2, m)
 
         self.changes = ChangePanel(sz)
@@ -141,8 +140,7 @@ class ForkWindow(QMainWindow):
         maps_col.setContentsMargins(0, 0, 0, 0)
         maps_col.addLayout(maps_row, 1)
         maps_col.addWidget(legend_strip(sz))
-        maps = theme.as_panel(QWidget())
-        maps.setLayout(maps_col)
+        maps = run_screen.panel(maps_col)
 
         self.table = theme.as_panel(CompareTablePanel(sz))
         self.history = theme.as_panel(SiteHistoryPanel(g, sz))
