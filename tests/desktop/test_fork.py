@@ -113,6 +113,23 @@ def test_forks_do_not_touch_the_original(breast_day_400):
     assert breast_day_400.params["transit.attrition"] == 1.0
 
 
+def test_largest_metastasis_is_the_largest_lesion_of_any_stage():
+    """A vascular lesion can switch while a few cells large; the size read-out is the body's largest
+    lesion, micro or macro (the fork window once showed 0.0 mm beside one macrometastasis)."""
+    from desktop.lab.fork.readouts import state_values
+    from sim_core import MACRO, MICRO
+
+    e = Engine(load_scenario("breast"))
+    e.advance(180, 1.0)
+    les = e.lesions
+    live = les.state > 0
+    assert (les.state == MACRO).any() and (les.state == MICRO).any()
+    values = {label: v for label, v, _ in state_values(e)}
+    assert values["largest metastasis"] == float(les.cells[live].max())
+    assert values["largest metastasis"] > float(les.cells[les.state == MACRO].max())  # a micro is larger
+    assert values["cells in metastases"] == float(les.cells[live].sum())
+
+
 # --- the window -----------------------------------------------------------------------------------
 @pytest.fixture
 def fork_window(qtbot, controller, sizes):

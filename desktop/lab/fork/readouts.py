@@ -41,8 +41,10 @@ def state_values(e: Engine) -> list[tuple[str, float, str]]:
     diameter)."""
     les = e.lesions
     micro, macro = les.state == MICRO, les.state == MACRO
-    in_mets = float(les.cells[les.state > 0].sum())
-    largest = float(les.cells[macro].max()) if macro.any() else 0.0
+    live = les.state > 0
+    in_mets = float(les.cells[live].sum())
+    # any lesion: a micrometastasis at its balanced size can outgrow a vascular one that just switched
+    largest = float(les.cells[live].max()) if live.any() else 0.0
     return [
         ("primary tumour", float(e.primary_cells), "size"),
         ("macrometastases now", float(macro.sum()), "count"),
