@@ -231,11 +231,14 @@ class SiteHistoryPanel(QWidget):
         p.showGrid(x=False, y=True, alpha=0.15)
         p.setMouseEnabled(False, False)
         p.hideButtons()
-        p.setLabel("bottom", "days since the start of the run")
         for ax in ("left", "bottom"):
             p.getAxis(ax).setTextPen(theme.TEXT_DIM)
             p.getAxis(ax).setPen(theme.BORDER)
             p.getAxis(ax).setStyle(tickFont=theme.font(round(self.sizes.small * 0.85)))
+        # after the pens: the label takes its own colour and size (left alone it drew almost black)
+        p.setLabel(
+            "bottom", "days since the start of the run", color=theme.TEXT_DIM, size=f"{round(self.sizes.small * 0.9)}px"
+        )
         p.getAxis("left").setWidth(round(58 * self.sizes.scale))
         p.getAxis("left").enableAutoSIPrefix(False)
         return p
