@@ -92,6 +92,34 @@ def _bed_ex(graph: BodyGraph, p: Params, prot: float) -> np.ndarray:
     return np.where(graph.arrest_class == ARREST_NONE, 0.0, out)
 
 
+#: Every parameter ``Transport`` reads (``_arrest_p`` and ``_bed_ex`` included), besides the
+#: routing shares applied to its graph: the key under which ``PresetModel`` keeps one. A test
+#: changes every other parameter and checks the transport stays the same.
+TRANSPORT_KEYS = ROUTING_KEYS + (
+    "transit.attrition",
+    "immune.surveillance",
+    "transit.cluster_protection",
+    "transit.anoikis_per_h",
+    "transit.shear_per_h",
+    "transit.immune_per_h",
+    "arrest.lung",
+    "arrest.liver",
+    "arrest.bed",
+    "arrest.node",
+    "chemo.lung_factor",
+    "bed.kill_lung_per_h",
+    "bed.kill_liver_per_h",
+    "bed.kill_per_h",
+    "bed.kill_node_per_h",
+    "bed.extravasation_lung_per_h",
+    "bed.extravasation_per_h",
+    "shedding.cluster_fraction",
+    "cavity.implant_per_day",
+    "cavity.death_per_day",
+    "cavity.omentum_share",
+)
+
+
 class Transport:
     """Extravasated (or implanted) cells per compartment per viable cell leaving a source."""
 
@@ -310,16 +338,7 @@ class PresetModel:
         self._transport_key: tuple[float, ...] | None = None
 
     def _transport(self, p: Params) -> Transport:
-        keys = ROUTING_KEYS + (
-            "arrest.node",
-            "cavity.omentum_share",
-            "shedding.cluster_fraction",
-            "transit.attrition",
-            "immune.surveillance",
-            "transit.cluster_protection",
-            "chemo.lung_factor",
-        )
-        key = tuple(p[k] for k in keys)
+        key = tuple(p[k] for k in TRANSPORT_KEYS)
         if key != self._transport_key:
             self._trans = Transport(routed(self.base, p), p)
             self._transport_key = key

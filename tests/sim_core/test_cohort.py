@@ -132,6 +132,57 @@ def test_expected_value_calculation_agrees_with_simulated_cohorts():
         assert abs(e["metastases_per_patient"] / r["metastases_per_patient"] - 1) < 0.15
 
 
+def _moved(spec, value: float) -> float:
+    """A value of the parameter inside its range and clearly away from ``value``."""
+    for v in (value * 1.5 + 0.1, value * 0.5, 0.5 * (spec.lo + spec.hi)):
+        v = min(max(v, spec.lo), spec.hi)
+        if abs(v - value) > 1e-6 * max(1.0, abs(value)):
+            return v
+    return value
+
+
+def test_transport_reads_only_its_keys():
+    """The expected-value model keeps one transport per value of ``TRANSPORT_KEYS``: every other
+    parameter, moved inside its range, leaves the transport as it was. (The key once lacked
+    arrest.lung: the fit's derivative along it was zero and the value never moved.)"""
+    from sim_core.model.engine import routed
+    from sim_core.science.expected import TRANSPORT_KEYS, Transport
+
+    g = default_graph()
+    p = load_scenario("breast").params
+    ref = Transport(routed(g, p), p)
+    changed = []
+    for path, spec in BY_PATH.items():
+        q = p.copy()
+        v = _moved(spec, p[path])
+        if v == p[path]:
+            continue
+        q.set(path, v)
+        t = Transport(routed(g, q), q)
+        if any(not np.array_equal(a, b) for a, b in zip(ref._solve, t._solve, strict=True)) or t.cf != ref.cf:
+            changed.append(path)
+    outside = sorted(set(changed) - set(TRANSPORT_KEYS))
+    assert not outside, f"the transport reads parameters its cache key leaves out: {outside}"
+    assert "arrest.lung" in changed and "arrest.liver" in changed
+
+
+def test_expected_table_follows_every_fitted_value():
+    """A model asked for one table and then another with arrest.lung (a shared fitted value) changed
+    gives what a fresh model gives: nothing cached from the first call survives a change."""
+    from sim_core.science.expected import PresetModel
+
+    sc = load_scenario("colon")
+    m = PresetModel(sc.params, sc.primary, 2.0)
+    m.table(sc.params)
+    q = sc.params.copy()
+    q.set("arrest.lung", 0.95 if sc.params["arrest.lung"] < 0.9 else 0.6)
+    got = m.table(q)
+    fresh = PresetModel(sc.params, sc.primary, 2.0).table(q)
+    assert got["first_generation"] == fresh["first_generation"]
+    assert got["shares"] == fresh["shares"]
+    assert got["first_generation"]["organ:brain"] != m.table(sc.params)["first_generation"]["organ:brain"]
+
+
 def test_cascade_sums_equal_the_per_patient_formula():
     """The surrogate's second-generation term, formed on 10 doubling-time nodes with the shedding
     factor broadcast, equals the plain sum over all 150 patients i = q * n_j + j of
