@@ -120,6 +120,10 @@ TRANSPORT_KEYS = ROUTING_KEYS + (
 )
 
 
+#: Transports a ``PresetModel`` keeps (least recently used dropped first).
+TRANSPORTS_KEPT = 4
+
+
 class Transport:
     """Extravasated (or implanted) cells per compartment per viable cell leaving a source."""
 
@@ -335,15 +339,19 @@ class PresetModel:
             # shed at steps k >= s with size G[k - s]; its lesions are judged at age T - k
             self.W[..., s] = np.einsum("ik,idsk->ids", G[:, : nt - s], Qr[..., s:])
             self.Wd[..., s] = np.einsum("ik,idsk->ids", G[:, : nt - s], Qdr[..., s:])
-        self._transport_key: tuple[float, ...] | None = None
+        #: the last few transports, newest last, each with its site-to-site table per (lymph, cavity)
+        #: fraction: a fit's Jacobian alternates between a point and the point moved along one value
+        self._transports: dict[tuple[float, ...], tuple[Transport, dict]] = {}
 
-    def _transport(self, p: Params) -> Transport:
+    def _transport(self, p: Params) -> tuple[Transport, dict]:
         key = tuple(p[k] for k in TRANSPORT_KEYS)
-        if key != self._transport_key:
-            self._trans = Transport(routed(self.base, p), p)
-            self._transport_key = key
-            self._src_cache: dict[tuple[float, float], np.ndarray] = {}
-        return self._trans
+        hit = self._transports.pop(key, None)
+        if hit is None:
+            hit = (Transport(routed(self.base, p), p), {})
+            while len(self._transports) >= TRANSPORTS_KEPT:
+                del self._transports[next(iter(self._transports))]
+        self._transports[key] = hit
+        return hit
 
     def table(self, p: Params | None = None) -> dict:
         """Expected % of patients with a detectable metastasis per DiSibio category, % of metastases,
@@ -354,7 +362,7 @@ class PresetModel:
         piece would take and return a handful of arrays."""
         p = p or self.p
         g = self.base
-        tr = self._transport(p)
+        tr, src_cache = self._transport(p)
         lam, kap = p["shedding.lymph_fraction"], p["shedding.cavity_fraction"]
         prim = g.index[self.primary]
         from sim_core.model.engine import soil_vector
@@ -366,9 +374,10 @@ class PresetModel:
         S = np.array(sites)
         A = tr.from_source(prim, lam, kap)[S]
         key = (lam, kap)
-        if key not in self._src_cache:
-            self._src_cache = {key: np.array([tr.from_source(c, lam, kap)[S] for c in S])}
-        A_src = self._src_cache[key]  # [source site, target site]
+        if key not in src_cache:
+            src_cache.clear()
+            src_cache[key] = np.array([tr.from_source(c, lam, kap)[S] for c in S])
+        A_src = src_cache[key]  # [source site, target site]
         s = soil[S]
         w_p = p["fate.proliferate"] * (1.0 - p["suppressor.strength"]) * s
         w_d = p["fate.dormant"] * p["dormancy.entry"]
