@@ -307,8 +307,9 @@ _p(
     0.0,
     1.0,
     "1",
-    "derived",
-    "[butler1975] 1 - 1/12",
+    "fitted",
+    "fitted to all rows of [disibio2008] with a weak anchor at [butler1975]'s 1 - 1/12 (the rows "
+    "trade it against the lung soil)",
     "Chance a cell arrests in the lung capillaries on one pass.",
 )
 _p(

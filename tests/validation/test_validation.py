@@ -82,6 +82,23 @@ def test_fitted_numbers_are_counted_against_the_data_points():
     assert s["checks"]["free_parameters_at_most_half_of_data"]
 
 
+def test_lung_arrest_is_anchored_at_its_measured_value():
+    """Lung arrest is fitted with a weak anchor at Butler's 1 - 1/12 (sd 1.5 logit units): the
+    anchor's residual is the value's logit distance from 0.92 over 1.5, and nothing else pulls."""
+    from sim_core.science import calibration as C
+
+    fit = C.AutopsyFit(["breast", "colon"], models={"breast": None, "colon": None})
+    x = fit.neutral_start()
+    base = np.array(fit._prior(x))
+    j = fit.index[("shared", "arrest.lung")]
+    assert C._sigmoid(x[j]) == pytest.approx(0.92)
+    x[j] = C._logit(0.5)
+    moved = np.array(fit._prior(x))
+    diff = np.flatnonzero(moved != base)
+    assert diff.size == 1
+    assert moved[diff[0]] == pytest.approx((C._logit(0.5) - C._logit(0.92)) / 1.5)
+
+
 @pytest.mark.parametrize("held", ["ovary", "prostate"])
 def test_the_left_out_row_cannot_leak_into_its_own_prediction(monkeypatch, held):
     """The refit without a row starts from a point that owes nothing to any fit (every soil and
