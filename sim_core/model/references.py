@@ -34,6 +34,14 @@ _R = [
         "H",
     ),
     Reference(
+        "allard2004",
+        "Allard WJ et al. 2004, Clin Cancer Res 10:6897-6904",
+        "tumour cells per 7.5 mL of blood in 964 patients with metastatic carcinomas: 0 to 23,618, mean 60, "
+        ">= 2 in 36 % of samples; a log-normal with that mean and that share has a log standard deviation "
+        "of about 3",
+        "M",
+    ),
+    Reference(
         "batson1940",
         "Batson OV 1940, Ann Surg 112:138-149",
         "the valveless vertebral venous plexus joins pelvic veins to the spine and pelvis (a route, no flow figure)",
