@@ -98,6 +98,14 @@ def shed_size_factor(cells, params) -> np.ndarray:
     return (np.maximum(np.asarray(cells, np.float64), 1.0) / ref) ** (params["shedding.size_exponent"] - 1.0)
 
 
+def cavity_share(params) -> float:
+    """Share of shed cells that fall into a body cavity: those leaving from the cavity-facing surface
+    (``cavity.exposure``), all of them where that surface is bare (the ovary), else those that cross
+    its serosa (``cavity.breach``)."""
+    covered = params["cavity.covered"]
+    return params["cavity.exposure"] * (1.0 - covered * (1.0 - params["cavity.breach"]))
+
+
 def mm_to_cells(mm: float, cells_per_g: float) -> float:
     """Cells in a sphere of diameter ``mm`` mm."""
     return math.pi / 6.0 * (mm / 10.0) ** 3 * cells_per_g
@@ -331,7 +339,7 @@ class Engine:
         r[L.R_SHED_PER_CELL] = p["shedding.rate_per_g_day"] / p["primary.cells_per_g"]
         r[L.R_VIABLE] = p["shedding.viable_fraction"]
         r[L.R_LYMPH_FRAC] = p["shedding.lymph_fraction"]
-        r[L.R_CAVITY_FRAC] = p["shedding.cavity_fraction"]
+        r[L.R_CAVITY_FRAC] = cavity_share(p)
         r[L.R_CLUSTER_FRAC] = p["shedding.cluster_fraction"]
         r[L.R_CLUSTER_CELLS] = p["shedding.cluster_cells"]
         r[L.R_FROM_METS] = p["shedding.from_metastases"]

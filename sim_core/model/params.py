@@ -215,16 +215,6 @@ _p(
     "Share of shed cells that enter lymphatics rather than veins.",
 )
 _p(
-    "shedding.cavity_fraction",
-    0.0,
-    0.0,
-    1.0,
-    "1",
-    "fitted",
-    "per preset with a serosal surface, fitted to its cavity-lining share [disibio2008]",
-    "Share of shed cells that fall into a body cavity (ovary, stomach: peritoneum; lung: pleura).",
-)
-_p(
     "shedding.cluster_fraction",
     0.03,
     0.0,
@@ -620,6 +610,39 @@ _p(
 
 # --- body cavities ------------------------------------------------------------------------------
 _p(
+    "cavity.exposure",
+    0.0,
+    0.0,
+    1.0,
+    "1",
+    "assumption",
+    "per preset, judged from the primary's serosal covering in textbook anatomy (sim_core/README.md, "
+    "'Cavity exposure'); not fitted",
+    "Share of the cells a primary sheds that leave from its surface facing a body cavity (stomach 1: "
+    "wholly intraperitoneal; rectum 0.25: covered only above; breast 0: outside the pleura).",
+)
+_p(
+    "cavity.covered",
+    1.0,
+    0.0,
+    1.0,
+    "1",
+    "assumption",
+    "anatomy: 0 only for the ovary, whose surface lies bare in the peritoneal cavity",
+    "Share of that surface under a serosa the cells must cross (1); 0 where they fall straight into the cavity.",
+)
+_p(
+    "cavity.breach",
+    0.5,
+    0.0,
+    1.0,
+    "1",
+    "fitted",
+    "one value for every primary, fitted to the cavity-lining shares of [disibio2008]",
+    "Chance that a cell shed from a serosa-covered surface crosses it into the cavity rather than "
+    "entering the primary's vessels.",
+)
+_p(
     "cavity.implant_per_day",
     0.1,
     0.0,
@@ -787,6 +810,7 @@ REMOVED: dict[str, str] = {
     "soil.lymph_distant": "regional and distant nodes now share 'soil.node'",
     "micro.regress_per_day": "now 'micro.regress_per_doubling' (per doubling of the tumour type)",
     "micro.switch_per_day": "now 'micro.switch_per_doubling' (per doubling time of the tumour type)",
+    "shedding.cavity_fraction": "now 'cavity.exposure' (the primary's anatomy) times the shared 'cavity.breach'",
 }
 
 #: The model's rules: (rule, mechanism or phenomenology, why).
@@ -837,6 +861,12 @@ RULES: tuple[tuple[str, str, str], ...] = (
     ),
     ("Gompertz growth of vascularised tumours", "phenomenology", "a curve that fits tumour growth"),
     ("metastases seed metastases", "mechanism", "vascularised lesions shed like the primary"),
+    (
+        "cavity share = exposed surface x chance of crossing its serosa",
+        "mechanism",
+        "only the surface facing a cavity can shed into it, and a serosa must be crossed first (the bare "
+        "ovary needs no crossing); the exposures are read from anatomy, one breach value serves all",
+    ),
     (
         "shedding grows as mass to the power 0.663",
         "phenomenology",

@@ -257,6 +257,14 @@ _R = [
         "H",
     ),
     Reference(
+        "pearson_cervix",
+        "Pearson B, Factors in the cause of death in carcinoma of the cervix: a study of fifty-seven cases "
+        "coming to necropsy. Cancer Institute and Department of Pathology, University of Minnesota (1930s; "
+        "journal volume not verified)",
+        "ureters strictured by the growth in 42 of 57 autopsies (75 %); uraemia a leading cause of death",
+        "M",
+    ),
+    Reference(
         "patel1978",
         "Patel JK, Didolkar MS, Pickren JW, Moore RH 1978, Am J Surg 135:807-810",
         "216 melanoma autopsies: brain metastases in 49 %",

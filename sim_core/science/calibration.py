@@ -4,29 +4,29 @@ Two fits, both through the model's own rules:
 
 - ``fit_mouse``: the lesion and fate rates from the injection experiments of Luzzi 1998 (liver) and
   Fidler 1970 (lung), simulated as the papers did them (``experiments.inject_experiment``);
-- ``AutopsyFit``: the shared organ soils, the shared routing values and each preset's shedding rate,
-  lymph and cavity fractions and named affinities, from the DiSibio & French autopsy rows. It is
+- ``AutopsyFit``: the shared organ soils, the shared routing values (the serosal breach among them),
+  each preset's shedding rate and lymph fraction, and the named affinities, from the DiSibio & French
+  autopsy rows. It is
   steered by the expected-value calculation of ``expected.py`` (seconds instead of hours); the
   figures ``validate`` reports come from simulated cohorts.
 
 A primary left out of the fit (``leave_one_out``) is predicted from what the others say about
-primaries like it: the mean lymph fraction of its group, the mean cavity fraction of primaries on
-the same kind of cavity surface (or, if none is left, of those shedding into the same cavity), the
-geometric mean shedding rate, and affinities of 1.
+primaries like it: the mean lymph fraction of its group, the geometric-mean shedding rate of the
+primaries that kill as it does (``OBSTRUCTING``), its groups' affinities as the others show them
+and 1 elsewhere. Its cavity share is not a
+per-primary value: its own anatomy (``cavity.exposure``, ``cavity.covered`` in its preset) times the
+shared ``cavity.breach`` the others were fitted with.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim_core.kernels.layout import V_CAVITY
 from sim_core.model.body_graph import CATEGORIES, SOIL_KEYS
-from sim_core.model.engine import default_graph
 from sim_core.model.params import BY_PATH, Params
 from sim_core.model.scenario import load_scenario
 from sim_core.science.disibio import LUNG_MUSCLE_SHARE, ROWS
@@ -85,13 +85,15 @@ def _members(a: Affinity, presets) -> tuple[str, ...]:
     return tuple(n for n in a.presets if n in presets)
 
 
+#: How a primary usually kills, which sets how long its patient lives to spread it: by closing a
+#: narrow passage (the oesophagus: starvation; the large bowel: obstruction; the cervix: both ureters,
+#: uraemia [pearson_cervix]) or by its spread. A left-out primary takes the geometric-mean shedding
+#: rate of the fitted primaries that kill as it does: a grouping (phenomenology), read from pathology,
+#: not from the autopsy rows; the stomach (a wide sac) and the pancreas (jaundice) are not in it.
+OBSTRUCTING = ("oesophagus", "colon", "rectum", "cervix")
 #: Lymph-fraction groups: carcinomas and melanoma spread by lymph first, sarcomas and renal
 #: carcinomas by blood [fong1993]; a left-out primary takes its group's mean.
 LYMPH_GROUP = {"sarcoma": "blood", "kidney": "blood"}
-#: Cavity groups: primaries under the pleura; the ovary, whose surface lies in the peritoneal
-#: cavity; and primaries under the visceral peritoneum (which must break through it).
-PLEURAL = ("breast", "lung")
-CAVITY_SURFACE = ("ovary",)
 #: Standard deviation (logit or log units) of per-primary values around their group's mean, if they
 #: are to be pulled towards it. Empty: tried with 1-2 units, pooling drove every primary to the same
 #: corner of the parameter space and worsened both the in-sample fit and the left-out predictions.
@@ -120,6 +122,7 @@ SHARED = {
     "cavity.omentum_share": 0.3,
     "shedding.patient_sd": 1.0,
     "arrest.lung": 0.92,
+    "cavity.breach": 0.5,
 }
 #: Residual weights: shares of metastases, log metastases per patient, the lung-muscle share.
 W_SHARES, W_MPP, W_MUSCLE = 10.0, 5.0, 1.0
@@ -144,22 +147,6 @@ def _logit(p: float) -> float:
 
 def _sigmoid(v):
     return 1.0 / (1.0 + np.exp(-v))
-
-
-@functools.cache
-def cavity_of(name: str) -> str | None:
-    """The body cavity a preset's primary sheds into (its cavity vessel's end), or None (read once
-    per preset: a primary's place in the body graph does not change while the program runs)."""
-    g = default_graph()
-    prim = load_scenario(name).primary
-    for v in g.out_vessels(prim):
-        if g.v_kind[v] == V_CAVITY:
-            return g.ids[g.v_dst[v]]
-    return None
-
-
-def cavity_presets() -> set[str]:
-    return {name for name in ROWS if cavity_of(name) is not None}
 
 
 def _clip(path: str, v: float) -> float:
@@ -203,7 +190,6 @@ class AutopsyFit:
             n: np.asarray(corrections.get(n, np.zeros(14)), np.float64) if corrections else np.zeros(14)
             for n in self.presets
         }
-        self.cavity = cavity_presets() & set(self.presets)
         self.affs = [a for a in AFFINITIES if _members(a, self.presets)]
         self._aff_by_owner = {a.owner: a for a in self.affs}
         self.base = base or {n: load_scenario(n).params for n in self.presets}
@@ -215,8 +201,6 @@ class AutopsyFit:
         lay: list[tuple[str, str]] = [("soil", k) for k in SOIL_KEYS] + [("shared", k) for k in SHARED]
         for n in self.presets:
             lay += [(n, "shedding.rate_per_g_day"), (n, "shedding.lymph_fraction")]
-            if n in self.cavity:
-                lay.append((n, "shedding.cavity_fraction"))
         lay += [(a.owner, f"affinity.{a.soil}") for a in self.affs]
         self.layout = lay
         self.index = {x: i for i, x in enumerate(lay)}
@@ -231,6 +215,7 @@ class AutopsyFit:
             "routing.duct_node_share",
             "shedding.from_metastases",
             "cavity.omentum_share",
+            "cavity.breach",
         )
 
     def encode(self, shared: dict[str, float], per_preset: dict[str, dict[str, float]]) -> np.ndarray:
@@ -322,8 +307,6 @@ class AutopsyFit:
     def _group(self, n: str, path: str) -> str:
         if path == "shedding.lymph_fraction":
             return LYMPH_GROUP.get(n, "lymph")
-        if path == "shedding.cavity_fraction":
-            return "pleura" if n in PLEURAL else ("surface" if n in CAVITY_SURFACE else "serosa")
         return "all"
 
     def _prior(self, x: np.ndarray) -> list[float]:
@@ -467,18 +450,20 @@ class AutopsyFit:
 
     def held_out_values(self, fit: FitResult, preset: str) -> dict[str, float]:
         """The fitted values that predict a preset that was not in this fit: the shared values, its
-        shedding rate (the others' geometric mean), lymph and cavity fractions (its group's mean),
-        and its groups' affinities as the other members show them."""
+        shedding rate (the geometric mean of those that kill as it does), lymph fraction (its group's mean), and its
+        groups' affinities as the other members show them."""
         p = self.held_out_params(fit, preset)
-        keys = list(fit.shared) + ["shedding.rate_per_g_day", "shedding.lymph_fraction", "shedding.cavity_fraction"]
+        keys = list(fit.shared) + ["shedding.rate_per_g_day", "shedding.lymph_fraction"]
         # affinities other than 1 only: a held-out primary's others are 1 (``held_out_affinities``)
         keys += [k for k, v in p.as_dict().items() if k.startswith("affinity.") and v != 1.0]
         return {k: float(p[k]) for k in keys}
 
     def held_out_params(self, fit: FitResult, preset: str) -> Params:
-        """Parameters for a preset that was not in this fit: shared values from the fit, its own
-        shedding rate, lymph and cavity fractions from its group's fitted values, and the affinities
-        of the groups it belongs to as fitted on their other members (1 where it is alone)."""
+        """Parameters for a preset that was not in this fit: shared values from the fit (the cavity
+        breach among them; its cavity exposure is its own anatomy), its shedding rate and lymph
+        fraction from its groups' fitted values (``OBSTRUCTING``, ``LYMPH_GROUP``), and the
+        affinities of the groups it belongs to as fitted on their other members (1 where it is
+        alone)."""
         p = load_scenario(preset).params
         for k, v in fit.shared.items():
             p.set(k, _clip(k, v))
@@ -490,7 +475,8 @@ class AutopsyFit:
                 p.set(
                     f"affinity.{a.soil}", _clip(f"affinity.{a.soil}", fit.per_preset[others[0]][f"affinity.{a.soil}"])
                 )
-        rates = [math.log(fit.per_preset[n]["shedding.rate_per_g_day"]) for n in self.presets]
+        same = [n for n in self.presets if (n in OBSTRUCTING) == (preset in OBSTRUCTING)] or self.presets
+        rates = [math.log(fit.per_preset[n]["shedding.rate_per_g_day"]) for n in same]
         p.set("shedding.rate_per_g_day", _clip("shedding.rate_per_g_day", math.exp(float(np.mean(rates)))))
         lam = [
             _logit(fit.per_preset[n]["shedding.lymph_fraction"])
@@ -499,24 +485,6 @@ class AutopsyFit:
         ]
         if lam:
             p.set("shedding.lymph_fraction", float(_sigmoid(np.mean(lam))))
-        if preset in cavity_presets():
-            group = self._group(preset, "shedding.cavity_fraction")
-            kap = [
-                _logit(fit.per_preset[n]["shedding.cavity_fraction"])
-                for n in self.cavity
-                if self._group(n, "shedding.cavity_fraction") == group
-            ]
-            if not kap:
-                # alone in its group (the ovary, whose surface lies in the peritoneal cavity): the
-                # primaries that shed into the same cavity say more than nothing; 0 would deny the
-                # route that defines it
-                cav = cavity_of(preset)
-                kap = [
-                    _logit(fit.per_preset[n]["shedding.cavity_fraction"]) for n in self.cavity if cavity_of(n) == cav
-                ]
-            p.set("shedding.cavity_fraction", float(_sigmoid(np.mean(kap))) if kap else 0.0)
-        else:
-            p.set("shedding.cavity_fraction", 0.0)
         return p
 
 

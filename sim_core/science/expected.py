@@ -28,7 +28,7 @@ import numpy as np
 
 from sim_core.kernels.layout import ARREST_LUNG, ARREST_NONE, KIND_CAVITY, KIND_NODE, KIND_ORGAN
 from sim_core.model.body_graph import CATEGORIES, VESSEL_CLASS, BodyGraph
-from sim_core.model.engine import ROUTING_KEYS, default_graph, mm_to_cells, routed, shed_size_factor
+from sim_core.model.engine import ROUTING_KEYS, cavity_share, default_graph, mm_to_cells, routed, shed_size_factor
 from sim_core.model.params import Params
 
 DT_DAYS = 28.0
@@ -363,7 +363,7 @@ class PresetModel:
         p = p or self.p
         g = self.base
         tr, src_cache = self._transport(p)
-        lam, kap = p["shedding.lymph_fraction"], p["shedding.cavity_fraction"]
+        lam, kap = p["shedding.lymph_fraction"], cavity_share(p)
         prim = g.index[self.primary]
         from sim_core.model.engine import soil_vector
 

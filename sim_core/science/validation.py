@@ -287,7 +287,7 @@ def current_fit() -> FitResult:
     per = {}
     for n in ROWS:
         p = load_scenario(n).params
-        per[n] = {k: p[k] for k in ("shedding.rate_per_g_day", "shedding.lymph_fraction", "shedding.cavity_fraction")}
+        per[n] = {k: p[k] for k in ("shedding.rate_per_g_day", "shedding.lymph_fraction")}
         for a in AFFINITIES:
             if n in a.presets:
                 per[n][f"affinity.{a.soil}"] = p[f"affinity.{a.soil}"]

@@ -30,7 +30,7 @@ def check_invariants(eng: Engine):
 def test_every_cell_is_accounted_for_at_every_step_of_a_patient():
     sc = load_scenario("ovary")
     sc.params.set("primary.initial_cells", 1e9)  # a large tumour, so every route carries cells
-    sc.params.set("shedding.cavity_fraction", 0.3)
+    sc.params.set("cavity.exposure", 0.3)
     eng = Engine(sc)
     for _ in range(60):
         eng.step(86400.0)

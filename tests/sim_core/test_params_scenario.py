@@ -146,6 +146,9 @@ def test_removed_parameters_name_their_replacement():
     with pytest.raises(InputError) as err:
         parse_scenario('name="x"\nprimary="primary:breast"\n[params.soil]\nlymph_regional=1\n', "old.toml")
     assert "soil.node" in str(err.value) and "old.toml" in str(err.value)
+    with pytest.raises(InputError) as err:
+        parse_scenario('name="x"\nprimary="primary:ovary"\n[params.shedding]\ncavity_fraction=1\n', "ovary_v1.toml")
+    assert "cavity.exposure" in str(err.value) and "ovary_v1.toml" in str(err.value)
 
 
 # Any text TOML can hold: newlines, quotes, backslashes, control characters, non-ASCII (no surrogates,

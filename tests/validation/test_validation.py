@@ -76,8 +76,9 @@ def test_r2_log_is_one_for_proportional_shares_and_low_for_unrelated():
 def test_fitted_numbers_are_counted_against_the_data_points():
     s = V.summary([], [])
     print("free parameters", s["free_parameters"], "data points", s["data_points"])
-    # 13 soils - 1 + 7 shared + 14 rates + 14 lymph + 8 cavity + 5 group affinities, and the 8 mouse ones
-    assert s["free_parameters"] == 12 + 7 + 14 + 14 + 8 + 5 + 8
+    # 13 soils - 1 + 8 shared (the serosal breach among them) + 14 rates + 14 lymph + 5 group
+    # affinities, and the 8 mouse ones; no cavity value per primary (its anatomy, not a fit)
+    assert s["free_parameters"] == 12 + 8 + 14 + 14 + 5 + 8
     assert s["data_points"] == 13 * 14 + 1 + 5 + 2
     assert s["checks"]["free_parameters_at_most_half_of_data"]
 
@@ -138,26 +139,49 @@ def test_the_left_out_row_cannot_leak_into_its_own_prediction(monkeypatch, held)
         assert fit.held_out_params(fit.decode(x), held)["affinity.bone"] == pytest.approx(3.0)
 
 
-def test_a_left_out_primary_alone_in_its_cavity_group_takes_its_cavitys_mean():
-    """The ovary is the only primary whose surface lies in the peritoneal cavity. Left out, it takes
-    the mean (in logit) cavity fraction of the primaries that shed into the peritoneum, not 0; a
-    pleural primary left out takes the other pleural primary's value."""
+def test_a_left_out_primarys_cavity_share_is_its_anatomy_times_the_others_breach():
+    """No primary's cavity share is fitted to its own row: it is its exposure and covering (its
+    preset's anatomy) times the one breach value fitted to the others. Left out, the ovary (bare
+    surface) sheds its exposed share whatever the breach; the stomach (wholly under peritoneum) sheds
+    the breach the others' fit gives; the breast (outside the pleura) none."""
+    from sim_core.model.engine import cavity_share
+    from sim_core.model.scenario import load_scenario
     from sim_core.science import calibration as C
     from sim_core.science import disibio
 
-    fit = C.AutopsyFit([n for n in disibio.ROWS if n != "ovary"])
-    res = fit.decode(fit.start())
-    peritoneal = [n for n in fit.cavity if C.cavity_of(n) == "cavity:peritoneal"]
-    assert C.cavity_of("ovary") == "cavity:peritoneal" and len(peritoneal) >= 4, peritoneal
-    want = float(C._sigmoid(np.mean([C._logit(res.per_preset[n]["shedding.cavity_fraction"]) for n in peritoneal])))
-    got = fit.held_out_params(res, "ovary")["shedding.cavity_fraction"]
-    print("left-out ovary cavity fraction", round(got, 4), "from", peritoneal)
-    assert got == pytest.approx(want, rel=1e-9) and got > 0.02
-    fit_b = C.AutopsyFit([n for n in disibio.ROWS if n != "breast"])
-    res_b = fit_b.decode(fit_b.start())
-    assert fit_b.held_out_params(res_b, "breast")["shedding.cavity_fraction"] == pytest.approx(
-        res_b.per_preset["lung"]["shedding.cavity_fraction"], rel=1e-6
-    )
+    for held, breach, want in (("ovary", 0.2, 1.0), ("stomach", 0.2, 0.2), ("stomach", 0.7, 0.7), ("breast", 0.7, 0.0)):
+        fit = C.AutopsyFit([n for n in disibio.ROWS if n != held], models={n: None for n in disibio.ROWS})
+        assert not any(path == "shedding.cavity_fraction" or owner == held for owner, path in fit.layout)
+        x = fit.start()
+        x[fit.index[("shared", "cavity.breach")]] = C._logit(breach)
+        got = cavity_share(fit.held_out_params(fit.decode(x), held))
+        print(held, "breach", breach, "cavity share", round(got, 6))
+        assert got == pytest.approx(want, rel=1e-5, abs=1e-9)
+    rectum = load_scenario("rectum").params
+    rectum.set("cavity.breach", 0.5)
+    assert cavity_share(rectum) == pytest.approx(0.125)  # a quarter exposed, half of it crossing
+
+
+def test_a_left_out_primary_takes_the_shedding_of_the_primaries_that_kill_as_it_does():
+    """The oesophagus, left out, takes the geometric-mean shedding rate of the other primaries that
+    kill by closing a passage (colon, rectum, cervix); the breast that of the primaries that kill by
+    their spread; neither reads its own rate."""
+    from sim_core.science import calibration as C
+    from sim_core.science import disibio
+
+    assert set(C.OBSTRUCTING) <= set(disibio.ROWS)
+    for held in ("oesophagus", "breast"):
+        fit = C.AutopsyFit([n for n in disibio.ROWS if n != held], models={n: None for n in disibio.ROWS})
+        x = fit.start()
+        for i, n in enumerate(fit.presets):
+            x[fit.index[(n, "shedding.rate_per_g_day")]] = math.log(1e4 * (i + 1))
+        res = fit.decode(x)
+        same = [n for n in fit.presets if (n in C.OBSTRUCTING) == (held in C.OBSTRUCTING)]
+        assert len(same) == (3 if held == "oesophagus" else 9)
+        want = math.exp(np.mean([math.log(res.per_preset[n]["shedding.rate_per_g_day"]) for n in same]))
+        got = fit.held_out_params(res, held)["shedding.rate_per_g_day"]
+        print(held, "left-out shedding", round(got), "from", same)
+        assert got == pytest.approx(want, rel=1e-9)
 
 
 def test_calibrate_without_scipy_says_so_in_one_line(monkeypatch):
