@@ -13,9 +13,8 @@ Two fits, both through the model's own rules:
 A primary left out of the fit (``leave_one_out``) is predicted from what the others say about
 primaries like it: the mean lymph fraction of its group, the geometric-mean shedding rate of the
 primaries that kill as it does (``OBSTRUCTING``), its groups' affinities as the others show them
-and 1 elsewhere. Its cavity share is not a
-per-primary value: its own anatomy (``cavity.exposure``, ``cavity.covered`` in its preset) times the
-shared ``cavity.breach`` the others were fitted with.
+and 1 elsewhere. Its cavity share is not a per-primary value: its own anatomy (``cavity.exposure``,
+``cavity.covered`` in its preset) times the shared ``cavity.breach`` the others were fitted with.
 """
 
 from __future__ import annotations
@@ -89,7 +88,9 @@ def _members(a: Affinity, presets) -> tuple[str, ...]:
 #: narrow passage (the oesophagus: starvation; the large bowel: obstruction; the cervix: both ureters,
 #: uraemia [pearson_cervix]) or by its spread. A left-out primary takes the geometric-mean shedding
 #: rate of the fitted primaries that kill as it does: a grouping (phenomenology), read from pathology,
-#: not from the autopsy rows; the stomach (a wide sac) and the pancreas (jaundice) are not in it.
+#: not from the autopsy rows; the stomach (a wide sac) and the pancreas (jaundice) are not in it. Not
+#: chosen blind: it was tried after the mean rate of all primaries was seen to overpredict metastases
+#: per patient for these four rows (sim_core/README.md says so beside the figures).
 OBSTRUCTING = ("oesophagus", "colon", "rectum", "cervix")
 #: Lymph-fraction groups: carcinomas and melanoma spread by lymph first, sarcomas and renal
 #: carcinomas by blood [fong1993]; a left-out primary takes its group's mean.
