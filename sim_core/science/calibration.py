@@ -451,8 +451,8 @@ class AutopsyFit:
 
     def held_out_values(self, fit: FitResult, preset: str) -> dict[str, float]:
         """The fitted values that predict a preset that was not in this fit: the shared values, its
-        shedding rate (the geometric mean of those that kill as it does), lymph fraction (its group's mean), and its
-        groups' affinities as the other members show them."""
+        shedding rate (the geometric mean of those that kill as it does), lymph fraction (its
+        group's mean), and its groups' affinities as the other members show them."""
         p = self.held_out_params(fit, preset)
         keys = list(fit.shared) + ["shedding.rate_per_g_day", "shedding.lymph_fraction"]
         # affinities other than 1 only: a held-out primary's others are 1 (``held_out_affinities``)
