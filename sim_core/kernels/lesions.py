@@ -105,6 +105,14 @@ def regress_exposure(cells, until):
 
 
 @jit
+def _exposure_ln(ln_cells, cells, until, ln_until):
+    """``regress_exposure`` from a log size the caller already has (no logarithm per lesion)."""
+    if cells <= until:
+        return ln_cells
+    return ln_until + 1.0 - until / cells
+
+
+@jit
 def spawn_lesions(
     spawn,
     t_days,
@@ -188,15 +196,35 @@ def grow_lesions(
     h_reg, until, cap = rates[R_REGRESS], rates[R_REGRESS_UNTIL], rates[R_CAP]  # micrometastases
     r, n_ref, n_max = rates[R_GROWTH], rates[R_DOUBLING_REF], rates[R_MAX_CELLS]  # growth, both kinds
     mult, adapt = rates[R_AA_MULT], rates[R_ADAPT]  # anti-angiogenic treatment (macrometastases)
+    # The Gompertz step shared by every lesion of this call, hoisted out of the loop: the same
+    # expressions as ``gompertz`` (so each lesion's size is bit for bit what it would compute), with
+    # one logarithm and one exponential left per growing lesion.
+    grows = r > 0.0
+    ln_k = math.log(n_max)
+    shrink = 1.0
+    if grows:
+        nr = n_ref if n_ref < n_max else n_max * 0.5
+        shrink = math.exp(-(r / math.log(n_max / nr)) * dt_days)
+    ln_until = math.log(until) if until > 0.0 else 0.0
+    ln_cap = math.log(cap) if cap > 0.0 else 0.0
     for i in range(les_state.shape[0]):
         s = les_state[i]
         if s == 0:
             continue
         before = les_cells[i]
         if s == MICRO:
-            after = avascular(before, r, n_ref, n_max, cap, dt_days)
             ctr = les_id[i] * 4
-            a_reg = h_reg * (regress_exposure(after, until) - regress_exposure(before, until))
+            if before >= cap or before >= n_max or not grows:
+                after = before  # balanced (or not growing): no growth, no regression exposure
+                a_reg = 0.0
+            else:
+                ln_b = math.log(before)
+                ln_a = ln_k - (ln_k - ln_b) * shrink
+                after = math.exp(ln_a)
+                if after > cap:
+                    after, ln_a = cap, ln_cap
+                e_after = _exposure_ln(ln_a, after, until, ln_until)
+                a_reg = h_reg * (e_after - _exposure_ln(ln_b, before, until, ln_until))
             a_sw = rates[R_SWITCH] * soil[les_comp[i]] * dt_days
             a = a_reg + a_sw
             les_cells[i] = after
