@@ -239,11 +239,14 @@ _p(
     "shedding.from_metastases",
     0.0,
     0.0,
-    1.0,
-    "1",
+    20.0,
+    "x",
     "fitted",
-    "fitted to all rows of [disibio2008] (metastases seed metastases: colorectal lung metastases follow liver ones)",
-    "Vascularised metastases shed like the primary, times this factor.",
+    "fitted to all rows of [disibio2008]; the route: metastases seed further metastases, lung and liver "
+    "ones most [bross1975] [gundem2015]; the range, up to 20 times the primary's rate per gram, is an "
+    "assumption (no measurement bounds it)",
+    "Vascularised metastases shed like the primary, times this factor (per gram: a metastasis grows "
+    "inside a capillary bed, and its cells are those that already spread once).",
 )
 
 # --- attrition in transit -----------------------------------------------------------------------

@@ -67,6 +67,20 @@ _R = [
         "L",
     ),
     Reference(
+        "bross1975",
+        "Bross IDJ, Viadana E, Pickren JW 1975, J Chronic Dis 28:149-159",
+        "in autopsy series, metastases beyond the first filtering organ (lung, or liver for portal "
+        "primaries) seldom occur without metastases in it: the cascade of spread from metastases",
+        "M",
+    ),
+    Reference(
+        "gundem2015",
+        "Gundem G et al. 2015, Nature 520:353-357",
+        "whole-genome sequencing of lethal prostate cancer in 10 men: metastases were commonly seeded by "
+        "other metastases, not only by the primary",
+        "H",
+    ),
+    Reference(
         "butler1975",
         "Butler TP, Gullino PM 1975, Cancer Res 35:512-516",
         "rat MTW9 carcinoma sheds 3.2-4.1e6 cells per g per day; arterial count 1/12 of efferent",

@@ -214,7 +214,6 @@ class AutopsyFit:
             "arrest.lung",
             "routing.plexus_share",
             "routing.duct_node_share",
-            "shedding.from_metastases",
             "cavity.omentum_share",
             "cavity.breach",
         )
