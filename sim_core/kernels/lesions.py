@@ -46,23 +46,22 @@ STREAM_LESIONS = 5
 
 
 @jit
+def gompertz_shrink(rate_ref, n_ref, n_max, dt):
+    """The factor by which a Gompertz step of ``dt`` days shrinks log(plateau / cells) (rate at
+    ``n_ref`` cells ``rate_ref`` per day, plateau ``n_max``): the same for every lesion of a step."""
+    if n_ref >= n_max:
+        n_ref = n_max * 0.5
+    alpha = rate_ref / math.log(n_max / n_ref)
+    return math.exp(-alpha * dt)
+
+
+@jit
 def gompertz(cells, rate_ref, n_ref, n_max, dt):
     """Gompertz growth whose rate at ``n_ref`` cells is ``rate_ref`` per day, plateau ``n_max``."""
     if cells >= n_max or rate_ref <= 0.0:
         return cells
-    if n_ref >= n_max:
-        n_ref = n_max * 0.5
-    alpha = rate_ref / math.log(n_max / n_ref)
     ln_k = math.log(n_max)
-    return math.exp(ln_k - (ln_k - math.log(cells)) * math.exp(-alpha * dt))
-
-
-@jit
-def avascular(cells, rate, n_ref, n_max, cap, dt):
-    """An avascular colony: the type's Gompertz growth, stopped at the balanced size ``cap``."""
-    if cells >= cap:
-        return cells
-    return min(gompertz(cells, rate, n_ref, n_max, dt), cap)
+    return math.exp(ln_k - (ln_k - math.log(cells)) * gompertz_shrink(rate_ref, n_ref, n_max, dt))
 
 
 @jit
@@ -95,18 +94,11 @@ def treated_growth(cells, resistant, rate, mult, adapt, n_ref, n_max, dt):
 
 
 @jit
-def regress_exposure(cells, until):
+def regress_exposure(ln_cells, cells, until, ln_until):
     """Regression exposure of a colony grown from 1 to ``cells`` cells, in e-folds of growth: each
     e-fold counts fully up to ``until`` cells and ``until / cells`` of one beyond, so a colony past
-    that size is established and rarely dies out (as an extinction-prone branching process)."""
-    if cells <= until:
-        return math.log(cells)
-    return math.log(until) + 1.0 - until / cells
-
-
-@jit
-def _exposure_ln(ln_cells, cells, until, ln_until):
-    """``regress_exposure`` from a log size the caller already has (no logarithm per lesion)."""
+    that size is established and rarely dies out (as an extinction-prone branching process). Takes
+    the logs of ``cells`` and ``until`` the caller already has, so no lesion pays a logarithm here."""
     if cells <= until:
         return ln_cells
     return ln_until + 1.0 - until / cells
@@ -183,7 +175,7 @@ def grow_lesions(
 ):
     """One step of every lesion: growth, then regression or switch of micrometastases.
 
-    A micrometastasis grows towards the balanced size (``avascular``); the regression hazard
+    A micrometastasis grows by ``gompertz`` up to the balanced size; the regression hazard
     integrated over the step is ``R_REGRESS`` times the log of its growth in the step (so it
     vanishes at balance; past ``R_REGRESS_UNTIL`` cells each e-fold counts only that size over the
     colony's, ``regress_exposure``); the switch hazard is ``R_SWITCH`` per day times the organ's
@@ -196,15 +188,12 @@ def grow_lesions(
     h_reg, until, cap = rates[R_REGRESS], rates[R_REGRESS_UNTIL], rates[R_CAP]  # micrometastases
     r, n_ref, n_max = rates[R_GROWTH], rates[R_DOUBLING_REF], rates[R_MAX_CELLS]  # growth, both kinds
     mult, adapt = rates[R_AA_MULT], rates[R_ADAPT]  # anti-angiogenic treatment (macrometastases)
-    # The Gompertz step shared by every lesion of this call, hoisted out of the loop: the same
-    # expressions as ``gompertz`` (so each lesion's size is bit for bit what it would compute), with
-    # one logarithm and one exponential left per growing lesion.
+    # The Gompertz step shared by every lesion of this call, hoisted out of the loop (each lesion's
+    # size is bit for bit what ``gompertz`` computes), with one logarithm and one exponential left per
+    # growing lesion.
     grows = r > 0.0
     ln_k = math.log(n_max)
-    shrink = 1.0
-    if grows:
-        nr = n_ref if n_ref < n_max else n_max * 0.5
-        shrink = math.exp(-(r / math.log(n_max / nr)) * dt_days)
+    shrink = gompertz_shrink(r, n_ref, n_max, dt_days) if grows else 1.0
     ln_until = math.log(until) if until > 0.0 else 0.0
     ln_cap = math.log(cap) if cap > 0.0 else 0.0
     for i in range(les_state.shape[0]):
@@ -223,8 +212,8 @@ def grow_lesions(
                 after = math.exp(ln_a)
                 if after > cap:
                     after, ln_a = cap, ln_cap
-                e_after = _exposure_ln(ln_a, after, until, ln_until)
-                a_reg = h_reg * (e_after - _exposure_ln(ln_b, before, until, ln_until))
+                e_after = regress_exposure(ln_a, after, until, ln_until)
+                a_reg = h_reg * (e_after - regress_exposure(ln_b, before, until, ln_until))
             a_sw = rates[R_SWITCH] * soil[les_comp[i]] * dt_days
             a = a_reg + a_sw
             les_cells[i] = after

@@ -196,7 +196,7 @@ class LesionTables:
 
 
 def _regress_exposure(cells: np.ndarray, until: float) -> np.ndarray:
-    """``kernels.lesions.regress_exposure`` for an array of sizes."""
+    """``kernels.lesions.regress_exposure`` for an array of sizes (taking their logs here)."""
     n = np.asarray(cells, np.float64)
     n = np.maximum(n, 1e-300)
     return np.where(n <= until, np.log(n), math.log(until) + 1.0 - until / n)
