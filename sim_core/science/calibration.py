@@ -147,7 +147,15 @@ def _logit(p: float) -> float:
 
 
 def _sigmoid(v):
-    return 1.0 / (1.0 + np.exp(-v))
+    return 1.0 / (1.0 + np.exp(-np.clip(v, -700.0, 700.0)))
+
+
+def _log_in_range(path: str, x: float) -> float:
+    """A log value moved into its parameter's range before exponentiating: a solver step far past a
+    bound (where the value is clipped and the rows no longer move) cannot overflow."""
+    s = BY_PATH[path]
+    lo = math.log(s.lo) if s.lo > 0 else -700.0
+    return float(min(max(x, lo), math.log(s.hi)))
 
 
 def _clip(path: str, v: float) -> float:
@@ -205,6 +213,7 @@ class AutopsyFit:
         lay += [(a.owner, f"affinity.{a.soil}") for a in self.affs]
         self.layout = lay
         self.index = {x: i for i, x in enumerate(lay)}
+        self._tables: dict[str, dict] = {}
 
     # --- the vector of unknowns ---------------------------------------------------------------------
     @staticmethod
@@ -243,7 +252,7 @@ class AutopsyFit:
         per: dict[str, dict[str, float]] = {n: {} for n in self.presets}
         for i, (owner, path) in enumerate(self.layout):
             full = f"soil.{path}" if owner == "soil" else path
-            v = float(_sigmoid(x[i])) if self._is_share(full) else math.exp(x[i])
+            v = float(_sigmoid(x[i])) if self._is_share(full) else math.exp(_log_in_range(full, x[i]))
             if owner in ("soil", "shared"):
                 shared[full] = _clip(full, v)
             elif owner in self._aff_by_owner:
@@ -266,8 +275,20 @@ class AutopsyFit:
 
     # --- residuals ----------------------------------------------------------------------------------
     def tables(self, x: np.ndarray) -> dict[str, dict]:
+        """Each preset's expected table at ``x``. A preset whose own values did not change since one
+        of its last few tables (the Jacobian moving a group's affinity, or the solver asking for the
+        residuals at the point it just took the Jacobian of) reuses that table."""
         fit = self.decode(x)
-        return {n: self.model(n).table(self._params(fit, n)) for n in self.presets}
+        out = {}
+        for n in self.presets:
+            key = (id(self.model(n)), tuple(fit.shared.values()), tuple(sorted(fit.per_preset[n].items())))
+            memo = self._tables.setdefault(n, {})
+            if key not in memo:
+                if len(memo) >= 4:
+                    memo.pop(next(iter(memo)))
+                memo[key] = self.model(n).table(self._params(fit, n))
+            out[n] = memo[key]
+        return out
 
     def model(self, n: str) -> PresetModel:
         """The expected-value model of preset ``n``."""

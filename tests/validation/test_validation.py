@@ -100,6 +100,33 @@ def test_lung_arrest_is_anchored_at_its_measured_value():
     assert moved[diff[0]] == pytest.approx((C._logit(0.5) - C._logit(0.92)) / 1.5)
 
 
+def test_the_fit_reuses_a_table_only_when_the_preset_s_own_values_are_unchanged():
+    """Moving the melanoma's own affinity leaves the breast's table the same object (reused) and
+    gives the melanoma a new one; a fresh fit at the moved point computes equal tables, so reuse
+    changes no number. A solver step far past a bound decodes to the bound instead of overflowing."""
+    from sim_core.science import calibration as C
+
+    fit = C.AutopsyFit(["breast", "melanoma"])
+    x = fit.start()
+    t0 = fit.tables(x)
+    x1 = x.copy()
+    x1[fit.index[("affinity:melanoma", "affinity.other")]] += 0.5
+    t1 = fit.tables(x1)
+    assert t1["breast"] is t0["breast"]
+    assert t1["melanoma"] is not t0["melanoma"]
+    fresh = C.AutopsyFit(["breast", "melanoma"]).tables(x1)
+    for n in ("breast", "melanoma"):
+        assert fresh[n]["shares"] == t1[n]["shares"]
+        assert fresh[n]["metastases_per_patient"] == t1[n]["metastases_per_patient"]
+    assert fresh["melanoma"]["shares"] != t0["melanoma"]["shares"]
+    x2 = x.copy()
+    x2[fit.index[("soil", "brain")]] = 1e6
+    x2[fit.index[("shared", "arrest.node")]] = -1e6
+    far = fit.decode(x2)
+    assert far.shared["soil.brain"] == C.BY_PATH["soil.brain"].hi
+    assert far.shared["arrest.node"] == C.BY_PATH["arrest.node"].lo
+
+
 @pytest.mark.parametrize("held", ["ovary", "prostate"])
 def test_the_left_out_row_cannot_leak_into_its_own_prediction(monkeypatch, held):
     """The refit without a row starts from a point that owes nothing to any fit (every soil and
