@@ -281,7 +281,8 @@ class AutopsyFit:
         fit = self.decode(x)
         out = {}
         for n in self.presets:
-            key = (id(self.model(n)), tuple(fit.shared.values()), tuple(sorted(fit.per_preset[n].items())))
+            # the model itself (not its id, which a replaced and freed model could pass on) in the key
+            key = (self.model(n), tuple(fit.shared.values()), tuple(sorted(fit.per_preset[n].items())))
             memo = self._tables.setdefault(n, {})
             if key not in memo:
                 if len(memo) >= 4:
