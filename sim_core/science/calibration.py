@@ -583,6 +583,16 @@ def left_out_all(
 CORRECTION_FLOOR = 0.005
 
 
+def correction_of(r: dict, t: dict) -> np.ndarray:
+    """log(simulated / expected) of the 13 shares (each with ``CORRECTION_FLOOR`` added) and of
+    metastases per patient, from a simulated cohort ``r`` and the expected table ``t``."""
+    sim = np.array([r["categories"][c]["pct_metastases"] / 100.0 for c in CATEGORIES])
+    exp = np.array([t["shares"][c] for c in CATEGORIES])
+    c = np.log((sim + CORRECTION_FLOOR) / (exp + CORRECTION_FLOOR))
+    m = math.log(max(r["metastases_per_patient"], 0.05) / max(t["metastases_per_patient"], 0.05))
+    return np.append(c, m)
+
+
 def simulated_corrections(
     fit: AutopsyFit, result: FitResult, patients: int, seed: int, workers: int, progress=None
 ) -> dict[str, np.ndarray]:
@@ -595,11 +605,7 @@ def simulated_corrections(
         sc.params = fit._params(result, n)
         r = run_cohort(sc, patients, FIT_YEARS, seed, workers=workers)
         t = fit.model(n).table(sc.params)
-        sim = np.array([r["categories"][c]["pct_metastases"] / 100.0 for c in CATEGORIES])
-        exp = np.array([t["shares"][c] for c in CATEGORIES])
-        c = np.log((sim + CORRECTION_FLOOR) / (exp + CORRECTION_FLOOR))
-        m = math.log(max(r["metastases_per_patient"], 0.05) / max(t["metastases_per_patient"], 0.05))
-        out[n] = np.append(c, m)
+        out[n] = correction_of(r, t)
         if progress:
             progress(
                 f"simulated {n}: {patients} patients, mpp {r['metastases_per_patient']:.2f} "

@@ -1,0 +1,93 @@
+"""Run the fit diagnostics of ``sim_core.science.diagnostics`` and print what they measure (one command a line):
+
+python -m sim_core.tools.diagnostics bound [--own lymph,rate,affinities] [--json]
+python -m sim_core.tools.diagnostics corrections [--patients 1600] [--seed 4242] [--refit 30] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+
+from sim_core.science.diagnostics import OWN, correction_drift, left_out_bound, refit_with
+
+
+def _own_paths(spec: str) -> tuple[str, ...]:
+    from sim_core.model.errors import InputError
+
+    paths: list[str] = []
+    for name in filter(None, (s.strip() for s in spec.split(","))):
+        if name not in OWN:
+            raise InputError("diagnostics bound", "--own", f"{name!r} is not one of {', '.join(OWN)}")
+        paths += OWN[name]
+    return tuple(paths)
+
+
+def _print_rows(title: str, s: dict) -> None:
+    print(title)
+    for r in s["rows"]:
+        win = "beats pooled" if r["tvd"] < r["baseline_tvd"] else ""
+        print(f"  {r['primary']:11s} {r['tvd']:.3f}  pooled {r['baseline_tvd']:.3f}  {win}")
+    mean, base, n = s["mean_tvd"], s["mean_baseline_tvd"], len(s["rows"])
+    print(f"  mean {mean:.4f} / {base:.4f} = {s['ratio']:.3f}, {s['wins']} of {n} beat pooled")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sim_core.model.errors import InputError
+    from sim_core.science.validation import StaleLeftOut
+
+    ap = argparse.ArgumentParser(prog="python -m sim_core.tools.diagnostics", description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="what", required=True)
+    b = sub.add_parser("bound", help="left-out predictions with per-primary values from the full fit")
+    b.add_argument("--own", default="", help=f"comma-separated: {', '.join(OWN)}")
+    b.add_argument("--json", action="store_true")
+    c = sub.add_parser("corrections", help="simulation corrections from bigger cohorts at the stored values")
+    c.add_argument("--patients", type=int, default=1600)
+    c.add_argument("--seed", type=int, default=4242)
+    c.add_argument("--workers", type=int, default=2)
+    c.add_argument("--refit", type=int, default=0, help="then refit with them (this many evaluations)")
+    c.add_argument("--json", action="store_true")
+    a = ap.parse_args(argv)
+
+    def say(msg: str) -> None:
+        print(f"diagnostics: {msg}", file=sys.stderr, flush=True)
+
+    try:
+        if a.what == "bound":
+            s = left_out_bound(_own_paths(a.own))
+            if a.json:
+                print(json.dumps(s, indent=1))
+            else:
+                _print_rows(f"left out, own values from the full fit: {a.own or 'none'}", s)
+            return 0
+        if not 1 <= a.patients <= 100000:
+            raise InputError("diagnostics corrections", "--patients", "must be between 1 and 100000")
+        drift = correction_drift(a.patients, a.seed, a.workers, progress=say)
+        out: dict = {"patients": a.patients, "seed": a.seed, "rows": drift}
+        if a.refit > 0:
+            say(f"refitting with these corrections ({a.refit} evaluations)")
+            out["refit_tvd"] = refit_with({n: np.array(v["correction"]) for n, v in drift.items()}, a.refit)
+        if a.json:
+            print(json.dumps(out, indent=1))
+        else:
+            print(f"{a.patients} patients, seed {a.seed}: distance, correction drift (mean, max), refit distance")
+            for n, v in drift.items():
+                ref = f"  refit {out['refit_tvd'][n]:.3f}" if "refit_tvd" in out else ""
+                print(f"  {n:11s} {v['tvd']:.3f}  drift {v['drift_mean']:.3f} {v['drift_max']:.2f}{ref}")
+            tv = [v["tvd"] for v in drift.values()]
+            line = f"  mean {np.mean(tv):.3f}, over 0.10: {sum(t > 0.10 for t in tv)}"
+            if "refit_tvd" in out:
+                rt = list(out["refit_tvd"].values())
+                line += f"; refit mean {np.mean(rt):.3f}, over 0.10: {sum(t > 0.10 for t in rt)}"
+            print(line)
+        return 0
+    except (InputError, StaleLeftOut) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The fit diagnostics (``sim_core.science.diagnostics``): they measure what they say they measure."""
+
+import numpy as np
+import pytest
+
+from sim_core.science import calibration as C
+from sim_core.science import diagnostics as D
+from sim_core.science.disibio import ROWS, tv_distance
+from sim_core.tools import diagnostics as T
+
+
+def _in_sample_distances() -> dict[str, float]:
+    from sim_core.model.fitted_values import CORRECTIONS
+
+    fit = C.AutopsyFit(list(ROWS), corrections={n: np.array(CORRECTIONS[n]) for n in ROWS})
+    tables = fit.tables(fit.start())
+    return {n: tv_distance(fit.corrected(n, tables[n])[0], ROWS[n].shares()) for n in ROWS}
+
+
+def test_the_left_out_bound_with_every_value_from_the_full_fit_is_the_in_sample_distance():
+    """Taking every refitted value from the full fit turns each left-out prediction into the full
+    fit's own expected-value distance; taking none gives the left-out values' (farther) one."""
+    from sim_core.model.fitted_values import LEFT_OUT
+
+    every = set(D.OWN["lymph"] + D.OWN["rate"] + D.OWN["affinities"])
+    for n in ROWS:
+        every |= set(LEFT_OUT[n])
+    full = D.left_out_bound(tuple(sorted(every)))
+    ins = _in_sample_distances()
+    for r in full["rows"]:
+        assert r["tvd"] == pytest.approx(ins[r["primary"]], abs=1e-6)
+    none = D.left_out_bound()
+    print(f"in-sample mean {full['mean_tvd']:.4f}, left out {none['mean_tvd']:.4f} (ratio {none['ratio']:.3f})")
+    assert none["mean_tvd"] > full["mean_tvd"] + 0.01
+    tv = [r["tvd"] for r in none["rows"]]
+    base = [r["baseline_tvd"] for r in none["rows"]]
+    assert none["ratio"] == pytest.approx(np.mean(tv) / np.mean(base))
+    assert none["wins"] == sum(t < b for t, b in zip(tv, base, strict=True))
+
+
+def test_the_left_out_bound_moves_only_the_named_values():
+    """Asking for the lymph fraction moves the oesophagus most: its left-out lymph fraction (the mean
+    of the lymph-first carcinomas) is far below the one its own row gives it."""
+    base = {r["primary"]: r["tvd"] for r in D.left_out_bound()["rows"]}
+    lymph = {r["primary"]: r["tvd"] for r in D.left_out_bound(D.OWN["lymph"])["rows"]}
+    print({n: (round(base[n], 4), round(lymph[n], 4)) for n in ROWS})
+    moved = {n: abs(lymph[n] - base[n]) for n in ROWS}
+    assert max(moved, key=moved.get) == "oesophagus"
+    assert moved["oesophagus"] > 0.01
+
+
+def test_correction_drift_measures_what_calibrate_would_store():
+    """A row simulated by ``correction_drift`` gets the correction ``calibrate`` computes for the
+    same patients and seed, and its drift is the distance from the stored one."""
+    from sim_core.model.fitted_values import CORRECTIONS
+    from sim_core.science.validation import current_fit
+
+    got = D.correction_drift(40, 5, workers=1, presets=["rectum"])["rectum"]
+    fit = C.AutopsyFit(["rectum"], corrections={"rectum": np.array(CORRECTIONS["rectum"])})
+    want = C.simulated_corrections(fit, current_fit(), 40, 5, 1)["rectum"]
+    np.testing.assert_allclose(got["correction"], want, rtol=0, atol=1e-12)
+    d = np.abs(np.array(got["correction"][:13]) - np.array(CORRECTIONS["rectum"][:13]))
+    assert got["drift_mean"] == pytest.approx(d.mean())
+    assert got["drift_max"] == pytest.approx(d.max())
+    assert 0.0 <= got["tvd"] <= 1.0
+
+
+def test_diagnostics_reject_an_unknown_own_value_in_one_line(capsys):
+    assert T.main(["bound", "--own", "lymph,soils"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: diagnostics bound: --own: 'soils' is not one of lymph, rate, affinities"]
