@@ -279,6 +279,13 @@ _R = [
         "M",
     ),
     Reference(
+        "lookingbill1993",
+        "Lookingbill DP, Spangler N, Helm KF 1993, J Am Acad Dermatol 29:228-236",
+        "4020 patients with metastatic carcinoma or melanoma: skin metastases in 10 %; melanoma 77 of 172 (45 %), "
+        "breast 212 of 707 (30 %), colorectal 4.5 %, lung 2.5 %, prostate 0 of 207",
+        "H",
+    ),
+    Reference(
         "patel1978",
         "Patel JK, Didolkar MS, Pickren JW, Moore RH 1978, Am J Surg 135:807-810",
         "216 melanoma autopsies: brain metastases in 49 %",
