@@ -61,11 +61,11 @@ def left_out_bound(own: tuple[str, ...] = ()) -> dict:
     corrections = _stored_corrections()
     rows = []
     for held in ROWS:
-        full = load_scenario(held).params
+        scenario = load_scenario(held)
         p = Params(leave_one_out_params(held))
         for path in own:
-            p.set(path, full[path])
-        model = PresetModel(p, load_scenario(held).primary, C.FIT_YEARS)
+            p.set(path, scenario.params[path])
+        model = PresetModel(p, scenario.primary, C.FIT_YEARS)
         one = C.AutopsyFit([held], models={held: model}, corrections={held: corrections[held]})
         shares, mpp = one.corrected(held, model.table(p))
         rows.append(
@@ -90,10 +90,11 @@ def correction_drift(
     from sim_core.science.validation import current_fit
 
     stored = _stored_corrections()
-    fit = C.AutopsyFit(list(ROWS), corrections=stored)
+    names = presets or list(ROWS)
+    fit = C.AutopsyFit(names, corrections={n: stored[n] for n in names})
     values = current_fit()
     out = {}
-    for n in presets or list(ROWS):
+    for n in names:
         sc = load_scenario(n)
         sc.params = fit._params(values, n)
         r = run_cohort(sc, patients, C.FIT_YEARS, seed, workers=workers)
