@@ -28,7 +28,7 @@ import numpy as np
 from sim_core.model.body_graph import CATEGORIES, SOIL_KEYS
 from sim_core.model.params import BY_PATH, Params
 from sim_core.model.scenario import load_scenario
-from sim_core.science.disibio import LUNG_MUSCLE_SHARE, ROWS
+from sim_core.science.disibio import LUNG_MUSCLE_SHARE, ROWS, AutopsyRow
 from sim_core.science.expected import PresetModel
 
 #: Years of a fitted cohort (as ``validation.COHORT_YEARS``).
@@ -190,8 +190,14 @@ class AutopsyFit:
         years: float = FIT_YEARS,
         base: dict[str, Params] | None = None,
         corrections: dict[str, np.ndarray] | None = None,
+        data: dict[str, AutopsyRow] | None = None,
+        muscle_share: float = LUNG_MUSCLE_SHARE,
     ):
         self.presets = list(presets)
+        #: the rows fitted (DiSibio's unless ``data`` replaces them, as ``diagnostics.recovery`` does
+        #: with rows drawn from the model itself) and the lung row's skeletal-muscle share
+        self.data = {n: (data or ROWS)[n] for n in self.presets}
+        self.muscle_share = muscle_share
         #: per preset, log(simulated / expected) of the 13 shares and of metastases per patient:
         #: what the expected-value calculation leaves out (deaths from tumour burden, later
         #: generations of metastases), measured by simulating cohorts (``simulated_corrections``)
@@ -319,11 +325,11 @@ class AutopsyFit:
         r = []
         for n, t in self.tables(x).items():
             sh, mpp = self.corrected(n, t)
-            r += list(W_SHARES * (sh - ROWS[n].shares()))
-            r.append(W_MPP * math.log(max(mpp, 1e-9) / ROWS[n].mets_per_patient))
+            r += list(W_SHARES * (sh - self.data[n].shares()))
+            r.append(W_MPP * math.log(max(mpp, 1e-9) / self.data[n].mets_per_patient))
             if n == "lung":
                 ms = t["first_generation"]["organ:muscle"] / max(t["metastases_per_patient"], 1e-9)
-                r.append(W_MUSCLE * math.log((ms + 1e-4) / (LUNG_MUSCLE_SHARE + 1e-4)))
+                r.append(W_MUSCLE * math.log((ms + 1e-4) / (self.muscle_share + 1e-4)))
         return np.array(r)
 
     def _group(self, n: str, path: str) -> str:
@@ -381,7 +387,7 @@ class AutopsyFit:
         fit = self.decode(res.x)
         fit.stderr = self._stderr(res)
         for n, t in self.tables(res.x).items():
-            fit.residual_tvd[n] = tv_distance(self.corrected(n, t)[0], ROWS[n].shares())
+            fit.residual_tvd[n] = tv_distance(self.corrected(n, t)[0], self.data[n].shares())
         return res.x, fit
 
     def _column_groups(self) -> list[list[int]]:

@@ -1,4 +1,4 @@
-"""What limits the autopsy fit, measured. Two diagnostics behind the section of ``sim_core/README.md``
+"""What limits the autopsy fit, measured. Diagnostics behind the section of ``sim_core/README.md``
 on why the in-sample and left-out lines of ``validate`` still fail; nothing here feeds back into the
 model, the fit or ``validate``.
 
@@ -11,6 +11,9 @@ model, the fit or ``validate``.
   seed than ``calibrate`` uses, and reports each row's distance from its autopsy row and how far
   the new simulation corrections lie from the stored ones; ``refit_with`` solves the expected-value
   fit again from the stored values with such corrections, to see whether the fit's optimum moves.
+- ``recovery`` / ``recovery_in_sample``: the left-out protocol and the full fit run on autopsy rows
+  the model wrote itself (``model_rows``, exact or drawn at DiSibio's series sizes): what a model
+  that is right by construction scores, so a miss can be told apart as the model's or the protocol's.
 
 ``python -m sim_core.tools.diagnostics`` runs them.
 """
@@ -23,7 +26,7 @@ from sim_core.model.body_graph import CATEGORIES
 from sim_core.model.params import Params
 from sim_core.model.scenario import load_scenario
 from sim_core.science import calibration as C
-from sim_core.science.disibio import POOLED_SHARES, ROWS, tv_distance
+from sim_core.science.disibio import LUNG_MUSCLE_SHARE, POOLED_SHARES, ROWS, AutopsyRow, tv_distance
 from sim_core.science.expected import PresetModel
 
 #: The per-primary values ``left_out_bound`` can take from the full fit, by short name.
@@ -119,3 +122,109 @@ def refit_with(corrections: dict[str, np.ndarray], max_nfev: int = 30, progress=
     fit = C.AutopsyFit(list(ROWS), corrections=corrections)
     _, res = fit.solve(fit.start(), max_nfev=max_nfev, progress=progress)
     return dict(res.residual_tvd)
+
+
+# --- model recovery: the left-out protocol run on rows the model itself wrote -----------------------
+def model_rows(noise: bool, seed: int = 2008) -> tuple[dict[str, AutopsyRow], float, dict[str, np.ndarray]]:
+    """Autopsy rows written by the model at the stored values: each primary's expected shares and
+    metastases per patient (with its simulation correction), as DiSibio would have printed them from
+    the same number of patients. With ``noise`` the series is drawn as ``disibio.sampling_tvd``
+    draws it (each named site binomial over the patients, "other" Poisson); without, the expected
+    values themselves. Returns the rows, the lung row's skeletal-muscle share and the true shares."""
+    from sim_core.science.validation import current_fit
+
+    stored = _stored_corrections()
+    fit = C.AutopsyFit(list(ROWS), corrections=stored)
+    values = current_fit()
+    rng = np.random.default_rng(seed)
+    rows, truth, muscle = {}, {}, LUNG_MUSCLE_SHARE
+    for n, real in ROWS.items():
+        t = fit.model(n).table(fit._params(values, n))
+        shares, mpp = fit.corrected(n, t)
+        truth[n] = shares
+        if n == "lung":
+            muscle = t["first_generation"]["organ:muscle"] / max(t["metastases_per_patient"], 1e-9)
+        q = np.minimum(shares[:12] * mpp, 1.0)
+        if noise:
+            named = rng.binomial(real.patients, q).astype(np.float64)
+            other = float(rng.poisson(shares[12] * mpp * real.patients))
+            mpp = (named.sum() + other) / real.patients
+            q = named / real.patients
+        rows[n] = AutopsyRow(n, f"{real.label} (written by the model)", real.patients, float(mpp), tuple(100.0 * q))
+    return rows, float(muscle), truth
+
+
+def _recovery_job(args):
+    held, rows, muscle, max_nfev = args
+    others = [n for n in ROWS if n != held]
+    stored = _stored_corrections()
+    fit = C.AutopsyFit(others, corrections={n: stored[n] for n in others}, data=rows, muscle_share=muscle)
+    _, res = fit.solve(fit.neutral_start(), max_nfev=max_nfev)
+    p = fit.held_out_params(res, held)
+    model = PresetModel(p, load_scenario(held).primary, C.FIT_YEARS)
+    one = C.AutopsyFit([held], models={held: model}, corrections={held: stored[held]})
+    shares, mpp = one.corrected(held, model.table(p))
+    return held, shares, float(mpp)
+
+
+def recovery(
+    noise: bool,
+    seed: int = 2008,
+    max_nfev: int = C.LEFT_OUT_MAX_NFEV,
+    workers: int = 2,
+    presets: list[str] | None = None,
+    progress=None,
+) -> dict:
+    """The left-out protocol of ``calibrate``/``validate`` run on rows the model wrote itself
+    (``model_rows``), in the expected-value calculation: every primary (or those of ``presets``)
+    left out, the others refitted from the neutral start, the left-out row predicted from its group
+    values exactly as ``validate`` does. The model is then right by construction, so what is left
+    of the distance is what the protocol costs: a primary's own values (lymph fraction, shedding
+    rate, one-cancer affinities) unknown when it is left out, and, with ``noise``, the rows' sampling.
+    Each row reports its distance from the written row (``tvd``), from the model's true shares
+    (``tvd_truth``) and the pooled all-cancer row's distance from the written row (``baseline_tvd``)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    rows, muscle, truth = model_rows(noise, seed)
+    names = presets or list(ROWS)
+    out = []
+    with ProcessPoolExecutor(max_workers=max(1, workers)) as ex:
+        for held, shares, mpp in ex.map(_recovery_job, [(n, rows, muscle, max_nfev) for n in names]):
+            row = rows[held]
+            out.append(
+                {
+                    "primary": held,
+                    "tvd": tv_distance(shares, row.shares()),
+                    "baseline_tvd": tv_distance(POOLED_SHARES, row.shares()),
+                    "tvd_truth": tv_distance(shares, truth[held]),
+                    "sampling_tvd": tv_distance(truth[held], row.shares()),
+                    "metastases_per_patient": mpp,
+                    "metastases_per_patient_written": row.mets_per_patient,
+                }
+            )
+            if progress:
+                progress(f"left out {held}: {out[-1]['tvd']:.3f} (pooled {out[-1]['baseline_tvd']:.3f})")
+    return {"noise": noise, "seed": seed, **_summary(out)}
+
+
+def recovery_in_sample(noise: bool, seed: int = 2008, max_nfev: int = 60, progress=None) -> dict[str, dict]:
+    """The full fit (``calibrate``'s, from the stored values, in the expected-value calculation) of
+    rows the model wrote itself (``model_rows``): each row's in-sample distance from its written
+    row (``tvd``) and from the model's true shares (``tvd_truth``). Without noise both are 0 by
+    construction; with noise ``tvd`` is what a model that is right would show in-sample at DiSibio's
+    series sizes."""
+    from sim_core.science.validation import current_fit
+
+    rows, muscle, truth = model_rows(noise, seed)
+    fit = C.AutopsyFit(list(ROWS), corrections=_stored_corrections(), data=rows, muscle_share=muscle)
+    cur = current_fit()
+    x, res = fit.solve(fit.encode(cur.shared, cur.per_preset), max_nfev=max_nfev, progress=progress)
+    tables = fit.tables(x)
+    return {
+        n: {
+            "tvd": float(res.residual_tvd[n]),
+            "tvd_truth": tv_distance(fit.corrected(n, tables[n])[0], truth[n]),
+            "sampling_tvd": tv_distance(truth[n], rows[n].shares()),
+        }
+        for n in ROWS
+    }

@@ -2,6 +2,7 @@
 
 python -m sim_core.tools.diagnostics bound [--own lymph,rate,affinities] [--json]
 python -m sim_core.tools.diagnostics corrections [--patients 1600] [--seed 4242] [--refit 30] [--json]
+python -m sim_core.tools.diagnostics recovery [--noise] [--seed 2008] [--only a,b] [--in-sample] [--json]
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ import sys
 
 import numpy as np
 
-from sim_core.science.diagnostics import OWN, correction_drift, left_out_bound, refit_with
+from sim_core.science.diagnostics import (
+    OWN,
+    correction_drift,
+    left_out_bound,
+    recovery,
+    recovery_in_sample,
+    refit_with,
+)
 
 
 def _own_paths(spec: str) -> tuple[str, ...]:
@@ -35,6 +43,70 @@ def _print_rows(title: str, s: dict) -> None:
     print(f"  mean {mean:.4f} / {base:.4f} = {s['ratio']:.3f}, {s['wins']} of {n} beat pooled")
 
 
+def _say(msg: str) -> None:
+    print(f"diagnostics: {msg}", file=sys.stderr, flush=True)
+
+
+def _bound(a: argparse.Namespace) -> None:
+    s = left_out_bound(_own_paths(a.own))
+    if a.json:
+        print(json.dumps(s, indent=1))
+    else:
+        _print_rows(f"left out, own values from the full fit: {a.own or 'none'}", s)
+
+
+def _recovery(a: argparse.Namespace) -> None:
+    from sim_core.model.errors import InputError
+    from sim_core.science.disibio import ROWS
+
+    if a.in_sample:
+        ins = recovery_in_sample(a.noise, a.seed, progress=_say)
+        if a.json:
+            print(json.dumps(ins, indent=1))
+            return
+        print("in-sample, rows written by the model: distance from the row, from the model's shares")
+        for n, v in ins.items():
+            print(f"  {n:11s} {v['tvd']:.3f}  truth {v['tvd_truth']:.3f}  sampling {v['sampling_tvd']:.3f}")
+        tv = [v["tvd"] for v in ins.values()]
+        print(f"  mean {np.mean(tv):.3f}, over 0.10: {sum(t > 0.10 for t in tv)}")
+        return
+    only = [n.strip() for n in a.only.split(",") if n.strip()]
+    for n in only:
+        if n not in ROWS:
+            raise InputError("diagnostics recovery", "--only", f"{n!r} is not an autopsy row")
+    s = recovery(a.noise, a.seed, workers=a.workers, presets=only or None, progress=_say)
+    if a.json:
+        print(json.dumps(s, indent=1))
+    else:
+        kind = f"drawn at DiSibio's sizes (seed {a.seed})" if a.noise else "exact"
+        _print_rows(f"left out, rows written by the model ({kind})", s)
+
+
+def _corrections(a: argparse.Namespace) -> None:
+    from sim_core.model.errors import InputError
+
+    if not 1 <= a.patients <= 100000:
+        raise InputError("diagnostics corrections", "--patients", "must be between 1 and 100000")
+    drift = correction_drift(a.patients, a.seed, a.workers, progress=_say)
+    out: dict = {"patients": a.patients, "seed": a.seed, "rows": drift}
+    if a.refit > 0:
+        _say(f"refitting with these corrections ({a.refit} evaluations)")
+        out["refit_tvd"] = refit_with({n: np.array(v["correction"]) for n, v in drift.items()}, a.refit)
+    if a.json:
+        print(json.dumps(out, indent=1))
+        return
+    print(f"{a.patients} patients, seed {a.seed}: distance, correction drift (mean, max), refit distance")
+    for n, v in drift.items():
+        ref = f"  refit {out['refit_tvd'][n]:.3f}" if "refit_tvd" in out else ""
+        print(f"  {n:11s} {v['tvd']:.3f}  drift {v['drift_mean']:.3f} {v['drift_max']:.2f}{ref}")
+    tv = [v["tvd"] for v in drift.values()]
+    line = f"  mean {np.mean(tv):.3f}, over 0.10: {sum(t > 0.10 for t in tv)}"
+    if "refit_tvd" in out:
+        rt = list(out["refit_tvd"].values())
+        line += f"; refit mean {np.mean(rt):.3f}, over 0.10: {sum(t > 0.10 for t in rt)}"
+    print(line)
+
+
 def main(argv: list[str] | None = None) -> int:
     from sim_core.model.errors import InputError
     from sim_core.science.validation import StaleLeftOut
@@ -50,39 +122,16 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--workers", type=int, default=2)
     c.add_argument("--refit", type=int, default=0, help="then refit with them (this many evaluations)")
     c.add_argument("--json", action="store_true")
+    r = sub.add_parser("recovery", help="the left-out protocol on rows the model wrote itself")
+    r.add_argument("--noise", action="store_true", help="draw the rows at DiSibio's sizes (else exact)")
+    r.add_argument("--seed", type=int, default=2008)
+    r.add_argument("--workers", type=int, default=2)
+    r.add_argument("--only", default="", help="comma-separated primaries (default all)")
+    r.add_argument("--in-sample", action="store_true", help="the full fit of the written rows instead")
+    r.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
-
-    def say(msg: str) -> None:
-        print(f"diagnostics: {msg}", file=sys.stderr, flush=True)
-
     try:
-        if a.what == "bound":
-            s = left_out_bound(_own_paths(a.own))
-            if a.json:
-                print(json.dumps(s, indent=1))
-            else:
-                _print_rows(f"left out, own values from the full fit: {a.own or 'none'}", s)
-            return 0
-        if not 1 <= a.patients <= 100000:
-            raise InputError("diagnostics corrections", "--patients", "must be between 1 and 100000")
-        drift = correction_drift(a.patients, a.seed, a.workers, progress=say)
-        out: dict = {"patients": a.patients, "seed": a.seed, "rows": drift}
-        if a.refit > 0:
-            say(f"refitting with these corrections ({a.refit} evaluations)")
-            out["refit_tvd"] = refit_with({n: np.array(v["correction"]) for n, v in drift.items()}, a.refit)
-        if a.json:
-            print(json.dumps(out, indent=1))
-        else:
-            print(f"{a.patients} patients, seed {a.seed}: distance, correction drift (mean, max), refit distance")
-            for n, v in drift.items():
-                ref = f"  refit {out['refit_tvd'][n]:.3f}" if "refit_tvd" in out else ""
-                print(f"  {n:11s} {v['tvd']:.3f}  drift {v['drift_mean']:.3f} {v['drift_max']:.2f}{ref}")
-            tv = [v["tvd"] for v in drift.values()]
-            line = f"  mean {np.mean(tv):.3f}, over 0.10: {sum(t > 0.10 for t in tv)}"
-            if "refit_tvd" in out:
-                rt = list(out["refit_tvd"].values())
-                line += f"; refit mean {np.mean(rt):.3f}, over 0.10: {sum(t > 0.10 for t in rt)}"
-            print(line)
+        {"bound": _bound, "recovery": _recovery, "corrections": _corrections}[a.what](a)
         return 0
     except (InputError, StaleLeftOut) as exc:
         print(f"error: {exc}", file=sys.stderr)
