@@ -228,3 +228,84 @@ def recovery_in_sample(noise: bool, seed: int = 2008, max_nfev: int = 60, progre
         }
         for n in ROWS
     }
+
+
+#: Values the autopsy fit holds fixed (measured, derived or assumed) that ``score_screen`` tries.
+SCREENED = (
+    "arrest.bed",
+    "arrest.liver",
+    "bed.extravasation_per_h",
+    "bed.kill_per_h",
+    "bed.kill_liver_per_h",
+    "bed.kill_lung_per_h",
+    "bed.kill_node_per_h",
+    "bed.extravasation_lung_per_h",
+    "cavity.implant_per_day",
+    "cavity.death_per_day",
+    "transit.anoikis_per_h",
+    "transit.immune_per_h",
+    "transit.shear_per_h",
+    "transit.cluster_protection",
+    "shedding.cluster_fraction",
+    "shedding.size_exponent",
+    "fate.proliferate",
+    "fate.dormant",
+    "fate.die",
+    "detect.autopsy_mm",
+)
+_SCREEN_STEP = 0.05
+
+
+def _screen_units(path: str) -> str:
+    return (
+        "logit"
+        if path.endswith(("_fraction", "_share"))
+        or path in ("arrest.liver", "arrest.bed")
+        or (path.startswith("fate."))
+        else "log"
+    )
+
+
+def score_screen(paths: tuple[str, ...] = SCREENED) -> dict:
+    """A score test of the stored autopsy fit against values it holds fixed: for each of ``paths``
+    (changed alike in every preset), the residuals' derivative along it, made orthogonal to
+    every fitted column, gives the cost the fit would lose by freeing that one value, to first
+    order (``gain``, with the fit's cost for scale), and the step it would take (``step``, in log
+    or logit units: a step of many units means the rows cannot place the value, only push it to an
+    end). A value the expected-value calculation does not read has a derivative of 0."""
+    from sim_core.model.params import BY_PATH
+    from sim_core.science.validation import current_fit
+
+    fit = C.AutopsyFit(list(ROWS), corrections=_stored_corrections())
+    cur = current_fit()
+    x = fit.encode(cur.shared, cur.per_preset)
+    r = fit.residuals(x)
+    q, _ = np.linalg.qr(fit.jacobian(x))
+    n_model = len(fit._model(x))
+    base = dict(fit.base)
+    rows = []
+    for path in paths:
+        spec, units = BY_PATH[path], _screen_units(path)
+
+        def moved(v: float, h: float, units: str = units) -> float:
+            return float(C._sigmoid(C._logit(v) + h)) if units == "logit" else v * float(np.exp(h))
+
+        h = _SCREEN_STEP
+        if any(moved(float(p[path]), h) > spec.hi for p in base.values()):
+            h = -h  # a value at its upper end is moved down
+        for n, p in base.items():
+            q_p = p.copy()
+            q_p.set(path, moved(float(p[path]), h))
+            fit.base[n] = q_p
+        fit._tables.clear()
+        g = np.zeros_like(r)
+        g[:n_model] = (fit._model(x) - r[:n_model]) / h
+        fit.base.update(base)
+        fit._tables.clear()
+        g_perp = g - q @ (q.T @ g)
+        norm = float(g_perp @ g_perp)
+        gain = 0.5 * float(r @ g_perp) ** 2 / norm if norm > 1e-18 else 0.0
+        step = -float(r @ g_perp) / norm if norm > 1e-18 else 0.0
+        rows.append({"path": path, "value": float(base["breast"][path]), "gain": gain, "step": step, "units": units})
+    rows.sort(key=lambda row: -row["gain"])
+    return {"cost": 0.5 * float(r @ r), "rows": rows}

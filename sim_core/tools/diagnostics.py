@@ -3,6 +3,7 @@
 python -m sim_core.tools.diagnostics bound [--own lymph,rate,affinities] [--json]
 python -m sim_core.tools.diagnostics corrections [--patients 1600] [--seed 4242] [--refit 30] [--json]
 python -m sim_core.tools.diagnostics recovery [--noise] [--seed 2008] [--only a,b] [--in-sample] [--json]
+python -m sim_core.tools.diagnostics screen [--json]
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sim_core.science.diagnostics import (
     recovery,
     recovery_in_sample,
     refit_with,
+    score_screen,
 )
 
 
@@ -82,6 +84,16 @@ def _recovery(a: argparse.Namespace) -> None:
         _print_rows(f"left out, rows written by the model ({kind})", s)
 
 
+def _screen(a: argparse.Namespace) -> None:
+    s = score_screen()
+    if a.json:
+        print(json.dumps(s, indent=1))
+        return
+    print(f"fixed values the autopsy rows would move, first order (the fit's cost is {s['cost']:.2f})")
+    for r in s["rows"]:
+        print(f"  {r['path']:30s} {r['value']:<10.4g} gain {r['gain']:6.3f}  step {r['step']:+9.2f} {r['units']}")
+
+
 def _corrections(a: argparse.Namespace) -> None:
     from sim_core.model.errors import InputError
 
@@ -129,13 +141,18 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--only", default="", help="comma-separated primaries (default all)")
     r.add_argument("--in-sample", action="store_true", help="the full fit of the written rows instead")
     r.add_argument("--json", action="store_true")
+    sc = sub.add_parser("screen", help="a score test of the values the autopsy fit holds fixed")
+    sc.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     try:
-        {"bound": _bound, "recovery": _recovery, "corrections": _corrections}[a.what](a)
+        {"bound": _bound, "recovery": _recovery, "corrections": _corrections, "screen": _screen}[a.what](a)
         return 0
     except (InputError, StaleLeftOut) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader (e.g. ``head``) stopped early
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

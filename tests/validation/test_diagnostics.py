@@ -123,3 +123,18 @@ def test_recovery_rejects_an_unknown_primary_in_one_line(capsys):
     assert T.main(["recovery", "--only", "rectum,spleen"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: diagnostics recovery: --only: 'spleen' is not an autopsy row"]
+
+
+def test_the_score_screen_points_where_a_full_calibration_went():
+    """Freeing capillary-bed arrest was calibrated in full once (it went from 0.9 to 0.0062, and the
+    fit's cost fell a little): the screen, from the stored fit alone, ranks it first and points it
+    down by many logit units. A value the expected-value calculation never reads scores 0, and no
+    single value can win more than the fit's whole cost."""
+    s = D.score_screen(("arrest.bed", "detect.autopsy_mm", "cavity.implant_per_day"))
+    rows = {r["path"]: r for r in s["rows"]}
+    print(s)
+    assert s["rows"][0]["path"] == "arrest.bed"
+    assert rows["arrest.bed"]["step"] < -3.0
+    assert 0.0 < rows["arrest.bed"]["gain"] < s["cost"]
+    assert rows["detect.autopsy_mm"]["gain"] == 0.0
+    assert s["cost"] == pytest.approx(5.29, abs=0.01)
