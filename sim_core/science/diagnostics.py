@@ -283,7 +283,8 @@ def score_screen(paths: tuple[str, ...] = SCREENED) -> dict:
     q, _ = np.linalg.qr(fit.jacobian(x))
     n_model = len(fit._model(x))
     base = dict(fit.base)
-    rows = []
+    rows: list[dict[str, object]] = []
+    gains: dict[str, float] = {}
     for path in paths:
         spec, units = BY_PATH[path], _screen_units(path)
 
@@ -306,6 +307,7 @@ def score_screen(paths: tuple[str, ...] = SCREENED) -> dict:
         norm = float(g_perp @ g_perp)
         gain = 0.5 * float(r @ g_perp) ** 2 / norm if norm > 1e-18 else 0.0
         step = -float(r @ g_perp) / norm if norm > 1e-18 else 0.0
+        gains[path] = gain
         rows.append({"path": path, "value": float(base["breast"][path]), "gain": gain, "step": step, "units": units})
-    rows.sort(key=lambda row: -row["gain"])
+    rows.sort(key=lambda row: -gains[str(row["path"])])
     return {"cost": 0.5 * float(r @ r), "rows": rows}
