@@ -67,10 +67,13 @@ def _recovery(a: argparse.Namespace) -> None:
             print(json.dumps(ins, indent=1))
             return
         print("in-sample, rows written by the model: distance from the row, from the model's shares")
-        for n, v in ins.items():
+        for n, v in ins["rows"].items():
             print(f"  {n:11s} {v['tvd']:.3f}  truth {v['tvd_truth']:.3f}  sampling {v['sampling_tvd']:.3f}")
-        tv = [v["tvd"] for v in ins.values()]
+        tv = [v["tvd"] for v in ins["rows"].values()]
         print(f"  mean {np.mean(tv):.3f}, over 0.10: {sum(t > 0.10 for t in tv)}")
+        print("each site's part of the 14 distances (x 100): written rows fitted, DiSibio's rows at the stored fit")
+        for c, v in ins["columns"].items():
+            print(f"  {c:16s} {v['written_rows']:5.1f}  {v['disibio_rows']:5.1f}")
         return
     only = [n.strip() for n in a.only.split(",") if n.strip()]
     for n in only:
