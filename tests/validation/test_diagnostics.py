@@ -127,14 +127,21 @@ def test_recovery_rejects_an_unknown_primary_in_one_line(capsys):
 
 def test_the_score_screen_points_where_a_full_calibration_went():
     """Freeing capillary-bed arrest was calibrated in full once (it went from 0.9 to 0.0062, and the
-    fit's cost fell a little): the screen, from the stored fit alone, ranks it first and points it
-    down by many logit units. A value the expected-value calculation never reads scores 0, and no
-    single value can win more than the fit's whole cost."""
+    fit's cost fell a little): the screen, from the stored fit alone, points it down by many logit
+    units. A value the expected-value calculation never reads scores 0, no single value can win
+    more than the fit's whole cost, and that cost is the stored fit's own."""
+    from sim_core.model.fitted_values import CORRECTIONS
+    from sim_core.science.validation import current_fit
+
     s = D.score_screen(("arrest.bed", "detect.autopsy_mm", "cavity.implant_per_day"))
     rows = {r["path"]: r for r in s["rows"]}
     print(s)
-    assert s["rows"][0]["path"] == "arrest.bed"
     assert rows["arrest.bed"]["step"] < -3.0
     assert 0.0 < rows["arrest.bed"]["gain"] < s["cost"]
+    assert 0.0 < rows["cavity.implant_per_day"]["gain"] < s["cost"]
     assert rows["detect.autopsy_mm"]["gain"] == 0.0
-    assert s["cost"] == pytest.approx(5.29, abs=0.01)
+    assert [r["gain"] for r in s["rows"]] == sorted((r["gain"] for r in s["rows"]), reverse=True)
+    fit = C.AutopsyFit(list(ROWS), corrections={n: np.array(CORRECTIONS[n]) for n in ROWS})
+    cur = current_fit()
+    r = fit.residuals(fit.encode(cur.shared, cur.per_preset))
+    assert s["cost"] == pytest.approx(0.5 * float(r @ r), rel=1e-9)
