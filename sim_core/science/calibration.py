@@ -539,11 +539,14 @@ def left_out_values(
     corrections: dict | None = None,
     base: dict[str, Params] | None = None,
     models: dict | None = None,
+    data: dict[str, AutopsyRow] | None = None,
+    muscle_share: float = LUNG_MUSCLE_SHARE,
 ) -> dict[str, float]:
     """Refit the autopsy model without ``held``'s row, from the neutral start, and return the values
     that predict ``held``. ``held``'s data are never read, and nothing fitted with them is a
     starting point (a test checks both). The other rows keep their simulation corrections
-    (``corrections``, default the stored ones): those describe the model, not the data."""
+    (``corrections``, default the stored ones): those describe the model, not the data. ``data``
+    and ``muscle_share`` replace DiSibio's rows (``diagnostics.recovery``)."""
     from sim_core.model.fitted_values import CORRECTIONS
 
     others = [n for n in ROWS if n != held]
@@ -553,6 +556,8 @@ def left_out_values(
         models={n: models[n] for n in others} if models else None,
         base={n: base[n] for n in others} if base else None,
         corrections={n: np.asarray(corr[n]) for n in others if n in corr},
+        data=data,
+        muscle_share=muscle_share,
     )
     _, res = fit.solve(fit.neutral_start(), max_nfev=max_nfev)
     return fit.held_out_values(res, held)

@@ -55,6 +55,14 @@ def _summary(rows: list[dict]) -> dict:
     }
 
 
+def _expected_prediction(held: str, p: Params, correction: np.ndarray) -> tuple[np.ndarray, float]:
+    """``held``'s shares and metastases per patient in the expected-value calculation at ``p``,
+    with its simulation correction."""
+    model = PresetModel(p, load_scenario(held).primary, C.FIT_YEARS)
+    one = C.AutopsyFit([held], models={held: model}, corrections={held: correction})
+    return one.corrected(held, model.table(p))
+
+
 def left_out_bound(own: tuple[str, ...] = ()) -> dict:
     """Each row predicted by the expected-value calculation (with its stored simulation correction)
     from its left-out values, the paths in ``own`` replaced by the full fit's values for it; the
@@ -64,13 +72,11 @@ def left_out_bound(own: tuple[str, ...] = ()) -> dict:
     corrections = _stored_corrections()
     rows = []
     for held in ROWS:
-        scenario = load_scenario(held)
+        full = load_scenario(held).params
         p = Params(leave_one_out_params(held))
         for path in own:
-            p.set(path, scenario.params[path])
-        model = PresetModel(p, scenario.primary, C.FIT_YEARS)
-        one = C.AutopsyFit([held], models={held: model}, corrections={held: corrections[held]})
-        shares, mpp = one.corrected(held, model.table(p))
+            p.set(path, full[path])
+        shares, mpp = _expected_prediction(held, p, corrections[held])
         rows.append(
             {
                 "primary": held,
@@ -155,15 +161,15 @@ def model_rows(noise: bool, seed: int = 2008) -> tuple[dict[str, AutopsyRow], fl
 
 
 def _recovery_job(args):
+    """One left-out refit of written rows by ``calibration.left_out_values`` (as ``calibrate``
+    does), its values applied as ``validation.leave_one_out_params`` applies the stored ones."""
     held, rows, muscle, max_nfev = args
-    others = [n for n in ROWS if n != held]
     stored = _stored_corrections()
-    fit = C.AutopsyFit(others, corrections={n: stored[n] for n in others}, data=rows, muscle_share=muscle)
-    _, res = fit.solve(fit.neutral_start(), max_nfev=max_nfev)
-    p = fit.held_out_params(res, held)
-    model = PresetModel(p, load_scenario(held).primary, C.FIT_YEARS)
-    one = C.AutopsyFit([held], models={held: model}, corrections={held: stored[held]})
-    shares, mpp = one.corrected(held, model.table(p))
+    values = C.left_out_values(held, max_nfev, corrections=stored, data=rows, muscle_share=muscle)
+    p = C.held_out_affinities(load_scenario(held).params)
+    for k, v in values.items():
+        p.set(k, v)
+    shares, mpp = _expected_prediction(held, p, stored[held])
     return held, shares, float(mpp)
 
 
@@ -273,13 +279,9 @@ _SCREEN_STEP = 0.05
 
 
 def _screen_units(path: str) -> str:
-    return (
-        "logit"
-        if path.endswith(("_fraction", "_share"))
-        or path in ("arrest.liver", "arrest.bed")
-        or (path.startswith("fate."))
-        else "log"
-    )
+    """Logit units for shares and probabilities (as the fit moves its own), log units for rates."""
+    share = C.AutopsyFit._is_share(path) or path in ("arrest.liver", "arrest.bed") or path.startswith("fate.")
+    return "logit" if share else "log"
 
 
 def score_screen(paths: tuple[str, ...] = SCREENED) -> dict:
@@ -298,9 +300,7 @@ def score_screen(paths: tuple[str, ...] = SCREENED) -> dict:
     r = fit.residuals(x)
     q, _ = np.linalg.qr(fit.jacobian(x))
     n_model = len(fit._model(x))
-    base = dict(fit.base)
-    rows: list[dict[str, object]] = []
-    gains: dict[str, float] = {}
+    scored: list[tuple[float, dict]] = []
     for path in paths:
         spec, units = BY_PATH[path], _screen_units(path)
 
@@ -308,22 +308,20 @@ def score_screen(paths: tuple[str, ...] = SCREENED) -> dict:
             return float(C._sigmoid(C._logit(v) + h)) if units == "logit" else v * float(np.exp(h))
 
         h = _SCREEN_STEP
-        if any(moved(float(p[path]), h) > spec.hi for p in base.values()):
+        if any(moved(float(p[path]), h) > spec.hi for p in fit.base.values()):
             h = -h  # a value at its upper end is moved down
-        for n, p in base.items():
-            q_p = p.copy()
-            q_p.set(path, moved(float(p[path]), h))
-            fit.base[n] = q_p
-        fit._tables.clear()
+        base = {n: p.copy() for n, p in fit.base.items()}
+        for p in base.values():
+            p.set(path, moved(float(p[path]), h))
+        # the same expected-value models with the moved value in every preset's parameters
+        shifted = C.AutopsyFit(list(ROWS), models=fit.models, base=base, corrections=fit.corrections)
         g = np.zeros_like(r)
-        g[:n_model] = (fit._model(x) - r[:n_model]) / h
-        fit.base.update(base)
-        fit._tables.clear()
+        g[:n_model] = (shifted._model(x) - r[:n_model]) / h
         g_perp = g - q @ (q.T @ g)
         norm = float(g_perp @ g_perp)
         gain = 0.5 * float(r @ g_perp) ** 2 / norm if norm > 1e-18 else 0.0
         step = -float(r @ g_perp) / norm if norm > 1e-18 else 0.0
-        gains[path] = gain
-        rows.append({"path": path, "value": float(base["breast"][path]), "gain": gain, "step": step, "units": units})
-    rows.sort(key=lambda row: -gains[str(row["path"])])
-    return {"cost": 0.5 * float(r @ r), "rows": rows}
+        value = float(fit.base["breast"][path])
+        scored.append((gain, {"path": path, "value": value, "gain": gain, "step": step, "units": units}))
+    scored.sort(key=lambda item: -item[0])
+    return {"cost": 0.5 * float(r @ r), "rows": [row for _, row in scored]}

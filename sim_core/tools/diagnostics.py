@@ -61,6 +61,8 @@ def _recovery(a: argparse.Namespace) -> None:
     from sim_core.model.errors import InputError
     from sim_core.science.disibio import ROWS
 
+    if a.seed < 0:
+        raise InputError("diagnostics recovery", "--seed", f"{a.seed} is negative")
     if a.in_sample:
         ins = recovery_in_sample(a.noise, a.seed, progress=_say)
         if a.json:

@@ -145,3 +145,9 @@ def test_the_score_screen_points_where_a_full_calibration_went():
     cur = current_fit()
     r = fit.residuals(fit.encode(cur.shared, cur.per_preset))
     assert s["cost"] == pytest.approx(0.5 * float(r @ r), rel=1e-9)
+
+
+def test_recovery_rejects_a_negative_seed_in_one_line(capsys):
+    assert T.main(["recovery", "--noise", "--seed", "-1", "--only", "rectum"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: diagnostics recovery: --seed: -1 is negative"]
