@@ -107,15 +107,17 @@ def test_rows_drawn_by_the_model_scatter_as_disibio_sampling_says():
 
 
 def test_recovery_predicts_a_left_out_row_the_model_wrote_better_than_the_pooled_row():
-    """The left-out protocol on exact model-written rows (five refit steps only, to stay quick):
-    the rectum predicted from the other 13 is already nearer its written row than the pooled row
-    is (0.062 against 0.128 measured), and without noise the written row is the truth."""
-    s = D.recovery(False, max_nfev=5, workers=1, presets=["rectum"])
+    """The left-out protocol on exact model-written rows (eight refit steps only, to stay quick):
+    the rectum predicted from the other 13 written rows comes within 0.02 of its written row
+    (0.011 measured; refitting DiSibio's 13 rows instead, the same steps leave it 0.031 away), far
+    nearer than the pooled row (0.128); without noise the written row is the truth."""
+    s = D.recovery(False, max_nfev=8, workers=1, presets=["rectum"])
     r = s["rows"][0]
     print(r)
     assert r["sampling_tvd"] < 1e-9
     assert r["tvd"] == pytest.approx(r["tvd_truth"], abs=1e-9)
-    assert r["tvd"] < 0.6 * r["baseline_tvd"]
+    assert r["tvd"] < 0.02
+    assert r["tvd"] < 0.2 * r["baseline_tvd"]
     assert s["wins"] == 1
 
 
