@@ -321,16 +321,28 @@ class AutopsyFit:
         sh = np.array([t["shares"][k] for k in CATEGORIES]) * np.exp(c[:13])
         return sh / sh.sum(), t["metastases_per_patient"] * math.exp(c[13])
 
+    def _row(self, n: str, t: dict) -> list[float]:
+        """The residuals of preset ``n``'s row at its table ``t``: 13 shares, metastases per
+        patient and, for the lung, Newton's skeletal-muscle share."""
+        sh, mpp = self.corrected(n, t)
+        r = list(W_SHARES * (sh - self.data[n].shares()))
+        r.append(W_MPP * math.log(max(mpp, 1e-9) / self.data[n].mets_per_patient))
+        if n == "lung":
+            ms = t["first_generation"]["organ:muscle"] / max(t["metastases_per_patient"], 1e-9)
+            r.append(W_MUSCLE * math.log((ms + 1e-4) / (self.muscle_share + 1e-4)))
+        return r
+
     def _model(self, x: np.ndarray) -> np.ndarray:
-        r = []
+        return np.array([v for n, t in self.tables(x).items() for v in self._row(n, t)])
+
+    def row_blocks(self, x: np.ndarray) -> dict[str, slice]:
+        """Where each preset's row lies among the residuals at ``x`` (the model's part first)."""
+        out, i = {}, 0
         for n, t in self.tables(x).items():
-            sh, mpp = self.corrected(n, t)
-            r += list(W_SHARES * (sh - self.data[n].shares()))
-            r.append(W_MPP * math.log(max(mpp, 1e-9) / self.data[n].mets_per_patient))
-            if n == "lung":
-                ms = t["first_generation"]["organ:muscle"] / max(t["metastases_per_patient"], 1e-9)
-                r.append(W_MUSCLE * math.log((ms + 1e-4) / (self.muscle_share + 1e-4)))
-        return np.array(r)
+            k = len(self._row(n, t))
+            out[n] = slice(i, i + k)
+            i += k
+        return out
 
     def _group(self, n: str, path: str) -> str:
         if path == "shedding.lymph_fraction":

@@ -284,13 +284,30 @@ def _screen_units(path: str) -> str:
     return "logit" if share else "log"
 
 
+def _per_primary(g: np.ndarray, r: np.ndarray, q: np.ndarray, blocks: dict[str, slice]) -> tuple[float, dict]:
+    """The first-order gain of freeing a value separately in every preset: ``g`` (the residuals'
+    derivative along it, moved in every preset at once) split into one column per preset's row,
+    made orthogonal to the fitted columns ``q``; the least-squares step along them and its gain."""
+    cols = np.zeros((len(r), len(blocks)))
+    for j, sl in enumerate(blocks.values()):
+        cols[sl, j] = g[sl]
+    cols -= q @ (q.T @ cols)
+    steps, *_ = np.linalg.lstsq(cols, -r, rcond=None)
+    left = r + cols @ steps
+    gain = 0.5 * float(r @ r) - 0.5 * float(left @ left)
+    return max(gain, 0.0), {n: float(v) for n, v in zip(blocks, steps, strict=True)}
+
+
 def score_screen(paths: tuple[str, ...] = SCREENED) -> dict:
     """A score test of the stored autopsy fit against values it holds fixed: for each of ``paths``
     (changed alike in every preset), the residuals' derivative along it, made orthogonal to
     every fitted column, gives the cost the fit would lose by freeing that one value, to first
     order (``gain``, with the fit's cost for scale), and the step it would take (``step``, in log
     or logit units: a step of many units means the rows cannot place the value, only push it to an
-    end). A value the expected-value calculation does not read has a derivative of 0."""
+    end). A value the expected-value calculation does not read has a derivative of 0.
+    ``gain_per_primary`` is the same for the value freed separately in each preset (one number per
+    primary, ``steps_per_primary``): what a per-primary knob of that kind could win at most, to
+    first order."""
     from sim_core.model.params import BY_PATH
     from sim_core.science.validation import current_fit
 
@@ -300,6 +317,7 @@ def score_screen(paths: tuple[str, ...] = SCREENED) -> dict:
     r = fit.residuals(x)
     q, _ = np.linalg.qr(fit.jacobian(x))
     n_model = len(fit._model(x))
+    blocks = fit.row_blocks(x)
     scored: list[tuple[float, dict]] = []
     for path in paths:
         spec, units = BY_PATH[path], _screen_units(path)
@@ -322,6 +340,8 @@ def score_screen(paths: tuple[str, ...] = SCREENED) -> dict:
         gain = 0.5 * float(r @ g_perp) ** 2 / norm if norm > 1e-18 else 0.0
         step = -float(r @ g_perp) / norm if norm > 1e-18 else 0.0
         value = float(fit.base["breast"][path])
-        scored.append((gain, {"path": path, "value": value, "gain": gain, "step": step, "units": units}))
+        row = {"path": path, "value": value, "gain": gain, "step": step, "units": units}
+        row["gain_per_primary"], row["steps_per_primary"] = _per_primary(g, r, q, blocks)
+        scored.append((gain, row))
     scored.sort(key=lambda item: -item[0])
     return {"cost": 0.5 * float(r @ r), "rows": [row for _, row in scored]}

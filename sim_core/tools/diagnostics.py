@@ -94,9 +94,13 @@ def _screen(a: argparse.Namespace) -> None:
     if a.json:
         print(json.dumps(s, indent=1))
         return
-    print(f"fixed values the autopsy rows would move, first order (the fit's cost is {s['cost']:.2f})")
+    print(f"fixed values the autopsy rows would move, first order (the fit's cost is {s['cost']:.2f});")
+    print("gain freed as one shared value (its step), then freed separately in every preset")
     for r in s["rows"]:
-        print(f"  {r['path']:30s} {r['value']:<10.4g} gain {r['gain']:6.3f}  step {r['step']:+9.2f} {r['units']}")
+        print(
+            f"  {r['path']:30s} {r['value']:<10.4g} gain {r['gain']:6.3f}  step {r['step']:+9.2f} {r['units']:5s}"
+            f"  per primary {r['gain_per_primary']:6.3f}"
+        )
 
 
 def _corrections(a: argparse.Namespace) -> None:

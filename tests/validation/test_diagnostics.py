@@ -142,6 +142,13 @@ def test_the_score_screen_points_where_a_full_calibration_went():
     assert 0.0 < rows["arrest.bed"]["gain"] < s["cost"]
     assert 0.0 < rows["cavity.implant_per_day"]["gain"] < s["cost"]
     assert rows["detect.autopsy_mm"]["gain"] == 0.0
+    # freed in each preset apart, a value can win at least what it wins shared (the shared
+    # column is the sum of the per-preset ones) and never more than the cost
+    for r in s["rows"]:
+        assert r["gain"] - 1e-9 <= r["gain_per_primary"] < s["cost"]
+        assert set(r["steps_per_primary"]) == set(ROWS)
+    assert rows["detect.autopsy_mm"]["gain_per_primary"] == 0.0
+    assert rows["arrest.bed"]["gain_per_primary"] > 1.2 * rows["arrest.bed"]["gain"]
     assert [r["gain"] for r in s["rows"]] == sorted((r["gain"] for r in s["rows"]), reverse=True)
     fit = C.AutopsyFit(list(ROWS), corrections={n: np.array(CORRECTIONS[n]) for n in ROWS})
     cur = current_fit()
