@@ -72,7 +72,9 @@ STEP_FRAMES_PER_S = 60.0
 
 
 def clock_text(t_days: float, growth: bool) -> str:
-    """'Day 12 · 04:31:07' at transit scale; 'Year 1, day 47' (or 'Day 47') at growth scale."""
+    """'Day 12 · 04:31:07' at transit scale; 'Day 47', then from the first anniversary 'Year 2,
+    day 47' at growth scale. Years are counted as a visitor reads them (the second year is
+    'Year 2'), the day within the year as days are counted from the start (from 0)."""
     day = int(t_days)
     if not growth:
         rem = (t_days - day) * DAY_S
@@ -84,7 +86,7 @@ def clock_text(t_days: float, growth: bool) -> str:
         return tr("Day {day}", day=day)
     years = int(t_days // YEAR_D)
     d = int(t_days - years * YEAR_D)
-    return tr("Year {years}, day {day}", years=years, day=d) if years else tr("Day {day}", day=d)
+    return tr("Year {years}, day {day}", years=years + 1, day=d)
 
 
 def duration_text(seconds: float) -> str:

@@ -66,6 +66,16 @@ def test_clock_names_the_time_scale(qapp, window, controller):
     assert ":" not in window.top.clock.text()
 
 
+def test_growth_clock_counts_years_as_people_do():
+    """A run 635 days old is in its second year: 'Year 2', not 'Year 1' (which read as the first)."""
+    from desktop.core.speeds import clock_text
+
+    assert clock_text(100.5, True) == "Day 100"
+    assert clock_text(364.9, True) == "Day 364"
+    assert clock_text(635.0, True) == "Year 2, day 269"
+    assert clock_text(3 * 365.25 + 10.0, True) == "Year 4, day 10"
+
+
 def _state(engine):
     s = engine.snapshot()
     return (
