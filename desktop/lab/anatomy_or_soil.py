@@ -376,7 +376,7 @@ class SplitView(TimedRun, QWidget):
     def _show_state(self) -> None:
         sp = self.split
         t = sp.t_days if sp is not None else 0.0
-        text = tr("Year {years}", years=num(t / YEAR_DAYS, 1))
+        text = tr("{years} years", years=num(t / YEAR_DAYS, 1))
         if sp is not None and sp.finished:
             text += " · " + tr("finished")
         self.clock.setText(text)

@@ -175,7 +175,7 @@ def test_lab_menu_opens_the_split_and_leaves_the_main_run_alone(qtbot, controlle
     assert v.anatomy_map.title.text() == "Blood flow alone" and v.soil_map.title.text() == "Seed and soil"
     v.run_to_end()
     assert v.split.finished and not v.running
-    assert v.clock.text() == f"Year {v.split.t_days / 365.25:.1f} · finished"
+    assert v.clock.text() == f"{v.split.t_days / 365.25:.1f} years · finished"
     anat, soil = v.split.counts()
     assert v.bars.rows == compare_sites(anat, soil, 6) and v.bars.rows
     assert v.caption.text().startswith("With seed and soil")
