@@ -253,7 +253,14 @@ def _fake_report() -> dict:
         "exceptions": 0,
         "qt_warnings": 0,
         "checks": {},
-        "rss_mb": {"start": 1, "after_warmup": 1, "end": 1, "growth_after_warmup_pct": 0.0},
+        "rss_mb": {
+            "start": 1,
+            "after_warmup": 1,
+            "end": 1,
+            "growth_after_warmup_pct": 0.0,
+            "early_median": 1,
+            "late_median": 1,
+        },
         "objects": {"after_warmup": {}, "end": {}},
     }
 
