@@ -406,12 +406,12 @@ def rss_levels(series: list[list[float]], warmup_s: float, wall_s: float) -> tup
     machine; a single sample on either side then reads as growth (a clean run measured +5.4 % on the
     CI machine, -1.6 to +0.6 % here). A leak moves the late median past the early one; a swing does
     not. A steady climb is judged on the three quarters of the run between the two quarters'
-    middles, so 5 % between the medians is a climb of about 7 % over the run. With no sample in a
-    quarter, the sample nearest to it stands in."""
+    middles, so 5 % between the medians is a climb of about 7 % over the run. With no sample in the
+    first quarter, the first sample after warm-up stands in."""
     after = [(t, v) for t, v in series if t >= warmup_s] or series[-1:]
     span = max(wall_s - warmup_s, 1e-9)
     early = [v for t, v in after if t <= warmup_s + 0.25 * span] or [after[0][1]]
-    late = [v for t, v in after if t >= wall_s - 0.25 * span] or [after[-1][1]]
+    late = [v for t, v in after if t >= wall_s - 0.25 * span]
     return round(statistics.median(early), 1), round(statistics.median(late), 1)
 
 

@@ -316,8 +316,8 @@ def score_screen(paths: tuple[str, ...] = SCREENED) -> dict:
     x = fit.encode(cur.shared, cur.per_preset)
     r = fit.residuals(x)
     q, _ = np.linalg.qr(fit.jacobian(x))
-    n_model = len(fit._model(x))
     blocks = fit.row_blocks(x)
+    n_model = list(blocks.values())[-1].stop  # the rows' residuals come first, the anchors after
     scored: list[tuple[float, dict]] = []
     for path in paths:
         spec, units = BY_PATH[path], _screen_units(path)
