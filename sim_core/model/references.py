@@ -118,6 +118,13 @@ _R = [
         "H",
     ),
     Reference(
+        "colleoni2016",
+        "Colleoni M et al. (IBCSG) 2016, J Clin Oncol 34:927-935",
+        "4,105 operable breast cancers followed 24 years: yearly recurrence hazard 10.4 % over the first five "
+        "years, peaking at 15.2 % between years 1 and 2",
+        "H",
+    ),
+    Reference(
         "demicheli2004",
         "Demicheli R et al. 2004, Breast Cancer Res 6:R689-R696",
         "recurrence hazard after mastectomy peaks at about 18 months and again later; surgery may wake dormant disease",

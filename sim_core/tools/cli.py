@@ -448,6 +448,7 @@ def cmd_validate(a) -> int:
         "leave_one_out": loo,
         "anatomy_only": anat,
         "relapse_by_node": reports.get("relapse_by_node", []),
+        "relapse_hazard": reports.get("relapse_hazard"),
         "checks": summ["checks"],
         "seconds": round(time.monotonic() - t0, 1),
         "version": __version__,
@@ -468,6 +469,17 @@ def cmd_validate(a) -> int:
             free5 = "-" if r["free_at_5_years"] is None else f"{r['free_at_5_years']:.3f}"
             late = "-" if r["late_rate"] is None else f"{r['late_rate']:.4f}"
             print(f"  {r['group']:<40} {r['patients']:>8}  {free5:>11}  {late:>9}  {r['published_late_rate']:.4f}")
+        hz = reports.get("relapse_hazard")
+        if hz and hz["peak_years"]:
+            rates = " ".join("-" if r["hazard"] is None else f"{r['hazard']:.3f}" for r in hz["yearly"])
+            ratio = hz["peak_over_first_5_years"]
+            a, b = hz["published_peak_years"]
+            print(f"breast relapse hazard by year after surgery: {rates}")
+            print(
+                f"  peaks in years {hz['peak_years'][0]}-{hz['peak_years'][1]} (published {a}-{b}), "
+                f"peak / first five years {'-' if ratio is None else f'{ratio:.2f}'} "
+                f"(published {hz['published_peak_over_first_5_years']:.2f}) {hz['source']}"
+            )
         for k, v in summ["checks"].items():
             print(f"{k}: {'yes' if v else 'NO'}")
     return 0 if all(summ["checks"].values()) else 1

@@ -282,6 +282,23 @@ def test_relapse_target_reads_the_metastasis_free_curve():
     assert late.passed == (V.PAN_T1N0_RATE / 2 <= 0.01 <= 2 * V.PAN_T1N0_RATE)
 
 
+def test_relapse_hazard_reads_the_yearly_hazard_and_where_it_peaks():
+    """A curve with a yearly hazard of 0.02, 0.05, 0.04 in years 0-3 and 0.01 after: the peak lies in
+    years 1-2 and the first five years average (0.02 + 0.05 + 0.04 + 0.01 + 0.01) / 5 = 0.026."""
+    rates = [0.02, 0.05, 0.04] + [0.01] * 17
+    cum = np.concatenate([[0.0], np.cumsum(rates)])
+    hz = V.relapse_hazard({"metastasis_free": [{"years": y, "fraction": math.exp(-c)} for y, c in enumerate(cum)]})
+    print(hz)
+    assert [r["hazard"] for r in hz["yearly"]] == pytest.approx(rates)
+    assert hz["peak_years"] == [1, 2] and hz["published_peak_years"] == [1, 2]
+    assert hz["peak_over_first_5_years"] == pytest.approx(0.05 / 0.026)
+    assert hz["published_peak_over_first_5_years"] == pytest.approx(15.2 / 10.4)
+    # nobody free from year 3 on: no hazard after it, and none over the first five years
+    dead = V.relapse_hazard({"metastasis_free": [{"years": y, "fraction": 1.0 if y < 3 else 0.0} for y in range(6)]})
+    assert [r["hazard"] for r in dead["yearly"]] == [0.0, 0.0, None, None, None]
+    assert dead["peak_over_first_5_years"] is None
+
+
 def test_validate_reports_relapse_by_node_in_json_and_table(monkeypatch, capsys):
     """The report reaches `validate --json` and the printed table (the cohorts themselves are
     replaced here by a fixed relapse table: the wiring is under test, not the model)."""
@@ -298,6 +315,7 @@ def test_validate_reports_relapse_by_node_in_json_and_table(monkeypatch, capsys)
 
     def fake_targets(workers=None, progress=None, executor=None, reports=None):
         reports["relapse_by_node"] = V.relapse_by_node(table)
+        reports["relapse_hazard"] = V.relapse_hazard(table)
         return V.relapse_targets(table=table)
 
     monkeypatch.setattr(V, "all_targets", fake_targets)
@@ -311,6 +329,9 @@ def test_validate_reports_relapse_by_node_in_json_and_table(monkeypatch, capsys)
     assert cli.main(["validate", "--workers", "1"]) == 1
     text = capsys.readouterr().out
     assert "breast relapse by node status" in text and "node-positive" in text and "0.0462" in text
+    # the curve is flat (nobody relapses): its first year is the peak, 0 over 0 has no ratio
+    assert out["relapse_hazard"]["peak_years"] == [0, 1] and out["relapse_hazard"]["peak_over_first_5_years"] is None
+    assert "breast relapse hazard by year after surgery: 0.000 0.000" in text and "(published 1-2)" in text
 
 
 def test_sampling_floor_of_the_autopsy_rows():
