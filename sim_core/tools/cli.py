@@ -418,6 +418,26 @@ def cmd_cohort(a) -> int:
     return 0
 
 
+def _print_relapse_reports(reports: dict) -> None:
+    """The relapse cohort's reports that have no pass line, as ``validate`` prints them."""
+    print("breast relapse by node status at surgery   patients  free at 5 y  late rate  Pan 2017")
+    for r in reports.get("relapse_by_node", []):
+        free5 = "-" if r["free_at_5_years"] is None else f"{r['free_at_5_years']:.3f}"
+        late = "-" if r["late_rate"] is None else f"{r['late_rate']:.4f}"
+        print(f"  {r['group']:<40} {r['patients']:>8}  {free5:>11}  {late:>9}  {r['published_late_rate']:.4f}")
+    hz = reports.get("relapse_hazard")
+    if hz and hz["peak_years"]:
+        rates = " ".join("-" if r["hazard"] is None else f"{r['hazard']:.3f}" for r in hz["yearly"])
+        ratio = hz["peak_over_first_5_years"]
+        a, b = hz["published_peak_years"]
+        print(f"breast relapse hazard by year after surgery: {rates}")
+        print(
+            f"  peaks in years {hz['peak_years'][0]}-{hz['peak_years'][1]} (published {a}-{b}), "
+            f"peak / first five years {'-' if ratio is None else f'{ratio:.2f}'} "
+            f"(published {hz['published_peak_over_first_5_years']:.2f}) {hz['source']}"
+        )
+
+
 def cmd_validate(a) -> int:
     from concurrent.futures import ProcessPoolExecutor
 
@@ -464,22 +484,7 @@ def cmd_validate(a) -> int:
         print("anatomy only    tvd  R2(log)")
         for r in anat:
             print(f"  {r['primary']:<11} {r['tvd']:.3f}  {r['r2_log']:.2f}")
-        print("breast relapse by node status at surgery   patients  free at 5 y  late rate  Pan 2017")
-        for r in reports.get("relapse_by_node", []):
-            free5 = "-" if r["free_at_5_years"] is None else f"{r['free_at_5_years']:.3f}"
-            late = "-" if r["late_rate"] is None else f"{r['late_rate']:.4f}"
-            print(f"  {r['group']:<40} {r['patients']:>8}  {free5:>11}  {late:>9}  {r['published_late_rate']:.4f}")
-        hz = reports.get("relapse_hazard")
-        if hz and hz["peak_years"]:
-            rates = " ".join("-" if r["hazard"] is None else f"{r['hazard']:.3f}" for r in hz["yearly"])
-            ratio = hz["peak_over_first_5_years"]
-            a, b = hz["published_peak_years"]
-            print(f"breast relapse hazard by year after surgery: {rates}")
-            print(
-                f"  peaks in years {hz['peak_years'][0]}-{hz['peak_years'][1]} (published {a}-{b}), "
-                f"peak / first five years {'-' if ratio is None else f'{ratio:.2f}'} "
-                f"(published {hz['published_peak_over_first_5_years']:.2f}) {hz['source']}"
-            )
+        _print_relapse_reports(reports)
         for k, v in summ["checks"].items():
             print(f"{k}: {'yes' if v else 'NO'}")
     return 0 if all(summ["checks"].values()) else 1
