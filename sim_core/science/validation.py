@@ -249,14 +249,16 @@ def relapse_hazard(table: dict) -> dict:
     peak over the mean hazard of the first five years, beside the published shape: a report with
     no pass line."""
     free = {row["years"]: row["fraction"] for row in table["metastasis_free"]}
+
+    def hazard(y0: int, y1: int) -> float | None:
+        a, b = free.get(y0, 0.0), free.get(y1, 0.0)
+        return math.log(a / b) / (y1 - y0) if a > 0 and b > 0 else None
+
     years = sorted(y for y in free if y > 0 and y - 1 in free)
-    yearly = []
-    for y in years:
-        a, b = free[y - 1], free[y]
-        yearly.append({"from_years": y - 1, "to_years": y, "hazard": math.log(a / b) if a > 0 and b > 0 else None})
+    yearly = [{"from_years": y - 1, "to_years": y, "hazard": hazard(y - 1, y)} for y in years]
     known = [r for r in yearly if r["hazard"] is not None]
     peak = max(known, key=lambda r: r["hazard"]) if known else None
-    first5 = math.log(free[0] / free[5]) / 5.0 if free.get(0, 0) > 0 and free.get(5, 0) > 0 else None
+    first5 = hazard(0, 5)
     ratio = peak["hazard"] / first5 if peak and first5 else None
     return {
         "yearly": yearly,
