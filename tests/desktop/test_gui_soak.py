@@ -86,6 +86,8 @@ def test_rss_is_judged_by_levels_not_by_two_samples():
     8 % over the run is (judged on three quarters of it), and so is a step that stays up."""
     swing = [[1.8, 332.3]] + [[2.0 + i, 338.0 + (9.0 if i % 3 else 0.0)] for i in range(16)] + [[18.0, 350.2]]
     early, late = soak.rss_levels(swing, 1.8, 18.0)
+    # first quarter (t <= 5.85): 332.3 338 347 347 338; last (t >= 13.95): 338 347 347 338 350.2
+    assert (early, late) == (338.0, 347.0)
     assert late < 1.05 * early
     climb = [[1.8 + i, 340.0 * (1 + 0.08 * i / 16)] for i in range(17)]
     early, late = soak.rss_levels(climb, 1.8, 17.8)
