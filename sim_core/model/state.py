@@ -66,9 +66,14 @@ class _Table:
     def n_used(self) -> int:
         return self.capacity - int(self.n_free[0])
 
-    def grow(self, min_free: int = 0) -> None:
+    def grow(self, min_free: int = 0, limit: int | None = None) -> None:
+        """Add rows (at least doubling, at least ``min_free`` free), to at most ``limit`` rows."""
         old = self.capacity
         new = max(2 * old, old + min_free, 1024)
+        if limit is not None:
+            new = min(new, limit)
+        if new <= old:
+            return
         for name, _, fill in self._columns:
             setattr(self, name, _grow(getattr(self, name), new, fill))
         nf = int(self.n_free[0])

@@ -206,6 +206,9 @@ def cmd_run(a) -> int:
     if a.checkpoint:
         save_checkpoint(eng, a.checkpoint)
     out = _run_result(eng, sc, seed, a.days)
+    waiting = int(eng.pools.spawn.sum())
+    if waiting:  # only with sliders at extremes: see Engine._found_lesions
+        print(f"note: the lesion table is full; {waiting:,} founder cells wait alive for a row", file=sys.stderr)
     if a.json:
         print(json.dumps(out, indent=1))
     else:

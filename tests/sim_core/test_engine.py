@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim_core import SPECS, Engine, load_scenario
+from sim_core import SPECS, Engine, InputError, load_scenario
 from sim_core.kernels import layout as L
 from sim_core.science.experiments import inject_experiment, run_patient
 
@@ -117,6 +117,62 @@ def test_invariants_hold_for_any_parameters_steps_and_slider_changes(values, see
         assert run() == first
     finally:
         numba.set_num_threads(threads)
+
+
+def test_the_lesion_table_stops_at_its_ceiling_and_the_founders_wait_alive():
+    """Sliders at extremes once founded 130 million lesions in a day and ran the machine out of
+    memory. Past ``max_lesions`` rows the free ones are shared among organs in proportion to their
+    waiting cells, the rest wait in the spawn pool (conserved), and rows that regression frees are
+    founded again."""
+    sc = load_scenario("breast")
+    sc.params.set("fate.proliferate", 0.9)
+    sc.params.set("fate.dormant", 0.0)
+    eng = Engine(sc, shedding=False, max_lesions=300)
+    eng.inject("vein:portal->organ:liver", 200000)
+    eng.inject("vein:ivc->heart:right", 200000)
+    les, po = eng.lesions, eng.pools
+    eng.step(86400.0)
+    check_invariants(eng)
+    waiting = po.spawn.sum(axis=1)
+    used = les.state > 0
+    founded = np.bincount(les.comp[used], minlength=eng.graph.n)
+    print("rows", les.capacity, "lesions", les.n_used, "waiting", waiting.sum())
+    assert les.capacity == 300 and 270 <= les.n_used <= 300 and waiting.sum() > 50000
+    liver = eng.graph.index["organ:liver"]
+    assert founded[liver] / founded.sum() == pytest.approx(waiting[liver] / waiting.sum(), abs=0.03)
+    first = eng.counters[L.C_MICRO]
+    for _ in range(4):
+        eng.step(86400.0)
+        check_invariants(eng)
+        assert les.capacity == 300
+    assert eng.counters[L.C_MICRO] > first + 20  # regressed lesions' rows were founded again
+    with pytest.raises(InputError, match="max_lesions"):
+        Engine(sc, max_lesions=0)
+
+
+def test_sliders_at_extremes_fill_the_lesion_table_and_stop_there():
+    """The slider corner the property test found (a small primary doubling at the fastest rate,
+    nearly every shed cell viable and every extravasated one dividing, no regression): in a one-day
+    step it founded 130 million lesions. With a ceiling of 100,000 rows the same run keeps its
+    memory and its cells."""
+    sc = load_scenario("breast")
+    for path, value in [
+        ("primary.initial_cells", 1e6),
+        ("primary.doubling_days", 0.5),
+        ("primary.doubling_ref_cells", 1e11),
+        ("shedding.viable_fraction", 0.945),
+        ("fate.proliferate", 0.9969),
+        ("fate.dormant", 0.0),
+        ("micro.regress_per_doubling", 0.0),
+    ]:
+        sc.params.set(path, value)
+    eng = Engine(sc, max_lesions=100_000)
+    for dt in (600.0, 3600.0, 86400.0):
+        eng.step(dt)
+        check_invariants(eng)
+    print("lesions", eng.lesions.n_used, "founders waiting", eng.pools.spawn.sum())
+    assert eng.lesions.capacity == 100_000 and eng.lesions.n_used > 95_000
+    assert eng.pools.spawn.sum() > 1e6
 
 
 def test_same_seed_same_numbers_and_different_seed_different_numbers():
