@@ -163,17 +163,20 @@ class Engine:
         resolution: str = "packets",
         cell_capacity: int = 1 << 20,
         max_packets: int = 1 << 24,
-        max_lesions: int = MAX_LESIONS,
+        max_lesions: int | None = None,
     ):
         """``resolution="cells"`` follows every shed cell (or cluster) as its own packet in a pool
         of ``cell_capacity`` slots that may grow up to ``max_packets`` (then the run stops with a
         clear error); results agree statistically with pooled packets. The lesion table holds at
-        most ``max_lesions`` lesions (see ``_found_lesions`` for what happens past it)."""
+        most ``max_lesions`` lesions (default ``MAX_LESIONS``; see ``_found_lesions`` for what
+        happens past it)."""
         if resolution not in RESOLUTIONS:
             raise InputError("engine", "resolution", f"must be one of {', '.join(RESOLUTIONS)}")
         self.resolution = resolution
         self._cell_capacity = int(cell_capacity)
         self._max_packets = int(max_packets)
+        if max_lesions is None:
+            max_lesions = MAX_LESIONS
         if not max_lesions >= 1:
             raise InputError("engine", "max_lesions", "must be at least 1")
         self._max_lesions = int(max_lesions)

@@ -51,6 +51,28 @@ def test_run_json_contract(capsys, tmp_path):
     assert "seed = 2" in (tmp_path / "ts.csv.receipt.toml").read_text()
 
 
+def test_run_says_when_founder_cells_wait_for_lesion_rows(capsys, tmp_path, monkeypatch):
+    """Past the lesion table's ceiling (here lowered to 500 rows) ``run`` still succeeds and says on
+    stderr how many founder cells wait; below it, it says nothing."""
+    import sim_core.model.engine as engine
+
+    sc = tmp_path / "flood.toml"  # the slider corner of test_engine's ceiling tests
+    sc.write_text(
+        'name = "flood"\nprimary = "primary:breast"\n'
+        "[params.primary]\ninitial_cells = 1e6\ndoubling_days = 0.5\ndoubling_ref_cells = 1e11\n"
+        "[params.shedding]\nviable_fraction = 0.945\n[params.fate]\nproliferate = 0.9969\ndormant = 0.0\n"
+        "[params.micro]\nregress_per_doubling = 0.0\n"
+    )
+    monkeypatch.setattr(engine, "MAX_LESIONS", 500)
+    assert main(["run", "--scenario", str(sc), "--days", "2", "--seed", "1", "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["funnel"]["micrometastases"] <= 500
+    assert "the lesion table is full" in out.err and "founder cells wait alive" in out.err
+    monkeypatch.setattr(engine, "MAX_LESIONS", 1 << 25)
+    assert main(["run", "--scenario", "breast", "--days", "2", "--seed", "1", "--json"]) == 0
+    assert "lesion table" not in capsys.readouterr().err
+
+
 def test_inject_json_contract(capsys):
     assert (
         main(
