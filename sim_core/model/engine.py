@@ -564,7 +564,9 @@ class Engine:
         room = int(les.n_free[0])
         held = None
         if waiting > room:
-            placed = po.spawn * room // waiting  # int64: at most ~1e9 waiting x ~1e7 rows
+            # in Python integers: waiting cells (up to ~1e12) times rows (up to ~3e7) overflow int64
+            shares = [int(x) * room // waiting for x in po.spawn.ravel().tolist()]
+            placed = np.array(shares, np.int64).reshape(po.spawn.shape)
             held = po.spawn - placed
             po.spawn[:] = placed
         status = spawn_lesions(

@@ -150,6 +150,20 @@ def test_the_lesion_table_stops_at_its_ceiling_and_the_founders_wait_alive():
         Engine(sc, max_lesions=0)
 
 
+def test_the_ceilings_shares_are_exact_for_any_number_of_waiting_cells():
+    """Waiting cells times free rows can pass the int64 range: the shares are still exact (a
+    quarter and three quarters of 1,000 rows here) and every cell not founded still waits."""
+    eng = Engine(load_scenario("breast"), shedding=False, max_lesions=1000)
+    liver, lungs = eng.graph.index["organ:liver"], eng.graph.index["organ:lungs"]
+    eng.pools.spawn[liver, 0] = 10**16
+    eng.pools.spawn[lungs, 0] = 3 * 10**16
+    eng._found_lesions(1.0, 0)
+    les = eng.lesions
+    founded = np.bincount(les.comp[les.state > 0], minlength=eng.graph.n)
+    assert (founded[liver], founded[lungs]) == (250, 750) and les.n_used == 1000
+    assert eng.pools.spawn.sum() == 4 * 10**16 - 1000 and (eng.pools.spawn >= 0).all()
+
+
 def test_sliders_at_extremes_fill_the_lesion_table_and_stop_there():
     """The slider corner the property test found (a small primary doubling at the fastest rate,
     nearly every shed cell viable and every extravasated one dividing, no regression): in a one-day
