@@ -217,13 +217,73 @@ def run_cohort(
         executor,
         scheduler_file,
     )
+    out = _cohort_table(scenario, seed, years, results, surgery_at_mm, anatomy_only)
+    if keep_patients:
+        out["patient_rows"] = patient_rows(scenario, seed, results)
+    return out
+
+
+def _cohort_table(
+    scenario: Scenario, seed: int, years: float, results: list[PatientResult], surgery_at_mm: float, anatomy_only: bool
+) -> dict:
     out = summarise_cohort(scenario, seed, years, results)
     out["anatomy_only"] = bool(anatomy_only)
     if surgery_at_mm > 0:
         out.update(relapse_summary(results, years, surgery_at_mm))
-    if keep_patients:
-        out["patient_rows"] = patient_rows(scenario, seed, results)
     return out
+
+
+@dataclass(frozen=True)
+class CohortJob:
+    """One cohort of a batch that ``run_cohorts`` runs (the arguments of ``run_cohort``)."""
+
+    scenario: Scenario
+    patients: int
+    years: float
+    seed: int
+    surgery_at_mm: float = 0.0
+    anatomy_only: bool = False
+
+
+#: Patients per task when ``run_cohorts`` queues several cohorts: small, so that the last tasks
+#: of a batch end close together (a worker builds one engine per patient, whatever the task size).
+BATCH_CHUNK = 4
+
+
+def run_cohorts(jobs: dict[str, CohortJob], executor, done=None, chunk: int = BATCH_CHUNK) -> dict[str, dict]:
+    """Several cohorts through one process pool at once, each table as ``run_cohort`` gives it (the
+    same patients, the same numbers). Every cohort's patients are queued together, in small tasks
+    and in the order of ``jobs``, so no worker waits for the slowest patients of one cohort before
+    the next cohort starts; put the longest cohorts first. ``done(key)`` is called as each cohort
+    is complete."""
+    from concurrent.futures import as_completed
+
+    tasks = {}
+    for key, j in jobs.items():
+        for a in range(0, j.patients, chunk):
+            idx = list(range(a, min(a + chunk, j.patients)))
+            args = (j.scenario, j.seed, idx, j.years, j.surgery_at_mm, j.anatomy_only)
+            tasks[executor.submit(_run_chunk, args)] = (key, a)
+    parts: dict[str, dict[int, list[PatientResult]]] = {k: {} for k in jobs}
+    left = {k: -(-j.patients // chunk) for k, j in jobs.items()}
+    out: dict[str, dict] = {}
+    try:
+        for fut in as_completed(tasks):
+            key, a = tasks[fut]
+            parts[key][a] = fut.result()
+            left[key] -= 1
+            if left[key] == 0:
+                j = jobs[key]
+                got = parts.pop(key)
+                results = [r for a0 in sorted(got) for r in got[a0]]
+                out[key] = _cohort_table(j.scenario, j.seed, j.years, results, j.surgery_at_mm, j.anatomy_only)
+                if done:
+                    done(key)
+    except BaseException:
+        for fut in tasks:
+            fut.cancel()  # a failed patient (or Ctrl-C) stops the batch instead of running it out
+        raise
+    return {k: out[k] for k in jobs}
 
 
 def run_patients(

@@ -26,7 +26,7 @@ import numpy as np
 from sim_core.model.body_graph import CATEGORIES, SOIL_KEYS
 from sim_core.model.scenario import load_scenario
 from sim_core.science.calibration import AFFINITIES, AutopsyFit, FitResult, data_points
-from sim_core.science.cohort import run_cohort
+from sim_core.science.cohort import CohortJob, run_cohort, run_cohorts
 from sim_core.science.disibio import COLORECTAL, POOLED_SHARES, ROWS, sampling_tvd, tv_distance
 from sim_core.science.experiments import inject_experiment
 
@@ -363,17 +363,29 @@ def _loo_one(args):
     return held, tv_distance(_row_shares(r), ROWS[held].shares())
 
 
-def leave_one_out(workers: int = 2, patients: int = COHORT_PATIENTS, progress=None, executor=None) -> list[dict]:
+def _loo_from_tables(tables: dict[str, dict]):
+    for held in ROWS:
+        yield held, tv_distance(_row_shares(tables[f"left out {held}"]), ROWS[held].shares())
+
+
+def leave_one_out(
+    workers: int = 2,
+    patients: int = COHORT_PATIENTS,
+    progress=None,
+    executor=None,
+    tables: dict[str, dict] | None = None,
+) -> list[dict]:
     """Each primary predicted from the refit without its row (stored by ``calibrate``) by a
-    simulated cohort, one primary per process; beside it the pooled row's distance (the baseline)
-    and the distance the row shows from itself by chance (``disibio.sampling_tvd``: the floor)."""
+    simulated cohort, one primary per process (or from ``tables``, as ``simulate_all`` gives them);
+    beside it the pooled row's distance (the baseline) and the distance the row shows from itself
+    by chance (``disibio.sampling_tvd``: the floor)."""
     for n in ROWS:
         leave_one_out_params(n)  # stale stored values: one error before any cohort runs
     jobs = [(n, patients, COHORT_YEARS, COHORT_SEED) for n in ROWS]
     out = []
-    ex = executor or ProcessPoolExecutor(max_workers=max(1, workers))
+    ex = None if tables else executor or ProcessPoolExecutor(max_workers=max(1, workers))
     try:
-        for held, tvd in ex.map(_loo_one, jobs):
+        for held, tvd in ex.map(_loo_one, jobs) if ex else _loo_from_tables(tables or {}):
             out.append(
                 {
                     "primary": held,
@@ -382,10 +394,10 @@ def leave_one_out(workers: int = 2, patients: int = COHORT_PATIENTS, progress=No
                     "sampling_tvd": sampling_tvd(ROWS[held]),
                 }
             )
-            if progress:
+            if progress and not tables:
                 progress(f"left out {held}")
     finally:
-        if executor is None:
+        if executor is None and ex is not None:
             ex.shutdown()
     return out
 
@@ -403,10 +415,12 @@ def r2_log(observed, simulated) -> float:
     return float(c * c) if math.isfinite(c) else 0.0
 
 
-def anatomy_only(workers: int | None = None, patients: int = ANATOMY_PATIENTS, executor=None) -> list[dict]:
+def anatomy_only(
+    workers: int | None = None, patients: int = ANATOMY_PATIENTS, executor=None, tables: dict[str, dict] | None = None
+) -> list[dict]:
     out = []
     for n, row in ROWS.items():
-        r = run_cohort(
+        r = (tables or {}).get(f"anatomy {n}") or run_cohort(
             load_scenario(n), patients, COHORT_YEARS, COHORT_SEED, workers=workers, anatomy_only=True, executor=executor
         )
         sim = _row_shares(r)
@@ -414,6 +428,33 @@ def anatomy_only(workers: int | None = None, patients: int = ANATOMY_PATIENTS, e
             {"primary": n, "tvd": float(tv_distance(sim, row.shares())), "r2_log": float(r2_log(row.shares(), sim))}
         )
     return out
+
+
+def simulate_all(executor, progress: Callable[[str], None] | None = None) -> dict[str, dict]:
+    """Every cohort ``validate`` reads, run as one batch through ``executor`` (``cohort.run_cohorts``:
+    the same tables as running them one by one, with no worker idle between cohorts). Keys:
+    ``relapse``, ``cohort <preset>`` (the 14 rows and the colorectal mixture), ``left out <preset>``
+    (left out when the stored left-out values are stale: ``leave_one_out`` then says so) and
+    ``anatomy <preset>``."""
+    from sim_core.model.params import Params
+
+    jobs = {
+        "relapse": CohortJob(load_scenario("breast"), RELAPSE_PATIENTS, RELAPSE_YEARS, COHORT_SEED, RELAPSE_SURGERY_MM)
+    }
+    for n in [*ROWS, "colorectal"]:
+        jobs[f"cohort {n}"] = CohortJob(load_scenario(n), COHORT_PATIENTS, COHORT_YEARS, COHORT_SEED)
+    try:
+        for n in ROWS:
+            sc = load_scenario(n)
+            sc.params = Params(leave_one_out_params(n))
+            jobs[f"left out {n}"] = CohortJob(sc, COHORT_PATIENTS, COHORT_YEARS, COHORT_SEED)
+    except StaleLeftOut:
+        jobs = {k: v for k, v in jobs.items() if not k.startswith("left out ")}
+    for n in ROWS:
+        jobs[f"anatomy {n}"] = CohortJob(
+            load_scenario(n), ANATOMY_PATIENTS, COHORT_YEARS, COHORT_SEED, anatomy_only=True
+        )
+    return run_cohorts(jobs, executor, done=progress)
 
 
 def summary(results: list[Result], loo: list[dict]) -> dict:
@@ -441,18 +482,24 @@ def all_targets(
     progress: Callable[[str], None] | None = None,
     executor=None,
     reports: dict | None = None,
+    tables: dict[str, dict] | None = None,
 ) -> list[Result]:
-    """Every target, from simulated cohorts. ``reports`` (a dict), if given, receives the figures
-    that have no pass line: ``relapse_by_node`` and ``relapse_hazard``."""
+    """Every target, from simulated cohorts (``tables``, as ``simulate_all`` gives them, instead of
+    running each cohort here). ``reports`` (a dict), if given, receives the figures that have no
+    pass line: ``relapse_by_node`` and ``relapse_hazard``."""
     say = progress or (lambda m: None)
     workers = workers or max(1, min(os.cpu_count() or 1, 8))
+    tables = tables or {}
     say("Luzzi and Fidler (mice)")
     results = luzzi_targets() + fidler_targets()
-    for preset in list(ROWS) + ["colorectal"]:
-        say(f"cohort {preset}")
-        results += cohort_targets(preset, workers=workers, executor=executor)
-    say("breast relapse after surgery")
-    table = relapse_cohort(workers=workers, executor=executor)
+    for preset in [*ROWS, "colorectal"]:
+        if f"cohort {preset}" not in tables:
+            say(f"cohort {preset}")
+        table = tables.get(f"cohort {preset}")
+        results += cohort_targets(preset, workers=workers, executor=executor, table=table)
+    if "relapse" not in tables:
+        say("breast relapse after surgery")
+    table = tables.get("relapse") or relapse_cohort(workers=workers, executor=executor)
     results += relapse_targets(table=table)
     if reports is not None:
         reports["relapse_by_node"] = relapse_by_node(table)

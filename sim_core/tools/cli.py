@@ -452,18 +452,19 @@ def cmd_validate(a) -> int:
         print(f"validate: {time.monotonic() - t0:6.0f} s  {m}", file=sys.stderr, flush=True)
 
     workers = a.workers or max(1, min(__import__("os").cpu_count() or 1, 8))
-    # one pool of worker processes for every cohort: each compiles (or loads) the kernels once
+    # every cohort in one batch through one pool of worker processes: each compiles (or loads)
+    # the kernels once, and no worker waits between cohorts
+    say("simulating every cohort (progress: each as it is complete)")
     with ProcessPoolExecutor(max_workers=workers) as ex:
-        reports: dict = {}
-        results = V.all_targets(workers=workers, progress=say, executor=ex, reports=reports)
-        say("each DiSibio primary predicted without its row")
-        try:
-            loo = V.leave_one_out(workers=workers, progress=say, executor=ex)
-        except V.StaleLeftOut as e:
-            print(f"validate: {e}", file=sys.stderr)
-            loo = []
-        say("anatomy only")
-        anat = V.anatomy_only(workers=workers, executor=ex)
+        tables = V.simulate_all(ex, progress=say)
+    reports: dict = {}
+    results = V.all_targets(workers=workers, progress=say, reports=reports, tables=tables)
+    try:
+        loo = V.leave_one_out(workers=workers, progress=say, tables=tables)
+    except V.StaleLeftOut as e:
+        print(f"validate: {e}", file=sys.stderr)
+        loo = []
+    anat = V.anatomy_only(workers=workers, tables=tables)
     summ = V.summary(results, loo)
     out = {
         "targets": [r.row() for r in results],

@@ -90,6 +90,36 @@ def test_surgery_cohort_reports_a_relapse_curve():
     assert r["median_years_to_surgery"] > 0
 
 
+def test_cohorts_run_as_one_batch_give_the_tables_of_cohorts_run_one_by_one():
+    """``run_cohorts`` (how ``validate`` runs its cohorts) queues every cohort's patients together;
+    each table must be the one ``run_cohort`` gives, per-patient lists in patient order included."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sim_core.science.cohort import CohortJob, run_cohorts
+
+    jobs = {
+        "relapse": CohortJob(load_scenario("breast"), 9, 3.0, 5, surgery_at_mm=15.0),
+        "anatomy": CohortJob(load_scenario("prostate"), 7, 2.0, 3, anatomy_only=True),
+        "mixture": CohortJob(load_scenario("colorectal"), 6, 2.0, 1),
+    }
+    seen: list[str] = []
+    with ProcessPoolExecutor(max_workers=2) as ex:
+        got = run_cohorts(jobs, ex, done=seen.append, chunk=2)
+    assert sorted(seen) == sorted(jobs) and list(got) == list(jobs)
+    for key, j in jobs.items():
+        one = run_cohort(
+            j.scenario,
+            j.patients,
+            j.years,
+            j.seed,
+            workers=1,
+            surgery_at_mm=j.surgery_at_mm,
+            anatomy_only=j.anatomy_only,
+        )
+        assert got[key] == one, key
+    assert len(got["relapse"]["first_distant_metastasis_years"]) == 9 and got["anatomy"]["anatomy_only"] is True
+
+
 def test_anatomy_only_sets_every_soil_and_affinity_to_one():
     sc = load_scenario("prostate")
     eng = Engine(sc)

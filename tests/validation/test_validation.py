@@ -313,11 +313,12 @@ def test_validate_reports_relapse_by_node_in_json_and_table(monkeypatch, capsys)
         "pct_node_positive_at_surgery": 50.0,
     }
 
-    def fake_targets(workers=None, progress=None, executor=None, reports=None):
+    def fake_targets(workers=None, progress=None, executor=None, reports=None, tables=None):
         reports["relapse_by_node"] = V.relapse_by_node(table)
         reports["relapse_hazard"] = V.relapse_hazard(table)
         return V.relapse_targets(table=table)
 
+    monkeypatch.setattr(V, "simulate_all", lambda ex, progress=None: {})
     monkeypatch.setattr(V, "all_targets", fake_targets)
     monkeypatch.setattr(V, "leave_one_out", lambda **k: [])
     monkeypatch.setattr(V, "anatomy_only", lambda **k: [])
@@ -351,3 +352,38 @@ def test_sampling_floor_of_the_autopsy_rows():
         sd_other = math.sqrt(r.shares()[-1] / (r.mets_per_patient * r.patients))
         approx = 0.5 * math.sqrt(2 / math.pi) * (sd_named.sum() + sd_other)
         assert got[n] == pytest.approx(approx, rel=0.25), n
+
+
+def test_validate_simulates_every_cohort_it_reads_in_one_batch(monkeypatch):
+    """``simulate_all`` queues each cohort ``validate`` reads with the values it must have, and the
+    targets, left-out and anatomy-only reports read those tables instead of simulating again (the
+    batch is replaced here by its list of jobs: the wiring is under test, not the model)."""
+    from sim_core.model.params import Params
+
+    jobs: dict = {}
+
+    def fake_batch(js, ex, done=None):
+        jobs.update(js)
+        return {k: {"categories": {}} for k in js}
+
+    monkeypatch.setattr(V, "run_cohorts", fake_batch)
+    V.simulate_all(None)
+    assert list(jobs)[0] == "relapse"  # the longest cohort is queued first
+    r = jobs["relapse"]
+    assert (r.patients, r.years, r.surgery_at_mm) == (V.RELAPSE_PATIENTS, V.RELAPSE_YEARS, V.RELAPSE_SURGERY_MM)
+    assert {k for k in jobs if k.startswith("cohort ")} == {f"cohort {n}" for n in [*ROWS, "colorectal"]}
+    for n in ROWS:
+        held = jobs[f"left out {n}"]
+        assert held.patients == V.COHORT_PATIENTS and not held.anatomy_only
+        assert held.scenario.params.as_dict() == Params(V.leave_one_out_params(n)).as_dict()
+        anat = jobs[f"anatomy {n}"]
+        assert anat.anatomy_only and anat.patients == V.ANATOMY_PATIENTS and anat.scenario.name == n
+    # the reports read the tables: a left-out table equal to its autopsy row is at distance 0
+    tables = {
+        f"left out {n}": {
+            "categories": {c: {"pct_metastases": s} for c, s in zip(V.CATEGORIES, ROWS[n].shares(), strict=True)}
+        }
+        for n in ROWS
+    }
+    loo = V.leave_one_out(tables=tables)
+    assert [r["primary"] for r in loo] == list(ROWS) and all(r["tvd"] == 0.0 for r in loo)
