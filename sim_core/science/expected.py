@@ -170,18 +170,28 @@ class Transport:
 
     def from_source(self, comp: int, lymph: float, cavity: float) -> np.ndarray:
         """Per compartment: expected extravasated cells per viable cell shed by ``comp``."""
+        x0 = self.shed_into(comp, lymph, cavity)
+        return (1 - self.cf) * (self._solve[0] @ x0) + self.cf * (self._solve[1] @ x0)
+
+    def shed_into(self, comp: int, lymph: float, cavity: float) -> np.ndarray:
+        """Per vessel: the share of ``comp``'s viable shed cells that enters it."""
         g = self.graph
         cls = VESSEL_CLASS[g.v_kind]
         outs = np.array(g.out_vessels(comp), np.int64)
         has = [bool((cls[outs] == k).any()) for k in range(3)]
         frac = np.array([0.0, lymph if has[1] else 0.0, cavity if has[2] else 0.0])
         frac[0] = max(0.0, 1.0 - frac[1] - frac[2]) if has[0] else 0.0
+        if frac.sum() > 0.0 and (frac[1] + frac[2] > 1.0 or not has[0]):
+            # the shares are weights, as the engine splits them (``kernels.rules.class_shares`` and
+            # the transport kernel): the ovary's lymph share and its bare surface's cavity share
+            # (exposure 1) add up to more than 1, and without a vein the rest goes to the others
+            frac /= frac.sum()
         x0 = np.zeros(g.m)
         for k in range(3):
             sel = outs[cls[outs] == k]
             if frac[k] > 0 and sel.size:
                 x0[sel] = frac[k] * g.v_share[sel] / g.v_share[sel].sum()
-        return (1 - self.cf) * (self._solve[0] @ x0) + self.cf * (self._solve[1] @ x0)
+        return x0
 
 
 # --- lesions --------------------------------------------------------------------------------------

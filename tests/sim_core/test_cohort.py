@@ -162,6 +162,30 @@ def test_expected_value_calculation_agrees_with_simulated_cohorts():
         assert abs(e["metastases_per_patient"] / r["metastases_per_patient"] - 1) < 0.15
 
 
+def test_the_surrogate_splits_shed_cells_among_blood_lymph_and_cavity_as_the_engine_does():
+    """The ovary's lymph share and its bare surface's cavity share add up to more than 1; the
+    engine takes them as weights (its shares always add up to 1), and so must the fit's surrogate,
+    which once gave the ovary 1.38 cells for each one shed. The breast (no cavity) and the stomach
+    (a serosa) check the ordinary case."""
+    from sim_core.kernels.rules import class_shares
+    from sim_core.model.body_graph import VESSEL_CLASS
+    from sim_core.model.engine import cavity_share, routed
+    from sim_core.science.expected import Transport
+
+    for name in ("ovary", "breast", "stomach"):
+        sc = load_scenario(name)
+        eng = Engine(sc)
+        g = routed(default_graph(), sc.params)
+        c = g.index[sc.primary]
+        want = np.array(class_shares(c, g.out_ptr, g.out_idx, VESSEL_CLASS[g.v_kind], eng.rates()))
+        want /= want.sum()
+        x0 = Transport(g, sc.params).shed_into(c, sc.params["shedding.lymph_fraction"], cavity_share(sc.params))
+        got = np.array([x0[VESSEL_CLASS[g.v_kind] == k].sum() for k in range(3)])
+        print(name, "blood, lymph, cavity:", got.round(4), "engine:", want.round(4))
+        assert got == pytest.approx(want, abs=1e-12)
+    assert sc.params["shedding.lymph_fraction"] > 0 and got[2] > 0  # the stomach sheds both ways
+
+
 def _moved(spec, value: float) -> float:
     """A value of the parameter inside its range and clearly away from ``value``."""
     for v in (value * 1.5 + 0.1, value * 0.5, 0.5 * (spec.lo + spec.hi)):
