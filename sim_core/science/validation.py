@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -353,53 +352,31 @@ def leave_one_out_params(held: str) -> dict:
     return p.as_dict()
 
 
-def _loo_one(args):
-    held, patients, years, seed = args
+def left_out_scenario(held: str):
+    """``held``'s preset with the values that predict it from the other rows (``leave_one_out_params``)."""
     from sim_core.model.params import Params
 
     sc = load_scenario(held)
     sc.params = Params(leave_one_out_params(held))
-    r = run_cohort(sc, patients, years, seed, workers=1)
-    return held, tv_distance(_row_shares(r), ROWS[held].shares())
+    return sc
 
 
-def _loo_from_tables(tables: dict[str, dict]):
-    for held in ROWS:
-        yield held, tv_distance(_row_shares(tables[f"left out {held}"]), ROWS[held].shares())
-
-
-def leave_one_out(
-    workers: int = 2,
-    patients: int = COHORT_PATIENTS,
-    progress=None,
-    executor=None,
-    tables: dict[str, dict] | None = None,
-) -> list[dict]:
-    """Each primary predicted from the refit without its row (stored by ``calibrate``) by a
-    simulated cohort, one primary per process (or from ``tables``, as ``simulate_all`` gives them);
-    beside it the pooled row's distance (the baseline) and the distance the row shows from itself
-    by chance (``disibio.sampling_tvd``: the floor)."""
+def leave_one_out(tables: dict[str, dict]) -> list[dict]:
+    """Each primary predicted from the refit without its row (stored by ``calibrate``) by its
+    simulated cohort in ``tables`` (``simulate_all``); beside it the pooled row's distance (the
+    baseline) and the distance the row shows from itself by chance (``disibio.sampling_tvd``: the
+    floor). Raises ``StaleLeftOut`` when the stored left-out values are stale."""
     for n in ROWS:
-        leave_one_out_params(n)  # stale stored values: one error before any cohort runs
-    jobs = [(n, patients, COHORT_YEARS, COHORT_SEED) for n in ROWS]
-    out = []
-    ex = None if tables else executor or ProcessPoolExecutor(max_workers=max(1, workers))
-    try:
-        for held, tvd in ex.map(_loo_one, jobs) if ex else _loo_from_tables(tables or {}):
-            out.append(
-                {
-                    "primary": held,
-                    "tvd": float(tvd),
-                    "baseline_tvd": float(tv_distance(POOLED_SHARES, ROWS[held].shares())),
-                    "sampling_tvd": sampling_tvd(ROWS[held]),
-                }
-            )
-            if progress and not tables:
-                progress(f"left out {held}")
-    finally:
-        if executor is None and ex is not None:
-            ex.shutdown()
-    return out
+        leave_one_out_params(n)  # stale stored values: the error simulate_all left to this call
+    return [
+        {
+            "primary": held,
+            "tvd": float(tv_distance(_row_shares(tables[f"left out {held}"]), ROWS[held].shares())),
+            "baseline_tvd": float(tv_distance(POOLED_SHARES, ROWS[held].shares())),
+            "sampling_tvd": sampling_tvd(ROWS[held]),
+        }
+        for held in ROWS
+    ]
 
 
 def r2_log(observed, simulated) -> float:
@@ -415,14 +392,11 @@ def r2_log(observed, simulated) -> float:
     return float(c * c) if math.isfinite(c) else 0.0
 
 
-def anatomy_only(
-    workers: int | None = None, patients: int = ANATOMY_PATIENTS, executor=None, tables: dict[str, dict] | None = None
-) -> list[dict]:
+def anatomy_only(tables: dict[str, dict]) -> list[dict]:
+    """Each row's anatomy-only cohort in ``tables`` (``simulate_all``): its distance and R² (log)."""
     out = []
     for n, row in ROWS.items():
-        r = (tables or {}).get(f"anatomy {n}") or run_cohort(
-            load_scenario(n), patients, COHORT_YEARS, COHORT_SEED, workers=workers, anatomy_only=True, executor=executor
-        )
+        r = tables[f"anatomy {n}"]
         sim = _row_shares(r)
         out.append(
             {"primary": n, "tvd": float(tv_distance(sim, row.shares())), "r2_log": float(r2_log(row.shares(), sim))}
@@ -436,8 +410,6 @@ def simulate_all(executor, progress: Callable[[str], None] | None = None) -> dic
     ``relapse``, ``cohort <preset>`` (the 14 rows and the colorectal mixture), ``left out <preset>``
     (left out when the stored left-out values are stale: ``leave_one_out`` then says so) and
     ``anatomy <preset>``."""
-    from sim_core.model.params import Params
-
     jobs = {
         "relapse": CohortJob(load_scenario("breast"), RELAPSE_PATIENTS, RELAPSE_YEARS, COHORT_SEED, RELAPSE_SURGERY_MM)
     }
@@ -445,9 +417,7 @@ def simulate_all(executor, progress: Callable[[str], None] | None = None) -> dic
         jobs[f"cohort {n}"] = CohortJob(load_scenario(n), COHORT_PATIENTS, COHORT_YEARS, COHORT_SEED)
     try:
         for n in ROWS:
-            sc = load_scenario(n)
-            sc.params = Params(leave_one_out_params(n))
-            jobs[f"left out {n}"] = CohortJob(sc, COHORT_PATIENTS, COHORT_YEARS, COHORT_SEED)
+            jobs[f"left out {n}"] = CohortJob(left_out_scenario(n), COHORT_PATIENTS, COHORT_YEARS, COHORT_SEED)
     except StaleLeftOut:
         jobs = {k: v for k, v in jobs.items() if not k.startswith("left out ")}
     for n in ROWS:

@@ -460,11 +460,11 @@ def cmd_validate(a) -> int:
     reports: dict = {}
     results = V.all_targets(workers=workers, progress=say, reports=reports, tables=tables)
     try:
-        loo = V.leave_one_out(workers=workers, progress=say, tables=tables)
+        loo = V.leave_one_out(tables)
     except V.StaleLeftOut as e:
         print(f"validate: {e}", file=sys.stderr)
         loo = []
-    anat = V.anatomy_only(workers=workers, tables=tables)
+    anat = V.anatomy_only(tables)
     summ = V.summary(results, loo)
     out = {
         "targets": [r.row() for r in results],

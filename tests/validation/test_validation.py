@@ -320,8 +320,8 @@ def test_validate_reports_relapse_by_node_in_json_and_table(monkeypatch, capsys)
 
     monkeypatch.setattr(V, "simulate_all", lambda ex, progress=None: {})
     monkeypatch.setattr(V, "all_targets", fake_targets)
-    monkeypatch.setattr(V, "leave_one_out", lambda **k: [])
-    monkeypatch.setattr(V, "anatomy_only", lambda **k: [])
+    monkeypatch.setattr(V, "leave_one_out", lambda t: [])
+    monkeypatch.setattr(V, "anatomy_only", lambda t: [])
     assert cli.main(["validate", "--json", "--workers", "1"]) == 1
     out = json.loads(capsys.readouterr().out)
     groups = {r["group"]: r for r in out["relapse_by_node"]}
@@ -385,5 +385,5 @@ def test_validate_simulates_every_cohort_it_reads_in_one_batch(monkeypatch):
         }
         for n in ROWS
     }
-    loo = V.leave_one_out(tables=tables)
+    loo = V.leave_one_out(tables)
     assert [r["primary"] for r in loo] == list(ROWS) and all(r["tvd"] == 0.0 for r in loo)
