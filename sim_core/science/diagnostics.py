@@ -14,6 +14,9 @@ model, the fit or ``validate``.
 - ``recovery`` / ``recovery_in_sample``: the left-out protocol and the full fit run on autopsy rows
   the model wrote itself (``model_rows``, exact or drawn at DiSibio's series sizes): what a model
   that is right by construction scores, so a miss can be told apart as the model's or the protocol's.
+- ``left_out_influence``: a jackknife over primaries read from the stored refits (nothing is
+  fitted): how far each shared value moves when one row leaves the fit, and where each left-out
+  prediction misses, site by site.
 
 ``python -m sim_core.tools.diagnostics`` runs them.
 """
@@ -86,6 +89,69 @@ def left_out_bound(own: tuple[str, ...] = ()) -> dict:
             }
         )
     return _summary(rows)
+
+
+def _affinity_values() -> dict[str, tuple[float, dict[str, float]]]:
+    """Each group affinity (two or more members): its full-fit value and, for each member left out,
+    the value its group's other members were refitted to."""
+    from sim_core.model.fitted_values import LEFT_OUT
+
+    out = {}
+    for a in C.AFFINITIES:
+        if len(a.presets) < 2:
+            continue
+        path = f"affinity.{a.soil}"
+        full = load_scenario(a.presets[0]).params[path]
+        out[f"{path} ({'+'.join(a.presets)})"] = (full, {n: LEFT_OUT[n][path] for n in a.presets})
+    return out
+
+
+def left_out_influence() -> dict:
+    """A jackknife over primaries from the values ``calibrate`` stored (nothing is fitted).
+
+    ``values``: for every soil and shared value, and every group affinity (over its members only:
+    only they store it), the full fit's value, its value in each refit without one row, the row
+    whose absence moves it most and by what factor (``log_ratio``, natural log of left-out over
+    full), and the jackknife standard deviation of its logarithm, sqrt((n - 1) / n * sum of squared
+    deviations) over the n refits. A value one row carries alone shows up as a large factor.
+    ``sites``: each row's left-out prediction in the expected-value calculation (as
+    ``left_out_bound`` makes it) minus its published shares, in percentage points of metastases,
+    per site, with the prediction's distance. Raises ``validation.StaleLeftOut`` on stale values."""
+    from sim_core.model.fitted_values import FITTED, LEFT_OUT
+    from sim_core.science.validation import leave_one_out_params
+
+    for n in ROWS:
+        leave_one_out_params(n)  # stale stored values raise here
+    series: dict[str, tuple[float, dict[str, float]]] = {}
+    for path in [f"soil.{k}" for k in C.SOIL_KEYS] + list(C.SHARED):
+        series[path] = (FITTED[path][0], {n: LEFT_OUT[n][path] for n in ROWS})
+    series.update(_affinity_values())
+    values = []
+    for path, (full, refits) in series.items():
+        logs = {n: float(np.log(max(v, 1e-12) / max(full, 1e-12))) for n, v in refits.items()}
+        worst = max(logs, key=lambda n: abs(logs[n]))
+        lv = np.log(np.maximum(np.array(list(refits.values())), 1e-12))
+        k = lv.size
+        values.append(
+            {
+                "value": path,
+                "full": float(full),
+                "left_out": {n: float(v) for n, v in refits.items()},
+                "most_moved_by": worst,
+                "log_ratio": logs[worst],
+                "jackknife_sd_log": float(np.sqrt((k - 1) / k * ((lv - lv.mean()) ** 2).sum())),
+            }
+        )
+    corrections = _stored_corrections()
+    sites = {}
+    for held in ROWS:
+        shares, _ = _expected_prediction(held, Params(leave_one_out_params(held)), corrections[held])
+        diff = 100.0 * (shares - ROWS[held].shares())
+        sites[held] = {
+            "difference_pct": {c: float(d) for c, d in zip(CATEGORIES, diff, strict=True)},
+            "tvd": tv_distance(shares, ROWS[held].shares()),
+        }
+    return {"values": values, "sites": sites}
 
 
 def correction_drift(

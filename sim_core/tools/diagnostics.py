@@ -4,6 +4,7 @@ python -m sim_core.tools.diagnostics bound [--own lymph,rate,affinities] [--json
 python -m sim_core.tools.diagnostics corrections [--patients 1600] [--seed 4242] [--refit 30] [--json]
 python -m sim_core.tools.diagnostics recovery [--noise] [--seed 2008] [--only a,b] [--in-sample] [--json]
 python -m sim_core.tools.diagnostics screen [--json]
+python -m sim_core.tools.diagnostics influence [--json]
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sim_core.science.diagnostics import (
     OWN,
     correction_drift,
     left_out_bound,
+    left_out_influence,
     recovery,
     recovery_in_sample,
     refit_with,
@@ -103,6 +105,28 @@ def _screen(a: argparse.Namespace) -> None:
         )
 
 
+def _influence(a: argparse.Namespace) -> None:
+    from sim_core.model.body_graph import CATEGORIES
+
+    s = left_out_influence()
+    if a.json:
+        print(json.dumps(s, indent=1))
+        return
+    print("values refitted without each row: full fit, range over the 14 refits, the row whose absence")
+    print("moves it most (factor), jackknife sd of the log")
+    for v in s["values"]:
+        lo = min(v["left_out"], key=v["left_out"].get)
+        hi = max(v["left_out"], key=v["left_out"].get)
+        print(
+            f"  {v['value']:42s} {v['full']:<9.4g} {v['left_out'][lo]:9.3g} ({lo}) to {v['left_out'][hi]:.3g} ({hi});"
+            f" without {v['most_moved_by']} x{np.exp(v['log_ratio']):.3g}; sd {v['jackknife_sd_log']:.2f}"
+        )
+    print("where each left-out prediction misses: predicted minus published, % of metastases")
+    print("  " + " " * 11 + " ".join(f"{c[:7]:>7s}" for c in CATEGORIES) + "    tvd")
+    for n, r in s["sites"].items():
+        print(f"  {n:11s}" + " ".join(f"{r['difference_pct'][c]:+7.1f}" for c in CATEGORIES) + f"  {r['tvd']:.3f}")
+
+
 def _corrections(a: argparse.Namespace) -> None:
     from sim_core.model.errors import InputError
 
@@ -152,9 +176,18 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--json", action="store_true")
     sc = sub.add_parser("screen", help="a score test of the values the autopsy fit holds fixed")
     sc.add_argument("--json", action="store_true")
+    inf = sub.add_parser("influence", help="how far each shared value moves when one row leaves the fit")
+    inf.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     try:
-        {"bound": _bound, "recovery": _recovery, "corrections": _corrections, "screen": _screen}[a.what](a)
+        actions = {
+            "bound": _bound,
+            "recovery": _recovery,
+            "corrections": _corrections,
+            "screen": _screen,
+            "influence": _influence,
+        }
+        actions[a.what](a)
         return 0
     except (InputError, StaleLeftOut) as exc:
         print(f"error: {exc}", file=sys.stderr)

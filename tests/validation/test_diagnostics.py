@@ -160,3 +160,51 @@ def test_recovery_rejects_a_negative_seed_in_one_line(capsys):
     assert T.main(["recovery", "--noise", "--seed", "-1", "--only", "rectum"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: diagnostics recovery: --seed: -1 is negative"]
+
+
+def test_the_influence_table_is_the_jackknife_of_the_stored_refits():
+    """Each value's row, factor and jackknife spread are those of the stored refits (recomputed here
+    from ``fitted_values``), and each row's site differences are its left-out prediction's: they
+    add up to nothing and half their absolute sum is the distance ``left_out_bound`` reports."""
+    from sim_core.model.fitted_values import FITTED, LEFT_OUT
+
+    s = D.left_out_influence()
+    bound = {r["primary"]: r["tvd"] for r in D.left_out_bound()["rows"]}
+    assert set(s["sites"]) == set(ROWS)
+    for n, r in s["sites"].items():
+        d = np.array(list(r["difference_pct"].values()))
+        assert abs(d.sum()) < 1e-6
+        assert 0.5 * np.abs(d).sum() / 100.0 == pytest.approx(r["tvd"], abs=1e-9)
+        assert r["tvd"] == pytest.approx(bound[n], abs=1e-9)
+    by = {v["value"]: v for v in s["values"]}
+    assert {f"soil.{k}" for k in C.SOIL_KEYS} | set(C.SHARED) <= set(by)
+    for path in [f"soil.{k}" for k in C.SOIL_KEYS] + list(C.SHARED):
+        v = by[path]
+        refit = {n: LEFT_OUT[n][path] for n in ROWS}
+        ratios = {n: abs(np.log(max(x, 1e-12) / FITTED[path][0])) for n, x in refit.items()}
+        assert v["full"] == FITTED[path][0]
+        assert abs(v["log_ratio"]) == pytest.approx(max(ratios.values()))
+        assert ratios[v["most_moved_by"]] == pytest.approx(max(ratios.values()))
+        logs = np.log(np.maximum(list(refit.values()), 1e-12))
+        assert v["jackknife_sd_log"] == pytest.approx(np.sqrt(13 / 14 * np.sum((logs - logs.mean()) ** 2)))
+    bone = next(v for k, v in by.items() if k.startswith("affinity.bone"))
+    assert set(bone["left_out"]) == {"breast", "prostate", "lung", "kidney"}
+
+
+def test_one_row_carries_the_vertebral_plexus_share():
+    """The stored fit's finding the README reports: the prostate's row alone places the share of
+    pelvic venous blood that enters the vertebral plexus (without it the refit drives the share to
+    nearly nothing, no other row moves it fivefold), and its left-out prediction misses most in
+    bone."""
+    s = D.left_out_influence()
+    plexus = next(v for v in s["values"] if v["value"] == "routing.plexus_share")
+    full = plexus["full"]
+    factors = {n: max(x / full, full / max(x, 1e-12)) for n, x in plexus["left_out"].items()}
+    print({n: round(f, 3) for n, f in factors.items()})
+    assert plexus["most_moved_by"] == "prostate"
+    assert factors["prostate"] > 100
+    assert max(f for n, f in factors.items() if n != "prostate") < 5
+    prostate = s["sites"]["prostate"]["difference_pct"]
+    print("prostate left out, predicted - published:", {c: round(d, 1) for c, d in prostate.items()})
+    assert min(prostate, key=prostate.get) == "bone"
+    assert prostate["bone"] < -5
