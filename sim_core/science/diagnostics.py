@@ -66,28 +66,35 @@ def _expected_prediction(held: str, p: Params, correction: np.ndarray) -> tuple[
     return one.corrected(held, model.table(p))
 
 
-def left_out_bound(own: tuple[str, ...] = ()) -> dict:
-    """Each row predicted by the expected-value calculation (with its stored simulation correction)
-    from its left-out values, the paths in ``own`` replaced by the full fit's values for it; the
-    pooled row's distance beside it. Raises ``validation.StaleLeftOut`` on stale stored values."""
+def _left_out_predictions(own: tuple[str, ...] = ()) -> dict[str, tuple[np.ndarray, float]]:
+    """Each row's shares and metastases per patient predicted by the expected-value calculation
+    (with its stored simulation correction) from its left-out values, the paths in ``own``
+    replaced by the full fit's values for it. Raises ``validation.StaleLeftOut`` on stale values."""
     from sim_core.science.validation import leave_one_out_params
 
     corrections = _stored_corrections()
-    rows = []
+    out = {}
     for held in ROWS:
         full = load_scenario(held).params
         p = Params(leave_one_out_params(held))
         for path in own:
             p.set(path, full[path])
-        shares, mpp = _expected_prediction(held, p, corrections[held])
-        rows.append(
-            {
-                "primary": held,
-                "tvd": tv_distance(shares, ROWS[held].shares()),
-                "baseline_tvd": tv_distance(POOLED_SHARES, ROWS[held].shares()),
-                "metastases_per_patient": float(mpp),
-            }
-        )
+        out[held] = _expected_prediction(held, p, corrections[held])
+    return out
+
+
+def left_out_bound(own: tuple[str, ...] = ()) -> dict:
+    """Each row's left-out prediction (``_left_out_predictions``) and its distance, the pooled
+    row's distance beside it. Raises ``validation.StaleLeftOut`` on stale stored values."""
+    rows = [
+        {
+            "primary": held,
+            "tvd": tv_distance(shares, ROWS[held].shares()),
+            "baseline_tvd": tv_distance(POOLED_SHARES, ROWS[held].shares()),
+            "metastases_per_patient": float(mpp),
+        }
+        for held, (shares, mpp) in _left_out_predictions(own).items()
+    ]
     return _summary(rows)
 
 
@@ -118,19 +125,17 @@ def left_out_influence() -> dict:
     ``left_out_bound`` makes it) minus its published shares, in percentage points of metastases,
     per site, with the prediction's distance. Raises ``validation.StaleLeftOut`` on stale values."""
     from sim_core.model.fitted_values import FITTED, LEFT_OUT
-    from sim_core.science.validation import leave_one_out_params
 
-    for n in ROWS:
-        leave_one_out_params(n)  # stale stored values raise here
+    predicted = _left_out_predictions()  # first: stale stored values raise here
     series: dict[str, tuple[float, dict[str, float]]] = {}
     for path in [f"soil.{k}" for k in C.SOIL_KEYS] + list(C.SHARED):
         series[path] = (FITTED[path][0], {n: LEFT_OUT[n][path] for n in ROWS})
     series.update(_affinity_values())
     values = []
     for path, (full, refits) in series.items():
-        logs = {n: float(np.log(max(v, 1e-12) / max(full, 1e-12))) for n, v in refits.items()}
-        worst = max(logs, key=lambda n: abs(logs[n]))
         lv = np.log(np.maximum(np.array(list(refits.values())), 1e-12))
+        logs = dict(zip(refits, lv - np.log(max(full, 1e-12)), strict=True))
+        worst = max(logs, key=lambda n: abs(logs[n]))
         k = lv.size
         values.append(
             {
@@ -138,14 +143,12 @@ def left_out_influence() -> dict:
                 "full": float(full),
                 "left_out": {n: float(v) for n, v in refits.items()},
                 "most_moved_by": worst,
-                "log_ratio": logs[worst],
+                "log_ratio": float(logs[worst]),
                 "jackknife_sd_log": float(np.sqrt((k - 1) / k * ((lv - lv.mean()) ** 2).sum())),
             }
         )
-    corrections = _stored_corrections()
     sites = {}
-    for held in ROWS:
-        shares, _ = _expected_prediction(held, Params(leave_one_out_params(held)), corrections[held])
+    for held, (shares, _) in predicted.items():
         diff = 100.0 * (shares - ROWS[held].shares())
         sites[held] = {
             "difference_pct": {c: float(d) for c, d in zip(CATEGORIES, diff, strict=True)},
