@@ -112,8 +112,8 @@ def _influence(a: argparse.Namespace) -> None:
     if a.json:
         print(json.dumps(s, indent=1))
         return
-    print("values refitted without each row: full fit, range over the 14 refits, the row whose absence")
-    print("moves it most (factor), jackknife sd of the log")
+    print(f"values refitted without each row: full fit, range over the {len(s['sites'])} refits, the row whose")
+    print("absence moves it most (factor), jackknife sd of the log")
     for v in s["values"]:
         lo = min(v["left_out"], key=v["left_out"].get)
         hi = max(v["left_out"], key=v["left_out"].get)
